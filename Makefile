@@ -1,0 +1,50 @@
+# Tengja: `make run` starts it with demo data; `make test` runs every check.
+# Both create .venv on first use and reuse it after.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test venv chromium lint messages lock clean
+
+venv: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+chromium:
+	@test -x $(CHROMIUM) || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+
+run: venv
+	@mkdir -p var
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) manage.py demo
+	DEBUG=$${DEBUG:-true} $(PY) manage.py serve
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+test: venv chromium lint
+	$(VENV)/bin/pytest
+
+# Refresh the translation catalogues after changing UI text (needs GNU gettext).
+messages: venv
+	$(PY) manage.py makemessages --locale is --ignore '.venv/*' --ignore 'var/*' --no-obsolete
+	$(PY) manage.py compilemessages --locale is --ignore '.venv/*'
+
+# Re-resolve the pinned versions from pyproject.toml's ranges.
+lock:
+	rm -rf /tmp/tengja-lock && $(PYTHON) -m venv /tmp/tengja-lock
+	/tmp/tengja-lock/bin/pip install --quiet ".[dev]"
+	/tmp/tengja-lock/bin/pip freeze --exclude tengja > requirements.lock
+
+clean:
+	rm -rf $(VENV) var

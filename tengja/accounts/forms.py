@@ -1,0 +1,179 @@
+from django import forms
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
+
+from tengja.accounts.models import User, time_zone_names
+from tengja.lib.emails import email_send
+from tengja.lib.images import picture_reencode
+
+
+def email_is_taken(email: str, *, exclude: User | None = None) -> bool:
+    users = User.objects.filter(email__iexact=email)
+    if exclude is not None:
+        users = users.exclude(pk=exclude.pk)
+    return users.exists()
+
+
+class SignInForm(AuthenticationForm):
+    username = forms.EmailField(
+        label=_("Email"),
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+    error_messages = {
+        "invalid_login": _(
+            "That email and password do not match an account. Check both and try again."
+        ),
+        "inactive": _("This account is inactive."),
+    }
+
+
+class SignUpForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    email = forms.EmailField(
+        label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 8 characters, not only numbers, and not a common password."),
+    )
+    accept_terms = forms.BooleanField(
+        required=True,
+        error_messages={"required": _("To create an account, agree to the Terms & Conditions.")},
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["accept_terms"].label = mark_safe(  # noqa: S308 - our own fixed text and URL
+            _('I have read and agree to the <a href="%(url)s">Terms &amp; Conditions</a>')
+            % {"url": reverse("accounts:terms")}
+        )
+
+    def clean_name(self) -> str:
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name:
+            raise ValidationError(_("Enter your name."))
+        return name
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].lower()
+        if email_is_taken(email):
+            raise ValidationError(
+                _("An account with this email already exists. Sign in, or reset your password.")
+            )
+        return email
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        password = cleaned.get("password")
+        if password:
+            candidate = User(email=cleaned.get("email", ""), name=cleaned.get("name", ""))
+            try:
+                password_validation.validate_password(password, candidate)
+            except ValidationError as error:
+                self.add_error("password", error)
+        return cleaned
+
+
+class ResetPasswordForm(PasswordResetForm):
+    """Django's reset form, sending through our e-mail helper in the user's language."""
+
+    email = forms.EmailField(
+        label=_("Email"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ) -> None:
+        user = context["user"]
+        reset_path = reverse(
+            "accounts:password_reset_confirm",
+            kwargs={"uidb64": context["uid"], "token": context["token"]},
+        )
+        email_send(
+            template="password-reset",
+            to=to_email,
+            context={
+                "user": user,
+                "reset_url": settings.SITE_URL + reset_path,
+                "valid_minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
+            },
+            language=user.language,
+            time_zone=user.time_zone,
+        )
+
+
+def time_zone_choices() -> list[tuple[str, str]]:
+    return [(name, name.replace("_", " ")) for name in sorted(time_zone_names())]
+
+
+class ProfileForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
+
+    class Meta:
+        model = User
+        fields = ["name", "language", "time_zone"]
+        labels = {"name": _("Name"), "language": _("Language")}
+        widgets = {"name": forms.TextInput(attrs={"autocomplete": "name"})}
+
+    def clean_name(self) -> str:
+        name = " ".join(self.cleaned_data["name"].split())
+        if not name:
+            raise ValidationError(_("Enter your name."))
+        return name
+
+
+class PictureForm(forms.Form):
+    picture = forms.FileField(
+        label=_("New picture"),
+        help_text=_("JPEG, PNG, GIF or WebP, at most 5 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/gif,image/webp"}),
+    )
+
+    def clean_picture(self):
+        return picture_reencode(self.cleaned_data["picture"])
+
+
+class EmailChangeForm(forms.Form):
+    new_email = forms.EmailField(
+        label=_("New email"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    current_password = forms.CharField(
+        label=_("Current password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, user: User, *args, **kwargs) -> None:
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_new_email(self) -> str:
+        email = self.cleaned_data["new_email"].lower()
+        if email == self.user.email.lower():
+            raise ValidationError(_("This is already your email."))
+        if email_is_taken(email, exclude=self.user):
+            raise ValidationError(_("Another account already uses this email."))
+        return email
+
+    def clean_current_password(self) -> str:
+        password = self.cleaned_data["current_password"]
+        if not self.user.check_password(password):
+            raise ValidationError(_("Your current password was entered incorrectly."))
+        return password

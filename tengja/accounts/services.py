@@ -1,0 +1,140 @@
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tengja.accounts.models import EmailChange, User
+from tengja.lib.emails import email_send
+from tengja.lib.tokens import token_hash, token_make
+
+
+class AccountError(Exception):
+    """A refusal with a message meant for the person who asked."""
+
+
+def user_sign_up(
+    *, name: str, email: str, password: str, language: str, time_zone: str
+) -> User:
+    """A new client account that has accepted the current Terms & Conditions."""
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(
+                email=email,
+                password=password,
+                name=name,
+                language=language,
+                time_zone=time_zone,
+                terms_version=settings.TERMS_VERSION,
+                terms_accepted_at=timezone.now(),
+            )
+    except IntegrityError:
+        # Two sign-ups with one address at once: the database let one through.
+        raise AccountError(_("An account with this email already exists.")) from None
+
+
+def user_update_profile(*, user: User, name: str, language: str, time_zone: str) -> None:
+    user.name = name
+    user.language = language
+    user.time_zone = time_zone
+    user.save(update_fields=["name", "language", "time_zone"])
+
+
+def user_set_language(*, user: User, language: str) -> None:
+    user.language = language
+    user.save(update_fields=["language"])
+
+
+def user_set_picture(*, user: User, picture: ContentFile | None) -> None:
+    """Store a re-encoded picture (see tengja.lib.images), or remove it with None."""
+    old = user.picture.name if user.picture else None
+    if picture is None:
+        user.picture = ""
+        user.save(update_fields=["picture"])
+    else:
+        user.picture.save(picture.name, picture, save=False)
+        user.save(update_fields=["picture"])
+    if old:
+        storage = user.picture.storage
+        transaction.on_commit(lambda: storage.delete(old))
+
+
+def email_change_request(*, user: User, new_email: str) -> EmailChange:
+    """Send a confirmation link to the new address; the change waits for it.
+
+    Earlier pending requests are cancelled, so only the newest link works.
+    """
+    raw, hashed = token_make()
+    now = timezone.now()
+    with transaction.atomic():
+        EmailChange.objects.filter(user=user, confirmed_at__isnull=True).delete()
+        change = EmailChange.objects.create(
+            user=user,
+            new_email=new_email.lower(),
+            token_hash=hashed,
+            created_at=now,
+            expires_at=now + timedelta(seconds=settings.EMAIL_CHANGE_TIMEOUT),
+        )
+        confirm_path = reverse("accounts:email_change_confirm", kwargs={"token": raw})
+        email_send(
+            template="email-change-confirm",
+            to=change.new_email,
+            context={
+                "user": user,
+                "new_email": change.new_email,
+                "confirm_url": settings.SITE_URL + confirm_path,
+                "expires_at": change.expires_at,
+            },
+            language=user.language,
+            time_zone=user.time_zone,
+        )
+    return change
+
+
+def email_change_pending(*, token: str) -> EmailChange:
+    """The pending change a link names, or AccountError saying why it cannot be used."""
+    change = (
+        EmailChange.objects.select_related("user").filter(token_hash=token_hash(token)).first()
+    )
+    if change is None:
+        raise AccountError(
+            _("This link is not valid. Request a new one from your profile.")
+        )
+    if change.confirmed_at is not None:
+        raise AccountError(_("This link has already been used."))
+    if change.expires_at <= timezone.now():
+        raise AccountError(_("This link has expired. Request a new one from your profile."))
+    return change
+
+
+def email_change_confirm(*, token: str) -> User:
+    """Make the pending change take effect, once; tell the old address it happened."""
+    with transaction.atomic():
+        change = email_change_pending(token=token)
+        # Claim the row first: of two clicks at once, only one updates it.
+        claimed = EmailChange.objects.filter(pk=change.pk, confirmed_at__isnull=True).update(
+            confirmed_at=timezone.now()
+        )
+        if not claimed:
+            raise AccountError(_("This link has already been used."))
+        user = User.objects.select_for_update().get(pk=change.user_id)
+        if User.objects.filter(email__iexact=change.new_email).exclude(pk=user.pk).exists():
+            raise AccountError(_("Another account already uses this email."))
+        old_email = user.email
+        user.email = change.new_email
+        try:
+            with transaction.atomic():
+                user.save(update_fields=["email"])
+        except IntegrityError:
+            raise AccountError(_("Another account already uses this email.")) from None
+        email_send(
+            template="email-changed-notice",
+            to=old_email,
+            context={"user": user, "old_email": old_email, "new_email": user.email},
+            language=user.language,
+            time_zone=user.time_zone,
+        )
+    return user

@@ -1,0 +1,159 @@
+"""Demo data, safe to load again and again: `manage.py demo [--json]`."""
+
+import json
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from tengja.accounts.models import User
+from tengja.bookings.models import Booking
+from tengja.hubs.models import Company, Hub, HubDomain
+from tengja.professionals.models import Professional, SessionType, WeeklyAvailability
+
+HUB_EMAIL_DOMAIN = "nordurljos.test"
+PEOPLE = {
+    "client": {
+        "email": "client@tengja.test",
+        "password": "demo-client-2026",
+        "name": "Anna Jónsdóttir",
+    },
+    "professional": {
+        "email": "professional@tengja.test",
+        "password": "demo-professional-2026",
+        "name": "Helga Sigurðardóttir",
+    },
+    "hr_admin": {
+        "email": f"hr@{HUB_EMAIL_DOMAIN}",
+        "password": "demo-hr-2026",
+        "name": "Gunnar Pálsson",
+    },
+}
+
+
+def person(role: str) -> User:
+    details = PEOPLE[role]
+    user, _ = User.objects.get_or_create(
+        email=details["email"],
+        defaults={
+            "name": details["name"],
+            "terms_version": "demo",
+            "terms_accepted_at": timezone.now(),
+        },
+    )
+    # Always reset the password so the printed logins work, whatever happened since.
+    user.set_password(details["password"])
+    user.save()
+    return user
+
+
+def demo_booking(
+    *, code: str, professional: Professional, client: User, kind: SessionType, starts_at: datetime
+) -> Booking:
+    booking, _ = Booking.objects.update_or_create(
+        code=code,
+        defaults={
+            "professional": professional,
+            "client": client,
+            "session_type": kind,
+            "starts_at": starts_at,
+            "ends_at": starts_at + timedelta(minutes=kind.duration_minutes),
+            "status": Booking.Status.CONFIRMED,
+            "price_amount": kind.price_amount,
+            "currency": kind.currency,
+        },
+    )
+    return booking
+
+
+class Command(BaseCommand):
+    help = "Create (or refresh) the demo client, professional, company, hub and bookings."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--json", action="store_true", help="Print one JSON object.")
+
+    @transaction.atomic
+    def handle(self, *args: Any, **options: Any) -> None:
+        client = person("client")
+        pro_user = person("professional")
+        hr_admin = person("hr_admin")
+
+        professional, _ = Professional.objects.get_or_create(
+            user=pro_user,
+            defaults={
+                "title": "Psychologist",
+                "bio": "Cognitive behavioural therapy for anxiety, stress and sleep.",
+            },
+        )
+        session, _ = SessionType.objects.get_or_create(
+            professional=professional,
+            name="Individual session",
+            defaults={"duration_minutes": 50, "price_amount": 18000, "currency": "ISK"},
+        )
+        follow_up, _ = SessionType.objects.get_or_create(
+            professional=professional,
+            name="Follow-up call",
+            defaults={"duration_minutes": 25, "price_amount": 9000, "currency": "ISK"},
+        )
+        for weekday in range(5):
+            WeeklyAvailability.objects.get_or_create(
+                professional=professional, weekday=weekday, starts=time(9), ends=time(17)
+            )
+
+        company, _ = Company.objects.get_or_create(name="Norðurljós hf.")
+        company.admins.add(hr_admin)
+        hub, _ = Hub.objects.get_or_create(
+            company=company,
+            code="nordurljos",
+            defaults={
+                "name": "Norðurljós Wellbeing Hub",
+                "welcome_text": (
+                    "Norðurljós gives every employee six free sessions a year with a "
+                    "psychologist or coach. What you talk about stays between you and "
+                    "your professional: we only see how many credits are used."
+                ),
+            },
+        )
+        HubDomain.objects.get_or_create(hub=hub, domain=HUB_EMAIL_DOMAIN)
+
+        # One session always starts within the next 15 minutes, so joining can be tried.
+        now = timezone.now().replace(second=0, microsecond=0)
+        demo_booking(
+            code="demo-soon",
+            professional=professional,
+            client=client,
+            kind=session,
+            starts_at=now + timedelta(minutes=10),
+        )
+        next_week = (now + timedelta(days=7)).replace(hour=10, minute=0)
+        demo_booking(
+            code="demo-next-week",
+            professional=professional,
+            client=client,
+            kind=follow_up,
+            starts_at=next_week,
+        )
+        demo_booking(
+            code="demo-last-week",
+            professional=professional,
+            client=client,
+            kind=session,
+            starts_at=next_week - timedelta(days=14),
+        )
+
+        result = {
+            role: {key: PEOPLE[role][key] for key in ("email", "password", "name")}
+            for role in PEOPLE
+        }
+        result["hub_url"] = reverse("hubs:hub", kwargs={"code": hub.code})
+        result["hub_email_domain"] = HUB_EMAIL_DOMAIN
+        if options["json"]:
+            self.stdout.write(json.dumps(result, ensure_ascii=False))
+            return
+        self.stdout.write("Demo data is ready. Sign in as:")
+        for role in PEOPLE:
+            self.stdout.write(f"  {role:<13} {result[role]['email']} / {result[role]['password']}")
+        self.stdout.write(f"  Wellbeing Hub: {result['hub_url']} (accepts @{HUB_EMAIL_DOMAIN})")

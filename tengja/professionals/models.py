@@ -1,0 +1,98 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from tengja.lib.money import CURRENCIES
+
+
+class Professional(models.Model):
+    """The public side of a user who offers sessions."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="professional"
+    )
+    title = models.CharField(_("title"), max_length=100, help_text=_("For example Psychologist."))
+    bio = models.TextField(_("short bio"), blank=True)
+
+    class Meta:
+        verbose_name = _("professional")
+        verbose_name_plural = _("professionals")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class SessionType(models.Model):
+    class Mode(models.TextChoices):
+        VIDEO = "video", _("Video")
+        IN_PERSON = "in_person", _("In person")
+        PHONE = "phone", _("Phone")
+
+    class Notice(models.IntegerChoices):
+        NONE = 0, _("No notice")
+        DAY = 24, _("24 hours")
+        TWO_DAYS = 48, _("48 hours")
+        THREE_DAYS = 72, _("72 hours")
+
+    professional = models.ForeignKey(
+        Professional, on_delete=models.CASCADE, related_name="session_types"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    duration_minutes = models.PositiveSmallIntegerField(_("duration (minutes)"))
+    price_amount = models.PositiveIntegerField(_("price (minor units)"))
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCIES)
+    mode = models.CharField(_("mode"), max_length=10, choices=Mode, default=Mode.VIDEO)
+    cancellation_notice_hours = models.PositiveSmallIntegerField(
+        _("cancellation notice"), choices=Notice, default=Notice.DAY
+    )
+    is_active = models.BooleanField(_("offered"), default=True)
+
+    class Meta:
+        verbose_name = _("session type")
+        verbose_name_plural = _("session types")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gt=0), name="sessiontype_duration_positive"
+            ),
+            models.UniqueConstraint(
+                fields=["professional", "name"], name="sessiontype_name_unique_per_professional"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WeeklyAvailability(models.Model):
+    """A recurring window, in the professional's own time zone, when sessions may start."""
+
+    professional = models.ForeignKey(
+        Professional, on_delete=models.CASCADE, related_name="weekly_availability"
+    )
+    weekday = models.PositiveSmallIntegerField(
+        _("weekday"),
+        choices=[
+            (0, _("Monday")),
+            (1, _("Tuesday")),
+            (2, _("Wednesday")),
+            (3, _("Thursday")),
+            (4, _("Friday")),
+            (5, _("Saturday")),
+            (6, _("Sunday")),
+        ],
+    )
+    starts = models.TimeField(_("from"))
+    ends = models.TimeField(_("until"))
+
+    class Meta:
+        verbose_name = _("weekly availability")
+        verbose_name_plural = _("weekly availability")
+        ordering = ["weekday", "starts"]
+        constraints = [
+            models.CheckConstraint(condition=Q(starts__lt=F("ends")), name="availability_order"),
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="availability_weekday"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.starts:%H:%M}–{self.ends:%H:%M}"

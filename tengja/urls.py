@@ -1,0 +1,21 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve
+
+urlpatterns = [
+    path("", include("tengja.dashboard.urls")),
+    path("accounts/", include("tengja.accounts.urls")),
+    path("payments/", include("tengja.billing.urls")),
+    path("hubs/", include("tengja.hubs.urls")),
+    path("dev/mail/", include("tengja.devmail.urls")),
+    path("admin/", admin.site.urls),
+]
+
+if settings.SERVE_MEDIA:
+    # Development and the embedded default; at scale media lives in object storage.
+    urlpatterns += [
+        re_path(
+            r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}, name="media"
+        )
+    ]

@@ -1,0 +1,56 @@
+import os
+
+import pytest
+from django.db import connection
+
+from tests.factories import PASSWORD, ProfessionalFactory, UserFactory
+
+requires_postgres = pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql")),
+    reason="needs PostgreSQL: set DATABASE_URL (CI does)",
+)
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path):
+    # Tasks run at once in tests (delivery still waits for the commit); one test
+    # runs the real database worker (test_emails.py).
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
+    settings.SITE_URL = "http://testserver"
+    # Argon2 is the real hasher (see test_settings.py); MD5 keeps the suite fast.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+# The personas, as in healthchecks' base test case.
+@pytest.fixture
+def alice(db):
+    """A client."""
+    return UserFactory(email="alice@example.com", name="Alice Andersen")
+
+
+@pytest.fixture
+def bob(db):
+    """Another client, who must never see Alice's things."""
+    return UserFactory(email="bob@example.com", name="Bob Bergsson")
+
+
+@pytest.fixture
+def professional(db):
+    """Alice's professional."""
+    return ProfessionalFactory(user__email="helga@example.com", user__name="Helga Sigurðardóttir")
+
+
+@pytest.fixture
+def other_professional(db):
+    return ProfessionalFactory(user__email="other.pro@example.com", user__name="Olafur Pro")
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
