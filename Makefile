@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test venv chromium lint messages lock clean
+.PHONY: run test venv system-packages lint messages lock clean
 
 venv: $(STAMP)
 
@@ -18,8 +18,11 @@ $(STAMP): requirements.lock pyproject.toml
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
-chromium:
-	@test -x $(CHROMIUM) || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }
+# Debian's Chromium for the browser tests, GNU gettext for the translation check.
+system-packages:
+	@if [ ! -x $(CHROMIUM) ] || ! command -v xgettext >/dev/null; then \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium gettext; \
+	fi
 
 run: venv
 	@mkdir -p var
@@ -32,7 +35,7 @@ lint: venv
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
 
-test: venv chromium lint
+test: venv system-packages lint
 	$(VENV)/bin/pytest
 
 # Refresh the translation catalogues after changing UI text (needs GNU gettext).

@@ -143,7 +143,9 @@ class PictureForm(forms.Form):
     picture = forms.FileField(
         label=_("New picture"),
         help_text=_("JPEG, PNG, GIF or WebP, at most 5 MB."),
-        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/gif,image/webp"}),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/gif,image/webp"}
+        ),
     )
 
     def clean_picture(self):

@@ -16,9 +16,7 @@ class AccountError(Exception):
     """A refusal with a message meant for the person who asked."""
 
 
-def user_sign_up(
-    *, name: str, email: str, password: str, language: str, time_zone: str
-) -> User:
+def user_sign_up(*, name: str, email: str, password: str, language: str, time_zone: str) -> User:
     """A new client account that has accepted the current Terms & Conditions."""
     try:
         with transaction.atomic():
@@ -96,13 +94,9 @@ def email_change_request(*, user: User, new_email: str) -> EmailChange:
 
 def email_change_pending(*, token: str) -> EmailChange:
     """The pending change a link names, or AccountError saying why it cannot be used."""
-    change = (
-        EmailChange.objects.select_related("user").filter(token_hash=token_hash(token)).first()
-    )
+    change = EmailChange.objects.select_related("user").filter(token_hash=token_hash(token)).first()
     if change is None:
-        raise AccountError(
-            _("This link is not valid. Request a new one from your profile.")
-        )
+        raise AccountError(_("This link is not valid. Request a new one from your profile."))
     if change.confirmed_at is not None:
         raise AccountError(_("This link has already been used."))
     if change.expires_at <= timezone.now():

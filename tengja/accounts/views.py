@@ -47,9 +47,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Welcome to Tengja, %(name)s.") % {"name": user.name})
             return redirect(safe_next(request, reverse("dashboard:home")))
-    return render(
-        request, "accounts/signup.html", {"form": form, "next": safe_next(request, "")}
-    )
+    return render(request, "accounts/signup.html", {"form": form, "next": safe_next(request, "")})
 
 
 def terms(request: HttpRequest) -> HttpResponse:
@@ -115,7 +113,9 @@ def email_change(request: HttpRequest) -> HttpResponse:
     form = EmailChangeForm(request.user, request.POST)
     if not form.is_valid():
         return profile_page(request, email_form=form)
-    change = services.email_change_request(user=request.user, new_email=form.cleaned_data["new_email"])
+    change = services.email_change_request(
+        user=request.user, new_email=form.cleaned_data["new_email"]
+    )
     messages.success(
         request,
         _("We sent a link to %(email)s. Your email changes when you open it.")
@@ -130,10 +130,10 @@ def email_change_confirm(request: HttpRequest, token: str) -> HttpResponse:
         change: EmailChange = services.email_change_pending(token=token)
         if request.method == "POST":
             user = services.email_change_confirm(token=token)
-            messages.success(
-                request, _("Your email is now %(email)s.") % {"email": user.email}
+            messages.success(request, _("Your email is now %(email)s.") % {"email": user.email})
+            return redirect(
+                "accounts:profile" if request.user.is_authenticated else "accounts:login"
             )
-            return redirect("accounts:profile" if request.user.is_authenticated else "accounts:login")
     except services.AccountError as error:
         return render(request, "accounts/link_problem.html", {"problem": str(error)}, status=400)
     return render(request, "accounts/email_change_confirm.html", {"change": change})

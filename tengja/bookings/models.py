@@ -38,9 +38,7 @@ class Booking(models.Model):
     session_type = models.ForeignKey(SessionType, on_delete=models.PROTECT, related_name="+")
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status, default=Status.CONFIRMED
-    )
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.CONFIRMED)
     # A snapshot of the price when booked: later price changes do not alter it.
     price_amount = models.PositiveIntegerField(_("price (minor units)"))
     currency = models.CharField(_("currency"), max_length=3, choices=CURRENCIES)

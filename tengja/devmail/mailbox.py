@@ -48,7 +48,9 @@ def mailbox_list(*, limit: int = 100) -> list[Mail]:
     directory = Path(settings.EMAIL_FILE_PATH)
     if not directory.is_dir():
         return []
-    names = sorted((p.name for p in directory.iterdir() if NAME_PATTERN.match(p.name)), reverse=True)
+    names = sorted(
+        (p.name for p in directory.iterdir() if NAME_PATTERN.match(p.name)), reverse=True
+    )
     return [_parse(directory / name) for name in names[:limit]]
 
 

@@ -27,8 +27,15 @@ def message(request: HttpRequest, name: str) -> HttpResponse:
 
 
 @xframe_options_sameorigin
-@csp_replace({"default-src": ["'none'"], "style-src": ["'unsafe-inline'"], "img-src": ["data:"],
-              "frame-ancestors": ["'self'"], "script-src": ["'none'"]})
+@csp_replace(
+    {
+        "default-src": ["'none'"],
+        "style-src": ["'unsafe-inline'"],
+        "img-src": ["data:"],
+        "frame-ancestors": ["'self'"],
+        "script-src": ["'none'"],
+    }
+)
 def message_html(request: HttpRequest, name: str) -> HttpResponse:
     """The HTML part on its own, shown in a sandboxed frame; no script may run in it."""
     return HttpResponse(_mail_or_404(name).html)

@@ -1,5 +1,6 @@
 """Money is an integer amount of minor units and an ISO 4217 code; one helper formats it."""
 
+import re
 from decimal import Decimal
 
 from babel.numbers import format_currency, get_currency_precision
@@ -7,14 +8,18 @@ from django.utils import translation
 
 CURRENCIES = [("ISK", "ISK"), ("EUR", "EUR"), ("USD", "USD"), ("GBP", "GBP")]
 
+LETTERS_THEN_DIGIT = re.compile(r"^([A-Za-z]+)(\d)")
+
 # Our language codes to the Babel locale whose conventions they follow.
 LOCALES = {"en": "en_GB", "is": "is_IS"}
 
 
 def money_format(amount: int, currency: str, *, language: str | None = None) -> str:
-    """`money_format(15000, "ISK")` is "ISK 15,000" in English, "15.000 ISK" in Icelandic."""
+    """`money_format(15000, "ISK")` is "ISK 15,000" in English, "15.000 kr." in Icelandic."""
     language = language or translation.get_language() or "en"
     locale = LOCALES.get(language.split("-")[0], "en_GB")
     precision = get_currency_precision(currency)
     value = Decimal(amount).scaleb(-precision)
-    return format_currency(value, currency, locale=locale, currency_digits=True)
+    text = format_currency(value, currency, locale=locale, currency_digits=True)
+    # CLDR's currency spacing, which Babel leaves out: "ISK15,000" becomes "ISK 15,000".
+    return LETTERS_THEN_DIGIT.sub("\\1\u00a0\\2", text)

@@ -18,13 +18,17 @@ def ask(client, user, new_email, password, capture):
 
 
 def confirm_path(message) -> str:
-    return re.search(r"http://testserver(/accounts/profile/email/confirm/\S+/)", message.body).group(1)
+    return re.search(
+        r"http://testserver(/accounts/profile/email/confirm/\S+/)", message.body
+    ).group(1)
 
 
 def test_change_waits_for_the_link_sent_to_the_new_address(
     client, alice, password, django_capture_on_commit_callbacks
 ):
-    response = ask(client, alice, "New.Alice@example.com", password, django_capture_on_commit_callbacks)
+    response = ask(
+        client, alice, "New.Alice@example.com", password, django_capture_on_commit_callbacks
+    )
     assert response.status_code == 302
     alice.refresh_from_db()
     assert alice.email == "alice@example.com"  # nothing changes yet
@@ -89,7 +93,9 @@ def test_only_the_newest_link_works(client, alice, password, django_capture_on_c
     assert alice.email == "second@example.com"
 
 
-def test_address_already_taken_is_refused(client, alice, bob, password, django_capture_on_commit_callbacks):
+def test_address_already_taken_is_refused(
+    client, alice, bob, password, django_capture_on_commit_callbacks
+):
     response = ask(client, alice, "BOB@example.com", password, django_capture_on_commit_callbacks)
     assert response.status_code == 400
     assert "Another account already uses this email" in response.content.decode()

@@ -40,8 +40,8 @@ def test_lockout_is_per_address_so_others_can_still_sign_in(client, alice, bob, 
 
 def test_next_is_followed(client, alice, password):
     response = client.post(
-        URL + "?next=/accounts/profile/", {"username": alice.email, "password": password,
-                                            "next": "/accounts/profile/"}
+        URL + "?next=/accounts/profile/",
+        {"username": alice.email, "password": password, "next": "/accounts/profile/"},
     )
     assert response["Location"] == "/accounts/profile/"
 
@@ -69,7 +69,9 @@ def test_csrf_is_enforced_on_sign_in(alice, password):
     assert response.status_code == 403
 
 
-def test_changing_the_case_of_the_address_does_not_escape_lockout(client, alice, password, settings):
+def test_changing_the_case_of_the_address_does_not_escape_lockout(
+    client, alice, password, settings
+):
     for attempt in range(settings.AXES_FAILURE_LIMIT):
         variant = alice.email.upper() if attempt % 2 else alice.email
         client.post(URL, {"username": variant, "password": "guess"})

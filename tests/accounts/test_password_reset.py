@@ -60,7 +60,9 @@ def test_link_sets_a_new_password_once(client, alice, django_capture_on_commit_c
     # The same link again: it has been used.
     again = client.get(link, follow=True)
     assert "This link no longer works" in again.content.decode()
-    client.post(form_url, {"new_password1": "x another one 99", "new_password2": "x another one 99"})
+    client.post(
+        form_url, {"new_password1": "x another one 99", "new_password2": "x another one 99"}
+    )
     alice.refresh_from_db()
     assert alice.check_password("a brand new passphrase")
 
@@ -79,10 +81,14 @@ def test_forged_link_is_refused(client, alice):
     assert "This link no longer works" in response.content.decode()
 
 
-def test_mismatched_new_passwords_change_nothing(client, alice, password, django_capture_on_commit_callbacks):
+def test_mismatched_new_passwords_change_nothing(
+    client, alice, password, django_capture_on_commit_callbacks
+):
     request_reset(client, alice.email, django_capture_on_commit_callbacks)
     form_url = client.get(reset_link(mail.outbox[0]))["Location"]
-    response = client.post(form_url, {"new_password1": "one passphrase here", "new_password2": "another one"})
+    response = client.post(
+        form_url, {"new_password1": "one passphrase here", "new_password2": "another one"}
+    )
     assert response.status_code == 200
     assert "The two password fields didn’t match." in response.content.decode()
     alice.refresh_from_db()

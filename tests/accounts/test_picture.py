@@ -43,7 +43,9 @@ def test_small_picture_is_not_enlarged(client, alice):
         assert image.size == (120, 120)
 
 
-def test_replacing_a_picture_deletes_the_old_file(client, alice, django_capture_on_commit_callbacks):
+def test_replacing_a_picture_deletes_the_old_file(
+    client, alice, django_capture_on_commit_callbacks
+):
     client.force_login(alice)
     client.post(URL, {"picture": image_file()})
     alice.refresh_from_db()
@@ -68,9 +70,20 @@ def test_remove_picture(client, alice):
 @pytest.mark.parametrize(
     ("upload", "message"),
     [
-        (SimpleUploadedFile("me.png", b"not an image at all", "image/png"), "not a picture we can read"),
-        (SimpleUploadedFile("x.svg", b"<svg xmlns='http://www.w3.org/2000/svg'/>", "image/svg+xml"), "not a picture we can read"),
-        (SimpleUploadedFile("big.png", b"\x89PNG" + b"0" * (5 * 1024 * 1024 + 1), "image/png"), "too large"),
+        (
+            SimpleUploadedFile("me.png", b"not an image at all", "image/png"),
+            "not a picture we can read",
+        ),
+        (
+            SimpleUploadedFile(
+                "x.svg", b"<svg xmlns='http://www.w3.org/2000/svg'/>", "image/svg+xml"
+            ),
+            "not a picture we can read",
+        ),
+        (
+            SimpleUploadedFile("big.png", b"\x89PNG" + b"0" * (5 * 1024 * 1024 + 1), "image/png"),
+            "too large",
+        ),
     ],
 )
 def test_fake_or_oversized_file_is_refused(client, alice, upload, message):
@@ -88,7 +101,9 @@ def test_decompression_bomb_is_refused(client, alice):
     Image.new("1", (20000, 20000)).save(out, format="PNG")
     assert out.tell() < 5 * 1024 * 1024
     client.force_login(alice)
-    response = client.post(URL, {"picture": SimpleUploadedFile("bomb.png", out.getvalue(), "image/png")})
+    response = client.post(
+        URL, {"picture": SimpleUploadedFile("bomb.png", out.getvalue(), "image/png")}
+    )
     assert response.status_code == 400
     assert "too many pixels" in response.content.decode()
 
@@ -97,7 +112,10 @@ def test_missing_file_is_refused(client, alice):
     client.force_login(alice)
     response = client.post(URL, {})
     assert response.status_code == 400
-    assert "No file was submitted" in response.content.decode() or "This field is required" in response.content.decode()
+    assert (
+        "No file was submitted" in response.content.decode()
+        or "This field is required" in response.content.decode()
+    )
 
 
 def test_picture_appears_in_the_header(client, alice):

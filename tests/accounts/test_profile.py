@@ -49,9 +49,16 @@ def test_unknown_time_zone_or_language_is_refused_and_changes_nothing(client, al
     ):
         response = client.post(URL, data)
         assert response.status_code == 400
-        assert "Select a valid choice" in response.content.decode() or "required" in response.content.decode()
+        assert (
+            "Select a valid choice" in response.content.decode()
+            or "required" in response.content.decode()
+        )
     alice.refresh_from_db()
-    assert (alice.name, alice.language, alice.time_zone) == ("Alice Andersen", "en", "Atlantic/Reykjavik")
+    assert (alice.name, alice.language, alice.time_zone) == (
+        "Alice Andersen",
+        "en",
+        "Atlantic/Reykjavik",
+    )
 
 
 def test_a_failed_save_does_not_show_a_half_changed_name(client, alice):
@@ -80,11 +87,13 @@ def test_language_switcher_remembers_choice_in_profile(client, alice):
 def test_language_switcher_for_visitors_uses_a_cookie(client, db):
     client.post(reverse("accounts:set_language"), {"language": "is", "next": "/"})
     body = client.get(reverse("accounts:login")).content.decode()
-    assert "Innskráning" in body
+    assert "Skrá inn" in body
 
 
 def test_visitor_language_follows_the_browser(client, db):
-    body = client.get(reverse("accounts:login"), HTTP_ACCEPT_LANGUAGE="is,en;q=0.5").content.decode()
+    body = client.get(
+        reverse("accounts:login"), HTTP_ACCEPT_LANGUAGE="is,en;q=0.5"
+    ).content.decode()
     assert 'lang="is"' in body
     body = client.get(reverse("accounts:login"), HTTP_ACCEPT_LANGUAGE="de").content.decode()
     assert 'lang="en"' in body

@@ -1,0 +1,61 @@
+import io
+import json
+from datetime import timedelta
+
+from django.core.management import call_command
+from django.utils import timezone
+
+from tengja.accounts.models import User
+from tengja.bookings.models import Booking
+from tengja.hubs.models import Hub, HubDomain
+from tengja.professionals.models import Professional, SessionType, WeeklyAvailability
+
+
+def run_demo(*args: str) -> str:
+    out = io.StringIO()
+    call_command("demo", *args, stdout=out)
+    return out.getvalue()
+
+
+def counts() -> dict:
+    models = (User, Professional, SessionType, WeeklyAvailability, Hub, HubDomain, Booking)
+    return {model.__name__: model.objects.count() for model in models}
+
+
+def test_demo_is_idempotent(db):
+    run_demo()
+    first = counts()
+    run_demo()
+    assert counts() == first
+    assert first["User"] == 3
+    assert first["Booking"] >= 3
+
+
+def test_json_output_gives_the_way_in(client, db, settings):
+    data = json.loads(run_demo("--json"))
+    assert set(data) >= {"client", "professional", "hr_admin", "hub_url", "hub_email_domain"}
+    for role in ("client", "professional", "hr_admin"):
+        assert set(data[role]) == {"email", "password", "name"}
+        # The logins work through the real sign-in form.
+        response = client.post(
+            "/accounts/login/",
+            {"username": data[role]["email"], "password": data[role]["password"]},
+        )
+        assert response.status_code == 302, role
+        client.post("/accounts/logout/")
+    hub_page = client.get(data["hub_url"])
+    assert hub_page.status_code == 200
+    assert "Create an account" in hub_page.content.decode()
+    assert HubDomain.objects.filter(domain=data["hub_email_domain"]).exists()
+
+
+def test_one_session_starts_within_the_next_15_minutes_on_every_run(db, time_machine):
+    run_demo()
+    time_machine.move_to(timezone.now() + timedelta(days=3))
+    run_demo()
+    now = timezone.now()
+    soon = Booking.objects.filter(
+        starts_at__gt=now, starts_at__lte=now + timedelta(minutes=15), status="confirmed"
+    )
+    assert soon.count() == 1
+    assert soon.get().client.email == "client@tengja.test"

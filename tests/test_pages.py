@@ -1,0 +1,109 @@
+from datetime import timedelta
+
+from django.urls import reverse
+from django.utils import timezone
+
+from tengja.bookings.models import Booking
+from tests.factories import BookingFactory, HubFactory, SessionTypeFactory, UserFactory
+
+
+def test_visitor_gets_the_welcome_page(client, db):
+    body = client.get("/").content.decode()
+    assert "Sign in" in body and "Create an account" in body
+
+
+def test_layout_has_landmarks_skip_link_and_navigation(client, alice):
+    client.force_login(alice)
+    body = client.get(reverse("dashboard:home")).content.decode()
+    assert '<a class="skip-link" href="#main">' in body
+    assert "<header" in body and '<main id="main"' in body and "<footer" in body
+    assert '<nav class="main-nav" aria-label="Main">' in body
+    assert f'href="{reverse("dashboard:home")}" aria-current="page">Home' in body
+    assert f'href="{reverse("billing:payments")}"' in body
+    assert 'name="viewport" content="width=device-width, initial-scale=1"' in body
+
+
+def test_home_lists_upcoming_sessions_in_the_users_time_zone(client, alice):
+    alice.time_zone = "America/New_York"
+    alice.save()
+    kind = SessionTypeFactory(name="Couples session", price_amount=2500, currency="EUR")
+    starts = timezone.now().replace(hour=15, minute=0, second=0, microsecond=0) + timedelta(days=2)
+    BookingFactory(client=alice, session_type=kind, starts_at=starts)
+    BookingFactory(session_type=kind)  # someone else's
+    client.force_login(alice)
+    response = client.get(reverse("dashboard:home"))
+    body = response.content.decode()
+    local = timezone.localtime(starts, timezone=__import__("zoneinfo").ZoneInfo("America/New_York"))
+    assert f"{local:%H:%M}" in body
+    assert "Couples session" in body
+    assert "€25.00" in body
+    assert len(response.context["upcoming"]) == 1
+
+
+def test_home_shows_a_helpful_empty_state(client, alice):
+    client.force_login(alice)
+    body = client.get(reverse("dashboard:home")).content.decode()
+    assert "You have no upcoming sessions yet" in body
+    assert reverse("accounts:profile") in body
+
+
+def test_home_query_count_does_not_grow_with_bookings(client, alice, django_assert_max_num_queries):
+    kind = SessionTypeFactory()
+    client.force_login(alice)
+    BookingFactory(client=alice, session_type=kind)
+    with django_assert_max_num_queries(4):
+        client.get(reverse("dashboard:home"))
+    start = timezone.now() + timedelta(days=1)
+    Booking.objects.bulk_create(
+        Booking(
+            professional=kind.professional,
+            client=alice,
+            session_type=kind,
+            starts_at=start + timedelta(hours=i),
+            ends_at=start + timedelta(hours=i, minutes=50),
+            price_amount=1,
+            currency="ISK",
+        )
+        for i in range(1000)
+    )
+    with django_assert_max_num_queries(4):
+        response = client.get(reverse("dashboard:home"))
+    assert len(response.context["upcoming"]) == 10
+
+
+def test_user_text_is_escaped(client, db):
+    mallory = UserFactory(name='<script>alert("x")</script>')
+    client.force_login(mallory)
+    body = client.get(reverse("accounts:profile")).content.decode()
+    assert '<script>alert("x")' not in body
+    assert "&lt;script&gt;alert" in body
+
+
+def test_hub_page_shows_welcome_and_create_account(client, db):
+    hub = HubFactory(welcome_text="Six <b>free</b> sessions.")
+    body = client.get(reverse("hubs:hub", args=[hub.code])).content.decode()
+    assert "Six &lt;b&gt;free&lt;/b&gt; sessions." in body
+    assert "Create an account" in body
+    assert "to claim your credits" in body
+    assert f"?next=/hubs/{hub.code}/" in body
+
+
+def test_unknown_hub_is_404(client, db):
+    response = client.get(reverse("hubs:hub", args=["nope"]))
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
+
+
+def test_payments_tab_has_an_honest_empty_state(client, alice):
+    client.force_login(alice)
+    body = client.get(reverse("billing:payments")).content.decode()
+    assert "You have nothing to pay" in body
+
+
+def test_money_is_formatted_per_locale():
+    from tengja.lib.money import money_format
+
+    assert money_format(15000, "ISK", language="en") == "ISK\xa015,000"
+    assert money_format(15000, "ISK", language="is") == "15.000\xa0kr."
+    assert money_format(1999, "EUR", language="en") == "€19.99"
+    assert money_format(1999, "EUR", language="is") == "19,99\xa0EUR"

@@ -1,0 +1,103 @@
+"""`make run`'s last step, for real: the ASGI server and the task worker as child
+processes, an e-mail sent through both, and a clean stop on SIGTERM."""
+
+import http.cookiejar
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def children_of(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+
+def alive(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "State:\tZ" not in status
+
+
+def wait_for(predicate, timeout: float = 30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError("timed out")
+
+
+def test_serve_runs_server_and_worker_and_stops_both_on_sigterm(tmp_path):
+    port = free_port()
+    env = {
+        **os.environ,
+        "DEBUG": "true",
+        "VAR_DIR": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "PORT": str(port),
+    }
+    env.pop("EMAIL_URL", None)
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    subprocess.run(
+        [sys.executable, "manage.py", "demo"], cwd=ROOT, env=env, check=True, capture_output=True
+    )
+    serve = subprocess.Popen(
+        [sys.executable, "manage.py", "serve"], cwd=ROOT, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{port}"
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+
+        def page(path: str):
+            try:
+                return opener.open(base + path, timeout=5).read().decode()
+            except OSError:
+                return None
+
+        form = wait_for(lambda: page("/accounts/password-reset/"))
+        token = re.search(r'name="csrfmiddlewaretoken" value="(\w+)"', form).group(1)
+        data = urllib.parse.urlencode(
+            {"csrfmiddlewaretoken": token, "email": "client@tengja.test"}
+        ).encode()
+        request = urllib.request.Request(
+            base + "/accounts/password-reset/", data=data, headers={"Referer": base}
+        )
+        assert "Check your email" in opener.open(request, timeout=10).read().decode()
+
+        # The worker, not the request, writes the e-mail.
+        mail_dir = tmp_path / "mail"
+        [eml] = wait_for(lambda: list(mail_dir.glob("*.eml")) if mail_dir.exists() else None)
+        assert "Reset your Tengja password" in eml.read_text()
+        assert "Reset your Tengja password" in page("/dev/mail/")
+
+        kids = children_of(serve.pid)
+        assert len(kids) == 2  # the ASGI server and the worker
+        serve.send_signal(signal.SIGTERM)
+        output, _ = serve.communicate(timeout=20)
+        assert serve.returncode == 0, output
+        assert "Tengja has stopped." in output
+        wait_for(lambda: not any(alive(pid) for pid in kids), timeout=10)
+        assert page("/") is None  # nothing listens any more
+    finally:
+        if serve.poll() is None:
+            serve.kill()

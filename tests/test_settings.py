@@ -1,0 +1,145 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ImproperlyConfigured
+from django.test import override_settings
+from django.urls import reverse
+
+from tengja import settings as settings_module
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCTION_ENV = {
+    "DEBUG": "false",
+    "SECRET_KEY": "x" * 20 + "a-long-random-production-secret-0123456789",
+    "ALLOWED_HOSTS": "tengja.example",
+    "DATABASE_URL": "sqlite:///:memory:",
+    "PATH": os.environ["PATH"],
+}
+
+
+def manage(*args: str, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = {**PRODUCTION_ENV, "SECRET_KEY": ""}
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_secret_can_come_from_a_file(tmp_path, monkeypatch):
+    secret = tmp_path / "secret"
+    secret.write_text("from-a-file\n")
+    monkeypatch.setenv("SOMETHING_FILE", str(secret))
+    assert settings_module.env("SOMETHING") == "from-a-file"
+
+
+@pytest.mark.parametrize("value", ["maybe", "2"])
+def test_bad_boolean_fails_loudly(monkeypatch, value):
+    monkeypatch.setenv("SOME_FLAG", value)
+    with pytest.raises(ImproperlyConfigured, match="SOME_FLAG must be true or false"):
+        settings_module.envbool("SOME_FLAG", "false")
+
+
+def test_bad_number_fails_loudly(monkeypatch):
+    monkeypatch.setenv("SOME_NUMBER", "eight")
+    with pytest.raises(ImproperlyConfigured, match="SOME_NUMBER must be a whole number"):
+        settings_module.envint("SOME_NUMBER", "1")
+
+
+def test_passwords_are_hashed_with_argon2():
+    assert settings_module.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+    with override_settings(PASSWORD_HASHERS=settings_module.PASSWORD_HASHERS):
+        assert make_password("secret").startswith("argon2")
+
+
+def test_security_headers_on_every_page(client, alice):
+    pages = [reverse("dashboard:home"), reverse("accounts:login"), reverse("accounts:signup")]
+    client.force_login(alice)
+    pages += [reverse("accounts:profile"), reverse("billing:payments")]
+    for url in pages:
+        response = client.get(url)
+        csp = response["Content-Security-Policy"]
+        assert "default-src 'self'" in csp
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("style-src")[0]
+        assert "frame-ancestors 'none'" in csp
+        assert response["X-Frame-Options"] == "DENY"
+        assert response["Referrer-Policy"] == "same-origin"
+        assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_pages_have_no_inline_scripts(client, alice):
+    client.force_login(alice)
+    body = client.get(reverse("dashboard:home")).content.decode()
+    assert "<script>" not in body
+    assert "<script src=" in body
+
+
+def test_redis_url_switches_channel_layer_and_cache():
+    env = {**os.environ, "REDIS_URL": "redis://127.0.0.1:6379/3"}
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='tengja.settings'; "
+        "from django.conf import settings as s; "
+        "print(s.CHANNEL_LAYERS['default']['BACKEND'], s.CACHES['default']['BACKEND'])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert "channels_redis.core.RedisChannelLayer" in out.stdout
+    assert "RedisCache" in out.stdout
+
+
+def test_database_url_selects_postgresql():
+    env = {**os.environ, "DATABASE_URL": "postgres://u:p@db.example:5432/tengja"}
+    code = (
+        "import os; os.environ['DJANGO_SETTINGS_MODULE']='tengja.settings'; "
+        "from django.conf import settings as s; print(s.DATABASES['default']['ENGINE'])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert out.stdout.strip() == "django.db.backends.postgresql"
+
+
+def test_default_database_is_sqlite_under_var():
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    code = (
+        "import os; os.environ['DJANGO_SETTINGS_MODULE']='tengja.settings'; "
+        "from django.conf import settings as s; d=s.DATABASES['default']; "
+        "print(d['ENGINE'], d['NAME'])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    engine, name = out.stdout.split()
+    assert engine == "django.db.backends.sqlite3"
+    assert Path(name) == settings.BASE_DIR / "var" / "tengja.sqlite3"
+
+
+def test_email_url_selects_smtp():
+    env = {**os.environ, "EMAIL_URL": "submission://user:secret@smtp.example:587"}
+    code = (
+        "import os; os.environ['DJANGO_SETTINGS_MODULE']='tengja.settings'; "
+        "from django.conf import settings as s; "
+        "print(s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_USE_TLS)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert out.stdout.split() == [
+        "django.core.mail.backends.smtp.EmailBackend", "smtp.example", "587", "True",
+    ]  # fmt: skip
