@@ -25,7 +25,7 @@ system-packages:
 	fi
 
 run: venv
-	@mkdir -p var
+	@mkdir -p var/static
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py demo
 	DEBUG=$${DEBUG:-true} $(PY) manage.py serve

@@ -193,6 +193,7 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = envlist("AXES_IP_HEADERS", "REMOTE_ADDR")
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("is", "Íslenska")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["tengja.formats"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = env("TIME_ZONE", "Atlantic/Reykjavik")

@@ -74,7 +74,7 @@ def test_times_are_shown_in_the_profiles_time_zone(client, alice):
     client.force_login(alice)
     with time_machine.travel(datetime(2026, 1, 15, 12, 0, tzinfo=UTC), tick=False):
         body = client.get(URL).content.decode()
-    assert "Jan. 15, 2026, 9 p.m." in body  # 12:00 UTC is 21:00 in Tokyo
+    assert "Thursday 15 January 2026, 21:00" in body  # 12:00 UTC is 21:00 in Tokyo
 
 
 def test_language_switcher_remembers_choice_in_profile(client, alice):
