@@ -58,6 +58,8 @@ PORT = envint("PORT", "8000")
 # Absolute address used in e-mails, where no request is at hand.
 SITE_URL = env("SITE_URL", f"http://{HOST}:{PORT}").rstrip("/")
 SITE_NAME = "Tengja"
+if not DEBUG and not SITE_URL.startswith("https://"):
+    raise ImproperlyConfigured("SITE_URL must be the site's https:// address when DEBUG is off")
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
@@ -187,7 +189,8 @@ AXES_USERNAME_CALLABLE = "tengja.accounts.lockout.lockout_username"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-AXES_IPWARE_META_PRECEDENCE_ORDER = envlist("AXES_IP_HEADERS", "REMOTE_ADDR")
+# The client address is REMOTE_ADDR; behind a proxy, uvicorn sets it from
+# X-Forwarded-For for the proxies listed in FORWARDED_ALLOW_IPS.
 
 # Languages and time zones
 LANGUAGE_CODE = "en"
@@ -218,7 +221,7 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 PICTURE_MAX_BYTES = 5 * 1024 * 1024
-PICTURE_MAX_PIXELS = 40_000_000
+PICTURE_MAX_PIXELS = 16_000_000
 PICTURE_SIZE = 512
 
 # E-mail: files under var/mail/ by default (read them at /dev/mail/), SMTP via EMAIL_URL.

@@ -5,6 +5,8 @@ from django.views.static import serve
 
 urlpatterns = [
     path("", include("tengja.dashboard.urls")),
+    path("", include("tengja.bookings.urls")),
+    path("", include("tengja.professionals.urls")),
     path("accounts/", include("tengja.accounts.urls")),
     path("payments/", include("tengja.billing.urls")),
     path("hubs/", include("tengja.hubs.urls")),

@@ -2,13 +2,26 @@ import io
 import json
 from datetime import timedelta
 
-from django.core.management import call_command
+import pytest
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from tengja.accounts.models import User
 from tengja.bookings.models import Booking
 from tengja.hubs.models import Hub, HubDomain
 from tengja.professionals.models import Professional, SessionType, WeeklyAvailability
+
+
+@pytest.fixture(autouse=True)
+def _debug(settings):
+    settings.DEBUG = True
+
+
+def test_demo_refuses_to_run_in_production(settings, db):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="for development"):
+        run_demo()
+    assert not User.objects.exists()
 
 
 def run_demo(*args: str) -> str:

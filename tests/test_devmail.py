@@ -47,6 +47,17 @@ def test_hidden_with_real_email(client, db):
     assert client.get(reverse("devmail:inbox")).status_code == 404
 
 
-def test_path_tricks_find_nothing(client, sent):
-    for name in ("..%2F..%2Fsettings.py", "nothing.eml", "20260101T000000000000-deadbeef.eml"):
+def test_path_tricks_find_nothing(client, sent, settings, tmp_path):
+    from tengja.devmail.mailbox import mailbox_get
+
+    secret = tmp_path / "secret.eml"
+    secret.write_text("Subject: secret")
+    for name in ("../secret.eml", "..", "nothing.eml", "20260101T000000000000-deadbeef.eml\n"):
+        assert mailbox_get(name) is None
+    for name in ("nothing.eml", "20260101T000000000000-deadbeef.eml"):
         assert client.get(f"/dev/mail/{name}/").status_code == 404
+
+
+def test_only_the_machine_itself_may_read(client, sent):
+    assert client.get(reverse("devmail:inbox"), REMOTE_ADDR="192.0.2.7").status_code == 404
+    assert client.get(reverse("devmail:inbox"), REMOTE_ADDR="::1").status_code == 200

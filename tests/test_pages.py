@@ -6,6 +6,9 @@ from django.utils import timezone
 from tengja.bookings.models import Booking
 from tests.factories import BookingFactory, HubFactory, SessionTypeFactory, UserFactory
 
+# session, user, professional check, upcoming, history count + page, connections
+HOME_QUERIES = 8
+
 
 def test_visitor_gets_the_welcome_page(client, db):
     body = client.get("/").content.decode()
@@ -51,24 +54,31 @@ def test_home_query_count_does_not_grow_with_bookings(client, alice, django_asse
     kind = SessionTypeFactory()
     client.force_login(alice)
     BookingFactory(client=alice, session_type=kind)
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(HOME_QUERIES):
         client.get(reverse("dashboard:home"))
+    # 1,000 sessions to come and 1,000 past ones, with many professionals.
     start = timezone.now() + timedelta(days=1)
+    kinds = [SessionTypeFactory() for _ in range(20)]
     Booking.objects.bulk_create(
         Booking(
-            professional=kind.professional,
+            professional=kinds[i % 20].professional,
             client=alice,
-            session_type=kind,
-            starts_at=start + timedelta(hours=i),
-            ends_at=start + timedelta(hours=i, minutes=50),
+            session_type=kinds[i % 20],
+            starts_at=start + timedelta(hours=i * sign),
+            ends_at=start + timedelta(hours=i * sign, minutes=50),
             price_amount=1,
             currency="ISK",
         )
-        for i in range(1000)
+        for i in range(1, 1001)
+        for sign in (1, -1)
     )
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(HOME_QUERIES):
         response = client.get(reverse("dashboard:home"))
     assert len(response.context["upcoming"]) == 10
+    assert len(response.context["history"]) == 10
+    assert response.context["history"].paginator.count > 900
+    with django_assert_max_num_queries(HOME_QUERIES):
+        client.get(reverse("dashboard:home") + "?page=50")
 
 
 def test_user_text_is_escaped(client, db):

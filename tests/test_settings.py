@@ -17,6 +17,7 @@ PRODUCTION_ENV = {
     "DEBUG": "false",
     "SECRET_KEY": "x" * 20 + "a-long-random-production-secret-0123456789",
     "ALLOWED_HOSTS": "tengja.example",
+    "SITE_URL": "https://tengja.example",
     "DATABASE_URL": "sqlite:///:memory:",
     "PATH": os.environ["PATH"],
 }
@@ -32,6 +33,12 @@ def test_check_deploy_is_clean_with_production_settings():
     result = manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_production_refuses_a_plain_http_site_url():
+    result = manage("check", env={**PRODUCTION_ENV, "SITE_URL": "http://tengja.example"})
+    assert result.returncode != 0
+    assert "SITE_URL must be the site's https:// address" in result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key():
@@ -73,10 +80,16 @@ def test_security_headers_on_every_page(client, alice):
     pages += [reverse("accounts:profile"), reverse("billing:payments")]
     for url in pages:
         response = client.get(url)
-        csp = response["Content-Security-Policy"]
-        assert "default-src 'self'" in csp
-        assert "script-src 'self'" in csp and "unsafe-inline" not in csp.split("style-src")[0]
-        assert "frame-ancestors 'none'" in csp
+        csp = dict(
+            (part.split()[0], part.split()[1:])
+            for part in response["Content-Security-Policy"].split(";")
+            if part.strip()
+        )
+        assert csp["default-src"] == ["'self'"]
+        assert csp["script-src"] == ["'self'"]
+        assert csp["style-src"] == ["'self'"]
+        assert csp["object-src"] == ["'none'"]
+        assert csp["frame-ancestors"] == ["'none'"]
         assert response["X-Frame-Options"] == "DENY"
         assert response["Referrer-Policy"] == "same-origin"
         assert response["X-Content-Type-Options"] == "nosniff"

@@ -5,8 +5,9 @@
   // A visitor's times follow their browser's time zone until they have a profile.
   try {
     var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-    if (zone && document.cookie.indexOf("tengja_tz=" + encodeURIComponent(zone)) === -1) {
-      document.cookie = "tengja_tz=" + encodeURIComponent(zone) + "; path=/; max-age=31536000; samesite=lax";
+    // Zone names (Area/City_Name) are cookie-safe as they are; Django does not decode cookies.
+    if (zone && /^[A-Za-z0-9_+\-\/]+$/.test(zone) && document.cookie.indexOf("tengja_tz=" + zone) === -1) {
+      document.cookie = "tengja_tz=" + zone + "; path=/; max-age=31536000; samesite=lax";
     }
   } catch (e) { /* old browsers keep the default zone */ }
 

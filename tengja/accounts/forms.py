@@ -1,5 +1,4 @@
 from django import forms
-from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
@@ -8,12 +7,12 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from tengja.accounts.models import User, time_zone_names
-from tengja.lib.emails import email_send
+from tengja.accounts.services import password_reset_request
 from tengja.lib.images import picture_reencode
 
 
 def email_is_taken(email: str, *, exclude: User | None = None) -> bool:
-    users = User.objects.filter(email__iexact=email)
+    users = User.objects.filter(email=email.lower())
     if exclude is not None:
         users = users.exclude(pk=exclude.pk)
     return users.exists()
@@ -22,6 +21,7 @@ def email_is_taken(email: str, *, exclude: User | None = None) -> bool:
 class SignInForm(AuthenticationForm):
     username = forms.EmailField(
         label=_("Email"),
+        max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
     error_messages = {
@@ -37,7 +37,7 @@ class SignUpForm(forms.Form):
         label=_("Name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
     )
     email = forms.EmailField(
-        label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+        label=_("Email"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
     password = forms.CharField(
         label=_("Password"),
@@ -84,7 +84,7 @@ class SignUpForm(forms.Form):
 
 
 class ResetPasswordForm(PasswordResetForm):
-    """Django's reset form, sending through our e-mail helper in the user's language."""
+    """Django's reset form; the e-mail is made and sent by a task (see the service)."""
 
     email = forms.EmailField(
         label=_("Email"),
@@ -92,31 +92,8 @@ class ResetPasswordForm(PasswordResetForm):
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
 
-    def send_mail(
-        self,
-        subject_template_name,
-        email_template_name,
-        context,
-        from_email,
-        to_email,
-        html_email_template_name=None,
-    ) -> None:
-        user = context["user"]
-        reset_path = reverse(
-            "accounts:password_reset_confirm",
-            kwargs={"uidb64": context["uid"], "token": context["token"]},
-        )
-        email_send(
-            template="password-reset",
-            to=to_email,
-            context={
-                "user": user,
-                "reset_url": settings.SITE_URL + reset_path,
-                "valid_minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
-            },
-            language=user.language,
-            time_zone=user.time_zone,
-        )
+    def save(self, *args, **kwargs) -> None:
+        password_reset_request(email=self.cleaned_data["email"])
 
 
 def time_zone_choices() -> list[tuple[str, str]]:
@@ -154,7 +131,9 @@ class PictureForm(forms.Form):
 
 class EmailChangeForm(forms.Form):
     new_email = forms.EmailField(
-        label=_("New email"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+        label=_("New email"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     current_password = forms.CharField(
         label=_("Current password"),

@@ -1,5 +1,6 @@
 import zoneinfo
 from collections.abc import Callable
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -15,7 +16,7 @@ def request_time_zone(request: HttpRequest) -> str:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return user.time_zone
-    candidate = request.COOKIES.get(TIME_ZONE_COOKIE, "")
+    candidate = unquote(request.COOKIES.get(TIME_ZONE_COOKIE, ""))
     return candidate if candidate in time_zone_names() else settings.TIME_ZONE
 
 

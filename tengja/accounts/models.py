@@ -30,7 +30,7 @@ class UserManager(BaseUserManager["User"]):
 
     def get_by_natural_key(self, username: str | None) -> "User":
         # E-mail addresses are compared without regard to case.
-        return self.get(email__iexact=username)
+        return self.get(email=(username or "").lower())
 
     def create_user(self, email: str, password: str | None = None, **fields) -> "User":
         if not email:

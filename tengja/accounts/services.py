@@ -1,14 +1,17 @@
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from tengja.accounts.models import EmailChange, User
-from tengja.lib.emails import email_send
+from tengja.lib.emails import email_deliver_now, email_render, email_send
 from tengja.lib.tokens import token_hash, token_make
 
 
@@ -60,36 +63,89 @@ def user_set_picture(*, user: User, picture: ContentFile | None) -> None:
         transaction.on_commit(lambda: storage.delete(old))
 
 
+def password_reset_request(*, email: str) -> None:
+    """Queue a reset e-mail for the address. The request does the same work whether
+    or not an account has it; the task finds out (see password_reset_send)."""
+    from tengja.accounts.tasks import password_reset_send as task
+
+    address = email.strip().lower()
+    transaction.on_commit(lambda: task.enqueue(email=address))
+
+
+def password_reset_send(*, email: str) -> None:
+    """Send the reset link, made now with Django's token generator, if the address
+    belongs to an active account with a password."""
+    user = User.objects.filter(email=email.lower(), is_active=True).first()
+    if user is None or not user.has_usable_password():
+        return
+    path = reverse(
+        "accounts:password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    subject, text, html = email_render(
+        template="password-reset",
+        context={
+            "user": user,
+            "reset_url": settings.SITE_URL + path,
+            "valid_minutes": settings.PASSWORD_RESET_TIMEOUT // 60,
+        },
+        language=user.language,
+        time_zone=user.time_zone,
+    )
+    email_deliver_now(to=user.email, subject=subject, text=text, html=html)
+
+
 def email_change_request(*, user: User, new_email: str) -> EmailChange:
     """Send a confirmation link to the new address; the change waits for it.
 
-    Earlier pending requests are cancelled, so only the newest link works.
+    Earlier pending requests are cancelled, so only the newest link works. The
+    link's token is made when the e-mail is sent (email_change_send).
     """
-    raw, hashed = token_make()
+    unusable_hash = token_make()[1]  # replaced when the link is sent
     now = timezone.now()
     with transaction.atomic():
         EmailChange.objects.filter(user=user, confirmed_at__isnull=True).delete()
         change = EmailChange.objects.create(
             user=user,
             new_email=new_email.lower(),
-            token_hash=hashed,
+            token_hash=unusable_hash,
             created_at=now,
             expires_at=now + timedelta(seconds=settings.EMAIL_CHANGE_TIMEOUT),
         )
-        confirm_path = reverse("accounts:email_change_confirm", kwargs={"token": raw})
-        email_send(
-            template="email-change-confirm",
-            to=change.new_email,
-            context={
-                "user": user,
-                "new_email": change.new_email,
-                "confirm_url": settings.SITE_URL + confirm_path,
-                "expires_at": change.expires_at,
-            },
-            language=user.language,
-            time_zone=user.time_zone,
-        )
+        from tengja.accounts.tasks import email_change_send as task
+
+        transaction.on_commit(lambda: task.enqueue(change_id=change.pk))
     return change
+
+
+def email_change_send(*, change_id: int) -> None:
+    """Make the link's token, keep only its hash, and e-mail it to the new address."""
+    change = (
+        EmailChange.objects.select_related("user")
+        .filter(pk=change_id, confirmed_at__isnull=True, expires_at__gt=timezone.now())
+        .first()
+    )
+    if change is None:  # confirmed, replaced by a newer request, or expired meanwhile
+        return
+    raw, hashed = token_make()
+    EmailChange.objects.filter(pk=change.pk).update(token_hash=hashed)
+    user = change.user
+    subject, text, html = email_render(
+        template="email-change-confirm",
+        context={
+            "user": user,
+            "new_email": change.new_email,
+            "confirm_url": settings.SITE_URL
+            + reverse("accounts:email_change_confirm", kwargs={"token": raw}),
+            "expires_at": change.expires_at,
+        },
+        language=user.language,
+        time_zone=user.time_zone,
+    )
+    email_deliver_now(to=change.new_email, subject=subject, text=text, html=html)
 
 
 def email_change_pending(*, token: str) -> EmailChange:
@@ -115,7 +171,7 @@ def email_change_confirm(*, token: str) -> User:
         if not claimed:
             raise AccountError(_("This link has already been used."))
         user = User.objects.select_for_update().get(pk=change.user_id)
-        if User.objects.filter(email__iexact=change.new_email).exclude(pk=user.pk).exists():
+        if User.objects.filter(email=change.new_email).exclude(pk=user.pk).exists():
             raise AccountError(_("Another account already uses this email."))
         old_email = user.email
         user.email = change.new_email

@@ -1,8 +1,10 @@
 import copy
 
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -14,6 +16,7 @@ from django.views.i18n import set_language as django_set_language
 
 from tengja.accounts import services
 from tengja.accounts.forms import EmailChangeForm, PictureForm, ProfileForm, SignUpForm
+from tengja.accounts.lockout import lockout_username
 from tengja.accounts.middleware import request_time_zone
 from tengja.accounts.models import EmailChange
 from tengja.accounts.selectors import email_change_waiting
@@ -26,6 +29,14 @@ def safe_next(request: HttpRequest, fallback: str) -> str:
     ):
         return target
     return fallback
+
+
+class ResetPasswordConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's view; a new password also lifts a sign-in lockout of the address."""
+
+    def form_valid(self, form):
+        axes_reset(username=lockout_username(self.request, {"username": self.user.email}))
+        return super().form_valid(form)
 
 
 def signup(request: HttpRequest) -> HttpResponse:

@@ -1,12 +1,17 @@
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tengja.lib.money import CURRENCIES
 from tengja.professionals.models import Professional, SessionType
+
+# A session can be joined from this long before its start until its end.
+JOIN_WINDOW_BEFORE = timedelta(minutes=15)
 
 
 def booking_code() -> str:
@@ -22,6 +27,10 @@ class Booking(models.Model):
     class PaidWith(models.TextChoices):
         INVOICE = "invoice", _("Invoice")
         CREDITS = "credits", _("Credits")
+
+    class CancelledBy(models.TextChoices):
+        CLIENT = "client", _("Client")
+        PROFESSIONAL = "professional", _("Professional")
 
     code = models.CharField(max_length=16, unique=True, default=booking_code, editable=False)
     professional = models.ForeignKey(
@@ -42,11 +51,15 @@ class Booking(models.Model):
     # A snapshot of the price when booked: later price changes do not alter it.
     price_amount = models.PositiveIntegerField(_("price (minor units)"))
     currency = models.CharField(_("currency"), max_length=3, choices=CURRENCIES)
+    cancellation_notice_hours = models.PositiveSmallIntegerField(default=24)
     paid_with = models.CharField(
         _("paid with"), max_length=10, choices=PaidWith, default=PaidWith.INVOICE
     )
     created_at = models.DateTimeField(auto_now_add=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.CharField(max_length=12, choices=CancelledBy, blank=True)
+    # A client's cancellation within the notice period: the session stays payable.
+    late_cancellation = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("booking")
@@ -59,6 +72,46 @@ class Booking(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="booking_order"),
         ]
+        # On PostgreSQL an exclusion constraint also refuses overlapping confirmed
+        # bookings of one professional (migration 0002).
 
     def __str__(self) -> str:
         return f"{self.session_type} {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == self.Status.CANCELLED
+
+    def is_joinable(self, now=None) -> bool:
+        now = now or timezone.now()
+        return not self.is_cancelled and self.starts_at - JOIN_WINDOW_BEFORE <= now < self.ends_at
+
+    def is_past(self, now=None) -> bool:
+        return self.ends_at <= (now or timezone.now())
+
+    def is_late_for_client(self, now=None) -> bool:
+        """Whether a client's cancellation now falls within the notice period."""
+        notice = timedelta(hours=self.cancellation_notice_hours)
+        return self.starts_at - (now or timezone.now()) < notice
+
+
+class Invitation(models.Model):
+    """The link in a booking confirmation e-mail.
+
+    For a new address it creates the client's account, once; afterwards, and for
+    an existing client from the start, it only leads to the session after sign-in.
+    """
+
+    booking = models.OneToOneField(Booking, on_delete=models.CASCADE, related_name="invitation")
+    email = models.EmailField()
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("booking invitation")
+        verbose_name_plural = _("booking invitations")
+
+    def __str__(self) -> str:
+        return self.email

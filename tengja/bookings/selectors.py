@@ -1,8 +1,28 @@
+from datetime import datetime
+
 from django.db.models import Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from tengja.accounts.models import User
 from tengja.bookings.models import Booking
+from tengja.professionals.models import Professional
+
+RELATED = ("session_type", "professional__user", "client")
+
+
+def booking_for_user(*, user: User, code: str) -> Booking:
+    """The booking named in a URL, if the user is its client or its professional; else 404."""
+    if not user.is_authenticated:
+        raise Http404
+    booking = (
+        Booking.objects.select_related(*RELATED, "invitation")
+        .filter(Q(client=user) | Q(professional__user=user), code=code)
+        .first()
+    )
+    if booking is None:
+        raise Http404
+    return booking
 
 
 def bookings_upcoming_for_user(*, user: User, limit: int) -> QuerySet[Booking]:
@@ -13,6 +33,64 @@ def bookings_upcoming_for_user(*, user: User, limit: int) -> QuerySet[Booking]:
             status=Booking.Status.CONFIRMED,
             ends_at__gt=timezone.now(),
         )
-        .select_related("session_type", "professional__user", "client")
+        .select_related(*RELATED)
         .order_by("starts_at")[:limit]
+    )
+
+
+def bookings_past_for_client(*, user: User) -> QuerySet[Booking]:
+    """The client's history, newest first, cancelled ones included (to paginate)."""
+    return (
+        Booking.objects.filter(client=user)
+        .filter(Q(ends_at__lte=timezone.now()) | Q(status=Booking.Status.CANCELLED))
+        .select_related(*RELATED)
+        .order_by("-starts_at")
+    )
+
+
+def bookings_between_for_user(*, user: User, start: datetime, end: datetime) -> list[Booking]:
+    """Confirmed sessions overlapping [start, end), for the calendar."""
+    return list(
+        Booking.objects.filter(
+            Q(client=user) | Q(professional__user=user),
+            status=Booking.Status.CONFIRMED,
+            starts_at__lt=end,
+            ends_at__gt=start,
+        )
+        .select_related(*RELATED)
+        .order_by("starts_at")
+    )
+
+
+def bookings_upcoming_for_professional(*, professional: Professional) -> QuerySet[Booking]:
+    return (
+        Booking.objects.filter(
+            professional=professional,
+            status=Booking.Status.CONFIRMED,
+            ends_at__gt=timezone.now(),
+        )
+        .select_related(*RELATED, "invitation")
+        .order_by("starts_at")
+    )
+
+
+def connections_for_client(*, user: User) -> QuerySet[Professional]:
+    """The professionals the client has had a (not cancelled) session with."""
+    return (
+        Professional.objects.filter(
+            bookings__client=user, bookings__status=Booking.Status.CONFIRMED
+        )
+        .select_related("user")
+        .distinct()
+        .order_by("user__name")
+    )
+
+
+def bookings_with_professional_for_client(
+    *, user: User, professional: Professional
+) -> QuerySet[Booking]:
+    return (
+        Booking.objects.filter(client=user, professional=professional)
+        .select_related(*RELATED)
+        .order_by("-starts_at")
     )

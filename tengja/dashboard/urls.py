@@ -6,4 +6,7 @@ app_name = "dashboard"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("calendar/", views.calendar_page, name="calendar"),
+    path("connections/", views.connections, name="connections"),
+    path("connections/<str:code>/", views.connection, name="connection"),
 ]

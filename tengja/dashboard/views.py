@@ -1,12 +1,117 @@
+from datetime import date, timedelta
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
-from tengja.bookings.selectors import bookings_upcoming_for_user
+from tengja.bookings.selectors import (
+    bookings_between_for_user,
+    bookings_past_for_client,
+    bookings_upcoming_for_user,
+    bookings_with_professional_for_client,
+    connections_for_client,
+)
+from tengja.dashboard.calendar import local_midnight, month_weeks, place, week_days
+from tengja.professionals.selectors import professional_public
+
+HISTORY_PAGE_SIZE = 10
 
 
 def home(request: HttpRequest) -> HttpResponse:
     """The client's Home when signed in; a short welcome for visitors."""
     if not request.user.is_authenticated:
         return render(request, "dashboard/welcome.html")
-    upcoming = bookings_upcoming_for_user(user=request.user, limit=10)
-    return render(request, "dashboard/home.html", {"upcoming": upcoming})
+    user = request.user
+    upcoming = list(bookings_upcoming_for_user(user=user, limit=10))
+    history = Paginator(bookings_past_for_client(user=user), HISTORY_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    connections = list(connections_for_client(user=user)[:6])
+    return render(
+        request,
+        "dashboard/home.html",
+        {
+            "upcoming": upcoming,
+            "history": history,
+            "connections": connections,
+            "now": timezone.now(),
+        },
+    )
+
+
+def _param_date(value: str | None) -> date | None:
+    """An ISO date ("2026-11-23") or month ("2026-11") from the query string, else None."""
+    if not value:
+        return None
+    try:
+        parsed = date.fromisoformat(value if len(value) > 7 else f"{value}-01")
+    except ValueError:
+        return None
+    return parsed if 1900 <= parsed.year <= 2200 else None
+
+
+@login_required
+def calendar_page(request: HttpRequest) -> HttpResponse:
+    """A month grid, and on small screens the week list (CSS picks which shows).
+
+    ?month=2026-11 picks the month; ?week=2026-11-23 the week (Monday first).
+    """
+    today = timezone.localdate()
+    month = _param_date(request.GET.get("month"))
+    week_anchor = _param_date(request.GET.get("week")) or month or today
+    month_start = (month or week_anchor).replace(day=1)
+    week_start = week_anchor - timedelta(days=week_anchor.weekday())
+
+    weeks = month_weeks(month_start.year, month_start.month, today)
+    week = week_days(week_start, today)
+    grid_days = [day for w in weeks for day in w]
+    start = min(grid_days[0].date, week[0].date)
+    end = max(grid_days[-1].date, week[-1].date) + timedelta(days=1)
+    bookings = bookings_between_for_user(
+        user=request.user, start=local_midnight(start), end=local_midnight(end)
+    )
+    place(bookings, grid_days)
+    place(bookings, week)
+
+    previous_month = (month_start - timedelta(days=1)).replace(day=1)
+    next_month = (month_start + timedelta(days=32)).replace(day=1)
+    return render(
+        request,
+        "dashboard/calendar.html",
+        {
+            "month_start": month_start,
+            "weeks": weeks,
+            "week": week,
+            "previous_month": previous_month,
+            "next_month": next_month,
+            "previous_week": week_start - timedelta(days=7),
+            "next_week": week_start + timedelta(days=7),
+            "weekday_names": [day.date for day in weeks[0]],
+        },
+    )
+
+
+@login_required
+def connections(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "dashboard/connections.html",
+        {"connections": connections_for_client(user=request.user)},
+    )
+
+
+@login_required
+def connection(request: HttpRequest, code: str) -> HttpResponse:
+    """A professional the client has worked with: their profile and the shared sessions."""
+    professional = professional_public(code=code)
+    sessions = Paginator(
+        bookings_with_professional_for_client(user=request.user, professional=professional),
+        HISTORY_PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "dashboard/connection.html",
+        {"professional": professional, "sessions": sessions},
+    )

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-NAME_PATTERN = re.compile(r"^[0-9T]+-[0-9a-f]{8}\.eml$")
+NAME_PATTERN = re.compile(r"[0-9T]+-[0-9a-f]{8}\.eml")
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,11 @@ class Mail:
 
 def mailbox_enabled() -> bool:
     return settings.DEBUG and settings.EMAIL_BACKEND == "tengja.lib.mail.EmlFileBackend"
+
+
+def mailbox_allowed(remote_addr: str) -> bool:
+    """Reset links are in these e-mails: only the machine itself may read them."""
+    return mailbox_enabled() and remote_addr in ("127.0.0.1", "::1")
 
 
 def _parse(path: Path) -> Mail:
@@ -49,13 +54,13 @@ def mailbox_list(*, limit: int = 100) -> list[Mail]:
     if not directory.is_dir():
         return []
     names = sorted(
-        (p.name for p in directory.iterdir() if NAME_PATTERN.match(p.name)), reverse=True
+        (p.name for p in directory.iterdir() if NAME_PATTERN.fullmatch(p.name)), reverse=True
     )
     return [_parse(directory / name) for name in names[:limit]]
 
 
 def mailbox_get(name: str) -> Mail | None:
-    if not NAME_PATTERN.match(name):
+    if not NAME_PATTERN.fullmatch(name):
         return None
     path = Path(settings.EMAIL_FILE_PATH) / name
     return _parse(path) if path.is_file() else None

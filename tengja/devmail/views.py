@@ -3,11 +3,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
-from tengja.devmail.mailbox import Mail, mailbox_enabled, mailbox_get, mailbox_list
+from tengja.devmail.mailbox import Mail, mailbox_allowed, mailbox_get, mailbox_list
 
 
-def _mail_or_404(name: str) -> Mail:
-    if not mailbox_enabled():
+def _mail_or_404(request: HttpRequest, name: str) -> Mail:
+    if not mailbox_allowed(request.META.get("REMOTE_ADDR", "")):
         raise Http404
     mail = mailbox_get(name)
     if mail is None:
@@ -17,13 +17,13 @@ def _mail_or_404(name: str) -> Mail:
 
 def inbox(request: HttpRequest) -> HttpResponse:
     """Development only: every e-mail the system wrote to var/mail/, newest first."""
-    if not mailbox_enabled():
+    if not mailbox_allowed(request.META.get("REMOTE_ADDR", "")):
         raise Http404
     return render(request, "devmail/inbox.html", {"mails": mailbox_list()})
 
 
 def message(request: HttpRequest, name: str) -> HttpResponse:
-    return render(request, "devmail/message.html", {"mail": _mail_or_404(name)})
+    return render(request, "devmail/message.html", {"mail": _mail_or_404(request, name)})
 
 
 @xframe_options_sameorigin
@@ -38,4 +38,4 @@ def message(request: HttpRequest, name: str) -> HttpResponse:
 )
 def message_html(request: HttpRequest, name: str) -> HttpResponse:
     """The HTML part on its own, shown in a sandboxed frame; no script may run in it."""
-    return HttpResponse(_mail_or_404(name).html)
+    return HttpResponse(_mail_or_404(request, name).html)

@@ -18,8 +18,19 @@ def money_format(amount: int, currency: str, *, language: str | None = None) -> 
     """`money_format(15000, "ISK")` is "ISK 15,000" in English, "15.000 kr." in Icelandic."""
     language = language or translation.get_language() or "en"
     locale = LOCALES.get(language.split("-")[0], "en_GB")
-    precision = get_currency_precision(currency)
-    value = Decimal(amount).scaleb(-precision)
+    value = money_to_major(amount, currency)
     text = format_currency(value, currency, locale=locale, currency_digits=True)
     # CLDR's currency spacing, which Babel leaves out: "ISK15,000" becomes "ISK 15,000".
     return LETTERS_THEN_DIGIT.sub("\\1\u00a0\\2", text)
+
+
+def money_to_minor(value: Decimal, currency: str) -> int:
+    """12.5 EUR -> 1250; ValueError when the currency has fewer decimals (ISK has none)."""
+    minor = value.scaleb(get_currency_precision(currency))
+    if minor != minor.to_integral_value():
+        raise ValueError("too many decimals for the currency")
+    return int(minor)
+
+
+def money_to_major(amount: int, currency: str) -> Decimal:
+    return Decimal(amount).scaleb(-get_currency_precision(currency))

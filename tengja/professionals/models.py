@@ -1,3 +1,6 @@
+import secrets
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -6,14 +9,53 @@ from django.utils.translation import gettext_lazy as _
 from tengja.lib.money import CURRENCIES
 
 
+def public_code() -> str:
+    """A random name for URLs, so they say nothing about how many rows there are."""
+    return secrets.token_urlsafe(8)
+
+
+class Language(models.Model):
+    """A language a professional holds sessions in (ISO 639-1 code)."""
+
+    code = models.CharField(max_length=8, unique=True)
+    name = models.CharField(_("name"), max_length=50)
+
+    class Meta:
+        verbose_name = _("language")
+        verbose_name_plural = _("languages")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Specialty(models.Model):
+    name = models.CharField(_("name"), max_length=80, unique=True)
+
+    class Meta:
+        verbose_name = _("specialty")
+        verbose_name_plural = _("specialties")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Professional(models.Model):
     """The public side of a user who offers sessions."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="professional"
     )
+    code = models.CharField(max_length=16, unique=True, default=public_code, editable=False)
     title = models.CharField(_("title"), max_length=100, help_text=_("For example Psychologist."))
-    bio = models.TextField(_("short bio"), blank=True)
+    bio = models.TextField(_("short bio"), blank=True, max_length=2000)
+    languages = models.ManyToManyField(
+        Language, blank=True, related_name="professionals", verbose_name=_("languages")
+    )
+    specialties = models.ManyToManyField(
+        Specialty, blank=True, related_name="professionals", verbose_name=_("specialties")
+    )
 
     class Meta:
         verbose_name = _("professional")
@@ -38,6 +80,7 @@ class SessionType(models.Model):
     professional = models.ForeignKey(
         Professional, on_delete=models.CASCADE, related_name="session_types"
     )
+    code = models.CharField(max_length=16, unique=True, default=public_code, editable=False)
     name = models.CharField(_("name"), max_length=100)
     duration_minutes = models.PositiveSmallIntegerField(_("duration (minutes)"))
     price_amount = models.PositiveIntegerField(_("price (minor units)"))
@@ -62,6 +105,10 @@ class SessionType(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def duration(self) -> timedelta:
+        return timedelta(minutes=self.duration_minutes)
 
 
 class WeeklyAvailability(models.Model):

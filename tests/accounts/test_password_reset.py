@@ -93,3 +93,34 @@ def test_mismatched_new_passwords_change_nothing(
     assert "The two password fields didn’t match." in response.content.decode()
     alice.refresh_from_db()
     assert alice.check_password(password)
+
+
+def test_a_new_password_lifts_a_lockout(
+    client, alice, settings, django_capture_on_commit_callbacks
+):
+    login = reverse("accounts:login")
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(login, {"username": alice.email, "password": "guess"})
+    assert client.post(login, {"username": alice.email, "password": "x"}).status_code == 429
+    request_reset(client, alice.email, django_capture_on_commit_callbacks)
+    form_url = client.get(reset_link(mail.outbox[0]))["Location"]
+    new = {"new_password1": "a brand new passphrase", "new_password2": "a brand new passphrase"}
+    client.post(form_url, new)
+    response = client.post(login, {"username": alice.email, "password": "a brand new passphrase"})
+    assert response.status_code == 302
+
+
+def test_reset_links_are_not_stored_in_the_task_queue(
+    settings, alice, django_capture_on_commit_callbacks
+):
+    """Queued work is kept in the database: it must hold the address, not the link."""
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    from tengja.accounts.services import password_reset_request
+
+    with django_capture_on_commit_callbacks(execute=True):
+        password_reset_request(email=alice.email)
+    [row] = DBTaskResult.objects.all()
+    assert alice.email in str(row.args_kwargs)
+    assert "password-reset/" not in str(row.args_kwargs)

@@ -98,3 +98,11 @@ def test_next_is_followed_only_within_the_site(client, db):
 def test_signed_in_user_is_sent_home(client, alice):
     client.force_login(alice)
     assert client.get(URL)["Location"] == reverse("dashboard:home")
+
+
+def test_an_address_longer_than_the_column_is_refused(client, db):
+    long_email = "a" * 250 + "@example.com"
+    response = client.post(URL, form(email=long_email))
+    assert response.status_code == 200
+    assert "Ensure this value has at most 254 characters" in response.content.decode()
+    assert not User.objects.exists()

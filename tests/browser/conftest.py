@@ -45,7 +45,9 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, locale="en-GB", timezone_id="UTC")
+    context = browser.new_context(
+        base_url=live_server.url, locale="en-GB", timezone_id="America/New_York"
+    )
     context.set_default_timeout(10_000)
     page = context.new_page()
     yield page
@@ -69,7 +71,8 @@ def phone(browser, live_server):
 
 
 def sign_in(page, email: str, password: str) -> None:
+    """Through the sign-in form, in whichever language the page speaks."""
     page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    page.locator("#id_username").fill(email)
+    page.locator("#id_password").fill(password)
+    page.locator("main form button[type=submit]").click()

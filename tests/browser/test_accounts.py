@@ -41,7 +41,7 @@ def test_sign_up_sign_out_sign_in(page):
     expect(page.get_by_role("heading", name="Hello, Sigríður")).to_be_visible()
     user = User.objects.get()
     assert user.terms_accepted_at is not None
-    assert user.time_zone == "UTC"  # the browser's zone, from the context
+    assert user.time_zone == "America/New_York"  # the browser's zone
 
     page.locator("summary", has_text="Sigríður Jónsdóttir").click()
     page.get_by_role("button", name="Sign out").click()

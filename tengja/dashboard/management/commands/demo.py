@@ -4,7 +4,8 @@ import json
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -12,7 +13,13 @@ from django.utils import timezone
 from tengja.accounts.models import User
 from tengja.bookings.models import Booking
 from tengja.hubs.models import Company, Hub, HubDomain
-from tengja.professionals.models import Professional, SessionType, WeeklyAvailability
+from tengja.professionals.models import (
+    Language,
+    Professional,
+    SessionType,
+    Specialty,
+    WeeklyAvailability,
+)
 
 HUB_EMAIL_DOMAIN = "nordurljos.test"
 PEOPLE = {
@@ -74,9 +81,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--json", action="store_true", help="Print one JSON object.")
+        parser.add_argument(
+            "--force", action="store_true", help="Run even with DEBUG off (never in production)."
+        )
 
     @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG and not options["force"]:
+            # The demo passwords are public: never create them on a real site.
+            raise CommandError("The demo data is for development: DEBUG is off (use --force).")
         client = person("client")
         pro_user = person("professional")
         hr_admin = person("hr_admin")
@@ -88,6 +101,9 @@ class Command(BaseCommand):
                 "bio": "Cognitive behavioural therapy for anxiety, stress and sleep.",
             },
         )
+        professional.languages.add(*Language.objects.filter(code__in=["is", "en"]))
+        for name in ("Anxiety", "Stress", "Sleep"):
+            professional.specialties.add(Specialty.objects.get_or_create(name=name)[0])
         session, _ = SessionType.objects.get_or_create(
             professional=professional,
             name="Individual session",

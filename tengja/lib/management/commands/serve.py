@@ -29,8 +29,12 @@ class Command(BaseCommand):
             "--workers", str(options["workers"]),
             "--lifespan", "off", "--no-server-header",
         ]  # fmt: skip
-        worker_cmd = [sys.executable, "manage.py", "db_worker", "--no-reload", "--queue-name", "*"]
-        children = [subprocess.Popen(server_cmd), subprocess.Popen(worker_cmd)]
+        manage = str(settings.BASE_DIR / "manage.py")
+        worker_cmd = [sys.executable, manage, "db_worker", "--no-reload", "--queue-name", "*"]
+        children = [
+            subprocess.Popen(server_cmd, cwd=settings.BASE_DIR),
+            subprocess.Popen(worker_cmd, cwd=settings.BASE_DIR),
+        ]
         parent = os.getppid()
         stopping = False
 

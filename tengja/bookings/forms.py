@@ -1,0 +1,64 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tengja.accounts.forms import SignUpForm
+from tengja.professionals.models import Professional, SessionType
+
+
+class LocalDateTimeInput(forms.DateTimeInput):
+    """The browser's date-and-time picker; the value is read in the viewer's time zone."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None) -> None:
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+class StartField(forms.DateTimeField):
+    widget = LocalDateTimeInput
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("label", _("Start"))
+        kwargs.setdefault("help_text", _("In your time zone."))
+        super().__init__(input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"], **kwargs)
+
+    def clean(self, value):
+        # Django reads the naive value in the active (the viewer's) time zone and
+        # refuses a time a clock change skips or repeats.
+        starts_at = super().clean(value)
+        if starts_at is not None and starts_at <= timezone.now():
+            raise forms.ValidationError(_("Choose a time in the future."))
+        return starts_at
+
+
+class InviteForm(forms.Form):
+    session_type = forms.ModelChoiceField(
+        label=_("Session type"), queryset=SessionType.objects.none(), empty_label=None
+    )
+    starts_at = StartField()
+    email = forms.EmailField(
+        label=_("Client's email"),
+        help_text=_("An existing client or a new address: they get a confirmation e-mail."),
+    )
+
+    def __init__(self, *args, professional: Professional, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["session_type"].queryset = professional.session_types.filter(is_active=True)
+
+
+class MoveForm(forms.Form):
+    starts_at = StartField(label=_("New start"))
+
+
+class InvitationSignUpForm(SignUpForm):
+    """Sign-up for an invited client: the address is the invited one and cannot change."""
+
+    def __init__(self, *args, email: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.invited_email = email
+        del self.fields["email"]
+
+    def clean(self) -> dict:
+        self.cleaned_data["email"] = self.invited_email
+        return super().clean()

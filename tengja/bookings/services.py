@@ -1,0 +1,324 @@
+from datetime import datetime
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tengja.accounts.models import User
+from tengja.accounts.services import AccountError, user_sign_up
+from tengja.bookings.models import Booking, Invitation
+from tengja.lib.emails import email_deliver_now, email_render, email_send
+from tengja.lib.tokens import token_hash, token_make
+from tengja.professionals.models import Professional, SessionType
+
+
+class BookingError(Exception):
+    """A refusal with a message meant for the person who asked."""
+
+
+class InvitationProblem(Exception):
+    """Why an invitation link cannot be used; `kind` picks the page that explains it."""
+
+    def __init__(self, kind: str, invitation: Invitation | None = None) -> None:
+        super().__init__(kind)
+        self.kind = kind
+        self.invitation = invitation
+
+
+def _lock_professional(professional: Professional) -> None:
+    # One writer at a time per professional, so two requests cannot both see a
+    # slot as free. (On SQLite the write lock taken at BEGIN does the same.)
+    Professional.objects.select_for_update().filter(pk=professional.pk).first()
+
+
+def _overlaps(
+    *, professional: Professional, starts_at: datetime, ends_at: datetime, exclude: int | None
+) -> bool:
+    clashes = Booking.objects.filter(
+        professional=professional,
+        status=Booking.Status.CONFIRMED,
+        starts_at__lt=ends_at,
+        ends_at__gt=starts_at,
+    )
+    if exclude is not None:
+        clashes = clashes.exclude(pk=exclude)
+    return clashes.exists()
+
+
+def _save_without_overlap(booking: Booking, *, fields: list[str] | None = None) -> None:
+    """Save, or BookingError if the professional is busy then (checked twice: here,
+    and on PostgreSQL by the exclusion constraint should anything slip past)."""
+    if _overlaps(
+        professional=booking.professional,
+        starts_at=booking.starts_at,
+        ends_at=booking.ends_at,
+        exclude=booking.pk,
+    ):
+        raise BookingError(_("That time overlaps another session. Choose another time."))
+    try:
+        with transaction.atomic():
+            booking.save(update_fields=fields)
+    except IntegrityError as error:
+        if "booking_no_overlap" in str(error):
+            raise BookingError(
+                _("That time overlaps another session. Choose another time.")
+            ) from None
+        raise
+
+
+def session_link(invitation_token: str) -> str:
+    return settings.SITE_URL + reverse("bookings:invitation", kwargs={"token": invitation_token})
+
+
+def _enqueue_invitation(invitation: Invitation, *, moved_from: datetime | None = None) -> None:
+    from tengja.bookings.tasks import invitation_send
+
+    moved = moved_from.isoformat() if moved_from else None
+    transaction.on_commit(
+        lambda: invitation_send.enqueue(invitation_id=invitation.pk, moved_from=moved)
+    )
+
+
+def _recipient(booking: Booking) -> tuple[str, str, str]:
+    """Address, language and time zone of the client, or of the invited address."""
+    if booking.client is not None:
+        return booking.client.email, booking.client.language, booking.client.time_zone
+    pro = booking.professional.user
+    return booking.invitation.email, pro.language, pro.time_zone
+
+
+def booking_invite(
+    *,
+    professional: Professional,
+    session_type: SessionType,
+    starts_at: datetime,
+    email: str,
+) -> Booking:
+    """Book a session with the client at `email` and send them the confirmation.
+
+    An existing client is attached at once; a new address gets a link that
+    creates the account (see invitation_accept_new_client).
+    """
+    email = email.strip().lower()
+    now = timezone.now()
+    if session_type.professional_id != professional.pk or not session_type.is_active:
+        raise BookingError(_("Choose one of your session types."))
+    if starts_at <= now:
+        raise BookingError(_("Choose a time in the future."))
+    if email == professional.user.email.lower():
+        raise BookingError(_("You cannot invite yourself."))
+
+    with transaction.atomic():
+        _lock_professional(professional)
+        client = User.objects.filter(email=email).first()
+        booking = Booking(
+            professional=professional,
+            client=client,
+            session_type=session_type,
+            starts_at=starts_at,
+            ends_at=starts_at + session_type.duration,
+            price_amount=session_type.price_amount,
+            currency=session_type.currency,
+            cancellation_notice_hours=session_type.cancellation_notice_hours,
+        )
+        _save_without_overlap(booking)
+        unusable_hash = token_make()[1]  # the link's token is made when it is sent
+        invitation = Invitation.objects.create(
+            booking=booking,
+            email=email,
+            token_hash=unusable_hash,
+            created_at=now,
+            expires_at=booking.ends_at,
+            accepted_at=now if client else None,
+        )
+        _enqueue_invitation(invitation)
+    return booking
+
+
+def invitation_send(*, invitation_id: int, moved_from: str | None = None) -> None:
+    """E-mail the booking confirmation (or, with `moved_from`, the change of time)
+    with a new link; only its hash is kept, and any earlier link stops working."""
+    invitation = (
+        Invitation.objects.select_related(
+            "booking__professional__user", "booking__session_type", "booking__client"
+        )
+        .filter(pk=invitation_id)
+        .first()
+    )
+    if invitation is None or invitation.booking.is_cancelled or invitation.booking.is_past():
+        return
+    booking = invitation.booking
+    raw, hashed = token_make()
+    Invitation.objects.filter(pk=invitation.pk).update(token_hash=hashed)
+    to, language, time_zone = _recipient(booking)
+    context = {
+        "booking": booking,
+        "professional": booking.professional.user,
+        "link": session_link(raw),
+        "has_account": booking.client is not None,
+    }
+    if moved_from:
+        context["previous_starts_at"] = datetime.fromisoformat(moved_from)
+    subject, text, html = email_render(
+        template="booking-moved" if moved_from else "booking-invitation",
+        context=context,
+        language=language,
+        time_zone=time_zone,
+    )
+    email_deliver_now(to=to, subject=subject, text=text, html=html)
+
+
+def invitation_resend(*, booking: Booking) -> None:
+    """A fresh link for the invitation; the old one stops working."""
+    if booking.is_cancelled or booking.is_past():
+        raise BookingError(_("This session is over or cancelled; there is nothing to resend."))
+    _enqueue_invitation(booking.invitation)
+
+
+def invitation_for_token(*, token: str) -> Invitation:
+    """The invitation a link names, or InvitationProblem saying why it cannot be used."""
+    invitation = (
+        Invitation.objects.select_related(
+            "booking__professional__user", "booking__session_type", "booking__client"
+        )
+        .filter(token_hash=token_hash(token))
+        .first()
+    )
+    if invitation is None:
+        raise InvitationProblem("invalid")
+    if invitation.booking.is_cancelled:
+        raise InvitationProblem("cancelled", invitation)
+    if invitation.expires_at <= timezone.now():
+        raise InvitationProblem("expired", invitation)
+    return invitation
+
+
+def invitation_accept_new_client(
+    *, token: str, name: str, password: str, language: str, time_zone: str
+) -> User:
+    """Create the invited client's account and give them the booking: once."""
+    with transaction.atomic():
+        invitation = invitation_for_token(token=token)
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.accepted_at is not None:
+            raise InvitationProblem("used", invitation)
+        if User.objects.filter(email=invitation.email).exists():
+            raise InvitationProblem("has_account", invitation)
+        try:
+            user = user_sign_up(
+                name=name,
+                email=invitation.email,
+                password=password,
+                language=language,
+                time_zone=time_zone,
+            )
+        except AccountError:
+            raise InvitationProblem("has_account", invitation) from None
+        Booking.objects.filter(pk=invitation.booking_id, client__isnull=True).update(client=user)
+        invitation.accepted_at = timezone.now()
+        invitation.save(update_fields=["accepted_at"])
+    return user
+
+
+def invitation_accept_existing(*, token: str, user: User) -> Booking:
+    """The signed-in user opens their link: the booking is theirs, or a mismatch."""
+    with transaction.atomic():
+        invitation = invitation_for_token(token=token)
+        booking = invitation.booking
+        if invitation.email.lower() != user.email.lower() and booking.client_id != user.pk:
+            raise InvitationProblem("mismatch", invitation)
+        if booking.client_id is None:
+            Booking.objects.filter(pk=booking.pk, client__isnull=True).update(client=user)
+            booking.client = user
+        if invitation.accepted_at is None:
+            Invitation.objects.filter(pk=invitation.pk).update(accepted_at=timezone.now())
+    return booking
+
+
+def booking_cancel(*, booking: Booking, by: User) -> Booking:
+    """Cancel for the client or the professional; tell the other one; free the slot.
+
+    A client's cancellation within the notice period is late: the session stays
+    payable. A professional may cancel at any time before the end.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        booking = (
+            Booking.objects.select_for_update(of=("self",))
+            .select_related("professional__user", "client", "session_type")
+            .get(pk=booking.pk)
+        )
+        by_professional = booking.professional.user_id == by.pk
+        if not by_professional and booking.client_id != by.pk:
+            raise BookingError(_("This session is not yours to cancel."))
+        if booking.is_cancelled:
+            raise BookingError(_("This session has already been cancelled."))
+        if booking.is_past(now) or (not by_professional and booking.starts_at <= now):
+            raise BookingError(
+                _("This session has already started and can no longer be cancelled.")
+            )
+        booking.status = Booking.Status.CANCELLED
+        booking.cancelled_at = now
+        booking.cancelled_by = (
+            Booking.CancelledBy.PROFESSIONAL if by_professional else Booking.CancelledBy.CLIENT
+        )
+        booking.late_cancellation = not by_professional and booking.is_late_for_client(now)
+        booking.save(update_fields=["status", "cancelled_at", "cancelled_by", "late_cancellation"])
+
+        if by_professional:
+            to, language, time_zone = _recipient(booking)
+            other_name = booking.professional.user.name
+        else:
+            pro = booking.professional.user
+            to, language, time_zone = pro.email, pro.language, pro.time_zone
+            other_name = booking.client.name
+        email_send(
+            template="booking-cancelled",
+            to=to,
+            context={"booking": booking, "by_name": other_name, "by_professional": by_professional},
+            language=language,
+            time_zone=time_zone,
+        )
+    return booking
+
+
+def booking_move(*, booking: Booking, by: User, starts_at: datetime) -> Booking:
+    """The professional moves a session to another time; the client is told."""
+    with transaction.atomic():
+        booking = (
+            Booking.objects.select_for_update(of=("self",))
+            .select_related("professional__user", "client", "session_type", "invitation")
+            .get(pk=booking.pk)
+        )
+        if booking.professional.user_id != by.pk:
+            raise BookingError(_("Only the professional can move a session."))
+        if booking.is_cancelled:
+            raise BookingError(_("This session has been cancelled."))
+        if starts_at <= timezone.now():
+            raise BookingError(_("Choose a time in the future."))
+        _lock_professional(booking.professional)
+        previous = booking.starts_at
+        booking.starts_at = starts_at
+        booking.ends_at = starts_at + (booking.ends_at - previous)
+        _save_without_overlap(booking, fields=["starts_at", "ends_at"])
+        Invitation.objects.filter(booking=booking).update(expires_at=booking.ends_at)
+        if booking.client is None:
+            # Only an invitation link reaches an address without an account.
+            _enqueue_invitation(booking.invitation, moved_from=previous)
+        else:
+            client = booking.client
+            email_send(
+                template="booking-moved",
+                to=client.email,
+                context={
+                    "booking": booking,
+                    "previous_starts_at": previous,
+                    "link": settings.SITE_URL
+                    + reverse("bookings:detail", kwargs={"code": booking.code}),
+                },
+                language=client.language,
+                time_zone=client.time_zone,
+            )
+    return booking

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from tengja.bookings import views
+
+app_name = "bookings"
+
+urlpatterns = [
+    path("sessions/<str:code>/", views.detail, name="detail"),
+    path("sessions/<str:code>/cancel/", views.cancel, name="cancel"),
+    path("sessions/<str:code>/move/", views.move, name="move"),
+    path("sessions/<str:code>/resend/", views.resend, name="resend"),
+    path("invitations/<str:token>/", views.invitation, name="invitation"),
+]

@@ -1,0 +1,139 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from tengja.accounts.middleware import request_time_zone
+from tengja.accounts.models import User
+from tengja.bookings import services
+from tengja.bookings.forms import InvitationSignUpForm, MoveForm
+from tengja.bookings.selectors import booking_for_user
+
+
+@login_required
+def detail(request: HttpRequest, code: str) -> HttpResponse:
+    booking = booking_for_user(user=request.user, code=code)
+    is_professional = booking.professional.user_id == request.user.pk
+    can_cancel = not booking.is_cancelled and (
+        not booking.is_past() if is_professional else booking.starts_at > timezone.now()
+    )
+    return render(
+        request,
+        "bookings/detail.html",
+        {"booking": booking, "is_professional": is_professional, "can_cancel": can_cancel},
+    )
+
+
+@login_required
+def cancel(request: HttpRequest, code: str) -> HttpResponse:
+    """GET asks for confirmation (warning about a late cancellation); POST cancels."""
+    booking = booking_for_user(user=request.user, code=code)
+    is_professional = booking.professional.user_id == request.user.pk
+    if request.method == "POST":
+        try:
+            booking = services.booking_cancel(booking=booking, by=request.user)
+        except services.BookingError as error:
+            messages.error(request, str(error))
+        else:
+            if booking.late_cancellation:
+                messages.success(
+                    request,
+                    _(
+                        "The session is cancelled. As it was within the notice period, it stays payable."
+                    ),
+                )
+            else:
+                messages.success(request, _("The session is cancelled."))
+        return redirect("bookings:detail", code=booking.code)
+    return render(
+        request,
+        "bookings/cancel.html",
+        {
+            "booking": booking,
+            "is_professional": is_professional,
+            "late": not is_professional and booking.is_late_for_client(),
+        },
+    )
+
+
+def _professional_booking(request: HttpRequest, code: str):
+    booking = booking_for_user(user=request.user, code=code)
+    if booking.professional.user_id != request.user.pk:
+        raise Http404
+    return booking
+
+
+@login_required
+def move(request: HttpRequest, code: str) -> HttpResponse:
+    booking = _professional_booking(request, code)
+    form = MoveForm(request.POST or None, initial={"starts_at": booking.starts_at})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.booking_move(
+                booking=booking, by=request.user, starts_at=form.cleaned_data["starts_at"]
+            )
+        except services.BookingError as error:
+            form.add_error("starts_at", str(error))
+        else:
+            messages.success(request, _("The session has been moved and the client told."))
+            return redirect("bookings:detail", code=booking.code)
+    return render(request, "bookings/move.html", {"booking": booking, "form": form})
+
+
+@login_required
+@require_POST
+def resend(request: HttpRequest, code: str) -> HttpResponse:
+    booking = _professional_booking(request, code)
+    try:
+        services.invitation_resend(booking=booking)
+    except services.BookingError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("A new link has been sent; the old one no longer works."))
+    return redirect("bookings:detail", code=booking.code)
+
+
+def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in a booking confirmation e-mail (see services.booking_invite)."""
+    try:
+        invite = services.invitation_for_token(token=token)
+        if request.user.is_authenticated:
+            booking = services.invitation_accept_existing(token=token, user=request.user)
+            return redirect("bookings:detail", code=booking.code)
+        has_account = (
+            invite.accepted_at is not None
+            or invite.booking.client_id is not None
+            or User.objects.filter(email=invite.email).exists()
+        )
+        if has_account:
+            return _to_sign_in(request, invite)
+        form = InvitationSignUpForm(request.POST or None, email=invite.email)
+        if request.method == "POST" and form.is_valid():
+            user = services.invitation_accept_new_client(
+                token=token,
+                name=form.cleaned_data["name"],
+                password=form.cleaned_data["password"],
+                language=request.LANGUAGE_CODE,
+                time_zone=request_time_zone(request),
+            )
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Welcome to Tengja, %(name)s.") % {"name": user.name})
+            return redirect("bookings:detail", code=invite.booking.code)
+    except services.InvitationProblem as problem:
+        return render(
+            request,
+            "bookings/invitation_problem.html",
+            {"kind": problem.kind, "invitation": problem.invitation},
+            status=400,
+        )
+    return render(request, "bookings/invitation_signup.html", {"form": form, "invitation": invite})
+
+
+def _to_sign_in(request: HttpRequest, invite) -> HttpResponse:
+    target = reverse("bookings:detail", kwargs={"code": invite.booking.code})
+    return redirect(f"{reverse('accounts:login')}?next={target}")

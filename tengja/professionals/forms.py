@@ -1,0 +1,89 @@
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from tengja.lib.money import money_to_major, money_to_minor
+from tengja.professionals.models import Professional, SessionType
+
+
+class SessionTypeForm(forms.ModelForm):
+    """Price is entered in the currency's main unit (krónur, euros) and stored in minor units."""
+
+    price = forms.DecimalField(
+        label=_("Price"), min_value=Decimal(0), max_digits=10, decimal_places=2
+    )
+
+    class Meta:
+        model = SessionType
+        fields = ["name", "duration_minutes", "currency", "mode", "cancellation_notice_hours"]
+        labels = {
+            "name": _("Name"),
+            "duration_minutes": _("Duration (minutes)"),
+            "currency": _("Currency"),
+            "mode": _("Mode"),
+            "cancellation_notice_hours": _("Cancellation notice"),
+        }
+        help_texts = {
+            "cancellation_notice_hours": _(
+                "A client who cancels later than this still pays for the session."
+            )
+        }
+        widgets = {"duration_minutes": forms.NumberInput(attrs={"min": 5, "max": 480})}
+
+    field_order = ["name", "duration_minutes", "price", "currency", "mode"]
+
+    def __init__(self, *args, professional: Professional, **kwargs) -> None:
+        self.professional = professional
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["price"] = money_to_major(
+                self.instance.price_amount, self.instance.currency
+            )
+
+    def clean_name(self) -> str:
+        name = " ".join(self.cleaned_data["name"].split())
+        taken = SessionType.objects.filter(professional=self.professional, name__iexact=name)
+        if self.instance.pk:
+            taken = taken.exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise ValidationError(_("You already have a session type with this name."))
+        return name
+
+    def clean_duration_minutes(self) -> int:
+        minutes = self.cleaned_data["duration_minutes"]
+        if not 5 <= minutes <= 480:
+            raise ValidationError(_("Choose a duration between 5 and 480 minutes."))
+        return minutes
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        price, currency = cleaned.get("price"), cleaned.get("currency")
+        if price is not None and currency:
+            try:
+                self.instance.price_amount = money_to_minor(price, currency)
+            except ValueError:
+                self.add_error(
+                    "price",
+                    _("%(currency)s has no smaller unit than this.") % {"currency": currency},
+                )
+        self.instance.professional = self.professional
+        return cleaned
+
+
+class ProfessionalProfileForm(forms.ModelForm):
+    class Meta:
+        model = Professional
+        fields = ["title", "bio", "languages", "specialties"]
+        labels = {
+            "title": _("Title"),
+            "bio": _("Short bio"),
+            "languages": _("Languages"),
+            "specialties": _("Specialties"),
+        }
+        widgets = {
+            "bio": forms.Textarea(attrs={"rows": 5, "maxlength": 2000}),
+            "languages": forms.CheckboxSelectMultiple,
+            "specialties": forms.CheckboxSelectMultiple,
+        }

@@ -1,0 +1,164 @@
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from tengja.bookings.models import Booking
+from tengja.bookings.services import BookingError, booking_cancel, booking_invite, booking_move
+from tests.bookings.conftest import invitation_path
+from tests.factories import BookingFactory
+
+
+@pytest.fixture
+def booking(alice, session_type):
+    return BookingFactory(
+        client=alice,
+        session_type=session_type,
+        starts_at=(timezone.now() + timedelta(days=3)).replace(second=0, microsecond=0),
+        cancellation_notice_hours=24,
+    )
+
+
+def test_client_cancels_in_good_time_for_free(
+    client, alice, booking, django_capture_on_commit_callbacks
+):
+    client.force_login(alice)
+    page = client.get(reverse("bookings:cancel", args=[booking.code])).content.decode()
+    assert "nothing to pay" in page
+    assert "late cancellation" not in page
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("bookings:cancel", args=[booking.code]))
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CANCELLED
+    assert booking.cancelled_by == "client"
+    assert not booking.late_cancellation
+    # The professional is told.
+    [message] = mail.outbox
+    assert message.to == [booking.professional.user.email]
+    assert "Alice Andersen" in message.body
+    assert "stays payable" not in message.body
+
+
+def test_late_cancellation_is_warned_about_then_stays_payable(
+    client, alice, booking, django_capture_on_commit_callbacks
+):
+    client.force_login(alice)
+    with time_machine.travel(booking.starts_at - timedelta(hours=5)):
+        page = client.get(reverse("bookings:cancel", args=[booking.code])).content.decode()
+        assert "This is a late cancellation." in page
+        assert "ISK\xa018,000" in page
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(reverse("bookings:cancel", args=[booking.code]))
+    booking.refresh_from_db()
+    assert booking.is_cancelled and booking.late_cancellation
+    assert "stays payable" in mail.outbox[0].body
+
+
+def test_notice_of_zero_hours_is_never_late(alice, session_type):
+    booking = BookingFactory(
+        client=alice, session_type=session_type, cancellation_notice_hours=0,
+        starts_at=timezone.now() + timedelta(minutes=5),
+    )  # fmt: skip
+    booking_cancel(booking=booking, by=alice)
+    booking.refresh_from_db()
+    assert not booking.late_cancellation
+
+
+def test_cancelled_slot_is_free_again(alice, professional, session_type, booking):
+    booking_cancel(booking=booking, by=alice)
+    again = booking_invite(
+        professional=professional, session_type=session_type,
+        starts_at=booking.starts_at, email="someone@example.com",
+    )  # fmt: skip
+    assert again.starts_at == booking.starts_at
+
+
+def test_cannot_cancel_twice_or_after_start(alice, booking):
+    booking_cancel(booking=booking, by=alice)
+    with pytest.raises(BookingError, match="already been cancelled"):
+        booking_cancel(booking=booking, by=alice)
+    started = BookingFactory(client=alice, starts_at=timezone.now() - timedelta(minutes=5))
+    with pytest.raises(BookingError, match="already started"):
+        booking_cancel(booking=started, by=alice)
+
+
+def test_professional_cancels_any_time_and_client_is_told(
+    professional, alice, booking, django_capture_on_commit_callbacks
+):
+    with (
+        time_machine.travel(booking.starts_at - timedelta(hours=1)),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        booking_cancel(booking=booking, by=professional.user)
+    booking.refresh_from_db()
+    assert booking.cancelled_by == "professional"
+    assert not booking.late_cancellation
+    assert mail.outbox[0].to == [alice.email]
+    assert "Helga Sigurðardóttir" in mail.outbox[0].body
+
+
+def test_professional_moves_a_session_and_client_is_told(
+    client, professional, alice, booking, django_capture_on_commit_callbacks
+):
+    client.force_login(professional.user)
+    new_start = booking.starts_at + timedelta(days=1)
+    local = timezone.localtime(new_start).strftime("%Y-%m-%dT%H:%M")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("bookings:move", args=[booking.code]), {"starts_at": local})
+    assert response.status_code == 302
+    booking.refresh_from_db()
+    assert booking.starts_at == new_start
+    assert booking.ends_at == new_start + timedelta(minutes=50)
+    assert mail.outbox[0].to == [alice.email]
+    assert reverse("bookings:detail", args=[booking.code]) in mail.outbox[0].body
+
+
+def test_moving_onto_another_session_is_refused(professional, alice, booking, session_type):
+    other = BookingFactory(
+        session_type=session_type, starts_at=booking.starts_at + timedelta(days=1)
+    )
+    with pytest.raises(BookingError, match="overlaps"):
+        booking_move(
+            booking=booking, by=professional.user, starts_at=other.starts_at + timedelta(minutes=10)
+        )
+    booking.refresh_from_db()
+    assert booking.starts_at != other.starts_at
+
+
+def test_moving_an_invited_session_sends_a_fresh_link(
+    professional, session_type, django_capture_on_commit_callbacks
+):
+    start = timezone.now() + timedelta(days=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        booking = booking_invite(
+            professional=professional,
+            session_type=session_type,
+            starts_at=start,
+            email="new@example.com",
+        )
+    first = invitation_path()
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_move(booking=booking, by=professional.user, starts_at=start + timedelta(hours=3))
+    assert mail.outbox[-1].to == ["new@example.com"]
+    assert invitation_path() != first
+
+
+def test_clients_cannot_move(client, alice, booking):
+    client.force_login(alice)
+    assert client.get(reverse("bookings:move", args=[booking.code])).status_code == 404
+    with pytest.raises(BookingError):
+        booking_move(booking=booking, by=alice, starts_at=booking.starts_at + timedelta(days=1))
+
+
+def test_bad_move_input_changes_nothing(client, professional, booking):
+    client.force_login(professional.user)
+    before = booking.starts_at
+    for value in ("yesterday", "2001-01-01T10:00", ""):
+        response = client.post(reverse("bookings:move", args=[booking.code]), {"starts_at": value})
+        assert response.status_code == 200
+        assert "errorlist" in response.content.decode()
+    booking.refresh_from_db()
+    assert booking.starts_at == before

@@ -1,0 +1,161 @@
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from tengja.bookings.models import Booking
+from tests.factories import BookingFactory, ProfessionalFactory, SessionTypeFactory
+
+UTC = ZoneInfo("UTC")
+
+
+def test_join_link_is_enabled_only_in_the_join_window(client, alice):
+    booking = BookingFactory(client=alice, starts_at=timezone.now() + timedelta(hours=2))
+    assert not booking.is_joinable()
+    assert booking.is_joinable(booking.starts_at - timedelta(minutes=15))
+    assert booking.is_joinable(booking.ends_at - timedelta(seconds=1))
+    assert not booking.is_joinable(booking.starts_at - timedelta(minutes=16))
+    assert not booking.is_joinable(booking.ends_at)
+    client.force_login(alice)
+    body = client.get(reverse("dashboard:home")).content.decode()
+    assert 'aria-disabled="true">Join video session' in body
+    assert "Opens 15 minutes before the start." in body
+
+
+def test_home_lists_past_sessions_below_and_paginates(client, alice):
+    kind = SessionTypeFactory()
+    now = timezone.now()
+    for days in range(1, 13):
+        BookingFactory(client=alice, session_type=kind, starts_at=now - timedelta(days=days))
+    client.force_login(alice)
+    first = client.get(reverse("dashboard:home"))
+    assert len(first.context["history"]) == 10
+    assert "Page 1 of 2" in first.content.decode()
+    second = client.get(reverse("dashboard:home") + "?page=2")
+    assert len(second.context["history"]) == 2
+    assert client.get(reverse("dashboard:home") + "?page=abc").status_code == 200
+
+
+def test_calendar_month_shows_sessions_in_the_viewers_zone(client, alice):
+    alice.time_zone = "Pacific/Auckland"
+    alice.save()
+    kind = SessionTypeFactory(name="Coaching", price_amount=2500, currency="EUR")
+    # 20:00 UTC on 10 March is 09:00 on 11 March in Auckland.
+    BookingFactory(client=alice, session_type=kind, starts_at=datetime(2031, 3, 10, 20, tzinfo=UTC))
+    BookingFactory(session_type=kind, starts_at=datetime(2031, 3, 12, 20, tzinfo=UTC))  # not hers
+    client.force_login(alice)
+    response = client.get(reverse("dashboard:calendar") + "?month=2031-03")
+    body = response.content.decode()
+    days = {d.date.day: d for week in response.context["weeks"] for d in week if d.in_month}
+    assert [b.session_type.name for b in days[11].bookings] == ["Coaching"]
+    assert days[10].bookings == [] and days[12].bookings == []
+    assert "09:00 Coaching" in body
+    assert "€25.00" in body
+    assert "March 2031" in body
+
+
+def test_calendar_week_view_and_bad_parameters(client, alice):
+    client.force_login(alice)
+    response = client.get(reverse("dashboard:calendar") + "?week=2031-03-12")
+    week = response.context["week"]
+    assert week[0].date.isoformat() == "2031-03-10"  # Monday
+    assert len(week) == 7
+    for bad in ("?month=2031-13", "?week=notadate", "?month=99999-01", "?week=0001-01-01"):
+        assert client.get(reverse("dashboard:calendar") + bad).status_code == 200
+
+
+def test_calendar_query_count_does_not_grow(client, alice, django_assert_max_num_queries):
+    kind = SessionTypeFactory()
+    client.force_login(alice)
+    start = datetime(2031, 3, 1, 9, tzinfo=UTC)
+    Booking.objects.bulk_create(
+        Booking(
+            professional=kind.professional, client=alice, session_type=kind,
+            starts_at=start + timedelta(hours=5 * i), ends_at=start + timedelta(hours=5 * i, minutes=50),
+            price_amount=1, currency="ISK",
+        )
+        for i in range(150)
+    )  # fmt: skip
+    with django_assert_max_num_queries(5):
+        response = client.get(reverse("dashboard:calendar") + "?month=2031-03")
+    assert sum(len(d.bookings) for w in response.context["weeks"] for d in w) > 100
+
+
+def test_calendar_links_to_the_session(client, alice):
+    booking = BookingFactory(client=alice)
+    client.force_login(alice)
+    month = timezone.localtime(booking.starts_at).strftime("%Y-%m")
+    body = client.get(reverse("dashboard:calendar") + f"?month={month}").content.decode()
+    assert reverse("bookings:detail", args=[booking.code]) in body
+
+
+def test_connections_are_the_professionals_worked_with(
+    client, alice, professional, other_professional
+):
+    kind = SessionTypeFactory(professional=professional)
+    BookingFactory(client=alice, session_type=kind, starts_at=timezone.now() - timedelta(days=3))
+    cancelled = BookingFactory(
+        client=alice, session_type=SessionTypeFactory(professional=other_professional)
+    )
+    cancelled.status = Booking.Status.CANCELLED
+    cancelled.save()
+    client.force_login(alice)
+    response = client.get(reverse("dashboard:connections"))
+    assert list(response.context["connections"]) == [professional]
+    page = client.get(reverse("dashboard:connection", args=[professional.code]))
+    assert page.status_code == 200
+    assert len(page.context["sessions"]) == 1
+    assert "Helga Sigurðardóttir" in page.content.decode()
+
+
+def test_connection_page_shows_only_your_own_sessions(client, alice, bob, professional):
+    kind = SessionTypeFactory(professional=professional)
+    BookingFactory(client=alice, session_type=kind)
+    client.force_login(bob)
+    page = client.get(reverse("dashboard:connection", args=[professional.code]))
+    assert len(page.context["sessions"]) == 0
+    assert "You have no sessions with this professional." in page.content.decode()
+
+
+def test_empty_states_tell_a_new_client_what_to_do(client, alice):
+    client.force_login(alice)
+    body = client.get(reverse("dashboard:home")).content.decode()
+    assert "When a professional invites you" in body
+    assert "The professionals you have sessions with will be listed here." in body
+    assert "Sessions you have had will be listed here." in body
+
+
+def test_home_is_linked_to_profile_and_calendar(client, alice):
+    client.force_login(alice)
+    body = client.get(reverse("dashboard:home")).content.decode()
+    assert reverse("accounts:profile") in body
+    assert reverse("dashboard:calendar") in body
+
+
+@time_machine.travel(datetime(2031, 3, 30, 12, tzinfo=UTC))
+def test_calendar_places_sessions_across_a_dst_change(client, alice):
+    alice.time_zone = "Europe/London"
+    alice.save()
+    kind = SessionTypeFactory(name="Evening")
+    # 29 March 2031 is before the change (UTC+0), 31 March after it (UTC+1).
+    BookingFactory(
+        client=alice, session_type=kind, starts_at=datetime(2031, 3, 28, 23, 30, tzinfo=UTC)
+    )
+    BookingFactory(
+        client=alice, session_type=kind, starts_at=datetime(2031, 3, 30, 23, 30, tzinfo=UTC)
+    )
+    client.force_login(alice)
+    response = client.get(reverse("dashboard:calendar") + "?month=2031-03")
+    days = {d.date.day: d for week in response.context["weeks"] for d in week if d.in_month}
+    assert len(days[28].bookings) == 1  # 23:30 London, still the 28th
+    assert len(days[31].bookings) == 1  # 00:30 London on the 31st
+
+
+def test_professional_public_profile(client, db):
+    pro = ProfessionalFactory(bio="Helps with <b>sleep</b>.")
+    body = client.get(reverse("professionals:public", args=[pro.code])).content.decode()
+    assert pro.user.name in body
+    assert "Helps with &lt;b&gt;sleep&lt;/b&gt;." in body
+    assert client.get(reverse("professionals:public", args=["nope"])).status_code == 404

@@ -1,0 +1,91 @@
+from django.urls import reverse
+
+from tengja.professionals.models import Language, SessionType
+from tests.factories import SessionTypeFactory
+
+
+def test_add_session_type_with_price_in_main_units(client, professional):
+    client.force_login(professional.user)
+    response = client.post(
+        reverse("professionals:session_type_new"),
+        {"name": "Couples", "duration_minutes": 80, "price": "125.50", "currency": "EUR",
+         "mode": "video", "cancellation_notice_hours": 48},
+    )  # fmt: skip
+    assert response.status_code == 302
+    kind = SessionType.objects.get(professional=professional)
+    assert (kind.price_amount, kind.currency, kind.cancellation_notice_hours) == (12550, "EUR", 48)
+    body = client.get(reverse("professionals:practice")).content.decode()
+    assert "€125.50" in body and "48 hours" in body
+
+
+def test_isk_has_no_decimals_and_other_bad_input(client, professional):
+    client.force_login(professional.user)
+    url = reverse("professionals:session_type_new")
+    base = {"name": "X", "duration_minutes": 50, "price": "100", "currency": "ISK", "mode": "video",
+            "cancellation_notice_hours": 24}  # fmt: skip
+    for change, message in (
+        ({"price": "100.50"}, "ISK has no smaller unit than this."),
+        ({"price": "-5"}, "greater than or equal to 0"),
+        ({"duration_minutes": 0}, "between 5 and 480"),
+        ({"cancellation_notice_hours": 12}, "Select a valid choice"),
+        ({"mode": "carrier-pigeon"}, "Select a valid choice"),
+        ({"currency": "XXX"}, "Select a valid choice"),
+    ):
+        response = client.post(url, {**base, **change})
+        assert response.status_code == 400, change
+        assert message in response.content.decode(), change
+    assert not SessionType.objects.exists()
+
+
+def test_edit_and_stop_offering_a_session_type(client, professional):
+    kind = SessionTypeFactory(professional=professional, price_amount=15000, currency="ISK")
+    client.force_login(professional.user)
+    url = reverse("professionals:session_type", args=[kind.code])
+    assert 'value="15000"' in client.get(url).content.decode()
+    client.post(url, {"toggle": "1"})
+    kind.refresh_from_db()
+    assert not kind.is_active
+    body = client.get(reverse("professionals:invite")).content.decode()
+    assert "Add a session type first" in body
+
+
+def test_another_professionals_session_type_is_404(client, professional, other_professional):
+    kind = SessionTypeFactory(professional=other_professional)
+    client.force_login(professional.user)
+    url = reverse("professionals:session_type", args=[kind.code])
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"toggle": "1"}).status_code == 404
+    kind.refresh_from_db()
+    assert kind.is_active
+
+
+def test_edit_public_profile(client, professional):
+    client.force_login(professional.user)
+    icelandic = Language.objects.get(code="is")
+    response = client.post(
+        reverse("professionals:profile"),
+        {"title": "Clinical psychologist", "bio": "Sleep and stress.", "languages": [icelandic.pk]},
+    )
+    assert response["Location"] == reverse("professionals:public", args=[professional.code])
+    body = client.get(response["Location"]).content.decode()
+    assert "Clinical psychologist" in body and "Íslenska" in body
+
+
+def test_practice_lists_upcoming_sessions_with_a_flat_query_count(
+    client, professional, django_assert_max_num_queries
+):
+    from tests.factories import BookingFactory
+
+    kind = SessionTypeFactory(professional=professional)
+    client.force_login(professional.user)
+    BookingFactory(session_type=kind)
+    with django_assert_max_num_queries(7):
+        client.get(reverse("professionals:practice"))
+    for _ in range(30):
+        from datetime import timedelta
+
+        last = professional.bookings.order_by("-starts_at").first()
+        BookingFactory(session_type=kind, starts_at=last.ends_at + timedelta(minutes=10))
+    with django_assert_max_num_queries(7):
+        response = client.get(reverse("professionals:practice"))
+    assert len(response.context["upcoming"]) == 31
