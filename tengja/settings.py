@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "tengja.bookings",
     "tengja.hubs",
     "tengja.billing",
+    "tengja.video",
     "tengja.dashboard",
     "tengja.devmail",
 ]
@@ -130,6 +131,8 @@ TEMPLATES = [
 DATABASE_URL = env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'tengja.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Tests on SQLite use a file, so a server thread sees the same database.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
     # WAL lets the web server read while the task worker writes; IMMEDIATE takes
     # the write lock at BEGIN so two writers queue instead of failing mid-way.
     DATABASES["default"]["OPTIONS"] = {
@@ -155,6 +158,13 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 TASKS = {"default": {"BACKEND": env("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+
+# Video: media flows between the two browsers; these help them find each other.
+STUN_URLS = envlist("STUN_URLS", "")
+TURN_URLS = envlist("TURN_URLS", "")
+TURN_SECRET = env("TURN_SECRET")
+TURN_CREDENTIAL_TTL = envint("TURN_CREDENTIAL_TTL", str(6 * 60 * 60))
+VIDEO_GRACE_MINUTES = envint("VIDEO_GRACE_MINUTES", "10")
 
 # Accounts and passwords
 AUTH_USER_MODEL = "accounts.User"

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("tengja.dashboard.urls")),
     path("", include("tengja.bookings.urls")),
     path("", include("tengja.professionals.urls")),
+    path("", include("tengja.video.urls")),
     path("accounts/", include("tengja.accounts.urls")),
     path("payments/", include("tengja.billing.urls")),
     path("hubs/", include("tengja.hubs.urls")),

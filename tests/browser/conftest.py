@@ -2,8 +2,12 @@
 
 import os
 import shutil
+import socket
+import threading
+import time
 
 import pytest
+from channels.routing import ProtocolTypeRouter
 
 # Playwright's sync API keeps an event loop on this thread; the ORM calls the
 # tests make for set-up and checks are still plain synchronous calls.
@@ -31,23 +35,92 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(scope="session")
-def browser():
+# Package scope: Playwright's sync API keeps an event loop running on the main
+# thread, which must be gone before the asyncio tests elsewhere run.
+@pytest.fixture(scope="package")
+def playwright():
     if not shutil.which(CHROMIUM):
         pytest.fail(f"Chromium is missing at {CHROMIUM}: `make test` installs it")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        yield browser
-        browser.close()
+        yield playwright
+
+
+@pytest.fixture(scope="package")
+def browser(playwright):
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+    yield browser
+    browser.close()
+
+
+class AsgiServer:
+    """The project's ASGI application (HTTP and WebSocket) under uvicorn, in a thread
+    of the test process, so it shares the test database and settings."""
+
+    def __init__(self) -> None:
+        import uvicorn
+        from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+        from django.core.asgi import get_asgi_application
+
+        from tengja.asgi import application
+
+        app = ProtocolTypeRouter(
+            {
+                "http": ASGIStaticFilesHandler(get_asgi_application()),
+                "websocket": application.application_mapping["websocket"],
+            }
+        )
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, lifespan="off", log_level="warning"
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+        deadline = time.monotonic() + 15
+        while not self.server.started:
+            assert time.monotonic() < deadline, "the ASGI test server did not start"
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def server(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        asgi = AsgiServer()
+        asgi.start()
+        yield asgi
+        asgi.stop()
+        # The server's worker threads keep database connections; close them so the
+        # test database can be dropped at the end.
+        from django.db import connection
+
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
 
 
 @pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(
-        base_url=live_server.url, locale="en-GB", timezone_id="America/New_York"
-    )
+def live(server, transactional_db):
+    """The ASGI server, with each test's rows visible to it."""
+    return server
+
+
+@pytest.fixture
+def page(browser, live):
+    context = browser.new_context(base_url=live.url, locale="en-GB", timezone_id="America/New_York")
     context.set_default_timeout(10_000)
     page = context.new_page()
     yield page
@@ -55,10 +128,10 @@ def page(browser, live_server):
 
 
 @pytest.fixture
-def phone(browser, live_server):
+def phone(browser, live):
     """A 360 px wide phone screen."""
     context = browser.new_context(
-        base_url=live_server.url,
+        base_url=live.url,
         viewport={"width": 360, "height": 740},
         device_scale_factor=2,
         locale="is-IS",

@@ -15,13 +15,13 @@ from tests.browser.test_accounts import link_path, wait_for_mail
 from tests.factories import SessionTypeFactory
 
 
-def test_invitation_to_home_calendar_and_cancel(browser, live_server, professional, password):
+def test_invitation_to_home_calendar_and_cancel(browser, live, professional, password):
     SessionTypeFactory(professional=professional, name="Individual session", price_amount=18000)
     # The professional works in Reykjavik; the client's browser is in New York.
     start = (timezone.now() + timedelta(days=3)).replace(hour=15, minute=0, second=0, microsecond=0)
     local = start.astimezone(ZoneInfo("Atlantic/Reykjavik"))
 
-    pro_context = browser.new_context(base_url=live_server.url, locale="en-GB")
+    pro_context = browser.new_context(base_url=live.url, locale="en-GB")
     pro = pro_context.new_page()
     sign_in(pro, professional.user.email, password)
     pro.get_by_role("link", name="Practice").click()
@@ -38,7 +38,7 @@ def test_invitation_to_home_calendar_and_cancel(browser, live_server, profession
     message = wait_for_mail()
     assert message.to == ["new.client@example.com"]
     client_context = browser.new_context(
-        base_url=live_server.url, locale="en-GB", timezone_id="America/New_York",
+        base_url=live.url, locale="en-GB", timezone_id="America/New_York",
         viewport={"width": 1280, "height": 900},
     )  # fmt: skip
     page = client_context.new_page()

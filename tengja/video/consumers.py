@@ -1,0 +1,171 @@
+"""WebRTC signalling for one session's call.
+
+The consumer only relays offers, answers and ICE candidates between the
+session's client and professional; the media flows between their browsers.
+Everything a browser sends is checked and rebuilt before it is relayed:
+anything malformed, oversized, too frequent or unknown is answered with an
+error and dropped, and the call of the two who belong goes on.
+"""
+
+import json
+import time
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from tengja.video.access import Seat, seat_for
+
+MAX_MESSAGE_BYTES = 64 * 1024
+MAX_SDP = 60_000
+MAX_CANDIDATE = 2_000
+# At most this many messages in RATE_WINDOW seconds (ICE gathering sends bursts).
+RATE_LIMIT = 200
+RATE_WINDOW = 10.0
+REFUSED = 4403
+
+
+class MessageError(ValueError):
+    pass
+
+
+def _int(value, name: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value < 2**53:
+        raise MessageError(f"{name} must be a whole number")
+    return value
+
+
+def _text(value, name: str, limit: int) -> str:
+    if not isinstance(value, str) or len(value) > limit:
+        raise MessageError(f"{name} must be text of at most {limit} characters")
+    return value
+
+
+def _bool(value, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise MessageError(f"{name} must be true or false")
+    return value
+
+
+def clean_message(data: object) -> dict:
+    """The message to relay, rebuilt from known fields only, or MessageError."""
+    if not isinstance(data, dict):
+        raise MessageError("a message is a JSON object")
+    kind = data.get("type")
+    if kind in ("hello", "here", "bye", "restart"):
+        return {"type": kind}
+    if kind in ("offer", "answer"):
+        return {
+            "type": kind,
+            "sdp": _text(data.get("sdp"), "sdp", MAX_SDP),
+            "gen": _int(data.get("gen"), "gen"),
+        }
+    if kind == "candidate":
+        candidate = data.get("candidate")
+        if not isinstance(candidate, dict):
+            raise MessageError("candidate must be an object")
+        mid, index = candidate.get("sdpMid"), candidate.get("sdpMLineIndex")
+        return {
+            "type": "candidate",
+            "gen": _int(data.get("gen"), "gen"),
+            "candidate": {
+                "candidate": _text(candidate.get("candidate"), "candidate", MAX_CANDIDATE),
+                "sdpMid": None if mid is None else _text(mid, "sdpMid", 64),
+                "sdpMLineIndex": None if index is None else _int(index, "sdpMLineIndex"),
+            },
+        }
+    if kind == "state":
+        return {
+            "type": "state",
+            "audio": _bool(data.get("audio"), "audio"),
+            "video": _bool(data.get("video"), "video"),
+            "audioOnly": _bool(data.get("audioOnly", False), "audioOnly"),
+            "screen": _bool(data.get("screen", False), "screen"),
+        }
+    raise MessageError("unknown message type")
+
+
+class SessionConsumer(AsyncWebsocketConsumer):
+    seat: Seat | None = None
+
+    @database_sync_to_async
+    def find_seat(self, code: str) -> Seat | None:
+        return seat_for(user=self.scope["user"], code=code)
+
+    async def connect(self) -> None:
+        code = self.scope["url_route"]["kwargs"]["code"]
+        self.seat = await self.find_seat(code)
+        if self.seat is None:
+            # Accept-then-close lets the browser see why (a refused handshake says nothing).
+            await self.accept()
+            await self.close(code=REFUSED)
+            return
+        self.group = f"session.{code}"
+        self.replaced = False
+        self.sent: list[float] = []
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        # One connection per person: a newer one (a reload, another tab) replaces an older.
+        await self.channel_layer.group_send(
+            self.group,
+            {"type": "relay", "sender": self.channel_name, "role": self.seat.role, "kick": True},
+        )
+
+    async def disconnect(self, code: int) -> None:
+        if self.seat is None:
+            return
+        await self.channel_layer.group_discard(self.group, self.channel_name)
+        if not self.replaced:
+            await self.channel_layer.group_send(
+                self.group,
+                {
+                    "type": "relay",
+                    "sender": self.channel_name,
+                    "role": self.seat.role,
+                    "payload": {"type": "gone"},
+                },
+            )
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.seat is None or self.replaced:
+            return
+        try:
+            if text_data is None:
+                raise MessageError("only text messages are accepted")
+            if len(text_data.encode()) > MAX_MESSAGE_BYTES:
+                raise MessageError("message too large")
+            if not self._within_rate():
+                raise MessageError("too many messages")
+            try:
+                data = json.loads(text_data)
+            except ValueError:
+                raise MessageError("not JSON") from None
+            payload = clean_message(data)
+        except MessageError as error:
+            await self.send(text_data=json.dumps({"type": "error", "message": str(error)}))
+            return
+        await self.channel_layer.group_send(
+            self.group,
+            {
+                "type": "relay",
+                "sender": self.channel_name,
+                "role": self.seat.role,
+                "payload": payload,
+            },
+        )
+
+    def _within_rate(self) -> bool:
+        now = time.monotonic()
+        self.sent = [t for t in self.sent if now - t < RATE_WINDOW]
+        self.sent.append(now)
+        return len(self.sent) <= RATE_LIMIT
+
+    async def relay(self, event: dict) -> None:
+        if event["sender"] == self.channel_name or self.replaced:
+            return
+        if event.get("kick"):
+            if event["role"] == self.seat.role:
+                self.replaced = True
+                await self.send(text_data=json.dumps({"type": "replaced"}))
+                await self.close(code=4409)
+            return
+        await self.send(text_data=json.dumps({**event["payload"], "from": event["role"]}))

@@ -1,0 +1,76 @@
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from tengja.bookings.selectors import booking_for_user
+from tengja.video.access import room_open
+from tengja.video.ice import ice_servers_for
+
+
+@login_required
+def join(request: HttpRequest, code: str) -> HttpResponse:
+    """The device check, the waiting room and the call, in one page."""
+    booking = booking_for_user(user=request.user, code=code)
+    is_professional = booking.professional.user_id == request.user.pk
+    if not room_open(booking) or booking.client_id is None:
+        return render(request, "video/closed.html", {"booking": booking}, status=403)
+    other = booking.client if is_professional else booking.professional.user
+    config = {
+        "ws_path": f"/ws/sessions/{booking.code}/",  # tengja.video.routing
+        "role": "professional" if is_professional else "client",
+        "other_name": other.name,
+        "ice_servers": ice_servers_for(user_id=request.user.pk),
+        "session_url": reverse("bookings:detail", kwargs={"code": booking.code}),
+        "messages": {
+            "error_permission": _(
+                "Your browser is not allowed to use the camera and microphone. Click the camera "
+                "icon in the address bar, choose Allow, then press Test again."
+            ),
+            "error_no_device": _(
+                "No camera or microphone was found. Plug one in (or turn it on), then press "
+                "Test again."
+            ),
+            "error_in_use": _(
+                "The camera or microphone is busy in another program. Close it, then press "
+                "Test again."
+            ),
+            "error_generic": _("The camera and microphone could not be started. Press Test again."),
+            "audio_only_device": _("No camera found: you will join with sound only."),
+            "waiting": _("Waiting for %(name)s to join. The call starts by itself.")
+            % {"name": other.name},
+            "connecting": _("Connecting to %(name)s…") % {"name": other.name},
+            "connected": _("You are in the call with %(name)s.") % {"name": other.name},
+            "reconnecting": _("Connection lost. Reconnecting…"),
+            "peer_reconnecting": _("%(name)s lost the connection. Waiting for them…")
+            % {"name": other.name},
+            "peer_left": _("%(name)s has left the call.") % {"name": other.name},
+            "replaced": _("You joined this call from another window, so this one has stopped."),
+            "refused": _("This call is not open to you now."),
+            "you_left": _("You have left the call."),
+            "peer_muted": _("%(name)s has muted their microphone.") % {"name": other.name},
+            "peer_camera_off": _("%(name)s has turned their camera off.") % {"name": other.name},
+            "peer_audio_only": _("%(name)s's connection is weak: their video is paused.")
+            % {"name": other.name},
+            "audio_only": _(
+                "Your connection is too weak for video: your video is paused, sound goes on."
+            ),
+            "quality_good": _("Connection: good"),
+            "quality_fair": _("Connection: fair"),
+            "quality_poor": _("Connection: poor"),
+            "mute": _("Mute"),
+            "unmute": _("Unmute"),
+            "camera_off": _("Turn camera off"),
+            "camera_on": _("Turn camera on"),
+            "share": _("Share screen"),
+            "stop_share": _("Stop sharing"),
+            "you": _("You"),
+            "chat_closed": _("Chat opens when you are both in the call."),
+        },
+    }
+    return render(
+        request,
+        "video/join.html",
+        {"booking": booking, "config": config, "other": other, "is_professional": is_professional},
+    )

@@ -1,0 +1,207 @@
+"""The signalling consumer, through the real ASGI stack (origin check, session auth)."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+from django.utils import timezone
+
+from tengja.asgi import application
+from tengja.bookings.models import Booking
+from tengja.video.consumers import MAX_MESSAGE_BYTES, RATE_LIMIT
+from tests.factories import BookingFactory, ProfessionalFactory, UserFactory
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
+ORIGIN = (b"origin", b"http://127.0.0.1")
+
+
+@database_sync_to_async
+def cookie_for(user) -> bytes:
+    client = Client()
+    client.force_login(user)
+    return f"sessionid={client.cookies['sessionid'].value}".encode()
+
+
+@database_sync_to_async
+def make_booking(**kwargs) -> Booking:
+    kwargs.setdefault("starts_at", timezone.now() + timedelta(minutes=5))
+    return BookingFactory(**kwargs)
+
+
+async def open_socket(booking, user=None, origin=ORIGIN, code=None):
+    headers = [origin] if origin else []
+    if user is not None:
+        headers.append((b"cookie", await cookie_for(user)))
+    communicator = WebsocketCommunicator(
+        application, f"/ws/sessions/{code or booking.code}/", headers=headers
+    )
+    connected, _ = await communicator.connect()
+    return communicator, connected
+
+
+async def expect_refused(communicator, connected):
+    assert connected  # accepted only to say why, then closed
+    message = await communicator.receive_output(timeout=2)
+    assert message == {"type": "websocket.close", "code": 4403}
+    await communicator.disconnect()
+
+
+async def pair():
+    booking = await make_booking()
+    client_user = await database_sync_to_async(lambda: booking.client)()
+    pro_user = await database_sync_to_async(lambda: booking.professional.user)()
+    client_ws, ok1 = await open_socket(booking, client_user)
+    pro_ws, ok2 = await open_socket(booking, pro_user)
+    assert ok1 and ok2
+    return booking, client_ws, pro_ws
+
+
+async def test_client_and_professional_relay_to_each_other():
+    _booking, client_ws, pro_ws = await pair()
+    await client_ws.send_to(text_data=json.dumps({"type": "hello"}))
+    assert await pro_ws.receive_json_from() == {"type": "hello", "from": "client"}
+    offer = {"type": "offer", "sdp": "v=0 fake", "gen": 7, "extra": "dropped"}
+    await pro_ws.send_to(text_data=json.dumps(offer))
+    assert await client_ws.receive_json_from() == {
+        "type": "offer", "sdp": "v=0 fake", "gen": 7, "from": "professional",
+    }  # fmt: skip
+    candidate = {"type": "candidate", "gen": 7,
+                 "candidate": {"candidate": "candidate:1 1 udp 1 127.0.0.1 5000 typ host",
+                               "sdpMid": "0", "sdpMLineIndex": 0}}  # fmt: skip
+    await client_ws.send_to(text_data=json.dumps(candidate))
+    assert (await pro_ws.receive_json_from())["candidate"]["sdpMid"] == "0"
+    assert await client_ws.receive_nothing()  # nobody hears their own messages
+    await client_ws.disconnect()
+    assert await pro_ws.receive_json_from() == {"type": "gone", "from": "client"}
+    await pro_ws.disconnect()
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "not json",
+        json.dumps([1, 2]),
+        json.dumps({"type": "launch-missiles"}),
+        json.dumps({"type": "offer", "sdp": 5, "gen": 1}),
+        json.dumps({"type": "offer", "sdp": "x", "gen": -1}),
+        json.dumps({"type": "offer", "sdp": "x", "gen": True}),
+        json.dumps({"type": "candidate", "gen": 1, "candidate": "x"}),
+        json.dumps({"type": "state", "audio": "yes", "video": True}),
+        json.dumps({"type": "offer", "sdp": "x" * (MAX_MESSAGE_BYTES + 1), "gen": 1}),
+    ],
+)
+async def test_malformed_or_oversized_messages_are_refused_and_the_call_goes_on(bad):
+    _booking, client_ws, pro_ws = await pair()
+    await client_ws.send_to(text_data=bad)
+    reply = await client_ws.receive_json_from()
+    assert reply["type"] == "error"
+    assert await pro_ws.receive_nothing()  # nothing relayed
+    # Both are still connected and can go on talking.
+    await client_ws.send_to(text_data=json.dumps({"type": "hello"}))
+    assert await pro_ws.receive_json_from() == {"type": "hello", "from": "client"}
+    await client_ws.disconnect()
+    await pro_ws.disconnect()
+
+
+async def test_binary_messages_are_refused():
+    _booking, client_ws, pro_ws = await pair()
+    await client_ws.send_to(bytes_data=b"\x00\x01")
+    assert (await client_ws.receive_json_from())["type"] == "error"
+    assert await pro_ws.receive_nothing()
+    await client_ws.disconnect()
+    await pro_ws.disconnect()
+
+
+async def test_a_flood_is_cut_off():
+    _booking, client_ws, pro_ws = await pair()
+    for _ in range(RATE_LIMIT + 5):
+        await client_ws.send_to(text_data=json.dumps({"type": "hello"}))
+    errors = 0
+    relayed = 0
+    while not await client_ws.receive_nothing(timeout=0.2):
+        errors += (await client_ws.receive_json_from())["type"] == "error"
+    while not await pro_ws.receive_nothing(timeout=0.2):
+        await pro_ws.receive_json_from()
+        relayed += 1
+    assert relayed == RATE_LIMIT
+    assert errors == 5
+    await client_ws.disconnect()
+    await pro_ws.disconnect()
+
+
+async def test_a_newer_connection_replaces_an_older_one():
+    booking, client_ws, pro_ws = await pair()
+    client_user = await database_sync_to_async(lambda: booking.client)()
+    second, ok = await open_socket(booking, client_user)
+    assert ok
+    assert await client_ws.receive_json_from() == {"type": "replaced"}
+    assert (await client_ws.receive_output())["code"] == 4409
+    await second.send_to(text_data=json.dumps({"type": "hello"}))
+    assert await pro_ws.receive_json_from() == {"type": "hello", "from": "client"}
+    await second.disconnect()
+    await pro_ws.disconnect()
+
+
+async def test_visitor_is_refused():
+    booking = await make_booking()
+    await expect_refused(*await open_socket(booking))
+
+
+async def test_another_client_and_another_professional_are_refused():
+    booking = await make_booking()
+    stranger = await database_sync_to_async(UserFactory)()
+    other_pro = await database_sync_to_async(ProfessionalFactory)()
+    await expect_refused(*await open_socket(booking, stranger))
+    await expect_refused(
+        *await open_socket(booking, await database_sync_to_async(lambda: other_pro.user)())
+    )
+
+
+async def test_unknown_room_is_refused():
+    booking = await make_booking()
+    user = await database_sync_to_async(lambda: booking.client)()
+    await expect_refused(*await open_socket(booking, user, code="no-such-room"))
+
+
+@pytest.mark.parametrize(
+    "starts_in",
+    [timedelta(minutes=16), -timedelta(minutes=50 + 11)],
+    ids=["too-early", "after-end-and-grace"],
+)
+async def test_outside_the_join_window_is_refused(starts_in):
+    booking = await make_booking(starts_at=timezone.now() + starts_in)
+    user = await database_sync_to_async(lambda: booking.client)()
+    await expect_refused(*await open_socket(booking, user))
+
+
+async def test_within_the_grace_after_the_end_is_allowed():
+    booking = await make_booking(starts_at=timezone.now() - timedelta(minutes=55))
+    user = await database_sync_to_async(lambda: booking.client)()
+    communicator, connected = await open_socket(booking, user)
+    assert connected
+    assert await communicator.receive_nothing()
+    await communicator.disconnect()
+
+
+async def test_cancelled_session_is_refused():
+    booking = await make_booking()
+
+    @database_sync_to_async
+    def cancel():
+        Booking.objects.filter(pk=booking.pk).update(status=Booking.Status.CANCELLED)
+        return booking.client
+
+    user = await cancel()
+    await expect_refused(*await open_socket(booking, user))
+
+
+async def test_foreign_origin_is_refused():
+    booking = await make_booking()
+    user = await database_sync_to_async(lambda: booking.client)()
+    _communicator, connected = await open_socket(
+        booking, user, origin=(b"origin", b"https://evil.example")
+    )
+    assert not connected
