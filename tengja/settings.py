@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "tengja.hubs",
     "tengja.billing",
     "tengja.video",
+    "tengja.notifications",
     "tengja.dashboard",
     "tengja.devmail",
 ]
@@ -122,6 +123,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tengja.lib.context_processors.site",
+                "tengja.notifications.context_processors.notifications",
+                "tengja.hubs.context_processors.hubs",
             ],
         },
     },
@@ -165,6 +168,16 @@ TURN_URLS = envlist("TURN_URLS", "")
 TURN_SECRET = env("TURN_SECRET")
 TURN_CREDENTIAL_TTL = envint("TURN_CREDENTIAL_TTL", str(6 * 60 * 60))
 VIDEO_GRACE_MINUTES = envint("VIDEO_GRACE_MINUTES", "10")
+
+# Payments: Stripe when its keys are set, else the local test provider.
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
+STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
+STRIPE_API_BASE = env("STRIPE_API_BASE")  # only for tests against recorded responses
+PAYMENT_PROVIDER = env("PAYMENT_PROVIDER", "stripe" if STRIPE_SECRET_KEY else "local")
+
+# Free slots start at least this long from now.
+SLOT_MIN_NOTICE_HOURS = envint("SLOT_MIN_NOTICE_HOURS", "12")
 
 # Accounts and passwords
 AUTH_USER_MODEL = "accounts.User"
@@ -241,7 +254,7 @@ EMAIL_URL = env("EMAIL_URL")
 if EMAIL_URL:
     vars().update(dj_email_url.parse(EMAIL_URL))
 else:
-    EMAIL_BACKEND = "tengja.lib.mail.EmlFileBackend"
+    EMAIL_BACKEND = env("EMAIL_BACKEND", "tengja.lib.mail.EmlFileBackend")
     EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 
 # Security. Production (DEBUG off) gets the strict values; each can be overridden.
@@ -275,6 +288,14 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
     }
 }
+if PAYMENT_PROVIDER == "stripe":
+    # Stripe.js and its Elements frames (card numbers go straight to Stripe).
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["script-src"].append("https://js.stripe.com")
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["frame-src"] += [
+        "https://js.stripe.com",
+        "https://hooks.stripe.com",
+    ]
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["connect-src"].append("https://api.stripe.com")
 
 # WhiteNoise hands Django's ASGI handler a file iterator; serving it is correct, the
 # warning about it is noise.

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("tengja.video.urls")),
     path("accounts/", include("tengja.accounts.urls")),
     path("payments/", include("tengja.billing.urls")),
+    path("notifications/", include("tengja.notifications.urls")),
     path("hubs/", include("tengja.hubs.urls")),
     path("dev/mail/", include("tengja.devmail.urls")),
     path("admin/", admin.site.urls),

@@ -78,7 +78,7 @@ def test_calendar_query_count_does_not_grow(client, alice, django_assert_max_num
         )
         for i in range(150)
     )  # fmt: skip
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):
         response = client.get(reverse("dashboard:calendar") + "?month=2031-03")
     assert sum(len(d.bookings) for w in response.context["weeks"] for d in w) > 100
 

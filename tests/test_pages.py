@@ -6,8 +6,9 @@ from django.utils import timezone
 from tengja.bookings.models import Booking
 from tests.factories import BookingFactory, HubFactory, SessionTypeFactory, UserFactory
 
-# session, user, professional check, upcoming, history count + page, connections
-HOME_QUERIES = 8
+# session, user, professional check, unread count, hub icon, upcoming, history
+# count + page, connections, hub memberships
+HOME_QUERIES = 10
 
 
 def test_visitor_gets_the_welcome_page(client, db):

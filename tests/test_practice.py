@@ -14,7 +14,7 @@ def test_add_session_type_with_price_in_main_units(client, professional):
     assert response.status_code == 302
     kind = SessionType.objects.get(professional=professional)
     assert (kind.price_amount, kind.currency, kind.cancellation_notice_hours) == (12550, "EUR", 48)
-    body = client.get(reverse("professionals:practice")).content.decode()
+    body = client.get(reverse("bookings:practice")).content.decode()
     assert "€125.50" in body and "48 hours" in body
 
 
@@ -45,7 +45,7 @@ def test_edit_and_stop_offering_a_session_type(client, professional):
     client.post(url, {"toggle": "1"})
     kind.refresh_from_db()
     assert not kind.is_active
-    body = client.get(reverse("professionals:invite")).content.decode()
+    body = client.get(reverse("bookings:invite")).content.decode()
     assert "Add a session type first" in body
 
 
@@ -79,13 +79,13 @@ def test_practice_lists_upcoming_sessions_with_a_flat_query_count(
     kind = SessionTypeFactory(professional=professional)
     client.force_login(professional.user)
     BookingFactory(session_type=kind)
-    with django_assert_max_num_queries(7):
-        client.get(reverse("professionals:practice"))
+    with django_assert_max_num_queries(8):
+        client.get(reverse("bookings:practice"))
     for _ in range(30):
         from datetime import timedelta
 
         last = professional.bookings.order_by("-starts_at").first()
         BookingFactory(session_type=kind, starts_at=last.ends_at + timedelta(minutes=10))
-    with django_assert_max_num_queries(7):
-        response = client.get(reverse("professionals:practice"))
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("bookings:practice"))
     assert len(response.context["upcoming"]) == 31

@@ -91,7 +91,7 @@ def test_serve_runs_server_and_worker_and_stops_both_on_sigterm(tmp_path):
         assert "Reset your Tengja password" in page("/dev/mail/")
 
         kids = children_of(serve.pid)
-        assert len(kids) == 2  # the ASGI server and the worker
+        assert len(kids) == 3  # the ASGI server, the task worker and the e-mail sweep
         serve.send_signal(signal.SIGTERM)
         output, _ = serve.communicate(timeout=20)
         assert serve.returncode == 0, output

@@ -6,4 +6,13 @@ app_name = "billing"
 
 urlpatterns = [
     path("", views.payments, name="payments"),
+    path("invoices/<str:code>/", views.invoice, name="invoice"),
+    path("invoices/<str:code>/pdf/", views.invoice_download, name="invoice_pdf"),
+    path("invoices/<str:code>/pay/", views.pay, name="pay"),
+    path("cards/new/", views.card_add, name="card_add"),
+    path("cards/<str:code>/", views.card_update, name="card_update"),
+    path("cards/<str:code>/remove/", views.card_remove, name="card_remove"),
+    path("cards/<str:code>/default/", views.card_default, name="card_default"),
+    path("authenticate/<str:intent_id>/", views.local_authenticate, name="local_authenticate"),
+    path("webhooks/stripe/", views.stripe_webhook, name="stripe_webhook"),
 ]

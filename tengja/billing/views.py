@@ -1,10 +1,206 @@
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from tengja.billing import services
+from tengja.billing.forms import ExpiryForm, LocalCardForm
+from tengja.billing.models import Invoice, Payment
+from tengja.billing.pdf import invoice_pdf
+from tengja.billing.providers import ProviderError, get_provider
+from tengja.billing.selectors import (
+    card_for_user,
+    cards_for,
+    credit_sessions_for,
+    invoice_for_user,
+    invoices_for_client,
+    payment_for_intent,
+)
 
 
 @login_required
 def payments(request: HttpRequest) -> HttpResponse:
-    """The Payments tab. Invoices and cards arrive with the billing work; until then
-    the page says plainly that there is nothing to pay."""
-    return render(request, "billing/payments.html")
+    """The Payments tab: bills, cards, and sessions covered by credits."""
+    page = Paginator(invoices_for_client(user=request.user), 10).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "billing/payments.html",
+        {
+            "page": page,
+            "cards": cards_for(user=request.user),
+            "credit_sessions": credit_sessions_for(user=request.user)[:10],
+        },
+    )
+
+
+@login_required
+def invoice(request: HttpRequest, code: str) -> HttpResponse:
+    invoice = invoice_for_user(user=request.user, code=code)
+    is_client = invoice.booking.client_id == request.user.pk
+    payment = invoice.payments.first()
+    return render(
+        request,
+        "billing/invoice.html",
+        {"invoice": invoice, "payment": payment, "is_client": is_client},
+    )
+
+
+@login_required
+def invoice_download(request: HttpRequest, code: str) -> HttpResponse:
+    invoice = invoice_for_user(user=request.user, code=code)
+    response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="invoice-{invoice.display_number}.pdf"'
+    return response
+
+
+@login_required
+def pay(request: HttpRequest, code: str) -> HttpResponse:
+    invoice = invoice_for_user(user=request.user, code=code)
+    if invoice.booking.client_id != request.user.pk:
+        raise Http404
+    cards = cards_for(user=request.user)
+    if request.method == "POST":
+        card = next((c for c in cards if c.code == request.POST.get("card")), None)
+        if card is None:
+            messages.error(request, _("Choose one of your cards, or add a new one."))
+            return redirect("billing:pay", code=invoice.code)
+        try:
+            payment = services.invoice_pay(
+                invoice=invoice, method=card, payment_key=request.POST.get("payment_key", "")
+            )
+        except services.BillingError as error:
+            messages.error(request, str(error))
+            return redirect("billing:invoice", code=invoice.code)
+        if payment.status == Payment.Status.REQUIRES_ACTION and payment.action_url:
+            return redirect(payment.action_url)
+        if payment.status == Payment.Status.SUCCEEDED:
+            messages.success(request, _("Thank you: the bill is paid. A receipt is on its way."))
+        elif payment.status == Payment.Status.FAILED:
+            messages.error(request, payment.failure_message or _("The payment did not go through."))
+        return redirect("billing:invoice", code=invoice.code)
+    if invoice.status != Invoice.Status.OPEN:
+        return redirect("billing:invoice", code=invoice.code)
+    return render(
+        request,
+        "billing/pay.html",
+        {"invoice": invoice, "cards": cards, "payment_key": services.new_payment_key()},
+    )
+
+
+def _safe_next(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    return target if url_has_allowed_host_and_scheme(target, {request.get_host()}) else fallback
+
+
+@login_required
+def card_add(request: HttpRequest) -> HttpResponse:
+    provider = get_provider()
+    form = LocalCardForm(request.POST or None) if provider.name == "local" else None
+    if request.method == "POST":
+        data = form.cleaned_data if form is not None and form.is_valid() else None
+        if provider.name != "local":
+            data = {"payment_method": request.POST.get("payment_method", "")}
+        if data is not None:
+            try:
+                card = services.card_add(user=request.user, data=data)
+            except services.BillingError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, _("Your %(card)s has been saved.") % {"card": card})
+                return redirect(_safe_next(request, "/payments/"))
+    try:
+        provider_context = provider.page_context(user=request.user)
+    except ProviderError as error:
+        messages.error(request, str(error))
+        provider_context = {}
+    return render(
+        request,
+        "billing/card_add.html",
+        {
+            "form": form,
+            "provider": provider.name,
+            "next": _safe_next(request, ""),
+            **provider_context,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def card_update(request: HttpRequest, code: str) -> HttpResponse:
+    card = card_for_user(user=request.user, code=code)
+    form = ExpiryForm(
+        request.POST or None, initial={"exp_month": card.exp_month, "exp_year": card.exp_year}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.card_update_expiry(method=card, **form.cleaned_data)
+        except services.BillingError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("Your card has been updated."))
+            return redirect("billing:payments")
+    return render(request, "billing/card_update.html", {"card": card, "form": form},
+                  status=400 if form.errors else 200)  # fmt: skip
+
+
+@login_required
+@require_POST
+def card_remove(request: HttpRequest, code: str) -> HttpResponse:
+    card = card_for_user(user=request.user, code=code)
+    try:
+        services.card_remove(method=card)
+    except services.BillingError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Your %(card)s has been removed.") % {"card": card})
+    return redirect("billing:payments")
+
+
+@login_required
+@require_POST
+def card_default(request: HttpRequest, code: str) -> HttpResponse:
+    card = card_for_user(user=request.user, code=code)
+    services.card_make_default(method=card)
+    messages.success(request, _("Your %(card)s is now your default card.") % {"card": card})
+    return redirect("billing:payments")
+
+
+@login_required
+def local_authenticate(request: HttpRequest, intent_id: str) -> HttpResponse:
+    """The local provider's stand-in for a bank's 3-D Secure page."""
+    if settings.PAYMENT_PROVIDER != "local":
+        raise Http404
+    payment = payment_for_intent(user=request.user, intent_id=intent_id)
+    if request.method == "POST":
+        approve = request.POST.get("outcome") == "complete"
+        services.local_authenticate(intent_id=intent_id, approve=approve)
+        payment.refresh_from_db()
+        if payment.status == Payment.Status.SUCCEEDED:
+            messages.success(request, _("Thank you: the bill is paid. A receipt is on its way."))
+        else:
+            messages.error(request, payment.failure_message or _("The payment did not go through."))
+        return redirect("billing:invoice", code=payment.invoice.code)
+    return render(request, "billing/local_authenticate.html", {"payment": payment})
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request: HttpRequest) -> HttpResponse:
+    """Stripe's signed events; a repeat is acknowledged and ignored."""
+    from tengja.billing.providers.stripe import stripe_event
+
+    try:
+        event = stripe_event(request.body, request.headers.get("Stripe-Signature", ""))
+    except ValueError:
+        return HttpResponse("bad signature", status=400)
+    outcome = services.event_process(
+        provider="stripe", event_id=event["id"], type=event["type"], payload=event
+    )
+    return HttpResponse(outcome)

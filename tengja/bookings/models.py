@@ -52,6 +52,8 @@ class Booking(models.Model):
     price_amount = models.PositiveIntegerField(_("price (minor units)"))
     currency = models.CharField(_("currency"), max_length=3, choices=CURRENCIES)
     cancellation_notice_hours = models.PositiveSmallIntegerField(default=24)
+    # Grows with every change, so calendar apps replace their copy (iCalendar SEQUENCE).
+    sequence = models.PositiveIntegerField(default=0)
     paid_with = models.CharField(
         _("paid with"), max_length=10, choices=PaidWith, default=PaidWith.INVOICE
     )

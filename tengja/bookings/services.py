@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 
 from tengja.accounts.models import User
 from tengja.accounts.services import AccountError, user_sign_up
+from tengja.bookings.events import BookingEvent, publish
 from tengja.bookings.models import Booking, Invitation
-from tengja.lib.emails import email_deliver_now, email_render, email_send
 from tengja.lib.tokens import token_hash, token_make
 from tengja.professionals.models import Professional, SessionType
 
@@ -72,20 +72,22 @@ def session_link(invitation_token: str) -> str:
     return settings.SITE_URL + reverse("bookings:invitation", kwargs={"token": invitation_token})
 
 
-def _enqueue_invitation(invitation: Invitation, *, moved_from: datetime | None = None) -> None:
-    from tengja.bookings.tasks import invitation_send
+def invitation_link_new(*, invitation: Invitation) -> str:
+    """A new link for the invitation, for the e-mail being sent now: only its hash
+    is kept, and any earlier link stops working."""
+    raw, hashed = token_make()
+    Invitation.objects.filter(pk=invitation.pk).update(token_hash=hashed)
+    return session_link(raw)
 
-    moved = moved_from.isoformat() if moved_from else None
-    transaction.on_commit(
-        lambda: invitation_send.enqueue(invitation_id=invitation.pk, moved_from=moved)
-    )
 
-
-def _recipient(booking: Booking) -> tuple[str, str, str]:
-    """Address, language and time zone of the client, or of the invited address."""
+def booking_recipient(booking: Booking, role: str) -> tuple[str, str, str]:
+    """Address, language and time zone of the booking's client or professional;
+    for a client without an account yet, the invited address in the professional's."""
+    pro = booking.professional.user
+    if role == "professional":
+        return pro.email, pro.language, pro.time_zone
     if booking.client is not None:
         return booking.client.email, booking.client.language, booking.client.time_zone
-    pro = booking.professional.user
     return booking.invitation.email, pro.language, pro.time_zone
 
 
@@ -96,10 +98,11 @@ def booking_invite(
     starts_at: datetime,
     email: str,
 ) -> Booking:
-    """Book a session with the client at `email` and send them the confirmation.
+    """Book a session with the client at `email`.
 
     An existing client is attached at once; a new address gets a link that
-    creates the account (see invitation_accept_new_client).
+    creates the account (see invitation_accept_new_client). The confirmation
+    e-mail is the caller's to send (tengja.notifications).
     """
     email = email.strip().lower()
     now = timezone.now()
@@ -125,7 +128,7 @@ def booking_invite(
         )
         _save_without_overlap(booking)
         unusable_hash = token_make()[1]  # the link's token is made when it is sent
-        invitation = Invitation.objects.create(
+        Invitation.objects.create(
             booking=booking,
             email=email,
             token_hash=unusable_hash,
@@ -133,48 +136,50 @@ def booking_invite(
             expires_at=booking.ends_at,
             accepted_at=now if client else None,
         )
-        _enqueue_invitation(invitation)
+        publish(BookingEvent("booked", booking))
     return booking
 
 
-def invitation_send(*, invitation_id: int, moved_from: str | None = None) -> None:
-    """E-mail the booking confirmation (or, with `moved_from`, the change of time)
-    with a new link; only its hash is kept, and any earlier link stops working."""
-    invitation = (
-        Invitation.objects.select_related(
-            "booking__professional__user", "booking__session_type", "booking__client"
+def booking_create(
+    *,
+    professional: Professional,
+    session_type: SessionType,
+    starts_at: datetime,
+    client: User,
+    paid_with: str,
+    cancellation_notice_hours: int | None = None,
+) -> Booking:
+    """A session the client books themselves (in a Wellbeing Hub)."""
+    if session_type.professional_id != professional.pk or not session_type.is_active:
+        raise BookingError(_("This session type is not offered."))
+    if starts_at <= timezone.now():
+        raise BookingError(_("Choose a time in the future."))
+    with transaction.atomic():
+        _lock_professional(professional)
+        booking = Booking(
+            professional=professional,
+            client=client,
+            session_type=session_type,
+            starts_at=starts_at,
+            ends_at=starts_at + session_type.duration,
+            price_amount=session_type.price_amount,
+            currency=session_type.currency,
+            cancellation_notice_hours=session_type.cancellation_notice_hours
+            if cancellation_notice_hours is None
+            else cancellation_notice_hours,
+            paid_with=paid_with,
         )
-        .filter(pk=invitation_id)
-        .first()
-    )
-    if invitation is None or invitation.booking.is_cancelled or invitation.booking.is_past():
-        return
-    booking = invitation.booking
-    raw, hashed = token_make()
-    Invitation.objects.filter(pk=invitation.pk).update(token_hash=hashed)
-    to, language, time_zone = _recipient(booking)
-    context = {
-        "booking": booking,
-        "professional": booking.professional.user,
-        "link": session_link(raw),
-        "has_account": booking.client is not None,
-    }
-    if moved_from:
-        context["previous_starts_at"] = datetime.fromisoformat(moved_from)
-    subject, text, html = email_render(
-        template="booking-moved" if moved_from else "booking-invitation",
-        context=context,
-        language=language,
-        time_zone=time_zone,
-    )
-    email_deliver_now(to=to, subject=subject, text=text, html=html)
+        _save_without_overlap(booking)
+        publish(BookingEvent("booked", booking))
+    return booking
 
 
 def invitation_resend(*, booking: Booking) -> None:
-    """A fresh link for the invitation; the old one stops working."""
+    """Send the invitation again, with a new link (the old one stops working)."""
     if booking.is_cancelled or booking.is_past():
         raise BookingError(_("This session is over or cancelled; there is nothing to resend."))
-    _enqueue_invitation(booking.invitation)
+    with transaction.atomic():
+        publish(BookingEvent("invitation_resent", booking))
 
 
 def invitation_for_token(*, token: str) -> Invitation:
@@ -238,7 +243,7 @@ def invitation_accept_existing(*, token: str, user: User) -> Booking:
 
 
 def booking_cancel(*, booking: Booking, by: User) -> Booking:
-    """Cancel for the client or the professional; tell the other one; free the slot.
+    """Cancel for the client or the professional, and free the slot.
 
     A client's cancellation within the notice period is late: the session stays
     payable. A professional may cancel at any time before the end.
@@ -265,27 +270,18 @@ def booking_cancel(*, booking: Booking, by: User) -> Booking:
             Booking.CancelledBy.PROFESSIONAL if by_professional else Booking.CancelledBy.CLIENT
         )
         booking.late_cancellation = not by_professional and booking.is_late_for_client(now)
-        booking.save(update_fields=["status", "cancelled_at", "cancelled_by", "late_cancellation"])
-
-        if by_professional:
-            to, language, time_zone = _recipient(booking)
-            other_name = booking.professional.user.name
-        else:
-            pro = booking.professional.user
-            to, language, time_zone = pro.email, pro.language, pro.time_zone
-            other_name = booking.client.name
-        email_send(
-            template="booking-cancelled",
-            to=to,
-            context={"booking": booking, "by_name": other_name, "by_professional": by_professional},
-            language=language,
-            time_zone=time_zone,
-        )
+        booking.sequence += 1
+        booking.save(
+            update_fields=[
+                "status", "cancelled_at", "cancelled_by", "late_cancellation", "sequence"
+            ]
+        )  # fmt: skip
+        publish(BookingEvent("cancelled", booking))
     return booking
 
 
 def booking_move(*, booking: Booking, by: User, starts_at: datetime) -> Booking:
-    """The professional moves a session to another time; the client is told."""
+    """The professional moves a session to another time."""
     with transaction.atomic():
         booking = (
             Booking.objects.select_for_update(of=("self",))
@@ -302,23 +298,8 @@ def booking_move(*, booking: Booking, by: User, starts_at: datetime) -> Booking:
         previous = booking.starts_at
         booking.starts_at = starts_at
         booking.ends_at = starts_at + (booking.ends_at - previous)
-        _save_without_overlap(booking, fields=["starts_at", "ends_at"])
+        booking.sequence += 1
+        _save_without_overlap(booking, fields=["starts_at", "ends_at", "sequence"])
         Invitation.objects.filter(booking=booking).update(expires_at=booking.ends_at)
-        if booking.client is None:
-            # Only an invitation link reaches an address without an account.
-            _enqueue_invitation(booking.invitation, moved_from=previous)
-        else:
-            client = booking.client
-            email_send(
-                template="booking-moved",
-                to=client.email,
-                context={
-                    "booking": booking,
-                    "previous_starts_at": previous,
-                    "link": settings.SITE_URL
-                    + reverse("bookings:detail", kwargs={"code": booking.code}),
-                },
-                language=client.language,
-                time_zone=client.time_zone,
-            )
+        publish(BookingEvent("moved", booking, previous_starts_at=previous))
     return booking

@@ -10,4 +10,6 @@ urlpatterns = [
     path("sessions/<str:code>/move/", views.move, name="move"),
     path("sessions/<str:code>/resend/", views.resend, name="resend"),
     path("invitations/<str:token>/", views.invitation, name="invitation"),
+    path("practice/", views.practice, name="practice"),
+    path("practice/invite/", views.invite, name="invite"),
 ]

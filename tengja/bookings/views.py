@@ -11,8 +11,9 @@ from django.views.decorators.http import require_POST
 from tengja.accounts.middleware import request_time_zone
 from tengja.accounts.models import User
 from tengja.bookings import services
-from tengja.bookings.forms import InvitationSignUpForm, MoveForm
-from tengja.bookings.selectors import booking_for_user
+from tengja.bookings.forms import InvitationSignUpForm, InviteForm, MoveForm
+from tengja.bookings.selectors import booking_for_user, bookings_upcoming_for_professional
+from tengja.professionals.selectors import professional_for_user
 
 
 @login_required
@@ -137,3 +138,49 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
 def _to_sign_in(request: HttpRequest, invite) -> HttpResponse:
     target = reverse("bookings:detail", kwargs={"code": invite.booking.code})
     return redirect(f"{reverse('accounts:login')}?next={target}")
+
+
+@login_required
+def practice(request: HttpRequest) -> HttpResponse:
+    """The professional's own page: upcoming sessions and the invitation button."""
+    professional = professional_for_user(user=request.user)
+    upcoming = bookings_upcoming_for_professional(professional=professional)[:50]
+    return render(
+        request,
+        "bookings/practice.html",
+        {
+            "professional": professional,
+            "upcoming": upcoming,
+            "session_types": professional.session_types.all(),
+        },
+    )
+
+
+@login_required
+def invite(request: HttpRequest) -> HttpResponse:
+    professional = professional_for_user(user=request.user)
+    form = InviteForm(request.POST or None, professional=professional)
+    if request.method == "POST" and form.is_valid():
+        try:
+            booking = services.booking_invite(
+                professional=professional,
+                session_type=form.cleaned_data["session_type"],
+                starts_at=form.cleaned_data["starts_at"],
+                email=form.cleaned_data["email"],
+            )
+        except services.BookingError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                _("The invitation is on its way to %(email)s.")
+                % {"email": booking.invitation.email},
+            )
+            return redirect("bookings:detail", code=booking.code)
+    has_types = professional.session_types.filter(is_active=True).exists()
+    return render(
+        request,
+        "bookings/invite.html",
+        {"form": form, "has_types": has_types},
+        status=400 if form.errors else 200,
+    )

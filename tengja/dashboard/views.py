@@ -14,6 +14,7 @@ from tengja.bookings.selectors import (
     connections_for_client,
 )
 from tengja.dashboard.calendar import local_midnight, month_weeks, place, week_days
+from tengja.hubs.selectors import hubs_of
 from tengja.professionals.selectors import professional_public
 
 HISTORY_PAGE_SIZE = 10
@@ -29,6 +30,7 @@ def home(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     connections = list(connections_for_client(user=user)[:6])
+    memberships = hubs_of(user=user)
     return render(
         request,
         "dashboard/home.html",
@@ -36,7 +38,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "upcoming": upcoming,
             "history": history,
             "connections": connections,
-            "now": timezone.now(),
+            "memberships": memberships,
         },
     )
 

@@ -2,6 +2,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -33,6 +34,10 @@ class Hub(models.Model):
     name = models.CharField(_("name"), max_length=150)
     code = models.CharField(max_length=16, unique=True, default=hub_code, editable=False)
     welcome_text = models.TextField(_("welcome text"), blank=True)
+    # Credit policy: each member gets this many credits per period, which expire
+    # at the end of it.
+    credits_per_period = models.PositiveSmallIntegerField(_("credits per member"), default=6)
+    period_months = models.PositiveSmallIntegerField(_("period (months)"), default=12)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -62,3 +67,135 @@ class HubDomain(models.Model):
     def save(self, *args, **kwargs) -> None:
         self.domain = self.domain.strip().lower().lstrip("@")
         super().save(*args, **kwargs)
+
+
+class HubInvitedAddress(models.Model):
+    """An address that may join the hub whatever its domain."""
+
+    hub = models.ForeignKey(Hub, on_delete=models.CASCADE, related_name="invited_addresses")
+    email = models.EmailField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["hub", "email"], name="hubinvited_unique_per_hub")
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class HubProfessional(models.Model):
+    """A professional's session type offered in a hub, and what it costs in credits."""
+
+    hub = models.ForeignKey(Hub, on_delete=models.CASCADE, related_name="offers")
+    professional = models.ForeignKey(
+        "professionals.Professional", on_delete=models.CASCADE, related_name="hub_offers"
+    )
+    session_type = models.ForeignKey("professionals.SessionType", on_delete=models.CASCADE)
+    credits = models.PositiveSmallIntegerField(_("credits per session"), default=1)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["hub", "professional"], name="hub_offers_professional_once"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(credits__gt=0), name="hub_offer_costs_credits"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.professional} in {self.hub}"
+
+
+class Membership(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for e-mail confirmation")
+        ACTIVE = "active", _("Active")
+        REMOVED = "removed", _("Removed")
+
+    hub = models.ForeignKey(Hub, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="hub_memberships"
+    )
+    # The work address that proves eligibility (may differ from the login e-mail).
+    email = models.EmailField()
+    status = models.CharField(max_length=10, choices=Status, default=Status.PENDING)
+    verify_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    verify_expires_at = models.DateTimeField(null=True, blank=True)
+    joined_at = models.DateTimeField(auto_now_add=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["hub", "user"], name="one_membership_per_hub_and_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.hub_id}"
+
+
+class CreditEntry(models.Model):
+    """The credit ledger: append-only. The balance is the sum of the entries."""
+
+    class Kind(models.TextChoices):
+        GRANT = "grant", _("Granted")
+        SPEND = "spend", _("Spent")
+        REFUND = "refund", _("Refunded")
+        EXPIRE = "expire", _("Expired")
+
+    membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="ledger")
+    kind = models.CharField(max_length=6, choices=Kind)
+    # Signed: grants and refunds add, spending and expiry take away.
+    amount = models.IntegerField()
+    booking = models.ForeignKey(
+        "bookings.Booking", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    # For a grant: when what is left of it expires.
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(kind__in=["grant", "refund"], amount__gt=0)
+                    | models.Q(kind__in=["spend", "expire"], amount__lt=0)
+                ),
+                name="credit_entry_sign_matches_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise ValueError("The credit ledger is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("The credit ledger is append-only.")
+
+
+class CreditRequest(models.Model):
+    """A professional asks the company for more credits for a member; HR decides
+    without learning who the member is."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        APPROVED = "approved", _("Approved")
+        DECLINED = "declined", _("Declined")
+
+    code = models.CharField(max_length=16, unique=True, default=hub_code, editable=False)
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
+    professional = models.ForeignKey("professionals.Professional", on_delete=models.CASCADE)
+    credits = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=10, choices=Status, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.credits} for {self.membership_id}"

@@ -1,10 +1,305 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from collections import defaultdict
+from datetime import datetime
 
-from tengja.hubs.models import Hub
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from tengja.accounts.forms import SignUpForm
+from tengja.accounts.middleware import request_time_zone
+from tengja.bookings.selectors import booking_for_user
+from tengja.bookings.slots import free_slots
+from tengja.hubs import services
+from tengja.hubs.forms import (
+    AddressForm,
+    CreditRequestForm,
+    DomainForm,
+    HubSettingsForm,
+    JoinForm,
+    OfferForm,
+)
+from tengja.hubs.models import (
+    CreditRequest,
+    HubDomain,
+    HubInvitedAddress,
+    HubProfessional,
+    Membership,
+)
+from tengja.hubs.selectors import (
+    active_membership,
+    credit_requests_for_hr,
+    hub_for_admin,
+    hub_public,
+    hub_usage,
+    offer_in_hub,
+    offers_for_browse,
+)
+from tengja.professionals.models import Professional, Specialty
+
+SLOT_DAYS = 14
 
 
 def hub(request: HttpRequest, code: str) -> HttpResponse:
     """A Wellbeing Hub's public page: the link HR hands to employees."""
-    hub = get_object_or_404(Hub.objects.select_related("company"), code=code)
-    return render(request, "hubs/hub.html", {"hub": hub})
+    hub = hub_public(code=code)
+    membership = None
+    if request.user.is_authenticated:
+        membership = Membership.objects.filter(hub=hub, user=request.user).first()
+    return render(request, "hubs/hub.html", {"hub": hub, "membership": membership})
+
+
+def join(request: HttpRequest, code: str) -> HttpResponse:
+    """Create an account to claim the credits, or join with the account one has."""
+    hub = hub_public(code=code)
+    if request.user.is_authenticated:
+        form = JoinForm(request.POST or None, initial={"email": request.user.email})
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.membership_join(
+                    hub=hub, user=request.user, email=form.cleaned_data["email"]
+                )
+            except services.HubError as error:
+                form.add_error("email", str(error))
+            else:
+                messages.success(request, _("Almost there: open the link we sent to %(email)s to get your credits.")
+                                 % {"email": form.cleaned_data["email"]})  # fmt: skip
+                return redirect("dashboard:home")
+        return render(
+            request,
+            "hubs/join.html",
+            {"hub": hub, "form": form},
+            status=400 if form.errors else 200,
+        )
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.hub_sign_up(
+                hub=hub,
+                name=form.cleaned_data["name"],
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password"],
+                language=request.LANGUAGE_CODE,
+                time_zone=request_time_zone(request),
+            )
+        except services.HubError as error:
+            form.add_error("email", str(error))
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Welcome, %(name)s. Open the link we sent to %(email)s to get your credits.")
+                             % {"name": user.name, "email": user.email})  # fmt: skip
+            return redirect("dashboard:home")
+    return render(
+        request, "hubs/signup.html", {"hub": hub, "form": form}, status=400 if form.errors else 200
+    )
+
+
+@login_required
+def verify(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        membership = services.membership_for_token(token=token)
+        if request.method == "POST":
+            membership = services.membership_verify(token=token, user=request.user)
+            messages.success(request, _("Your e-mail is confirmed and your credits are ready."))
+            return redirect("hubs:browse", code=membership.hub.code)
+    except services.HubError as error:
+        return render(request, "accounts/link_problem.html", {"problem": str(error)}, status=400)
+    return render(request, "hubs/verify.html", {"membership": membership})
+
+
+@login_required
+def browse(request: HttpRequest, code: str) -> HttpResponse:
+    hub = hub_public(code=code)
+    membership = active_membership(user=request.user, hub=hub)
+    try:
+        within = int(request.GET.get("within") or 0) or None
+    except ValueError:
+        within = None
+    specialty = request.GET.get("specialty", "")[:80]
+    language = request.GET.get("language", "")[:8]
+    offers = offers_for_browse(hub=hub, specialty=specialty, language=language, within_days=within)
+    return render(
+        request,
+        "hubs/browse.html",
+        {
+            "hub": hub,
+            "membership": membership,
+            "balance": services.balance(membership=membership),
+            "offers": offers,
+            "specialties": Specialty.objects.filter(professionals__hub_offers__hub=hub).distinct(),
+            "languages": [("is", "Íslenska"), ("en", "English")],
+            "selected": {"specialty": specialty, "language": language, "within": within},
+        },
+    )
+
+
+@login_required
+def offer(request: HttpRequest, code: str, professional_code: str) -> HttpResponse:
+    hub = hub_public(code=code)
+    membership = active_membership(user=request.user, hub=hub)
+    offer = offer_in_hub(hub=hub, professional_code=professional_code)
+    credits = services.balance(membership=membership)
+    if request.method == "POST":
+        try:
+            starts_at = datetime.fromisoformat(request.POST.get("starts_at", ""))
+            if starts_at.tzinfo is None:
+                raise ValueError
+        except ValueError:
+            messages.error(request, _("Choose one of the free times."))
+            return redirect("hubs:offer", code=code, professional_code=professional_code)
+        use_credits = request.POST.get("pay") != "own"
+        try:
+            booking = services.hub_book(
+                membership=membership, offer=offer, starts_at=starts_at, use_credits=use_credits
+            )
+        except services.HubError as error:
+            messages.error(request, str(error))
+            return redirect("hubs:offer", code=code, professional_code=professional_code)
+        messages.success(request, _("Your session is booked."))
+        return redirect("bookings:detail", code=booking.code)
+    slots = free_slots(
+        professionals=[offer.professional], duration=offer.session_type.duration,
+        start=timezone.localdate(), days=SLOT_DAYS,
+    ).get(offer.professional_id, [])  # fmt: skip
+    by_day = defaultdict(list)
+    for slot in slots:
+        by_day[timezone.localtime(slot.starts_at).date()].append(slot)
+    return render(
+        request,
+        "hubs/offer.html",
+        {
+            "hub": hub,
+            "offer": offer,
+            "professional": offer.professional,
+            "days": sorted(by_day.items()),
+            "credits": credits,
+            "enough": credits >= offer.credits,
+        },
+    )
+
+
+@login_required
+def hub_admin(request: HttpRequest, code: str) -> HttpResponse:
+    """For the company's HR team: settings, who may join, what is offered, and
+    usage in aggregate only."""
+    hub = hub_for_admin(user=request.user, code=code)
+    settings_form = HubSettingsForm(
+        request.POST if request.POST.get("form") == "settings" else None, instance=hub
+    )
+    if request.method == "POST":
+        action = request.POST.get("form")
+        if action == "settings" and settings_form.is_valid():
+            settings_form.save()
+            messages.success(request, _("The hub's settings have been saved."))
+            return redirect("hubs:admin", code=code)
+        if action == "domain":
+            form = DomainForm(request.POST)
+            if form.is_valid():
+                HubDomain.objects.get_or_create(
+                    hub=hub, domain=form.cleaned_data["domain"].lstrip("@").lower()
+                )
+                return redirect("hubs:admin", code=code)
+            messages.error(request, form.errors["domain"][0])
+        if action == "domain_remove":
+            HubDomain.objects.filter(hub=hub, pk=request.POST.get("id")).delete()
+            return redirect("hubs:admin", code=code)
+        if action == "invite":
+            form = AddressForm(request.POST)
+            if form.is_valid():
+                HubInvitedAddress.objects.get_or_create(
+                    hub=hub, email=form.cleaned_data["email"].lower()
+                )
+                return redirect("hubs:admin", code=code)
+            messages.error(request, form.errors["email"][0])
+        if action == "remove_member":
+            form = AddressForm(request.POST)
+            if form.is_valid() and services.membership_remove(
+                hub=hub, email=form.cleaned_data["email"]
+            ):
+                messages.success(
+                    request, _("That member has been removed. Sessions already booked stay.")
+                )
+            else:
+                messages.error(request, _("No member of this hub has that address."))
+            return redirect("hubs:admin", code=code)
+        if action == "offer":
+            form = OfferForm(request.POST)
+            professional = None
+            if form.is_valid():
+                professional = Professional.objects.filter(
+                    user__email=form.cleaned_data["professional_email"].lower()
+                ).first()
+            kind = (
+                professional
+                and professional.session_types.filter(
+                    name__iexact=form.cleaned_data["session_type"], is_active=True
+                ).first()
+            )
+            if kind:
+                HubProfessional.objects.update_or_create(
+                    hub=hub, professional=professional,
+                    defaults={"session_type": kind, "credits": form.cleaned_data["credits"]},
+                )  # fmt: skip
+                messages.success(
+                    request,
+                    _("%(name)s is now offered in the hub.") % {"name": professional.user.name},
+                )
+            else:
+                messages.error(
+                    request,
+                    _("No professional with that e-mail offers a session type of that name."),
+                )
+            return redirect("hubs:admin", code=code)
+        if action == "offer_remove":
+            HubProfessional.objects.filter(hub=hub, pk=request.POST.get("id")).delete()
+            return redirect("hubs:admin", code=code)
+        if action in ("approve", "decline"):
+            credit_request = CreditRequest.objects.filter(
+                membership__hub=hub, code=request.POST.get("code")
+            ).first()
+            if credit_request is None:
+                raise Http404
+            try:
+                services.credit_request_decide(request=credit_request, approve=action == "approve")
+            except services.HubError as error:
+                messages.error(request, str(error))
+            return redirect("hubs:admin", code=code)
+    return render(
+        request,
+        "hubs/admin.html",
+        {
+            "hub": hub,
+            "settings_form": settings_form,
+            "usage": hub_usage(hub=hub),
+            "requests": credit_requests_for_hr(hub=hub),
+            "offers": hub.offers.select_related("professional__user", "session_type"),
+            "domains": hub.domains.all(),
+            "invited": hub.invited_addresses.all(),
+        },
+        status=400 if settings_form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def credit_request(request: HttpRequest, booking_code: str) -> HttpResponse:
+    """The professional of a hub session asks the company for more credits."""
+    booking = booking_for_user(user=request.user, code=booking_code)
+    if booking.professional.user_id != request.user.pk:
+        raise Http404
+    form = CreditRequestForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise services.HubError(_("Ask for between 1 and 50 credits."))
+        services.credit_request_create(booking=booking, credits=form.cleaned_data["credits"])
+    except services.HubError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request, _("The company's HR team has been asked; they do not see who it is for.")
+        )
+    return redirect("bookings:detail", code=booking.code)

@@ -143,3 +143,26 @@ class WeeklyAvailability(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_weekday_display()} {self.starts:%H:%M}–{self.ends:%H:%M}"
+
+
+class AvailabilityException(models.Model):
+    """A day off, or extra hours, on one date, in the professional's own time zone."""
+
+    class Kind(models.TextChoices):
+        OFF = "off", _("Day off")
+        EXTRA = "extra", _("Extra hours")
+
+    professional = models.ForeignKey(
+        Professional, on_delete=models.CASCADE, related_name="availability_exceptions"
+    )
+    date = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=5, choices=Kind)
+    starts = models.TimeField(_("from"), null=True, blank=True)
+    ends = models.TimeField(_("until"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["date", "starts"]
+        indexes = [models.Index(fields=["professional", "date"])]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.kind}"

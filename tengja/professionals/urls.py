@@ -5,8 +5,6 @@ from tengja.professionals import views
 app_name = "professionals"
 
 urlpatterns = [
-    path("practice/", views.practice, name="practice"),
-    path("practice/invite/", views.invite, name="invite"),
     path("practice/session-types/new/", views.session_type_edit, name="session_type_new"),
     path("practice/session-types/<str:code>/", views.session_type_edit, name="session_type"),
     path("practice/profile/", views.profile_edit, name="profile"),

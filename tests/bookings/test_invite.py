@@ -12,7 +12,7 @@ from tengja.lib.tokens import token_hash
 from tests.bookings.conftest import invitation_path
 from tests.factories import SessionTypeFactory
 
-URL = reverse("professionals:invite")
+URL = reverse("bookings:invite")
 
 
 def post(client, session_type, starts: str, email: str):
@@ -151,7 +151,7 @@ def test_overlapping_session_is_refused(client, professional, session_type, tomo
 def test_clients_cannot_send_invitations(client, alice):
     client.force_login(alice)
     assert client.get(URL).status_code == 404
-    assert client.get(reverse("professionals:practice")).status_code == 404
+    assert client.get(reverse("bookings:practice")).status_code == 404
 
 
 def test_price_changes_do_not_alter_a_booked_session(professional, session_type, tomorrow):

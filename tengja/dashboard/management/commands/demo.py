@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tengja.accounts.models import User
+from tengja.billing.models import Invoice
+from tengja.billing.services import invoice_issue
 from tengja.bookings.models import Booking
 from tengja.hubs.models import Company, Hub, HubDomain
 from tengja.professionals.models import (
@@ -159,6 +161,11 @@ class Command(BaseCommand):
             kind=session,
             starts_at=next_week - timedelta(days=14),
         )
+
+        # Bills to try the Payments tab with (once per booking: invoices are never redone).
+        for booking in Booking.objects.filter(code__startswith="demo-", invoice__isnull=True):
+            invoice_issue(booking=booking)
+        assert Invoice.objects.filter(booking__code__startswith="demo-").exists()
 
         result = {
             role: {key: PEOPLE[role][key] for key in ("email", "password", "name")}

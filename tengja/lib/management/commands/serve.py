@@ -1,4 +1,5 @@
-"""Run the embedded default: one ASGI server (HTTP and WebSocket) and one task worker.
+"""Run the embedded default: one ASGI server (HTTP and WebSocket), one task worker
+and the e-mail sweep.
 
 Both stop together on Ctrl-C or SIGTERM, and when either of them dies, or the
 parent (make) goes away.
@@ -31,9 +32,11 @@ class Command(BaseCommand):
         ]  # fmt: skip
         manage = str(settings.BASE_DIR / "manage.py")
         worker_cmd = [sys.executable, manage, "db_worker", "--no-reload", "--queue-name", "*"]
+        # Re-enqueues e-mails whose task was lost (see tengja.notifications).
+        sweep_cmd = [sys.executable, manage, "notifications_sweep", "--every", "60"]
         children = [
-            subprocess.Popen(server_cmd, cwd=settings.BASE_DIR),
-            subprocess.Popen(worker_cmd, cwd=settings.BASE_DIR),
+            subprocess.Popen(command, cwd=settings.BASE_DIR)
+            for command in (server_cmd, worker_cmd, sweep_cmd)
         ]
         parent = os.getppid()
         stopping = False

@@ -1,0 +1,199 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tengja.bookings.models import Booking
+from tengja.lib.money import CURRENCIES
+from tengja.professionals.models import Professional
+
+
+def public_code() -> str:
+    return secrets.token_urlsafe(9)
+
+
+class PaymentMethod(models.Model):
+    """A saved card. Only what a person needs to recognise it is kept here; the
+    card itself lives with the provider (provider_ref)."""
+
+    code = models.CharField(max_length=16, unique=True, default=public_code, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="payment_methods"
+    )
+    provider = models.CharField(max_length=10)
+    provider_ref = models.CharField(max_length=100)
+    brand = models.CharField(max_length=20)
+    last4 = models.CharField(max_length=4)
+    exp_month = models.PositiveSmallIntegerField()
+    exp_year = models.PositiveSmallIntegerField()
+    is_default = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-is_default", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(is_default=True, removed_at__isnull=True),
+                name="one_default_card_per_user",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.brand} •••• {self.last4}"
+
+
+class InvoiceCounter(models.Model):
+    """The last invoice number a professional issued; locked while issuing the next."""
+
+    professional = models.OneToOneField(Professional, on_delete=models.CASCADE)
+    last_number = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.professional_id}: {self.last_number}"
+
+
+class Invoice(models.Model):
+    """From a professional to a client for one session. Immutable once issued:
+    only its status moves on (open → paid → refunded, or open → void)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        PAID = "paid", _("Paid")
+        VOID = "void", _("Void")
+        REFUNDED = "refunded", _("Refunded")
+
+    IMMUTABLE = (
+        "number", "professional_id", "booking_id", "amount", "currency",
+        "description", "session_starts_at", "issued_at",
+    )  # fmt: skip
+
+    code = models.CharField(max_length=16, unique=True, default=public_code, editable=False)
+    professional = models.ForeignKey(
+        Professional, on_delete=models.PROTECT, related_name="invoices"
+    )
+    number = models.PositiveIntegerField()
+    # The client is the booking's (who may create their account after the invoice).
+    booking = models.OneToOneField(Booking, on_delete=models.PROTECT, related_name="invoice")
+    description = models.CharField(max_length=200)
+    session_starts_at = models.DateTimeField(null=True)
+    amount = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3, choices=CURRENCIES)
+    status = models.CharField(max_length=10, choices=Status, default=Status.OPEN)
+    issued_at = models.DateTimeField(default=timezone.now)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+    refunded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-issued_at", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["professional", "number"], name="invoice_number_unique_per_professional"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="invoice_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_number
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            stored = Invoice.objects.filter(pk=self.pk).values(*self.IMMUTABLE).first()
+            if stored and any(stored[f] != getattr(self, f) for f in self.IMMUTABLE):
+                raise ValueError("An issued invoice cannot be changed; void or refund it instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Invoices are never deleted; void or refund them instead.")
+
+    @property
+    def display_number(self) -> str:
+        return f"{self.issued_at:%Y}-{self.number:05d}"
+
+
+class Payment(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Processing")
+        REQUIRES_ACTION = "requires_action", _("Needs authentication")
+        SUCCEEDED = "succeeded", _("Paid")
+        FAILED = "failed", _("Failed")
+        REFUNDED = "refunded", _("Refunded")
+
+    code = models.CharField(max_length=16, unique=True, default=public_code, editable=False)
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    method = models.ForeignKey(
+        PaymentMethod, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    amount = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3, choices=CURRENCIES)
+    status = models.CharField(max_length=20, choices=Status, default=Status.PENDING)
+    # Sent with every provider call, so a retried call never charges twice.
+    idempotency_key = models.CharField(max_length=80, unique=True)
+    provider = models.CharField(max_length=10)
+    provider_ref = models.CharField(max_length=100, blank=True, db_index=True)
+    action_url = models.URLField(max_length=1000, blank=True)
+    failure_message = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    succeeded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # At most one successful payment per invoice, whatever is retried.
+            models.UniqueConstraint(
+                fields=["invoice"],
+                condition=Q(status__in=["succeeded", "refunded"]),
+                name="one_successful_payment_per_invoice",
+            ),
+            models.UniqueConstraint(
+                fields=["invoice"],
+                condition=Q(status__in=["pending", "requires_action"]),
+                name="one_payment_in_progress_per_invoice",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.status}"
+
+
+class ProviderEvent(models.Model):
+    """A webhook event, stored once: a repeat of the same id is acknowledged and ignored."""
+
+    provider = models.CharField(max_length=10)
+    event_id = models.CharField(max_length=100, unique=True)
+    type = models.CharField(max_length=100)
+    payload = models.JSONField()
+    received_at = models.DateTimeField(default=timezone.now)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.type} {self.event_id}"
+
+
+class StripeCustomer(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    customer_id = models.CharField(max_length=100, unique=True)
+
+    def __str__(self) -> str:
+        return self.customer_id
+
+
+class LocalIntent(models.Model):
+    """The local test provider's own record of a charge, as Stripe keeps its
+    PaymentIntents: one per idempotency key, so a retried charge is the same charge."""
+
+    intent_id = models.CharField(max_length=40, unique=True)
+    idempotency_key = models.CharField(max_length=80, unique=True)
+    payment_method_ref = models.CharField(max_length=100)
+    amount = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=20)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.intent_id} {self.status}"

@@ -1,0 +1,19 @@
+"""Payment providers: Stripe, or the local test provider (the default), chosen by settings."""
+
+from django.conf import settings
+
+from tengja.billing.providers.base import CardDetails, ChargeResult, PaymentProvider, ProviderError
+
+
+def get_provider(name: str | None = None) -> PaymentProvider:
+    name = name or settings.PAYMENT_PROVIDER
+    if name == "stripe":
+        from tengja.billing.providers.stripe import StripeProvider
+
+        return StripeProvider()
+    from tengja.billing.providers.local import LocalProvider
+
+    return LocalProvider()
+
+
+__all__ = ["CardDetails", "ChargeResult", "PaymentProvider", "ProviderError", "get_provider"]

@@ -1,0 +1,53 @@
+from dataclasses import dataclass
+from typing import Protocol
+
+from tengja.accounts.models import User
+
+
+class ProviderError(Exception):
+    """A refusal or failure with a message meant for the person paying."""
+
+
+@dataclass(frozen=True)
+class CardDetails:
+    provider_ref: str
+    brand: str
+    last4: str
+    exp_month: int
+    exp_year: int
+
+
+@dataclass(frozen=True)
+class ChargeResult:
+    status: str  # "succeeded", "requires_action" or "failed"
+    provider_ref: str = ""
+    action_url: str = ""
+    message: str = ""
+
+
+class PaymentProvider(Protocol):
+    name: str
+
+    def card_save(self, *, user: User, data: dict) -> CardDetails:
+        """Turn what the card form produced into a saved card (never a card number here
+        for Stripe: its Elements send the number to Stripe and give us an id)."""
+
+    def card_update_expiry(self, *, provider_ref: str, exp_month: int, exp_year: int) -> None: ...
+
+    def card_remove(self, *, provider_ref: str) -> None: ...
+
+    def charge(
+        self,
+        *,
+        user: User,
+        provider_ref: str,
+        amount: int,
+        currency: str,
+        idempotency_key: str,
+        return_url: str,
+    ) -> ChargeResult: ...
+
+    def refund(self, *, payment_ref: str, idempotency_key: str) -> None: ...
+
+    def page_context(self, *, user: User) -> dict:
+        """What the card form template needs (Stripe: publishable key, SetupIntent secret)."""

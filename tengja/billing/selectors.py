@@ -1,0 +1,56 @@
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from tengja.accounts.models import User
+from tengja.billing.models import Invoice, Payment, PaymentMethod
+from tengja.bookings.models import Booking
+
+
+def invoices_for_client(*, user: User) -> QuerySet[Invoice]:
+    return (
+        Invoice.objects.filter(booking__client=user)
+        .select_related("booking__session_type", "professional__user")
+        .order_by("-issued_at", "-number")
+    )
+
+
+def invoice_for_user(*, user: User, code: str) -> Invoice:
+    """The invoice, if the user is its client or its professional; else 404."""
+    invoice = (
+        Invoice.objects.filter(Q(booking__client=user) | Q(professional__user=user), code=code)
+        .select_related("booking__session_type", "booking__client", "professional__user")
+        .first()
+    )
+    if invoice is None:
+        raise Http404
+    return invoice
+
+
+def cards_for(*, user: User) -> list[PaymentMethod]:
+    return list(PaymentMethod.objects.filter(user=user, removed_at__isnull=True))
+
+
+def card_for_user(*, user: User, code: str) -> PaymentMethod:
+    card = PaymentMethod.objects.filter(user=user, code=code, removed_at__isnull=True).first()
+    if card is None:
+        raise Http404
+    return card
+
+
+def payment_for_intent(*, user: User, intent_id: str) -> Payment:
+    payment = (
+        Payment.objects.filter(provider_ref=intent_id, invoice__booking__client=user)
+        .select_related("invoice")
+        .first()
+    )
+    if payment is None:
+        raise Http404
+    return payment
+
+
+def credit_sessions_for(*, user: User) -> QuerySet[Booking]:
+    return (
+        Booking.objects.filter(client=user, paid_with=Booking.PaidWith.CREDITS)
+        .select_related("session_type", "professional__user")
+        .order_by("-starts_at")
+    )

@@ -1,0 +1,113 @@
+"""Free slots: weekly availability (in the professional's own zone) and its
+exceptions, minus booked sessions, after a minimum notice. Clock changes are
+honoured: a window is read in local time on each date, so 09:00 stays 09:00
+when the offset changes, and times a clock change skips are left out.
+
+Computing the slots of many professionals over weeks takes three queries.
+"""
+
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from tengja.bookings.models import Booking
+from tengja.professionals.models import AvailabilityException, Professional, WeeklyAvailability
+
+MIN_NOTICE = timedelta(hours=settings.SLOT_MIN_NOTICE_HOURS)
+STEP = timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class Slot:
+    professional_id: int
+    starts_at: datetime
+    ends_at: datetime
+
+
+def _local(day: date, moment: time, zone: zoneinfo.ZoneInfo) -> datetime | None:
+    """The instant a local date and time names, or None if the clock skips it."""
+    candidate = datetime.combine(day, moment, tzinfo=zone)
+    round_trip = candidate.astimezone(UTC).astimezone(zone)
+    if round_trip.replace(tzinfo=None) != candidate.replace(tzinfo=None):
+        return None
+    return candidate
+
+
+def free_slots(
+    *,
+    professionals: Iterable[Professional],
+    duration: timedelta | dict[int, timedelta],
+    start: date,
+    days: int,
+    now: datetime | None = None,
+    first_only: bool = False,
+) -> dict[int, list[Slot]]:
+    """Free slots per professional id, starting on the hour and half hour.
+
+    `duration` is one length for all, or a length per professional id (their
+    offered session type's). With `first_only`, stop at each one's first free day
+    (the browse page only shows the next free time)."""
+    now = now or timezone.now()
+    pros = {p.pk: p for p in professionals}
+    if not pros:
+        return {}
+    weekly = defaultdict(list)
+    for window in WeeklyAvailability.objects.filter(professional_id__in=pros):
+        weekly[(window.professional_id, window.weekday)].append((window.starts, window.ends))
+    extra, off = defaultdict(list), set()
+    end = start + timedelta(days=days)
+    for exception in AvailabilityException.objects.filter(
+        professional_id__in=pros, date__gte=start, date__lt=end
+    ):
+        if exception.kind == AvailabilityException.Kind.OFF:
+            off.add((exception.professional_id, exception.date))
+        elif exception.starts and exception.ends:
+            extra[(exception.professional_id, exception.date)].append(
+                (exception.starts, exception.ends)
+            )
+    busy = defaultdict(list)
+    range_start = datetime.combine(start, time.min, tzinfo=UTC) - timedelta(days=1)
+    range_end = datetime.combine(end, time.min, tzinfo=UTC) + timedelta(days=1)
+    for pro_id, starts_at, ends_at in Booking.objects.filter(
+        professional_id__in=pros,
+        status=Booking.Status.CONFIRMED,
+        starts_at__lt=range_end,
+        ends_at__gt=range_start,
+    ).values_list("professional_id", "starts_at", "ends_at"):
+        busy[pro_id].append((starts_at, ends_at))
+
+    result: dict[int, list[Slot]] = {}
+    earliest = now + MIN_NOTICE
+    for pro_id in pros:
+        zone = zoneinfo.ZoneInfo(pros[pro_id].user.time_zone)  # select_related("user")
+        length = duration[pro_id] if isinstance(duration, dict) else duration
+        slots = []
+        for offset in range(days):
+            if first_only and slots:
+                break  # the days run in order: the first free day is found
+            day = start + timedelta(days=offset)
+            if (pro_id, day) in off:
+                continue
+            for window_start, window_end in weekly[(pro_id, day.weekday())] + extra[(pro_id, day)]:
+                opens = _local(day, window_start, zone)
+                closes = _local(day, window_end, zone)
+                if opens is None or closes is None:
+                    continue
+                slot_start = opens
+                while slot_start + length <= closes:
+                    # Step in local wall time, so a slot never starts at 09:17 after a change.
+                    slot_end = slot_start + length
+                    if slot_start >= earliest and not any(
+                        b_start < slot_end and b_end > slot_start for b_start, b_end in busy[pro_id]
+                    ):
+                        slots.append(
+                            Slot(pro_id, slot_start.astimezone(UTC), slot_end.astimezone(UTC))
+                        )
+                    slot_start = (slot_start.replace(tzinfo=None) + STEP).replace(tzinfo=zone)
+        result[pro_id] = sorted(set(slots), key=lambda s: s.starts_at)
+    return result

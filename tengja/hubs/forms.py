@@ -1,0 +1,57 @@
+import re
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from tengja.hubs.models import Hub
+
+
+class JoinForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Your work e-mail"),
+        max_length=254,
+        help_text=_("We send a link there to confirm it is yours before your credits arrive."),
+    )
+
+
+class HubSettingsForm(forms.ModelForm):
+    class Meta:
+        model = Hub
+        fields = ["welcome_text", "credits_per_period", "period_months"]
+        labels = {
+            "welcome_text": _("Welcome text"),
+            "credits_per_period": _("Credits per member per period"),
+            "period_months": _("Period (months)"),
+        }
+        widgets = {"welcome_text": forms.Textarea(attrs={"rows": 4})}
+
+    def clean_period_months(self) -> int:
+        months = self.cleaned_data["period_months"]
+        if not 1 <= months <= 36:
+            raise forms.ValidationError(_("Choose a period of 1 to 36 months."))
+        return months
+
+
+class DomainForm(forms.Form):
+    domain = forms.RegexField(
+        label=_("E-mail domain"),
+        regex=re.compile(r"^@?[a-z0-9-]+(\.[a-z0-9-]+)+$", re.IGNORECASE),
+        max_length=253,
+        error_messages={"invalid": _("Enter a domain like example.com.")},
+    )
+
+
+class AddressForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address"), max_length=254)
+
+
+class OfferForm(forms.Form):
+    professional_email = forms.EmailField(label=_("Professional's e-mail"), max_length=254)
+    session_type = forms.CharField(label=_("Session type name"), max_length=100)
+    credits = forms.IntegerField(
+        label=_("Credits per session"), min_value=1, max_value=20, initial=1
+    )
+
+
+class CreditRequestForm(forms.Form):
+    credits = forms.IntegerField(label=_("Credits"), min_value=1, max_value=50, initial=2)

@@ -1,0 +1,285 @@
+"""Wellbeing Hubs: who may claim, the credit ledger, booking with credits.
+
+The balance of a membership is the sum of its ledger entries. Every change of
+credits is a new entry, written while the membership row is locked, so the
+balance cannot go below zero even when one member books twice at once.
+"""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Sum
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tengja.accounts.models import User
+from tengja.accounts.services import user_sign_up
+from tengja.bookings.events import BookingEvent
+from tengja.bookings.models import Booking
+from tengja.bookings.services import BookingError, booking_create
+from tengja.hubs.models import CreditEntry, CreditRequest, Hub, HubProfessional, Membership
+from tengja.lib.emails import email_deliver_now, email_render
+from tengja.lib.tokens import token_hash, token_make
+
+VERIFY_TIMEOUT = timedelta(days=7)
+# Within this long before the start, a member's cancellation spends the credit.
+CREDIT_NOTICE_HOURS = 24
+
+
+class HubError(Exception):
+    """A refusal with a message meant for the person who asked."""
+
+
+def hub_eligible(*, hub: Hub, email: str) -> bool:
+    email = email.strip().lower()
+    domain = email.rsplit("@", 1)[-1]
+    return (
+        hub.domains.filter(domain=domain).exists()
+        or hub.invited_addresses.filter(email=email).exists()
+    )
+
+
+def _refusal(hub: Hub) -> HubError:
+    return HubError(
+        _(
+            "Sorry, %(company)s's Wellbeing Hub is open to its employees' work e-mail "
+            "addresses, and this one is not among them. Use your work address, or ask "
+            "your HR team to invite you."
+        )
+        % {"company": hub.company.name}
+    )
+
+
+def hub_sign_up(
+    *, hub: Hub, name: str, email: str, password: str, language: str, time_zone: str
+) -> User:
+    """A new account that joins the hub; refused (and nothing made) if not eligible."""
+    if not hub_eligible(hub=hub, email=email):
+        raise _refusal(hub)
+    with transaction.atomic():
+        user = user_sign_up(
+            name=name, email=email, password=password, language=language, time_zone=time_zone
+        )
+        membership_join(hub=hub, user=user, email=email)
+    return user
+
+
+def membership_join(*, hub: Hub, user: User, email: str) -> Membership:
+    """Join (or rejoin) with a work address; credits wait until it is confirmed."""
+    email = email.strip().lower()
+    if not hub_eligible(hub=hub, email=email):
+        raise _refusal(hub)
+    with transaction.atomic():
+        membership, _created = Membership.objects.select_for_update().get_or_create(
+            hub=hub, user=user, defaults={"email": email}
+        )
+        if membership.status == Membership.Status.ACTIVE:
+            return membership
+        if membership.status == Membership.Status.REMOVED:
+            raise HubError(_("Your membership of this hub has ended. Ask your HR team."))
+        membership.email = email
+        membership.save(update_fields=["email"])
+        transaction.on_commit(lambda: _enqueue_verification(membership.pk))
+    return membership
+
+
+def _enqueue_verification(membership_id: int) -> None:
+    from tengja.hubs.tasks import membership_verification_send
+
+    membership_verification_send.enqueue(membership_id=membership_id)
+
+
+def membership_verification_send(*, membership_id: int) -> None:
+    """E-mail a link that proves the member owns the work address; only its hash is kept."""
+    membership = Membership.objects.select_related("hub__company", "user").get(pk=membership_id)
+    if membership.status != Membership.Status.PENDING:
+        return
+    raw, hashed = token_make()
+    Membership.objects.filter(pk=membership.pk).update(
+        verify_token_hash=hashed, verify_expires_at=timezone.now() + VERIFY_TIMEOUT
+    )
+    user = membership.user
+    subject, text, html = email_render(
+        template="hub-verify",
+        context={
+            "user": user,
+            "hub": membership.hub,
+            "link": settings.SITE_URL + reverse("hubs:verify", kwargs={"token": raw}),
+        },
+        language=user.language,
+        time_zone=user.time_zone,
+    )
+    email_deliver_now(to=membership.email, subject=subject, text=text, html=html)
+
+
+def membership_for_token(*, token: str) -> Membership:
+    membership = (
+        Membership.objects.select_related("hub__company")
+        .filter(verify_token_hash=token_hash(token))
+        .first()
+    )
+    if membership is None or not token:
+        raise HubError(_("This link is not valid. Open the newest e-mail, or join the hub again."))
+    if membership.verify_expires_at is None or membership.verify_expires_at <= timezone.now():
+        raise HubError(_("This link has expired. Join the hub again to get a new one."))
+    return membership
+
+
+def membership_verify(*, token: str, user: User) -> Membership:
+    """Confirm the address (once), activate the membership and grant the credits."""
+    with transaction.atomic():
+        membership = membership_for_token(token=token)
+        membership = Membership.objects.select_for_update().get(pk=membership.pk)
+        if membership.user_id != user.pk:
+            raise HubError(_("This link belongs to another account. Sign in with that one."))
+        if membership.status != Membership.Status.PENDING:
+            raise HubError(_("This link has already been used."))
+        now = timezone.now()
+        membership.status = Membership.Status.ACTIVE
+        membership.verified_at = now
+        membership.verify_token_hash = ""
+        membership.save(update_fields=["status", "verified_at", "verify_token_hash"])
+        credits_renew(membership=membership, now=now)
+    return membership
+
+
+def balance(*, membership: Membership) -> int:
+    return membership.ledger.aggregate(total=Sum("amount"))["total"] or 0
+
+
+def credits_renew(*, membership: Membership, now: datetime | None = None) -> None:
+    """Expire what is left of an ended period and grant the current one (once).
+    Called with the membership locked, or on first confirmation."""
+    now = now or timezone.now()
+    if membership.status != Membership.Status.ACTIVE:
+        return
+    hub = membership.hub
+    current = membership.ledger.filter(kind=CreditEntry.Kind.GRANT, expires_at__gt=now).exists()
+    if current:
+        return
+    left = balance(membership=membership)
+    if left > 0:
+        CreditEntry.objects.create(
+            membership=membership, kind=CreditEntry.Kind.EXPIRE, amount=-left
+        )
+    if hub.credits_per_period:
+        CreditEntry.objects.create(
+            membership=membership,
+            kind=CreditEntry.Kind.GRANT,
+            amount=hub.credits_per_period,
+            expires_at=now + timedelta(days=round(30.44 * hub.period_months)),
+        )
+
+
+def membership_current(*, user: User, hub: Hub) -> Membership | None:
+    """The user's membership of the hub, with the period's credits in place."""
+    membership = Membership.objects.filter(user=user, hub=hub).select_related("hub").first()
+    if membership and membership.status == Membership.Status.ACTIVE:
+        with transaction.atomic():
+            locked = (
+                Membership.objects.select_for_update().select_related("hub").get(pk=membership.pk)
+            )
+            credits_renew(membership=locked)
+    return membership
+
+
+def hub_book(
+    *, membership: Membership, offer: HubProfessional, starts_at: datetime, use_credits: bool = True
+) -> Booking:
+    """Book an offered professional. With credits enough, the session costs credits
+    (a spend entry); without, it is the member's own cost (invoiced as usual)."""
+    if offer.hub_id != membership.hub_id:
+        raise HubError(_("This professional is not offered in your hub."))
+    with transaction.atomic():
+        locked = Membership.objects.select_for_update().select_related("hub").get(pk=membership.pk)
+        if locked.status != Membership.Status.ACTIVE:
+            raise HubError(_("Confirm your work e-mail first: the link is in your inbox."))
+        credits_renew(membership=locked)
+        paid_with = Booking.PaidWith.INVOICE
+        if use_credits:
+            if balance(membership=locked) < offer.credits:
+                raise HubError(_("You do not have enough credits left for this session."))
+            paid_with = Booking.PaidWith.CREDITS
+        try:
+            booking = booking_create(
+                professional=offer.professional,
+                session_type=offer.session_type,
+                starts_at=starts_at,
+                client=locked.user,
+                paid_with=paid_with,
+                cancellation_notice_hours=CREDIT_NOTICE_HOURS,
+            )
+        except BookingError as error:
+            raise HubError(str(error)) from None
+        if paid_with == Booking.PaidWith.CREDITS:
+            CreditEntry.objects.create(
+                membership=locked,
+                kind=CreditEntry.Kind.SPEND,
+                amount=-offer.credits,
+                booking=booking,
+            )
+    return booking
+
+
+def on_booking_event(event: BookingEvent) -> None:
+    """A cancelled credit session gives the credit back, unless the member cancelled
+    within 24 hours (then the professional keeps it). Subscribed in AppConfig.ready()."""
+    booking = event.booking
+    if event.kind != "cancelled" or booking.paid_with != Booking.PaidWith.CREDITS:
+        return
+    if booking.late_cancellation:
+        return
+    spent = CreditEntry.objects.filter(booking=booking, kind=CreditEntry.Kind.SPEND).first()
+    already = CreditEntry.objects.filter(booking=booking, kind=CreditEntry.Kind.REFUND).exists()
+    if spent is not None and not already:
+        Membership.objects.select_for_update().filter(pk=spent.membership_id).first()
+        CreditEntry.objects.create(
+            membership_id=spent.membership_id, kind=CreditEntry.Kind.REFUND,
+            amount=-spent.amount, booking=booking,
+        )  # fmt: skip
+
+
+def membership_remove(*, hub: Hub, email: str) -> bool:
+    """HR removes a member by address; what they booked stays."""
+    updated = (
+        Membership.objects.filter(hub=hub, email=email.strip().lower())
+        .exclude(status=Membership.Status.REMOVED)
+        .update(status=Membership.Status.REMOVED, removed_at=timezone.now())
+    )
+    return bool(updated)
+
+
+def credit_request_create(*, booking: Booking, credits: int) -> CreditRequest:
+    spent = CreditEntry.objects.filter(booking=booking, kind=CreditEntry.Kind.SPEND).first()
+    if spent is None:
+        raise HubError(_("This session was not booked through a Wellbeing Hub."))
+    if not 1 <= credits <= 50:
+        raise HubError(_("Ask for between 1 and 50 credits."))
+    return CreditRequest.objects.create(
+        membership_id=spent.membership_id, professional=booking.professional, credits=credits
+    )
+
+
+def credit_request_decide(*, request: CreditRequest, approve: bool) -> None:
+    with transaction.atomic():
+        request = CreditRequest.objects.select_for_update().get(pk=request.pk)
+        if request.status != CreditRequest.Status.PENDING:
+            raise HubError(_("This request has already been decided."))
+        request.status = CreditRequest.Status.APPROVED if approve else CreditRequest.Status.DECLINED
+        request.decided_at = timezone.now()
+        request.save(update_fields=["status", "decided_at"])
+        if approve:
+            Membership.objects.select_for_update().filter(pk=request.membership_id).first()
+            current_grant = (
+                CreditEntry.objects.filter(membership_id=request.membership_id, kind="grant")
+                .order_by("-created_at")
+                .first()
+            )
+            CreditEntry.objects.create(
+                membership_id=request.membership_id,
+                kind=CreditEntry.Kind.GRANT,
+                amount=request.credits,
+                expires_at=current_grant.expires_at if current_grant else None,
+            )

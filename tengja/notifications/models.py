@@ -1,0 +1,106 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tengja.bookings.models import Booking
+
+
+def notification_code() -> str:
+    return secrets.token_urlsafe(9)
+
+
+class Notification(models.Model):
+    """An in-app notification. Its text is written when shown, in the reader's language."""
+
+    class Kind(models.TextChoices):
+        BOOKED = "booked", _("New booking")
+        MOVED = "moved", _("Session moved")
+        CANCELLED = "cancelled", _("Session cancelled")
+        UPCOMING = "upcoming", _("Upcoming session")
+        PAYMENT_DUE = "payment_due", _("Payment due")
+        PAYMENT_RECEIVED = "payment_received", _("Payment received")
+
+    code = models.CharField(max_length=16, unique=True, default=notification_code, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=20, choices=Kind)
+    booking = models.ForeignKey(
+        Booking, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "read_at", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.user_id}"
+
+
+class Delivery(models.Model):
+    """One e-mail to send, exactly once (see services.delivery_send).
+
+    A row is claimed by a conditional UPDATE before the e-mail goes out, so two
+    workers never send it twice, and a worker that dies mid-send does not send
+    it again on restart. A failure to send puts the claim back with a later
+    due time (backoff) and records the error.
+    """
+
+    class Kind(models.TextChoices):
+        CONFIRMATION = "confirmation", _("Booking confirmation")
+        CHANGE = "change", _("Change of time")
+        CANCELLATION = "cancellation", _("Cancellation")
+        REMINDER_24H = "reminder_24h", _("Reminder 24 hours before")
+        REMINDER_1H = "reminder_1h", _("Reminder 1 hour before")
+
+    class Role(models.TextChoices):
+        CLIENT = "client", _("Client")
+        PROFESSIONAL = "professional", _("Professional")
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="deliveries")
+    kind = models.CharField(max_length=20, choices=Kind)
+    role = models.CharField(max_length=12, choices=Role)
+    # What the e-mail needs beyond the booking, e.g. the time before a move.
+    context = models.JSONField(default=dict, blank=True)
+    due_at = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    skipped_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name_plural = "deliveries"
+        indexes = [
+            models.Index(
+                fields=["due_at"],
+                name="delivery_open_due",
+                condition=models.Q(claimed_at__isnull=True, failed_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.role} of {self.booking_id}"
+
+
+class Preferences(models.Model):
+    """Which e-mails a user wants, and the version of their calendar feed address."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    email_reminders = models.BooleanField(_("E-mail reminders before sessions"), default=True)
+    feed_version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name_plural = "preferences"
+
+    def __str__(self) -> str:
+        return f"preferences of {self.user_id}"

@@ -1,0 +1,84 @@
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from tengja.notifications import services
+from tengja.notifications.feed import feed_revoke, feed_token_for, feed_user, preferences_for
+from tengja.notifications.ics import calendar_for
+from tengja.notifications.selectors import feed_bookings, notification_for_user, notifications_for
+
+
+@login_required
+def notification_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(notifications_for(user=request.user), 20).get_page(request.GET.get("page"))
+    return render(request, "notifications/list.html", {"page": page})
+
+
+@login_required
+@require_POST
+def notification_open(request: HttpRequest, code: str) -> HttpResponse:
+    """Mark it read and go to what it is about."""
+    notification = notification_for_user(user=request.user, code=code)
+    if notification is None:
+        raise Http404
+    services.notifications_mark_read(user=request.user, code=code)
+    if notification.booking is not None:
+        return redirect("bookings:detail", code=notification.booking.code)
+    return redirect("notifications:list")
+
+
+@login_required
+@require_POST
+def notification_read_all(request: HttpRequest) -> HttpResponse:
+    services.notifications_mark_read(user=request.user)
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("notifications:list")
+    return redirect(target)
+
+
+@login_required
+def notification_settings(request: HttpRequest) -> HttpResponse:
+    preferences = preferences_for(user=request.user)
+    if request.method == "POST":
+        if "revoke" in request.POST:
+            feed_revoke(user=request.user)
+            messages.success(
+                request, _("Your calendar address has changed; the old one no longer works.")
+            )
+        else:
+            preferences.email_reminders = request.POST.get("email_reminders") == "on"
+            preferences.save(update_fields=["email_reminders"])
+            messages.success(request, _("Your e-mail settings have been saved."))
+        return redirect("notifications:settings")
+    feed_path = reverse(
+        "notifications:feed",
+        kwargs={"user_id": request.user.pk, "token": feed_token_for(user=request.user)},
+    )
+    return render(
+        request,
+        "notifications/settings.html",
+        {"preferences": preferences, "feed_url": request.build_absolute_uri(feed_path)},
+    )
+
+
+def feed(request: HttpRequest, user_id: int, token: str) -> HttpResponse:
+    """The private calendar feed: sessions from 90 days back onwards."""
+    user = feed_user(user_id=user_id, token=token)
+    if user is None:
+        raise Http404
+    bookings = feed_bookings(user=user, since=timezone.now() - timedelta(days=90))
+    body = calendar_for(bookings, for_professional_of=user.pk)
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="tengja.ics"'
+    response["Cache-Control"] = "private, max-age=300"
+    return response

@@ -1,0 +1,59 @@
+"""The employee's way, as the help article tells it: hub link, Create an account,
+confirm the work address, the house-and-heart icon, book with credits."""
+
+import re
+from datetime import time
+
+from playwright.sync_api import expect
+
+from tengja.hubs.models import HubDomain, HubProfessional
+from tengja.professionals.models import WeeklyAvailability
+from tests.browser.test_accounts import wait_for_mail
+from tests.factories import CompanyFactory, HubFactory, ProfessionalFactory, SessionTypeFactory
+
+
+def test_employee_claims_credits_and_books(page):
+    hub = HubFactory(company=CompanyFactory(name="Acme hf."), name="Acme Wellbeing Hub",
+                     welcome_text="Six free sessions a year.")  # fmt: skip
+    HubDomain.objects.create(hub=hub, domain="acme.test")
+    pro = ProfessionalFactory(user__name="Dr. Sól", user__time_zone="Atlantic/Reykjavik")
+    kind = SessionTypeFactory(professional=pro, name="Talk")
+    for weekday in range(7):
+        WeeklyAvailability.objects.create(
+            professional=pro, weekday=weekday, starts=time(8), ends=time(20)
+        )
+    HubProfessional.objects.create(hub=hub, professional=pro, session_type=kind, credits=1)
+
+    page.goto(f"/hubs/{hub.code}/")
+    expect(page.get_by_text("Six free sessions a year.")).to_be_visible()
+    page.get_by_role("main").get_by_role("link", name="Create an account").click()
+    page.get_by_label("Name").fill("Emma Employee")
+    page.get_by_label("Email").fill("emma@gmail.test")
+    page.get_by_label("Password").fill("a long enough passphrase")
+    page.get_by_label(re.compile("I have read and agree")).check()
+    page.get_by_role("button", name="Create Account").click()
+    expect(page.get_by_text("is open to its employees' work e-mail addresses")).to_be_visible()
+
+    page.get_by_label("Email").fill("emma@acme.test")
+    page.get_by_label("Password").fill("a long enough passphrase")
+    page.get_by_label(re.compile("I have read and agree")).check()
+    page.get_by_role("button", name="Create Account").click()
+    expect(page.get_by_text("Open the link we sent to emma@acme.test").first).to_be_visible()
+    expect(page.locator(".hub-icon")).to_have_count(0)
+
+    link = re.search(r"https?://[^/\s]+(/hubs/verify/\S+/)", wait_for_mail().body).group(1)
+    page.goto(link)
+    page.get_by_role("button", name="Confirm and get my credits").click()
+    expect(page.get_by_text("6 credits left")).to_be_visible()
+
+    page.get_by_role("link", name="Home").click()
+    expect(page.get_by_text("6 credits left")).to_be_visible()
+    page.get_by_role("link", name="Wellbeing Hub").click()  # the house-and-heart icon
+    expect(page.get_by_role("heading", name="Acme Wellbeing Hub")).to_be_visible()
+    page.get_by_role("link", name="Dr. Sól").click()
+    expect(page.get_by_role("heading", name="Free times")).to_be_visible()
+    page.locator(".slot").first.click()
+    expect(page.get_by_text("Your session is booked.")).to_be_visible()
+    page.get_by_role("link", name="Home").click()
+    expect(page.get_by_text("5 credits left")).to_be_visible()
+    expect(page.get_by_text("With Dr. Sól")).to_be_visible()

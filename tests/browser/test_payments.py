@@ -1,0 +1,92 @@
+"""The Payments tab as a client uses it: cards, paying a bill, a declined card,
+a card that asks for authentication, updating a card, and the PDF."""
+
+import io
+from datetime import timedelta
+from pathlib import Path
+
+from django.utils import timezone
+from playwright.sync_api import expect
+from pypdf import PdfReader
+
+from tengja.bookings.services import booking_invite
+from tests.browser.conftest import sign_in
+from tests.factories import SessionTypeFactory
+
+
+def bills(professional, alice, count):
+    kind = SessionTypeFactory(
+        professional=professional, name="Individual session", price_amount=18000
+    )
+    start = timezone.now() + timedelta(days=3)
+    return [
+        booking_invite(professional=professional, session_type=kind,
+                       starts_at=start + timedelta(hours=i), email=alice.email).invoice
+        for i in range(count)
+    ]  # fmt: skip
+
+
+def add_card(page, number):
+    page.get_by_label("Card number").fill(number)
+    page.get_by_label("Expiry month").select_option("12")
+    page.get_by_label("Expiry year").select_option(str(timezone.now().year + 2))
+    page.get_by_label("Security code (CVC)").fill("123")
+    page.get_by_role("button", name="Save card").click()
+
+
+def test_cards_and_paying_bills(page, professional, alice, password, tmp_path):
+    first, second = bills(professional, alice, 2)
+    sign_in(page, alice.email, password)
+    page.get_by_role("link", name="Payments").click()
+    expect(page.get_by_role("heading", name="Your bills")).to_be_visible()
+
+    # A declined card: the bill stays open and the page says why.
+    page.get_by_role("link", name="Add a new card").click()
+    add_card(page, "4242 4242 4242 4241")
+    expect(page.get_by_text("Your card number is incomplete or not valid.")).to_be_visible()
+    add_card(page, "4000 0000 0000 0002")
+    expect(page.get_by_text("Your Visa •••• 0002 has been saved.")).to_be_visible()
+    page.goto(f"/payments/invoices/{first.code}/pay/")
+    page.get_by_role("button", name="Pay").click()
+    expect(page.get_by_text("Your card was declined.").first).to_be_visible()
+    first.refresh_from_db()
+    assert first.status == "open"
+
+    # A new good card pays it.
+    page.goto(f"/payments/invoices/{first.code}/pay/")
+    page.get_by_role("link", name="Use a new card").click()
+    add_card(page, "4242 4242 4242 4242")
+    expect(page.get_by_role("heading", name="Pay your bill")).to_be_visible()
+    page.get_by_label("Visa •••• 4242").check()
+    page.get_by_role("button", name="Pay").click()
+    expect(page.get_by_text("Thank you: the bill is paid.")).to_be_visible()
+    expect(page.locator(".status--paid").first).to_have_text("Paid")
+
+    # The PDF says what the bill is.
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download PDF").click()
+    text = "".join(
+        p.extract_text()
+        for p in PdfReader(io.BytesIO(Path(download.value.path()).read_bytes())).pages
+    )
+    assert first.display_number in text and "Paid" in text and "ISK 18,000" in text
+
+    # A card that asks for authentication.
+    page.goto("/payments/cards/new/")
+    add_card(page, "4000 0027 6000 3184")
+    page.goto(f"/payments/invoices/{second.code}/pay/")
+    page.get_by_label("Visa •••• 3184").check()
+    page.get_by_role("button", name="Pay").click()
+    expect(page.get_by_role("heading", name="Confirm payment")).to_be_visible()
+    page.get_by_role("button", name="Complete authentication").click()
+    expect(page.get_by_text("Thank you: the bill is paid.")).to_be_visible()
+    second.refresh_from_db()
+    assert second.status == "paid"
+
+    # Update a card's expiry.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Payments").click()
+    page.get_by_role("link", name="Update card details 4242").click()
+    page.get_by_label("Expiry month").select_option("3")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Your card has been updated.")).to_be_visible()
+    expect(page.get_by_text("expires 03/")).to_be_visible()

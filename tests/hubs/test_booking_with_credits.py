@@ -1,0 +1,239 @@
+import threading
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from tengja.bookings.models import Booking
+from tengja.bookings.services import booking_cancel
+from tengja.bookings.slots import free_slots
+from tengja.hubs.models import CreditEntry, Membership
+from tengja.hubs.services import HubError, balance, hub_book
+from tests.conftest import requires_postgres
+from tests.factories import ProfessionalFactory
+
+
+def slots(offer, days=7):
+    return free_slots(professionals=[offer.professional], duration=offer.session_type.duration,
+                      start=timezone.localdate(), days=days)[offer.professional_id]  # fmt: skip
+
+
+def test_browse_shows_offered_professionals_with_next_free_time(client, member, offer):
+    client.force_login(member.user)
+    response = client.get(reverse("hubs:browse", args=[member.hub.code]))
+    body = response.content.decode()
+    assert "Dr. Sól" in body and "Next free time:" in body
+    assert "2 credits left" in body
+
+
+def test_browse_is_for_members_only(client, bob, hub, offer):
+    client.force_login(bob)
+    assert client.get(reverse("hubs:browse", args=[hub.code])).status_code == 404
+    assert (
+        client.get(reverse("hubs:offer", args=[hub.code, offer.professional.code])).status_code
+        == 404
+    )
+
+
+def test_book_a_free_slot_with_credits(client, member, offer):
+    client.force_login(member.user)
+    page = client.get(reverse("hubs:offer", args=[member.hub.code, offer.professional.code]))
+    first = page.context["days"][0][1][0]
+    response = client.post(reverse("hubs:offer", args=[member.hub.code, offer.professional.code]),
+                           {"starts_at": first.starts_at.isoformat()})  # fmt: skip
+    booking = Booking.objects.get()
+    assert response["Location"] == reverse("bookings:detail", args=[booking.code])
+    assert booking.paid_with == "credits" and booking.client == member.user
+    assert balance(membership=member) == 1
+    assert not hasattr(booking, "invoice") or booking.invoice is None
+    home = client.get(reverse("dashboard:home")).content.decode()
+    assert "Talk" in home and "1 credit left" in home
+
+
+def test_when_credits_run_out_the_member_books_at_own_cost(member, offer):
+    free = slots(offer)
+    hub_book(membership=member, offer=offer, starts_at=free[0].starts_at)
+    hub_book(membership=member, offer=offer, starts_at=free[2].starts_at)
+    with pytest.raises(HubError, match="not have enough credits"):
+        hub_book(membership=member, offer=offer, starts_at=free[4].starts_at)
+    own = hub_book(membership=member, offer=offer, starts_at=free[4].starts_at, use_credits=False)
+    assert own.paid_with == "invoice" and own.invoice.amount == 15000
+    assert balance(membership=member) == 0
+
+
+def test_cancelling_early_returns_the_credit_late_spends_it(member, offer):
+    free = slots(offer, days=10)
+    later = next(s for s in free if s.starts_at > timezone.now() + timedelta(days=2))
+    booking = hub_book(membership=member, offer=offer, starts_at=later.starts_at)
+    booking_cancel(booking=booking, by=member.user)
+    assert balance(membership=member) == 2
+    soon = free[0]  # within 24 hours (12 h notice): late
+    assert soon.starts_at < timezone.now() + timedelta(hours=24) or pytest.skip(
+        "no slot within 24 h"
+    )
+    booking = hub_book(membership=member, offer=offer, starts_at=soon.starts_at)
+    booking_cancel(booking=booking, by=member.user)
+    assert balance(membership=member) == 1
+
+
+def test_a_professionals_cancellation_always_returns_the_credit(member, offer):
+    booking = hub_book(membership=member, offer=offer, starts_at=slots(offer)[0].starts_at)
+    booking_cancel(booking=booking, by=offer.professional.user)
+    assert balance(membership=member) == 2
+    kinds = list(CreditEntry.objects.filter(membership=member).values_list("kind", flat=True))
+    assert kinds == ["grant", "spend", "refund"]
+
+
+def test_a_pending_member_cannot_book(hub, offer, alice):
+    membership = Membership.objects.create(hub=hub, user=alice, email="alice@acme.test")
+    with pytest.raises(HubError, match="Confirm your work e-mail"):
+        hub_book(membership=membership, offer=offer, starts_at=slots(offer)[0].starts_at)
+
+
+def test_a_taken_slot_is_no_longer_offered(member, offer):
+    first = slots(offer)[0]
+    hub_book(membership=member, offer=offer, starts_at=first.starts_at)
+    assert first.starts_at not in [s.starts_at for s in slots(offer)]
+    with pytest.raises(HubError, match="overlaps"):
+        hub_book(membership=member, offer=offer, starts_at=first.starts_at)
+
+
+def test_slots_honour_dst_notice_and_exceptions(db):
+    from tengja.professionals.models import AvailabilityException, WeeklyAvailability
+
+    pro = ProfessionalFactory(user__time_zone="Europe/London")
+    WeeklyAvailability.objects.create(
+        professional=pro, weekday=4, starts=time(9), ends=time(11)
+    )  # Fridays
+    # 2031: clocks go forward on Sunday 30 March. Fridays 28 March and 4 April.
+    now = datetime(2031, 3, 20, 12, tzinfo=UTC)
+    found = free_slots(
+        professionals=[pro],
+        duration=timedelta(minutes=60),
+        start=date(2031, 3, 27),
+        days=10,
+        now=now,
+    )[pro.pk]
+    starts = [s.starts_at for s in found]
+    assert datetime(2031, 3, 28, 9, tzinfo=UTC) in starts  # 09:00 GMT
+    assert datetime(2031, 4, 4, 8, tzinfo=UTC) in starts  # 09:00 BST
+    assert len(starts) == 6  # 09:00, 09:30, 10:00 on each Friday
+    AvailabilityException.objects.create(professional=pro, date=date(2031, 4, 4), kind="off")
+    found = free_slots(
+        professionals=[pro],
+        duration=timedelta(minutes=60),
+        start=date(2031, 3, 27),
+        days=10,
+        now=now,
+    )[pro.pk]
+    assert all(s.starts_at.date() == date(2031, 3, 28) for s in found)
+    # Minimum notice: nothing earlier than 12 hours from now.
+    close = free_slots(professionals=[pro], duration=timedelta(minutes=60), start=date(2031, 3, 28), days=1,
+                       now=datetime(2031, 3, 27, 22, tzinfo=UTC))[pro.pk]  # fmt: skip
+    assert [s.starts_at.hour for s in close] == [10]
+
+
+def test_slots_for_50_professionals_over_4_weeks_take_few_queries(
+    db, django_assert_max_num_queries
+):
+    from tengja.professionals.models import Professional, WeeklyAvailability
+
+    pros = [ProfessionalFactory() for _ in range(50)]
+    WeeklyAvailability.objects.bulk_create(
+        WeeklyAvailability(professional=p, weekday=d, starts=time(9), ends=time(17))
+        for p in pros
+        for d in range(5)
+    )
+    pros = list(Professional.objects.select_related("user"))
+    with django_assert_max_num_queries(3):
+        found = free_slots(
+            professionals=pros, duration=timedelta(minutes=50), start=timezone.localdate(), days=28
+        )
+    assert len(found) == 50 and all(found.values())
+
+
+def test_browse_query_count_does_not_grow_with_professionals(
+    client, member, offer, django_assert_max_num_queries
+):
+    from tengja.hubs.models import HubProfessional
+    from tests.factories import SessionTypeFactory
+
+    client.force_login(member.user)
+    with django_assert_max_num_queries(16):
+        client.get(reverse("hubs:browse", args=[member.hub.code]))
+    for _ in range(15):
+        kind = SessionTypeFactory()
+        HubProfessional.objects.create(
+            hub=member.hub, professional=kind.professional, session_type=kind
+        )
+    with django_assert_max_num_queries(16):
+        response = client.get(reverse("hubs:browse", args=[member.hub.code]))
+    assert len(response.context["offers"]) == 16
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_one_member_booking_two_slots_at_once_never_goes_below_zero(hub, offer):
+    from tests.factories import UserFactory
+
+    user = UserFactory(email="racer@acme.test")
+    membership = Membership.objects.create(hub=hub, user=user, email=user.email, status="active")
+    CreditEntry.objects.create(membership=membership, kind="grant", amount=1,
+                               expires_at=timezone.now() + timedelta(days=30))  # fmt: skip
+    free = slots(offer)
+    results = race(
+        [
+            lambda s=s: hub_book(membership=membership, offer=offer, starts_at=s.starts_at)
+            for s in free[0:8:2]
+        ]
+    )
+    assert sum(isinstance(r, Booking) for r in results) == 1
+    assert balance(membership=membership) == 0
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_members_racing_for_one_slot_one_wins(hub, offer):
+    from tests.factories import UserFactory
+
+    memberships = []
+    for i in range(3):
+        user = UserFactory(email=f"m{i}@acme.test")
+        m = Membership.objects.create(hub=hub, user=user, email=user.email, status="active")
+        CreditEntry.objects.create(
+            membership=m, kind="grant", amount=2, expires_at=timezone.now() + timedelta(days=30)
+        )
+        memberships.append(m)
+    slot = slots(offer)[0]
+    results = race(
+        [
+            lambda m=m: hub_book(membership=m, offer=offer, starts_at=slot.starts_at)
+            for m in memberships
+        ]
+    )
+    assert sum(isinstance(r, Booking) for r in results) == 1
+    assert Booking.objects.count() == 1
+    assert sorted(balance(membership=m) for m in memberships) == [1, 2, 2]
+
+
+def race(calls):
+    barrier = threading.Barrier(len(calls))
+    results = []
+
+    def run(call):
+        try:
+            barrier.wait()
+            results.append(call())
+        except HubError as error:
+            results.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in calls]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results

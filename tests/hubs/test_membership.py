@@ -1,0 +1,143 @@
+import re
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from tengja.accounts.models import User
+from tengja.hubs.models import CreditEntry, HubInvitedAddress, Membership
+from tengja.hubs.services import HubError, balance, hub_eligible, membership_verify
+from tengja.lib.tokens import token_hash
+
+SIGN_UP = {"name": "Nína", "password": "a long enough passphrase", "accept_terms": "on"}
+
+
+def verify_path() -> str:
+    return re.search(r"https?://[^/\s]+(/hubs/verify/[^/\s]+/)", mail.outbox[-1].body).group(1)
+
+
+def test_eligibility_by_domain_or_invited_address(hub):
+    assert hub_eligible(hub=hub, email="Anyone@ACME.test")
+    assert not hub_eligible(hub=hub, email="someone@gmail.test")
+    HubInvitedAddress.objects.create(hub=hub, email="contractor@gmail.test")
+    assert hub_eligible(hub=hub, email="contractor@gmail.test")
+    assert not hub_eligible(hub=hub, email="x@evil-acme.test")
+
+
+def test_hub_page_offers_create_an_account_to_claim_credits(client, hub):
+    body = client.get(reverse("hubs:hub", args=[hub.code])).content.decode()
+    assert "Create an account" in body and "to claim your credits" in body
+    assert reverse("hubs:join", args=[hub.code]) in body
+
+
+def test_sign_up_through_the_hub_then_confirm_to_get_credits(
+    client, hub, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("hubs:join", args=[hub.code]), {**SIGN_UP, "email": "nina@acme.test"}
+        )
+    assert response["Location"] == reverse("dashboard:home")
+    user = User.objects.get(email="nina@acme.test")
+    membership = Membership.objects.get(user=user)
+    assert membership.status == "pending"
+    assert balance(membership=membership) == 0
+    home = client.get(reverse("dashboard:home")).content.decode()
+    assert "Open the link we sent to nina@acme.test to get your credits." in home
+    path = verify_path()
+    assert membership.verify_token_hash == token_hash(path.strip("/").rsplit("/", 1)[1])
+    client.post(path)
+    membership.refresh_from_db()
+    assert membership.status == "active"
+    assert balance(membership=membership) == 2
+    home = client.get(reverse("dashboard:home")).content.decode()
+    assert "2 credits left" in home
+    assert 'class="hub-icon"' in home  # the house-and-heart icon
+    # The link works once.
+    assert client.post(path).status_code == 400
+
+
+def test_a_non_eligible_address_is_refused_politely_and_nothing_is_made(client, hub):
+    response = client.post(
+        reverse("hubs:join", args=[hub.code]), {**SIGN_UP, "email": "nina@gmail.test"}
+    )
+    assert response.status_code == 400
+    assert "is open to its employees" in response.content.decode()
+    assert not User.objects.exists()
+    assert not Membership.objects.exists()
+
+
+def test_an_existing_client_joins_with_their_work_address(
+    client, alice, hub, django_capture_on_commit_callbacks
+):
+    client.force_login(alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("hubs:join", args=[hub.code]), {"email": "alice@acme.test"})
+    assert mail.outbox[-1].to == ["alice@acme.test"]
+    client.post(verify_path())
+    membership = Membership.objects.get(user=alice)
+    assert membership.status == "active" and User.objects.count() == 1
+
+
+def test_a_colleagues_link_does_not_work_for_another_account(
+    client, hub, bob, django_capture_on_commit_callbacks
+):
+    from tests.factories import UserFactory
+
+    owner = UserFactory(email="owner@acme.test")
+    client.force_login(owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("hubs:join", args=[hub.code]), {"email": "owner@acme.test"})
+    client.force_login(bob)
+    assert client.post(verify_path()).status_code == 400
+    assert Membership.objects.get(user=owner).status == "pending"
+
+
+def test_the_link_expires(client, hub, alice, django_capture_on_commit_callbacks):
+    client.force_login(alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("hubs:join", args=[hub.code]), {"email": "alice@acme.test"})
+    with time_machine.travel(timezone.now() + timedelta(days=8)):
+        response = client.post(verify_path())
+    assert response.status_code == 400 and "expired" in response.content.decode()
+
+
+def test_credits_expire_at_the_end_of_the_period_and_renew(member, hub):
+    assert balance(membership=member) == 2
+    from tengja.hubs.services import membership_current
+
+    with time_machine.travel(timezone.now() + timedelta(days=400)):
+        membership_current(user=member.user, hub=hub)
+    kinds = list(CreditEntry.objects.filter(membership=member).values_list("kind", "amount"))
+    assert kinds == [("grant", 2), ("expire", -2), ("grant", 2)]
+
+
+def test_the_ledger_is_append_only(member):
+    entry = CreditEntry.objects.filter(membership=member).first()
+    entry.amount = 100
+    with pytest.raises(ValueError, match="append-only"):
+        entry.save()
+    with pytest.raises(ValueError, match="append-only"):
+        entry.delete()
+
+
+def test_hr_removes_a_member_bookings_stay(client, hr, hub, member, offer):
+    from tengja.bookings.slots import free_slots
+    from tengja.hubs.services import hub_book
+
+    slot = free_slots(professionals=[offer.professional], duration=offer.session_type.duration,
+                      start=timezone.localdate(), days=7)[offer.professional_id][0]  # fmt: skip
+    booking = hub_book(membership=member, offer=offer, starts_at=slot.starts_at)
+    client.force_login(hr)
+    client.post(
+        reverse("hubs:admin", args=[hub.code]), {"form": "remove_member", "email": member.email}
+    )
+    member.refresh_from_db()
+    assert member.status == "removed"
+    booking.refresh_from_db()
+    assert not booking.is_cancelled
+    with pytest.raises(HubError):
+        membership_verify(token="x", user=member.user)
