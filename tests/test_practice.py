@@ -89,3 +89,29 @@ def test_practice_lists_upcoming_sessions_with_a_flat_query_count(
     with django_assert_max_num_queries(8):
         response = client.get(reverse("bookings:practice"))
     assert len(response.context["upcoming"]) == 31
+
+
+def test_weekly_hours_and_days_off(client, professional, other_professional):
+    from tengja.professionals.models import AvailabilityException, WeeklyAvailability
+
+    client.force_login(professional.user)
+    url = reverse("professionals:availability")
+    client.post(url, {"form": "window", "weekday": 0, "starts": "09:00", "ends": "12:00"})
+    window = WeeklyAvailability.objects.get(professional=professional)
+    assert (window.weekday, window.starts.hour, window.ends.hour) == (0, 9, 12)
+    response = client.post(
+        url, {"form": "window", "weekday": 1, "starts": "12:00", "ends": "09:00"}
+    )
+    assert response.status_code == 400
+    assert "The end must come after the start." in response.content.decode()
+    client.post(url, {"form": "exception", "date": "2031-01-02", "kind": "off"})
+    response = client.post(url, {"form": "exception", "date": "2031-01-03", "kind": "extra"})
+    assert response.status_code == 400
+    assert AvailabilityException.objects.count() == 1
+    # Another professional's rows cannot be removed from here.
+    theirs = WeeklyAvailability.objects.create(professional=other_professional, weekday=2,
+                                               starts="09:00", ends="10:00")  # fmt: skip
+    client.post(url, {"form": "window_remove", "id": theirs.pk})
+    assert WeeklyAvailability.objects.filter(pk=theirs.pk).exists()
+    client.post(url, {"form": "window_remove", "id": window.pk})
+    assert not WeeklyAvailability.objects.filter(pk=window.pk).exists()

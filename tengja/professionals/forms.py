@@ -5,7 +5,12 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from tengja.lib.money import money_to_major, money_to_minor
-from tengja.professionals.models import Professional, SessionType
+from tengja.professionals.models import (
+    AvailabilityException,
+    Professional,
+    SessionType,
+    WeeklyAvailability,
+)
 
 
 class SessionTypeForm(forms.ModelForm):
@@ -87,3 +92,40 @@ class ProfessionalProfileForm(forms.ModelForm):
             "languages": forms.CheckboxSelectMultiple,
             "specialties": forms.CheckboxSelectMultiple,
         }
+
+
+class WeeklyWindowForm(forms.ModelForm):
+    class Meta:
+        model = WeeklyAvailability
+        fields = ["weekday", "starts", "ends"]
+        labels = {"weekday": _("Weekday"), "starts": _("From"), "ends": _("Until")}
+        widgets = {
+            "starts": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "ends": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("starts") and cleaned.get("ends") and cleaned["starts"] >= cleaned["ends"]:
+            raise ValidationError(_("The end must come after the start."))
+        return cleaned
+
+
+class ExceptionForm(forms.ModelForm):
+    class Meta:
+        model = AvailabilityException
+        fields = ["date", "kind", "starts", "ends"]
+        labels = {"date": _("Date"), "kind": _("Kind"), "starts": _("From"), "ends": _("Until")}
+        widgets = {
+            "date": forms.DateInput(attrs={"type": "date"}),
+            "starts": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "ends": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("kind") == AvailabilityException.Kind.EXTRA:
+            starts, ends = cleaned.get("starts"), cleaned.get("ends")
+            if not starts or not ends or starts >= ends:
+                raise ValidationError(_("Extra hours need a start and a later end."))
+        return cleaned

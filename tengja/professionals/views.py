@@ -4,7 +4,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from tengja.professionals.forms import ProfessionalProfileForm, SessionTypeForm
+from tengja.professionals.forms import (
+    ExceptionForm,
+    ProfessionalProfileForm,
+    SessionTypeForm,
+    WeeklyWindowForm,
+)
 from tengja.professionals.selectors import (
     professional_for_user,
     professional_public,
@@ -39,6 +44,41 @@ def session_type_edit(request: HttpRequest, code: str | None = None) -> HttpResp
         "professionals/session_type.html",
         {"form": form, "session_type": instance},
         status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def availability(request: HttpRequest) -> HttpResponse:
+    """Weekly hours (in the professional's own time zone) and exceptions."""
+    professional = professional_for_user(user=request.user)
+    action = request.POST.get("form")
+    window_form = WeeklyWindowForm(request.POST if action == "window" else None)
+    exception_form = ExceptionForm(request.POST if action == "exception" else None)
+    if request.method == "POST":
+        if action == "window" and window_form.is_valid():
+            window_form.instance.professional = professional
+            window_form.save()
+            return redirect("professionals:availability")
+        if action == "exception" and exception_form.is_valid():
+            exception_form.instance.professional = professional
+            exception_form.save()
+            return redirect("professionals:availability")
+        if action == "window_remove":
+            professional.weekly_availability.filter(pk=request.POST.get("id")).delete()
+            return redirect("professionals:availability")
+        if action == "exception_remove":
+            professional.availability_exceptions.filter(pk=request.POST.get("id")).delete()
+            return redirect("professionals:availability")
+    return render(
+        request,
+        "professionals/availability.html",
+        {
+            "windows": professional.weekly_availability.all(),
+            "exceptions": professional.availability_exceptions.all(),
+            "window_form": window_form,
+            "exception_form": exception_form,
+        },
+        status=400 if window_form.errors or exception_form.errors else 200,
     )
 
 
