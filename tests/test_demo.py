@@ -60,6 +60,9 @@ def test_json_output_gives_the_way_in(client, db, settings):
     assert hub_page.status_code == 200
     assert "Create an account" in hub_page.content.decode()
     assert HubDomain.objects.filter(domain=data["hub_email_domain"]).exists()
+    from tengja.hubs.models import HubProfessional
+
+    assert HubProfessional.objects.filter(hub__domains__domain=data["hub_email_domain"]).exists()
 
 
 def test_one_session_starts_within_the_next_15_minutes_on_every_run(db, time_machine):

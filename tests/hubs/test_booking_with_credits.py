@@ -237,3 +237,15 @@ def race(calls):
     for t in threads:
         t.join()
     return results
+
+
+def test_cancel_page_speaks_of_credits_and_the_professional_can_ask_for_more(client, member, offer):
+    free = slots(offer, days=10)
+    later = next(s for s in free if s.starts_at > timezone.now() + timedelta(days=2))
+    booking = hub_book(membership=member, offer=offer, starts_at=later.starts_at)
+    client.force_login(member.user)
+    page = client.get(reverse("bookings:cancel", args=[booking.code])).content.decode()
+    assert "the credit comes back to you" in page
+    client.force_login(offer.professional.user)
+    detail = client.get(reverse("bookings:detail", args=[booking.code])).content.decode()
+    assert "Ask the company for more credits for this client" in detail

@@ -14,7 +14,7 @@ from tengja.accounts.models import User
 from tengja.billing.models import Invoice
 from tengja.billing.services import invoice_issue
 from tengja.bookings.models import Booking
-from tengja.hubs.models import Company, Hub, HubDomain
+from tengja.hubs.models import Company, Hub, HubDomain, HubProfessional
 from tengja.professionals.models import (
     Language,
     Professional,
@@ -136,6 +136,9 @@ class Command(BaseCommand):
             },
         )
         HubDomain.objects.get_or_create(hub=hub, domain=HUB_EMAIL_DOMAIN)
+        HubProfessional.objects.get_or_create(
+            hub=hub, professional=professional, defaults={"session_type": session, "credits": 1}
+        )
 
         # One session always starts within the next 15 minutes, so joining can be tried.
         now = timezone.now().replace(second=0, microsecond=0)
