@@ -7,8 +7,8 @@ from tengja.bookings.models import Booking
 from tests.factories import BookingFactory, HubFactory, SessionTypeFactory, UserFactory
 
 # session, user, professional check, unread count, hub icon, upcoming, history
-# count + page, connections, hub memberships
-HOME_QUERIES = 10
+# count + page, connections, hub memberships, hubs the user runs as HR
+HOME_QUERIES = 11
 
 
 def test_visitor_gets_the_welcome_page(client, db):

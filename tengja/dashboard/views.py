@@ -14,7 +14,7 @@ from tengja.bookings.selectors import (
     connections_for_client,
 )
 from tengja.dashboard.calendar import local_midnight, month_weeks, place, week_days
-from tengja.hubs.selectors import hubs_of
+from tengja.hubs.selectors import hubs_administered_by, hubs_of
 from tengja.professionals.selectors import professional_public
 
 HISTORY_PAGE_SIZE = 10
@@ -31,6 +31,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
     connections = list(connections_for_client(user=user)[:6])
     memberships = hubs_of(user=user)
+    administered = hubs_administered_by(user=user)
     return render(
         request,
         "dashboard/home.html",
@@ -39,6 +40,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "history": history,
             "connections": connections,
             "memberships": memberships,
+            "administered": administered,
         },
     )
 

@@ -41,6 +41,11 @@ def hubs_of(*, user: User) -> list[Membership]:
     )
 
 
+def hubs_administered_by(*, user: User) -> list[Hub]:
+    """The hubs of the companies whose HR team the user is in."""
+    return list(Hub.objects.filter(company__admins=user).select_related("company"))
+
+
 def offers_for_browse(
     *, hub: Hub, specialty: str = "", language: str = "", within_days: int | None = None
 ) -> list[tuple[HubProfessional, object]]:

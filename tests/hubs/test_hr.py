@@ -24,6 +24,12 @@ def test_hr_sees_totals_but_never_who_or_when(client, hr, member, offer):
     assert usage["months"][0]["granted"] == 2 and usage["months"][0]["used"] == 1
 
 
+def test_hr_finds_the_hub_page_from_home(client, hr, hub):
+    client.force_login(hr)
+    body = client.get(reverse("dashboard:home")).content.decode()
+    assert reverse("hubs:admin", args=[hub.code]) in body
+
+
 def test_only_the_companys_hr_admins_reach_the_hr_page(client, alice, member, professional):
     for person in (alice, member.user, professional.user):
         client.force_login(person)
