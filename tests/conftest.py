@@ -1,4 +1,5 @@
 import os
+import threading
 
 import pytest
 from django.db import connection
@@ -54,3 +55,26 @@ def other_professional(db):
 
 def is_postgres() -> bool:
     return connection.vendor == "postgresql"
+
+
+def race(calls, expected=Exception) -> list:
+    """Run the calls at the same moment, each in its own thread and database
+    connection; return what each returned, or the expected error it raised."""
+    barrier = threading.Barrier(len(calls))
+    results = []
+
+    def run(call):
+        try:
+            barrier.wait()
+            results.append(call())
+        except expected as error:
+            results.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results

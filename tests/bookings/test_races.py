@@ -1,6 +1,5 @@
 """Two requests at once for one professional's time: exactly one wins (PostgreSQL)."""
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -9,31 +8,10 @@ from django.utils import timezone
 
 from tengja.bookings.models import Booking
 from tengja.bookings.services import BookingError, booking_invite
-from tests.conftest import requires_postgres
+from tests.conftest import race, requires_postgres
 from tests.factories import ProfessionalFactory, SessionTypeFactory
 
 pytestmark = [requires_postgres, pytest.mark.django_db(transaction=True)]
-
-
-def race(calls):
-    barrier = threading.Barrier(len(calls))
-    results = []
-
-    def run(call):
-        try:
-            barrier.wait()
-            results.append(call())
-        except BookingError as error:
-            results.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def test_two_invitations_for_overlapping_times_one_wins():
@@ -48,7 +26,7 @@ def test_two_invitations_for_overlapping_times_one_wins():
         )
         for i in range(4)
     ]
-    results = race(calls)
+    results = race(expected=BookingError, calls=calls)
     assert sum(isinstance(r, Booking) for r in results) == 1
     assert sum(isinstance(r, BookingError) for r in results) == 3
     assert Booking.objects.count() == 1
