@@ -1,9 +1,17 @@
 from django.conf import settings
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
 from django.urls import include, path, re_path
 from django.views.static import serve
 
+
+def health(request: HttpRequest) -> HttpResponse:
+    """For load balancers, and the bare baseline of the page benchmark."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
 urlpatterns = [
+    path("health/", health, name="health"),
     path("", include("tengja.dashboard.urls")),
     path("", include("tengja.bookings.urls")),
     path("", include("tengja.professionals.urls")),

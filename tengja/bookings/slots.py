@@ -6,6 +6,7 @@ when the offset changes, and times a clock change skips are left out.
 Computing the slots of many professionals over weeks takes three queries.
 """
 
+import bisect
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable
@@ -80,12 +81,20 @@ def free_slots(
         ends_at__gt=range_start,
     ).values_list("professional_id", "starts_at", "ends_at"):
         busy[pro_id].append((starts_at, ends_at))
+    for intervals in busy.values():
+        intervals.sort()
 
     result: dict[int, list[Slot]] = {}
     earliest = now + MIN_NOTICE
     for pro_id in pros:
         zone = zoneinfo.ZoneInfo(pros[pro_id].user.time_zone)  # select_related("user")
         length = duration[pro_id] if isinstance(duration, dict) else duration
+        # Sorted by start, with the latest end so far: a slot is taken if any session
+        # starting before it ends, ends after it starts (a bisection, not a scan).
+        busy_starts = [b_start for b_start, _ in busy[pro_id]]
+        busy_ends = []
+        for _, b_end in busy[pro_id]:
+            busy_ends.append(max(b_end, busy_ends[-1]) if busy_ends else b_end)
         slots = []
         for offset in range(days):
             if first_only and slots:
@@ -102,9 +111,9 @@ def free_slots(
                 while slot_start + length <= closes:
                     # Step in local wall time, so a slot never starts at 09:17 after a change.
                     slot_end = slot_start + length
-                    if slot_start >= earliest and not any(
-                        b_start < slot_end and b_end > slot_start for b_start, b_end in busy[pro_id]
-                    ):
+                    before = bisect.bisect_left(busy_starts, slot_end)
+                    taken = before > 0 and busy_ends[before - 1] > slot_start
+                    if slot_start >= earliest and not taken:
                         slots.append(
                             Slot(pro_id, slot_start.astimezone(UTC), slot_end.astimezone(UTC))
                         )
