@@ -6,6 +6,7 @@ page, LCP under 1 s on this machine.
     .venv/bin/python scripts/bench_frontend.py
 """
 
+import contextlib
 import json
 import os
 import socket
@@ -73,10 +74,8 @@ def main() -> None:
                 def count(response, sizes=sizes):
                     kind = response.request.resource_type
                     if kind in sizes:
-                        try:
+                        with contextlib.suppress(Exception):
                             sizes[kind] += len(response.body())
-                        except Exception:
-                            pass
 
                 fresh.on("response", count)
                 fresh.goto(path, wait_until="load")
