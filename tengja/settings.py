@@ -102,6 +102,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    "tengja.lib.middleware.database_unavailable_middleware",
 ]
 
 ROOT_URLCONF = "tengja.urls"

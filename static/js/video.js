@@ -208,6 +208,11 @@
     ws.onclose = function (event) {
       if (leaving || stopped) return;
       if (event.code === 4403) return stop(t.refused);
+      if (event.code === 4503) {
+        setStatus(t.unavailable);
+        setTimeout(connect, 10000);
+        return;
+      }
       if (event.code === 4409) return;
       setStatus(t.reconnecting);
       setTimeout(connect, backoff);
@@ -258,6 +263,9 @@
         // Their signalling dropped; the media may still flow, so the call stays.
         if (peerLeft) break;
         setStatus(inCall ? t.peer_reconnecting : t.waiting);
+        break;
+      case "unavailable":
+        setStatus(t.unavailable);
         break;
       case "replaced":
         stop(t.replaced);

@@ -163,24 +163,28 @@ def invoice_pay(*, invoice: Invoice, method: PaymentMethod, payment_key: str) ->
     with transaction.atomic():
         invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
         existing = Payment.objects.filter(idempotency_key=key).first()
+        if existing is None:
+            existing = invoice.payments.filter(
+                status__in=[Payment.Status.PENDING, Payment.Status.REQUIRES_ACTION]
+            ).first()
         if existing is not None:
-            return existing  # the same request again: no second charge
-        if invoice.status != Invoice.Status.OPEN:
+            payment = existing  # the same request again, or one already under way
+        elif invoice.status != Invoice.Status.OPEN:
             raise BillingError(_("This bill is not open for payment (it is %(status)s).")
                                % {"status": invoice.get_status_display().lower()})  # fmt: skip
-        in_progress = invoice.payments.filter(
-            status__in=[Payment.Status.PENDING, Payment.Status.REQUIRES_ACTION]
-        ).first()
-        if in_progress is not None:
-            return in_progress
-        payment = Payment.objects.create(
-            invoice=invoice,
-            method=method,
-            amount=invoice.amount,
-            currency=invoice.currency,
-            idempotency_key=key,
-            provider=method.provider,
-        )
+        else:
+            payment = Payment.objects.create(
+                invoice=invoice,
+                method=method,
+                amount=invoice.amount,
+                currency=invoice.currency,
+                idempotency_key=key,
+                provider=method.provider,
+            )
+    if payment.status != Payment.Status.PENDING:
+        return payment  # settled, or waiting for the bank: no second charge
+    # New, or left pending by a lost answer: ask the provider with the same key,
+    # which gives back the same charge rather than a new one.
     return payment_charge(payment=payment)
 
 

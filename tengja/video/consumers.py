@@ -22,6 +22,7 @@ MAX_CANDIDATE = 2_000
 RATE_LIMIT = 200
 RATE_WINDOW = 10.0
 REFUSED = 4403
+UNAVAILABLE = 4503
 
 
 class MessageError(ValueError):
@@ -102,7 +103,15 @@ class SessionConsumer(AsyncWebsocketConsumer):
         self.group = f"session.{code}"
         self.replaced = False
         self.sent: list[float] = []
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        try:
+            await self.channel_layer.group_add(self.group, self.channel_name)
+        except Exception:
+            # The shared channel layer (Redis) is away: say so, rather than fail silently.
+            self.seat = None
+            await self.accept()
+            await self.send(text_data=json.dumps({"type": "unavailable"}))
+            await self.close(code=UNAVAILABLE)
+            return
         await self.accept()
         # One connection per person: a newer one (a reload, another tab) replaces an older.
         await self.channel_layer.group_send(

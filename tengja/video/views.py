@@ -48,6 +48,9 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
             "peer_left": _("%(name)s has left the call.") % {"name": other.name},
             "replaced": _("You joined this call from another window, so this one has stopped."),
             "refused": _("This call is not open to you now."),
+            "unavailable": _(
+                "The video connection service is not reachable right now. Trying again…"
+            ),
             "you_left": _("You have left the call."),
             "peer_muted": _("%(name)s has muted their microphone.") % {"name": other.name},
             "peer_camera_off": _("%(name)s has turned their camera off.") % {"name": other.name},

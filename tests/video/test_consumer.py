@@ -205,3 +205,20 @@ async def test_foreign_origin_is_refused():
         booking, user, origin=(b"origin", b"https://evil.example")
     )
     assert not connected
+
+
+async def test_without_redis_the_call_page_hears_that_signalling_is_away(settings):
+    from channels.layers import channel_layers
+
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
+                                           "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]}}}  # fmt: skip
+    channel_layers.backends.clear()
+    try:
+        booking = await make_booking()
+        user = await database_sync_to_async(lambda: booking.client)()
+        communicator, connected = await open_socket(booking, user)
+        assert connected
+        assert await communicator.receive_json_from(timeout=5) == {"type": "unavailable"}
+        assert (await communicator.receive_output(timeout=2))["code"] == 4503
+    finally:
+        channel_layers.backends.clear()
