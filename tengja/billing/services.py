@@ -67,6 +67,11 @@ def invoice_after_cancellation(*, booking: Booking) -> None:
     if invoice.status == Invoice.Status.OPEN:
         invoice.status, invoice.voided_at = Invoice.Status.VOID, now
         invoice.save(update_fields=["status", "voided_at"])
+        # A payment still waiting for the bank is dropped; if the bank says yes
+        # later, _succeed refunds it.
+        invoice.payments.filter(
+            status__in=[Payment.Status.PENDING, Payment.Status.REQUIRES_ACTION]
+        ).update(status=Payment.Status.FAILED, failure_message="The session was cancelled.")
     elif invoice.status == Invoice.Status.PAID:
         payment = invoice.payments.filter(status=Payment.Status.SUCCEEDED).first()
         if payment is not None:
@@ -248,9 +253,17 @@ def _succeed(payment: Payment) -> None:
         .select_related("booking__client", "professional__user")
         .get(pk=payment.invoice_id)
     )
-    if invoice.status == Invoice.Status.OPEN:
-        invoice.status, invoice.paid_at = Invoice.Status.PAID, now
-        invoice.save(update_fields=["status", "paid_at"])
+    if invoice.status != Invoice.Status.OPEN:
+        # The bill was voided (the session cancelled in time) while the bank was
+        # still confirming: give the money back rather than keep it unbilled.
+        get_provider(payment.provider).refund(
+            payment_ref=payment.provider_ref, idempotency_key=f"refund-{payment.code}"
+        )
+        payment.status = Payment.Status.REFUNDED
+        payment.save(update_fields=["status"])
+        return
+    invoice.status, invoice.paid_at = Invoice.Status.PAID, now
+    invoice.save(update_fields=["status", "paid_at"])
     client = invoice.booking.client
     if client is not None:
         email_send(
@@ -279,7 +292,11 @@ def event_process(*, provider: str, event_id: str, type: str, payload: dict) -> 
             return "duplicate"
         intent = (payload.get("data") or {}).get("object") or {}
         intent_id = intent.get("payment_intent") if type.startswith("charge.") else intent.get("id")
-        payment = Payment.objects.filter(provider_ref=intent_id).first() if intent_id else None
+        payment = (
+            Payment.objects.filter(provider=provider, provider_ref=intent_id).first()
+            if intent_id
+            else None
+        )
         if payment is None and intent.get("metadata", {}).get("idempotency_key"):
             payment = Payment.objects.filter(
                 idempotency_key=intent["metadata"]["idempotency_key"]

@@ -103,20 +103,25 @@ def free_slots(
             if (pro_id, day) in off:
                 continue
             for window_start, window_end in weekly[(pro_id, day.weekday())] + extra[(pro_id, day)]:
-                opens = _local(day, window_start, zone)
                 closes = _local(day, window_end, zone)
-                if opens is None or closes is None:
+                if closes is None:
                     continue
-                slot_start = opens
-                while slot_start + length <= closes:
-                    # Step in local wall time, so a slot never starts at 09:17 after a change.
+                closes_utc = closes.astimezone(UTC)
+                # Step in local wall time (a slot never starts at 09:17 after a clock
+                # change) but measure in real time: 60 minutes stay 60 minutes across it.
+                wall = datetime.combine(day, window_start)
+                while wall.time() < window_end and wall.date() == day:
+                    local = _local(day, wall.time(), zone)
+                    wall += STEP
+                    if local is None:
+                        continue  # a time the clock skips
+                    slot_start = local.astimezone(UTC)
                     slot_end = slot_start + length
+                    if slot_end > closes_utc:
+                        break
                     before = bisect.bisect_left(busy_starts, slot_end)
                     taken = before > 0 and busy_ends[before - 1] > slot_start
                     if slot_start >= earliest and not taken:
-                        slots.append(
-                            Slot(pro_id, slot_start.astimezone(UTC), slot_end.astimezone(UTC))
-                        )
-                    slot_start = (slot_start.replace(tzinfo=None) + STEP).replace(tzinfo=zone)
+                        slots.append(Slot(pro_id, slot_start, slot_end))
         result[pro_id] = sorted(set(slots), key=lambda s: s.starts_at)
     return result

@@ -5,6 +5,7 @@ credits is a new entry, written while the membership row is locked, so the
 balance cannot go below zero even when one member books twice at once.
 """
 
+import zoneinfo
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -19,6 +20,7 @@ from tengja.accounts.services import user_sign_up
 from tengja.bookings.events import BookingEvent
 from tengja.bookings.models import Booking
 from tengja.bookings.services import BookingError, booking_create
+from tengja.bookings.slots import free_slots
 from tengja.hubs.models import CreditEntry, CreditRequest, Hub, HubProfessional, Membership
 from tengja.lib.emails import email_deliver_now, email_render
 from tengja.lib.tokens import token_hash, token_make
@@ -71,6 +73,14 @@ def membership_join(*, hub: Hub, user: User, email: str) -> Membership:
     email = email.strip().lower()
     if not hub_eligible(hub=hub, email=email):
         raise _refusal(hub)
+    taken = (
+        Membership.objects.filter(hub=hub, email=email)
+        .exclude(user=user)
+        .exclude(status=Membership.Status.REMOVED)
+        .exists()
+    )
+    if taken:
+        raise HubError(_("This work address is already used by another account in this hub."))
     with transaction.atomic():
         membership, _created = Membership.objects.select_for_update().get_or_create(
             hub=hub, user=user, defaults={"email": email}
@@ -197,6 +207,15 @@ def hub_book(
         if locked.status != Membership.Status.ACTIVE:
             raise HubError(_("Confirm your work e-mail first: the link is in your inbox."))
         credits_renew(membership=locked)
+        # Only a time the professional has free (hours, days off, notice, the grid).
+        professional = (
+            type(offer.professional).objects.select_related("user").get(pk=offer.professional_id)
+        )
+        day = timezone.localtime(starts_at, zoneinfo.ZoneInfo(professional.user.time_zone)).date()
+        free = free_slots(professionals=[professional], duration=offer.session_type.duration,
+                          start=day, days=1).get(professional.pk, [])  # fmt: skip
+        if starts_at not in {slot.starts_at for slot in free}:
+            raise HubError(_("That time is not free. Choose one of the free times."))
         paid_with = Booking.PaidWith.INVOICE
         if use_credits:
             if balance(membership=locked) < offer.credits:
@@ -232,9 +251,10 @@ def on_booking_event(event: BookingEvent) -> None:
     if booking.late_cancellation:
         return
     spent = CreditEntry.objects.filter(booking=booking, kind=CreditEntry.Kind.SPEND).first()
-    already = CreditEntry.objects.filter(booking=booking, kind=CreditEntry.Kind.REFUND).exists()
-    if spent is not None and not already:
-        Membership.objects.select_for_update().filter(pk=spent.membership_id).first()
+    if spent is None:
+        return
+    Membership.objects.select_for_update().filter(pk=spent.membership_id).first()
+    if not CreditEntry.objects.filter(booking=booking, kind=CreditEntry.Kind.REFUND).exists():
         CreditEntry.objects.create(
             membership_id=spent.membership_id, kind=CreditEntry.Kind.REFUND,
             amount=-spent.amount, booking=booking,
@@ -271,7 +291,12 @@ def credit_request_decide(*, request: CreditRequest, approve: bool) -> None:
         request.decided_at = timezone.now()
         request.save(update_fields=["status", "decided_at"])
         if approve:
-            Membership.objects.select_for_update().filter(pk=request.membership_id).first()
+            membership = (
+                Membership.objects.select_for_update()
+                .select_related("hub")
+                .get(pk=request.membership_id)
+            )
+            credits_renew(membership=membership)
             current_grant = (
                 CreditEntry.objects.filter(membership_id=request.membership_id, kind="grant")
                 .order_by("-created_at")

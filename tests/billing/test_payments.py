@@ -126,31 +126,31 @@ def test_events_are_processed_once_and_out_of_order_never_unpays(alice, invoice)
     succeeded = {"data": {"object": {"id": payment.provider_ref}}}
     assert (
         event_process(
-            provider="stripe", event_id="evt_1", type="payment_intent.succeeded", payload=succeeded
+            provider="local", event_id="evt_1", type="payment_intent.succeeded", payload=succeeded
         )
         == "succeeded"
     )
     assert (
         event_process(
-            provider="stripe", event_id="evt_1", type="payment_intent.succeeded", payload=succeeded
+            provider="local", event_id="evt_1", type="payment_intent.succeeded", payload=succeeded
         )
         == "duplicate"
     )
     # A failure reported after the success (webhooks come in any order).
     event_process(
-        provider="stripe", event_id="evt_2", type="payment_intent.payment_failed", payload=succeeded
+        provider="local", event_id="evt_2", type="payment_intent.payment_failed", payload=succeeded
     )
     payment.refresh_from_db()
     invoice.refresh_from_db()
     assert payment.status == "succeeded" and invoice.status == "paid"
-    assert event_process(provider="stripe", event_id="evt_3", type="payment_intent.succeeded",
+    assert event_process(provider="local", event_id="evt_3", type="payment_intent.succeeded",
                          payload={"data": {"object": {"id": "pi_unknown"}}}) == "ignored"  # fmt: skip
 
 
 def test_a_failed_event_does_not_mark_a_failed_payment_paid(alice, invoice):
     card = add_card(alice, AUTHENTICATE)
     payment = invoice_pay(invoice=invoice, method=card, payment_key=new_payment_key())
-    event_process(provider="stripe", event_id="evt_f", type="payment_intent.payment_failed",
+    event_process(provider="local", event_id="evt_f", type="payment_intent.payment_failed",
                   payload={"data": {"object": {"id": payment.provider_ref}}})  # fmt: skip
     payment.refresh_from_db()
     invoice.refresh_from_db()
@@ -242,3 +242,21 @@ def test_two_simultaneous_payments_charge_once():
     assert Payment.objects.filter(status="succeeded").count() == 1
     assert LocalIntent.objects.count() == 1
     assert Invoice.objects.get().status == "paid"
+
+
+def test_a_bank_yes_after_the_session_was_cancelled_is_refunded(client, alice, invoice):
+    from tengja.bookings.services import booking_cancel
+
+    card = add_card(alice, AUTHENTICATE)
+    payment = invoice_pay(invoice=invoice, method=card, payment_key=new_payment_key())
+    booking_cancel(booking=invoice.booking, by=alice)
+    invoice.refresh_from_db()
+    assert invoice.status == "void"
+    client.force_login(alice)
+    client.post(
+        reverse("billing:local_authenticate", args=[payment.provider_ref]), {"outcome": "complete"}
+    )
+    payment.refresh_from_db()
+    invoice.refresh_from_db()
+    assert payment.status == "refunded" and invoice.status == "void"
+    assert LocalIntent.objects.get().status == "refunded"

@@ -94,7 +94,7 @@ def test_a_taken_slot_is_no_longer_offered(member, offer):
     first = slots(offer)[0]
     hub_book(membership=member, offer=offer, starts_at=first.starts_at)
     assert first.starts_at not in [s.starts_at for s in slots(offer)]
-    with pytest.raises(HubError, match="overlaps"):
+    with pytest.raises(HubError, match="not free"):
         hub_book(membership=member, offer=offer, starts_at=first.starts_at)
 
 
@@ -228,3 +228,31 @@ def test_cancel_page_speaks_of_credits_and_the_professional_can_ask_for_more(cli
     client.force_login(offer.professional.user)
     detail = client.get(reverse("bookings:detail", args=[booking.code])).content.decode()
     assert "Ask the company for more credits for this client" in detail
+
+
+def test_only_free_times_can_be_booked(member, offer):
+    free = slots(offer)
+    odd = free[0].starts_at + timedelta(minutes=17)
+    with pytest.raises(HubError, match="That time is not free"):
+        hub_book(membership=member, offer=offer, starts_at=odd)
+    night = free[0].starts_at.replace(hour=3, minute=0) + timedelta(days=1)
+    with pytest.raises(HubError, match="That time is not free"):
+        hub_book(membership=member, offer=offer, starts_at=night)
+    assert balance(membership=member) == 2
+
+
+def test_sessions_keep_their_length_across_a_clock_change(db):
+    from tengja.professionals.models import AvailabilityException
+
+    pro = ProfessionalFactory(user__time_zone="Europe/London")
+    # Clocks go forward at 01:00 on Sunday 30 March 2031.
+    AvailabilityException.objects.create(professional=pro, date=date(2031, 3, 30), kind="extra",
+                                         starts=time(0), ends=time(4))  # fmt: skip
+    found = free_slots(professionals=[pro], duration=timedelta(minutes=60), start=date(2031, 3, 30),
+                       days=1, now=datetime(2031, 3, 20, tzinfo=UTC))[pro.pk]  # fmt: skip
+    assert all(s.ends_at - s.starts_at == timedelta(minutes=60) for s in found)
+    london = [
+        s.starts_at.astimezone(__import__("zoneinfo").ZoneInfo("Europe/London")).strftime("%H:%M")
+        for s in found
+    ]
+    assert london == ["00:00", "00:30", "02:00", "02:30", "03:00"]  # 01:00-02:00 does not exist

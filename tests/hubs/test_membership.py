@@ -141,3 +141,13 @@ def test_hr_removes_a_member_bookings_stay(client, hr, hub, member, offer):
     assert not booking.is_cancelled
     with pytest.raises(HubError):
         membership_verify(token="x", user=member.user)
+
+
+def test_one_work_address_claims_credits_once(hub, alice, bob, django_capture_on_commit_callbacks):
+    from tengja.hubs.services import membership_join
+
+    with django_capture_on_commit_callbacks(execute=True):
+        membership_join(hub=hub, user=alice, email="shared@acme.test")
+    with pytest.raises(HubError, match="already used by another account"):
+        membership_join(hub=hub, user=bob, email="shared@acme.test")
+    assert not Membership.objects.filter(user=bob).exists()
