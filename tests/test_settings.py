@@ -102,57 +102,51 @@ def test_pages_have_no_inline_scripts(client, alice):
     assert "<script src=" in body
 
 
-def test_redis_url_switches_channel_layer_and_cache():
-    env = {**os.environ, "REDIS_URL": "redis://127.0.0.1:6379/3"}
+def settings_seen_with(env: dict, *expressions: str, drop: tuple[str, ...] = ()) -> list[str]:
+    """The values of settings expressions in a fresh process with these variables."""
+    environment = {k: v for k, v in os.environ.items() if k not in drop} | env
     code = (
-        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='tengja.settings'; "
+        "import os; os.environ['DJANGO_SETTINGS_MODULE']='tengja.settings'; "
         "from django.conf import settings as s; "
-        "print(s.CHANNEL_LAYERS['default']['BACKEND'], s.CACHES['default']['BACKEND'])"
+        f"print({', '.join(expressions)})"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+        [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True
     )
-    assert "channels_redis.core.RedisChannelLayer" in out.stdout
-    assert "RedisCache" in out.stdout
+    assert out.returncode == 0, out.stderr
+    return out.stdout.split()
+
+
+def test_redis_url_switches_channel_layer_and_cache():
+    layer, cache = settings_seen_with(
+        {"REDIS_URL": "redis://127.0.0.1:6379/3"},
+        "s.CHANNEL_LAYERS['default']['BACKEND']",
+        "s.CACHES['default']['BACKEND']",
+    )
+    assert layer == "channels_redis.core.RedisChannelLayer"
+    assert cache.endswith("RedisCache")
 
 
 def test_database_url_selects_postgresql():
-    env = {**os.environ, "DATABASE_URL": "postgres://u:p@db.example:5432/tengja"}
-    code = (
-        "import os; os.environ['DJANGO_SETTINGS_MODULE']='tengja.settings'; "
-        "from django.conf import settings as s; print(s.DATABASES['default']['ENGINE'])"
+    [engine] = settings_seen_with(
+        {"DATABASE_URL": "postgres://u:p@db.example:5432/tengja"},
+        "s.DATABASES['default']['ENGINE']",
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    assert out.stdout.strip() == "django.db.backends.postgresql"
+    assert engine == "django.db.backends.postgresql"
 
 
 def test_default_database_is_sqlite_under_var():
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    code = (
-        "import os; os.environ['DJANGO_SETTINGS_MODULE']='tengja.settings'; "
-        "from django.conf import settings as s; d=s.DATABASES['default']; "
-        "print(d['ENGINE'], d['NAME'])"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    engine, name = out.stdout.split()
+    engine, name = settings_seen_with(
+        {}, "s.DATABASES['default']['ENGINE']", "s.DATABASES['default']['NAME']",
+        drop=("DATABASE_URL", "VAR_DIR"),
+    )  # fmt: skip
     assert engine == "django.db.backends.sqlite3"
     assert Path(name) == settings.BASE_DIR / "var" / "tengja.sqlite3"
 
 
 def test_email_url_selects_smtp():
-    env = {**os.environ, "EMAIL_URL": "submission://user:secret@smtp.example:587"}
-    code = (
-        "import os; os.environ['DJANGO_SETTINGS_MODULE']='tengja.settings'; "
-        "from django.conf import settings as s; "
-        "print(s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_USE_TLS)"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    assert out.stdout.split() == [
-        "django.core.mail.backends.smtp.EmailBackend", "smtp.example", "587", "True",
-    ]  # fmt: skip
+    values = settings_seen_with(
+        {"EMAIL_URL": "submission://user:secret@smtp.example:587"},
+        "s.EMAIL_BACKEND", "s.EMAIL_HOST", "s.EMAIL_PORT", "s.EMAIL_USE_TLS",
+    )  # fmt: skip
+    assert values == ["django.core.mail.backends.smtp.EmailBackend", "smtp.example", "587", "True"]
