@@ -9,7 +9,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
@@ -20,15 +19,7 @@ from tengja.accounts.lockout import lockout_username
 from tengja.accounts.middleware import request_time_zone
 from tengja.accounts.models import EmailChange
 from tengja.accounts.selectors import email_change_waiting
-
-
-def safe_next(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return fallback
+from tengja.lib.http import safe_next
 
 
 class ResetPasswordConfirmView(auth_views.PasswordResetConfirmView):

@@ -4,7 +4,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -22,6 +21,7 @@ from tengja.billing.selectors import (
     invoices_for_client,
     payment_for_intent,
 )
+from tengja.lib.http import safe_next
 
 
 @login_required
@@ -93,11 +93,6 @@ def pay(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-def _safe_next(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    return target if url_has_allowed_host_and_scheme(target, {request.get_host()}) else fallback
-
-
 @login_required
 def card_add(request: HttpRequest) -> HttpResponse:
     provider = get_provider()
@@ -113,7 +108,7 @@ def card_add(request: HttpRequest) -> HttpResponse:
                 messages.error(request, str(error))
             else:
                 messages.success(request, _("Your %(card)s has been saved.") % {"card": card})
-                return redirect(_safe_next(request, "/payments/"))
+                return redirect(safe_next(request, "/payments/"))
     try:
         provider_context = provider.page_context(user=request.user)
     except ProviderError as error:
@@ -125,7 +120,7 @@ def card_add(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "provider": provider.name,
-            "next": _safe_next(request, ""),
+            "next": safe_next(request, ""),
             **provider_context,
         },
         status=400 if request.method == "POST" else 200,

@@ -1,4 +1,4 @@
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
@@ -127,7 +127,3 @@ def credit_requests_for_hr(*, hub: Hub) -> list[CreditRequest]:
         .select_related("professional__user")
         .order_by("-created_at")
     )
-
-
-def today() -> date:
-    return timezone.localdate()

@@ -7,10 +7,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from tengja.lib.http import safe_next
 from tengja.notifications import services
 from tengja.notifications.feed import feed_revoke, feed_token_for, feed_user, preferences_for
 from tengja.notifications.ics import calendar_for
@@ -40,10 +40,7 @@ def notification_open(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def notification_read_all(request: HttpRequest) -> HttpResponse:
     services.notifications_mark_read(user=request.user)
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = reverse("notifications:list")
-    return redirect(target)
+    return redirect(safe_next(request, reverse("notifications:list")))
 
 
 @login_required
