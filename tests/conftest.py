@@ -1,10 +1,16 @@
 import os
 import threading
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import connection
 
 from tests.factories import PASSWORD, ProfessionalFactory, UserFactory
+
+# On SQLite the test database is a file under VAR_DIR (so a server thread shares
+# it); a fresh clone has no var/ yet.
+Path(settings.VAR_DIR).mkdir(parents=True, exist_ok=True)
 
 requires_postgres = pytest.mark.skipif(
     not os.environ.get("DATABASE_URL", "").startswith(("postgres", "postgresql")),
