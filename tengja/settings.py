@@ -124,6 +124,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tengja.lib.context_processors.site",
+                "tengja.professionals.context_processors.professionals",
                 "tengja.notifications.context_processors.notifications",
                 "tengja.hubs.context_processors.hubs",
             ],

@@ -24,10 +24,12 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+
+def media(request: HttpRequest, path: str) -> HttpResponse:
+    # MEDIA_ROOT is read per request, not when the URLs load (tests change it).
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+
 if settings.SERVE_MEDIA:
     # Development and the embedded default; at scale media lives in object storage.
-    urlpatterns += [
-        re_path(
-            r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}, name="media"
-        )
-    ]
+    urlpatterns += [re_path(r"^media/(?P<path>.*)$", media, name="media")]

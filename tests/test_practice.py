@@ -96,18 +96,31 @@ def test_weekly_hours_and_days_off(client, professional, other_professional):
 
     client.force_login(professional.user)
     url = reverse("professionals:availability")
-    client.post(url, {"form": "window", "weekday": 0, "starts": "09:00", "ends": "12:00"})
+    client.post(
+        url,
+        {"form": "window", "window-weekday": 0, "window-starts": "09:00", "window-ends": "12:00"},
+    )
     window = WeeklyAvailability.objects.get(professional=professional)
     assert (window.weekday, window.starts.hour, window.ends.hour) == (0, 9, 12)
     response = client.post(
-        url, {"form": "window", "weekday": 1, "starts": "12:00", "ends": "09:00"}
+        url,
+        {"form": "window", "window-weekday": 1, "window-starts": "12:00", "window-ends": "09:00"},
     )
     assert response.status_code == 400
     assert "The end must come after the start." in response.content.decode()
-    client.post(url, {"form": "exception", "date": "2031-01-02", "kind": "off"})
-    response = client.post(url, {"form": "exception", "date": "2031-01-03", "kind": "extra"})
+    client.post(url, {"form": "exception", "exception-date": "2031-01-02", "exception-kind": "off"})
+    response = client.post(
+        url, {"form": "exception", "exception-date": "2031-01-03", "exception-kind": "extra"}
+    )
     assert response.status_code == 400
     assert AvailabilityException.objects.count() == 1
+    # Each form's labels point at its own inputs; the lists offer real choices only.
+    body = client.get(url).content.decode()
+    for field in ("window-starts", "window-ends", "exception-starts", "exception-ends"):
+        assert body.count(f'id="id_{field}"') == 1 and f'for="id_{field}"' in body
+    assert 'id="id_starts"' not in body and "---------" not in body
+    assert '<option value="0">Monday</option>' in body
+    assert '<option value="off" selected>Day off</option>' in body
     # Another professional's rows cannot be removed from here.
     theirs = WeeklyAvailability.objects.create(professional=other_professional, weekday=2,
                                                starts="09:00", ends="10:00")  # fmt: skip

@@ -101,7 +101,12 @@ def time_zone_choices() -> list[tuple[str, str]]:
 
 
 class ProfileForm(forms.ModelForm):
-    time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
+    # Zone names are names: marked so that nothing (a browser, a check) translates them.
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        choices=time_zone_choices,
+        widget=forms.Select(attrs={"translate": "no"}),
+    )
 
     class Meta:
         model = User

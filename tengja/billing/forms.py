@@ -11,21 +11,42 @@ def year_choices() -> list[tuple[int, str]]:
     return [(y, str(y)) for y in range(this_year, this_year + 16)]
 
 
-class LocalCardForm(forms.Form):
-    """The local test provider's card form (Stripe's page uses Elements instead)."""
-
-    number = forms.CharField(
-        label=_("Card number"), max_length=23,
-        widget=forms.TextInput(attrs={"autocomplete": "cc-number", "inputmode": "numeric"}),
-    )  # fmt: skip
-    exp_month = forms.TypedChoiceField(label=_("Expiry month"), choices=MONTHS, coerce=int)
-    exp_year = forms.TypedChoiceField(label=_("Expiry year"), choices=year_choices, coerce=int)
-    cvc = forms.CharField(
-        label=_("Security code (CVC)"), max_length=4,
-        widget=forms.TextInput(attrs={"autocomplete": "cc-csc", "inputmode": "numeric"}),
-    )  # fmt: skip
+def _blank(label) -> list[tuple[str, str]]:
+    return [("", label)]
 
 
 class ExpiryForm(forms.Form):
-    exp_month = forms.TypedChoiceField(label=_("Expiry month"), choices=MONTHS, coerce=int)
-    exp_year = forms.TypedChoiceField(label=_("Expiry year"), choices=year_choices, coerce=int)
+    """The expiry as printed on the card. Nothing is preselected: a default would be
+    a date the person never chose (and this month of this year is soon past)."""
+
+    exp_month = forms.TypedChoiceField(
+        label=_("Expiry month"),
+        choices=lambda: _blank(_("Month")) + MONTHS,
+        coerce=int,
+        error_messages={"required": _("Choose the month printed on your card.")},
+    )
+    exp_year = forms.TypedChoiceField(
+        label=_("Expiry year"),
+        choices=lambda: _blank(_("Year")) + year_choices(),
+        coerce=int,
+        error_messages={"required": _("Choose the year printed on your card.")},
+    )
+
+
+class LocalCardForm(ExpiryForm):
+    """The local test provider's card form (Stripe's page uses Elements instead)."""
+
+    number = forms.CharField(
+        label=_("Card number"),
+        max_length=23,
+        widget=forms.TextInput(attrs={"autocomplete": "cc-number", "inputmode": "numeric"}),
+        error_messages={"required": _("Enter your card number.")},
+    )
+    cvc = forms.CharField(
+        label=_("Security code (CVC)"),
+        max_length=4,
+        widget=forms.TextInput(attrs={"autocomplete": "cc-csc", "inputmode": "numeric"}),
+        error_messages={"required": _("Enter the 3 or 4 digits on the back of your card.")},
+    )
+
+    field_order = ["number", "exp_month", "exp_year", "cvc"]

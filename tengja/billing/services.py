@@ -30,7 +30,11 @@ logger = logging.getLogger(__name__)
 
 
 class BillingError(Exception):
-    """A refusal with a message meant for the person paying."""
+    """A refusal with a message meant for the person paying; `field` as in ProviderError."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 # ------------------------------------------------------------------ invoices
@@ -100,7 +104,7 @@ def card_add(*, user: User, data: dict) -> PaymentMethod:
     try:
         card = provider.card_save(user=user, data=data)
     except ProviderError as error:
-        raise BillingError(str(error)) from None
+        raise BillingError(str(error), field=error.field) from None
     with transaction.atomic():
         has_default = PaymentMethod.objects.filter(
             user=user, is_default=True, removed_at__isnull=True
@@ -123,7 +127,7 @@ def card_update_expiry(*, method: PaymentMethod, exp_month: int, exp_year: int) 
             provider_ref=method.provider_ref, exp_month=exp_month, exp_year=exp_year
         )
     except ProviderError as error:
-        raise BillingError(str(error)) from None
+        raise BillingError(str(error), field=error.field) from None
     method.exp_month, method.exp_year = exp_month, exp_year
     method.save(update_fields=["exp_month", "exp_year"])
 

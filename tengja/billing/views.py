@@ -105,7 +105,13 @@ def card_add(request: HttpRequest) -> HttpResponse:
             try:
                 card = services.card_add(user=request.user, data=data)
             except services.BillingError as error:
-                messages.error(request, str(error))
+                # On the field it is about, so the field itself is marked invalid.
+                if form is not None and error.field in form.fields:
+                    form.add_error(error.field, str(error))
+                elif form is not None:
+                    form.add_error(None, str(error))
+                else:
+                    messages.error(request, str(error))
             else:
                 messages.success(request, _("Your %(card)s has been saved.") % {"card": card})
                 return redirect(safe_next(request, "/payments/"))
@@ -137,7 +143,7 @@ def card_update(request: HttpRequest, code: str) -> HttpResponse:
         try:
             services.card_update_expiry(method=card, **form.cleaned_data)
         except services.BillingError as error:
-            form.add_error(None, str(error))
+            form.add_error(error.field if error.field in form.fields else None, str(error))
         else:
             messages.success(request, _("Your card has been updated."))
             return redirect("billing:payments")

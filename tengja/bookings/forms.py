@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +17,11 @@ class LocalDateTimeInput(forms.DateTimeInput):
         super().__init__(attrs, format="%Y-%m-%dT%H:%M")
 
 
+# Sessions are booked at most this far ahead; it also keeps every date the
+# code computes from a start (its end, reminders, calendar files) in range.
+BOOKING_HORIZON = timedelta(days=2 * 366)
+
+
 class StartField(forms.DateTimeField):
     widget = LocalDateTimeInput
 
@@ -23,9 +30,20 @@ class StartField(forms.DateTimeField):
         kwargs.setdefault("help_text", _("In your time zone."))
         super().__init__(input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"], **kwargs)
 
-    def clean(self, value):
+    def to_python(self, value):
         # Django reads the naive value in the active (the viewer's) time zone and
         # refuses a time a clock change skips or repeats.
+        starts_at = super().to_python(value)
+        if starts_at is not None:
+            try:
+                too_far = starts_at - timezone.now() > BOOKING_HORIZON
+            except OverflowError:  # year 9999 in a zone behind UTC
+                too_far = True
+            if too_far:
+                raise forms.ValidationError(_("Choose a time within the next two years."))
+        return starts_at
+
+    def clean(self, value):
         starts_at = super().clean(value)
         if starts_at is not None and starts_at <= timezone.now():
             raise forms.ValidationError(_("Choose a time in the future."))

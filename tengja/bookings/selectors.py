@@ -8,7 +8,9 @@ from tengja.accounts.models import User
 from tengja.bookings.models import Booking
 from tengja.professionals.models import Professional
 
-RELATED = ("session_type", "professional__user", "client")
+# What a session row shows: its type, both people, and (before the client has an
+# account) the invited address.
+RELATED = ("session_type", "professional__user", "client", "invitation")
 
 
 def booking_for_user(*, user: User, code: str) -> Booking:
@@ -16,7 +18,7 @@ def booking_for_user(*, user: User, code: str) -> Booking:
     if not user.is_authenticated:
         raise Http404
     booking = (
-        Booking.objects.select_related(*RELATED, "invitation")
+        Booking.objects.select_related(*RELATED)
         .filter(Q(client=user) | Q(professional__user=user), code=code)
         .first()
     )
@@ -38,10 +40,10 @@ def bookings_upcoming_for_user(*, user: User, limit: int) -> QuerySet[Booking]:
     )
 
 
-def bookings_past_for_client(*, user: User) -> QuerySet[Booking]:
-    """The client's history, newest first, cancelled ones included (to paginate)."""
+def bookings_past_for_user(*, user: User) -> QuerySet[Booking]:
+    """Sessions over or cancelled, as client or professional, newest first (to paginate)."""
     return (
-        Booking.objects.filter(client=user)
+        Booking.objects.filter(Q(client=user) | Q(professional__user=user))
         .filter(Q(ends_at__lte=timezone.now()) | Q(status=Booking.Status.CANCELLED))
         .select_related(*RELATED)
         .order_by("-starts_at")
@@ -69,7 +71,7 @@ def bookings_upcoming_for_professional(*, professional: Professional) -> QuerySe
             status=Booking.Status.CONFIRMED,
             ends_at__gt=timezone.now(),
         )
-        .select_related(*RELATED, "invitation")
+        .select_related(*RELATED)
         .order_by("starts_at")
     )
 

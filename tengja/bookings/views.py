@@ -83,7 +83,12 @@ def move(request: HttpRequest, code: str) -> HttpResponse:
         else:
             messages.success(request, _("The session has been moved and the client told."))
             return redirect("bookings:detail", code=booking.code)
-    return render(request, "bookings/move.html", {"booking": booking, "form": form})
+    return render(
+        request,
+        "bookings/move.html",
+        {"booking": booking, "form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from tengja.bookings.selectors import (
     bookings_between_for_user,
-    bookings_past_for_client,
+    bookings_past_for_user,
     bookings_upcoming_for_user,
     bookings_with_professional_for_client,
     connections_for_client,
@@ -21,14 +21,17 @@ HISTORY_PAGE_SIZE = 10
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """The client's Home when signed in; a short welcome for visitors."""
+    """Home when signed in (a client's, with the practice on top for a
+    professional: see `own_professional`); a short welcome for visitors."""
     if not request.user.is_authenticated:
         return render(request, "dashboard/welcome.html")
     user = request.user
     upcoming = list(bookings_upcoming_for_user(user=user, limit=10))
-    history = Paginator(bookings_past_for_client(user=user), HISTORY_PAGE_SIZE).get_page(
+    history = Paginator(bookings_past_for_user(user=user), HISTORY_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    # A professional's clients are on the practice page; their Home lists the
+    # professionals they themselves see, if any.
     connections = list(connections_for_client(user=user)[:6])
     memberships = hubs_of(user=user)
     administered = hubs_administered_by(user=user)

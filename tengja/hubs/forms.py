@@ -25,6 +25,13 @@ class HubSettingsForm(forms.ModelForm):
         }
         widgets = {"welcome_text": forms.Textarea(attrs={"rows": 4})}
 
+    welcome_text = forms.CharField(
+        label=_("Welcome text"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
     def clean_period_months(self) -> int:
         months = self.cleaned_data["period_months"]
         if not 1 <= months <= 36:

@@ -24,10 +24,26 @@ def hub_for_admin(*, user: User, code: str) -> Hub:
     return get_object_or_404(Hub.objects.select_related("company"), code=code, company__admins=user)
 
 
+class MembershipPending(Exception):
+    """The user has joined the hub but not yet confirmed their work address."""
+
+    def __init__(self, membership: Membership) -> None:
+        super().__init__(membership.email)
+        self.membership = membership
+
+
 def active_membership(*, user: User, hub: Hub) -> Membership:
-    membership = Membership.objects.filter(user=user, hub=hub, status="active").first()
+    """The user's active membership of the hub; MembershipPending while the work
+    address waits for confirmation; 404 for anyone else (removed members too)."""
+    membership = (
+        Membership.objects.filter(user=user, hub=hub)
+        .exclude(status=Membership.Status.REMOVED)
+        .first()
+    )
     if membership is None:
         raise Http404
+    if membership.status == Membership.Status.PENDING:
+        raise MembershipPending(membership)
     return membership
 
 

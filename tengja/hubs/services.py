@@ -144,6 +144,8 @@ def membership_verify(*, token: str, user: User) -> Membership:
         membership = Membership.objects.select_for_update().get(pk=membership.pk)
         if membership.user_id != user.pk:
             raise HubError(_("This link belongs to another account. Sign in with that one."))
+        if membership.status == Membership.Status.REMOVED:
+            raise HubError(_("Your membership of this hub has ended. Ask your HR team."))
         if membership.status != Membership.Status.PENDING:
             raise HubError(_("This link has already been used."))
         now = timezone.now()

@@ -1,11 +1,13 @@
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -25,12 +27,14 @@ from tengja.hubs.forms import (
 )
 from tengja.hubs.models import (
     CreditRequest,
+    Hub,
     HubDomain,
     HubInvitedAddress,
     HubProfessional,
     Membership,
 )
 from tengja.hubs.selectors import (
+    MembershipPending,
     active_membership,
     credit_requests_for_hr,
     hub_for_admin,
@@ -42,6 +46,7 @@ from tengja.hubs.selectors import (
 from tengja.professionals.models import Professional, Specialty
 
 SLOT_DAYS = 14
+WITHIN_CHOICES = ("3", "7", "14")
 
 
 def hub(request: HttpRequest, code: str) -> HttpResponse:
@@ -50,7 +55,13 @@ def hub(request: HttpRequest, code: str) -> HttpResponse:
     membership = None
     if request.user.is_authenticated:
         membership = Membership.objects.filter(hub=hub, user=request.user).first()
-    return render(request, "hubs/hub.html", {"hub": hub, "membership": membership})
+    return render(
+        request,
+        "hubs/hub.html",
+        # The header's "Create an account" leads to the hub's own sign-up, which
+        # claims the credits, like the button on the page.
+        {"hub": hub, "membership": membership, "signup_url": reverse("hubs:join", args=[code])},
+    )
 
 
 def join(request: HttpRequest, code: str) -> HttpResponse:
@@ -94,7 +105,10 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
                              % {"name": user.name, "email": user.email})  # fmt: skip
             return redirect("dashboard:home")
     return render(
-        request, "hubs/signup.html", {"hub": hub, "form": form}, status=400 if form.errors else 200
+        request,
+        "hubs/signup.html",
+        {"hub": hub, "form": form, "signup_url": reverse("hubs:join", args=[code])},
+        status=400 if form.errors else 200,
     )
 
 
@@ -111,14 +125,33 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "hubs/verify.html", {"membership": membership})
 
 
-@login_required
-def browse(request: HttpRequest, code: str) -> HttpResponse:
-    hub = hub_public(code=code)
-    membership = active_membership(user=request.user, hub=hub)
-    try:
-        within = int(request.GET.get("within") or 0) or None
-    except ValueError:
-        within = None
+def members_only(view):
+    """For the hub's active members. A pending member is sent to the hub's page,
+    which asks them to confirm their work address first."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request: HttpRequest, code: str, **kwargs) -> HttpResponse:
+        hub = hub_public(code=code)
+        try:
+            membership = active_membership(user=request.user, hub=hub)
+        except MembershipPending as pending:
+            messages.info(
+                request,
+                _("Confirm your work e-mail before you book: open the link we sent to %(email)s.")
+                % {"email": pending.membership.email},
+            )
+            return redirect("hubs:hub", code=code)
+        return view(request, hub, membership, **kwargs)
+
+    return wrapper
+
+
+@members_only
+def browse(request: HttpRequest, hub: Hub, membership: Membership) -> HttpResponse:
+    within = request.GET.get("within", "")
+    # Only the choices the filter offers; anything else means no limit.
+    within = int(within) if within in WITHIN_CHOICES else None
     specialty = request.GET.get("specialty", "")[:80]
     language = request.GET.get("language", "")[:8]
     offers = offers_for_browse(hub=hub, specialty=specialty, language=language, within_days=within)
@@ -137,18 +170,23 @@ def browse(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-@login_required
-def offer(request: HttpRequest, code: str, professional_code: str) -> HttpResponse:
-    hub = hub_public(code=code)
-    membership = active_membership(user=request.user, hub=hub)
+@members_only
+def offer(
+    request: HttpRequest, hub: Hub, membership: Membership, professional_code: str
+) -> HttpResponse:
+    code = hub.code
     offer = offer_in_hub(hub=hub, professional_code=professional_code)
     credits = services.balance(membership=membership)
     if request.method == "POST":
         try:
-            starts_at = datetime.fromisoformat(request.POST.get("starts_at", ""))
-            if starts_at.tzinfo is None:
+            starts_at = datetime.fromisoformat(request.POST.get("starts_at", "")[:40])
+            # Only the times this page offers: aware, and within the days it shows
+            # (which also keeps the year 9999 away from date arithmetic).
+            if starts_at.tzinfo is None or not (
+                timezone.now() <= starts_at <= timezone.now() + timedelta(days=SLOT_DAYS + 1)
+            ):
                 raise ValueError
-        except ValueError:
+        except (ValueError, OverflowError):
             messages.error(request, _("Choose one of the free times."))
             return redirect("hubs:offer", code=code, professional_code=professional_code)
         use_credits = request.POST.get("pay") != "own"

@@ -3,4 +3,5 @@ from django.http import HttpRequest
 
 
 def site(request: HttpRequest) -> dict:
-    return {"site_name": settings.SITE_NAME, "debug": settings.DEBUG}
+    # Not "site_name": Django's LoginView puts the request's host under that name.
+    return {"product_name": settings.SITE_NAME, "debug": settings.DEBUG}

@@ -19,6 +19,8 @@ def feed_token_for(*, user: User) -> str:
 
 
 def feed_user(*, user_id: int, token: str) -> User | None:
+    if not 0 < user_id < 2**63:  # no such id; SQLite cannot even compare a larger one
+        return None
     preferences = (
         Preferences.objects.select_related("user")
         .filter(user_id=user_id, user__is_active=True)

@@ -16,8 +16,14 @@ from tengja.professionals.models import (
 class SessionTypeForm(forms.ModelForm):
     """Price is entered in the currency's main unit (krónur, euros) and stored in minor units."""
 
+    # A million in the currency's main unit: far above any session, far below
+    # what the database's integer holds in minor units (2,147,483,647).
     price = forms.DecimalField(
-        label=_("Price"), min_value=Decimal(0), max_digits=10, decimal_places=2
+        label=_("Price"),
+        min_value=Decimal(0),
+        max_value=Decimal(1_000_000),
+        max_digits=10,
+        decimal_places=2,
     )
 
     class Meta:
@@ -95,10 +101,17 @@ class ProfessionalProfileForm(forms.ModelForm):
 
 
 class WeeklyWindowForm(forms.ModelForm):
+    # The days themselves, Monday first: no empty "---------" choice to pick by mistake.
+    weekday = forms.TypedChoiceField(
+        label=_("Weekday"),
+        choices=WeeklyAvailability._meta.get_field("weekday").choices,
+        coerce=int,
+    )
+
     class Meta:
         model = WeeklyAvailability
         fields = ["weekday", "starts", "ends"]
-        labels = {"weekday": _("Weekday"), "starts": _("From"), "ends": _("Until")}
+        labels = {"starts": _("From"), "ends": _("Until")}
         widgets = {
             "starts": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "ends": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
@@ -112,10 +125,17 @@ class WeeklyWindowForm(forms.ModelForm):
 
 
 class ExceptionForm(forms.ModelForm):
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=AvailabilityException.Kind.choices,
+        initial=AvailabilityException.Kind.OFF,
+        help_text=_("For extra hours, give the times too."),
+    )
+
     class Meta:
         model = AvailabilityException
         fields = ["date", "kind", "starts", "ends"]
-        labels = {"date": _("Date"), "kind": _("Kind"), "starts": _("From"), "ends": _("Until")}
+        labels = {"date": _("Date"), "starts": _("From"), "ends": _("Until")}
         widgets = {
             "date": forms.DateInput(attrs={"type": "date"}),
             "starts": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),

@@ -13,6 +13,11 @@ def professional_for_user(*, user: User) -> Professional:
         raise Http404 from None
 
 
+def professional_of(*, user: User) -> Professional | None:
+    """The user's professional profile, or None for a client or HR admin."""
+    return Professional.objects.filter(user=user).first()
+
+
 def professional_public(*, code: str) -> Professional:
     return get_object_or_404(
         Professional.objects.select_related("user").prefetch_related("languages", "specialties"),

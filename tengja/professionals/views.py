@@ -52,8 +52,11 @@ def availability(request: HttpRequest) -> HttpResponse:
     """Weekly hours (in the professional's own time zone) and exceptions."""
     professional = professional_for_user(user=request.user)
     action = request.POST.get("form")
-    window_form = WeeklyWindowForm(request.POST if action == "window" else None)
-    exception_form = ExceptionForm(request.POST if action == "exception" else None)
+    # Prefixes keep the two forms' field ids (and so their labels) apart.
+    window_form = WeeklyWindowForm(request.POST if action == "window" else None, prefix="window")
+    exception_form = ExceptionForm(
+        request.POST if action == "exception" else None, prefix="exception"
+    )
     if request.method == "POST":
         if action == "window" and window_form.is_valid():
             window_form.instance.professional = professional

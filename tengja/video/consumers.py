@@ -22,6 +22,7 @@ MAX_CANDIDATE = 2_000
 RATE_LIMIT = 200
 RATE_WINDOW = 10.0
 REFUSED = 4403
+NOT_FOUND = 4404
 UNAVAILABLE = 4503
 
 
@@ -146,7 +147,7 @@ class SessionConsumer(AsyncWebsocketConsumer):
                 raise MessageError("too many messages")
             try:
                 data = json.loads(text_data)
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: "[[[[…]]]]" nested deep
                 raise MessageError("not JSON") from None
             payload = clean_message(data)
         except MessageError as error:
@@ -178,3 +179,12 @@ class SessionConsumer(AsyncWebsocketConsumer):
                 await self.close(code=4409)
             return
         await self.send(text_data=json.dumps({**event["payload"], "from": event["role"]}))
+
+
+class NotFoundConsumer(AsyncWebsocketConsumer):
+    """Any other WebSocket path: accepted only to be closed with a reason, rather
+    than the router's exception (a 500 in the server's log)."""
+
+    async def connect(self) -> None:
+        await self.accept()
+        await self.close(code=NOT_FOUND)

@@ -26,6 +26,10 @@ def test_employee_claims_credits_and_books(page):
 
     page.goto(f"/hubs/{hub.code}/")
     expect(page.get_by_text("Six free sessions a year.")).to_be_visible()
+    # Both "Create an account" links (header and page) lead to the hub's own sign-up.
+    links = page.get_by_role("link", name="Create an account")
+    expect(links).to_have_count(2)
+    assert {links.nth(i).get_attribute("href") for i in range(2)} == {f"/hubs/{hub.code}/join/"}
     page.get_by_role("main").get_by_role("link", name="Create an account").click()
     page.get_by_label("Name").fill("Emma Employee")
     page.get_by_label("Email").fill("emma@gmail.test")
@@ -39,7 +43,11 @@ def test_employee_claims_credits_and_books(page):
     page.get_by_label(re.compile("I have read and agree")).check()
     page.get_by_role("button", name="Create Account").click()
     expect(page.get_by_text("Open the link we sent to emma@acme.test").first).to_be_visible()
-    expect(page.locator(".hub-icon")).to_have_count(0)
+    # As the help article says: from the dashboard, the house-and-heart icon leads
+    # back to the hub, which asks for the work address to be confirmed first.
+    page.get_by_role("link", name="Wellbeing Hub").click()
+    expect(page.get_by_role("heading", name="Acme Wellbeing Hub")).to_be_visible()
+    expect(page.get_by_text("Open the link we sent to emma@acme.test")).to_be_visible()
 
     link = re.search(r"https?://[^/\s]+(/hubs/verify/\S+/)", wait_for_mail().body).group(1)
     page.goto(link)

@@ -5,7 +5,12 @@ from tengja.accounts.models import User
 
 
 class ProviderError(Exception):
-    """A refusal or failure with a message meant for the person paying."""
+    """A refusal or failure with a message meant for the person paying; `field`
+    names the card form's field it is about ("number", "exp_month", "cvc"), if any."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)

@@ -51,9 +51,9 @@ def card_brand(number: str) -> str:
 def check_expiry(exp_month: int, exp_year: int, today: date | None = None) -> None:
     today = today or date.today()
     if not 1 <= exp_month <= 12:
-        raise ProviderError(_("The expiry month must be between 1 and 12."))
+        raise ProviderError(_("The expiry month must be between 1 and 12."), field="exp_month")
     if (exp_year, exp_month) < (today.year, today.month) or exp_year > today.year + 20:
-        raise ProviderError(_("Your card's expiry date is in the past."))
+        raise ProviderError(_("Your card's expiry date is in the past."), field="exp_month")
 
 
 class LocalProvider:
@@ -62,12 +62,12 @@ class LocalProvider:
     def card_save(self, *, user: User, data: dict) -> CardDetails:
         number = "".join(ch for ch in str(data.get("number", "")) if not ch.isspace())
         if not number.isdigit() or not 12 <= len(number) <= 19 or not luhn_valid(number):
-            raise ProviderError(_("Your card number is incomplete or not valid."))
+            raise ProviderError(_("Your card number is incomplete or not valid."), field="number")
         check_expiry(int(data["exp_month"]), int(data["exp_year"]))
         cvc = str(data.get("cvc", ""))
         brand = card_brand(number)
         if not cvc.isdigit() or len(cvc) != (4 if brand == "American Express" else 3):
-            raise ProviderError(_("Your card's security code is incomplete."))
+            raise ProviderError(_("Your card's security code is incomplete."), field="cvc")
         behaviour = BEHAVIOUR.get(number, "succeed")
         return CardDetails(
             provider_ref=f"pm_local_{behaviour}_{secrets.token_hex(8)}",
