@@ -5,10 +5,11 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+NODE_STAMP := node_modules/.installed-$(shell cat package-lock.json | cksum | cut -d' ' -f1)
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test venv system-packages lint messages lock clean
+.PHONY: run test venv system-packages node-packages lint messages lock clean
 
 venv: $(STAMP)
 
@@ -18,11 +19,21 @@ $(STAMP): requirements.lock pyproject.toml
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
-# Debian's Chromium for the browser tests, GNU gettext for the translation check.
+# Debian's Chromium for the browser tests, GNU gettext for the translation check,
+# Node.js's npm for axe-core (accessibility rules the browser tests run).
 system-packages:
-	@if [ ! -x $(CHROMIUM) ] || ! command -v xgettext >/dev/null; then \
-		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium gettext; \
+	@if [ ! -x $(CHROMIUM) ] || ! command -v xgettext >/dev/null || ! command -v npm >/dev/null; then \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium gettext \
+			$$(command -v npm >/dev/null || echo nodejs npm); \
 	fi
+
+# The test suite's front-end tools, at the versions package-lock.json pins.
+node-packages: $(NODE_STAMP)
+
+$(NODE_STAMP): package.json package-lock.json | system-packages
+	npm ci --no-audit --no-fund --loglevel=error
+	@rm -f node_modules/.installed-*
+	@touch $@
 
 run: venv
 	@mkdir -p var/static
@@ -35,7 +46,7 @@ lint: venv
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
 
-test: venv system-packages lint
+test: venv system-packages node-packages lint
 	$(VENV)/bin/pytest
 
 # Refresh the translation catalogues after changing UI text (needs GNU gettext).
@@ -50,4 +61,4 @@ lock:
 	/tmp/tengja-lock/bin/pip freeze --exclude tengja > requirements.lock
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var node_modules

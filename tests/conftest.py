@@ -1,12 +1,24 @@
 import os
+import re
 import threading
+from datetime import time
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.db import connection
 
-from tests.factories import PASSWORD, ProfessionalFactory, UserFactory
+from tengja.hubs.models import HubDomain, HubProfessional, Membership
+from tengja.hubs.services import membership_join, membership_verify
+from tengja.professionals.models import WeeklyAvailability
+from tests.factories import (
+    PASSWORD,
+    CompanyFactory,
+    HubFactory,
+    ProfessionalFactory,
+    SessionTypeFactory,
+    UserFactory,
+)
 
 # On SQLite the test database is a file under VAR_DIR (so a server thread shares
 # it); a fresh clone has no var/ yet.
@@ -57,6 +69,45 @@ def professional(db):
 @pytest.fixture
 def other_professional(db):
     return ProfessionalFactory(user__email="other.pro@example.com", user__name="Olafur Pro")
+
+
+# A company's Wellbeing Hub, its HR admin, an offered professional and a member.
+@pytest.fixture
+def hub(db):
+    hub = HubFactory(company=CompanyFactory(name="Acme hf."), credits_per_period=2)
+    HubDomain.objects.create(hub=hub, domain="acme.test")
+    return hub
+
+
+@pytest.fixture
+def hr(hub):
+    admin = UserFactory(email="hr@acme.test", name="Harpa HR")
+    hub.company.admins.add(admin)
+    return admin
+
+
+@pytest.fixture
+def offer(hub):
+    pro = ProfessionalFactory(user__name="Dr. Sól", user__time_zone="Atlantic/Reykjavik")
+    kind = SessionTypeFactory(
+        professional=pro, name="Talk", duration_minutes=50, price_amount=15000
+    )
+    for weekday in range(7):
+        WeeklyAvailability.objects.create(
+            professional=pro, weekday=weekday, starts=time(9), ends=time(17)
+        )
+    return HubProfessional.objects.create(hub=hub, professional=pro, session_type=kind, credits=1)
+
+
+@pytest.fixture
+def member(hub, django_capture_on_commit_callbacks, mailoutbox):
+    """An employee who joined and confirmed the work address."""
+    user = UserFactory(email="emma@acme.test", name="Emma Employee")
+    with django_capture_on_commit_callbacks(execute=True):
+        membership_join(hub=hub, user=user, email=user.email)
+    token = re.search(r"/hubs/verify/([^/\s]+)/", mailoutbox[-1].body).group(1)
+    membership_verify(token=token, user=user)
+    return Membership.objects.get(user=user)
 
 
 def is_postgres() -> bool:

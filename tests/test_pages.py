@@ -1,14 +1,18 @@
+import re
 from datetime import timedelta
 
 from django.urls import reverse
 from django.utils import timezone
 
-from tengja.bookings.models import Booking
+from tengja.bookings.models import Booking, Invitation
+from tengja.bookings.services import booking_invite
+from tengja.lib.tokens import token_make
 from tests.factories import BookingFactory, HubFactory, SessionTypeFactory, UserFactory
 
 # session, user, professional check, unread count, hub icon, upcoming, history
 # count + page, connections, hub memberships, hubs the user runs as HR
 HOME_QUERIES = 11
+PRO_HOME_QUERIES = HOME_QUERIES
 
 
 def test_visitor_gets_the_welcome_page(client, db):
@@ -82,6 +86,39 @@ def test_home_query_count_does_not_grow_with_bookings(client, alice, django_asse
         client.get(reverse("dashboard:home") + "?page=50")
 
 
+def test_professional_home_query_count_does_not_grow(
+    client, professional, django_assert_max_num_queries
+):
+    """A professional's Home lists sessions with clients who have no account yet
+    (their invited address shows): one query for all, not one per row."""
+    kind = SessionTypeFactory(professional=professional)
+    start = timezone.now() + timedelta(days=1)
+
+    def book(count: int, offset: int) -> None:
+        for i in range(offset, offset + count):
+            booking_invite(
+                professional=professional,
+                session_type=kind,
+                starts_at=start + timedelta(hours=i),
+                email=f"invited{i}@example.com",
+            )
+
+    client.force_login(professional.user)
+    book(1, 0)
+    with django_assert_max_num_queries(PRO_HOME_QUERIES):
+        body = client.get(reverse("dashboard:home")).content.decode()
+    assert "invited0@example.com" in body
+    book(30, 1)
+    with django_assert_max_num_queries(PRO_HOME_QUERIES):
+        response = client.get(reverse("dashboard:home"))
+    assert len(response.context["upcoming"]) == 10
+    body = response.content.decode()
+    assert "invited9@example.com" in body
+    # Written for a professional, not a client.
+    assert "Send a booking invitation" in body
+    assert "The professionals you have sessions with" not in body
+
+
 def test_user_text_is_escaped(client, db):
     mallory = UserFactory(name='<script>alert("x")</script>')
     client.force_login(mallory)
@@ -118,3 +155,30 @@ def test_money_is_formatted_per_locale():
     assert money_format(15000, "ISK", language="is") == "15.000\xa0kr."
     assert money_format(1999, "EUR", language="en") == "€19.99"
     assert money_format(1999, "EUR", language="is") == "19,99\xa0EUR"
+
+
+def test_create_account_wording_is_the_same_everywhere(client, db):
+    """As the help article has it: links say "Create an account", the form's button
+    says "Create Account"."""
+    hub = HubFactory()
+    kind = SessionTypeFactory()
+    booking_invite(
+        professional=kind.professional,
+        session_type=kind,
+        starts_at=timezone.now() + timedelta(days=2),
+        email="new@example.com",
+    )
+    raw, hashed = token_make()
+    Invitation.objects.update(token_hash=hashed)
+    forms = [
+        reverse("accounts:signup"),
+        reverse("hubs:join", args=[hub.code]),
+        reverse("bookings:invitation", args=[raw]),
+    ]
+    for url in forms:
+        body = client.get(url).content.decode()
+        assert '<button type="submit" class="button">Create Account</button>' in body, url
+    for url in ["/", reverse("accounts:login"), reverse("hubs:hub", args=[hub.code]), *forms]:
+        body = client.get(url).content.decode()
+        links = re.findall(r"<a [^>]*>(Create[^<]*)</a>", body)
+        assert set(links) <= {"Create an account"}, (url, links)

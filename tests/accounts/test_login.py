@@ -77,3 +77,10 @@ def test_changing_the_case_of_the_address_does_not_escape_lockout(
         client.post(URL, {"username": variant, "password": "guess"})
     response = client.post(URL, {"username": "Alice@Example.COM", "password": password})
     assert response.status_code == 429
+
+
+def test_the_page_names_the_product_not_the_host(client, db):
+    body = client.get(URL, HTTP_HOST="127.0.0.1").content.decode()
+    assert "<title>Sign in · Tengja</title>" in body
+    assert '<a class="brand" href="/">Tengja</a>' in body
+    assert "127.0.0.1" not in body

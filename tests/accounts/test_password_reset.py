@@ -124,3 +124,10 @@ def test_reset_links_are_not_stored_in_the_task_queue(
     [row] = DBTaskResult.objects.all()
     assert alice.email in str(row.args_kwargs)
     assert "password-reset/" not in str(row.args_kwargs)
+
+
+def test_a_dead_link_says_so_in_its_title_too(client, db):
+    body = client.get("/accounts/password-reset/MQ/forged-token/", follow=True).content.decode()
+    assert "<title>This link no longer works · Tengja</title>" in body
+    assert "<h1>This link no longer works</h1>" in body
+    assert "Choose a new password" not in body

@@ -1,3 +1,4 @@
+import re
 import threading
 
 import pytest
@@ -260,3 +261,40 @@ def test_a_bank_yes_after_the_session_was_cancelled_is_refunded(client, alice, i
     invoice.refresh_from_db()
     assert payment.status == "refunded" and invoice.status == "void"
     assert LocalIntent.objects.get().status == "refunded"
+
+
+def test_the_card_form_preselects_no_expiry(client, alice):
+    client.force_login(alice)
+    body = client.get(reverse("billing:card_add")).content.decode()
+    assert '<option value="" selected>Month</option>' in body
+    assert '<option value="" selected>Year</option>' in body
+    response = client.post(reverse("billing:card_add"), {"number": GOOD, "cvc": "123"})
+    assert response.status_code == 400
+    assert "Choose the month printed on your card." in response.content.decode()
+    assert not PaymentMethod.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "data", "message"),
+    [
+        ("number", {"number": "4242 4242 4242 4241"}, "Your card number is incomplete"),
+        ("exp_month", {"exp_month": 1, "exp_year": 2026}, "expiry date is in the past"),
+        ("cvc", {"cvc": "12"}, "security code is incomplete"),
+    ],
+)
+def test_a_card_error_marks_the_field_it_is_about(client, alice, field, data, message):
+    import time_machine
+
+    client.force_login(alice)
+    with time_machine.travel("2026-11-24 12:00Z"):
+        response = client.post(
+            reverse("billing:card_add"),
+            {"number": GOOD, "exp_month": 12, "exp_year": 2030, "cvc": "123", **data},
+        )
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert re.search(rf'<ul class="errorlist" id="id_{field}_error"><li>[^<]*{message}', body)
+    tag = re.search(rf'<(?:input|select)[^>]*id="id_{field}"[^>]*>', body).group(0)
+    assert 'aria-invalid="true"' in tag and f'aria-describedby="id_{field}_error"' in tag
+    assert 'class="message message--error"' not in body  # on the field, not in a banner
+    assert not PaymentMethod.objects.exists()

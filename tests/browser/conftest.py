@@ -5,6 +5,7 @@ import shutil
 import socket
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from channels.routing import ProtocolTypeRouter
@@ -14,6 +15,8 @@ from channels.routing import ProtocolTypeRouter
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+# axe-core, from npm (`make test` runs `npm ci`): accessibility rules run in the page.
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -149,3 +152,20 @@ def sign_in(page, email: str, password: str) -> None:
     page.locator("#id_username").fill(email)
     page.locator("#id_password").fill(password)
     page.locator("main form button[type=submit]").click()
+
+
+def axe_violations(page) -> list[tuple[str, str, list]]:
+    """axe-core's WCAG 2.1 A and AA violations on the page as it is now: (rule,
+    impact, where). Evaluated through DevTools, so the page's CSP stays as it is."""
+    if not AXE.exists():
+        pytest.fail(f"axe-core is missing at {AXE}: `make test` installs it (npm ci)")
+    page.evaluate(AXE.read_text())
+    result = page.evaluate(
+        "axe.run(document, {runOnly: {type: 'tag', values: "
+        "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}, "
+        "resultTypes: ['violations']})"
+    )
+    return [
+        (v["id"], v["impact"], [node["target"] for node in v["nodes"]][:5])
+        for v in result["violations"]
+    ]

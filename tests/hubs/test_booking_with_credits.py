@@ -1,6 +1,7 @@
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -62,18 +63,23 @@ def test_when_credits_run_out_the_member_books_at_own_cost(member, offer):
 
 
 def test_cancelling_early_returns_the_credit_late_spends_it(member, offer):
-    free = slots(offer, days=10)
-    later = next(s for s in free if s.starts_at > timezone.now() + timedelta(days=2))
-    booking = hub_book(membership=member, offer=offer, starts_at=later.starts_at)
-    booking_cancel(booking=booking, by=member.user)
-    assert balance(membership=member) == 2
-    soon = free[0]  # within 24 hours (12 h notice): late
-    assert soon.starts_at < timezone.now() + timedelta(hours=24) or pytest.skip(
-        "no slot within 24 h"
+    # At 20:00 in Reykjavik (UTC) the first free time is 09:00 next morning: 13 hours
+    # ahead, past the 12-hour notice and within the 24 hours that spend the credit.
+    evening = (timezone.now() + timedelta(days=1)).replace(
+        hour=20, minute=0, second=0, microsecond=0
     )
-    booking = hub_book(membership=member, offer=offer, starts_at=soon.starts_at)
-    booking_cancel(booking=booking, by=member.user)
-    assert balance(membership=member) == 1
+    with time_machine.travel(evening, tick=False):
+        free = slots(offer, days=10)
+        later = next(s for s in free if s.starts_at > timezone.now() + timedelta(days=2))
+        booking = hub_book(membership=member, offer=offer, starts_at=later.starts_at)
+        booking_cancel(booking=booking, by=member.user)
+        assert balance(membership=member) == 2
+        soon = free[0]
+        assert soon.starts_at - timezone.now() == timedelta(hours=13)
+        booking = hub_book(membership=member, offer=offer, starts_at=soon.starts_at)
+        booking = booking_cancel(booking=booking, by=member.user)
+        assert booking.late_cancellation
+        assert balance(membership=member) == 1
 
 
 def test_a_professionals_cancellation_always_returns_the_credit(member, offer):

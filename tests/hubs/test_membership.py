@@ -9,7 +9,13 @@ from django.utils import timezone
 
 from tengja.accounts.models import User
 from tengja.hubs.models import CreditEntry, HubInvitedAddress, Membership
-from tengja.hubs.services import HubError, balance, hub_eligible, membership_verify
+from tengja.hubs.services import (
+    HubError,
+    balance,
+    hub_eligible,
+    membership_join,
+    membership_verify,
+)
 from tengja.lib.tokens import token_hash
 
 SIGN_UP = {"name": "Nína", "password": "a long enough passphrase", "accept_terms": "on"}
@@ -139,8 +145,27 @@ def test_hr_removes_a_member_bookings_stay(client, hr, hub, member, offer):
     assert member.status == "removed"
     booking.refresh_from_db()
     assert not booking.is_cancelled
-    with pytest.raises(HubError):
-        membership_verify(token="x", user=member.user)
+    # Removed means out: no browsing, no rejoining with the same account.
+    client.force_login(member.user)
+    assert client.get(reverse("hubs:browse", args=[hub.code])).status_code == 404
+    with pytest.raises(HubError, match="membership of this hub has ended"):
+        membership_join(hub=hub, user=member.user, email=member.email)
+
+
+def test_a_link_sent_before_removal_no_longer_gives_credits(
+    client, hr, hub, alice, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        membership_join(hub=hub, user=alice, email="alice@acme.test")
+    token = verify_path().strip("/").rsplit("/", 1)[1]
+    client.force_login(hr)
+    client.post(
+        reverse("hubs:admin", args=[hub.code]),
+        {"form": "remove_member", "email": "alice@acme.test"},
+    )
+    with pytest.raises(HubError, match="membership of this hub has ended"):
+        membership_verify(token=token, user=alice)
+    assert not CreditEntry.objects.filter(membership__user=alice).exists()
 
 
 def test_one_work_address_claims_credits_once(hub, alice, bob, django_capture_on_commit_callbacks):
@@ -151,3 +176,32 @@ def test_one_work_address_claims_credits_once(hub, alice, bob, django_capture_on
     with pytest.raises(HubError, match="already used by another account"):
         membership_join(hub=hub, user=bob, email="shared@acme.test")
     assert not Membership.objects.filter(user=bob).exists()
+
+
+def test_the_house_and_heart_icon_shows_from_the_start(
+    client, hub, member, alice, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        membership_join(hub=hub, user=alice, email="alice@acme.test")
+    client.force_login(alice)
+    home = client.get(reverse("dashboard:home")).content.decode()
+    # Pending: the icon leads to the hub's page, which asks for the confirmation.
+    assert f'<a class="hub-icon" href="{reverse("hubs:hub", args=[hub.code])}"' in home
+    browse = client.get(reverse("hubs:browse", args=[hub.code]), follow=True)
+    assert browse.redirect_chain == [(reverse("hubs:hub", args=[hub.code]), 302)]
+    page = browse.content.decode()
+    assert "Confirm your work e-mail before you book" in page
+    assert "Open the link we sent to alice@acme.test to get your credits." in page
+    # Active: straight to the professionals.
+    client.force_login(member.user)
+    home = client.get(reverse("dashboard:home")).content.decode()
+    assert f'<a class="hub-icon" href="{reverse("hubs:browse", args=[hub.code])}"' in home
+
+
+def test_the_hub_pages_lead_every_create_an_account_to_the_hubs_sign_up(client, hub):
+    join = reverse("hubs:join", args=[hub.code])
+    for url in (reverse("hubs:hub", args=[hub.code]), join):
+        body = client.get(url).content.decode()
+        hrefs = re.findall(r'<a[^>]*href="([^"]+)"[^>]*>Create an account</a>', body)
+        assert hrefs and set(hrefs) == {join}, (url, hrefs)
+        assert f'href="{reverse("accounts:login")}?next={join}"' in body

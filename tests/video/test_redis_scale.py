@@ -126,12 +126,17 @@ async def meet(ports, code, client_cookie, pro_cookie):
         )
 
     async with connect(ports[0], client_cookie) as client, connect(ports[1], pro_cookie) as pro:
-        await asyncio.sleep(0.3)  # both are in the group
-        await client.send(json.dumps({"type": "hello"}))
-        assert json.loads(await asyncio.wait_for(pro.recv(), 5)) == {
-            "type": "hello",
-            "from": "client",
-        }
+        # The professional's process may not have joined the group yet: say hello
+        # until it is heard (a repeated hello is harmless), for at most 20 s.
+        deadline = time.monotonic() + 20
+        while True:
+            await client.send(json.dumps({"type": "hello"}))
+            try:
+                heard = json.loads(await asyncio.wait_for(pro.recv(), 0.5))
+                break
+            except TimeoutError:
+                assert time.monotonic() < deadline, "the two processes never met"
+        assert heard == {"type": "hello", "from": "client"}
         await pro.send(json.dumps({"type": "offer", "sdp": "v=0", "gen": 1}))
-        message = json.loads(await asyncio.wait_for(client.recv(), 5))
+        message = json.loads(await asyncio.wait_for(client.recv(), 20))
         assert message == {"type": "offer", "sdp": "v=0", "gen": 1, "from": "professional"}

@@ -1,0 +1,136 @@
+"""Screenshots of Tengja's pages, to look at before calling a change done.
+
+Run against a server with the demo data (`make run`), then open the PNGs:
+
+    .venv/bin/python scripts/screenshots.py [--base http://127.0.0.1:8000]
+        [--out var/screenshots] [--only home,payments] [--widths 360,1280]
+        [--languages en,is]
+
+Each page is taken for the demo person who sees it, in each language and at
+each width, as `<out>/<name>-<language>-<width>.png`.
+"""
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def demo_logins() -> dict:
+    out = subprocess.run(
+        [sys.executable, str(BASE_DIR / "manage.py"), "demo", "--json"],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=BASE_DIR,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def pages(demo: dict) -> list[tuple[str, str | None, str]]:
+    """(name, who, path): who is a key of the demo logins, or None for a visitor."""
+    hub = demo["hub_url"]
+    return [
+        ("welcome", None, "/"),
+        ("login", None, "/accounts/login/"),
+        ("signup", None, "/accounts/signup/"),
+        ("password-reset", None, "/accounts/password-reset/"),
+        ("hub-visitor", None, hub),
+        ("hub-signup", None, hub + "join/"),
+        ("terms", None, "/accounts/terms/"),
+        ("home", "client", "/"),
+        ("menu-open", "client", "/"),
+        ("calendar", "client", "/calendar/"),
+        ("payments", "client", "/payments/"),
+        ("card-add", "client", "/payments/cards/new/"),
+        ("notifications", "client", "/notifications/"),
+        ("notification-settings", "client", "/notifications/settings/"),
+        ("profile", "client", "/accounts/profile/"),
+        ("connections", "client", "/connections/"),
+        ("hub-browse", "client", hub + "professionals/"),
+        ("pro-home", "professional", "/"),
+        ("practice", "professional", "/practice/"),
+        ("availability", "professional", "/practice/availability/"),
+        ("invite", "professional", "/practice/invite/"),
+        ("session-type", "professional", "/practice/session-types/new/"),
+        ("hr-home", "hr_admin", "/"),
+        ("hr-admin", "hr_admin", hub + "admin/"),
+    ]
+
+
+def sign_in(page, login: dict) -> None:
+    page.goto("/accounts/login/")
+    page.locator("#id_username").fill(login["email"])
+    page.locator("#id_password").fill(login["password"])
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state()
+
+
+def choose_language(page, language: str) -> None:
+    page.goto("/accounts/terms/")
+    page.locator("#footer-language").select_option(language)
+    page.locator(".language-form button").click()
+    page.wait_for_load_state()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--base", default="http://127.0.0.1:8000")
+    parser.add_argument("--out", default=str(BASE_DIR / "var" / "screenshots"))
+    parser.add_argument("--only", default="", help="comma-separated page names")
+    parser.add_argument("--widths", default="360,1280")
+    parser.add_argument("--languages", default="en,is")
+    args = parser.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    demo = demo_logins()
+    only = {name for name in args.only.split(",") if name}
+    todo = [p for p in pages(demo) if not only or p[0] in only]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        for language in args.languages.split(","):
+            for width in (int(w) for w in args.widths.split(",")):
+                contexts: dict = {}
+                for name, who, path in todo:
+                    if who not in contexts:
+                        context = browser.new_context(
+                            base_url=args.base,
+                            viewport={"width": width, "height": 800},
+                            locale="is-IS" if language == "is" else "en-GB",
+                            timezone_id="Atlantic/Reykjavik",
+                        )
+                        page = context.new_page()
+                        if who:
+                            sign_in(page, demo[who])
+                        choose_language(page, language)
+                        contexts[who] = (context, page)
+                    page = contexts[who][1]
+                    page.goto(path)
+                    if name == "menu-open":
+                        page.locator(".user-menu summary").click()
+                    target = out / f"{name}-{language}-{width}.png"
+                    page.screenshot(path=str(target), full_page=name != "menu-open")
+                    print(target)
+                for context, _page in contexts.values():
+                    context.close()
+        browser.close()
+
+
+if __name__ == "__main__":
+    main()

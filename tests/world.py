@@ -1,0 +1,255 @@
+"""A product in use: every kind of person, with sessions and bills in every state.
+
+Built through the real services, the way people reach these states: invited,
+booked, paid, moved, cancelled early and late, refunded, past; cards, one
+waiting for the bank; notifications read and unread; a Wellbeing Hub with an
+active member (credits granted, spent and expired) and a pending one, requests
+for credits; links in e-mails (password reset, e-mail change, work address).
+"""
+
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import time, timedelta
+
+from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from PIL import Image
+
+from tengja.accounts.models import User
+from tengja.accounts.services import email_change_request, user_set_picture
+from tengja.billing.models import Payment, PaymentMethod
+from tengja.billing.services import card_add, invoice_issue, invoice_pay, new_payment_key
+from tengja.bookings.models import Booking
+from tengja.bookings.services import booking_cancel, booking_invite, booking_move
+from tengja.hubs.models import CreditEntry, Hub, HubDomain, HubProfessional, Membership
+from tengja.hubs.services import (
+    credit_request_create,
+    credit_request_decide,
+    hub_book,
+    membership_join,
+    membership_verify,
+)
+from tengja.lib.images import picture_reencode
+from tengja.notifications.feed import feed_token_for
+from tengja.notifications.models import Notification
+from tengja.notifications.services import notifications_mark_read
+from tengja.professionals.models import Professional, SessionType, WeeklyAvailability
+from tests.factories import BookingFactory, CompanyFactory, HubFactory, UserFactory
+
+GOOD_CARD = "4242 4242 4242 4242"
+AUTHENTICATE_CARD = "4000 0027 6000 3184"
+
+
+@dataclass
+class World:
+    people: dict[str, User | None]
+    professional: Professional
+    kind: SessionType
+    hub: Hub
+    bookings: dict[str, Booking]
+    card: PaymentMethod
+    payment_waiting: Payment
+    membership: Membership
+    pending: Membership
+    tokens: dict[str, str] = field(default_factory=dict)
+
+
+def _link(pattern: str) -> str:
+    for message in reversed(mail.outbox):
+        found = re.search(pattern, message.body)
+        if found:
+            return found.group(1)
+    raise AssertionError(f"no e-mail holds {pattern}")
+
+
+def _card(user: User, number: str) -> PaymentMethod:
+    year = timezone.now().year + 2
+    return card_add(
+        user=user, data={"number": number, "exp_month": 12, "exp_year": year, "cvc": "123"}
+    )
+
+
+def _picture() -> SimpleUploadedFile:
+    out = io.BytesIO()
+    Image.new("RGB", (64, 64), "teal").save(out, format="PNG")
+    return SimpleUploadedFile("me.png", out.getvalue(), content_type="image/png")
+
+
+def build_world(capture) -> World:
+    """`capture` is pytest-django's django_capture_on_commit_callbacks: e-mails and
+    tasks run as they would after each commit."""
+    now = timezone.now()
+    client = UserFactory(email="anna@example.com", name="Anna Jónsdóttir")
+    pro_user = UserFactory(email="helga@example.com", name="Helga Sigurðardóttir")
+    professional = Professional.objects.create(user=pro_user, title="Sálfræðingur")
+    kind = SessionType.objects.create(
+        professional=professional,
+        name="Viðtal",
+        duration_minutes=50,
+        price_amount=18000,
+        currency="ISK",
+    )
+    for weekday in range(7):
+        WeeklyAvailability.objects.create(
+            professional=professional, weekday=weekday, starts=time(9), ends=time(17)
+        )
+    bookings: dict[str, Booking] = {}
+
+    def invite(name: str, starts_in: timedelta, email: str = client.email) -> Booking:
+        starts = (now + starts_in).replace(second=0, microsecond=0)
+        with capture(execute=True):
+            bookings[name] = booking_invite(
+                professional=professional, session_type=kind, starts_at=starts, email=email
+            )
+        return bookings[name]
+
+    with capture(execute=True):
+        card = _card(client, GOOD_CARD)
+        waiting_card = _card(client, AUTHENTICATE_CARD)
+        user_set_picture(user=client, picture=picture_reencode(_picture()))
+
+    # Open (and joinable now), paid, waiting for the bank, moved, cancelled in time
+    # (void), cancelled late (still payable), refunded, and one invited address
+    # that has no account yet.
+    invite("soon", timedelta(minutes=5))
+    with capture(execute=True):
+        invoice_pay(
+            invoice=invite("paid", timedelta(days=3)).invoice,
+            method=card,
+            payment_key=new_payment_key(),
+        )
+        payment_waiting = invoice_pay(
+            invoice=invite("waiting", timedelta(days=9)).invoice,
+            method=waiting_card,
+            payment_key=new_payment_key(),
+        )
+    invite("moved", timedelta(days=4))
+    with capture(execute=True):
+        bookings["moved"] = booking_move(
+            booking=bookings["moved"],
+            by=pro_user,
+            starts_at=bookings["moved"].starts_at + timedelta(days=4),
+        )
+        bookings["void"] = booking_cancel(booking=invite("void", timedelta(days=5)), by=client)
+        bookings["late"] = booking_cancel(booking=invite("late", timedelta(hours=20)), by=client)
+        refunded = invite("refunded", timedelta(days=6))
+        invoice_pay(invoice=refunded.invoice, method=card, payment_key=new_payment_key())
+        bookings["refunded"] = booking_cancel(booking=refunded, by=pro_user)
+    invite("invited", timedelta(days=7), email="nyr.skjolstaedingur@example.com")
+    tokens = {"invitation": _link(r"/invitations/([^/\s]+)/")}
+    # A session in the past, billed and paid.
+    past = BookingFactory(
+        professional=professional,
+        session_type=kind,
+        client=client,
+        starts_at=now - timedelta(days=10),
+        price_amount=kind.price_amount,
+    )
+    with capture(execute=True):
+        invoice_pay(invoice=invoice_issue(booking=past), method=card, payment_key=new_payment_key())
+    bookings["past"] = past
+    # Some notifications read, some not.
+    first = Notification.objects.filter(user=client).order_by("created_at").first()
+    notifications_mark_read(user=client, code=first.code)
+
+    # A Wellbeing Hub: an HR admin, the professional offered, an active member with
+    # credits granted, spent and expired, a pending member, requests for credits.
+    hub = HubFactory(
+        company=CompanyFactory(name="Acme hf."),
+        name="Vellíðan",
+        welcome_text="Velkomin.",
+        credits_per_period=2,
+    )
+    HubDomain.objects.create(hub=hub, domain="acme.test")
+    hr = UserFactory(email="harpa@acme.test", name="Harpa Hauksdóttir")
+    hub.company.admins.add(hr)
+    offer = HubProfessional.objects.create(
+        hub=hub, professional=professional, session_type=kind, credits=1
+    )
+    member_user = UserFactory(email="emma@acme.test", name="Emma Ólafsdóttir")
+    with capture(execute=True):
+        membership_join(hub=hub, user=member_user, email=member_user.email)
+    membership_verify(token=_link(r"/hubs/verify/([^/\s]+)/"), user=member_user)
+    membership = Membership.objects.get(user=member_user)
+    year_ago = now - timedelta(days=400)
+    CreditEntry.objects.create(
+        membership=membership,
+        kind="grant",
+        amount=2,
+        created_at=year_ago,
+        expires_at=year_ago + timedelta(days=365),
+    )
+    CreditEntry.objects.create(
+        membership=membership, kind="expire", amount=-2, created_at=year_ago + timedelta(days=365)
+    )
+    from tengja.bookings.slots import free_slots
+
+    slot = free_slots(
+        professionals=[professional], duration=kind.duration, start=timezone.localdate(), days=14
+    )[professional.pk][3]
+    with capture(execute=True):
+        bookings["credits"] = hub_book(membership=membership, offer=offer, starts_at=slot.starts_at)
+    credit_request_create(booking=bookings["credits"], credits=2)
+    credit_request_decide(
+        request=credit_request_create(booking=bookings["credits"], credits=1), approve=True
+    )
+    pending_user = UserFactory(email="pall@acme.test", name="Páll Pétursson")
+    with capture(execute=True):
+        pending = membership_join(hub=hub, user=pending_user, email=pending_user.email)
+    tokens["hub_verify"] = _link(r"/hubs/verify/([^/\s]+)/")
+
+    # Links in e-mails: password reset, a pending change of e-mail, the calendar feed.
+    tokens["reset_uid"] = urlsafe_base64_encode(force_bytes(client.pk))
+    with capture(execute=True):
+        email_change_request(user=client, new_email="anna.ny@example.com")
+    tokens["email_change"] = _link(r"/accounts/profile/email/confirm/([^/\s]+)/")
+    tokens["feed"] = feed_token_for(user=client)
+    client.refresh_from_db()
+
+    return World(
+        people={
+            "visitor": None,
+            "client": client,
+            "member": member_user,
+            "pending": pending_user,
+            "professional": pro_user,
+            "hr": hr,
+        },
+        professional=professional,
+        kind=kind,
+        hub=hub,
+        bookings=bookings,
+        card=card,
+        payment_waiting=payment_waiting,
+        membership=membership,
+        pending=pending,
+        tokens=tokens,
+    )
+
+
+def sanity(world: World) -> None:
+    """The states the world promises are really there (a change to a service that
+    stopped producing one would otherwise leave the matrix testing less)."""
+    b = {name: Booking.objects.get(pk=booking.pk) for name, booking in world.bookings.items()}
+    world.payment_waiting.refresh_from_db()
+    assert b["soon"].invoice.status == "open" and b["soon"].is_joinable()
+    assert b["paid"].invoice.status == "paid"
+    assert world.payment_waiting.status == "requires_action"
+    assert b["void"].invoice.status == "void"
+    assert b["late"].late_cancellation and b["late"].invoice.status == "open"
+    assert b["refunded"].invoice.status == "refunded"
+    assert b["moved"].sequence == 1
+    assert b["past"].is_past() and b["past"].invoice.status == "paid"
+    assert b["invited"].client is None
+    assert b["credits"].paid_with == "credits"
+    client = world.people["client"]
+    assert Notification.objects.filter(user=client, read_at__isnull=True).exists()
+    assert Notification.objects.filter(user=client, read_at__isnull=False).exists()
+    kinds = set(world.membership.ledger.values_list("kind", flat=True))
+    assert {"grant", "spend", "expire"} <= kinds
+    assert world.pending.status == "pending"
+    assert client.picture
