@@ -123,3 +123,11 @@ def test_the_main_pages_pass_axe_core(browser, live, world, language):
     for context, _page in contexts.values():
         context.close()
     assert failures == {}
+
+
+def test_a_read_only_field_does_not_look_editable(page, world):
+    page.goto(reverse("bookings:invitation", args=[world.tokens["invitation"]]))
+    style = "e => [getComputedStyle(e).borderColor, getComputedStyle(e).backgroundColor]"
+    invited = page.locator("#invited-email")
+    expect(invited).to_have_value("nyr.skjolstaedingur@example.com")
+    assert invited.evaluate(style) != page.get_by_label("Name").evaluate(style)
