@@ -5,9 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class BillingConfig(AppConfig):
     name = "tengja.billing"
     verbose_name = _("Billing")
-
-    def ready(self) -> None:
-        from tengja.billing.services import on_booking_event
-        from tengja.bookings.events import subscribe
-
-        subscribe(on_booking_event)

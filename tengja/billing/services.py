@@ -22,7 +22,7 @@ from tengja.billing.models import (
     ProviderEvent,
 )
 from tengja.billing.providers import ChargeResult, ProviderError, get_provider
-from tengja.bookings.events import BookingEvent
+from tengja.bookings.events import BookingEvent, Kind
 from tengja.bookings.models import Booking
 from tengja.lib.emails import email_send
 
@@ -89,10 +89,10 @@ def invoice_after_cancellation(*, booking: Booking) -> None:
 
 
 def on_booking_event(event: BookingEvent) -> None:
-    """Subscribed to the booking services (see tengja.bookings.events)."""
-    if event.kind == "booked":
+    """Told of each booking change (see tengja.bookings.events)."""
+    if event.kind == Kind.BOOKED:
         invoice_issue(booking=event.booking)
-    elif event.kind == "cancelled":
+    elif event.kind == Kind.CANCELLED:
         invoice_after_cancellation(booking=event.booking)
 
 

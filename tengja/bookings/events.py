@@ -1,36 +1,53 @@
-"""Who else hears of a change to a booking.
+"""Who else hears of a change to a booking, and in which order.
 
-Apps that depend on bookings (notifications now; billing and hubs later)
-subscribe from their AppConfig.ready(); the booking services publish inside
-their transaction, so what a subscriber writes commits or rolls back with the
-booking. This keeps dependencies pointing one way (bookings knows nothing of
-its subscribers) while both ends stay explicit and greppable, unlike a
-Django signal connected somewhere out of sight.
+The booking services publish each change inside their transaction; the apps
+that depend on bookings are listed below, in the order they are told, so that
+what they write commits or rolls back with the booking. They are named by
+path because they depend on bookings, not the other way round: bookings
+imports none of them, and this list is the one place that says who listens.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
+from functools import cache
+
+from django.utils.module_loading import import_string
 
 from tengja.bookings.models import Booking
 
 
+class Kind(StrEnum):
+    BOOKED = "booked"
+    MOVED = "moved"
+    CANCELLED = "cancelled"
+    INVITATION_RESENT = "invitation_resent"
+
+
 @dataclass(frozen=True)
 class BookingEvent:
-    kind: str  # "booked", "moved", "cancelled", "invitation_resent"
+    kind: Kind
     booking: Booking
-    previous_starts_at: datetime | None = None
+    previous_starts_at: datetime | None = None  # for MOVED
 
+
+# In this order: the credit and the bill are settled before anyone is told, so
+# what people are told (and what their pages show) is already true.
+SUBSCRIBERS = (
+    "tengja.hubs.services.on_booking_event",  # a cancelled credit session's credit back
+    "tengja.billing.services.on_booking_event",  # the bill issued, voided or refunded
+    "tengja.notifications.services.on_booking_event",  # e-mails and in-app notices
+)
 
 Subscriber = Callable[[BookingEvent], None]
-_subscribers: list[Subscriber] = []
 
 
-def subscribe(subscriber: Subscriber) -> None:
-    if subscriber not in _subscribers:
-        _subscribers.append(subscriber)
+@cache
+def subscribers() -> tuple[Subscriber, ...]:
+    return tuple(import_string(path) for path in SUBSCRIBERS)
 
 
 def publish(event: BookingEvent) -> None:
-    for subscriber in _subscribers:
+    for subscriber in subscribers():
         subscriber(event)

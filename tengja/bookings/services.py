@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from tengja.accounts.models import User
 from tengja.accounts.services import AccountError, user_sign_up
-from tengja.bookings.events import BookingEvent, publish
+from tengja.bookings.events import BookingEvent, Kind, publish
 from tengja.bookings.models import Booking, Invitation
 from tengja.lib.tokens import token_hash, token_make
 from tengja.professionals.models import Professional, SessionType
@@ -136,7 +136,7 @@ def booking_invite(
             expires_at=booking.ends_at,
             accepted_at=now if client else None,
         )
-        publish(BookingEvent("booked", booking))
+        publish(BookingEvent(Kind.BOOKED, booking))
     return booking
 
 
@@ -170,7 +170,7 @@ def booking_create(
             paid_with=paid_with,
         )
         _save_without_overlap(booking)
-        publish(BookingEvent("booked", booking))
+        publish(BookingEvent(Kind.BOOKED, booking))
     return booking
 
 
@@ -179,7 +179,7 @@ def invitation_resend(*, booking: Booking) -> None:
     if booking.is_cancelled or booking.is_past():
         raise BookingError(_("This session is over or cancelled; there is nothing to resend."))
     with transaction.atomic():
-        publish(BookingEvent("invitation_resent", booking))
+        publish(BookingEvent(Kind.INVITATION_RESENT, booking))
 
 
 def invitation_for_token(*, token: str) -> Invitation:
@@ -276,7 +276,7 @@ def booking_cancel(*, booking: Booking, by: User) -> Booking:
                 "status", "cancelled_at", "cancelled_by", "late_cancellation", "sequence"
             ]
         )  # fmt: skip
-        publish(BookingEvent("cancelled", booking))
+        publish(BookingEvent(Kind.CANCELLED, booking))
     return booking
 
 
@@ -301,5 +301,5 @@ def booking_move(*, booking: Booking, by: User, starts_at: datetime) -> Booking:
         booking.sequence += 1
         _save_without_overlap(booking, fields=["starts_at", "ends_at", "sequence"])
         Invitation.objects.filter(booking=booking).update(expires_at=booking.ends_at)
-        publish(BookingEvent("moved", booking, previous_starts_at=previous))
+        publish(BookingEvent(Kind.MOVED, booking, previous_starts_at=previous))
     return booking

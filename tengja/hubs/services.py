@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from tengja.accounts.models import User
 from tengja.accounts.services import user_sign_up
-from tengja.bookings.events import BookingEvent
+from tengja.bookings.events import BookingEvent, Kind
 from tengja.bookings.models import Booking
 from tengja.bookings.services import BookingError, booking_create
 from tengja.bookings.slots import free_slots
@@ -246,9 +246,9 @@ def hub_book(
 
 def on_booking_event(event: BookingEvent) -> None:
     """A cancelled credit session gives the credit back, unless the member cancelled
-    within 24 hours (then the professional keeps it). Subscribed in AppConfig.ready()."""
+    within 24 hours (then the professional keeps it). See tengja.bookings.events."""
     booking = event.booking
-    if event.kind != "cancelled" or booking.paid_with != Booking.PaidWith.CREDITS:
+    if event.kind != Kind.CANCELLED or booking.paid_with != Booking.PaidWith.CREDITS:
         return
     if booking.late_cancellation:
         return

@@ -1,10 +1,10 @@
 """What clients and professionals are told, in the app and by e-mail.
 
-Booking events (booked, moved, cancelled) are told here by explicit calls from
-the views, inside the same transaction as the change: the in-app notifications
-and the e-mails to send (Delivery rows) are written with it or not at all.
-Each Delivery is then sent by a background task (deliveries_send_due /
-delivery_send), exactly once.
+The booking services tell this module of each change (tengja.bookings.events,
+last of its subscribers), inside the same transaction: the in-app
+notifications and the e-mails to send (Delivery rows) are written with the
+change or not at all. Each Delivery is then sent by a background task
+(delivery_send), exactly once.
 """
 
 import logging
@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tengja.accounts.models import User
-from tengja.bookings.events import BookingEvent
+from tengja.bookings.events import BookingEvent, Kind
 from tengja.bookings.models import Booking
 from tengja.bookings.services import booking_recipient, invitation_link_new
 from tengja.lib.emails import email_render
@@ -128,14 +128,14 @@ def notify_cancelled(*, booking: Booking) -> None:
 
 
 def on_booking_event(event: BookingEvent) -> None:
-    """Subscribed to the booking services (see tengja.bookings.events)."""
-    if event.kind == "booked":
+    """Told of each booking change (see tengja.bookings.events)."""
+    if event.kind == Kind.BOOKED:
         notify_booked(booking=event.booking)
-    elif event.kind == "invitation_resent":
+    elif event.kind == Kind.INVITATION_RESENT:
         notify_invitation_resent(booking=event.booking)
-    elif event.kind == "moved":
+    elif event.kind == Kind.MOVED:
         notify_moved(booking=event.booking, previous_starts_at=event.previous_starts_at)
-    elif event.kind == "cancelled":
+    elif event.kind == Kind.CANCELLED:
         notify_cancelled(booking=event.booking)
 
 

@@ -1,0 +1,35 @@
+"""Who hears of a booking change, and in which order (tengja.bookings.events)."""
+
+from tengja.billing.models import Invoice
+from tengja.billing.services import invoice_pay, new_payment_key
+from tengja.billing.services import on_booking_event as billing_hears
+from tengja.bookings import events
+from tengja.bookings.services import booking_cancel, booking_invite
+from tengja.hubs.services import on_booking_event as hubs_hear
+from tengja.notifications import services as notifications
+from tests.billing.conftest import add_card
+
+
+def test_the_subscribers_and_their_order_are_pinned():
+    assert events.subscribers() == (hubs_hear, billing_hears, notifications.on_booking_event)
+
+
+def test_people_are_told_after_the_bill_is_settled(
+    monkeypatch, alice, professional, session_type, tomorrow
+):
+    """A professional cancels a paid session: by the time the client is told, the
+    bill already says refunded (so the e-mail and the page agree)."""
+    booking = booking_invite(
+        professional=professional, session_type=session_type, starts_at=tomorrow, email=alice.email
+    )
+    invoice_pay(invoice=booking.invoice, method=add_card(alice), payment_key=new_payment_key())
+    seen = []
+    told = notifications.notify_cancelled
+
+    def spy(*, booking):
+        seen.append(Invoice.objects.get(booking=booking).status)
+        told(booking=booking)
+
+    monkeypatch.setattr(notifications, "notify_cancelled", spy)
+    booking_cancel(booking=booking, by=professional.user)
+    assert seen == ["refunded"]
