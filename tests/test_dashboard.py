@@ -11,13 +11,15 @@ from tests.factories import BookingFactory, ProfessionalFactory, SessionTypeFact
 UTC = ZoneInfo("UTC")
 
 
-def test_join_link_is_enabled_only_in_the_join_window(client, alice):
+def test_join_link_is_enabled_only_in_the_join_window(client, alice, settings):
     booking = BookingFactory(client=alice, starts_at=timezone.now() + timedelta(hours=2))
+    grace = timedelta(minutes=settings.VIDEO_GRACE_MINUTES)
     assert not booking.is_joinable()
     assert booking.is_joinable(booking.starts_at - timedelta(minutes=15))
-    assert booking.is_joinable(booking.ends_at - timedelta(seconds=1))
     assert not booking.is_joinable(booking.starts_at - timedelta(minutes=16))
-    assert not booking.is_joinable(booking.ends_at)
+    # The button stays as long as the room does: until the grace after the end.
+    assert booking.is_joinable(booking.ends_at + grace - timedelta(seconds=1))
+    assert not booking.is_joinable(booking.ends_at + grace)
     client.force_login(alice)
     body = client.get(reverse("dashboard:home")).content.decode()
     assert 'aria-disabled="true">Join video session' in body
@@ -159,3 +161,12 @@ def test_professional_public_profile(client, db):
     assert pro.user.name in body
     assert "Helps with &lt;b&gt;sleep&lt;/b&gt;." in body
     assert client.get(reverse("professionals:public", args=["nope"])).status_code == 404
+
+
+def test_the_join_button_shows_while_the_room_is_open_after_the_end(client, alice, settings):
+    booking = BookingFactory(client=alice, starts_at=timezone.now() - timedelta(minutes=55))
+    assert booking.is_past()  # 50 minutes long: ended 5 minutes ago
+    client.force_login(alice)
+    body = client.get(reverse("bookings:detail", args=[booking.code])).content.decode()
+    assert f'<a class="button" href="{reverse("video:join", args=[booking.code])}">' in body
+    assert client.get(reverse("video:join", args=[booking.code])).status_code == 200

@@ -18,7 +18,12 @@ def invoice_for_user(*, user: User, code: str) -> Invoice:
     """The invoice, if the user is its client or its professional; else 404."""
     invoice = (
         Invoice.objects.filter(Q(booking__client=user) | Q(professional__user=user), code=code)
-        .select_related("booking__session_type", "booking__client", "professional__user")
+        .select_related(
+            "booking__session_type",
+            "booking__client",
+            "booking__professional",
+            "professional__user",
+        )
         .first()
     )
     if invoice is None:

@@ -21,6 +21,7 @@ from tengja.billing.selectors import (
     invoices_for_client,
     payment_for_intent,
 )
+from tengja.bookings.models import Booking
 from tengja.lib.http import safe_next
 
 
@@ -42,7 +43,7 @@ def payments(request: HttpRequest) -> HttpResponse:
 @login_required
 def invoice(request: HttpRequest, code: str) -> HttpResponse:
     invoice = invoice_for_user(user=request.user, code=code)
-    is_client = invoice.booking.client_id == request.user.pk
+    is_client = invoice.booking.role_of(request.user) == Booking.Role.CLIENT
     payment = invoice.payments.first()
     return render(
         request,
@@ -62,7 +63,7 @@ def invoice_download(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def pay(request: HttpRequest, code: str) -> HttpResponse:
     invoice = invoice_for_user(user=request.user, code=code)
-    if invoice.booking.client_id != request.user.pk:
+    if invoice.booking.role_of(request.user) != Booking.Role.CLIENT:
         raise Http404
     cards = cards_for(user=request.user)
     if request.method == "POST":

@@ -1,5 +1,5 @@
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -10,8 +10,9 @@ from django.utils.translation import gettext_lazy as _
 from tengja.lib.money import CURRENCIES
 from tengja.professionals.models import Professional, SessionType
 
-# A session can be joined from this long before its start until its end.
-JOIN_WINDOW_BEFORE = timedelta(minutes=15)
+# A session's call opens this long before its start (and closes VIDEO_GRACE_MINUTES
+# after its end).
+JOIN_OPENS_BEFORE = timedelta(minutes=15)
 
 
 def booking_code() -> str:
@@ -28,7 +29,9 @@ class Booking(models.Model):
         INVOICE = "invoice", _("Invoice")
         CREDITS = "credits", _("Credits")
 
-    class CancelledBy(models.TextChoices):
+    class Role(models.TextChoices):
+        """The two people of a session."""
+
         CLIENT = "client", _("Client")
         PROFESSIONAL = "professional", _("Professional")
 
@@ -59,7 +62,7 @@ class Booking(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
-    cancelled_by = models.CharField(max_length=12, choices=CancelledBy, blank=True)
+    cancelled_by = models.CharField(max_length=12, choices=Role, blank=True)
     # A client's cancellation within the notice period: the session stays payable.
     late_cancellation = models.BooleanField(default=False)
 
@@ -84,12 +87,39 @@ class Booking(models.Model):
     def is_cancelled(self) -> bool:
         return self.status == self.Status.CANCELLED
 
-    def is_joinable(self, now=None) -> bool:
-        now = now or timezone.now()
-        return not self.is_cancelled and self.starts_at - JOIN_WINDOW_BEFORE <= now < self.ends_at
+    def role_of(self, user) -> "Booking.Role | None":
+        """Whether the user is this session's client, its professional, or neither."""
+        if user is None or not user.is_authenticated:
+            return None
+        if self.client_id == user.pk:
+            return self.Role.CLIENT
+        if self.professional.user_id == user.pk:
+            return self.Role.PROFESSIONAL
+        return None
 
-    def is_past(self, now=None) -> bool:
+    def join_window(self) -> tuple[datetime, datetime]:
+        """When the call is open: the Join button shows, and the room lets them in."""
+        grace = timedelta(minutes=settings.VIDEO_GRACE_MINUTES)
+        return self.starts_at - JOIN_OPENS_BEFORE, self.ends_at + grace
+
+    def is_joinable(self, now: datetime | None = None) -> bool:
+        opens, closes = self.join_window()
+        return not self.is_cancelled and opens <= (now or timezone.now()) < closes
+
+    def is_past(self, now: datetime | None = None) -> bool:
         return self.ends_at <= (now or timezone.now())
+
+    def cancel_refusal(self, role: "Booking.Role | None", now: datetime | None = None):
+        """Why `role` cannot cancel the session now, or None if they can: a client
+        until the start, the professional until the end."""
+        now = now or timezone.now()
+        if role is None:
+            return _("This session is not yours to cancel.")
+        if self.is_cancelled:
+            return _("This session has already been cancelled.")
+        if self.is_past(now) or (role == self.Role.CLIENT and self.starts_at <= now):
+            return _("This session has already started and can no longer be cancelled.")
+        return None
 
     def is_late_for_client(self, now=None) -> bool:
         """Whether a client's cancellation now falls within the notice period."""

@@ -80,11 +80,11 @@ def invitation_link_new(*, invitation: Invitation) -> str:
     return session_link(raw)
 
 
-def booking_recipient(booking: Booking, role: str) -> tuple[str, str, str]:
+def booking_recipient(booking: Booking, role: Booking.Role) -> tuple[str, str, str]:
     """Address, language and time zone of the booking's client or professional;
     for a client without an account yet, the invited address in the professional's."""
     pro = booking.professional.user
-    if role == "professional":
+    if role == Booking.Role.PROFESSIONAL:
         return pro.email, pro.language, pro.time_zone
     if booking.client is not None:
         return booking.client.email, booking.client.language, booking.client.time_zone
@@ -255,21 +255,14 @@ def booking_cancel(*, booking: Booking, by: User) -> Booking:
             .select_related("professional__user", "client", "session_type")
             .get(pk=booking.pk)
         )
-        by_professional = booking.professional.user_id == by.pk
-        if not by_professional and booking.client_id != by.pk:
-            raise BookingError(_("This session is not yours to cancel."))
-        if booking.is_cancelled:
-            raise BookingError(_("This session has already been cancelled."))
-        if booking.is_past(now) or (not by_professional and booking.starts_at <= now):
-            raise BookingError(
-                _("This session has already started and can no longer be cancelled.")
-            )
+        role = booking.role_of(by)
+        refusal = booking.cancel_refusal(role, now)
+        if refusal:
+            raise BookingError(refusal)
         booking.status = Booking.Status.CANCELLED
         booking.cancelled_at = now
-        booking.cancelled_by = (
-            Booking.CancelledBy.PROFESSIONAL if by_professional else Booking.CancelledBy.CLIENT
-        )
-        booking.late_cancellation = not by_professional and booking.is_late_for_client(now)
+        booking.cancelled_by = role
+        booking.late_cancellation = role == Booking.Role.CLIENT and booking.is_late_for_client(now)
         booking.sequence += 1
         booking.save(
             update_fields=[
@@ -288,7 +281,7 @@ def booking_move(*, booking: Booking, by: User, starts_at: datetime) -> Booking:
             .select_related("professional__user", "client", "session_type", "invitation")
             .get(pk=booking.pk)
         )
-        if booking.professional.user_id != by.pk:
+        if booking.role_of(by) != Booking.Role.PROFESSIONAL:
             raise BookingError(_("Only the professional can move a session."))
         if booking.is_cancelled:
             raise BookingError(_("This session has been cancelled."))

@@ -4,7 +4,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -12,6 +11,7 @@ from tengja.accounts.middleware import request_time_zone
 from tengja.accounts.models import User
 from tengja.bookings import services
 from tengja.bookings.forms import InvitationSignUpForm, InviteForm, MoveForm
+from tengja.bookings.models import Booking
 from tengja.bookings.selectors import booking_for_user, bookings_upcoming_for_professional
 from tengja.professionals.selectors import professional_for_user
 
@@ -19,14 +19,15 @@ from tengja.professionals.selectors import professional_for_user
 @login_required
 def detail(request: HttpRequest, code: str) -> HttpResponse:
     booking = booking_for_user(user=request.user, code=code)
-    is_professional = booking.professional.user_id == request.user.pk
-    can_cancel = not booking.is_cancelled and (
-        not booking.is_past() if is_professional else booking.starts_at > timezone.now()
-    )
+    role = booking.role_of(request.user)
     return render(
         request,
         "bookings/detail.html",
-        {"booking": booking, "is_professional": is_professional, "can_cancel": can_cancel},
+        {
+            "booking": booking,
+            "is_professional": role == Booking.Role.PROFESSIONAL,
+            "can_cancel": booking.cancel_refusal(role) is None,
+        },
     )
 
 
@@ -34,7 +35,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
 def cancel(request: HttpRequest, code: str) -> HttpResponse:
     """GET asks for confirmation (warning about a late cancellation); POST cancels."""
     booking = booking_for_user(user=request.user, code=code)
-    is_professional = booking.professional.user_id == request.user.pk
+    is_professional = booking.role_of(request.user) == Booking.Role.PROFESSIONAL
     if request.method == "POST":
         try:
             booking = services.booking_cancel(booking=booking, by=request.user)
@@ -64,7 +65,7 @@ def cancel(request: HttpRequest, code: str) -> HttpResponse:
 
 def _professional_booking(request: HttpRequest, code: str):
     booking = booking_for_user(user=request.user, code=code)
-    if booking.professional.user_id != request.user.pk:
+    if booking.role_of(request.user) != Booking.Role.PROFESSIONAL:
         raise Http404
     return booking
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from tengja.accounts.forms import SignUpForm
 from tengja.accounts.middleware import request_time_zone
+from tengja.bookings.models import Booking
 from tengja.bookings.selectors import booking_for_user
 from tengja.bookings.slots import free_slots
 from tengja.hubs import services
@@ -327,7 +328,7 @@ def hub_admin(request: HttpRequest, code: str) -> HttpResponse:
 def credit_request(request: HttpRequest, booking_code: str) -> HttpResponse:
     """The professional of a hub session asks the company for more credits."""
     booking = booking_for_user(user=request.user, code=booking_code)
-    if booking.professional.user_id != request.user.pk:
+    if booking.role_of(request.user) != Booking.Role.PROFESSIONAL:
         raise Http404
     form = CreditRequestForm(request.POST)
     try:

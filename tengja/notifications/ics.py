@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
+from tengja.accounts.models import User
 from tengja.bookings.models import Booking
 
 
@@ -34,26 +35,27 @@ def booking_event(booking: Booking, *, for_professional: bool) -> Event:
     return event
 
 
-def calendar_for(
-    bookings: list[Booking], *, for_professional_of: int | None = None, method: str | None = None
-) -> bytes:
+def _calendar(method: str | None = None) -> Calendar:
     calendar = Calendar()
     calendar.add("prodid", "-//Tengja//Sessions//EN")
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", "Tengja")
     if method:
         calendar.add("method", method)
+    return calendar
+
+
+def calendar_for(bookings: list[Booking], *, viewer: User) -> bytes:
+    """The private feed: each session as its viewer (client or professional) sees it."""
+    calendar = _calendar()
     for booking in bookings:
-        calendar.add_component(
-            booking_event(
-                booking, for_professional=booking.professional.user_id == for_professional_of
-            )
-        )
+        is_professional = booking.role_of(viewer) == Booking.Role.PROFESSIONAL
+        calendar.add_component(booking_event(booking, for_professional=is_professional))
     return calendar.to_ical()
 
 
 def booking_ics(booking: Booking, *, for_professional: bool) -> bytes:
     """The attachment of a confirmation, change (REQUEST) or cancellation (CANCEL)."""
-    method = "CANCEL" if booking.is_cancelled else "REQUEST"
-    owner = booking.professional.user_id if for_professional else None
-    return calendar_for([booking], for_professional_of=owner, method=method)
+    calendar = _calendar("CANCEL" if booking.is_cancelled else "REQUEST")
+    calendar.add_component(booking_event(booking, for_professional=for_professional))
+    return calendar.to_ical()

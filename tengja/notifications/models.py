@@ -58,13 +58,9 @@ class Delivery(models.Model):
         REMINDER_24H = "reminder_24h", _("Reminder 24 hours before")
         REMINDER_1H = "reminder_1h", _("Reminder 1 hour before")
 
-    class Role(models.TextChoices):
-        CLIENT = "client", _("Client")
-        PROFESSIONAL = "professional", _("Professional")
-
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="deliveries")
     kind = models.CharField(max_length=20, choices=Kind)
-    role = models.CharField(max_length=12, choices=Role)
+    role = models.CharField(max_length=12, choices=Booking.Role)
     # What the e-mail needs beyond the booking, e.g. the time before a move.
     context = models.JSONField(default=dict, blank=True)
     due_at = models.DateTimeField(db_index=True)

@@ -45,7 +45,9 @@ TEMPLATES = {
 # ------------------------------------------------------------------ booking events
 
 
-def _deliver(booking: Booking, kind: str, role: str, due_at: datetime, **context) -> Delivery:
+def _deliver(
+    booking: Booking, kind: Delivery.Kind, role: Booking.Role, due_at: datetime, **context
+) -> Delivery:
     delivery = Delivery.objects.create(
         booking=booking, kind=kind, role=role, due_at=due_at, context=context
     )
@@ -84,20 +86,20 @@ def reminders_plan(*, booking: Booking, now: datetime | None = None) -> None:
         due_at = booking.starts_at - before
         if due_at <= now:
             continue  # booked too late for this one; the confirmation says it all
-        for role in Delivery.Role.values:
+        for role in Booking.Role.values:
             _deliver(booking, kind, role, due_at)
 
 
 def notify_booked(*, booking: Booking) -> None:
     """A new booking: the client gets the confirmation (with its link) and a notification."""
     now = timezone.now()
-    _deliver(booking, Delivery.Kind.CONFIRMATION, Delivery.Role.CLIENT, now)
+    _deliver(booking, Delivery.Kind.CONFIRMATION, Booking.Role.CLIENT, now)
     _notify(booking.client, Notification.Kind.BOOKED, booking)
     reminders_plan(booking=booking, now=now)
 
 
 def notify_invitation_resent(*, booking: Booking) -> None:
-    _deliver(booking, Delivery.Kind.CONFIRMATION, Delivery.Role.CLIENT, timezone.now())
+    _deliver(booking, Delivery.Kind.CONFIRMATION, Booking.Role.CLIENT, timezone.now())
 
 
 def notify_moved(*, booking: Booking, previous_starts_at: datetime) -> None:
@@ -105,7 +107,7 @@ def notify_moved(*, booking: Booking, previous_starts_at: datetime) -> None:
     _deliver(
         booking,
         Delivery.Kind.CHANGE,
-        Delivery.Role.CLIENT,
+        Booking.Role.CLIENT,
         now,
         previous_starts_at=previous_starts_at.isoformat(),
     )
@@ -116,8 +118,8 @@ def notify_moved(*, booking: Booking, previous_starts_at: datetime) -> None:
 def notify_cancelled(*, booking: Booking) -> None:
     """The other party is told; the reminders that were not sent are dropped."""
     now = timezone.now()
-    by_professional = booking.cancelled_by == Booking.CancelledBy.PROFESSIONAL
-    role = Delivery.Role.CLIENT if by_professional else Delivery.Role.PROFESSIONAL
+    by_professional = booking.cancelled_by == Booking.Role.PROFESSIONAL
+    role = Booking.Role.CLIENT if by_professional else Booking.Role.PROFESSIONAL
     _deliver(booking, Delivery.Kind.CANCELLATION, role, now)
     _notify(
         booking.client if by_professional else booking.professional.user,
@@ -164,7 +166,9 @@ def _skip_reason(delivery: Delivery, now: datetime) -> str | None:
             return "cancelled"
         if booking.starts_at <= now:
             return "started"  # a reminder that comes too late says nothing useful
-        recipient = booking.client if delivery.role == "client" else booking.professional.user
+        recipient = (
+            booking.client if delivery.role == Booking.Role.CLIENT else booking.professional.user
+        )
         if recipient is not None and not preferences_for(user=recipient).email_reminders:
             return "turned off"
     if delivery.kind in (Delivery.Kind.CONFIRMATION, Delivery.Kind.CHANGE) and (
@@ -178,7 +182,7 @@ def _message(delivery: Delivery) -> EmailMultiAlternatives:
     booking = delivery.booking
     role = delivery.role
     to, language, time_zone = booking_recipient(booking, role)
-    for_professional = role == Delivery.Role.PROFESSIONAL
+    for_professional = role == Booking.Role.PROFESSIONAL
     has_invitation = hasattr(booking, "invitation")
     if delivery.kind == Delivery.Kind.CONFIRMATION and has_invitation:
         link = invitation_link_new(invitation=booking.invitation)
@@ -198,7 +202,7 @@ def _message(delivery: Delivery) -> EmailMultiAlternatives:
         else booking.professional.user.name,
         "hours_before": int(REMINDERS.get(delivery.kind, timedelta()).total_seconds() // 3600),
         "by_name": booking.professional.user.name
-        if booking.cancelled_by == Booking.CancelledBy.PROFESSIONAL
+        if booking.cancelled_by == Booking.Role.PROFESSIONAL
         else (booking.client.name if booking.client else ""),
     }
     if "previous_starts_at" in delivery.context:
@@ -266,7 +270,7 @@ def delivery_send(*, delivery_id: int, now: datetime | None = None) -> str:
     Delivery.objects.filter(pk=delivery_id).update(
         sent_at=timezone.now(), attempts=delivery.attempts + 1
     )
-    if delivery.kind in REMINDERS and delivery.role == Delivery.Role.CLIENT:
+    if delivery.kind in REMINDERS and delivery.role == Booking.Role.CLIENT:
         _notify(delivery.booking.client, Notification.Kind.UPCOMING, delivery.booking)
     return "sent"
 

@@ -74,7 +74,7 @@ def feed(request: HttpRequest, user_id: int, token: str) -> HttpResponse:
     if user is None:
         raise Http404
     bookings = feed_bookings(user=user, since=timezone.now() - timedelta(days=90))
-    body = calendar_for(bookings, for_professional_of=user.pk)
+    body = calendar_for(bookings, viewer=user)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="tengja.ics"'
     response["Cache-Control"] = "private, max-age=300"

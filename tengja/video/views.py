@@ -4,8 +4,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from tengja.bookings.models import Booking
 from tengja.bookings.selectors import booking_for_user
-from tengja.video.access import room_open
 from tengja.video.ice import ice_servers_for
 
 
@@ -13,13 +13,14 @@ from tengja.video.ice import ice_servers_for
 def join(request: HttpRequest, code: str) -> HttpResponse:
     """The device check, the waiting room and the call, in one page."""
     booking = booking_for_user(user=request.user, code=code)
-    is_professional = booking.professional.user_id == request.user.pk
-    if not room_open(booking) or booking.client_id is None:
+    role = booking.role_of(request.user)
+    is_professional = role == Booking.Role.PROFESSIONAL
+    if not booking.is_joinable() or booking.client_id is None:
         return render(request, "video/closed.html", {"booking": booking}, status=403)
     other = booking.client if is_professional else booking.professional.user
     config = {
         "ws_path": f"/ws/sessions/{booking.code}/",  # tengja.video.routing
-        "role": "professional" if is_professional else "client",
+        "role": role,
         "other_name": other.name,
         "ice_servers": ice_servers_for(user_id=request.user.pk),
         "session_url": reverse("bookings:detail", kwargs={"code": booking.code}),

@@ -162,3 +162,26 @@ def test_bad_move_input_changes_nothing(client, professional, booking):
         assert "errorlist" in response.content.decode()
     booking.refresh_from_db()
     assert booking.starts_at == before
+
+
+def test_role_of_names_the_client_the_professional_or_nobody(booking, professional, bob):
+    from django.contrib.auth.models import AnonymousUser
+
+    assert booking.role_of(booking.client) == Booking.Role.CLIENT
+    assert booking.role_of(professional.user) == Booking.Role.PROFESSIONAL
+    assert booking.role_of(bob) is None
+    assert booking.role_of(AnonymousUser()) is None
+
+
+def test_the_cancellation_rule_is_the_same_for_the_page_and_the_service(
+    client, booking, professional
+):
+    """A client may cancel until the start, the professional until the end; the
+    page offers the button exactly when the service would accept."""
+    started = booking.starts_at + timedelta(minutes=1)
+    with time_machine.travel(started):
+        for person, allowed in ((booking.client, False), (professional.user, True)):
+            client.force_login(person)
+            page = client.get(reverse("bookings:detail", args=[booking.code])).content.decode()
+            assert (reverse("bookings:cancel", args=[booking.code]) in page) is allowed
+            assert (booking.cancel_refusal(booking.role_of(person)) is None) is allowed
