@@ -89,10 +89,9 @@ def test_a_very_long_welcome_text_is_a_form_error(client, hub, hr):
     client.force_login(hr)
     before = hub.welcome_text
     response = client.post(
-        reverse("hubs:admin", args=[hub.code]),
-        {"form": "settings", "welcome_text": "x" * 100_000, "credits_per_period": 6,
-         "period_months": 12},
-    )  # fmt: skip
+        reverse("hubs:admin_settings", args=[hub.code]),
+        {"welcome_text": "x" * 100_000, "credits_per_period": 6, "period_months": 12},
+    )
     assert response.status_code == 400
     assert "at most 2000 characters" in response.content.decode()
     assert Hub.objects.get(pk=hub.pk).welcome_text == before

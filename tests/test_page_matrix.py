@@ -224,6 +224,39 @@ PAGES: dict[str, list[tuple[str, Kwargs, str, dict[str, int]]]] = {
         ),
     ],
     "hubs:admin": [("", lambda w: {"code": w.hub.code}, "", expect(HR))],
+    # HR's changes: each its own address, POST only.
+    **{
+        name: [("", lambda w: {"code": w.hub.code}, "", everyone(405))]
+        for name in (
+            "hubs:admin_settings",
+            "hubs:admin_domain_add",
+            "hubs:admin_address_invite",
+            "hubs:admin_member_remove",
+            "hubs:admin_offer_set",
+        )
+    },
+    "hubs:admin_domain_remove": [
+        ("", lambda w: {"code": w.hub.code, "domain": "acme.test"}, "", everyone(405))
+    ],
+    "hubs:admin_offer_remove": [
+        (
+            "",
+            lambda w: {"code": w.hub.code, "professional_code": w.professional.code},
+            "",
+            everyone(405),
+        )
+    ],
+    **{
+        name: [
+            (
+                "",
+                lambda w: {"code": w.hub.code, "request_code": w.credit_request.code},
+                "",
+                everyone(405),
+            )
+        ]
+        for name in ("hubs:admin_request_approve", "hubs:admin_request_decline")
+    },
     # The development mail reader exists only with DEBUG on; tests run with it off.
     "devmail:inbox": [("", NONE, "", everyone(404))],
     "devmail:message": [

@@ -112,7 +112,16 @@ def test_csrf_is_enforced_on_every_form(world):
             reverse("professionals:availability"), reverse("professionals:profile"),
             reverse("hubs:credit_request", args=[b.code]),
         ],
-        "hr admin": [reverse("hubs:admin", args=[world["hub"].code])],
+        "hr admin": [
+            reverse(name, args=[world["hub"].code])
+            for name in (
+                "hubs:admin_settings",
+                "hubs:admin_domain_add",
+                "hubs:admin_address_invite",
+                "hubs:admin_member_remove",
+                "hubs:admin_offer_set",
+            )
+        ],
     }  # fmt: skip
     for who, urls in posts.items():
         client = Client(enforce_csrf_checks=True)

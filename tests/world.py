@@ -25,7 +25,14 @@ from tengja.billing.models import Payment, PaymentMethod
 from tengja.billing.services import card_add, invoice_issue, invoice_pay, new_payment_key
 from tengja.bookings.models import Booking
 from tengja.bookings.services import booking_cancel, booking_invite, booking_move
-from tengja.hubs.models import CreditEntry, Hub, HubDomain, HubProfessional, Membership
+from tengja.hubs.models import (
+    CreditEntry,
+    CreditRequest,
+    Hub,
+    HubDomain,
+    HubProfessional,
+    Membership,
+)
 from tengja.hubs.services import (
     credit_request_create,
     credit_request_decide,
@@ -55,6 +62,7 @@ class World:
     payment_waiting: Payment
     membership: Membership
     pending: Membership
+    credit_request: CreditRequest
     tokens: dict[str, str] = field(default_factory=dict)
 
 
@@ -193,7 +201,7 @@ def build_world(capture) -> World:
     )[professional.pk][3]
     with capture(execute=True):
         bookings["credits"] = hub_book(membership=membership, offer=offer, starts_at=slot.starts_at)
-    credit_request_create(booking=bookings["credits"], credits=2)
+    credit_request = credit_request_create(booking=bookings["credits"], credits=2)
     credit_request_decide(
         request=credit_request_create(booking=bookings["credits"], credits=1), approve=True
     )
@@ -227,6 +235,7 @@ def build_world(capture) -> World:
         payment_waiting=payment_waiting,
         membership=membership,
         pending=pending,
+        credit_request=credit_request,
         tokens=tokens,
     )
 

@@ -48,8 +48,12 @@ class DomainForm(forms.Form):
     )
 
 
-class AddressForm(forms.Form):
-    email = forms.EmailField(label=_("E-mail address"), max_length=254)
+class InviteAddressForm(forms.Form):
+    email = forms.EmailField(label=_("Invite an address"), max_length=254)
+
+
+class RemoveMemberForm(forms.Form):
+    email = forms.EmailField(label=_("Remove a member (by e-mail)"), max_length=254)
 
 
 class OfferForm(forms.Form):

@@ -48,6 +48,11 @@ class Hub(models.Model):
         return self.name
 
 
+def domain_normalise(value: str) -> str:
+    """The domain of an address, or a domain as HR types it: "@Acme.IS " is "acme.is"."""
+    return value.strip().lower().rsplit("@", 1)[-1]
+
+
 class HubDomain(models.Model):
     """An e-mail domain whose addresses may join the hub."""
 
@@ -65,7 +70,7 @@ class HubDomain(models.Model):
         return self.domain
 
     def save(self, *args, **kwargs) -> None:
-        self.domain = self.domain.strip().lower().lstrip("@")
+        self.domain = domain_normalise(self.domain)
         super().save(*args, **kwargs)
 
 
@@ -199,3 +204,7 @@ class CreditRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.credits} for {self.membership_id}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING

@@ -21,9 +21,19 @@ from tengja.bookings.events import BookingEvent, Kind
 from tengja.bookings.models import Booking
 from tengja.bookings.services import BookingError, booking_create
 from tengja.bookings.slots import free_slots
-from tengja.hubs.models import CreditEntry, CreditRequest, Hub, HubProfessional, Membership
+from tengja.hubs.models import (
+    CreditEntry,
+    CreditRequest,
+    Hub,
+    HubDomain,
+    HubInvitedAddress,
+    HubProfessional,
+    Membership,
+    domain_normalise,
+)
 from tengja.lib.emails import email_deliver_now, email_render
 from tengja.lib.tokens import token_hash, token_make
+from tengja.professionals.models import Professional
 
 VERIFY_TIMEOUT = timedelta(days=7)
 # Within this long before the start, a member's cancellation spends the credit.
@@ -36,9 +46,8 @@ class HubError(Exception):
 
 def hub_eligible(*, hub: Hub, email: str) -> bool:
     email = email.strip().lower()
-    domain = email.rsplit("@", 1)[-1]
     return (
-        hub.domains.filter(domain=domain).exists()
+        hub.domains.filter(domain=domain_normalise(email)).exists()
         or hub.invited_addresses.filter(email=email).exists()
     )
 
@@ -310,3 +319,58 @@ def credit_request_decide(*, request: CreditRequest, approve: bool) -> None:
                 amount=request.credits,
                 expires_at=current_grant.expires_at if current_grant else None,
             )
+
+
+# ------------------------------------------------------------------ for HR
+
+
+def hub_settings_update(
+    *, hub: Hub, welcome_text: str, credits_per_period: int, period_months: int
+) -> None:
+    hub.welcome_text = welcome_text
+    hub.credits_per_period = credits_per_period
+    hub.period_months = period_months
+    hub.save(update_fields=["welcome_text", "credits_per_period", "period_months"])
+
+
+def hub_domain_add(*, hub: Hub, domain: str) -> HubDomain:
+    """Addresses at the domain may join (adding one twice is harmless)."""
+    return HubDomain.objects.get_or_create(hub=hub, domain=domain_normalise(domain))[0]
+
+
+def hub_domain_remove(*, hub: Hub, domain: str) -> None:
+    """New addresses at the domain may no longer join; members stay members."""
+    hub.domains.filter(domain=domain_normalise(domain)).delete()
+
+
+def hub_address_invite(*, hub: Hub, email: str) -> HubInvitedAddress:
+    """One address may join whatever its domain (a contractor, a private address)."""
+    return HubInvitedAddress.objects.get_or_create(hub=hub, email=email.strip().lower())[0]
+
+
+def hub_offer_set(
+    *, hub: Hub, professional_email: str, session_type_name: str, credits: int
+) -> HubProfessional:
+    """Offer a professional's session type in the hub at a price in credits."""
+    professional = (
+        Professional.objects.select_related("user")
+        .filter(user__email=professional_email.strip().lower())
+        .first()
+    )
+    kind = (
+        professional
+        and professional.session_types.filter(
+            name__iexact=session_type_name.strip(), is_active=True
+        ).first()
+    )
+    if not kind:
+        raise HubError(_("No professional with that e-mail offers a session type of that name."))
+    offer, _created = HubProfessional.objects.update_or_create(
+        hub=hub, professional=professional, defaults={"session_type": kind, "credits": credits}
+    )
+    return offer
+
+
+def hub_offer_remove(*, hub: Hub, professional_code: str) -> None:
+    """Members can no longer book the professional here; booked sessions stay."""
+    hub.offers.filter(professional__code=professional_code).delete()

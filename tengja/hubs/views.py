@@ -1,3 +1,4 @@
+import copy
 from collections import defaultdict
 from datetime import datetime, timedelta
 from functools import wraps
@@ -6,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,21 +20,15 @@ from tengja.bookings.selectors import booking_for_user
 from tengja.bookings.slots import free_slots
 from tengja.hubs import services
 from tengja.hubs.forms import (
-    AddressForm,
     CreditRequestForm,
     DomainForm,
     HubSettingsForm,
+    InviteAddressForm,
     JoinForm,
     OfferForm,
+    RemoveMemberForm,
 )
-from tengja.hubs.models import (
-    CreditRequest,
-    Hub,
-    HubDomain,
-    HubInvitedAddress,
-    HubProfessional,
-    Membership,
-)
+from tengja.hubs.models import CreditRequest, Hub, Membership
 from tengja.hubs.selectors import (
     MembershipPending,
     active_membership,
@@ -44,7 +39,8 @@ from tengja.hubs.selectors import (
     offer_in_hub,
     offers_for_browse,
 )
-from tengja.professionals.models import Professional, Specialty
+from tengja.lib.http import render_form
+from tengja.professionals.models import Specialty
 
 SLOT_DAYS = 14
 WITHIN_CHOICES = ("3", "7", "14")
@@ -221,106 +217,139 @@ def offer(
     )
 
 
-@login_required
-def hub_admin(request: HttpRequest, code: str) -> HttpResponse:
+# ------------------------------------------------------------------ for HR
+# One page shows everything; each change posts to its own address, whose view
+# calls one service and comes back to the page (or shows it again, with the
+# form's errors, status 400).
+
+
+def hr_only(view):
+    """For the HR admins of the hub's company; 404 for anyone else."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request: HttpRequest, code: str, **kwargs) -> HttpResponse:
+        return view(request, hub_for_admin(user=request.user, code=code), **kwargs)
+
+    return wrapper
+
+
+def _hr_page(request: HttpRequest, hub: Hub, **forms) -> HttpResponse:
+    context = {
+        "hub": hub,
+        "settings_form": forms.get("settings_form") or HubSettingsForm(instance=hub),
+        "domain_form": forms.get("domain_form") or DomainForm(),
+        "address_form": forms.get("address_form") or InviteAddressForm(prefix="invite"),
+        "remove_form": forms.get("remove_form") or RemoveMemberForm(prefix="remove"),
+        "offer_form": forms.get("offer_form") or OfferForm(),
+        "usage": hub_usage(hub=hub),
+        "requests": credit_requests_for_hr(hub=hub),
+        "offers": hub.offers.select_related("professional__user", "session_type"),
+        "domains": hub.domains.all(),
+        "invited": hub.invited_addresses.all(),
+    }
+    return render_form(request, "hubs/admin.html", context, *forms.values())
+
+
+@hr_only
+def hub_admin(request: HttpRequest, hub: Hub) -> HttpResponse:
     """For the company's HR team: settings, who may join, what is offered, and
     usage in aggregate only."""
-    hub = hub_for_admin(user=request.user, code=code)
-    settings_form = HubSettingsForm(
-        request.POST if request.POST.get("form") == "settings" else None, instance=hub
-    )
-    if request.method == "POST":
-        action = request.POST.get("form")
-        if action == "settings" and settings_form.is_valid():
-            settings_form.save()
-            messages.success(request, _("The hub's settings have been saved."))
-            return redirect("hubs:admin", code=code)
-        if action == "domain":
-            form = DomainForm(request.POST)
-            if form.is_valid():
-                HubDomain.objects.get_or_create(
-                    hub=hub, domain=form.cleaned_data["domain"].lstrip("@").lower()
-                )
-                return redirect("hubs:admin", code=code)
-            messages.error(request, form.errors["domain"][0])
-        if action == "domain_remove":
-            HubDomain.objects.filter(hub=hub, pk=request.POST.get("id")).delete()
-            return redirect("hubs:admin", code=code)
-        if action == "invite":
-            form = AddressForm(request.POST)
-            if form.is_valid():
-                HubInvitedAddress.objects.get_or_create(
-                    hub=hub, email=form.cleaned_data["email"].lower()
-                )
-                return redirect("hubs:admin", code=code)
-            messages.error(request, form.errors["email"][0])
-        if action == "remove_member":
-            form = AddressForm(request.POST)
-            if form.is_valid() and services.membership_remove(
-                hub=hub, email=form.cleaned_data["email"]
-            ):
-                messages.success(
-                    request, _("That member has been removed. Sessions already booked stay.")
-                )
-            else:
-                messages.error(request, _("No member of this hub has that address."))
-            return redirect("hubs:admin", code=code)
-        if action == "offer":
-            form = OfferForm(request.POST)
-            professional = None
-            if form.is_valid():
-                professional = Professional.objects.filter(
-                    user__email=form.cleaned_data["professional_email"].lower()
-                ).first()
-            kind = (
-                professional
-                and professional.session_types.filter(
-                    name__iexact=form.cleaned_data["session_type"], is_active=True
-                ).first()
+    return _hr_page(request, hub)
+
+
+@require_POST
+@hr_only
+def hub_settings(request: HttpRequest, hub: Hub) -> HttpResponse:
+    form = HubSettingsForm(request.POST, instance=copy.copy(hub))
+    if not form.is_valid():
+        return _hr_page(request, hub, settings_form=form)
+    services.hub_settings_update(hub=hub, **form.cleaned_data)
+    messages.success(request, _("The hub's settings have been saved."))
+    return redirect("hubs:admin", code=hub.code)
+
+
+@require_POST
+@hr_only
+def hub_domain_add(request: HttpRequest, hub: Hub) -> HttpResponse:
+    form = DomainForm(request.POST)
+    if not form.is_valid():
+        return _hr_page(request, hub, domain_form=form)
+    services.hub_domain_add(hub=hub, domain=form.cleaned_data["domain"])
+    return redirect("hubs:admin", code=hub.code)
+
+
+@require_POST
+@hr_only
+def hub_domain_remove(request: HttpRequest, hub: Hub, domain: str) -> HttpResponse:
+    services.hub_domain_remove(hub=hub, domain=domain)
+    return redirect("hubs:admin", code=hub.code)
+
+
+@require_POST
+@hr_only
+def hub_address_invite(request: HttpRequest, hub: Hub) -> HttpResponse:
+    form = InviteAddressForm(request.POST, prefix="invite")
+    if not form.is_valid():
+        return _hr_page(request, hub, address_form=form)
+    services.hub_address_invite(hub=hub, email=form.cleaned_data["email"])
+    return redirect("hubs:admin", code=hub.code)
+
+
+@require_POST
+@hr_only
+def hub_member_remove(request: HttpRequest, hub: Hub) -> HttpResponse:
+    form = RemoveMemberForm(request.POST, prefix="remove")
+    if not form.is_valid():
+        return _hr_page(request, hub, remove_form=form)
+    if services.membership_remove(hub=hub, email=form.cleaned_data["email"]):
+        messages.success(request, _("That member has been removed. Sessions already booked stay."))
+    else:
+        messages.error(request, _("No member of this hub has that address."))
+    return redirect("hubs:admin", code=hub.code)
+
+
+@require_POST
+@hr_only
+def hub_offer_set(request: HttpRequest, hub: Hub) -> HttpResponse:
+    form = OfferForm(request.POST)
+    if form.is_valid():
+        try:
+            offer = services.hub_offer_set(
+                hub=hub,
+                professional_email=form.cleaned_data["professional_email"],
+                session_type_name=form.cleaned_data["session_type"],
+                credits=form.cleaned_data["credits"],
             )
-            if kind:
-                HubProfessional.objects.update_or_create(
-                    hub=hub, professional=professional,
-                    defaults={"session_type": kind, "credits": form.cleaned_data["credits"]},
-                )  # fmt: skip
-                messages.success(
-                    request,
-                    _("%(name)s is now offered in the hub.") % {"name": professional.user.name},
-                )
-            else:
-                messages.error(
-                    request,
-                    _("No professional with that e-mail offers a session type of that name."),
-                )
-            return redirect("hubs:admin", code=code)
-        if action == "offer_remove":
-            HubProfessional.objects.filter(hub=hub, pk=request.POST.get("id")).delete()
-            return redirect("hubs:admin", code=code)
-        if action in ("approve", "decline"):
-            credit_request = CreditRequest.objects.filter(
-                membership__hub=hub, code=request.POST.get("code")
-            ).first()
-            if credit_request is None:
-                raise Http404
-            try:
-                services.credit_request_decide(request=credit_request, approve=action == "approve")
-            except services.HubError as error:
-                messages.error(request, str(error))
-            return redirect("hubs:admin", code=code)
-    return render(
-        request,
-        "hubs/admin.html",
-        {
-            "hub": hub,
-            "settings_form": settings_form,
-            "usage": hub_usage(hub=hub),
-            "requests": credit_requests_for_hr(hub=hub),
-            "offers": hub.offers.select_related("professional__user", "session_type"),
-            "domains": hub.domains.all(),
-            "invited": hub.invited_addresses.all(),
-        },
-        status=400 if settings_form.errors else 200,
-    )
+        except services.HubError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                _("%(name)s is now offered in the hub.") % {"name": offer.professional.user.name},
+            )
+            return redirect("hubs:admin", code=hub.code)
+    return _hr_page(request, hub, offer_form=form)
+
+
+@require_POST
+@hr_only
+def hub_offer_remove(request: HttpRequest, hub: Hub, professional_code: str) -> HttpResponse:
+    services.hub_offer_remove(hub=hub, professional_code=professional_code)
+    return redirect("hubs:admin", code=hub.code)
+
+
+@require_POST
+@hr_only
+def hub_credit_request_decide(
+    request: HttpRequest, hub: Hub, request_code: str, approve: bool
+) -> HttpResponse:
+    credit_request = get_object_or_404(CreditRequest, membership__hub=hub, code=request_code)
+    try:
+        services.credit_request_decide(request=credit_request, approve=approve)
+    except services.HubError as error:
+        messages.error(request, str(error))
+    return redirect("hubs:admin", code=hub.code)
 
 
 @login_required

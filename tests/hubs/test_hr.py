@@ -2,8 +2,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tengja.bookings.slots import free_slots
-from tengja.hubs.models import CreditRequest, HubProfessional
-from tengja.hubs.services import balance, hub_book
+from tengja.hubs.models import CreditRequest, HubInvitedAddress, HubProfessional
+from tengja.hubs.services import balance, credit_request_create, hub_book, hub_eligible
+from tests.factories import HubFactory, SessionTypeFactory
 
 
 def book(member, offer):
@@ -47,14 +48,35 @@ def test_a_professional_asks_for_credits_and_hr_approves_without_knowing_whom(
     body = client.get(reverse("hubs:admin", args=[member.hub.code])).content.decode()
     assert "Dr. Sól asks for 3 more credits for one of your members." in body
     assert member.user.name not in body and member.email not in body
-    client.post(
-        reverse("hubs:admin", args=[member.hub.code]), {"form": "approve", "code": request.code}
-    )
+    approve = reverse("hubs:admin_request_approve", args=[member.hub.code, request.code])
+    assert approve in body
+    client.post(approve)
     assert balance(membership=member) == 1 + 3
-    client.post(
-        reverse("hubs:admin", args=[member.hub.code]), {"form": "approve", "code": request.code}
-    )
+    response = client.post(approve, follow=True)
+    assert "This request has already been decided." in response.content.decode()
     assert balance(membership=member) == 4  # decided once
+
+
+def test_hr_declines_a_request_and_no_credit_moves(client, hr, member, offer):
+    booking = book(member, offer)
+    request = credit_request_create(booking=booking, credits=5)
+    client.force_login(hr)
+    client.post(reverse("hubs:admin_request_decline", args=[member.hub.code, request.code]))
+    request.refresh_from_db()
+    assert request.status == CreditRequest.Status.DECLINED and request.decided_at
+    assert balance(membership=member) == 1
+    body = client.get(reverse("hubs:admin", args=[member.hub.code])).content.decode()
+    assert "Declined" in body and "admin_request" not in body
+
+
+def test_a_request_of_another_hub_is_404(client, hr, member, offer):
+    request = credit_request_create(booking=book(member, offer), credits=2)
+    other = HubFactory()
+    other.company.admins.add(hr)
+    client.force_login(hr)
+    response = client.post(reverse("hubs:admin_request_approve", args=[other.code, request.code]))
+    assert response.status_code == 404
+    assert CreditRequest.objects.get().status == CreditRequest.Status.PENDING
 
 
 def test_only_the_sessions_professional_may_ask(client, alice, member, offer):
@@ -67,27 +89,86 @@ def test_only_the_sessions_professional_may_ask(client, alice, member, offer):
     assert not CreditRequest.objects.exists()
 
 
-def test_hr_manages_welcome_domains_and_offers(client, hr, hub, offer):
+def test_hr_saves_the_welcome_text_and_credits(client, hr, hub):
     client.force_login(hr)
-    url = reverse("hubs:admin", args=[hub.code])
-    client.post(
-        url,
-        {
-            "form": "settings",
-            "welcome_text": "Hello team",
-            "credits_per_period": 4,
-            "period_months": 6,
-        },
-    )
+    url = reverse("hubs:admin_settings", args=[hub.code])
+    settings = {"welcome_text": "Hello team", "credits_per_period": 4, "period_months": 6}
+    assert client.post(url, settings)["Location"] == reverse("hubs:admin", args=[hub.code])
     hub.refresh_from_db()
     assert (hub.welcome_text, hub.credits_per_period, hub.period_months) == ("Hello team", 4, 6)
-    response = client.post(
-        url, {"form": "settings", "welcome_text": "x", "credits_per_period": 4, "period_months": 99}
-    )
+    response = client.post(url, {**settings, "welcome_text": "x", "period_months": 99})
     assert response.status_code == 400
-    client.post(url, {"form": "domain", "domain": "@Subsidiary.test"})
+    assert "Choose a period of 1 to 36 months." in response.content.decode()
+    hub.refresh_from_db()
+    assert (hub.welcome_text, hub.period_months) == ("Hello team", 6)
+    assert client.get(url).status_code == 405
+
+
+def test_hr_adds_and_removes_domains(client, hr, hub):
+    client.force_login(hr)
+    add = reverse("hubs:admin_domain_add", args=[hub.code])
+    client.post(add, {"domain": "@Subsidiary.test"})
     assert hub.domains.filter(domain="subsidiary.test").exists()
-    client.post(url, {"form": "domain", "domain": "not a domain"}, follow=True)
+    response = client.post(add, {"domain": "not a domain"})
+    assert response.status_code == 400
+    assert "Enter a domain like example.com." in response.content.decode()
     assert not hub.domains.filter(domain="not a domain").exists()
-    client.post(url, {"form": "offer_remove", "id": offer.pk})
+    client.post(reverse("hubs:admin_domain_remove", args=[hub.code, "subsidiary.test"]))
+    assert not hub.domains.filter(domain="subsidiary.test").exists()
+    assert hub.domains.filter(domain="acme.test").exists()
+    assert not hub_eligible(hub=hub, email="x@subsidiary.test")
+
+
+def test_hr_invites_one_address_outside_the_domains(client, hr, hub):
+    client.force_login(hr)
+    url = reverse("hubs:admin_address_invite", args=[hub.code])
+    assert not hub_eligible(hub=hub, email="contractor@gmail.test")
+    client.post(url, {"invite-email": "Contractor@Gmail.test"})
+    assert hub_eligible(hub=hub, email="contractor@gmail.test")
+    response = client.post(url, {"invite-email": "not an address"})
+    assert response.status_code == 400
+    assert HubInvitedAddress.objects.count() == 1
+
+
+def test_hr_offers_a_professional_and_takes_them_off(client, hr, hub, professional):
+    SessionTypeFactory(professional=professional, name="Coaching")
+    client.force_login(hr)
+    url = reverse("hubs:admin_offer_set", args=[hub.code])
+    offer = {
+        "professional_email": professional.user.email,
+        "session_type": "coaching",
+        "credits": 2,
+    }
+    response = client.post(url, {**offer, "session_type": "Nothing of the sort"})
+    assert response.status_code == 400
+    assert "No professional with that e-mail offers" in response.content.decode()
     assert not HubProfessional.objects.exists()
+    client.post(url, offer)
+    offered = HubProfessional.objects.get()
+    assert (offered.professional, offered.session_type.name, offered.credits) == (
+        professional,
+        "Coaching",
+        2,
+    )
+    client.post(url, {**offer, "credits": 3})  # the same professional again: updated
+    assert HubProfessional.objects.get().credits == 3
+    client.post(reverse("hubs:admin_offer_remove", args=[hub.code, professional.code]))
+    assert not HubProfessional.objects.exists()
+
+
+def test_each_hr_action_is_for_the_hubs_hr_only(client, alice, hub, professional):
+    client.force_login(alice)
+    for name, args in (
+        ("hubs:admin_settings", []),
+        ("hubs:admin_domain_add", []),
+        ("hubs:admin_domain_remove", ["acme.test"]),
+        ("hubs:admin_address_invite", []),
+        ("hubs:admin_member_remove", []),
+        ("hubs:admin_offer_set", []),
+        ("hubs:admin_offer_remove", [professional.code]),
+        ("hubs:admin_request_approve", ["x"]),
+        ("hubs:admin_request_decline", ["x"]),
+    ):
+        response = client.post(reverse(name, args=[hub.code, *args]), {"domain": "evil.test"})
+        assert response.status_code == 404, name
+    assert list(hub.domains.values_list("domain", flat=True)) == ["acme.test"]

@@ -139,7 +139,7 @@ def test_hr_removes_a_member_bookings_stay(client, hr, hub, member, offer):
     booking = hub_book(membership=member, offer=offer, starts_at=slot.starts_at)
     client.force_login(hr)
     client.post(
-        reverse("hubs:admin", args=[hub.code]), {"form": "remove_member", "email": member.email}
+        reverse("hubs:admin_member_remove", args=[hub.code]), {"remove-email": member.email}
     )
     member.refresh_from_db()
     assert member.status == "removed"
@@ -160,8 +160,7 @@ def test_a_link_sent_before_removal_no_longer_gives_credits(
     token = verify_path().strip("/").rsplit("/", 1)[1]
     client.force_login(hr)
     client.post(
-        reverse("hubs:admin", args=[hub.code]),
-        {"form": "remove_member", "email": "alice@acme.test"},
+        reverse("hubs:admin_member_remove", args=[hub.code]), {"remove-email": "alice@acme.test"}
     )
     with pytest.raises(HubError, match="membership of this hub has ended"):
         membership_verify(token=token, user=alice)
