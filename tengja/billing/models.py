@@ -1,5 +1,3 @@
-import secrets
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -7,12 +5,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tengja.bookings.models import Booking
+from tengja.lib.codes import public_code
 from tengja.lib.money import CURRENCIES
 from tengja.professionals.models import Professional
-
-
-def public_code() -> str:
-    return secrets.token_urlsafe(9)
 
 
 class PaymentMethod(models.Model):

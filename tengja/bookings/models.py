@@ -1,4 +1,3 @@
-import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -7,17 +6,13 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tengja.lib.codes import public_code
 from tengja.lib.money import CURRENCIES
 from tengja.professionals.models import Professional, SessionType
 
 # A session's call opens this long before its start (and closes VIDEO_GRACE_MINUTES
 # after its end).
 JOIN_OPENS_BEFORE = timedelta(minutes=15)
-
-
-def booking_code() -> str:
-    """The booking's name in URLs: random, so it says nothing about other bookings."""
-    return secrets.token_urlsafe(9)
 
 
 class Booking(models.Model):
@@ -35,7 +30,7 @@ class Booking(models.Model):
         CLIENT = "client", _("Client")
         PROFESSIONAL = "professional", _("Professional")
 
-    code = models.CharField(max_length=16, unique=True, default=booking_code, editable=False)
+    code = models.CharField(max_length=16, unique=True, default=public_code, editable=False)
     professional = models.ForeignKey(
         Professional, on_delete=models.PROTECT, related_name="bookings"
     )

@@ -1,13 +1,9 @@
-import secrets
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-
-def hub_code() -> str:
-    return secrets.token_urlsafe(8)
+from tengja.lib.codes import public_code
 
 
 class Company(models.Model):
@@ -32,7 +28,7 @@ class Hub(models.Model):
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="hubs")
     name = models.CharField(_("name"), max_length=150)
-    code = models.CharField(max_length=16, unique=True, default=hub_code, editable=False)
+    code = models.CharField(max_length=16, unique=True, default=public_code, editable=False)
     welcome_text = models.TextField(_("welcome text"), blank=True)
     # Credit policy: each member gets this many credits per period, which expire
     # at the end of it.
@@ -194,7 +190,7 @@ class CreditRequest(models.Model):
         APPROVED = "approved", _("Approved")
         DECLINED = "declined", _("Declined")
 
-    code = models.CharField(max_length=16, unique=True, default=hub_code, editable=False)
+    code = models.CharField(max_length=16, unique=True, default=public_code, editable=False)
     membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
     professional = models.ForeignKey("professionals.Professional", on_delete=models.CASCADE)
     credits = models.PositiveSmallIntegerField()

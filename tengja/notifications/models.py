@@ -1,15 +1,10 @@
-import secrets
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tengja.bookings.models import Booking
-
-
-def notification_code() -> str:
-    return secrets.token_urlsafe(9)
+from tengja.lib.codes import public_code
 
 
 class Notification(models.Model):
@@ -23,7 +18,7 @@ class Notification(models.Model):
         PAYMENT_DUE = "payment_due", _("Payment due")
         PAYMENT_RECEIVED = "payment_received", _("Payment received")
 
-    code = models.CharField(max_length=16, unique=True, default=notification_code, editable=False)
+    code = models.CharField(max_length=16, unique=True, default=public_code, editable=False)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )

@@ -1,4 +1,3 @@
-import secrets
 from datetime import timedelta
 
 from django.conf import settings
@@ -6,12 +5,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from tengja.lib.codes import public_code
 from tengja.lib.money import CURRENCIES
-
-
-def public_code() -> str:
-    """A random name for URLs, so they say nothing about how many rows there are."""
-    return secrets.token_urlsafe(8)
 
 
 class Language(models.Model):

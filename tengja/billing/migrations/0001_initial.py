@@ -2,8 +2,8 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import tengja.billing.models
 from django.conf import settings
+import tengja.lib.codes
 from django.db import migrations, models
 
 
@@ -47,7 +47,7 @@ class Migration(migrations.Migration):
             name='Invoice',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(default=tengja.billing.models.public_code, editable=False, max_length=16, unique=True)),
+                ('code', models.CharField(default=tengja.lib.codes.public_code, editable=False, max_length=16, unique=True)),
                 ('number', models.PositiveIntegerField()),
                 ('description', models.CharField(max_length=200)),
                 ('session_starts_at', models.DateTimeField(null=True)),
@@ -77,7 +77,7 @@ class Migration(migrations.Migration):
             name='PaymentMethod',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(default=tengja.billing.models.public_code, editable=False, max_length=16, unique=True)),
+                ('code', models.CharField(default=tengja.lib.codes.public_code, editable=False, max_length=16, unique=True)),
                 ('provider', models.CharField(max_length=10)),
                 ('provider_ref', models.CharField(max_length=100)),
                 ('brand', models.CharField(max_length=20)),
@@ -97,7 +97,7 @@ class Migration(migrations.Migration):
             name='Payment',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(default=tengja.billing.models.public_code, editable=False, max_length=16, unique=True)),
+                ('code', models.CharField(default=tengja.lib.codes.public_code, editable=False, max_length=16, unique=True)),
                 ('amount', models.PositiveIntegerField()),
                 ('currency', models.CharField(choices=[('ISK', 'ISK'), ('EUR', 'EUR'), ('USD', 'USD'), ('GBP', 'GBP')], max_length=3)),
                 ('status', models.CharField(choices=[('pending', 'Processing'), ('requires_action', 'Needs authentication'), ('succeeded', 'Paid'), ('failed', 'Failed'), ('refunded', 'Refunded')], default='pending', max_length=20)),

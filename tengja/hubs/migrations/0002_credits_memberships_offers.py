@@ -2,8 +2,8 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import tengja.hubs.models
 from django.conf import settings
+import tengja.lib.codes
 from django.db import migrations, models
 
 
@@ -46,7 +46,7 @@ class Migration(migrations.Migration):
             name='CreditRequest',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(default=tengja.hubs.models.hub_code, editable=False, max_length=16, unique=True)),
+                ('code', models.CharField(default=tengja.lib.codes.public_code, editable=False, max_length=16, unique=True)),
                 ('credits', models.PositiveSmallIntegerField()),
                 ('status', models.CharField(choices=[('pending', 'Waiting'), ('approved', 'Approved'), ('declined', 'Declined')], default='pending', max_length=10)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),

@@ -2,8 +2,8 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import tengja.notifications.models
 from django.conf import settings
+import tengja.lib.codes
 from django.db import migrations, models
 
 
@@ -55,7 +55,7 @@ class Migration(migrations.Migration):
             name='Notification',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(default=tengja.notifications.models.notification_code, editable=False, max_length=16, unique=True)),
+                ('code', models.CharField(default=tengja.lib.codes.public_code, editable=False, max_length=16, unique=True)),
                 ('kind', models.CharField(choices=[('booked', 'New booking'), ('moved', 'Session moved'), ('cancelled', 'Session cancelled'), ('upcoming', 'Upcoming session'), ('payment_due', 'Payment due'), ('payment_received', 'Payment received')], max_length=20)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('read_at', models.DateTimeField(blank=True, null=True)),
