@@ -117,6 +117,14 @@ PAGES: dict[str, list[tuple[str, Kwargs, str, dict[str, int]]]] = {
     "professionals:session_type": [("", lambda w: {"code": w.kind.code}, "", expect(PRO))],
     "professionals:profile": [("", NONE, "", expect(PRO))],
     "professionals:availability": [("", NONE, "", expect(PRO))],
+    "professionals:window_add": [("", NONE, "", signed_in(405))],
+    "professionals:exception_add": [("", NONE, "", signed_in(405))],
+    "professionals:window_remove": [("", lambda w: {"code": "x"}, "", signed_in(405))],
+    "professionals:exception_remove": [("", lambda w: {"code": "x"}, "", signed_in(405))],
+    "professionals:session_type_stop": [("", lambda w: {"code": w.kind.code}, "", signed_in(405))],
+    "professionals:session_type_resume": [
+        ("", lambda w: {"code": w.kind.code}, "", signed_in(405))
+    ],
     "professionals:public": [
         ("", lambda w: {"code": w.professional.code}, "", everyone(200)),
         ("unknown", lambda w: {"code": "nobody"}, "", everyone(404)),
@@ -179,6 +187,7 @@ PAGES: dict[str, list[tuple[str, Kwargs, str, dict[str, int]]]] = {
     "notifications:list": [("", NONE, "", signed_in(200))],
     "notifications:read_all": [("", NONE, "", signed_in(405))],
     "notifications:settings": [("", NONE, "", signed_in(200))],
+    "notifications:feed_renew": [("", NONE, "", signed_in(405))],
     "notifications:open": [
         ("", lambda w: {"code": w.people[CLIENT].notifications.first().code}, "", signed_in(405)),
     ],

@@ -42,11 +42,41 @@ def test_edit_and_stop_offering_a_session_type(client, professional):
     client.force_login(professional.user)
     url = reverse("professionals:session_type", args=[kind.code])
     assert 'value="15000"' in client.get(url).content.decode()
-    client.post(url, {"toggle": "1"})
+    # A refused change shows the old name in the heading and changes nothing.
+    refused = client.post(
+        url,
+        {
+            "name": "New",
+            "duration_minutes": 1,
+            "price": "1",
+            "currency": "ISK",
+            "mode": "video",
+            "cancellation_notice_hours": 24,
+        },
+    )
+    assert refused.status_code == 400
+    assert f"<title>{kind.name} · Tengja</title>" in refused.content.decode()
+    client.post(
+        url,
+        {
+            "name": "Longer talk",
+            "duration_minutes": 80,
+            "price": "20000",
+            "currency": "ISK",
+            "mode": "video",
+            "cancellation_notice_hours": 48,
+        },
+    )
+    kind.refresh_from_db()
+    assert (kind.name, kind.duration_minutes, kind.price_amount) == ("Longer talk", 80, 20000)
+    client.post(reverse("professionals:session_type_stop", args=[kind.code]))
     kind.refresh_from_db()
     assert not kind.is_active
     body = client.get(reverse("bookings:invite")).content.decode()
     assert "Add a session type first" in body
+    client.post(reverse("professionals:session_type_resume", args=[kind.code]))
+    kind.refresh_from_db()
+    assert kind.is_active
 
 
 def test_another_professionals_session_type_is_404(client, professional, other_professional):
@@ -54,7 +84,9 @@ def test_another_professionals_session_type_is_404(client, professional, other_p
     client.force_login(professional.user)
     url = reverse("professionals:session_type", args=[kind.code])
     assert client.get(url).status_code == 404
-    assert client.post(url, {"toggle": "1"}).status_code == 404
+    assert (
+        client.post(reverse("professionals:session_type_stop", args=[kind.code])).status_code == 404
+    )
     kind.refresh_from_db()
     assert kind.is_active
 
@@ -96,23 +128,22 @@ def test_weekly_hours_and_days_off(client, professional, other_professional):
 
     client.force_login(professional.user)
     url = reverse("professionals:availability")
-    client.post(
-        url,
-        {"form": "window", "window-weekday": 0, "window-starts": "09:00", "window-ends": "12:00"},
+    add_window, add_day = (
+        reverse("professionals:window_add"),
+        reverse("professionals:exception_add"),
     )
+    client.post(add_window, {"window-weekday": 0, "window-starts": "09:00", "window-ends": "12:00"})
     window = WeeklyAvailability.objects.get(professional=professional)
     assert (window.weekday, window.starts.hour, window.ends.hour) == (0, 9, 12)
     response = client.post(
-        url,
-        {"form": "window", "window-weekday": 1, "window-starts": "12:00", "window-ends": "09:00"},
+        add_window, {"window-weekday": 1, "window-starts": "12:00", "window-ends": "09:00"}
     )
     assert response.status_code == 400
     assert "The end must come after the start." in response.content.decode()
-    client.post(url, {"form": "exception", "exception-date": "2031-01-02", "exception-kind": "off"})
-    response = client.post(
-        url, {"form": "exception", "exception-date": "2031-01-03", "exception-kind": "extra"}
-    )
+    client.post(add_day, {"exception-date": "2031-01-02", "exception-kind": "off"})
+    response = client.post(add_day, {"exception-date": "2031-01-03", "exception-kind": "extra"})
     assert response.status_code == 400
+    assert "Extra hours need a start and a later end." in response.content.decode()
     assert AvailabilityException.objects.count() == 1
     # Each form's labels point at its own inputs; the lists offer real choices only.
     body = client.get(url).content.decode()
@@ -122,9 +153,13 @@ def test_weekly_hours_and_days_off(client, professional, other_professional):
     assert '<option value="0">Monday</option>' in body
     assert '<option value="off" selected>Day off</option>' in body
     # Another professional's rows cannot be removed from here.
-    theirs = WeeklyAvailability.objects.create(professional=other_professional, weekday=2,
-                                               starts="09:00", ends="10:00")  # fmt: skip
-    client.post(url, {"form": "window_remove", "id": theirs.pk})
+    theirs = WeeklyAvailability.objects.create(
+        professional=other_professional, weekday=2, starts="09:00", ends="10:00"
+    )
+    client.post(reverse("professionals:window_remove", args=[theirs.code]))
     assert WeeklyAvailability.objects.filter(pk=theirs.pk).exists()
-    client.post(url, {"form": "window_remove", "id": window.pk})
+    client.post(reverse("professionals:window_remove", args=[window.code]))
+    day = AvailabilityException.objects.get()
+    client.post(reverse("professionals:exception_remove", args=[day.code]))
+    assert not AvailabilityException.objects.exists()
     assert not WeeklyAvailability.objects.filter(pk=window.pk).exists()

@@ -23,7 +23,7 @@ from tengja.bookings.services import booking_recipient, invitation_link_new
 from tengja.lib.emails import email_render
 from tengja.notifications.feed import preferences_for
 from tengja.notifications.ics import booking_ics
-from tengja.notifications.models import Delivery, Notification
+from tengja.notifications.models import Delivery, Notification, Preferences
 
 logger = logging.getLogger(__name__)
 
@@ -312,3 +312,8 @@ def notifications_mark_read(*, user: User, code: str | None = None) -> int:
     if code is not None:
         unread = unread.filter(code=code)
     return unread.update(read_at=timezone.now())
+
+
+def preferences_update(*, user: User, email_reminders: bool) -> None:
+    preferences_for(user=user)
+    Preferences.objects.filter(user=user).update(email_reminders=email_reminders)

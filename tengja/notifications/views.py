@@ -45,17 +45,12 @@ def notification_read_all(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def notification_settings(request: HttpRequest) -> HttpResponse:
-    preferences = preferences_for(user=request.user)
+    """Which e-mails to get, and the private calendar feed's address."""
     if request.method == "POST":
-        if "revoke" in request.POST:
-            feed_revoke(user=request.user)
-            messages.success(
-                request, _("Your calendar address has changed; the old one no longer works.")
-            )
-        else:
-            preferences.email_reminders = request.POST.get("email_reminders") == "on"
-            preferences.save(update_fields=["email_reminders"])
-            messages.success(request, _("Your e-mail settings have been saved."))
+        services.preferences_update(
+            user=request.user, email_reminders=request.POST.get("email_reminders") == "on"
+        )
+        messages.success(request, _("Your e-mail settings have been saved."))
         return redirect("notifications:settings")
     feed_path = reverse(
         "notifications:feed",
@@ -64,8 +59,19 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "notifications/settings.html",
-        {"preferences": preferences, "feed_url": request.build_absolute_uri(feed_path)},
+        {
+            "preferences": preferences_for(user=request.user),
+            "feed_url": request.build_absolute_uri(feed_path),
+        },
     )
+
+
+@login_required
+@require_POST
+def feed_address_renew(request: HttpRequest) -> HttpResponse:
+    feed_revoke(user=request.user)
+    messages.success(request, _("Your calendar address has changed; the old one no longer works."))
+    return redirect("notifications:settings")
 
 
 def feed(request: HttpRequest, user_id: int, token: str) -> HttpResponse:

@@ -74,6 +74,7 @@ class SessionTypeForm(forms.ModelForm):
         if price is not None and currency:
             try:
                 self.instance.price_amount = money_to_minor(price, currency)
+                cleaned["price_amount"] = self.instance.price_amount
             except ValueError:
                 self.add_error(
                     "price",

@@ -112,6 +112,7 @@ class WeeklyAvailability(models.Model):
     professional = models.ForeignKey(
         Professional, on_delete=models.CASCADE, related_name="weekly_availability"
     )
+    code = models.CharField(max_length=16, unique=True, default=public_code, editable=False)
     weekday = models.PositiveSmallIntegerField(
         _("weekday"),
         choices=[
@@ -150,6 +151,7 @@ class AvailabilityException(models.Model):
     professional = models.ForeignKey(
         Professional, on_delete=models.CASCADE, related_name="availability_exceptions"
     )
+    code = models.CharField(max_length=16, unique=True, default=public_code, editable=False)
     date = models.DateField(_("date"))
     kind = models.CharField(_("kind"), max_length=5, choices=Kind)
     starts = models.TimeField(_("from"), null=True, blank=True)

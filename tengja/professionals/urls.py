@@ -7,7 +7,31 @@ app_name = "professionals"
 urlpatterns = [
     path("practice/session-types/new/", views.session_type_edit, name="session_type_new"),
     path("practice/session-types/<str:code>/", views.session_type_edit, name="session_type"),
+    path(
+        "practice/session-types/<str:code>/stop/",
+        views.session_type_offered,
+        {"offered": False},
+        name="session_type_stop",
+    ),
+    path(
+        "practice/session-types/<str:code>/resume/",
+        views.session_type_offered,
+        {"offered": True},
+        name="session_type_resume",
+    ),
     path("practice/profile/", views.profile_edit, name="profile"),
     path("practice/availability/", views.availability, name="availability"),
+    path("practice/availability/hours/", views.availability_window_add, name="window_add"),
+    path(
+        "practice/availability/hours/<str:code>/remove/",
+        views.availability_window_remove,
+        name="window_remove",
+    ),
+    path("practice/availability/days/", views.availability_exception_add, name="exception_add"),
+    path(
+        "practice/availability/days/<str:code>/remove/",
+        views.availability_exception_remove,
+        name="exception_remove",
+    ),
     path("professionals/<str:code>/", views.public_profile, name="public"),
 ]

@@ -1,9 +1,14 @@
+import copy
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from tengja.lib.http import render_form
+from tengja.professionals import services
 from tengja.professionals.forms import (
     ExceptionForm,
     ProfessionalProfileForm,
@@ -29,73 +34,100 @@ def public_profile(request: HttpRequest, code: str) -> HttpResponse:
 def session_type_edit(request: HttpRequest, code: str | None = None) -> HttpResponse:
     professional = professional_for_user(user=request.user)
     instance = session_type_for_professional(professional=professional, code=code) if code else None
-    form = SessionTypeForm(request.POST or None, instance=instance, professional=professional)
-    if request.method == "POST":
-        if "toggle" in request.POST and instance is not None:
-            instance.is_active = not instance.is_active
-            instance.save(update_fields=["is_active"])
-            return redirect("bookings:practice")
-        if form.is_valid():
-            form.save()
-            messages.success(request, _("The session type has been saved."))
-            return redirect("bookings:practice")
-    return render(
-        request,
-        "professionals/session_type.html",
-        {"form": form, "session_type": instance},
-        status=400 if form.errors else 200,
+    # The form works on a copy: a refused change never shows as if it were made.
+    form = SessionTypeForm(
+        request.POST or None, instance=copy.copy(instance), professional=professional
+    )
+    if request.method == "POST" and form.is_valid():
+        fields = ("name", "duration_minutes", "price_amount", "currency", "mode")
+        services.session_type_save(
+            professional=professional,
+            session_type=instance,
+            cancellation_notice_hours=form.cleaned_data["cancellation_notice_hours"],
+            **{field: form.cleaned_data[field] for field in fields},
+        )
+        messages.success(request, _("The session type has been saved."))
+        return redirect("bookings:practice")
+    return render_form(
+        request, "professionals/session_type.html", {"form": form, "session_type": instance}, form
     )
 
 
 @login_required
-def availability(request: HttpRequest) -> HttpResponse:
-    """Weekly hours (in the professional's own time zone) and exceptions."""
+@require_POST
+def session_type_offered(request: HttpRequest, code: str, offered: bool) -> HttpResponse:
     professional = professional_for_user(user=request.user)
-    action = request.POST.get("form")
-    # Prefixes keep the two forms' field ids (and so their labels) apart.
-    window_form = WeeklyWindowForm(request.POST if action == "window" else None, prefix="window")
-    exception_form = ExceptionForm(
-        request.POST if action == "exception" else None, prefix="exception"
-    )
-    if request.method == "POST":
-        if action == "window" and window_form.is_valid():
-            window_form.instance.professional = professional
-            window_form.save()
-            return redirect("professionals:availability")
-        if action == "exception" and exception_form.is_valid():
-            exception_form.instance.professional = professional
-            exception_form.save()
-            return redirect("professionals:availability")
-        if action == "window_remove":
-            professional.weekly_availability.filter(pk=request.POST.get("id")).delete()
-            return redirect("professionals:availability")
-        if action == "exception_remove":
-            professional.availability_exceptions.filter(pk=request.POST.get("id")).delete()
-            return redirect("professionals:availability")
-    return render(
-        request,
-        "professionals/availability.html",
-        {
-            "windows": professional.weekly_availability.all(),
-            "exceptions": professional.availability_exceptions.all(),
-            "window_form": window_form,
-            "exception_form": exception_form,
-        },
-        status=400 if window_form.errors or exception_form.errors else 200,
-    )
+    session_type = session_type_for_professional(professional=professional, code=code)
+    services.session_type_set_offered(session_type=session_type, offered=offered)
+    return redirect("bookings:practice")
+
+
+def _availability_page(request: HttpRequest, professional, **forms) -> HttpResponse:
+    """Weekly hours (in the professional's own time zone) and exceptions. Prefixes
+    keep the two forms' field ids (and so their labels) apart."""
+    context = {
+        "windows": professional.weekly_availability.all(),
+        "exceptions": professional.availability_exceptions.all(),
+        "window_form": forms.get("window_form") or WeeklyWindowForm(prefix="window"),
+        "exception_form": forms.get("exception_form") or ExceptionForm(prefix="exception"),
+    }
+    return render_form(request, "professionals/availability.html", context, *forms.values())
+
+
+@login_required
+def availability(request: HttpRequest) -> HttpResponse:
+    return _availability_page(request, professional_for_user(user=request.user))
+
+
+@login_required
+@require_POST
+def availability_window_add(request: HttpRequest) -> HttpResponse:
+    professional = professional_for_user(user=request.user)
+    form = WeeklyWindowForm(request.POST, prefix="window")
+    if not form.is_valid():
+        return _availability_page(request, professional, window_form=form)
+    services.availability_window_add(professional=professional, **form.cleaned_data)
+    return redirect("professionals:availability")
+
+
+@login_required
+@require_POST
+def availability_window_remove(request: HttpRequest, code: str) -> HttpResponse:
+    professional = professional_for_user(user=request.user)
+    services.availability_window_remove(professional=professional, code=code)
+    return redirect("professionals:availability")
+
+
+@login_required
+@require_POST
+def availability_exception_add(request: HttpRequest) -> HttpResponse:
+    professional = professional_for_user(user=request.user)
+    form = ExceptionForm(request.POST, prefix="exception")
+    if not form.is_valid():
+        return _availability_page(request, professional, exception_form=form)
+    services.availability_exception_add(professional=professional, **form.cleaned_data)
+    return redirect("professionals:availability")
+
+
+@login_required
+@require_POST
+def availability_exception_remove(request: HttpRequest, code: str) -> HttpResponse:
+    professional = professional_for_user(user=request.user)
+    services.availability_exception_remove(professional=professional, code=code)
+    return redirect("professionals:availability")
 
 
 @login_required
 def profile_edit(request: HttpRequest) -> HttpResponse:
     professional = professional_for_user(user=request.user)
-    form = ProfessionalProfileForm(request.POST or None, instance=professional)
+    form = ProfessionalProfileForm(request.POST or None, instance=copy.copy(professional))
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.professional_profile_update(professional=professional, **form.cleaned_data)
         messages.success(request, _("Your public profile has been saved."))
         return redirect("professionals:public", code=professional.code)
-    return render(
+    return render_form(
         request,
         "professionals/profile_edit.html",
         {"form": form, "professional": professional},
-        status=400 if form.errors else 200,
+        form,
     )

@@ -70,7 +70,7 @@ def test_calendar_feed_lists_sessions_and_can_be_revoked(client, alice, book):
     [event] = Calendar.from_ical(response.content).walk("VEVENT")
     assert str(event["UID"]) == f"booking-{booking.code}@tengja"
     client.force_login(alice)
-    client.post(reverse("notifications:settings"), {"revoke": "1"})
+    client.post(reverse("notifications:feed_renew"))
     client.logout()
     assert client.get(url).status_code == 404
     new_url = reverse("notifications:feed", args=[alice.pk, feed_token_for(user=alice)])
