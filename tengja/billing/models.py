@@ -107,17 +107,24 @@ class Invoice(models.Model):
         raise ValueError("Invoices are never deleted; void or refund them instead.")
 
     @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+    @property
     def display_number(self) -> str:
         return f"{self.issued_at:%Y}-{self.number:05d}"
 
 
+class PaymentStatus(models.TextChoices):
+    PENDING = "pending", _("Processing")
+    REQUIRES_ACTION = "requires_action", _("Needs authentication")
+    SUCCEEDED = "succeeded", _("Paid")
+    FAILED = "failed", _("Failed")
+    REFUNDED = "refunded", _("Refunded")
+
+
 class Payment(models.Model):
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Processing")
-        REQUIRES_ACTION = "requires_action", _("Needs authentication")
-        SUCCEEDED = "succeeded", _("Paid")
-        FAILED = "failed", _("Failed")
-        REFUNDED = "refunded", _("Refunded")
+    Status = PaymentStatus
 
     code = models.CharField(max_length=16, unique=True, default=public_code, editable=False)
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
@@ -142,12 +149,12 @@ class Payment(models.Model):
             # At most one successful payment per invoice, whatever is retried.
             models.UniqueConstraint(
                 fields=["invoice"],
-                condition=Q(status__in=["succeeded", "refunded"]),
+                condition=Q(status__in=[PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED]),
                 name="one_successful_payment_per_invoice",
             ),
             models.UniqueConstraint(
                 fields=["invoice"],
-                condition=Q(status__in=["pending", "requires_action"]),
+                condition=Q(status__in=[PaymentStatus.PENDING, PaymentStatus.REQUIRES_ACTION]),
                 name="one_payment_in_progress_per_invoice",
             ),
         ]
@@ -182,12 +189,20 @@ class LocalIntent(models.Model):
     """The local test provider's own record of a charge, as Stripe keeps its
     PaymentIntents: one per idempotency key, so a retried charge is the same charge."""
 
+    class Status(models.TextChoices):
+        NEW = "new", "new"
+        REQUIRES_ACTION = "requires_action", "requires_action"
+        SUCCEEDED = "succeeded", "succeeded"
+        FAILED = "failed", "failed"
+        REFUNDED = "refunded", "refunded"
+
     intent_id = models.CharField(max_length=40, unique=True)
     idempotency_key = models.CharField(max_length=80, unique=True)
     payment_method_ref = models.CharField(max_length=100)
     amount = models.PositiveIntegerField()
     currency = models.CharField(max_length=3)
-    status = models.CharField(max_length=20)
+    # Stripe's own names for a PaymentIntent's states (this is its stand-in).
+    status = models.CharField(max_length=20, choices=Status)
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:

@@ -21,7 +21,7 @@ from tengja.billing.models import (
     PaymentMethod,
     ProviderEvent,
 )
-from tengja.billing.providers import ChargeResult, ProviderError, get_provider
+from tengja.billing.providers import ChargeResult, ChargeStatus, ProviderError, get_provider
 from tengja.bookings.events import BookingEvent, Kind
 from tengja.bookings.models import Booking
 from tengja.lib.emails import email_send
@@ -233,12 +233,12 @@ def payment_record(*, payment_id: int, result: ChargeResult) -> Payment:
         if payment.status in (Payment.Status.SUCCEEDED, Payment.Status.REFUNDED):
             payment.save(update_fields=["provider_ref"])
             return payment  # settled already (an event came first): never undone
-        if result.status == "succeeded":
+        if result.status == ChargeStatus.SUCCEEDED:
             _succeed(payment)
-        elif result.status == "requires_action":
+        elif result.status == ChargeStatus.REQUIRES_ACTION:
             payment.status, payment.action_url = Payment.Status.REQUIRES_ACTION, result.action_url
             payment.save(update_fields=["status", "action_url", "provider_ref"])
-        elif result.status == "failed":
+        elif result.status == ChargeStatus.FAILED:
             payment.status = Payment.Status.FAILED
             payment.failure_message = result.message[:300]
             payment.save(update_fields=["status", "failure_message", "provider_ref"])
@@ -308,13 +308,16 @@ def event_process(*, provider: str, event_id: str, type: str, payload: dict) -> 
         outcome = "ignored"
         if payment is not None:
             if type == "payment_intent.succeeded":
-                payment_record(payment_id=payment.pk, result=ChargeResult("succeeded", intent_id))
+                payment_record(
+                    payment_id=payment.pk, result=ChargeResult(ChargeStatus.SUCCEEDED, intent_id)
+                )
                 outcome = "succeeded"
             elif type == "payment_intent.payment_failed":
                 error = intent.get("last_payment_error") or {}
                 message = error.get("message") or _("Your card was declined.")
                 payment_record(
-                    payment_id=payment.pk, result=ChargeResult("failed", intent_id, message=message)
+                    payment_id=payment.pk,
+                    result=ChargeResult(ChargeStatus.FAILED, intent_id, message=message),
                 )
                 outcome = "failed"
         event.processed_at = timezone.now()
@@ -325,9 +328,9 @@ def event_process(*, provider: str, event_id: str, type: str, payload: dict) -> 
 def local_authenticate(*, intent_id: str, approve: bool) -> None:
     """The local provider's stand-in for the bank's 3-D Secure page: settles the
     charge, then tells us through the same event path Stripe's webhooks use."""
-    updated = LocalIntent.objects.filter(intent_id=intent_id, status="requires_action").update(
-        status="succeeded" if approve else "failed"
-    )
+    updated = LocalIntent.objects.filter(
+        intent_id=intent_id, status=LocalIntent.Status.REQUIRES_ACTION
+    ).update(status=LocalIntent.Status.SUCCEEDED if approve else LocalIntent.Status.FAILED)
     if not updated:
         return
     event_process(

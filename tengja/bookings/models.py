@@ -82,6 +82,10 @@ class Booking(models.Model):
     def is_cancelled(self) -> bool:
         return self.status == self.Status.CANCELLED
 
+    @property
+    def paid_with_credits(self) -> bool:
+        return self.paid_with == self.PaidWith.CREDITS
+
     def role_of(self, user) -> "Booking.Role | None":
         """Whether the user is this session's client, its professional, or neither."""
         if user is None or not user.is_authenticated:

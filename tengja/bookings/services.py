@@ -1,7 +1,7 @@
 from datetime import datetime
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +21,15 @@ class BookingError(Exception):
 class InvitationProblem(Exception):
     """Why an invitation link cannot be used; `kind` picks the page that explains it."""
 
-    def __init__(self, kind: str, invitation: Invitation | None = None) -> None:
+    class Kind(models.TextChoices):  # TextChoices, so templates can compare with it
+        INVALID = "invalid"
+        CANCELLED = "cancelled"
+        EXPIRED = "expired"
+        USED = "used"
+        HAS_ACCOUNT = "has_account"
+        MISMATCH = "mismatch"
+
+    def __init__(self, kind: Kind, invitation: Invitation | None = None) -> None:
         super().__init__(kind)
         self.kind = kind
         self.invitation = invitation
@@ -192,11 +200,11 @@ def invitation_for_token(*, token: str) -> Invitation:
         .first()
     )
     if invitation is None:
-        raise InvitationProblem("invalid")
+        raise InvitationProblem(InvitationProblem.Kind.INVALID)
     if invitation.booking.is_cancelled:
-        raise InvitationProblem("cancelled", invitation)
+        raise InvitationProblem(InvitationProblem.Kind.CANCELLED, invitation)
     if invitation.expires_at <= timezone.now():
-        raise InvitationProblem("expired", invitation)
+        raise InvitationProblem(InvitationProblem.Kind.EXPIRED, invitation)
     return invitation
 
 
@@ -208,9 +216,9 @@ def invitation_accept_new_client(
         invitation = invitation_for_token(token=token)
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
         if invitation.accepted_at is not None:
-            raise InvitationProblem("used", invitation)
+            raise InvitationProblem(InvitationProblem.Kind.USED, invitation)
         if User.objects.filter(email=invitation.email).exists():
-            raise InvitationProblem("has_account", invitation)
+            raise InvitationProblem(InvitationProblem.Kind.HAS_ACCOUNT, invitation)
         try:
             user = user_sign_up(
                 name=name,
@@ -220,7 +228,7 @@ def invitation_accept_new_client(
                 time_zone=time_zone,
             )
         except AccountError:
-            raise InvitationProblem("has_account", invitation) from None
+            raise InvitationProblem(InvitationProblem.Kind.HAS_ACCOUNT, invitation) from None
         Booking.objects.filter(pk=invitation.booking_id, client__isnull=True).update(client=user)
         invitation.accepted_at = timezone.now()
         invitation.save(update_fields=["accepted_at"])
@@ -233,7 +241,7 @@ def invitation_accept_existing(*, token: str, user: User) -> Booking:
         invitation = invitation_for_token(token=token)
         booking = invitation.booking
         if invitation.email.lower() != user.email.lower() and booking.client_id != user.pk:
-            raise InvitationProblem("mismatch", invitation)
+            raise InvitationProblem(InvitationProblem.Kind.MISMATCH, invitation)
         if booking.client_id is None:
             Booking.objects.filter(pk=booking.pk, client__isnull=True).update(client=user)
             booking.client = user

@@ -135,7 +135,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         return render(
             request,
             "bookings/invitation_problem.html",
-            {"kind": problem.kind, "invitation": problem.invitation},
+            {"problem": problem, "invitation": problem.invitation},
             status=400,
         )
     return render(request, "bookings/invitation_signup.html", {"form": form, "invitation": invite})

@@ -136,15 +136,26 @@ class Membership(models.Model):
     def __str__(self) -> str:
         return f"{self.user_id} in {self.hub_id}"
 
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
+
+
+class CreditKind(models.TextChoices):
+    GRANT = "grant", _("Granted")
+    SPEND = "spend", _("Spent")
+    REFUND = "refund", _("Refunded")
+    EXPIRE = "expire", _("Expired")
+
 
 class CreditEntry(models.Model):
     """The credit ledger: append-only. The balance is the sum of the entries."""
 
-    class Kind(models.TextChoices):
-        GRANT = "grant", _("Granted")
-        SPEND = "spend", _("Spent")
-        REFUND = "refund", _("Refunded")
-        EXPIRE = "expire", _("Expired")
+    Kind = CreditKind
 
     membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="ledger")
     kind = models.CharField(max_length=6, choices=Kind)
@@ -162,8 +173,8 @@ class CreditEntry(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    models.Q(kind__in=["grant", "refund"], amount__gt=0)
-                    | models.Q(kind__in=["spend", "expire"], amount__lt=0)
+                    models.Q(kind__in=[CreditKind.GRANT, CreditKind.REFUND], amount__gt=0)
+                    | models.Q(kind__in=[CreditKind.SPEND, CreditKind.EXPIRE], amount__lt=0)
                 ),
                 name="credit_entry_sign_matches_kind",
             ),

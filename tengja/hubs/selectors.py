@@ -109,17 +109,17 @@ def offer_in_hub(*, hub: Hub, professional_code: str) -> HubProfessional:
 def hub_usage(*, hub: Hub) -> dict:
     """What HR may see: counts and sums only, never who or when."""
     members = Membership.objects.filter(hub=hub).aggregate(
-        joined=Count("pk", filter=Q(status="active")),
-        pending=Count("pk", filter=Q(status="pending")),
+        joined=Count("pk", filter=Q(status=Membership.Status.ACTIVE)),
+        pending=Count("pk", filter=Q(status=Membership.Status.PENDING)),
     )
     monthly = (
         CreditEntry.objects.filter(membership__hub=hub)
         .annotate(month=TruncMonth("created_at"))
         .values("month")
         .annotate(
-            granted=Sum("amount", filter=Q(kind="grant")),
-            used=Sum("amount", filter=Q(kind="spend")),
-            returned=Sum("amount", filter=Q(kind="refund")),
+            granted=Sum("amount", filter=Q(kind=CreditEntry.Kind.GRANT)),
+            used=Sum("amount", filter=Q(kind=CreditEntry.Kind.SPEND)),
+            returned=Sum("amount", filter=Q(kind=CreditEntry.Kind.REFUND)),
         )
         .order_by("-month")
     )

@@ -309,7 +309,9 @@ def credit_request_decide(*, request: CreditRequest, approve: bool) -> None:
             )
             credits_renew(membership=membership)
             current_grant = (
-                CreditEntry.objects.filter(membership_id=request.membership_id, kind="grant")
+                CreditEntry.objects.filter(
+                    membership_id=request.membership_id, kind=CreditEntry.Kind.GRANT
+                )
                 .order_by("-created_at")
                 .first()
             )

@@ -131,3 +131,10 @@ def test_concurrent_bookings_get_distinct_consecutive_numbers():
         thread.join()
     assert errors == []
     assert sorted(Invoice.objects.values_list("number", flat=True)) == [1, 2, 3, 4, 5]
+
+
+def test_an_open_bill_without_a_payment_says_nothing_about_a_failure(client, alice, invoice):
+    client.force_login(alice)
+    body = client.get(reverse("billing:invoice", args=[invoice.code])).content.decode()
+    assert "Pay now" in body
+    assert "did not go through" not in body and "being processed" not in body

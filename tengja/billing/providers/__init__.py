@@ -2,7 +2,13 @@
 
 from django.conf import settings
 
-from tengja.billing.providers.base import CardDetails, ChargeResult, PaymentProvider, ProviderError
+from tengja.billing.providers.base import (
+    CardDetails,
+    ChargeResult,
+    ChargeStatus,
+    PaymentProvider,
+    ProviderError,
+)
 
 
 def get_provider(name: str | None = None) -> PaymentProvider:
@@ -16,4 +22,11 @@ def get_provider(name: str | None = None) -> PaymentProvider:
     return LocalProvider()
 
 
-__all__ = ["CardDetails", "ChargeResult", "PaymentProvider", "ProviderError", "get_provider"]
+__all__ = [
+    "CardDetails",
+    "ChargeResult",
+    "ChargeStatus",
+    "PaymentProvider",
+    "ProviderError",
+    "get_provider",
+]

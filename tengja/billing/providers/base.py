@@ -1,4 +1,5 @@
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Protocol
 
 from tengja.accounts.models import User
@@ -22,9 +23,18 @@ class CardDetails:
     exp_year: int
 
 
+class ChargeStatus(StrEnum):
+    """What a provider says of a charge it was asked for."""
+
+    SUCCEEDED = "succeeded"
+    REQUIRES_ACTION = "requires_action"  # the bank wants the person to authenticate
+    PENDING = "pending"  # the provider has not decided yet: its event will say
+    FAILED = "failed"
+
+
 @dataclass(frozen=True)
 class ChargeResult:
-    status: str  # "succeeded", "requires_action" or "failed"
+    status: ChargeStatus
     provider_ref: str = ""
     action_url: str = ""
     message: str = ""

@@ -16,7 +16,12 @@ from django.utils.translation import gettext as _
 
 from tengja.accounts.models import User
 from tengja.billing.models import LocalIntent
-from tengja.billing.providers.base import CardDetails, ChargeResult, ProviderError
+from tengja.billing.providers.base import (
+    CardDetails,
+    ChargeResult,
+    ChargeStatus,
+    ProviderError,
+)
 
 BEHAVIOUR = {
     "4242424242424242": "succeed",
@@ -95,7 +100,7 @@ class LocalProvider:
                     "payment_method_ref": provider_ref,
                     "amount": amount,
                     "currency": currency,
-                    "status": "new",
+                    "status": LocalIntent.Status.NEW,
                 },
             )
             if created:
@@ -103,20 +108,22 @@ class LocalProvider:
                     provider_ref.split("_")[2] if provider_ref.count("_") >= 3 else "succeed"
                 )
                 intent.status = {
-                    "succeed": "succeeded",
-                    "decline": "failed",
-                    "authenticate": "requires_action",
+                    "succeed": LocalIntent.Status.SUCCEEDED,
+                    "decline": LocalIntent.Status.FAILED,
+                    "authenticate": LocalIntent.Status.REQUIRES_ACTION,
                 }[behaviour]
                 intent.save(update_fields=["status"])
-        if intent.status == "failed":
-            return ChargeResult("failed", intent.intent_id, message=_("Your card was declined."))
-        if intent.status == "requires_action":
+        if intent.status == LocalIntent.Status.FAILED:
+            return ChargeResult(
+                ChargeStatus.FAILED, intent.intent_id, message=_("Your card was declined.")
+            )
+        if intent.status == LocalIntent.Status.REQUIRES_ACTION:
             url = reverse("billing:local_authenticate", kwargs={"intent_id": intent.intent_id})
-            return ChargeResult("requires_action", intent.intent_id, action_url=url)
-        return ChargeResult(intent.status, intent.intent_id)
+            return ChargeResult(ChargeStatus.REQUIRES_ACTION, intent.intent_id, action_url=url)
+        return ChargeResult(ChargeStatus.SUCCEEDED, intent.intent_id)
 
     def refund(self, *, payment_ref: str, idempotency_key: str) -> None:
-        LocalIntent.objects.filter(intent_id=payment_ref).update(status="refunded")
+        LocalIntent.objects.filter(intent_id=payment_ref).update(status=LocalIntent.Status.REFUNDED)
 
     def page_context(self, *, user: User) -> dict:
         return {}

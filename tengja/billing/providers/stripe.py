@@ -9,7 +9,12 @@ from django.utils.translation import gettext as _
 
 from tengja.accounts.models import User
 from tengja.billing.models import StripeCustomer
-from tengja.billing.providers.base import CardDetails, ChargeResult, ProviderError
+from tengja.billing.providers.base import (
+    CardDetails,
+    ChargeResult,
+    ChargeStatus,
+    ProviderError,
+)
 
 
 def stripe_client() -> stripe.StripeClient:
@@ -109,20 +114,23 @@ class StripeProvider:
                 (error.json_body or {}).get("error", {}).get("payment_intent", {}).get("id", "")
             )
             return ChargeResult(
-                "failed", intent_id, message=error.user_message or _("Your card was declined.")
+                ChargeStatus.FAILED,
+                intent_id,
+                message=error.user_message or _("Your card was declined."),
             )
         except stripe.StripeError as error:
             raise _unavailable(error) from error
+        # Stripe's PaymentIntent statuses, as its API names them.
         status, intent_id = intent["status"], intent["id"]
         if status == "succeeded":
-            return ChargeResult("succeeded", intent_id)
+            return ChargeResult(ChargeStatus.SUCCEEDED, intent_id)
         if status == "requires_action":
             next_action = intent.get("next_action") or {}
             url = (next_action.get("redirect_to_url") or {}).get("url", "")
-            return ChargeResult("requires_action", intent_id, action_url=url)
+            return ChargeResult(ChargeStatus.REQUIRES_ACTION, intent_id, action_url=url)
         if status == "processing":
-            return ChargeResult("pending", intent_id)
-        return ChargeResult("failed", intent_id, message=_("Your card was declined."))
+            return ChargeResult(ChargeStatus.PENDING, intent_id)
+        return ChargeResult(ChargeStatus.FAILED, intent_id, message=_("Your card was declined."))
 
     def refund(self, *, payment_ref: str, idempotency_key: str) -> None:
         try:
