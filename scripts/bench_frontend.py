@@ -17,9 +17,18 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]  # fmt: skip
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+]
 LCP = """() => new Promise(resolve => {
   new PerformanceObserver(list => {
     const entries = list.getEntries();
@@ -34,17 +43,49 @@ def main() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**os.environ, "DEBUG": "false", "SECRET_KEY": "front-" * 10, "ALLOWED_HOSTS": "127.0.0.1",
-           "SITE_URL": "https://127.0.0.1", "SECURE_SSL_REDIRECT": "false", "SESSION_COOKIE_SECURE": "false",
-           "CSRF_COOKIE_SECURE": "false", "SECURE_HSTS_SECONDS": "0", "VAR_DIR": str(workdir),
-           "DATABASE_URL": f"sqlite:///{workdir / 'front.sqlite3'}", "PORT": str(port)}  # fmt: skip
+    env = {
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": "front-" * 10,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SITE_URL": "https://127.0.0.1",
+        "SECURE_SSL_REDIRECT": "false",
+        "SESSION_COOKIE_SECURE": "false",
+        "CSRF_COOKIE_SECURE": "false",
+        "SECURE_HSTS_SECONDS": "0",
+        "VAR_DIR": str(workdir),
+        "DATABASE_URL": f"sqlite:///{workdir / 'front.sqlite3'}",
+        "PORT": str(port),
+    }
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
-    demo = json.loads(subprocess.run([*manage, "demo", "--json", "--force"], cwd=ROOT, env=env,
-                                     check=True, capture_output=True, text=True).stdout)  # fmt: skip
-    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "tengja.asgi:application", "--port", str(port),
-                               "--lifespan", "off", "--log-level", "warning"], cwd=ROOT, env=env)  # fmt: skip
+    demo = json.loads(
+        subprocess.run(
+            [*manage, "demo", "--json", "--force"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    )
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "tengja.asgi:application",
+            "--port",
+            str(port),
+            "--lifespan",
+            "off",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
     try:
         deadline = time.monotonic() + 20
         while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
@@ -53,9 +94,16 @@ def main() -> None:
         from playwright.sync_api import sync_playwright
 
         base = f"http://127.0.0.1:{port}"
-        pages = {"sign in": "/accounts/login/", "Home": "/", "calendar": "/calendar/",
-                 "Payments": "/payments/", "session": "/sessions/demo-soon/",
-                 "join video": "/sessions/demo-soon/join/", "hub": demo["hub_url"], "profile": "/accounts/profile/"}  # fmt: skip
+        pages = {
+            "sign in": "/accounts/login/",
+            "Home": "/",
+            "calendar": "/calendar/",
+            "Payments": "/payments/",
+            "session": "/sessions/demo-soon/",
+            "join video": "/sessions/demo-soon/join/",
+            "hub": demo["hub_url"],
+            "profile": "/accounts/profile/",
+        }
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
             context = browser.new_context(base_url=base)
@@ -82,8 +130,10 @@ def main() -> None:
                 lcp = fresh.evaluate(LCP)
                 assets = (sizes["stylesheet"] + sizes["script"]) / 1024
                 ok = assets < 100 and lcp is not None and lcp < 1000
-                print(f"{name:<12}{sizes['document'] / 1024:>9.1f}{sizes['stylesheet'] / 1024:>8.1f}"
-                      f"{sizes['script'] / 1024:>8.1f}{(lcp or 0):>8.0f}  {'ok' if ok else 'OVER'}")  # fmt: skip
+                print(
+                    f"{name:<12}{sizes['document'] / 1024:>9.1f}{sizes['stylesheet'] / 1024:>8.1f}"
+                    f"{sizes['script'] / 1024:>8.1f}{(lcp or 0):>8.0f}  {'ok' if ok else 'OVER'}"
+                )
                 fresh.close()
             browser.close()
     finally:

@@ -69,11 +69,19 @@ def main() -> None:
     ensure_database(args.database_url)
     workdir = Path(tempfile.mkdtemp(prefix="tengja-load-"))
     env = {
-        "DJANGO_SETTINGS_MODULE": "tengja.settings", "DEBUG": "false", "SECRET_KEY": "load-" * 12,
-        "ALLOWED_HOSTS": "127.0.0.1", "SITE_URL": "https://127.0.0.1", "SECURE_SSL_REDIRECT": "false",
-        "SESSION_COOKIE_SECURE": "false", "CSRF_COOKIE_SECURE": "false", "VAR_DIR": str(workdir),
-        "DATABASE_URL": args.database_url, "REDIS_URL": args.redis_url, "LOG_LEVEL": "WARNING",
-    }  # fmt: skip
+        "DJANGO_SETTINGS_MODULE": "tengja.settings",
+        "DEBUG": "false",
+        "SECRET_KEY": "load-" * 12,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SITE_URL": "https://127.0.0.1",
+        "SECURE_SSL_REDIRECT": "false",
+        "SESSION_COOKIE_SECURE": "false",
+        "CSRF_COOKIE_SECURE": "false",
+        "VAR_DIR": str(workdir),
+        "DATABASE_URL": args.database_url,
+        "REDIS_URL": args.redis_url,
+        "LOG_LEVEL": "WARNING",
+    }
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
     import django
@@ -108,8 +116,15 @@ def main() -> None:
         )
         if created:
             start = now + timedelta(days=1, hours=n)
-            Booking.objects.create(professional=pro, client=user, session_type=kind, starts_at=start,
-                                   ends_at=start + timedelta(minutes=50), price_amount=1, currency="ISK")  # fmt: skip
+            Booking.objects.create(
+                professional=pro,
+                client=user,
+                session_type=kind,
+                starts_at=start,
+                ends_at=start + timedelta(minutes=50),
+                price_amount=1,
+                currency="ISK",
+            )
         session = SessionStore()
         session[SESSION_KEY] = str(user.pk)
         session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
@@ -127,10 +142,24 @@ def main() -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "tengja.asgi:application", "--port", str(port), "--workers", "2",
-         "--lifespan", "off", "--log-level", "warning", "--no-access-log"],
-        cwd=ROOT, env={**os.environ, **env},
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "tengja.asgi:application",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "--lifespan",
+            "off",
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env},
+    )
     try:
         deadline = time.monotonic() + 30
         while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
@@ -138,10 +167,21 @@ def main() -> None:
             time.sleep(0.2)
         time.sleep(2)
         out = subprocess.run(
-            ["wrk", "-t2", f"-c{args.clients}", f"-d{args.duration}s", "--timeout", "10s",
-             "-s", str(script), f"http://127.0.0.1:{port}"],
-            capture_output=True, text=True, check=True,
-        ).stdout  # fmt: skip
+            [
+                "wrk",
+                "-t2",
+                f"-c{args.clients}",
+                f"-d{args.duration}s",
+                "--timeout",
+                "10s",
+                "-s",
+                str(script),
+                f"http://127.0.0.1:{port}",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         result = json.loads(out.split("RESULT ", 1)[1].splitlines()[0])
         errors = sum(result[k] for k in ("connect", "read", "write", "status", "timeout"))
         print(
@@ -150,10 +190,14 @@ def main() -> None:
         print(
             f"throughput: {result['requests'] / result['seconds']:.0f} requests/s ({result['requests']} requests)"
         )
-        print(f"latency: p50 {result['p50'] / 1000:.0f} ms, p95 {result['p95'] / 1000:.0f} ms, "
-              f"p99 {result['p99'] / 1000:.0f} ms")  # fmt: skip
-        print(f"errors: {errors} (connect {result['connect']}, read {result['read']}, write {result['write']}, "
-              f"non-2xx {result['status']}, timeout {result['timeout']})")  # fmt: skip
+        print(
+            f"latency: p50 {result['p50'] / 1000:.0f} ms, p95 {result['p95'] / 1000:.0f} ms, "
+            f"p99 {result['p99'] / 1000:.0f} ms"
+        )
+        print(
+            f"errors: {errors} (connect {result['connect']}, read {result['read']}, write {result['write']}, "
+            f"non-2xx {result['status']}, timeout {result['timeout']})"
+        )
         if errors:
             sys.exit("FAILED: there were errors")
     finally:

@@ -42,8 +42,15 @@ def build(now):
     for n in range(50):
         user = User.objects.create(email=f"pro{n}@bench.test", name=f"Pro {n}", password=password)
         pro = Professional.objects.create(user=user, title="Psychologist")
-        kinds.append(SessionType.objects.create(professional=pro, name="Session", duration_minutes=50,
-                                                price_amount=15000, currency="ISK"))  # fmt: skip
+        kinds.append(
+            SessionType.objects.create(
+                professional=pro,
+                name="Session",
+                duration_minutes=50,
+                price_amount=15000,
+                currency="ISK",
+            )
+        )
         pros.append(pro)
         WeeklyAvailability.objects.bulk_create(
             WeeklyAvailability(professional=pro, weekday=d, starts=clock(8), ends=clock(18))
@@ -55,16 +62,34 @@ def build(now):
         slot = n // 50  # each professional's sessions an hour apart, half past, half to come
         start = now + timedelta(hours=slot - 200, minutes=30)
         client = clients[0] if n % 50 == 0 else clients[n % 1000]  # client 0 is a heavy user
-        bookings.append(Booking(professional=pros[pro_index], client=client, session_type=kinds[pro_index],
-                                starts_at=start, ends_at=start + timedelta(minutes=50),
-                                price_amount=15000, currency="ISK"))  # fmt: skip
+        bookings.append(
+            Booking(
+                professional=pros[pro_index],
+                client=client,
+                session_type=kinds[pro_index],
+                starts_at=start,
+                ends_at=start + timedelta(minutes=50),
+                price_amount=15000,
+                currency="ISK",
+            )
+        )
     Booking.objects.bulk_create(bookings, batch_size=2000)
     invoiced = list(Booking.objects.order_by("pk")[:5000])
     Invoice.objects.bulk_create(
-        (Invoice(professional_id=b.professional_id, number=i + 1, booking=b, description="Session",
-                 session_starts_at=b.starts_at, amount=b.price_amount, currency="ISK")
-         for i, b in enumerate(invoiced)), batch_size=2000,
-    )  # fmt: skip
+        (
+            Invoice(
+                professional_id=b.professional_id,
+                number=i + 1,
+                booking=b,
+                description="Session",
+                session_starts_at=b.starts_at,
+                amount=b.price_amount,
+                currency="ISK",
+            )
+            for i, b in enumerate(invoiced)
+        ),
+        batch_size=2000,
+    )
     company = Company.objects.create(name="Bench hf.")
     hub = Hub.objects.create(company=company, name="Bench Hub", code="bench")
     HubProfessional.objects.bulk_create(
@@ -90,11 +115,18 @@ def main() -> None:
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="tengja-pages-"))
     env = {
-        "DJANGO_SETTINGS_MODULE": "tengja.settings", "DEBUG": "false", "SECRET_KEY": "bench-" * 10,
-        "ALLOWED_HOSTS": "127.0.0.1,testserver", "SITE_URL": "https://127.0.0.1", "SECURE_SSL_REDIRECT": "false",
-        "SESSION_COOKIE_SECURE": "false", "CSRF_COOKIE_SECURE": "false", "VAR_DIR": str(workdir),
-        "DATABASE_URL": args.database_url or f"sqlite:///{workdir / 'bench.sqlite3'}", "LOG_LEVEL": "WARNING",
-    }  # fmt: skip
+        "DJANGO_SETTINGS_MODULE": "tengja.settings",
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-" * 10,
+        "ALLOWED_HOSTS": "127.0.0.1,testserver",
+        "SITE_URL": "https://127.0.0.1",
+        "SECURE_SSL_REDIRECT": "false",
+        "SESSION_COOKIE_SECURE": "false",
+        "CSRF_COOKIE_SECURE": "false",
+        "VAR_DIR": str(workdir),
+        "DATABASE_URL": args.database_url or f"sqlite:///{workdir / 'bench.sqlite3'}",
+        "LOG_LEVEL": "WARNING",
+    }
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
     import django
@@ -132,10 +164,22 @@ def main() -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "tengja.asgi:application", "--port", str(port),
-         "--lifespan", "off", "--log-level", "warning", "--no-access-log"],
-        cwd=ROOT, env={**os.environ, **env},
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "tengja.asgi:application",
+            "--port",
+            str(port),
+            "--lifespan",
+            "off",
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env},
+    )
     try:
         deadline = time.monotonic() + 20
         while socket.socket().connect_ex(("127.0.0.1", port)) != 0:

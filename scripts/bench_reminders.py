@@ -58,9 +58,12 @@ def main() -> None:
         user = User.objects.create_user(f"pro{n}@bench.test", None, name=f"Professional {n}")
         professional = Professional.objects.create(user=user, title="Psychologist")
         kind = SessionType.objects.create(
-            professional=professional, name="Session", duration_minutes=50, price_amount=1,
+            professional=professional,
+            name="Session",
+            duration_minutes=50,
+            price_amount=1,
             currency="ISK",
-        )  # fmt: skip
+        )
         professionals.append((professional, kind))
     clients = User.objects.bulk_create(
         User(email=f"client{n}@bench.test", name=f"Client {n}", password="!") for n in range(1000)
@@ -104,8 +107,10 @@ def main() -> None:
     duplicates = sum(count - 1 for count in ids_sent.values() if count > 1)
     recorded = Delivery.objects.filter(sent_at__isnull=False).count()
     print(f"database: {django.db.connection.vendor}")
-    print(f"one worker sent {len(mail.outbox)} reminders in {elapsed:.1f} s: "
-          f"{len(mail.outbox) / elapsed:.0f} reminders per second")  # fmt: skip
+    print(
+        f"one worker sent {len(mail.outbox)} reminders in {elapsed:.1f} s: "
+        f"{len(mail.outbox) / elapsed:.0f} reminders per second"
+    )
     print(f"recorded as sent: {recorded}; sent twice: {duplicates}")
     if duplicates or len(mail.outbox) != len(ids) or recorded != len(ids):
         sys.exit("FAILED: not every reminder was sent exactly once")

@@ -45,20 +45,31 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     now = timezone.now()
     for n in range(50):
-        user = User.objects.create_user(f"pro{n}@bench.test", None, name=f"Pro {n}",
-                                        time_zone=["Atlantic/Reykjavik", "Europe/London", "America/New_York"][n % 3])  # fmt: skip
+        user = User.objects.create_user(
+            f"pro{n}@bench.test",
+            None,
+            name=f"Pro {n}",
+            time_zone=["Atlantic/Reykjavik", "Europe/London", "America/New_York"][n % 3],
+        )
         pro = Professional.objects.create(user=user, title="Psychologist")
-        kind = SessionType.objects.create(professional=pro, name="S", duration_minutes=50,
-                                          price_amount=1, currency="ISK")  # fmt: skip
+        kind = SessionType.objects.create(
+            professional=pro, name="S", duration_minutes=50, price_amount=1, currency="ISK"
+        )
         WeeklyAvailability.objects.bulk_create(
             WeeklyAvailability(professional=pro, weekday=d, starts=clock(9), ends=clock(17))
             for d in range(5)
         )
         Booking.objects.bulk_create(
-            Booking(professional=pro, session_type=kind, price_amount=1, currency="ISK",
-                    starts_at=now + timedelta(days=1 + i, hours=2), ends_at=now + timedelta(days=1 + i, hours=3))
+            Booking(
+                professional=pro,
+                session_type=kind,
+                price_amount=1,
+                currency="ISK",
+                starts_at=now + timedelta(days=1 + i, hours=2),
+                ends_at=now + timedelta(days=1 + i, hours=3),
+            )
             for i in range(20)
-        )  # fmt: skip
+        )
     pros = list(Professional.objects.select_related("user"))
     times = []
     for _ in range(5):
@@ -75,15 +86,24 @@ def main() -> None:
     first_times = []
     for _ in range(5):
         started = time.perf_counter()
-        free_slots(professionals=pros, duration=timedelta(minutes=50), start=timezone.localdate(),
-                   days=28, first_only=True)  # fmt: skip
+        free_slots(
+            professionals=pros,
+            duration=timedelta(minutes=50),
+            start=timezone.localdate(),
+            days=28,
+            first_only=True,
+        )
         first_times.append(time.perf_counter() - started)
     print(f"database: {connection.vendor}")
-    print(f"free slots of {len(pros)} professionals over 4 weeks: {total} slots, "
-          f"{len(queries.captured_queries)} queries, median {statistics.median(times) * 1000:.0f} ms "
-          f"(best {min(times) * 1000:.0f} ms) over {len(times)} runs")  # fmt: skip
-    print(f"next free time only (the hub browse page): median "
-          f"{statistics.median(first_times) * 1000:.0f} ms")  # fmt: skip
+    print(
+        f"free slots of {len(pros)} professionals over 4 weeks: {total} slots, "
+        f"{len(queries.captured_queries)} queries, median {statistics.median(times) * 1000:.0f} ms "
+        f"(best {min(times) * 1000:.0f} ms) over {len(times)} runs"
+    )
+    print(
+        f"next free time only (the hub browse page): median "
+        f"{statistics.median(first_times) * 1000:.0f} ms"
+    )
 
 
 if __name__ == "__main__":

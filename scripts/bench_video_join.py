@@ -21,11 +21,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
     "--allow-loopback-in-peer-connection",
-]  # fmt: skip
+]
 PASSWORD = "benchmark passphrase 1"
 
 
@@ -55,9 +62,14 @@ def setup_data() -> tuple[str, str, str]:
     )
     start = timezone.now() + timedelta(minutes=5)
     booking = Booking.objects.create(
-        professional=pro, client=client, session_type=kind, starts_at=start,
-        ends_at=start + timedelta(minutes=120), price_amount=1, currency="ISK",
-    )  # fmt: skip
+        professional=pro,
+        client=client,
+        session_type=kind,
+        starts_at=start,
+        ends_at=start + timedelta(minutes=120),
+        price_amount=1,
+        currency="ISK",
+    )
     return client.email, pro_user.email, booking.code
 
 
@@ -126,10 +138,21 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     client_email, pro_email, code = setup_data()
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "tengja.asgi:application", "--port", str(port),
-         "--lifespan", "off", "--log-level", "warning"],
-        cwd=ROOT, env=env,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "tengja.asgi:application",
+            "--port",
+            str(port),
+            "--lifespan",
+            "off",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
     try:
         deadline = time.monotonic() + 20
         while socket.socket().connect_ex(("127.0.0.1", port)) != 0:

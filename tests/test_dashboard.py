@@ -74,12 +74,16 @@ def test_calendar_query_count_does_not_grow(client, alice, django_assert_max_num
     start = datetime(2031, 3, 1, 9, tzinfo=UTC)
     Booking.objects.bulk_create(
         Booking(
-            professional=kind.professional, client=alice, session_type=kind,
-            starts_at=start + timedelta(hours=5 * i), ends_at=start + timedelta(hours=5 * i, minutes=50),
-            price_amount=1, currency="ISK",
+            professional=kind.professional,
+            client=alice,
+            session_type=kind,
+            starts_at=start + timedelta(hours=5 * i),
+            ends_at=start + timedelta(hours=5 * i, minutes=50),
+            price_amount=1,
+            currency="ISK",
         )
         for i in range(150)
-    )  # fmt: skip
+    )
     with django_assert_max_num_queries(6):
         response = client.get(reverse("dashboard:calendar") + "?month=2031-03")
     assert sum(len(d.bookings) for w in response.context["weeks"] for d in w) > 100

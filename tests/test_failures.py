@@ -23,8 +23,13 @@ def terminate_own_connection() -> None:
 
     pid = connection.connection.info.backend_pid
     settings = connection.settings_dict
-    with psycopg.connect(host=settings["HOST"], port=settings["PORT"] or 5432,
-                         user=settings["USER"], dbname=settings["NAME"], autocommit=True) as other:  # fmt: skip
+    with psycopg.connect(
+        host=settings["HOST"],
+        port=settings["PORT"] or 5432,
+        user=settings["USER"],
+        dbname=settings["NAME"],
+        autocommit=True,
+    ) as other:
         other.execute("SELECT pg_terminate_backend(%s)", [pid])
 
 
@@ -35,8 +40,11 @@ def test_connection_drop_mid_booking_writes_nothing_and_a_retry_works(profession
     client = Client(raise_request_exception=False)
     client.force_login(professional.user)
     start = (timezone.now() + timedelta(days=2)).replace(second=0, microsecond=0)
-    data = {"session_type": kind.pk, "starts_at": timezone.localtime(start).strftime("%Y-%m-%dT%H:%M"),
-            "email": "client@example.com"}  # fmt: skip
+    data = {
+        "session_type": kind.pk,
+        "starts_at": timezone.localtime(start).strftime("%Y-%m-%dT%H:%M"),
+        "email": "client@example.com",
+    }
     from tengja.billing import services as billing
 
     real_issue = billing.invoice_issue
@@ -67,8 +75,12 @@ def test_connection_drop_mid_payment_charges_nothing_twice(alice, professional):
     from tests.billing.conftest import add_card
 
     kind = SessionTypeFactory(professional=professional)
-    booking = booking_invite(professional=professional, session_type=kind,
-                             starts_at=timezone.now() + timedelta(days=2), email=alice.email)  # fmt: skip
+    booking = booking_invite(
+        professional=professional,
+        session_type=kind,
+        starts_at=timezone.now() + timedelta(days=2),
+        email=alice.email,
+    )
     card = add_card(alice)
     client = Client(raise_request_exception=False)
     client.force_login(alice)
@@ -113,8 +125,12 @@ DEAD_REDIS = "redis://127.0.0.1:1/0"
 
 
 def test_without_redis_pages_and_booking_keep_working(client, settings, professional, alice):
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
-                                           "CONFIG": {"hosts": [DEAD_REDIS]}}}  # fmt: skip
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [DEAD_REDIS]},
+        }
+    }
     client.force_login(professional.user)
     kind = SessionTypeFactory(professional=professional)
     start = timezone.localtime(timezone.now() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")

@@ -8,9 +8,15 @@ def test_add_session_type_with_price_in_main_units(client, professional):
     client.force_login(professional.user)
     response = client.post(
         reverse("professionals:session_type_new"),
-        {"name": "Couples", "duration_minutes": 80, "price": "125.50", "currency": "EUR",
-         "mode": "video", "cancellation_notice_hours": 48},
-    )  # fmt: skip
+        {
+            "name": "Couples",
+            "duration_minutes": 80,
+            "price": "125.50",
+            "currency": "EUR",
+            "mode": "video",
+            "cancellation_notice_hours": 48,
+        },
+    )
     assert response.status_code == 302
     kind = SessionType.objects.get(professional=professional)
     assert (kind.price_amount, kind.currency, kind.cancellation_notice_hours) == (12550, "EUR", 48)
@@ -21,8 +27,14 @@ def test_add_session_type_with_price_in_main_units(client, professional):
 def test_isk_has_no_decimals_and_other_bad_input(client, professional):
     client.force_login(professional.user)
     url = reverse("professionals:session_type_new")
-    base = {"name": "X", "duration_minutes": 50, "price": "100", "currency": "ISK", "mode": "video",
-            "cancellation_notice_hours": 24}  # fmt: skip
+    base = {
+        "name": "X",
+        "duration_minutes": 50,
+        "price": "100",
+        "currency": "ISK",
+        "mode": "video",
+        "cancellation_notice_hours": 24,
+    }
     for change, message in (
         ({"price": "100.50"}, "ISK has no smaller unit than this."),
         ({"price": "-5"}, "greater than or equal to 0"),

@@ -20,22 +20,40 @@ def world(alice, bob, professional, other_professional):
     a payment waiting for authentication, and a hub run by an HR admin."""
     kind = SessionTypeFactory(professional=professional, name="Individual session")
     booking = booking_invite(
-        professional=professional, session_type=kind,
-        starts_at=timezone.now() + timedelta(minutes=5), email=alice.email,
-    )  # fmt: skip
-    card = card_add(user=alice, data={"number": "4000 0027 6000 3184", "exp_month": 12,
-                                      "exp_year": timezone.now().year + 1, "cvc": "123"})  # fmt: skip
+        professional=professional,
+        session_type=kind,
+        starts_at=timezone.now() + timedelta(minutes=5),
+        email=alice.email,
+    )
+    card = card_add(
+        user=alice,
+        data={
+            "number": "4000 0027 6000 3184",
+            "exp_month": 12,
+            "exp_year": timezone.now().year + 1,
+            "cvc": "123",
+        },
+    )
     payment = invoice_pay(invoice=booking.invoice, method=card, payment_key=new_payment_key())
     hr = UserFactory(email="hr@acme.test")
     hub = HubFactory(company=CompanyFactory())
     hub.company.admins.add(hr)
     Membership.objects.create(hub=hub, user=alice, email="alice@acme.test", status="active")
     return {
-        "booking": booking, "card": card, "payment": payment, "hub": hub, "hr": hr,
+        "booking": booking,
+        "card": card,
+        "payment": payment,
+        "hub": hub,
+        "hr": hr,
         "notification": Notification.objects.filter(user=alice).first(),
-        "people": {"owner": alice, "professional": professional.user, "other client": bob,
-                   "other professional": other_professional.user, "hr admin": hr},
-    }  # fmt: skip
+        "people": {
+            "owner": alice,
+            "professional": professional.user,
+            "other client": bob,
+            "other professional": other_professional.user,
+            "hr admin": hr,
+        },
+    }
 
 
 def matrix(world):
@@ -81,8 +99,18 @@ def test_security_headers_on_every_page(world, client):
     pages = [
         url for url, method, allowed in matrix(world) if method == "get" and "owner" in allowed
     ]
-    pages += [reverse(name) for name in ("dashboard:home", "dashboard:calendar", "billing:payments",
-              "notifications:list", "notifications:settings", "accounts:profile", "dashboard:connections")]  # fmt: skip
+    pages += [
+        reverse(name)
+        for name in (
+            "dashboard:home",
+            "dashboard:calendar",
+            "billing:payments",
+            "notifications:list",
+            "notifications:settings",
+            "accounts:profile",
+            "dashboard:connections",
+        )
+    ]
     for url in pages:
         response = client.get(url)
         assert response.status_code == 200, url
@@ -98,18 +126,28 @@ def test_csrf_is_enforced_on_every_form(world):
     b, invoice = world["booking"], world["booking"].invoice
     posts = {
         "owner": [
-            reverse("bookings:cancel", args=[b.code]), reverse("billing:pay", args=[invoice.code]),
-            reverse("billing:card_add"), reverse("billing:card_remove", args=[world["card"].code]),
+            reverse("bookings:cancel", args=[b.code]),
+            reverse("billing:pay", args=[invoice.code]),
+            reverse("billing:card_add"),
+            reverse("billing:card_remove", args=[world["card"].code]),
             reverse("billing:card_default", args=[world["card"].code]),
-            reverse("accounts:profile"), reverse("accounts:picture"), reverse("accounts:email_change"),
-            reverse("accounts:password_change"), reverse("accounts:logout"),
-            reverse("accounts:set_language"), reverse("notifications:read_all"),
-            reverse("notifications:settings"), reverse("hubs:join", args=[world["hub"].code]),
+            reverse("accounts:profile"),
+            reverse("accounts:picture"),
+            reverse("accounts:email_change"),
+            reverse("accounts:password_change"),
+            reverse("accounts:logout"),
+            reverse("accounts:set_language"),
+            reverse("notifications:read_all"),
+            reverse("notifications:settings"),
+            reverse("hubs:join", args=[world["hub"].code]),
         ],
         "professional": [
-            reverse("bookings:invite"), reverse("bookings:move", args=[b.code]),
-            reverse("bookings:resend", args=[b.code]), reverse("professionals:session_type_new"),
-            reverse("professionals:availability"), reverse("professionals:profile"),
+            reverse("bookings:invite"),
+            reverse("bookings:move", args=[b.code]),
+            reverse("bookings:resend", args=[b.code]),
+            reverse("professionals:session_type_new"),
+            reverse("professionals:availability"),
+            reverse("professionals:profile"),
             reverse("hubs:credit_request", args=[b.code]),
         ],
         "hr admin": [
@@ -122,7 +160,7 @@ def test_csrf_is_enforced_on_every_form(world):
                 "hubs:admin_offer_set",
             )
         ],
-    }  # fmt: skip
+    }
     for who, urls in posts.items():
         client = Client(enforce_csrf_checks=True)
         client.force_login(world["people"][who])

@@ -60,9 +60,13 @@ def test_serve_runs_server_and_worker_and_stops_both_on_sigterm(tmp_path):
         [sys.executable, "manage.py", "demo"], cwd=ROOT, env=env, check=True, capture_output=True
     )
     serve = subprocess.Popen(
-        [sys.executable, "manage.py", "serve"], cwd=ROOT, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+        [sys.executable, "manage.py", "serve"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         jar = http.cookiejar.CookieJar()

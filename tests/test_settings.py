@@ -137,9 +137,11 @@ def test_database_url_selects_postgresql():
 
 def test_default_database_is_sqlite_under_var():
     engine, name = settings_seen_with(
-        {}, "s.DATABASES['default']['ENGINE']", "s.DATABASES['default']['NAME']",
+        {},
+        "s.DATABASES['default']['ENGINE']",
+        "s.DATABASES['default']['NAME']",
         drop=("DATABASE_URL", "VAR_DIR"),
-    )  # fmt: skip
+    )
     assert engine == "django.db.backends.sqlite3"
     assert Path(name) == settings.BASE_DIR / "var" / "tengja.sqlite3"
 
@@ -147,6 +149,9 @@ def test_default_database_is_sqlite_under_var():
 def test_email_url_selects_smtp():
     values = settings_seen_with(
         {"EMAIL_URL": "submission://user:secret@smtp.example:587"},
-        "s.EMAIL_BACKEND", "s.EMAIL_HOST", "s.EMAIL_PORT", "s.EMAIL_USE_TLS",
-    )  # fmt: skip
+        "s.EMAIL_BACKEND",
+        "s.EMAIL_HOST",
+        "s.EMAIL_PORT",
+        "s.EMAIL_USE_TLS",
+    )
     assert values == ["django.core.mail.backends.smtp.EmailBackend", "smtp.example", "587", "True"]

@@ -19,7 +19,7 @@ from tengja.accounts.lockout import lockout_username
 from tengja.accounts.middleware import request_time_zone
 from tengja.accounts.models import EmailChange
 from tengja.accounts.selectors import email_change_waiting
-from tengja.lib.http import safe_next
+from tengja.lib.http import render_form, safe_next
 
 
 class ResetPasswordConfirmView(auth_views.PasswordResetConfirmView):
@@ -49,7 +49,9 @@ def signup(request: HttpRequest) -> HttpResponse:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Welcome to Tengja, %(name)s.") % {"name": user.name})
             return redirect(safe_next(request, reverse("dashboard:home")))
-    return render(request, "accounts/signup.html", {"form": form, "next": safe_next(request, "")})
+    return render_form(
+        request, "accounts/signup.html", {"form": form, "next": safe_next(request, "")}, form
+    )
 
 
 def terms(request: HttpRequest) -> HttpResponse:
@@ -64,8 +66,7 @@ def profile_page(request: HttpRequest, **forms) -> HttpResponse:
         "email_form": forms.get("email_form") or EmailChangeForm(user),
         "pending_email": email_change_waiting(user=user),
     }
-    status = 400 if forms else 200
-    return render(request, "accounts/profile.html", context, status=status)
+    return render_form(request, "accounts/profile.html", context, *forms.values())
 
 
 @login_required

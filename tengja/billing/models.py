@@ -63,9 +63,15 @@ class Invoice(models.Model):
         REFUNDED = "refunded", _("Refunded")
 
     IMMUTABLE = (
-        "number", "professional_id", "booking_id", "amount", "currency",
-        "description", "session_starts_at", "issued_at",
-    )  # fmt: skip
+        "number",
+        "professional_id",
+        "booking_id",
+        "amount",
+        "currency",
+        "description",
+        "session_starts_at",
+        "issued_at",
+    )
 
     code = models.CharField(max_length=16, unique=True, default=public_code, editable=False)
     professional = models.ForeignKey(

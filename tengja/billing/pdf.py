@@ -42,13 +42,19 @@ def invoice_pdf(invoice: Invoice) -> bytes:
     client = invoice.booking.client
     rows = [
         (_("From"), f"{invoice.professional.user.name}, {invoice.professional.title}"),
-        (_("To"), f"{client.name} <{client.email}>" if client else invoice.booking.invitation.email),
+        (
+            _("To"),
+            f"{client.name} <{client.email}>" if client else invoice.booking.invitation.email,
+        ),
         (_("Issued"), date_format(timezone.localtime(invoice.issued_at), "DATE_FORMAT")),
-        (_("Session"), f"{invoice.description}, "
-                       f"{date_format(timezone.localtime(invoice.session_starts_at), 'DATETIME_FORMAT')}"),
+        (
+            _("Session"),
+            f"{invoice.description}, "
+            f"{date_format(timezone.localtime(invoice.session_starts_at), 'DATETIME_FORMAT')}",
+        ),
         (_("Amount"), money_format(invoice.amount, invoice.currency)),
         (_("Status"), str(invoice.get_status_display())),
-    ]  # fmt: skip
+    ]
     if invoice.paid_at:
         rows.append(
             (_("Paid"), date_format(timezone.localtime(invoice.paid_at), "DATETIME_FORMAT"))

@@ -179,8 +179,10 @@ def invoice_pay(*, invoice: Invoice, method: PaymentMethod, payment_key: str) ->
         if existing is not None:
             payment = existing  # the same request again, or one already under way
         elif invoice.status != Invoice.Status.OPEN:
-            raise BillingError(_("This bill is not open for payment (it is %(status)s).")
-                               % {"status": invoice.get_status_display().lower()})  # fmt: skip
+            raise BillingError(
+                _("This bill is not open for payment (it is %(status)s).")
+                % {"status": invoice.get_status_display().lower()}
+            )
         else:
             payment = Payment.objects.create(
                 invoice=invoice,
@@ -273,11 +275,15 @@ def _succeed(payment: Payment) -> None:
         email_send(
             template="payment-receipt",
             to=client.email,
-            context={"invoice": invoice, "payment": payment,
-                     "url": settings.SITE_URL + reverse("billing:invoice", kwargs={"code": invoice.code})},
+            context={
+                "invoice": invoice,
+                "payment": payment,
+                "url": settings.SITE_URL
+                + reverse("billing:invoice", kwargs={"code": invoice.code}),
+            },
             language=client.language,
             time_zone=client.time_zone,
-        )  # fmt: skip
+        )
 
 
 # ------------------------------------------------------------------ provider events
@@ -337,6 +343,14 @@ def local_authenticate(*, intent_id: str, approve: bool) -> None:
         provider="local",
         event_id=f"evt_local_{uuid.uuid4().hex}",
         type="payment_intent.succeeded" if approve else "payment_intent.payment_failed",
-        payload={"data": {"object": {"id": intent_id, "last_payment_error": {
-            "message": _("The authentication failed. Try again or use another card.")}}}},
-    )  # fmt: skip
+        payload={
+            "data": {
+                "object": {
+                    "id": intent_id,
+                    "last_payment_error": {
+                        "message": _("The authentication failed. Try again or use another card.")
+                    },
+                }
+            }
+        },
+    )

@@ -22,7 +22,7 @@ from tengja.billing.selectors import (
     payment_for_intent,
 )
 from tengja.bookings.models import Booking
-from tengja.lib.http import safe_next
+from tengja.lib.http import render_form, safe_next
 
 
 @login_required
@@ -148,8 +148,7 @@ def card_update(request: HttpRequest, code: str) -> HttpResponse:
         else:
             messages.success(request, _("Your card has been updated."))
             return redirect("billing:payments")
-    return render(request, "billing/card_update.html", {"card": card, "form": form},
-                  status=400 if form.errors else 200)  # fmt: skip
+    return render_form(request, "billing/card_update.html", {"card": card, "form": form}, form)
 
 
 @login_required

@@ -274,9 +274,13 @@ def booking_cancel(*, booking: Booking, by: User) -> Booking:
         booking.sequence += 1
         booking.save(
             update_fields=[
-                "status", "cancelled_at", "cancelled_by", "late_cancellation", "sequence"
+                "status",
+                "cancelled_at",
+                "cancelled_by",
+                "late_cancellation",
+                "sequence",
             ]
-        )  # fmt: skip
+        )
         publish(BookingEvent(Kind.CANCELLED, booking))
     return booking
 

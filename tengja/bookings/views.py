@@ -13,6 +13,7 @@ from tengja.bookings import services
 from tengja.bookings.forms import InvitationSignUpForm, InviteForm, MoveForm
 from tengja.bookings.models import Booking
 from tengja.bookings.selectors import booking_for_user, bookings_upcoming_for_professional
+from tengja.lib.http import render_form
 from tengja.professionals.selectors import professional_for_user
 
 
@@ -84,12 +85,7 @@ def move(request: HttpRequest, code: str) -> HttpResponse:
         else:
             messages.success(request, _("The session has been moved and the client told."))
             return redirect("bookings:detail", code=booking.code)
-    return render(
-        request,
-        "bookings/move.html",
-        {"booking": booking, "form": form},
-        status=400 if form.errors else 200,
-    )
+    return render_form(request, "bookings/move.html", {"booking": booking, "form": form}, form)
 
 
 @login_required
@@ -138,7 +134,9 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
             {"problem": problem, "invitation": problem.invitation},
             status=400,
         )
-    return render(request, "bookings/invitation_signup.html", {"form": form, "invitation": invite})
+    return render_form(
+        request, "bookings/invitation_signup.html", {"form": form, "invitation": invite}, form
+    )
 
 
 def _to_sign_in(request: HttpRequest, invite) -> HttpResponse:
@@ -184,9 +182,6 @@ def invite(request: HttpRequest) -> HttpResponse:
             )
             return redirect("bookings:detail", code=booking.code)
     has_types = professional.session_types.filter(is_active=True).exists()
-    return render(
-        request,
-        "bookings/invite.html",
-        {"form": form, "has_types": has_types},
-        status=400 if form.errors else 200,
+    return render_form(
+        request, "bookings/invite.html", {"form": form, "has_types": has_types}, form
     )

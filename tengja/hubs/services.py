@@ -223,8 +223,9 @@ def hub_book(
             type(offer.professional).objects.select_related("user").get(pk=offer.professional_id)
         )
         day = timezone.localtime(starts_at, zoneinfo.ZoneInfo(professional.user.time_zone)).date()
-        free = free_slots(professionals=[professional], duration=offer.session_type.duration,
-                          start=day, days=1).get(professional.pk, [])  # fmt: skip
+        free = free_slots(
+            professionals=[professional], duration=offer.session_type.duration, start=day, days=1
+        ).get(professional.pk, [])
         if starts_at not in {slot.starts_at for slot in free}:
             raise HubError(_("That time is not free. Choose one of the free times."))
         paid_with = Booking.PaidWith.INVOICE
@@ -267,9 +268,11 @@ def on_booking_event(event: BookingEvent) -> None:
     Membership.objects.select_for_update().filter(pk=spent.membership_id).first()
     if not CreditEntry.objects.filter(booking=booking, kind=CreditEntry.Kind.REFUND).exists():
         CreditEntry.objects.create(
-            membership_id=spent.membership_id, kind=CreditEntry.Kind.REFUND,
-            amount=-spent.amount, booking=booking,
-        )  # fmt: skip
+            membership_id=spent.membership_id,
+            kind=CreditEntry.Kind.REFUND,
+            amount=-spent.amount,
+            booking=booking,
+        )
 
 
 def membership_remove(*, hub: Hub, email: str) -> bool:

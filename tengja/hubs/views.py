@@ -74,15 +74,13 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
             except services.HubError as error:
                 form.add_error("email", str(error))
             else:
-                messages.success(request, _("Almost there: open the link we sent to %(email)s to get your credits.")
-                                 % {"email": form.cleaned_data["email"]})  # fmt: skip
+                messages.success(
+                    request,
+                    _("Almost there: open the link we sent to %(email)s to get your credits.")
+                    % {"email": form.cleaned_data["email"]},
+                )
                 return redirect("dashboard:home")
-        return render(
-            request,
-            "hubs/join.html",
-            {"hub": hub, "form": form},
-            status=400 if form.errors else 200,
-        )
+        return render_form(request, "hubs/join.html", {"hub": hub, "form": form}, form)
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -98,14 +96,17 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
             form.add_error("email", str(error))
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, _("Welcome, %(name)s. Open the link we sent to %(email)s to get your credits.")
-                             % {"name": user.name, "email": user.email})  # fmt: skip
+            messages.success(
+                request,
+                _("Welcome, %(name)s. Open the link we sent to %(email)s to get your credits.")
+                % {"name": user.name, "email": user.email},
+            )
             return redirect("dashboard:home")
-    return render(
+    return render_form(
         request,
         "hubs/signup.html",
         {"hub": hub, "form": form, "signup_url": reverse("hubs:join", args=[code])},
-        status=400 if form.errors else 200,
+        form,
     )
 
 
@@ -197,9 +198,11 @@ def offer(
         messages.success(request, _("Your session is booked."))
         return redirect("bookings:detail", code=booking.code)
     slots = free_slots(
-        professionals=[offer.professional], duration=offer.session_type.duration,
-        start=timezone.localdate(), days=SLOT_DAYS,
-    ).get(offer.professional_id, [])  # fmt: skip
+        professionals=[offer.professional],
+        duration=offer.session_type.duration,
+        start=timezone.localdate(),
+        days=SLOT_DAYS,
+    ).get(offer.professional_id, [])
     by_day = defaultdict(list)
     for slot in slots:
         by_day[timezone.localtime(slot.starts_at).date()].append(slot)

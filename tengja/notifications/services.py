@@ -243,9 +243,11 @@ def delivery_send(*, delivery_id: int, now: datetime | None = None) -> str:
     if not _claim(delivery_id, now):
         return "taken"
     delivery = Delivery.objects.select_related(
-        "booking__professional__user", "booking__client", "booking__session_type",
+        "booking__professional__user",
+        "booking__client",
+        "booking__session_type",
         "booking__invitation",
-    ).get(pk=delivery_id)  # fmt: skip
+    ).get(pk=delivery_id)
     reason = _skip_reason(delivery, now)
     if reason:
         Delivery.objects.filter(pk=delivery_id).update(skipped_at=now, last_error=reason)
@@ -294,9 +296,11 @@ def deliveries_sweep(
         _enqueue(delivery_id, due_at)
         count += 1
     unconfirmed = Delivery.objects.filter(
-        claimed_at__lte=now - timedelta(minutes=15), sent_at__isnull=True,
-        skipped_at__isnull=True, failed_at__isnull=True,
-    ).count()  # fmt: skip
+        claimed_at__lte=now - timedelta(minutes=15),
+        sent_at__isnull=True,
+        skipped_at__isnull=True,
+        failed_at__isnull=True,
+    ).count()
     if unconfirmed:
         # A worker died between claiming and recording: sent or not, it is not resent.
         logger.warning("%s deliveries were claimed but never confirmed", unconfirmed)

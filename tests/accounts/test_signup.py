@@ -59,7 +59,7 @@ def test_terms_must_be_accepted(client, db):
     data = form()
     del data["accept_terms"]
     response = client.post(URL, data)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "agree to the Terms &amp; Conditions" in response.content.decode()
     assert not User.objects.exists()
 
@@ -76,7 +76,7 @@ def test_terms_must_be_accepted(client, db):
 )
 def test_bad_input_is_refused_with_a_message(client, db, field, value, message):
     response = client.post(URL, form(**{field: value}))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert message in response.content.decode()
     assert not User.objects.exists()
 
@@ -103,6 +103,6 @@ def test_signed_in_user_is_sent_home(client, alice):
 def test_an_address_longer_than_the_column_is_refused(client, db):
     long_email = "a" * 250 + "@example.com"
     response = client.post(URL, form(email=long_email))
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Ensure this value has at most 254 characters" in response.content.decode()
     assert not User.objects.exists()

@@ -28,11 +28,19 @@ def test_numbers_run_per_professional_without_gaps(professional, other_professio
     start = timezone.now() + timedelta(days=2)
     numbers = []
     for i in range(3):
-        booking = booking_invite(professional=professional, session_type=kind,
-                                 starts_at=start + timedelta(hours=i), email=f"c{i}@example.com")  # fmt: skip
+        booking = booking_invite(
+            professional=professional,
+            session_type=kind,
+            starts_at=start + timedelta(hours=i),
+            email=f"c{i}@example.com",
+        )
         numbers.append(booking.invoice.number)
-    other = booking_invite(professional=other_professional, session_type=other_kind,
-                           starts_at=start, email="o@example.com")  # fmt: skip
+    other = booking_invite(
+        professional=other_professional,
+        session_type=other_kind,
+        starts_at=start,
+        email="o@example.com",
+    )
     assert numbers == [1, 2, 3]
     assert other.invoice.number == 1
 
@@ -52,8 +60,12 @@ def test_free_cancellation_voids_and_late_one_stays_payable(alice, invoice, prof
     booking_cancel(booking=invoice.booking, by=alice)
     invoice.refresh_from_db()
     assert invoice.status == "void"
-    late = booking_invite(professional=professional, session_type=kind,
-                          starts_at=timezone.now() + timedelta(hours=5), email=alice.email)  # fmt: skip
+    late = booking_invite(
+        professional=professional,
+        session_type=kind,
+        starts_at=timezone.now() + timedelta(hours=5),
+        email=alice.email,
+    )
     booking_cancel(booking=late, by=alice)
     late.invoice.refresh_from_db()
     assert late.invoice.status == "open"
@@ -94,8 +106,12 @@ def test_payments_page_lists_bills_newest_first_with_flat_queries(
 ):
     start = timezone.now() + timedelta(days=2)
     for i in range(25):
-        booking_invite(professional=professional, session_type=kind,
-                       starts_at=start + timedelta(hours=i), email=alice.email)  # fmt: skip
+        booking_invite(
+            professional=professional,
+            session_type=kind,
+            starts_at=start + timedelta(hours=i),
+            email=alice.email,
+        )
     client.force_login(alice)
     with django_assert_max_num_queries(10):
         response = client.get(reverse("billing:payments"))
@@ -117,8 +133,12 @@ def test_concurrent_bookings_get_distinct_consecutive_numbers():
     def book(i):
         try:
             barrier.wait()
-            booking_invite(professional=kind.professional, session_type=kind,
-                           starts_at=start + timedelta(hours=i), email=f"c{i}@example.com")  # fmt: skip
+            booking_invite(
+                professional=kind.professional,
+                session_type=kind,
+                starts_at=start + timedelta(hours=i),
+                email=f"c{i}@example.com",
+            )
         except Exception as error:  # pragma: no cover - reported below
             errors.append(error)
         finally:

@@ -75,8 +75,11 @@ def test_a_double_click_or_retry_charges_once(alice, invoice):
 def test_a_declined_card_leaves_the_bill_open_with_a_message(client, alice, invoice):
     declined = add_card(alice, DECLINED)
     client.force_login(alice)
-    response = client.post(reverse("billing:pay", args=[invoice.code]),
-                           {"card": declined.code, "payment_key": new_payment_key()}, follow=True)  # fmt: skip
+    response = client.post(
+        reverse("billing:pay", args=[invoice.code]),
+        {"card": declined.code, "payment_key": new_payment_key()},
+        follow=True,
+    )
     assert "Your card was declined." in response.content.decode()
     invoice.refresh_from_db()
     assert invoice.status == "open"
@@ -93,8 +96,10 @@ def test_a_declined_card_leaves_the_bill_open_with_a_message(client, alice, invo
 def test_a_card_that_needs_authentication(client, alice, invoice):
     card = add_card(alice, AUTHENTICATE)
     client.force_login(alice)
-    response = client.post(reverse("billing:pay", args=[invoice.code]),
-                           {"card": card.code, "payment_key": new_payment_key()})  # fmt: skip
+    response = client.post(
+        reverse("billing:pay", args=[invoice.code]),
+        {"card": card.code, "payment_key": new_payment_key()},
+    )
     payment = Payment.objects.get()
     assert payment.status == "requires_action"
     assert response["Location"] == reverse(
@@ -115,8 +120,11 @@ def test_failed_authentication_leaves_the_bill_open(client, alice, invoice):
     card = add_card(alice, AUTHENTICATE)
     payment = invoice_pay(invoice=invoice, method=card, payment_key=new_payment_key())
     client.force_login(alice)
-    response = client.post(reverse("billing:local_authenticate", args=[payment.provider_ref]),
-                           {"outcome": "fail"}, follow=True)  # fmt: skip
+    response = client.post(
+        reverse("billing:local_authenticate", args=[payment.provider_ref]),
+        {"outcome": "fail"},
+        follow=True,
+    )
     assert "authentication failed" in response.content.decode()
     invoice.refresh_from_db()
     payment.refresh_from_db()
@@ -146,15 +154,26 @@ def test_events_are_processed_once_and_out_of_order_never_unpays(alice, invoice)
     payment.refresh_from_db()
     invoice.refresh_from_db()
     assert payment.status == "succeeded" and invoice.status == "paid"
-    assert event_process(provider="local", event_id="evt_3", type="payment_intent.succeeded",
-                         payload={"data": {"object": {"id": "pi_unknown"}}}) == "ignored"  # fmt: skip
+    assert (
+        event_process(
+            provider="local",
+            event_id="evt_3",
+            type="payment_intent.succeeded",
+            payload={"data": {"object": {"id": "pi_unknown"}}},
+        )
+        == "ignored"
+    )
 
 
 def test_a_failed_event_does_not_mark_a_failed_payment_paid(alice, invoice):
     card = add_card(alice, AUTHENTICATE)
     payment = invoice_pay(invoice=invoice, method=card, payment_key=new_payment_key())
-    event_process(provider="local", event_id="evt_f", type="payment_intent.payment_failed",
-                  payload={"data": {"object": {"id": payment.provider_ref}}})  # fmt: skip
+    event_process(
+        provider="local",
+        event_id="evt_f",
+        type="payment_intent.payment_failed",
+        payload={"data": {"object": {"id": payment.provider_ref}}},
+    )
     payment.refresh_from_db()
     invoice.refresh_from_db()
     assert payment.status == "failed" and invoice.status == "open"

@@ -20,23 +20,62 @@ from tengja.billing.services import card_add, invoice_pay, new_payment_key
 WEBHOOK_SECRET = "whsec_test_secret"
 CARD = {"brand": "visa", "last4": "4242", "exp_month": 8, "exp_year": 2031}
 RECORDED = {
-    ("GET", "/v1/payment_methods/pm_card_visa"): (200, {
-        "id": "pm_card_visa", "object": "payment_method", "type": "card", "customer": None, "card": CARD}),
-    ("POST", "/v1/customers"): (200, {"id": "cus_Q1", "object": "customer", "email": "alice@example.com"}),
-    ("POST", "/v1/payment_methods/pm_card_visa/attach"): (200, {
-        "id": "pm_card_visa", "object": "payment_method", "type": "card", "customer": "cus_Q1", "card": CARD}),
-    ("POST", "/v1/setup_intents"): (200, {"id": "seti_1", "object": "setup_intent", "client_secret": "seti_1_secret_x"}),
-}  # fmt: skip
+    ("GET", "/v1/payment_methods/pm_card_visa"): (
+        200,
+        {
+            "id": "pm_card_visa",
+            "object": "payment_method",
+            "type": "card",
+            "customer": None,
+            "card": CARD,
+        },
+    ),
+    ("POST", "/v1/customers"): (
+        200,
+        {"id": "cus_Q1", "object": "customer", "email": "alice@example.com"},
+    ),
+    ("POST", "/v1/payment_methods/pm_card_visa/attach"): (
+        200,
+        {
+            "id": "pm_card_visa",
+            "object": "payment_method",
+            "type": "card",
+            "customer": "cus_Q1",
+            "card": CARD,
+        },
+    ),
+    ("POST", "/v1/setup_intents"): (
+        200,
+        {"id": "seti_1", "object": "setup_intent", "client_secret": "seti_1_secret_x"},
+    ),
+}
 INTENTS = {
     "succeeded": (200, {"id": "pi_ok", "object": "payment_intent", "status": "succeeded"}),
-    "requires_action": (200, {
-        "id": "pi_3ds", "object": "payment_intent", "status": "requires_action",
-        "next_action": {"type": "redirect_to_url",
-                        "redirect_to_url": {"url": "https://hooks.stripe.com/3d_secure_2/test"}}}),
-    "declined": (402, {"error": {
-        "type": "card_error", "code": "card_declined", "decline_code": "generic_decline",
-        "message": "Your card was declined.", "payment_intent": {"id": "pi_declined"}}}),
-}  # fmt: skip
+    "requires_action": (
+        200,
+        {
+            "id": "pi_3ds",
+            "object": "payment_intent",
+            "status": "requires_action",
+            "next_action": {
+                "type": "redirect_to_url",
+                "redirect_to_url": {"url": "https://hooks.stripe.com/3d_secure_2/test"},
+            },
+        },
+    ),
+    "declined": (
+        402,
+        {
+            "error": {
+                "type": "card_error",
+                "code": "card_declined",
+                "decline_code": "generic_decline",
+                "message": "Your card was declined.",
+                "payment_intent": {"id": "pi_declined"},
+            }
+        },
+    ),
+}
 
 
 class RecordedStripe(BaseHTTPRequestHandler):
@@ -163,8 +202,12 @@ def signed(payload: dict, secret: str = WEBHOOK_SECRET) -> tuple[bytes, str]:
 
 
 def event(event_id: str, kind: str, intent_id: str) -> dict:
-    return {"id": event_id, "object": "event", "type": kind,
-            "data": {"object": {"id": intent_id, "object": "payment_intent"}}}  # fmt: skip
+    return {
+        "id": event_id,
+        "object": "event",
+        "type": kind,
+        "data": {"object": {"id": intent_id, "object": "payment_intent"}},
+    }
 
 
 def test_webhook_with_a_good_signature_settles_the_payment_once(stripe_api, client, alice, invoice):
@@ -186,8 +229,10 @@ def test_webhook_with_a_good_signature_settles_the_payment_once(stripe_api, clie
 
 @pytest.mark.parametrize("how", ["wrong secret", "tampered", "missing"])
 def test_webhook_with_a_bad_signature_is_refused(stripe_api, client, alice, invoice, how):
-    body, header = signed(event("evt_bad", "payment_intent.succeeded", "pi_x"),
-                          "whsec_other" if how == "wrong secret" else WEBHOOK_SECRET)  # fmt: skip
+    body, header = signed(
+        event("evt_bad", "payment_intent.succeeded", "pi_x"),
+        "whsec_other" if how == "wrong secret" else WEBHOOK_SECRET,
+    )
     if how == "tampered":
         body = body.replace(b"pi_x", b"pi_y")
     headers = {} if how == "missing" else {"HTTP_STRIPE_SIGNATURE": header}

@@ -59,9 +59,11 @@ def test_late_cancellation_is_warned_about_then_stays_payable(
 
 def test_notice_of_zero_hours_is_never_late(alice, session_type):
     booking = BookingFactory(
-        client=alice, session_type=session_type, cancellation_notice_hours=0,
+        client=alice,
+        session_type=session_type,
+        cancellation_notice_hours=0,
         starts_at=timezone.now() + timedelta(minutes=5),
-    )  # fmt: skip
+    )
     booking_cancel(booking=booking, by=alice)
     booking.refresh_from_db()
     assert not booking.late_cancellation
@@ -70,9 +72,11 @@ def test_notice_of_zero_hours_is_never_late(alice, session_type):
 def test_cancelled_slot_is_free_again(alice, professional, session_type, booking):
     booking_cancel(booking=booking, by=alice)
     again = booking_invite(
-        professional=professional, session_type=session_type,
-        starts_at=booking.starts_at, email="someone@example.com",
-    )  # fmt: skip
+        professional=professional,
+        session_type=session_type,
+        starts_at=booking.starts_at,
+        email="someone@example.com",
+    )
     assert again.starts_at == booking.starts_at
 
 

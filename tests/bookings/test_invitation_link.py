@@ -161,7 +161,7 @@ def test_bad_sign_up_input_creates_nothing(
         professional, session_type, tomorrow, "new@example.com", django_capture_on_commit_callbacks
     )
     response = client.post(invitation_path(), {**SIGN_UP, "accept_terms": ""})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "agree to the Terms" in response.content.decode()
     assert not User.objects.filter(email="new@example.com").exists()
     assert Booking.objects.get().client is None

@@ -47,6 +47,7 @@ def test_the_database_refuses_overlaps_even_past_the_service():
     Booking.objects.create(starts_at=start, ends_at=start + timedelta(hours=1), **fields)
     other = ProfessionalFactory()
     Booking.objects.create(
-        starts_at=start, ends_at=start + timedelta(hours=1),
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
         **{**fields, "professional": other},
-    )  # fmt: skip
+    )

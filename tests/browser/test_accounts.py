@@ -113,8 +113,11 @@ def test_profile_picture_details_and_email(page, alice, password, tmp_path):
     expect(page.get_by_role("heading", name="Prófíllinn minn")).to_be_visible()
     alice.refresh_from_db()
     assert (alice.name, alice.time_zone, alice.language, alice.email) == (
-        "Alice B. Andersen", "Asia/Tokyo", "is", "alice.new@example.com",
-    )  # fmt: skip
+        "Alice B. Andersen",
+        "Asia/Tokyo",
+        "is",
+        "alice.new@example.com",
+    )
 
 
 def test_keyboard_and_phone_width(phone, alice, password):

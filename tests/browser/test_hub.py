@@ -13,8 +13,11 @@ from tests.factories import CompanyFactory, HubFactory, ProfessionalFactory, Ses
 
 
 def test_employee_claims_credits_and_books(page):
-    hub = HubFactory(company=CompanyFactory(name="Acme hf."), name="Acme Wellbeing Hub",
-                     welcome_text="Six free sessions a year.")  # fmt: skip
+    hub = HubFactory(
+        company=CompanyFactory(name="Acme hf."),
+        name="Acme Wellbeing Hub",
+        welcome_text="Six free sessions a year.",
+    )
     HubDomain.objects.create(hub=hub, domain="acme.test")
     pro = ProfessionalFactory(user__name="Dr. Sól", user__time_zone="Atlantic/Reykjavik")
     kind = SessionTypeFactory(professional=pro, name="Talk")

@@ -38,9 +38,11 @@ def test_invitation_to_home_calendar_and_cancel(browser, live, professional, pas
     message = wait_for_mail()
     assert message.to == ["new.client@example.com"]
     client_context = browser.new_context(
-        base_url=live.url, locale="en-GB", timezone_id="America/New_York",
+        base_url=live.url,
+        locale="en-GB",
+        timezone_id="America/New_York",
         viewport={"width": 1280, "height": 900},
-    )  # fmt: skip
+    )
     page = client_context.new_page()
     page.goto("/")  # the script notes the browser's zone before the link is opened
     page.goto(link_path(message, "/invitations/"))

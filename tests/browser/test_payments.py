@@ -20,10 +20,14 @@ def bills(professional, alice, count):
     )
     start = timezone.now() + timedelta(days=3)
     return [
-        booking_invite(professional=professional, session_type=kind,
-                       starts_at=start + timedelta(hours=i), email=alice.email).invoice
+        booking_invite(
+            professional=professional,
+            session_type=kind,
+            starts_at=start + timedelta(hours=i),
+            email=alice.email,
+        ).invoice
         for i in range(count)
-    ]  # fmt: skip
+    ]
 
 
 def add_card(page, number):

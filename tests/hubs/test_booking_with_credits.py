@@ -15,8 +15,12 @@ from tests.factories import ProfessionalFactory
 
 
 def slots(offer, days=7):
-    return free_slots(professionals=[offer.professional], duration=offer.session_type.duration,
-                      start=timezone.localdate(), days=days)[offer.professional_id]  # fmt: skip
+    return free_slots(
+        professionals=[offer.professional],
+        duration=offer.session_type.duration,
+        start=timezone.localdate(),
+        days=days,
+    )[offer.professional_id]
 
 
 def test_browse_shows_offered_professionals_with_next_free_time(client, member, offer):
@@ -40,8 +44,10 @@ def test_book_a_free_slot_with_credits(client, member, offer):
     client.force_login(member.user)
     page = client.get(reverse("hubs:offer", args=[member.hub.code, offer.professional.code]))
     first = page.context["days"][0][1][0]
-    response = client.post(reverse("hubs:offer", args=[member.hub.code, offer.professional.code]),
-                           {"starts_at": first.starts_at.isoformat()})  # fmt: skip
+    response = client.post(
+        reverse("hubs:offer", args=[member.hub.code, offer.professional.code]),
+        {"starts_at": first.starts_at.isoformat()},
+    )
     booking = Booking.objects.get()
     assert response["Location"] == reverse("bookings:detail", args=[booking.code])
     assert booking.paid_with == "credits" and booking.client == member.user
@@ -134,8 +140,13 @@ def test_slots_honour_dst_notice_and_exceptions(db):
     )[pro.pk]
     assert all(s.starts_at.date() == date(2031, 3, 28) for s in found)
     # Minimum notice: nothing earlier than 12 hours from now.
-    close = free_slots(professionals=[pro], duration=timedelta(minutes=60), start=date(2031, 3, 28), days=1,
-                       now=datetime(2031, 3, 27, 22, tzinfo=UTC))[pro.pk]  # fmt: skip
+    close = free_slots(
+        professionals=[pro],
+        duration=timedelta(minutes=60),
+        start=date(2031, 3, 28),
+        days=1,
+        now=datetime(2031, 3, 27, 22, tzinfo=UTC),
+    )[pro.pk]
     assert [s.starts_at.hour for s in close] == [10]
 
 
@@ -184,8 +195,12 @@ def test_one_member_booking_two_slots_at_once_never_goes_below_zero(hub, offer):
 
     user = UserFactory(email="racer@acme.test")
     membership = Membership.objects.create(hub=hub, user=user, email=user.email, status="active")
-    CreditEntry.objects.create(membership=membership, kind="grant", amount=1,
-                               expires_at=timezone.now() + timedelta(days=30))  # fmt: skip
+    CreditEntry.objects.create(
+        membership=membership,
+        kind="grant",
+        amount=1,
+        expires_at=timezone.now() + timedelta(days=30),
+    )
     free = slots(offer)
     results = race(
         expected=HubError,
@@ -252,10 +267,16 @@ def test_sessions_keep_their_length_across_a_clock_change(db):
 
     pro = ProfessionalFactory(user__time_zone="Europe/London")
     # Clocks go forward at 01:00 on Sunday 30 March 2031.
-    AvailabilityException.objects.create(professional=pro, date=date(2031, 3, 30), kind="extra",
-                                         starts=time(0), ends=time(4))  # fmt: skip
-    found = free_slots(professionals=[pro], duration=timedelta(minutes=60), start=date(2031, 3, 30),
-                       days=1, now=datetime(2031, 3, 20, tzinfo=UTC))[pro.pk]  # fmt: skip
+    AvailabilityException.objects.create(
+        professional=pro, date=date(2031, 3, 30), kind="extra", starts=time(0), ends=time(4)
+    )
+    found = free_slots(
+        professionals=[pro],
+        duration=timedelta(minutes=60),
+        start=date(2031, 3, 30),
+        days=1,
+        now=datetime(2031, 3, 20, tzinfo=UTC),
+    )[pro.pk]
     assert all(s.ends_at - s.starts_at == timedelta(minutes=60) for s in found)
     london = [
         s.starts_at.astimezone(__import__("zoneinfo").ZoneInfo("Europe/London")).strftime("%H:%M")

@@ -8,8 +8,12 @@ from tests.factories import HubFactory, SessionTypeFactory
 
 
 def book(member, offer):
-    slot = free_slots(professionals=[offer.professional], duration=offer.session_type.duration,
-                      start=timezone.localdate(), days=7)[offer.professional_id][0]  # fmt: skip
+    slot = free_slots(
+        professionals=[offer.professional],
+        duration=offer.session_type.duration,
+        start=timezone.localdate(),
+        days=7,
+    )[offer.professional_id][0]
     return hub_book(membership=member, offer=offer, starts_at=slot.starts_at)
 
 
@@ -18,8 +22,13 @@ def test_hr_sees_totals_but_never_who_or_when(client, hr, member, offer):
     client.force_login(hr)
     body = client.get(reverse("hubs:admin", args=[member.hub.code])).content.decode()
     assert "1 member has joined." in body
-    for secret in (member.user.name, member.user.email, member.email, booking.code,
-                   booking.starts_at.strftime("%H:%M")):  # fmt: skip
+    for secret in (
+        member.user.name,
+        member.user.email,
+        member.email,
+        booking.code,
+        booking.starts_at.strftime("%H:%M"),
+    ):
         assert secret not in body, secret
     usage = client.get(reverse("hubs:admin", args=[member.hub.code])).context["usage"]
     assert usage["months"][0]["granted"] == 2 and usage["months"][0]["used"] == 1

@@ -134,8 +134,12 @@ def test_hr_removes_a_member_bookings_stay(client, hr, hub, member, offer):
     from tengja.bookings.slots import free_slots
     from tengja.hubs.services import hub_book
 
-    slot = free_slots(professionals=[offer.professional], duration=offer.session_type.duration,
-                      start=timezone.localdate(), days=7)[offer.professional_id][0]  # fmt: skip
+    slot = free_slots(
+        professionals=[offer.professional],
+        duration=offer.session_type.duration,
+        start=timezone.localdate(),
+        days=7,
+    )[offer.professional_id][0]
     booking = hub_book(membership=member, offer=offer, starts_at=slot.starts_at)
     client.force_login(hr)
     client.post(

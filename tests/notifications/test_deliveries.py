@@ -49,9 +49,11 @@ def test_confirmation_is_sent_once_with_a_calendar_file(book, alice):
 def test_reminders_are_planned_24h_and_1h_before_for_both(book, alice):
     booking = book(alice.email, timedelta(days=3))
     assert reminders(booking) == [
-        ("reminder_1h", "client"), ("reminder_1h", "professional"),
-        ("reminder_24h", "client"), ("reminder_24h", "professional"),
-    ]  # fmt: skip
+        ("reminder_1h", "client"),
+        ("reminder_1h", "professional"),
+        ("reminder_24h", "client"),
+        ("reminder_24h", "professional"),
+    ]
     soon = book("b@example.com", timedelta(hours=3))
     assert reminders(soon) == [("reminder_1h", "client"), ("reminder_1h", "professional")]
     now = book("c@example.com", timedelta(minutes=30))
@@ -233,8 +235,12 @@ def test_nothing_is_written_or_sent_for_a_booking_that_rolled_back(
         pytest.raises(RuntimeError),
         transaction.atomic(),
     ):
-        booking_invite(professional=professional, session_type=kind,
-                       starts_at=timezone.now() + timedelta(days=2), email="x@example.com")  # fmt: skip
+        booking_invite(
+            professional=professional,
+            session_type=kind,
+            starts_at=timezone.now() + timedelta(days=2),
+            email="x@example.com",
+        )
         raise RuntimeError
     assert not Delivery.objects.exists()
     assert mail.outbox == []

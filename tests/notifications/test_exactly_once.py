@@ -95,8 +95,18 @@ def test_two_real_workers_on_the_same_tasks_send_each_once(tmp_path, settings):
     enqueue(ids, settings)
     enqueue(ids, settings)  # every task twice, as a retried enqueue would
     env = worker_env(mail_dir, TASKS_BACKEND="django_tasks_db.DatabaseBackend")
-    command = [sys.executable, "manage.py", "db_worker", "--batch", "--no-reload",
-               "--no-startup-delay", "--queue-name", "*", "-v", "0"]  # fmt: skip
+    command = [
+        sys.executable,
+        "manage.py",
+        "db_worker",
+        "--batch",
+        "--no-reload",
+        "--no-startup-delay",
+        "--queue-name",
+        "*",
+        "-v",
+        "0",
+    ]
     workers = [subprocess.Popen(command, cwd=ROOT, env=env) for _ in range(2)]
     for worker in workers:
         assert worker.wait(timeout=120) == 0
@@ -109,8 +119,17 @@ def test_a_worker_killed_after_sending_does_not_send_again_on_restart(tmp_path, 
     [delivery_id] = due_deliveries(1)
     enqueue([delivery_id], settings)
     env = worker_env(mail_dir, TASKS_BACKEND="django_tasks_db.DatabaseBackend")
-    command = [sys.executable, "manage.py", "db_worker", "--no-reload", "--no-startup-delay",
-               "--queue-name", "*", "-v", "0"]  # fmt: skip
+    command = [
+        sys.executable,
+        "manage.py",
+        "db_worker",
+        "--no-reload",
+        "--no-startup-delay",
+        "--queue-name",
+        "*",
+        "-v",
+        "0",
+    ]
     worker = subprocess.Popen(command, cwd=ROOT, env={**env, "TENGJA_HANG_AFTER_SEND": "1"})
     deadline = time.monotonic() + 60
     while not sent_files(mail_dir):

@@ -69,11 +69,20 @@ async def test_client_and_professional_relay_to_each_other():
     offer = {"type": "offer", "sdp": "v=0 fake", "gen": 7, "extra": "dropped"}
     await pro_ws.send_to(text_data=json.dumps(offer))
     assert await client_ws.receive_json_from(timeout=WAIT) == {
-        "type": "offer", "sdp": "v=0 fake", "gen": 7, "from": "professional",
-    }  # fmt: skip
-    candidate = {"type": "candidate", "gen": 7,
-                 "candidate": {"candidate": "candidate:1 1 udp 1 127.0.0.1 5000 typ host",
-                               "sdpMid": "0", "sdpMLineIndex": 0}}  # fmt: skip
+        "type": "offer",
+        "sdp": "v=0 fake",
+        "gen": 7,
+        "from": "professional",
+    }
+    candidate = {
+        "type": "candidate",
+        "gen": 7,
+        "candidate": {
+            "candidate": "candidate:1 1 udp 1 127.0.0.1 5000 typ host",
+            "sdpMid": "0",
+            "sdpMLineIndex": 0,
+        },
+    }
     await client_ws.send_to(text_data=json.dumps(candidate))
     assert (await pro_ws.receive_json_from(timeout=WAIT))["candidate"]["sdpMid"] == "0"
     assert await client_ws.receive_nothing()  # nobody hears their own messages
@@ -212,8 +221,12 @@ async def test_foreign_origin_is_refused():
 async def test_without_redis_the_call_page_hears_that_signalling_is_away(settings):
     from channels.layers import channel_layers
 
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
-                                           "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]}}}  # fmt: skip
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]},
+        }
+    }
     channel_layers.backends.clear()
     try:
         booking = await make_booking()

@@ -33,8 +33,12 @@ def test_client_gets_device_check_with_config(client, alice, booking):
     response = client.get(reverse("video:join", args=[booking.code]))
     assert response.status_code == 200
     body = response.content.decode()
-    for text in ("Test your camera and microphone", "Join session", "encrypted end to end",
-                 "does not record it"):  # fmt: skip
+    for text in (
+        "Test your camera and microphone",
+        "Join session",
+        "encrypted end to end",
+        "does not record it",
+    ):
         assert text in body
     data = config(response)
     assert data["role"] == "client"

@@ -79,8 +79,13 @@ def test_participants_on_different_processes_find_each_other(tmp_path, settings)
             **{k: database[k] or "" for k in ("USER", "HOST", "PORT", "NAME")}
         )
     booking = BookingFactory(starts_at=timezone.now() + timedelta(minutes=5))
-    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": REDIS_URL, "DEBUG": "true",
-           "DJANGO_SETTINGS_MODULE": "tengja.settings"}  # fmt: skip
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": REDIS_URL,
+        "DEBUG": "true",
+        "DJANGO_SETTINGS_MODULE": "tengja.settings",
+    }
     ports = [free_port(), free_port()]
     servers = [
         subprocess.Popen(

@@ -89,9 +89,15 @@ class LocalProvider:
         return None
 
     def charge(
-        self, *, user: User, provider_ref: str, amount: int, currency: str,
-        idempotency_key: str, return_url: str,
-    ) -> ChargeResult:  # fmt: skip
+        self,
+        *,
+        user: User,
+        provider_ref: str,
+        amount: int,
+        currency: str,
+        idempotency_key: str,
+        return_url: str,
+    ) -> ChargeResult:
         with transaction.atomic():
             intent, created = LocalIntent.objects.select_for_update().get_or_create(
                 idempotency_key=idempotency_key,

@@ -60,9 +60,10 @@ class StripeProvider:
                 raise ProviderError(_("The card could not be saved. Please enter it again."))
             if method.get("customer") is None:
                 method = self.client.v1.payment_methods.attach(
-                    reference, params={"customer": customer},
+                    reference,
+                    params={"customer": customer},
                     options={"idempotency_key": f"attach-{reference}"},
-                ).to_dict()  # fmt: skip
+                ).to_dict()
         except stripe.StripeError as error:
             raise _unavailable(error) from error
         card = method["card"]
@@ -93,9 +94,15 @@ class StripeProvider:
             raise _unavailable(error) from error
 
     def charge(
-        self, *, user: User, provider_ref: str, amount: int, currency: str,
-        idempotency_key: str, return_url: str,
-    ) -> ChargeResult:  # fmt: skip
+        self,
+        *,
+        user: User,
+        provider_ref: str,
+        amount: int,
+        currency: str,
+        idempotency_key: str,
+        return_url: str,
+    ) -> ChargeResult:
         try:
             intent = self.client.v1.payment_intents.create(
                 params={

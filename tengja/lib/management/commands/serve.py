@@ -25,11 +25,20 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         host, port = settings.HOST, str(settings.PORT)
         server_cmd = [
-            sys.executable, "-m", "uvicorn", "tengja.asgi:application",
-            "--host", host, "--port", port,
-            "--workers", str(options["workers"]),
-            "--lifespan", "off", "--no-server-header",
-        ]  # fmt: skip
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "tengja.asgi:application",
+            "--host",
+            host,
+            "--port",
+            port,
+            "--workers",
+            str(options["workers"]),
+            "--lifespan",
+            "off",
+            "--no-server-header",
+        ]
         manage = str(settings.BASE_DIR / "manage.py")
         worker_cmd = [sys.executable, manage, "db_worker", "--no-reload", "--queue-name", "*"]
         # Re-enqueues e-mails whose task was lost (see tengja.notifications).
