@@ -4,19 +4,31 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+# One stamp for what runs the product, one for the test tools on top: each
+# reinstalls when its lock (or pyproject.toml) changes.
+RUN_STAMP := $(VENV)/.installed-run-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+DEV_STAMP := $(VENV)/.installed-dev-$(shell cat requirements.lock requirements-dev.lock pyproject.toml | cksum | cut -d' ' -f1)
 NODE_STAMP := node_modules/.installed-$(shell cat package-lock.json | cksum | cut -d' ' -f1)
 CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test venv system-packages node-packages lint messages lock clean
+.PHONY: run test venv venv-dev system-packages node-packages lint messages lock clean
 
-venv: $(STAMP)
+# What runs the product (make run): requirements.lock only.
+venv: $(RUN_STAMP)
 
-$(STAMP): requirements.lock pyproject.toml
+$(RUN_STAMP): requirements.lock pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
-	@rm -f $(VENV)/.installed-*
+	@rm -f $(VENV)/.installed-run-*
+	@touch $@
+
+# And the test tools (make test): requirements-dev.lock.
+venv-dev: $(DEV_STAMP)
+
+$(DEV_STAMP): $(RUN_STAMP) requirements-dev.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.lock
+	@rm -f $(VENV)/.installed-dev-*
 	@touch $@
 
 # Debian's Chromium for the browser tests, GNU gettext for the translation check,
@@ -41,24 +53,30 @@ run: venv
 	$(PY) manage.py demo
 	DEBUG=$${DEBUG:-true} $(PY) manage.py serve
 
-lint: venv
+lint: venv-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
 
-test: venv system-packages node-packages lint
+test: venv-dev system-packages node-packages lint
 	$(VENV)/bin/pytest
 
 # Refresh the translation catalogues after changing UI text (needs GNU gettext).
-messages: venv
+messages: venv-dev
 	$(PY) manage.py makemessages --locale is --ignore '.venv/*' --ignore 'var/*' --no-obsolete
 	$(PY) manage.py compilemessages --locale is --ignore '.venv/*'
 
-# Re-resolve the pinned versions from pyproject.toml's ranges.
+# Re-resolve the pinned versions from pyproject.toml's ranges: what runs the
+# product into requirements.lock, the test tools on top into requirements-dev.lock.
 lock:
 	rm -rf /tmp/tengja-lock && $(PYTHON) -m venv /tmp/tengja-lock
+	/tmp/tengja-lock/bin/pip install --quiet .
+	{ echo "# What runs the product: make run installs only this. make lock writes it from pyproject.toml."; \
+	  /tmp/tengja-lock/bin/pip freeze --exclude tengja; } > requirements.lock
 	/tmp/tengja-lock/bin/pip install --quiet ".[dev]"
-	/tmp/tengja-lock/bin/pip freeze --exclude tengja > requirements.lock
+	{ echo "# The test tools, on top of what runs the product (requirements.lock). make lock writes both."; \
+	  echo "-r requirements.lock"; \
+	  /tmp/tengja-lock/bin/pip freeze --exclude tengja | grep -vxFf requirements.lock; } > requirements-dev.lock
 
 clean:
 	rm -rf $(VENV) var node_modules
