@@ -9,6 +9,17 @@ from django.core.asgi import get_asgi_application
 # Django must be set up before anything imports models (consumers, routing).
 django_asgi_app = get_asgi_application()
 
+import logging  # noqa: E402
+
+from tengja.billing.checks import payment_problems  # noqa: E402
+
+# A server that cannot take real money, or would take fake money for real, does
+# not start; one running a demo with fake payments says so loudly.
+for problem in payment_problems():
+    if problem.is_serious():
+        raise RuntimeError(f"Tengja will not start: {problem.msg} {problem.hint}")
+    logging.getLogger("tengja").warning("%s %s", problem.msg, problem.hint)
+
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402

@@ -180,12 +180,21 @@ TURN_SECRET = env("TURN_SECRET")
 TURN_CREDENTIAL_TTL = envint("TURN_CREDENTIAL_TTL", str(6 * 60 * 60))
 VIDEO_GRACE_MINUTES = envint("VIDEO_GRACE_MINUTES", "10")
 
-# Payments: Stripe when its keys are set, else the local test provider.
+# Payments: Stripe in production; the local test provider (fake cards, no money
+# moves) in development. Production never falls back to it quietly: with DEBUG
+# off it is Stripe unless the operator sets PAYMENT_PROVIDER=local and
+# DEMO_FAKE_PAYMENTS=true, and missing Stripe keys stop the server and fail
+# `check --deploy` (tengja/billing/checks.py).
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
 STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
 STRIPE_API_BASE = env("STRIPE_API_BASE")  # only for tests against recorded responses
-PAYMENT_PROVIDER = env("PAYMENT_PROVIDER", "stripe" if STRIPE_SECRET_KEY else "local")
+PAYMENT_PROVIDER = env("PAYMENT_PROVIDER", "stripe" if STRIPE_SECRET_KEY or not DEBUG else "local")
+if PAYMENT_PROVIDER not in ("stripe", "local"):
+    raise ImproperlyConfigured(
+        f"PAYMENT_PROVIDER must be stripe or local, not {PAYMENT_PROVIDER!r}"
+    )
+DEMO_FAKE_PAYMENTS = envbool("DEMO_FAKE_PAYMENTS", "false")
 
 # Free slots start at least this long from now.
 SLOT_MIN_NOTICE_HOURS = envint("SLOT_MIN_NOTICE_HOURS", "12")

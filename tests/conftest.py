@@ -40,6 +40,10 @@ def _test_settings(settings, tmp_path):
     settings.SITE_URL = "http://testserver"
     # Argon2 is the real hasher (see test_settings.py); MD5 keeps the suite fast.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tests run with DEBUG off, as production does; the local provider stands in
+    # for Stripe's servers, so they opt in as a demo would (test_settings.py checks
+    # that production without the opt-in refuses it).
+    settings.DEMO_FAKE_PAYMENTS = True
 
 
 @pytest.fixture

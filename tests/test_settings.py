@@ -19,8 +19,12 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "tengja.example",
     "SITE_URL": "https://tengja.example",
     "DATABASE_URL": "sqlite:///:memory:",
+    "STRIPE_SECRET_KEY": "sk_live_x",
+    "STRIPE_PUBLISHABLE_KEY": "pk_live_x",
+    "STRIPE_WEBHOOK_SECRET": "whsec_x",
     "PATH": os.environ["PATH"],
 }
+WITHOUT_STRIPE = {k: v for k, v in PRODUCTION_ENV.items() if not k.startswith("STRIPE_")}
 
 
 def manage(*args: str, env: dict) -> subprocess.CompletedProcess:
@@ -155,3 +159,52 @@ def test_email_url_selects_smtp():
         "s.EMAIL_USE_TLS",
     )
     assert values == ["django.core.mail.backends.smtp.EmailBackend", "smtp.example", "587", "True"]
+
+
+def test_production_without_stripe_keys_fails_the_deploy_check_and_will_not_start():
+    result = manage("check", "--deploy", env=WITHOUT_STRIPE)
+    assert result.returncode != 0
+    assert "tengja.E001" in result.stderr
+    assert "STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY, STRIPE_WEBHOOK_SECRET are not set" in (
+        result.stderr
+    )
+    started = subprocess.run(
+        [sys.executable, "-c", "import tengja.asgi"],
+        cwd=ROOT,
+        env={**WITHOUT_STRIPE, "DJANGO_SETTINGS_MODULE": "tengja.settings"},
+        capture_output=True,
+        text=True,
+    )
+    assert started.returncode != 0
+    assert "Tengja will not start: Payments go through Stripe" in started.stderr
+
+
+def test_production_refuses_the_local_provider_unless_a_demo_says_so():
+    local = {**WITHOUT_STRIPE, "PAYMENT_PROVIDER": "local"}
+    result = manage("check", "--deploy", env=local)
+    assert result.returncode != 0
+    assert "tengja.E002" in result.stderr and "takes no money" in result.stderr
+    demo = manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        env={**local, "DEMO_FAKE_PAYMENTS": "true"},
+    )
+    assert demo.returncode != 0
+    assert "tengja.W001" in demo.stderr and "no money moves" in demo.stderr
+
+
+def test_at_run_time_the_local_provider_is_refused_with_debug_off(settings, alice):
+    from tengja.billing.providers import ProviderError, get_provider
+    from tengja.billing.services import BillingError, card_add
+
+    settings.DEBUG = False
+    settings.DEMO_FAKE_PAYMENTS = False
+    with pytest.raises(ProviderError, match="not available"):
+        get_provider("local")
+    with pytest.raises((BillingError, ProviderError)):
+        card_add(
+            user=alice,
+            data={"number": "4242424242424242", "exp_month": 12, "exp_year": 2035, "cvc": "123"},
+        )

@@ -17,9 +17,12 @@ def get_provider(name: str | None = None) -> PaymentProvider:
         from tengja.billing.providers.stripe import StripeProvider
 
         return StripeProvider()
-    from tengja.billing.providers.local import LocalProvider
+    if name == "local" and (settings.DEBUG or settings.DEMO_FAKE_PAYMENTS):
+        from tengja.billing.providers.local import LocalProvider
 
-    return LocalProvider()
+        return LocalProvider()
+    # Fail closed: never fake a payment in production (see tengja.billing.checks).
+    raise ProviderError(f"The payment provider {name!r} is not available here.")
 
 
 __all__ = [
