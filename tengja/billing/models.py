@@ -54,12 +54,14 @@ class InvoiceCounter(models.Model):
 
 class Invoice(models.Model):
     """From a professional to a client for one session. Immutable once issued:
-    only its status moves on (open → paid → refunded, or open → void)."""
+    only its status moves on (open → paid → refund pending → refunded, or
+    open → void)."""
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
         PAID = "paid", _("Paid")
         VOID = "void", _("Void")
+        REFUND_PENDING = "refund_pending", _("Refund pending")
         REFUNDED = "refunded", _("Refunded")
 
     IMMUTABLE = (
@@ -84,7 +86,7 @@ class Invoice(models.Model):
     session_starts_at = models.DateTimeField(null=True)
     amount = models.PositiveIntegerField()
     currency = models.CharField(max_length=3, choices=CURRENCIES)
-    status = models.CharField(max_length=10, choices=Status, default=Status.OPEN)
+    status = models.CharField(max_length=20, choices=Status, default=Status.OPEN)
     issued_at = models.DateTimeField(default=timezone.now)
     paid_at = models.DateTimeField(null=True, blank=True)
     voided_at = models.DateTimeField(null=True, blank=True)
@@ -163,6 +165,55 @@ class Payment(models.Model):
                 condition=Q(status__in=[PaymentStatus.PENDING, PaymentStatus.REQUIRES_ACTION]),
                 name="one_payment_in_progress_per_invoice",
             ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.status}"
+
+
+class RefundStatus(models.TextChoices):
+    PENDING = "pending", _("Refund pending")
+    SUCCEEDED = "succeeded", _("Refunded")
+    FAILED = "failed", _("Refund failed")
+
+
+class Refund(models.Model):
+    """Money given back for a payment. Decided inside the transaction that decides
+    it (a cancellation, a payment that came after its bill was voided); asked of
+    the provider after commit by a task, with the refund's idempotency key, and
+    retried with backoff until the provider says yes (services.refund_send)."""
+
+    Status = RefundStatus
+
+    class Reason(models.TextChoices):
+        CANCELLED = "cancelled", _("The session was cancelled in time.")
+        LATE_PAYMENT = "late_payment", _("The payment came after the bill was voided.")
+        PROVIDER = "provider", _("Refunded through the payment provider.")
+
+    code = models.CharField(max_length=16, unique=True, default=public_code, editable=False)
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3, choices=CURRENCIES)
+    reason = models.CharField(max_length=20, choices=Reason)
+    status = models.CharField(max_length=10, choices=Status, default=Status.PENDING)
+    # The same key on every attempt: the provider refunds once, however often asked.
+    idempotency_key = models.CharField(max_length=80, unique=True)
+    provider_ref = models.CharField(max_length=100, blank=True)
+    due_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    succeeded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["due_at"],
+                name="refund_pending_due",
+                condition=Q(status=RefundStatus.PENDING),
+            )
         ]
 
     def __str__(self) -> str:

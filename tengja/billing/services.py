@@ -5,9 +5,11 @@ provider event is processed once."""
 
 import logging
 import uuid
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +22,7 @@ from tengja.billing.models import (
     Payment,
     PaymentMethod,
     ProviderEvent,
+    Refund,
 )
 from tengja.billing.providers import ChargeResult, ChargeStatus, ProviderError, get_provider
 from tengja.bookings.events import BookingEvent, Kind
@@ -77,15 +80,12 @@ def invoice_after_cancellation(*, booking: Booking) -> None:
             status__in=[Payment.Status.PENDING, Payment.Status.REQUIRES_ACTION]
         ).update(status=Payment.Status.FAILED, failure_message="The session was cancelled.")
     elif invoice.status == Invoice.Status.PAID:
+        # The refund is recorded here and asked of the provider after commit: a
+        # provider that fails cannot undo the cancellation, and a cancellation
+        # that rolls back asks for nothing.
         payment = invoice.payments.filter(status=Payment.Status.SUCCEEDED).first()
         if payment is not None:
-            get_provider(payment.provider).refund(
-                payment_ref=payment.provider_ref, idempotency_key=f"refund-{payment.code}"
-            )
-            payment.status = Payment.Status.REFUNDED
-            payment.save(update_fields=["status"])
-        invoice.status, invoice.refunded_at = Invoice.Status.REFUNDED, now
-        invoice.save(update_fields=["status", "refunded_at"])
+            refund_request(invoice=invoice, payment=payment, reason=Refund.Reason.CANCELLED)
 
 
 def on_booking_event(event: BookingEvent) -> None:
@@ -223,20 +223,30 @@ def payment_charge(*, payment: Payment) -> Payment:
     return payment_record(payment_id=payment.pk, result=result)
 
 
+def _lock_invoice_then_payment(payment_id: int) -> tuple[Invoice, Payment]:
+    """The one lock order of the money paths: the invoice, then its payment (a
+    cancellation takes them in this order too), so no two of them deadlock."""
+    invoice_id = Payment.objects.values_list("invoice_id", flat=True).get(pk=payment_id)
+    invoice = (
+        Invoice.objects.select_for_update(of=("self",))
+        .select_related("booking__client", "professional__user")
+        .get(pk=invoice_id)
+    )
+    payment = Payment.objects.select_for_update().get(pk=payment_id)
+    payment.invoice = invoice
+    return invoice, payment
+
+
 def payment_record(*, payment_id: int, result: ChargeResult) -> Payment:
     with transaction.atomic():
-        payment = (
-            Payment.objects.select_for_update(of=("self",))
-            .select_related("invoice")
-            .get(pk=payment_id)
-        )
+        invoice, payment = _lock_invoice_then_payment(payment_id)
         if result.provider_ref and not payment.provider_ref:
             payment.provider_ref = result.provider_ref
         if payment.status in (Payment.Status.SUCCEEDED, Payment.Status.REFUNDED):
             payment.save(update_fields=["provider_ref"])
             return payment  # settled already (an event came first): never undone
         if result.status == ChargeStatus.SUCCEEDED:
-            _succeed(payment)
+            _succeed(invoice, payment)
         elif result.status == ChargeStatus.REQUIRES_ACTION:
             payment.status, payment.action_url = Payment.Status.REQUIRES_ACTION, result.action_url
             payment.save(update_fields=["status", "action_url", "provider_ref"])
@@ -249,24 +259,16 @@ def payment_record(*, payment_id: int, result: ChargeResult) -> Payment:
     return payment
 
 
-def _succeed(payment: Payment) -> None:
+def _succeed(invoice: Invoice, payment: Payment) -> None:
+    """Both rows locked, invoice first (_lock_invoice_then_payment)."""
     now = timezone.now()
     payment.status, payment.succeeded_at, payment.action_url = Payment.Status.SUCCEEDED, now, ""
     payment.failure_message = ""
     payment.save()
-    invoice = (
-        Invoice.objects.select_for_update(of=("self",))
-        .select_related("booking__client", "professional__user")
-        .get(pk=payment.invoice_id)
-    )
     if invoice.status != Invoice.Status.OPEN:
         # The bill was voided (the session cancelled in time) while the bank was
         # still confirming: give the money back rather than keep it unbilled.
-        get_provider(payment.provider).refund(
-            payment_ref=payment.provider_ref, idempotency_key=f"refund-{payment.code}"
-        )
-        payment.status = Payment.Status.REFUNDED
-        payment.save(update_fields=["status"])
+        refund_request(invoice=invoice, payment=payment, reason=Refund.Reason.LATE_PAYMENT)
         return
     invoice.status, invoice.paid_at = Invoice.Status.PAID, now
     invoice.save(update_fields=["status", "paid_at"])
@@ -284,6 +286,125 @@ def _succeed(payment: Payment) -> None:
             language=client.language,
             time_zone=client.time_zone,
         )
+
+
+# ------------------------------------------------------------------ refunds
+
+# Waits after the 1st, 2nd, ... failed attempt to refund; then an operator is needed.
+REFUND_BACKOFF = [
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=12),
+]
+# A refund claimed this long ago without an answer was lost with its worker: as the
+# provider refunds once per idempotency key, asking again is safe.
+REFUND_CLAIM_TIMEOUT = timedelta(minutes=15)
+
+
+def refund_request(*, invoice: Invoice, payment: Payment, reason: str) -> Refund:
+    """Record that a payment is to be given back (in the caller's transaction, the
+    invoice and payment locked); refund_send asks the provider after commit."""
+    refund, _created = Refund.objects.get_or_create(
+        idempotency_key=f"refund-{payment.code}",
+        defaults={
+            "payment": payment,
+            "amount": payment.amount,
+            "currency": payment.currency,
+            "reason": reason,
+        },
+    )
+    if invoice.status == Invoice.Status.PAID:
+        invoice.status = Invoice.Status.REFUND_PENDING
+        invoice.save(update_fields=["status"])
+    transaction.on_commit(lambda: _enqueue_refund(refund.pk, refund.due_at))
+    return refund
+
+
+def _enqueue_refund(refund_id: int, due_at: datetime) -> None:
+    from tengja.billing.tasks import refund_send_task
+
+    try:
+        if refund_send_task.get_backend().supports_defer:
+            refund_send_task.using(run_after=due_at).enqueue(refund_id=refund_id)
+        elif due_at <= timezone.now():
+            refund_send_task.enqueue(refund_id=refund_id)
+    except Exception:
+        # The refund stays recorded; refunds_sweep finds it.
+        logger.exception("could not enqueue refund %s", refund_id)
+
+
+def refund_send(*, refund_id: int, now: datetime | None = None) -> str:
+    """Ask the provider for a recorded refund, once it is due and nobody else is
+    asking; record the answer, or try again later with backoff."""
+    now = now or timezone.now()
+    claimed = Refund.objects.filter(
+        pk=refund_id, status=Refund.Status.PENDING, claimed_at__isnull=True, due_at__lte=now
+    ).update(claimed_at=now, attempts=F("attempts") + 1)
+    if not claimed:
+        return "taken"
+    refund = Refund.objects.select_related("payment").get(pk=refund_id)
+    payment = refund.payment
+    try:
+        provider_ref = get_provider(payment.provider).refund(
+            payment_ref=payment.provider_ref, idempotency_key=refund.idempotency_key
+        )
+    except ProviderError as error:
+        # For the operator: what the provider said, not the message for clients.
+        detail = repr(error.__cause__ or error)[:2000]
+        logger.warning("refund %s failed: %s", refund.code, detail)
+        if refund.attempts > len(REFUND_BACKOFF):
+            Refund.objects.filter(pk=refund.pk).update(
+                status=Refund.Status.FAILED, claimed_at=None, last_error=detail
+            )
+            logger.error("refund %s gave up after %s attempts", refund.code, refund.attempts)
+            return "failed"
+        due_at = now + REFUND_BACKOFF[refund.attempts - 1]
+        Refund.objects.filter(pk=refund.pk).update(
+            claimed_at=None, due_at=due_at, last_error=detail
+        )
+        _enqueue_refund(refund.pk, due_at)
+        return "retry"
+    refund_succeeded(refund_id=refund.pk, provider_ref=provider_ref or "")
+    return "refunded"
+
+
+def refund_succeeded(*, refund_id: int, provider_ref: str = "") -> None:
+    """The provider has given the money back: the refund, the payment and the bill
+    say so (invoice first, then payment, as everywhere)."""
+    payment_id = Refund.objects.values_list("payment_id", flat=True).get(pk=refund_id)
+    with transaction.atomic():
+        invoice, payment = _lock_invoice_then_payment(payment_id)
+        refund = Refund.objects.select_for_update().get(pk=refund_id)
+        if refund.status == Refund.Status.SUCCEEDED:
+            return
+        now = timezone.now()
+        refund.status, refund.succeeded_at, refund.claimed_at = Refund.Status.SUCCEEDED, now, None
+        refund.provider_ref = provider_ref or refund.provider_ref
+        refund.save(update_fields=["status", "succeeded_at", "claimed_at", "provider_ref"])
+        payment.status = Payment.Status.REFUNDED
+        payment.save(update_fields=["status"])
+        if invoice.status in (Invoice.Status.PAID, Invoice.Status.REFUND_PENDING):
+            invoice.status, invoice.refunded_at = Invoice.Status.REFUNDED, now
+            invoice.save(update_fields=["status", "refunded_at"])
+
+
+def refunds_sweep(*, now: datetime | None = None) -> int:
+    """Enqueue again the refunds whose task was lost: due and unclaimed, or claimed
+    so long ago that their worker must have died. Returns how many."""
+    now = now or timezone.now()
+    Refund.objects.filter(
+        status=Refund.Status.PENDING, claimed_at__lte=now - REFUND_CLAIM_TIMEOUT
+    ).update(claimed_at=None)
+    due = Refund.objects.filter(
+        status=Refund.Status.PENDING, claimed_at__isnull=True, due_at__lte=now
+    ).values_list("pk", "due_at")
+    count = 0
+    for refund_id, due_at in due:
+        _enqueue_refund(refund_id, due_at)
+        count += 1
+    return count
 
 
 # ------------------------------------------------------------------ provider events

@@ -44,11 +44,12 @@ def payments(request: HttpRequest) -> HttpResponse:
 def invoice(request: HttpRequest, code: str) -> HttpResponse:
     invoice = invoice_for_user(user=request.user, code=code)
     is_client = invoice.booking.role_of(request.user) == Booking.Role.CLIENT
-    payment = invoice.payments.first()
+    payment = invoice.payments.select_related("method").first()
+    refund = payment.refunds.first() if payment else None
     return render(
         request,
         "billing/invoice.html",
-        {"invoice": invoice, "payment": payment, "is_client": is_client},
+        {"invoice": invoice, "payment": payment, "refund": refund, "is_client": is_client},
     )
 
 

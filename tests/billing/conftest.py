@@ -6,6 +6,7 @@ from django.utils import timezone
 from tengja.billing.models import Invoice
 from tengja.billing.services import card_add
 from tengja.bookings.services import booking_invite
+from tests.billing.stripe_double import stripe_api  # noqa: F401 - a fixture
 from tests.factories import SessionTypeFactory
 
 GOOD = "4242 4242 4242 4242"

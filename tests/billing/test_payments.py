@@ -6,7 +6,7 @@ from django.core import mail
 from django.db import connection
 from django.urls import reverse
 
-from tengja.billing.models import Invoice, LocalIntent, Payment, PaymentMethod
+from tengja.billing.models import Invoice, LocalIntent, Payment, PaymentMethod, Refund
 from tengja.billing.services import BillingError, event_process, invoice_pay, new_payment_key
 from tests.billing.conftest import AUTHENTICATE, DECLINED, GOOD, add_card
 from tests.conftest import requires_postgres
@@ -179,16 +179,28 @@ def test_a_failed_event_does_not_mark_a_failed_payment_paid(alice, invoice):
     assert payment.status == "failed" and invoice.status == "open"
 
 
-def test_cancelling_a_paid_session_in_time_refunds_it(alice, invoice):
+def test_cancelling_a_paid_session_in_time_refunds_it_after_commit(
+    alice, invoice, django_capture_on_commit_callbacks
+):
     from tengja.bookings.services import booking_cancel
 
     card = add_card(alice)
     payment = invoice_pay(invoice=invoice, method=card, payment_key=new_payment_key())
-    booking_cancel(booking=invoice.booking, by=alice)
+    with django_capture_on_commit_callbacks() as after_commit:
+        booking_cancel(booking=invoice.booking, by=alice)
+        # Decided in the transaction, not yet asked of the provider.
+        invoice.refresh_from_db()
+        assert invoice.status == "refund_pending"
+        assert LocalIntent.objects.get().status == "succeeded"
+    for callback in after_commit:
+        callback()
     invoice.refresh_from_db()
     payment.refresh_from_db()
     assert invoice.status == "refunded" and payment.status == "refunded"
     assert LocalIntent.objects.get().status == "refunded"
+    refund = Refund.objects.get()
+    assert (refund.status, refund.amount, refund.reason) == ("succeeded", 18000, "cancelled")
+    assert refund.idempotency_key == f"refund-{payment.code}"
 
 
 def test_card_management_urls_are_owner_checked(client, alice, bob):
@@ -266,7 +278,9 @@ def test_two_simultaneous_payments_charge_once():
     assert Invoice.objects.get().status == "paid"
 
 
-def test_a_bank_yes_after_the_session_was_cancelled_is_refunded(client, alice, invoice):
+def test_a_bank_yes_after_the_session_was_cancelled_is_refunded(
+    client, alice, invoice, django_capture_on_commit_callbacks
+):
     from tengja.bookings.services import booking_cancel
 
     card = add_card(alice, AUTHENTICATE)
@@ -275,9 +289,11 @@ def test_a_bank_yes_after_the_session_was_cancelled_is_refunded(client, alice, i
     invoice.refresh_from_db()
     assert invoice.status == "void"
     client.force_login(alice)
-    client.post(
-        reverse("billing:local_authenticate", args=[payment.provider_ref]), {"outcome": "complete"}
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("billing:local_authenticate", args=[payment.provider_ref]),
+            {"outcome": "complete"},
+        )
     payment.refresh_from_db()
     invoice.refresh_from_db()
     assert payment.status == "refunded" and invoice.status == "void"

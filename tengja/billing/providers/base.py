@@ -62,7 +62,8 @@ class PaymentProvider(Protocol):
         return_url: str,
     ) -> ChargeResult: ...
 
-    def refund(self, *, payment_ref: str, idempotency_key: str) -> None: ...
+    def refund(self, *, payment_ref: str, idempotency_key: str) -> str:
+        """Give the whole payment back, once per idempotency key; the refund's reference."""
 
     def page_context(self, *, user: User) -> dict:
         """What the card form template needs (Stripe: publishable key, SetupIntent secret)."""

@@ -139,13 +139,14 @@ class StripeProvider:
             return ChargeResult(ChargeStatus.PENDING, intent_id)
         return ChargeResult(ChargeStatus.FAILED, intent_id, message=_("Your card was declined."))
 
-    def refund(self, *, payment_ref: str, idempotency_key: str) -> None:
+    def refund(self, *, payment_ref: str, idempotency_key: str) -> str:
         try:
-            self.client.v1.refunds.create(
+            refund = self.client.v1.refunds.create(
                 params={"payment_intent": payment_ref}, options={"idempotency_key": idempotency_key}
             )
         except stripe.StripeError as error:
             raise _unavailable(error) from error
+        return refund.id
 
     def page_context(self, *, user: User) -> dict:
         try:
