@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -48,13 +48,20 @@ def active_membership(*, user: User, hub: Hub) -> Membership:
 
 
 def hubs_of(*, user: User) -> list[Membership]:
-    """The user's memberships (for the header's house-and-heart icon and Home)."""
-    return list(
+    """The user's memberships, each with the credits it may spend now (none once
+    its period has ended and before the new period's grant: see services.balance)."""
+    current = CreditEntry.objects.filter(
+        membership=OuterRef("pk"), kind=CreditEntry.Kind.GRANT, expires_at__gt=timezone.now()
+    )
+    memberships = list(
         Membership.objects.filter(user=user)
         .exclude(status=Membership.Status.REMOVED)
         .select_related("hub__company")
-        .annotate(credits=Sum("ledger__amount"))
+        .annotate(credits=Sum("ledger__amount"), in_period=Exists(current))
     )
+    for membership in memberships:
+        membership.credits = (membership.credits or 0) if membership.in_period else 0
+    return memberships
 
 
 def hubs_administered_by(*, user: User) -> list[Hub]:

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,6 +31,7 @@ from tengja.hubs.models import (
     Membership,
     domain_normalise,
 )
+from tengja.lib.dates import add_months
 from tengja.lib.emails import email_deliver_now, email_render
 from tengja.lib.tokens import token_hash, token_make
 from tengja.professionals.models import Professional
@@ -166,44 +167,79 @@ def membership_verify(*, token: str, user: User) -> Membership:
     return membership
 
 
-def balance(*, membership: Membership) -> int:
-    return membership.ledger.aggregate(total=Sum("amount"))["total"] or 0
+def _current_grant(membership: Membership, now: datetime) -> CreditEntry | None:
+    return (
+        membership.ledger.filter(kind=CreditEntry.Kind.GRANT, expires_at__gt=now)
+        .order_by("-expires_at")
+        .first()
+    )
 
 
-def credits_renew(*, membership: Membership, now: datetime | None = None) -> None:
-    """Expire what is left of an ended period and grant the current one (once).
-    Called with the membership locked, or on first confirmation."""
+def balance(*, membership: Membership, now: datetime | None = None) -> int:
+    """Credits the member may spend now: the ledger's sum while the period lasts;
+    none once it has ended, until credits_renew records the expiry and the new grant."""
     now = now or timezone.now()
-    if membership.status != Membership.Status.ACTIVE:
-        return
+    totals = membership.ledger.aggregate(
+        total=Sum("amount"),
+        current=Count("pk", filter=Q(kind=CreditEntry.Kind.GRANT, expires_at__gt=now)),
+    )
+    return (totals["total"] or 0) if totals["current"] else 0
+
+
+def credits_renew(*, membership: Membership, now: datetime | None = None) -> bool:
+    """At the end of a period, expire what is left and grant the new period's
+    credits, which expire `period_months` after the old ones did (so a late run
+    does not shift the periods). Once per period: with the membership locked."""
+    now = now or timezone.now()
+    if membership.status != Membership.Status.ACTIVE or _current_grant(membership, now):
+        return False
     hub = membership.hub
-    current = membership.ledger.filter(kind=CreditEntry.Kind.GRANT, expires_at__gt=now).exists()
-    if current:
-        return
-    left = balance(membership=membership)
+    left = membership.ledger.aggregate(total=Sum("amount"))["total"] or 0
     if left > 0:
         CreditEntry.objects.create(
-            membership=membership, kind=CreditEntry.Kind.EXPIRE, amount=-left
+            membership=membership, kind=CreditEntry.Kind.EXPIRE, amount=-left, created_at=now
         )
+    last = (
+        membership.ledger.filter(kind=CreditEntry.Kind.GRANT, expires_at__isnull=False)
+        .order_by("-expires_at")
+        .values_list("expires_at", flat=True)
+        .first()
+    )
+    expires_at = last or now
+    while expires_at <= now:
+        expires_at = add_months(expires_at, hub.period_months)
     if hub.credits_per_period:
         CreditEntry.objects.create(
             membership=membership,
             kind=CreditEntry.Kind.GRANT,
             amount=hub.credits_per_period,
-            expires_at=now + timedelta(days=round(30.44 * hub.period_months)),
+            created_at=now,
+            expires_at=expires_at,
         )
+    return True
 
 
-def membership_current(*, user: User, hub: Hub) -> Membership | None:
-    """The user's membership of the hub, with the period's credits in place."""
-    membership = Membership.objects.filter(user=user, hub=hub).select_related("hub").first()
-    if membership and membership.status == Membership.Status.ACTIVE:
+def credits_renew_due(*, now: datetime | None = None) -> int:
+    """Every active membership whose period has ended gets its expiry and its new
+    grant (run on a clock by the `periodic` command; pages only read). Returns how
+    many were renewed."""
+    now = now or timezone.now()
+    current = CreditEntry.objects.filter(
+        membership=OuterRef("pk"), kind=CreditEntry.Kind.GRANT, expires_at__gt=now
+    )
+    due = (
+        Membership.objects.filter(status=Membership.Status.ACTIVE, hub__credits_per_period__gt=0)
+        .exclude(Exists(current))
+        .values_list("pk", flat=True)
+    )
+    renewed = 0
+    for membership_id in list(due):
         with transaction.atomic():
-            locked = (
-                Membership.objects.select_for_update().select_related("hub").get(pk=membership.pk)
+            membership = (
+                Membership.objects.select_for_update().select_related("hub").get(pk=membership_id)
             )
-            credits_renew(membership=locked)
-    return membership
+            renewed += credits_renew(membership=membership, now=now)
+    return renewed
 
 
 def hub_book(
@@ -265,13 +301,20 @@ def on_booking_event(event: BookingEvent) -> None:
     spent = CreditEntry.objects.filter(booking=booking, kind=CreditEntry.Kind.SPEND).first()
     if spent is None:
         return
-    Membership.objects.select_for_update().filter(pk=spent.membership_id).first()
+    membership = (
+        Membership.objects.select_for_update().select_related("hub").get(pk=spent.membership_id)
+    )
     if not CreditEntry.objects.filter(booking=booking, kind=CreditEntry.Kind.REFUND).exists():
+        # Back into the current period: it expires with the credits granted now.
+        now = timezone.now()
+        credits_renew(membership=membership, now=now)
+        current = _current_grant(membership, now)
         CreditEntry.objects.create(
-            membership_id=spent.membership_id,
+            membership=membership,
             kind=CreditEntry.Kind.REFUND,
             amount=-spent.amount,
             booking=booking,
+            expires_at=current.expires_at if current else None,
         )
 
 

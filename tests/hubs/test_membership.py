@@ -12,10 +12,12 @@ from tengja.hubs.models import CreditEntry, HubInvitedAddress, Membership
 from tengja.hubs.services import (
     HubError,
     balance,
+    credits_renew_due,
     hub_eligible,
     membership_join,
     membership_verify,
 )
+from tengja.lib.dates import add_months
 from tengja.lib.tokens import token_hash
 
 SIGN_UP = {"name": "Nína", "password": "a long enough passphrase", "accept_terms": "on"}
@@ -111,14 +113,52 @@ def test_the_link_expires(client, hub, alice, django_capture_on_commit_callbacks
     assert response.status_code == 400 and "expired" in response.content.decode()
 
 
-def test_credits_expire_at_the_end_of_the_period_and_renew(member, hub):
+def test_credits_expire_at_the_end_of_the_period_and_renew(client, member, hub):
+    """Across a period boundary, with frozen time: pages only read; the periodic
+    job expires what is left and grants the new period, once."""
+    grant = CreditEntry.objects.get(membership=member, kind="grant")
     assert balance(membership=member) == 2
-    from tengja.hubs.services import membership_current
+    after = grant.expires_at + timedelta(minutes=1)
+    with time_machine.travel(after):
+        client.force_login(member.user)
+        # Before the job runs, last period's credits are no longer offered.
+        assert balance(membership=member) == 0
+        assert "0 credits left" in client.get(reverse("dashboard:home")).content.decode()
+        assert CreditEntry.objects.filter(membership=member).count() == 1  # pages wrote nothing
+        assert credits_renew_due() == 1
+        assert credits_renew_due() == 0  # once per period
+        assert "2 credits left" in client.get(reverse("dashboard:home")).content.decode()
+    kinds = list(
+        CreditEntry.objects.filter(membership=member).values_list("kind", "amount", "expires_at")
+    )
+    assert [(k, a) for k, a, _ in kinds] == [("grant", 2), ("expire", -2), ("grant", 2)]
+    # The new period follows on from the old one, whenever the job ran.
+    assert kinds[2][2] == add_months(grant.expires_at, hub.period_months)
 
-    with time_machine.travel(timezone.now() + timedelta(days=400)):
-        membership_current(user=member.user, hub=hub)
-    kinds = list(CreditEntry.objects.filter(membership=member).values_list("kind", "amount"))
-    assert kinds == [("grant", 2), ("expire", -2), ("grant", 2)]
+
+def test_a_credit_returned_after_the_boundary_takes_the_new_periods_expiry(member, offer, hub):
+    from tengja.bookings.services import booking_cancel
+    from tengja.bookings.slots import free_slots
+    from tengja.hubs.services import hub_book
+
+    old_grant = CreditEntry.objects.get(membership=member, kind="grant")
+    # Booked in the last days of the old period, for a session in the new one.
+    with time_machine.travel(old_grant.expires_at - timedelta(days=3)):
+        day = timezone.localdate() + timedelta(days=6)
+        slot = free_slots(
+            professionals=[offer.professional],
+            duration=offer.session_type.duration,
+            start=day,
+            days=3,
+        )[offer.professional_id][0]
+        booking = hub_book(membership=member, offer=offer, starts_at=slot.starts_at)
+    with time_machine.travel(old_grant.expires_at + timedelta(hours=1)):
+        credits_renew_due()
+        new_grant = CreditEntry.objects.filter(membership=member, kind="grant").latest("expires_at")
+        booking_cancel(booking=booking, by=member.user)
+        refund = CreditEntry.objects.get(membership=member, kind="refund")
+        assert refund.expires_at == new_grant.expires_at
+        assert balance(membership=member) == 2 + 1  # the new grant and the credit back
 
 
 def test_the_ledger_is_append_only(member):

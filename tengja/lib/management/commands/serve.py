@@ -1,7 +1,7 @@
 """Run the embedded default: one ASGI server (HTTP and WebSocket), one task worker
-and the e-mail sweep.
+and the periodic jobs (see the `periodic` command).
 
-Both stop together on Ctrl-C or SIGTERM, and when either of them dies, or the
+All stop together on Ctrl-C or SIGTERM, and when either of them dies, or the
 parent (make) goes away.
 """
 
@@ -41,8 +41,8 @@ class Command(BaseCommand):
         ]
         manage = str(settings.BASE_DIR / "manage.py")
         worker_cmd = [sys.executable, manage, "db_worker", "--no-reload", "--queue-name", "*"]
-        # Re-enqueues e-mails whose task was lost (see tengja.notifications).
-        sweep_cmd = [sys.executable, manage, "notifications_sweep", "--every", "60"]
+        # Lost e-mails and refunds, credit periods (see the `periodic` command).
+        sweep_cmd = [sys.executable, manage, "periodic", "--every", "60"]
         children = [
             subprocess.Popen(command, cwd=settings.BASE_DIR)
             for command in (server_cmd, worker_cmd, sweep_cmd)

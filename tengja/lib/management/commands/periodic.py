@@ -1,0 +1,60 @@
+"""The jobs that run on a clock rather than on a request: with --every, keep at it.
+
+Each finds work that is due and hands it to the task queue (or does it, when it
+is small); each is safe to run twice, and on several machines at once.
+"""
+
+import logging
+import signal
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.utils.module_loading import import_string
+
+logger = logging.getLogger(__name__)
+
+# Named by path: tengja.lib depends on no domain app.
+JOBS = (
+    # E-mails whose task was lost (a worker killed mid-task, a failed enqueue).
+    "tengja.notifications.services.deliveries_sweep",
+    # Refunds whose task was lost, or whose worker died while asking the provider.
+    "tengja.billing.services.refunds_sweep",
+    # Hub credits: what is left at the end of a period expires, the new period's arrive.
+    "tengja.hubs.services.credits_renew_due",
+)
+
+
+class Command(BaseCommand):
+    help = "Run the periodic jobs (lost e-mails and refunds, credit periods) once or --every N s."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--every", type=float, help="Repeat every N seconds until stopped.")
+
+    def handle(self, *args: Any, every: float | None = None, **options: Any) -> None:
+        stopping = False
+
+        def stop(signum: int, frame: Any) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        jobs = [(path, import_string(path)) for path in JOBS]
+        while True:
+            for path, job in jobs:
+                try:
+                    count = job()
+                except Exception:
+                    # One job failing (the database away a moment) must not stop the others.
+                    logger.exception("periodic job %s failed", path)
+                    continue
+                if count:
+                    self.stdout.write(f"{path.rsplit('.', 1)[1]}: {count}")
+            if every is None:
+                return
+            deadline = time.monotonic() + every
+            while not stopping and time.monotonic() < deadline:
+                time.sleep(0.2)
+            if stopping:
+                return

@@ -1,0 +1,34 @@
+"""The periodic jobs command: each job once per run, and one failing job does not
+stop the others."""
+
+from datetime import timedelta
+from io import StringIO
+
+import time_machine
+from django.core.management import call_command
+
+from tengja.hubs.models import CreditEntry
+
+
+def test_one_run_renews_credits_that_are_due(member):
+    grant = CreditEntry.objects.get(membership=member, kind="grant")
+    out = StringIO()
+    with time_machine.travel(grant.expires_at + timedelta(seconds=1)):
+        call_command("periodic", stdout=out)
+    assert "credits_renew_due: 1" in out.getvalue()
+    assert CreditEntry.objects.filter(membership=member, kind="grant").count() == 2
+
+
+def test_a_failing_job_does_not_stop_the_others(member, monkeypatch, caplog):
+    from tengja.notifications import services as notifications
+
+    def broken(**kwargs):
+        raise RuntimeError("the database went away for a moment")
+
+    monkeypatch.setattr(notifications, "deliveries_sweep", broken)
+    grant = CreditEntry.objects.get(membership=member, kind="grant")
+    out = StringIO()
+    with time_machine.travel(grant.expires_at + timedelta(seconds=1)):
+        call_command("periodic", stdout=out)
+    assert "periodic job tengja.notifications.services.deliveries_sweep failed" in caplog.text
+    assert "credits_renew_due: 1" in out.getvalue()
