@@ -87,9 +87,9 @@ def test_connection_drop_mid_payment_charges_nothing_twice(alice, professional):
     key = billing.new_payment_key()
     real_succeed = billing._succeed
 
-    def drop_then_succeed(payment):
+    def drop_then_succeed(invoice, payment):
         terminate_own_connection()
-        return real_succeed(payment)
+        return real_succeed(invoice, payment)
 
     url = reverse("billing:pay", args=[booking.invoice.code])
     with mock.patch.object(billing, "_succeed", side_effect=drop_then_succeed):

@@ -151,6 +151,16 @@ class Payment(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     succeeded_at = models.DateTimeField(null=True, blank=True)
 
+    class Dispute(models.TextChoices):
+        NONE = "", _("None")
+        OPEN = "open", _("Disputed by the bank")
+        WON = "won", _("Dispute closed: the payment stands")
+        LOST = "lost", _("Dispute closed: the money went back")
+
+    # The client's bank disputing the payment (a chargeback), as the provider tells it.
+    dispute = models.CharField(max_length=10, choices=Dispute, blank=True, default="")
+    dispute_ref = models.CharField(max_length=100, blank=True)
+
     class Meta:
         ordering = ["-created_at"]
         constraints = [
@@ -189,6 +199,7 @@ class Refund(models.Model):
         CANCELLED = "cancelled", _("The session was cancelled in time.")
         LATE_PAYMENT = "late_payment", _("The payment came after the bill was voided.")
         PROVIDER = "provider", _("Refunded through the payment provider.")
+        DISPUTE = "dispute", _("The client's bank reversed the payment.")
 
     code = models.CharField(max_length=16, unique=True, default=public_code, editable=False)
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
@@ -229,6 +240,8 @@ class ProviderEvent(models.Model):
     payload = models.JSONField()
     received_at = models.DateTimeField(default=timezone.now)
     processed_at = models.DateTimeField(null=True, blank=True)
+    # What came of it: applied, ignored (not ours), or refused and why.
+    outcome = models.CharField(max_length=200, blank=True)
 
     def __str__(self) -> str:
         return f"{self.provider} {self.type} {self.event_id}"

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tengja.accounts.models import User
+from tengja.billing import events as billing_events
 from tengja.billing.models import (
     Invoice,
     InvoiceCounter,
@@ -53,7 +54,7 @@ def invoice_issue(*, booking: Booking) -> Invoice | None:
         counter = InvoiceCounter.objects.select_for_update().get(pk=counter.pk)
         counter.last_number += 1
         counter.save(update_fields=["last_number"])
-        return Invoice.objects.create(
+        invoice = Invoice.objects.create(
             professional=booking.professional,
             number=counter.last_number,
             booking=booking,
@@ -62,6 +63,10 @@ def invoice_issue(*, booking: Booking) -> Invoice | None:
             amount=booking.price_amount,
             currency=booking.currency,
         )
+        billing_events.publish(
+            billing_events.BillingEvent(billing_events.Kind.PAYMENT_DUE, invoice)
+        )
+        return invoice
 
 
 def invoice_after_cancellation(*, booking: Booking) -> None:
@@ -224,9 +229,14 @@ def payment_charge(*, payment: Payment) -> Payment:
 
 
 def _lock_invoice_then_payment(payment_id: int) -> tuple[Invoice, Payment]:
-    """The one lock order of the money paths: the invoice, then its payment (a
-    cancellation takes them in this order too), so no two of them deadlock."""
-    invoice_id = Payment.objects.values_list("invoice_id", flat=True).get(pk=payment_id)
+    """The one lock order of the money paths: the session, its invoice, then the
+    payment (a cancellation takes them in this order too), so that no two of them
+    wait for each other. The session comes first because what a payment writes
+    (a notice naming the session) must wait for a cancellation holding it."""
+    invoice_id, booking_id = Payment.objects.values_list(
+        "invoice_id", "invoice__booking_id"
+    ).get(pk=payment_id)
+    Booking.objects.select_for_update().filter(pk=booking_id).values_list("pk").first()
     invoice = (
         Invoice.objects.select_for_update(of=("self",))
         .select_related("booking__client", "professional__user")
@@ -272,6 +282,9 @@ def _succeed(invoice: Invoice, payment: Payment) -> None:
         return
     invoice.status, invoice.paid_at = Invoice.Status.PAID, now
     invoice.save(update_fields=["status", "paid_at"])
+    billing_events.publish(
+        billing_events.BillingEvent(billing_events.Kind.PAYMENT_RECEIVED, invoice, payment=payment)
+    )
     client = invoice.booking.client
     if client is not None:
         email_send(
@@ -388,6 +401,11 @@ def refund_succeeded(*, refund_id: int, provider_ref: str = "") -> None:
         if invoice.status in (Invoice.Status.PAID, Invoice.Status.REFUND_PENDING):
             invoice.status, invoice.refunded_at = Invoice.Status.REFUNDED, now
             invoice.save(update_fields=["status", "refunded_at"])
+        billing_events.publish(
+            billing_events.BillingEvent(
+                billing_events.Kind.REFUNDED, invoice, payment=payment, refund=refund
+            )
+        )
 
 
 def refunds_sweep(*, now: datetime | None = None) -> int:
@@ -410,46 +428,206 @@ def refunds_sweep(*, now: datetime | None = None) -> int:
 # ------------------------------------------------------------------ provider events
 
 
-def event_process(*, provider: str, event_id: str, type: str, payload: dict) -> str:
-    """Apply a provider event once. A repeat is acknowledged and ignored; an event
-    that arrives late (a failure after the success) never undoes a payment."""
+class EventError(ValueError):
+    """A provider event we cannot read (even if signed): refused with 400."""
+
+
+def _text(value: object, name: str, limit: int) -> str:
+    if not isinstance(value, str) or not 0 < len(value) <= limit:
+        raise EventError(f"{name} must be text of 1 to {limit} characters")
+    return value
+
+
+def event_check(payload: object) -> tuple[str, str, dict]:
+    """The event's id, type and object, or EventError for a malformed one."""
+    if not isinstance(payload, dict):
+        raise EventError("an event is a JSON object")
+    event_id = _text(payload.get("id"), "id", ProviderEvent._meta.get_field("event_id").max_length)
+    kind = _text(payload.get("type"), "type", ProviderEvent._meta.get_field("type").max_length)
+    data = payload.get("data")
+    obj = data.get("object") if isinstance(data, dict) else None
+    if not isinstance(obj, dict):
+        raise EventError("data.object must be an object")
+    if not isinstance(obj.get("metadata", {}), dict):
+        raise EventError("metadata must be an object")
+    for key in ("id", "payment_intent", "charge", "currency", "status"):
+        if obj.get(key) is not None:
+            _text(obj[key], key, 255)
+    for key in ("amount", "amount_received", "amount_refunded"):
+        value = obj.get(key)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+            raise EventError(f"{key} must be a whole number")
+    return event_id, kind, obj
+
+
+def _payment_for(provider: str, obj: dict, *, intent_key: str) -> Payment | None:
+    """The payment an event is about: by the provider and its intent id; or, when
+    our charge call's answer was lost, by the idempotency key we sent with it."""
+    intent_id = obj.get(intent_key)
+    payment = None
+    if intent_id:
+        payment = Payment.objects.filter(provider=provider, provider_ref=intent_id).first()
+    key = (obj.get("metadata") or {}).get("idempotency_key")
+    if payment is None and isinstance(key, str):
+        payment = Payment.objects.filter(
+            provider=provider, idempotency_key=key, provider_ref__in=["", intent_id or ""]
+        ).first()
+    return payment
+
+
+def _mismatch(payment: Payment, obj: dict, amount_key: str) -> str:
+    """Why the event's money is not this payment's, or "" if it is."""
+    amount = obj.get(amount_key, obj.get("amount"))
+    currency = str(obj.get("currency") or "").lower()
+    if currency != payment.currency.lower():
+        return f"currency {currency!r}, the payment's is {payment.currency.lower()!r}"
+    if amount_key != "amount_refunded" and amount != payment.amount:
+        return f"amount {amount!r}, the payment's is {payment.amount}"
+    if amount_key == "amount_refunded" and not 0 < (amount or 0) <= payment.amount:
+        return f"refunded {amount!r} of {payment.amount}"
+    return ""
+
+
+def _on_intent_succeeded(provider: str, obj: dict) -> str:
+    payment = _payment_for(provider, obj, intent_key="id")
+    if payment is None:
+        return "ignored: no such payment"
+    problem = _mismatch(payment, obj, "amount_received")
+    if problem:
+        return f"refused: {problem}"
+    payment_record(payment_id=payment.pk, result=ChargeResult(ChargeStatus.SUCCEEDED, obj["id"]))
+    return "succeeded"
+
+
+def _on_intent_failed(provider: str, obj: dict) -> str:
+    payment = _payment_for(provider, obj, intent_key="id")
+    if payment is None:
+        return "ignored: no such payment"
+    problem = _mismatch(payment, obj, "amount")
+    if problem:
+        return f"refused: {problem}"
+    error = obj.get("last_payment_error")
+    message = error.get("message") if isinstance(error, dict) else None
+    result = ChargeResult(
+        ChargeStatus.FAILED, obj["id"], message=str(message or _("Your card was declined."))
+    )
+    payment_record(payment_id=payment.pk, result=result)
+    return "failed"
+
+
+def _on_charge_refunded(provider: str, obj: dict) -> str:
+    """A refund the provider made: ours confirmed, or one made in its dashboard
+    (in full, or in part)."""
+    payment = _payment_for(provider, obj, intent_key="payment_intent")
+    if payment is None:
+        return "ignored: no such payment"
+    problem = _mismatch(payment, obj, "amount_refunded")
+    if problem:
+        return f"refused: {problem}"
+    refunded = obj["amount_refunded"]
+    invoice, payment = _lock_invoice_then_payment(payment.pk)
+    ours = payment.refunds.exclude(status=Refund.Status.SUCCEEDED).first()
+    if refunded >= payment.amount and ours is not None:
+        refund_succeeded(refund_id=ours.pk, provider_ref=str(obj.get("id", "")))
+        return "refunded"
+    already = sum(r.amount for r in payment.refunds.filter(status=Refund.Status.SUCCEEDED))
+    if refunded <= already:
+        return "ignored: already recorded"
+    now = timezone.now()
+    refund = Refund.objects.create(
+        payment=payment,
+        amount=refunded - already,
+        currency=payment.currency,
+        reason=Refund.Reason.PROVIDER,
+        status=Refund.Status.SUCCEEDED,
+        idempotency_key=f"provider-{obj.get('id', payment.code)}-{refunded}",
+        provider_ref=str(obj.get("id", "")),
+        succeeded_at=now,
+    )
+    if refunded >= payment.amount:
+        payment.status = Payment.Status.REFUNDED
+        payment.save(update_fields=["status"])
+        if invoice.status in (Invoice.Status.PAID, Invoice.Status.REFUND_PENDING):
+            invoice.status, invoice.refunded_at = Invoice.Status.REFUNDED, now
+            invoice.save(update_fields=["status", "refunded_at"])
+    billing_events.publish(
+        billing_events.BillingEvent(
+            billing_events.Kind.REFUNDED, invoice, payment=payment, refund=refund
+        )
+    )
+    return "refunded" if refunded >= payment.amount else "partly refunded"
+
+
+def _on_dispute(provider: str, obj: dict) -> str:
+    """The client's bank disputes a payment (a chargeback), and later decides."""
+    payment = _payment_for(provider, obj, intent_key="payment_intent")
+    if payment is None:
+        return "ignored: no such payment"
+    problem = _mismatch(payment, obj, "amount")
+    if problem:
+        return f"refused: {problem}"
+    invoice, payment = _lock_invoice_then_payment(payment.pk)
+    status = obj.get("status")
+    payment.dispute_ref = str(obj.get("id", ""))
+    if status in ("won", "warning_closed"):
+        payment.dispute, kind = Payment.Dispute.WON, billing_events.Kind.DISPUTE_CLOSED
+    elif status == "lost":
+        payment.dispute, kind = Payment.Dispute.LOST, billing_events.Kind.DISPUTE_CLOSED
+        payment.status = Payment.Status.REFUNDED
+        now = timezone.now()
+        Refund.objects.get_or_create(
+            idempotency_key=f"dispute-{payment.dispute_ref or payment.code}",
+            defaults={
+                "payment": payment,
+                "amount": payment.amount,
+                "currency": payment.currency,
+                "reason": Refund.Reason.DISPUTE,
+                "status": Refund.Status.SUCCEEDED,
+                "provider_ref": payment.dispute_ref,
+                "succeeded_at": now,
+            },
+        )
+        if invoice.status in (Invoice.Status.PAID, Invoice.Status.REFUND_PENDING):
+            invoice.status, invoice.refunded_at = Invoice.Status.REFUNDED, now
+            invoice.save(update_fields=["status", "refunded_at"])
+    else:
+        payment.dispute, kind = Payment.Dispute.OPEN, billing_events.Kind.DISPUTE_OPENED
+    payment.save(update_fields=["dispute", "dispute_ref", "status"])
+    billing_events.publish(billing_events.BillingEvent(kind, invoice, payment=payment))
+    return f"dispute {payment.dispute}"
+
+
+# One handler for each event type we act on; others are acknowledged and ignored.
+EVENT_HANDLERS = {
+    "payment_intent.succeeded": _on_intent_succeeded,
+    "payment_intent.payment_failed": _on_intent_failed,
+    "charge.refunded": _on_charge_refunded,
+    "charge.dispute.created": _on_dispute,
+    "charge.dispute.closed": _on_dispute,
+}
+
+
+def event_process(*, provider: str, payload: dict) -> str:
+    """Apply a provider event once (EventError if it is malformed). A repeat is
+    acknowledged and ignored; an event that arrives late (a failure after the
+    success) never undoes a payment; one whose money does not match its payment
+    is recorded and refused, and never marks a bill paid."""
+    event_id, kind, obj = event_check(payload)
     with transaction.atomic():
         try:
             with transaction.atomic():
                 event = ProviderEvent.objects.create(
-                    provider=provider, event_id=event_id, type=type, payload=payload
+                    provider=provider, event_id=event_id, type=kind, payload=payload
                 )
         except IntegrityError:
             return "duplicate"
-        intent = (payload.get("data") or {}).get("object") or {}
-        intent_id = intent.get("payment_intent") if type.startswith("charge.") else intent.get("id")
-        payment = (
-            Payment.objects.filter(provider=provider, provider_ref=intent_id).first()
-            if intent_id
-            else None
-        )
-        if payment is None and intent.get("metadata", {}).get("idempotency_key"):
-            payment = Payment.objects.filter(
-                idempotency_key=intent["metadata"]["idempotency_key"]
-            ).first()
-        outcome = "ignored"
-        if payment is not None:
-            if type == "payment_intent.succeeded":
-                payment_record(
-                    payment_id=payment.pk, result=ChargeResult(ChargeStatus.SUCCEEDED, intent_id)
-                )
-                outcome = "succeeded"
-            elif type == "payment_intent.payment_failed":
-                error = intent.get("last_payment_error") or {}
-                message = error.get("message") or _("Your card was declined.")
-                payment_record(
-                    payment_id=payment.pk,
-                    result=ChargeResult(ChargeStatus.FAILED, intent_id, message=message),
-                )
-                outcome = "failed"
-        event.processed_at = timezone.now()
-        event.save(update_fields=["processed_at"])
-        return outcome
+        handler = EVENT_HANDLERS.get(kind)
+        outcome = handler(provider, obj) if handler else "ignored"
+        if outcome.startswith("refused"):
+            logger.error("provider event %s %s %s", event_id, kind, outcome)
+        event.processed_at, event.outcome = timezone.now(), outcome[:200]
+        event.save(update_fields=["processed_at", "outcome"])
+        return outcome.split(":")[0]
 
 
 def local_authenticate(*, intent_id: str, approve: bool) -> None:
@@ -460,18 +638,22 @@ def local_authenticate(*, intent_id: str, approve: bool) -> None:
     ).update(status=LocalIntent.Status.SUCCEEDED if approve else LocalIntent.Status.FAILED)
     if not updated:
         return
+    intent = LocalIntent.objects.get(intent_id=intent_id)
     event_process(
         provider="local",
-        event_id=f"evt_local_{uuid.uuid4().hex}",
-        type="payment_intent.succeeded" if approve else "payment_intent.payment_failed",
         payload={
+            "id": f"evt_local_{uuid.uuid4().hex}",
+            "type": "payment_intent.succeeded" if approve else "payment_intent.payment_failed",
             "data": {
                 "object": {
                     "id": intent_id,
+                    "amount": intent.amount,
+                    "amount_received": intent.amount if approve else 0,
+                    "currency": intent.currency.lower(),
                     "last_payment_error": {
                         "message": _("The authentication failed. Try again or use another card.")
                     },
                 }
-            }
+            },
         },
     )

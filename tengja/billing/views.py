@@ -202,7 +202,8 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
         event = stripe_event(request.body, request.headers.get("Stripe-Signature", ""))
     except ValueError:
         return HttpResponse("bad signature", status=400)
-    outcome = services.event_process(
-        provider="stripe", event_id=event["id"], type=event["type"], payload=event
-    )
+    try:
+        outcome = services.event_process(provider="stripe", payload=event)
+    except services.EventError as error:
+        return HttpResponse(f"malformed event: {error}", status=400)
     return HttpResponse(outcome)

@@ -17,6 +17,9 @@ class Notification(models.Model):
         UPCOMING = "upcoming", _("Upcoming session")
         PAYMENT_DUE = "payment_due", _("Payment due")
         PAYMENT_RECEIVED = "payment_received", _("Payment received")
+        REFUNDED = "refunded", _("Refund")
+        DISPUTE_OPENED = "dispute_opened", _("Payment disputed")
+        DISPUTE_CLOSED = "dispute_closed", _("Dispute closed")
 
     code = models.CharField(max_length=16, unique=True, default=public_code, editable=False)
     user = models.ForeignKey(
@@ -25,6 +28,10 @@ class Notification(models.Model):
     kind = models.CharField(max_length=20, choices=Kind)
     booking = models.ForeignKey(
         Booking, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    # For the notices about a bill: opening one leads to the bill.
+    invoice = models.ForeignKey(
+        "billing.Invoice", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)

@@ -7,7 +7,7 @@ from tengja.notifications.models import Notification
 
 def notifications_for(*, user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(user=user).select_related(
-        "booking__session_type", "booking__professional__user", "booking__client"
+        "booking__session_type", "booking__professional__user", "booking__client", "invoice"
     )
 
 
@@ -16,7 +16,11 @@ def unread_count(*, user: User) -> int:
 
 
 def notification_for_user(*, user: User, code: str) -> Notification | None:
-    return Notification.objects.filter(user=user, code=code).select_related("booking").first()
+    return (
+        Notification.objects.filter(user=user, code=code)
+        .select_related("booking", "invoice")
+        .first()
+    )
 
 
 def feed_bookings(*, user: User, since) -> list[Booking]:

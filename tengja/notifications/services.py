@@ -17,6 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tengja.accounts.models import User
+from tengja.billing.events import BillingEvent
+from tengja.billing.events import Kind as BillingKind
+from tengja.billing.models import Invoice
 from tengja.bookings.events import BookingEvent, Kind
 from tengja.bookings.models import Booking
 from tengja.bookings.services import booking_recipient, invitation_link_new
@@ -69,9 +72,11 @@ def _enqueue(delivery_id: int, due_at: datetime) -> None:
         logger.exception("could not enqueue delivery %s", delivery_id)
 
 
-def _notify(user: User | None, kind: str, booking: Booking) -> None:
+def _notify(
+    user: User | None, kind: Notification.Kind, booking: Booking, invoice: Invoice | None = None
+) -> None:
     if user is not None:
-        Notification.objects.create(user=user, kind=kind, booking=booking)
+        Notification.objects.create(user=user, kind=kind, booking=booking, invoice=invoice)
 
 
 def reminders_plan(*, booking: Booking, now: datetime | None = None) -> None:
@@ -139,6 +144,24 @@ def on_booking_event(event: BookingEvent) -> None:
         notify_moved(booking=event.booking, previous_starts_at=event.previous_starts_at)
     elif event.kind == Kind.CANCELLED:
         notify_cancelled(booking=event.booking)
+
+
+def on_billing_event(event: BillingEvent) -> None:
+    """Told of each change to a bill (see tengja.billing.events): the client, and
+    for what touches their income the professional, get an in-app notice."""
+    invoice = event.invoice
+    booking = invoice.booking
+    client, professional = booking.client, booking.professional.user
+    kinds = {
+        BillingKind.PAYMENT_DUE: (Notification.Kind.PAYMENT_DUE, [client]),
+        BillingKind.PAYMENT_RECEIVED: (Notification.Kind.PAYMENT_RECEIVED, [client, professional]),
+        BillingKind.REFUNDED: (Notification.Kind.REFUNDED, [client]),
+        BillingKind.DISPUTE_OPENED: (Notification.Kind.DISPUTE_OPENED, [client, professional]),
+        BillingKind.DISPUTE_CLOSED: (Notification.Kind.DISPUTE_CLOSED, [client, professional]),
+    }
+    kind, people = kinds[event.kind]
+    for person in people:
+        _notify(person, kind, booking, invoice)
 
 
 # ------------------------------------------------------------------ sending

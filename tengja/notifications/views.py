@@ -31,6 +31,8 @@ def notification_open(request: HttpRequest, code: str) -> HttpResponse:
     if notification is None:
         raise Http404
     services.notifications_mark_read(user=request.user, code=code)
+    if notification.invoice is not None:
+        return redirect("billing:invoice", code=notification.invoice.code)
     if notification.booking is not None:
         return redirect("bookings:detail", code=notification.booking.code)
     return redirect("notifications:list")

@@ -6,6 +6,7 @@ import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import parse_qs
 
 import pytest
@@ -138,10 +139,30 @@ def signed(payload: dict, secret: str = WEBHOOK_SECRET) -> tuple[bytes, str]:
     return body, header
 
 
-def event(event_id: str, kind: str, intent_id: str) -> dict:
+def event(event_id: str, kind: str, intent_id: str, amount: int = 18000) -> dict:
     return {
         "id": event_id,
         "object": "event",
         "type": kind,
-        "data": {"object": {"id": intent_id, "object": "payment_intent"}},
+        "data": {
+            "object": {
+                "id": intent_id,
+                "object": "payment_intent",
+                "amount": amount,
+                "amount_received": amount,
+                "currency": "isk",
+            }
+        },
     }
+
+
+EVENTS = Path(__file__).parent / "events"
+
+
+def recorded(name: str, **values: str) -> dict:
+    """An event as Stripe sent it (tests/billing/events/<name>.json), with the
+    {placeholders} filled in: the ids this test's payment has."""
+    text = (EVENTS / f"{name}.json").read_text()
+    for key, value in values.items():
+        text = text.replace("{" + key + "}", value)
+    return json.loads(text)

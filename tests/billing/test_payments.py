@@ -131,48 +131,45 @@ def test_failed_authentication_leaves_the_bill_open(client, alice, invoice):
     assert invoice.status == "open" and payment.status == "failed"
 
 
+def intent_event(event_id: str, kind: str, payment, **fields) -> dict:
+    """An event as a provider sends it about a payment's intent."""
+    return {
+        "id": event_id,
+        "type": kind,
+        "data": {
+            "object": {
+                "id": payment.provider_ref,
+                "amount": payment.amount,
+                "amount_received": payment.amount,
+                "currency": payment.currency.lower(),
+                **fields,
+            }
+        },
+    }
+
+
 def test_events_are_processed_once_and_out_of_order_never_unpays(alice, invoice):
     card = add_card(alice, AUTHENTICATE)
     payment = invoice_pay(invoice=invoice, method=card, payment_key=new_payment_key())
-    succeeded = {"data": {"object": {"id": payment.provider_ref}}}
-    assert (
-        event_process(
-            provider="local", event_id="evt_1", type="payment_intent.succeeded", payload=succeeded
-        )
-        == "succeeded"
-    )
-    assert (
-        event_process(
-            provider="local", event_id="evt_1", type="payment_intent.succeeded", payload=succeeded
-        )
-        == "duplicate"
-    )
+    succeeded = intent_event("evt_1", "payment_intent.succeeded", payment)
+    assert event_process(provider="local", payload=succeeded) == "succeeded"
+    assert event_process(provider="local", payload=succeeded) == "duplicate"
     # A failure reported after the success (webhooks come in any order).
     event_process(
-        provider="local", event_id="evt_2", type="payment_intent.payment_failed", payload=succeeded
+        provider="local", payload=intent_event("evt_2", "payment_intent.payment_failed", payment)
     )
     payment.refresh_from_db()
     invoice.refresh_from_db()
     assert payment.status == "succeeded" and invoice.status == "paid"
-    assert (
-        event_process(
-            provider="local",
-            event_id="evt_3",
-            type="payment_intent.succeeded",
-            payload={"data": {"object": {"id": "pi_unknown"}}},
-        )
-        == "ignored"
-    )
+    unknown = intent_event("evt_3", "payment_intent.succeeded", payment, id="pi_unknown")
+    assert event_process(provider="local", payload=unknown) == "ignored"
 
 
 def test_a_failed_event_does_not_mark_a_failed_payment_paid(alice, invoice):
     card = add_card(alice, AUTHENTICATE)
     payment = invoice_pay(invoice=invoice, method=card, payment_key=new_payment_key())
     event_process(
-        provider="local",
-        event_id="evt_f",
-        type="payment_intent.payment_failed",
-        payload={"data": {"object": {"id": payment.provider_ref}}},
+        provider="local", payload=intent_event("evt_f", "payment_intent.payment_failed", payment)
     )
     payment.refresh_from_db()
     invoice.refresh_from_db()

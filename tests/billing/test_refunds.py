@@ -22,6 +22,7 @@ from tengja.billing.services import (
 from tengja.bookings.models import Booking
 from tengja.bookings.services import booking_cancel, booking_invite
 from tests.billing.conftest import AUTHENTICATE, add_card
+from tests.billing.test_payments import intent_event
 from tests.conftest import race, requires_postgres
 
 
@@ -151,17 +152,7 @@ def test_a_cancellation_and_the_banks_answer_at_once_never_deadlock(alice, profe
                 lambda b=booking: booking_cancel(booking=b, by=alice),
                 lambda p=payment: event_process(
                     provider="local",
-                    event_id=f"evt_race_{p.code}",
-                    type="payment_intent.succeeded",
-                    payload={
-                        "data": {
-                            "object": {
-                                "id": p.provider_ref,
-                                "amount": p.amount,
-                                "currency": p.currency.lower(),
-                            }
-                        }
-                    },
+                    payload=intent_event(f"evt_race_{p.code}", "payment_intent.succeeded", p),
                 ),
             ]
         )

@@ -43,7 +43,11 @@ def test_confirmation_is_sent_once_with_a_calendar_file(book, alice):
     assert delivery_send(delivery_id=confirmation.pk) == "taken"
     assert len(mail.outbox) == 1
     # The client sees it in the app.
-    assert Notification.objects.get(user=alice).kind == "booked"
+    # The booking, and its bill (an existing client has an account to see it in).
+    assert set(Notification.objects.filter(user=alice).values_list("kind", flat=True)) == {
+        "booked",
+        "payment_due",
+    }
 
 
 def test_reminders_are_planned_24h_and_1h_before_for_both(book, alice):

@@ -9,15 +9,20 @@ def test_header_shows_unread_count_and_list_links_to_the_session(client, alice, 
     booking = book(alice.email)
     client.force_login(alice)
     home = client.get(reverse("dashboard:home")).content.decode()
-    assert '<span class="bell__count" aria-hidden="true">1</span>' in home
-    assert "1 unread" in home
+    assert '<span class="bell__count" aria-hidden="true">2</span>' in home
+    assert "2 unread" in home
     page = client.get(reverse("notifications:list")).content.decode()
     assert "New booking: Individual session with Helga Sigurðardóttir" in page
-    notification = Notification.objects.get(user=alice)
-    response = client.post(reverse("notifications:open", args=[notification.code]))
+    assert "Payment due: ISK\xa015,000 for Individual session with Helga Sigurðardóttir" in page
+    booked = Notification.objects.get(user=alice, kind="booked")
+    response = client.post(reverse("notifications:open", args=[booked.code]))
     assert response["Location"] == reverse("bookings:detail", args=[booking.code])
-    notification.refresh_from_db()
-    assert notification.read_at is not None
+    booked.refresh_from_db()
+    assert booked.read_at is not None
+    # A notice about a bill leads to the bill.
+    due = Notification.objects.get(user=alice, kind="payment_due")
+    response = client.post(reverse("notifications:open", args=[due.code]))
+    assert response["Location"] == reverse("billing:invoice", args=[due.invoice.code])
     assert "bell__count" not in client.get(reverse("dashboard:home")).content.decode()
 
 
@@ -31,7 +36,7 @@ def test_mark_all_read(client, alice, book):
 
 def test_another_users_notification_is_404(client, alice, bob, book):
     book(alice.email)
-    notification = Notification.objects.get(user=alice)
+    notification = Notification.objects.get(user=alice, kind="booked")
     client.force_login(bob)
     assert client.post(reverse("notifications:open", args=[notification.code])).status_code == 404
     notification.refresh_from_db()
