@@ -178,7 +178,7 @@ PAGES: dict[str, list[tuple[str, Kwargs, str, dict[str, int]]]] = {
     ],
     "billing:card_add": [("", NONE, "", signed_in(200))],
     "billing:card_update": [("", lambda w: {"code": w.card.code}, "", expect(CLIENT))],
-    "billing:card_remove": [("", lambda w: {"code": w.card.code}, "", signed_in(405))],
+    "billing:card_remove": [("", lambda w: {"code": w.card.code}, "", expect(CLIENT))],
     "billing:card_default": [("", lambda w: {"code": w.card.code}, "", signed_in(405))],
     "billing:local_authenticate": [
         ("", lambda w: {"intent_id": w.payment_waiting.provider_ref}, "", expect(CLIENT))

@@ -7,10 +7,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from tengja.billing.services import card_add, invoice_pay, new_payment_key
+from tengja.billing.services import invoice_pay, new_payment_key
 from tengja.bookings.services import booking_invite
 from tengja.hubs.models import Membership
 from tengja.notifications.models import Notification
+from tests.billing.conftest import add_card
 from tests.factories import CompanyFactory, HubFactory, SessionTypeFactory, UserFactory
 
 
@@ -25,15 +26,7 @@ def world(alice, bob, professional, other_professional):
         starts_at=timezone.now() + timedelta(minutes=5),
         email=alice.email,
     )
-    card = card_add(
-        user=alice,
-        data={
-            "number": "4000 0027 6000 3184",
-            "exp_month": 12,
-            "exp_year": timezone.now().year + 1,
-            "cvc": "123",
-        },
-    )
+    card = add_card(alice, "4000 0027 6000 3184")  # asks for authentication on each charge
     payment = invoice_pay(invoice=booking.invoice, method=card, payment_key=new_payment_key())
     hr = UserFactory(email="hr@acme.test")
     hub = HubFactory(company=CompanyFactory())

@@ -22,7 +22,7 @@ from PIL import Image
 from tengja.accounts.models import User
 from tengja.accounts.services import email_change_request, user_set_picture
 from tengja.billing.models import Payment, PaymentMethod
-from tengja.billing.services import card_add, invoice_issue, invoice_pay, new_payment_key
+from tengja.billing.services import invoice_issue, invoice_pay, new_payment_key
 from tengja.bookings.models import Booking
 from tengja.bookings.services import booking_cancel, booking_invite, booking_move
 from tengja.hubs.models import (
@@ -75,10 +75,9 @@ def _link(pattern: str) -> str:
 
 
 def _card(user: User, number: str) -> PaymentMethod:
-    year = timezone.now().year + 2
-    return card_add(
-        user=user, data={"number": number, "exp_month": 12, "exp_year": year, "cvc": "123"}
-    )
+    from tests.billing.conftest import add_card
+
+    return add_card(user, number)
 
 
 def _picture() -> SimpleUploadedFile:

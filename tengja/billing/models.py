@@ -256,8 +256,13 @@ class StripeCustomer(models.Model):
 
 
 class LocalIntent(models.Model):
-    """The local test provider's own record of a charge, as Stripe keeps its
-    PaymentIntents: one per idempotency key, so a retried charge is the same charge."""
+    """The local test provider's own record of a charge or of saving a card, as
+    Stripe keeps its PaymentIntents and SetupIntents: one per idempotency key, so
+    a retried charge is the same charge."""
+
+    class Kind(models.TextChoices):
+        PAYMENT = "payment", "PaymentIntent"
+        SETUP = "setup", "SetupIntent"
 
     class Status(models.TextChoices):
         NEW = "new", "new"
@@ -273,6 +278,12 @@ class LocalIntent(models.Model):
     currency = models.CharField(max_length=3)
     # Stripe's own names for a PaymentIntent's states (this is its stand-in).
     status = models.CharField(max_length=20, choices=Status)
+    kind = models.CharField(max_length=10, choices=Kind, default=Kind.PAYMENT)
+    # A card being saved, until its holder authenticates: whose, and what to keep.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    card = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:

@@ -2,7 +2,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from tengja.accounts.models import User
-from tengja.billing.models import Invoice, Payment, PaymentMethod
+from tengja.billing.models import Invoice, LocalIntent, Payment, PaymentMethod
 from tengja.bookings.models import Booking
 
 
@@ -59,3 +59,13 @@ def credit_sessions_for(*, user: User) -> QuerySet[Booking]:
         .select_related("session_type", "professional__user")
         .order_by("-starts_at")
     )
+
+
+def local_setup_for(*, user: User, intent_id: str) -> LocalIntent | None:
+    """A card the user is saving with the local provider, waiting for 3-D Secure."""
+    return LocalIntent.objects.filter(
+        intent_id=intent_id,
+        kind=LocalIntent.Kind.SETUP,
+        user=user,
+        status=LocalIntent.Status.REQUIRES_ACTION,
+    ).first()

@@ -25,7 +25,14 @@ from tengja.billing.models import (
     ProviderEvent,
     Refund,
 )
-from tengja.billing.providers import ChargeResult, ChargeStatus, ProviderError, get_provider
+from tengja.billing.providers import (
+    CardAuthentication,
+    CardDetails,
+    ChargeResult,
+    ChargeStatus,
+    ProviderError,
+    get_provider,
+)
 from tengja.bookings.events import BookingEvent, Kind
 from tengja.bookings.models import Booking
 from tengja.lib.emails import email_send
@@ -104,19 +111,28 @@ def on_booking_event(event: BookingEvent) -> None:
 # ------------------------------------------------------------------ cards
 
 
-def card_add(*, user: User, data: dict) -> PaymentMethod:
+def card_add(*, user: User, data: dict) -> PaymentMethod | CardAuthentication:
+    """Save a card; or, when its bank wants the holder to authenticate first, what
+    to show them (the card is saved once they have: card_setup_authenticated)."""
     provider = get_provider()
     try:
         card = provider.card_save(user=user, data=data)
     except ProviderError as error:
         raise BillingError(str(error), field=error.field) from None
+    if isinstance(card, CardAuthentication):
+        return card
+    return _card_keep(user=user, provider=provider.name, card=card)
+
+
+def _card_keep(*, user: User, provider: str, card: CardDetails) -> PaymentMethod:
+    """What we keep of a card: enough to recognise it. The first one is the default."""
     with transaction.atomic():
         has_default = PaymentMethod.objects.filter(
             user=user, is_default=True, removed_at__isnull=True
         ).exists()
         return PaymentMethod.objects.create(
             user=user,
-            provider=provider.name,
+            provider=provider,
             provider_ref=card.provider_ref,
             brand=card.brand,
             last4=card.last4,
@@ -233,9 +249,9 @@ def _lock_invoice_then_payment(payment_id: int) -> tuple[Invoice, Payment]:
     payment (a cancellation takes them in this order too), so that no two of them
     wait for each other. The session comes first because what a payment writes
     (a notice naming the session) must wait for a cancellation holding it."""
-    invoice_id, booking_id = Payment.objects.values_list(
-        "invoice_id", "invoice__booking_id"
-    ).get(pk=payment_id)
+    invoice_id, booking_id = Payment.objects.values_list("invoice_id", "invoice__booking_id").get(
+        pk=payment_id
+    )
     Booking.objects.select_for_update().filter(pk=booking_id).values_list("pk").first()
     invoice = (
         Invoice.objects.select_for_update(of=("self",))
@@ -630,30 +646,52 @@ def event_process(*, provider: str, payload: dict) -> str:
         return outcome.split(":")[0]
 
 
-def local_authenticate(*, intent_id: str, approve: bool) -> None:
-    """The local provider's stand-in for the bank's 3-D Secure page: settles the
-    charge, then tells us through the same event path Stripe's webhooks use."""
+def local_authenticate(*, intent_id: str, approve: bool) -> PaymentMethod | None:
+    """The local provider's stand-in for the bank's 3-D Secure page. A card being
+    saved is kept once authenticated (and returned); a charge is settled, then
+    reported through the same event path Stripe's webhooks use."""
+    from tengja.billing.providers.local import card_of, decline_message
+
+    intent = LocalIntent.objects.filter(intent_id=intent_id).first()
+    if intent is None:
+        return None
+    outcome = LocalIntent.Status.SUCCEEDED if approve else LocalIntent.Status.FAILED
+    card = card_of(intent.payment_method_ref)
+    if approve and intent.kind == LocalIntent.Kind.PAYMENT and card.after_authentication != "ok":
+        outcome = LocalIntent.Status.FAILED  # authenticated, then declined (4000 0082 6000 3178)
     updated = LocalIntent.objects.filter(
-        intent_id=intent_id, status=LocalIntent.Status.REQUIRES_ACTION
-    ).update(status=LocalIntent.Status.SUCCEEDED if approve else LocalIntent.Status.FAILED)
+        pk=intent.pk, status=LocalIntent.Status.REQUIRES_ACTION
+    ).update(status=outcome)
     if not updated:
-        return
-    intent = LocalIntent.objects.get(intent_id=intent_id)
+        return None
+    if intent.kind == LocalIntent.Kind.SETUP:
+        if outcome != LocalIntent.Status.SUCCEEDED:
+            return None
+        details = CardDetails(provider_ref=intent.payment_method_ref, **intent.card)
+        return _card_keep(user=intent.user, provider="local", card=details)
+    failure = (
+        decline_message(card.after_authentication)
+        if approve
+        else _("The authentication failed. Try again or use another card.")
+    )
     event_process(
         provider="local",
         payload={
             "id": f"evt_local_{uuid.uuid4().hex}",
-            "type": "payment_intent.succeeded" if approve else "payment_intent.payment_failed",
+            "type": "payment_intent.succeeded"
+            if outcome == LocalIntent.Status.SUCCEEDED
+            else "payment_intent.payment_failed",
             "data": {
                 "object": {
                     "id": intent_id,
                     "amount": intent.amount,
-                    "amount_received": intent.amount if approve else 0,
+                    "amount_received": intent.amount
+                    if outcome == LocalIntent.Status.SUCCEEDED
+                    else 0,
                     "currency": intent.currency.lower(),
-                    "last_payment_error": {
-                        "message": _("The authentication failed. Try again or use another card.")
-                    },
+                    "last_payment_error": {"message": failure},
                 }
             },
         },
     )
+    return None

@@ -1,9 +1,12 @@
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -12,13 +15,14 @@ from tengja.billing import services
 from tengja.billing.forms import ExpiryForm, LocalCardForm
 from tengja.billing.models import Invoice, Payment
 from tengja.billing.pdf import invoice_pdf
-from tengja.billing.providers import ProviderError, get_provider
+from tengja.billing.providers import CardAuthentication, ProviderError, get_provider
 from tengja.billing.selectors import (
     card_for_user,
     cards_for,
     credit_sessions_for,
     invoice_for_user,
     invoices_for_client,
+    local_setup_for,
     payment_for_intent,
 )
 from tengja.bookings.models import Booking
@@ -106,6 +110,12 @@ def card_add(request: HttpRequest) -> HttpResponse:
         if data is not None:
             try:
                 card = services.card_add(user=request.user, data=data)
+                if isinstance(card, CardAuthentication):
+                    # The bank asks the holder first; the card is saved after.
+                    next_url = safe_next(request, "")
+                    return redirect(
+                        card.action_url + (f"?{urlencode({'next': next_url})}" if next_url else "")
+                    )
             except services.BillingError as error:
                 # On the field it is about, so the field itself is marked invalid.
                 if form is not None and error.field in form.fields:
@@ -153,9 +163,11 @@ def card_update(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def card_remove(request: HttpRequest, code: str) -> HttpResponse:
+    """GET asks to confirm; POST removes."""
     card = card_for_user(user=request.user, code=code)
+    if request.method != "POST":
+        return render(request, "billing/card_remove.html", {"card": card})
     try:
         services.card_remove(method=card)
     except services.BillingError as error:
@@ -176,9 +188,32 @@ def card_default(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 def local_authenticate(request: HttpRequest, intent_id: str) -> HttpResponse:
-    """The local provider's stand-in for a bank's 3-D Secure page."""
+    """The local provider's stand-in for a bank's 3-D Secure page: for saving a
+    card, or for a charge."""
     if settings.PAYMENT_PROVIDER != "local":
         raise Http404
+    setup = local_setup_for(user=request.user, intent_id=intent_id)
+    if setup is not None:
+        if request.method == "POST":
+            card = services.local_authenticate(
+                intent_id=intent_id, approve=request.POST.get("outcome") == "complete"
+            )
+            if card is None:
+                messages.error(
+                    request,
+                    _(
+                        "We are unable to authenticate your payment method. Please choose a "
+                        "different payment method and try again."
+                    ),
+                )
+                return redirect("billing:card_add")
+            messages.success(request, _("Your %(card)s has been saved.") % {"card": card})
+            return redirect(safe_next(request, reverse("billing:payments")))
+        return render(
+            request,
+            "billing/local_authenticate.html",
+            {"setup": setup, "next": safe_next(request, "")},
+        )
     payment = payment_for_intent(user=request.user, intent_id=intent_id)
     if request.method == "POST":
         approve = request.POST.get("outcome") == "complete"

@@ -4,14 +4,16 @@ import pytest
 from django.utils import timezone
 
 from tengja.billing.models import Invoice
-from tengja.billing.services import card_add
+from tengja.billing.providers import CardAuthentication
+from tengja.billing.services import card_add, local_authenticate
 from tengja.bookings.services import booking_invite
 from tests.billing.stripe_double import stripe_api  # noqa: F401 - a fixture
 from tests.factories import SessionTypeFactory
 
 GOOD = "4242 4242 4242 4242"
-DECLINED = "4000 0000 0000 0002"
-AUTHENTICATE = "4000 0027 6000 3184"
+DECLINED = "4000 0000 0000 0002"  # refused when saved, as Stripe refuses it
+CHARGE_DECLINED = "4000 0000 0000 0341"  # saved fine; every charge declined
+AUTHENTICATE = "4000 0027 6000 3184"  # 3-D Secure when saved and on every charge
 
 
 @pytest.fixture
@@ -31,7 +33,8 @@ def invoice(alice, professional, kind) -> Invoice:
 
 
 def add_card(user, number=GOOD, exp_year=None):
-    return card_add(
+    """Save a card as its holder would, 3-D Secure included when its bank asks."""
+    card = card_add(
         user=user,
         data={
             "number": number,
@@ -40,3 +43,6 @@ def add_card(user, number=GOOD, exp_year=None):
             "cvc": "123",
         },
     )
+    if isinstance(card, CardAuthentication):
+        card = local_authenticate(intent_id=card.intent_id, approve=True)
+    return card

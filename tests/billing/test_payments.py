@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from tengja.billing.models import Invoice, LocalIntent, Payment, PaymentMethod, Refund
 from tengja.billing.services import BillingError, event_process, invoice_pay, new_payment_key
-from tests.billing.conftest import AUTHENTICATE, DECLINED, GOOD, add_card
+from tests.billing.conftest import AUTHENTICATE, CHARGE_DECLINED, GOOD, add_card
 from tests.conftest import requires_postgres
 
 
@@ -25,9 +25,10 @@ def test_a_card_keeps_only_brand_last_four_and_expiry(alice):
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"number": "4242 4242 4242 4241"}, "card number is incomplete or not valid"),
-        ({"number": "abcd"}, "card number is incomplete or not valid"),
-        ({"exp_year": 2020}, "expiry date is in the past"),
+        ({"number": "4242 4242 4242 4241"}, "Your card number is invalid."),
+        ({"number": "abcd"}, "Your card number is incomplete."),
+        ({"number": "4111 1111 1111 1111"}, "This is a test system"),
+        ({"exp_year": 2020}, "expiration date is in the past"),
         ({"exp_month": 13}, "between 1 and 12"),
         ({"cvc": "12"}, "security code is incomplete"),
     ],
@@ -73,7 +74,7 @@ def test_a_double_click_or_retry_charges_once(alice, invoice):
 
 
 def test_a_declined_card_leaves_the_bill_open_with_a_message(client, alice, invoice):
-    declined = add_card(alice, DECLINED)
+    declined = add_card(alice, CHARGE_DECLINED)
     client.force_login(alice)
     response = client.post(
         reverse("billing:pay", args=[invoice.code]),
@@ -294,7 +295,7 @@ def test_a_bank_yes_after_the_session_was_cancelled_is_refunded(
     payment.refresh_from_db()
     invoice.refresh_from_db()
     assert payment.status == "refunded" and invoice.status == "void"
-    assert LocalIntent.objects.get().status == "refunded"
+    assert LocalIntent.objects.get(intent_id=payment.provider_ref).status == "refunded"
 
 
 def test_the_card_form_preselects_no_expiry(client, alice):
@@ -311,8 +312,8 @@ def test_the_card_form_preselects_no_expiry(client, alice):
 @pytest.mark.parametrize(
     ("field", "data", "message"),
     [
-        ("number", {"number": "4242 4242 4242 4241"}, "Your card number is incomplete"),
-        ("exp_month", {"exp_month": 1, "exp_year": 2026}, "expiry date is in the past"),
+        ("number", {"number": "4242 4242 4242 4241"}, "Your card number is invalid"),
+        ("exp_month", {"exp_month": 1, "exp_year": 2026}, "expiration date is in the past"),
         ("cvc", {"cvc": "12"}, "security code is incomplete"),
     ],
 )

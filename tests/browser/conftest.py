@@ -65,7 +65,11 @@ class AsgiServer:
         import uvicorn
         from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
         from django.core.asgi import get_asgi_application
+        from django.test import override_settings
 
+        # Tests run with DEBUG off; the local provider stands in for Stripe, as in
+        # a demo (see tests/conftest.py), or the app refuses to start.
+        override_settings(DEMO_FAKE_PAYMENTS=True).enable()
         from tengja.asgi import application
 
         app = ProtocolTypeRouter(

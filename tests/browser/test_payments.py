@@ -44,12 +44,17 @@ def test_cards_and_paying_bills(page, professional, alice, password, tmp_path):
     page.get_by_role("link", name="Payments").click()
     expect(page.get_by_role("heading", name="Your bills")).to_be_visible()
 
-    # A declined card: the bill stays open and the page says why.
+    # A mistyped number, then a card the bank declines: said on the field, never saved.
     page.get_by_role("link", name="Add a new card").click()
     add_card(page, "4242 4242 4242 4241")
-    expect(page.get_by_text("Your card number is incomplete or not valid.")).to_be_visible()
+    expect(page.get_by_text("Your card number is invalid.")).to_be_visible()
     add_card(page, "4000 0000 0000 0002")
-    expect(page.get_by_text("Your Visa •••• 0002 has been saved.")).to_be_visible()
+    expect(page.get_by_text("Your card was declined.")).to_be_visible()
+    expect(page.get_by_label("Card number")).to_have_attribute("aria-invalid", "true")
+    assert not alice.payment_methods.exists()
+    # A card saved fine whose charges are declined: the bill stays open and says why.
+    add_card(page, "4000 0000 0000 0341")
+    expect(page.get_by_text("Your Visa •••• 0341 has been saved.")).to_be_visible()
     page.goto(f"/payments/invoices/{first.code}/pay/")
     page.get_by_role("button", name="Pay").click()
     expect(page.get_by_text("Your card was declined.").first).to_be_visible()
@@ -75,9 +80,12 @@ def test_cards_and_paying_bills(page, professional, alice, password, tmp_path):
     )
     assert first.display_number in text and "Paid" in text and "ISK 18,000" in text
 
-    # A card that asks for authentication.
+    # A card that asks for authentication when it is saved, and when it pays.
     page.goto("/payments/cards/new/")
     add_card(page, "4000 0027 6000 3184")
+    expect(page.get_by_role("heading", name="Confirm your card")).to_be_visible()
+    page.get_by_role("button", name="Complete authentication").click()
+    expect(page.get_by_text("Your Visa •••• 3184 has been saved.")).to_be_visible()
     page.goto(f"/payments/invoices/{second.code}/pay/")
     page.get_by_label("Visa •••• 3184").check()
     page.get_by_role("button", name="Pay").click()

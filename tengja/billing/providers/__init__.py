@@ -3,6 +3,7 @@
 from django.conf import settings
 
 from tengja.billing.providers.base import (
+    CardAuthentication,
     CardDetails,
     ChargeResult,
     ChargeStatus,
@@ -26,6 +27,7 @@ def get_provider(name: str | None = None) -> PaymentProvider:
 
 
 __all__ = [
+    "CardAuthentication",
     "CardDetails",
     "ChargeResult",
     "ChargeStatus",

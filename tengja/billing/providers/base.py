@@ -33,6 +33,15 @@ class ChargeStatus(StrEnum):
 
 
 @dataclass(frozen=True)
+class CardAuthentication:
+    """Saving the card waits for its holder to authenticate (3-D Secure), at
+    `action_url`; the card is saved once they have."""
+
+    intent_id: str
+    action_url: str
+
+
+@dataclass(frozen=True)
 class ChargeResult:
     status: ChargeStatus
     provider_ref: str = ""
@@ -43,7 +52,7 @@ class ChargeResult:
 class PaymentProvider(Protocol):
     name: str
 
-    def card_save(self, *, user: User, data: dict) -> CardDetails:
+    def card_save(self, *, user: User, data: dict) -> CardDetails | CardAuthentication:
         """Turn what the card form produced into a saved card (never a card number here
         for Stripe: its Elements send the number to Stripe and give us an id)."""
 
