@@ -22,6 +22,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 
 from tengja.accounts.models import User
+from tengja.billing.selectors import invoice_standing
 from tests.world import World, build_world, sanity
 
 VISITOR, CLIENT, MEMBER, PENDING, PRO, HR = (
@@ -74,7 +75,7 @@ def booking(name: str) -> Kwargs:
 
 
 def invoice(name: str) -> Kwargs:
-    return lambda w: {"code": w.bookings[name].invoice.code}
+    return lambda w: {"code": invoice_standing(booking=w.bookings[name]).code}
 
 
 # url name -> [(variant, kwargs, query string, status per person)]
@@ -116,6 +117,7 @@ PAGES: dict[str, list[tuple[str, Kwargs, str, dict[str, int]]]] = {
     "professionals:session_type_new": [("", NONE, "", expect(PRO))],
     "professionals:session_type": [("", lambda w: {"code": w.kind.code}, "", expect(PRO))],
     "professionals:profile": [("", NONE, "", expect(PRO))],
+    "professionals:business_details": [("", NONE, "", expect(PRO))],
     "professionals:availability": [("", NONE, "", expect(PRO))],
     "professionals:window_add": [("", NONE, "", signed_in(405))],
     "professionals:exception_add": [("", NONE, "", signed_in(405))],

@@ -7,6 +7,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from tengja.billing.selectors import invoice_standing
 from tengja.billing.services import invoice_pay, new_payment_key
 from tengja.bookings.services import booking_invite
 from tengja.hubs.models import Membership
@@ -27,7 +28,9 @@ def world(alice, bob, professional, other_professional):
         email=alice.email,
     )
     card = add_card(alice, "4000 0027 6000 3184")  # asks for authentication on each charge
-    payment = invoice_pay(invoice=booking.invoice, method=card, payment_key=new_payment_key())
+    payment = invoice_pay(
+        invoice=invoice_standing(booking=booking), method=card, payment_key=new_payment_key()
+    )
     hr = UserFactory(email="hr@acme.test")
     hub = HubFactory(company=CompanyFactory())
     hub.company.admins.add(hr)
@@ -51,7 +54,7 @@ def world(alice, bob, professional, other_professional):
 
 def matrix(world):
     b, hub = world["booking"], world["hub"]
-    invoice = b.invoice
+    invoice = invoice_standing(booking=b)
     return [
         # url, method, who may
         (reverse("bookings:detail", args=[b.code]), "get", {"owner", "professional"}),
@@ -116,7 +119,7 @@ def test_security_headers_on_every_page(world, client):
 
 
 def test_csrf_is_enforced_on_every_form(world):
-    b, invoice = world["booking"], world["booking"].invoice
+    b, invoice = world["booking"], invoice_standing(booking=world["booking"])
     posts = {
         "owner": [
             reverse("bookings:cancel", args=[b.code]),
@@ -141,6 +144,7 @@ def test_csrf_is_enforced_on_every_form(world):
             reverse("professionals:session_type_new"),
             reverse("professionals:availability"),
             reverse("professionals:profile"),
+            reverse("professionals:business_details"),
             reverse("hubs:credit_request", args=[b.code]),
         ],
         "hr admin": [

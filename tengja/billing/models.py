@@ -52,20 +52,33 @@ class InvoiceCounter(models.Model):
         return f"{self.professional_id}: {self.last_number}"
 
 
+class InvoiceStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    PAID = "paid", _("Paid")
+    VOID = "void", _("Void")
+    REFUND_PENDING = "refund_pending", _("Refund pending")
+    REFUNDED = "refunded", _("Refunded")
+    CREDITED = "credited", _("Credited")  # cancelled by a credit note, and reissued
+    ISSUED = "issued", _("Issued")  # a credit note's only status
+
+
+class InvoiceKind(models.TextChoices):
+    INVOICE = "invoice", _("Invoice")
+    CREDIT_NOTE = "credit_note", _("Credit note")
+
+
 class Invoice(models.Model):
     """From a professional to a client for one session. Immutable once issued:
     only its status moves on (open → paid → refund pending → refunded, or
     open → void)."""
 
-    class Status(models.TextChoices):
-        OPEN = "open", _("Open")
-        PAID = "paid", _("Paid")
-        VOID = "void", _("Void")
-        REFUND_PENDING = "refund_pending", _("Refund pending")
-        REFUNDED = "refunded", _("Refunded")
+    Status = InvoiceStatus
+    Kind = InvoiceKind
 
     IMMUTABLE = (
         "number",
+        "kind",
+        "corrects_id",
         "professional_id",
         "booking_id",
         "amount",
@@ -80,8 +93,16 @@ class Invoice(models.Model):
         Professional, on_delete=models.PROTECT, related_name="invoices"
     )
     number = models.PositiveIntegerField()
+    # A credit note cancels the invoice it `corrects` (in full), as bookkeeping
+    # wants when an issued bill was wrong: a moved session gets a credit note for
+    # its old bill and a new bill for its new time. Both share the number series.
+    kind = models.CharField(max_length=12, choices=Kind, default=Kind.INVOICE)
+    corrects = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="credit_note"
+    )
     # The client is the booking's (who may create their account after the invoice).
-    booking = models.OneToOneField(Booking, on_delete=models.PROTECT, related_name="invoice")
+    # A session has one standing bill; a corrected one keeps its place in the books.
+    booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="invoices")
     description = models.CharField(max_length=200)
     session_starts_at = models.DateTimeField(null=True)
     amount = models.PositiveIntegerField()
@@ -99,6 +120,16 @@ class Invoice(models.Model):
                 fields=["professional", "number"], name="invoice_number_unique_per_professional"
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="invoice_amount_positive"),
+            models.UniqueConstraint(
+                fields=["booking"],
+                condition=Q(kind=InvoiceKind.INVOICE) & ~Q(status=InvoiceStatus.CREDITED),
+                name="one_standing_invoice_per_session",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=InvoiceKind.INVOICE, corrects__isnull=True)
+                | Q(kind=InvoiceKind.CREDIT_NOTE, corrects__isnull=False),
+                name="credit_notes_correct_an_invoice",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -117,6 +148,10 @@ class Invoice(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == self.Status.OPEN
+
+    @property
+    def is_credit_note(self) -> bool:
+        return self.kind == self.Kind.CREDIT_NOTE
 
     @property
     def display_number(self) -> str:

@@ -26,39 +26,62 @@ def latin1(text: str) -> str:
 
 
 def invoice_pdf(invoice: Invoice) -> bytes:
+    """The bill as bookkeeping wants it: who bills whom, for what and when (in the
+    reader's time zone, named), the amount, and how it was paid."""
+    title = f"{invoice.get_kind_display()} {invoice.display_number}"
     pdf = FPDF(format="A4")
-    pdf.set_title(latin1(_("Invoice %(number)s") % {"number": invoice.display_number}))
+    pdf.set_title(latin1(title))
     pdf.set_author("Tengja")
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 20)
-    pdf.cell(
-        0,
-        12,
-        latin1(_("Invoice %(number)s") % {"number": invoice.display_number}),
-        new_x="LMARGIN",
-        new_y="NEXT",
-    )
+    pdf.cell(0, 12, latin1(title), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 11)
+    professional = invoice.professional
+    seller = [professional.business_name or professional.user.name]
+    if professional.business_address:
+        seller.append(professional.business_address)
+    if professional.business_id:
+        seller.append(_("ID number: %(id)s") % {"id": professional.business_id})
+    if professional.vat_number:
+        seller.append(_("VAT number: %(vat)s") % {"vat": professional.vat_number})
+    seller.append(professional.title)
     client = invoice.booking.client
+    zone = timezone.get_current_timezone_name()
+    session_time = date_format(timezone.localtime(invoice.session_starts_at), "DATETIME_FORMAT")
+    amount = money_format(invoice.amount, invoice.currency)
     rows = [
-        (_("From"), f"{invoice.professional.user.name}, {invoice.professional.title}"),
+        (_("From"), "\n".join(seller)),
         (
             _("To"),
             f"{client.name} <{client.email}>" if client else invoice.booking.invitation.email,
         ),
         (_("Issued"), date_format(timezone.localtime(invoice.issued_at), "DATE_FORMAT")),
-        (
-            _("Session"),
-            f"{invoice.description}, "
-            f"{date_format(timezone.localtime(invoice.session_starts_at), 'DATETIME_FORMAT')}",
-        ),
-        (_("Amount"), money_format(invoice.amount, invoice.currency)),
+        (_("Session"), f"{invoice.description}, {session_time} ({zone})"),
+        (_("Amount"), f"-{amount}" if invoice.is_credit_note else amount),
         (_("Status"), str(invoice.get_status_display())),
     ]
+    if invoice.is_credit_note:
+        rows.insert(
+            0,
+            (
+                _("Corrects"),
+                _("Invoice %(number)s, in full") % {"number": invoice.corrects.display_number},
+            ),
+        )
     if invoice.paid_at:
         rows.append(
             (_("Paid"), date_format(timezone.localtime(invoice.paid_at), "DATETIME_FORMAT"))
         )
+        payment = invoice.payments.filter(method__isnull=False).select_related("method").first()
+        if payment is not None:
+            card = payment.method
+            rows.append(
+                (
+                    _("Paid with"),
+                    _("%(brand)s card ending %(last4)s")
+                    % {"brand": card.brand, "last4": card.last4},
+                )
+            )
     pdf.ln(4)
     for label, value in rows:
         pdf.set_font("Helvetica", "B", 11)

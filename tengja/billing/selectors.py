@@ -9,7 +9,7 @@ from tengja.bookings.models import Booking
 def invoices_for_client(*, user: User) -> QuerySet[Invoice]:
     return (
         Invoice.objects.filter(booking__client=user)
-        .select_related("booking__session_type", "professional__user")
+        .select_related("booking__session_type", "professional__user", "corrects")
         .order_by("-issued_at", "-number")
     )
 
@@ -69,3 +69,14 @@ def local_setup_for(*, user: User, intent_id: str) -> LocalIntent | None:
         user=user,
         status=LocalIntent.Status.REQUIRES_ACTION,
     ).first()
+
+
+def invoice_standing(*, booking: Booking, lock: bool = False) -> Invoice | None:
+    """The bill that stands for a session now (not a credit note, not one a credit
+    note has cancelled); at most one (a database constraint)."""
+    invoices = Invoice.objects.filter(booking=booking, kind=Invoice.Kind.INVOICE).exclude(
+        status=Invoice.Status.CREDITED
+    )
+    if lock:
+        invoices = invoices.select_for_update(of=("self",))
+    return invoices.first()

@@ -33,6 +33,7 @@ from tengja.billing.providers import (
     ProviderError,
     get_provider,
 )
+from tengja.billing.selectors import invoice_standing
 from tengja.bookings.events import BookingEvent, Kind
 from tengja.bookings.models import Booking
 from tengja.lib.emails import email_send
@@ -51,19 +52,24 @@ class BillingError(Exception):
 # ------------------------------------------------------------------ invoices
 
 
+def _next_number(professional) -> int:
+    """The next number of the professional's series, without gaps (the counter row
+    stays locked until the caller's transaction ends)."""
+    counter, _ = InvoiceCounter.objects.get_or_create(professional=professional)
+    counter = InvoiceCounter.objects.select_for_update().get(pk=counter.pk)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return counter.last_number
+
+
 def invoice_issue(*, booking: Booking) -> Invoice | None:
-    """The invoice for a booked session that is not paid with credits: the next
-    number of the professional's series, without gaps (the counter row is locked)."""
+    """The invoice for a booked session that is not paid with credits."""
     if booking.paid_with != Booking.PaidWith.INVOICE or booking.price_amount == 0:
         return None
     with transaction.atomic():
-        counter, _ = InvoiceCounter.objects.get_or_create(professional=booking.professional)
-        counter = InvoiceCounter.objects.select_for_update().get(pk=counter.pk)
-        counter.last_number += 1
-        counter.save(update_fields=["last_number"])
         invoice = Invoice.objects.create(
             professional=booking.professional,
-            number=counter.last_number,
+            number=_next_number(booking.professional),
             booking=booking,
             description=booking.session_type.name,
             session_starts_at=booking.starts_at,
@@ -79,7 +85,7 @@ def invoice_issue(*, booking: Booking) -> Invoice | None:
 def invoice_after_cancellation(*, booking: Booking) -> None:
     """A cancellation within policy voids the invoice, or refunds it if paid; a late
     one by the client leaves it payable."""
-    invoice = Invoice.objects.select_for_update().filter(booking=booking).first()
+    invoice = invoice_standing(booking=booking, lock=True)
     if invoice is None or booking.late_cancellation:
         return
     now = timezone.now()
@@ -100,12 +106,53 @@ def invoice_after_cancellation(*, booking: Booking) -> None:
             refund_request(invoice=invoice, payment=payment, reason=Refund.Reason.CANCELLED)
 
 
+def invoice_correct_after_move(*, booking: Booking) -> Invoice | None:
+    """A moved session's bill still named the old time. An issued bill never
+    changes: a credit note cancels it, and a new bill names the new time. What was
+    paid (or is being paid) moves to the new bill with its payments."""
+    invoice = invoice_standing(booking=booking, lock=True)
+    if invoice is None or invoice.session_starts_at == booking.starts_at:
+        return None
+    if invoice.status not in (Invoice.Status.OPEN, Invoice.Status.PAID):
+        return None  # void or refunded: nothing is billed any more
+    Invoice.objects.create(
+        kind=Invoice.Kind.CREDIT_NOTE,
+        corrects=invoice,
+        professional=invoice.professional,
+        number=_next_number(invoice.professional),
+        booking=booking,
+        description=invoice.description,
+        session_starts_at=invoice.session_starts_at,
+        amount=invoice.amount,
+        currency=invoice.currency,
+        status=Invoice.Status.ISSUED,
+    )
+    was = invoice.status
+    invoice.status = Invoice.Status.CREDITED
+    invoice.save(update_fields=["status"])
+    corrected = Invoice.objects.create(
+        professional=invoice.professional,
+        number=_next_number(invoice.professional),
+        booking=booking,
+        description=invoice.description,
+        session_starts_at=booking.starts_at,
+        amount=invoice.amount,
+        currency=invoice.currency,
+        status=was,
+        paid_at=invoice.paid_at,
+    )
+    invoice.payments.update(invoice=corrected)
+    return corrected
+
+
 def on_booking_event(event: BookingEvent) -> None:
     """Told of each booking change (see tengja.bookings.events)."""
     if event.kind == Kind.BOOKED:
         invoice_issue(booking=event.booking)
     elif event.kind == Kind.CANCELLED:
         invoice_after_cancellation(booking=event.booking)
+    elif event.kind == Kind.MOVED:
+        invoice_correct_after_move(booking=event.booking)
 
 
 # ------------------------------------------------------------------ cards

@@ -21,6 +21,7 @@ from tengja.billing.selectors import (
     cards_for,
     credit_sessions_for,
     invoice_for_user,
+    invoice_standing,
     invoices_for_client,
     local_setup_for,
     payment_for_intent,
@@ -50,10 +51,21 @@ def invoice(request: HttpRequest, code: str) -> HttpResponse:
     is_client = invoice.booking.role_of(request.user) == Booking.Role.CLIENT
     payment = invoice.payments.select_related("method").first()
     refund = payment.refunds.first() if payment else None
+    corrected_by = (
+        invoice_standing(booking=invoice.booking)
+        if invoice.status == Invoice.Status.CREDITED
+        else None
+    )
     return render(
         request,
         "billing/invoice.html",
-        {"invoice": invoice, "payment": payment, "refund": refund, "is_client": is_client},
+        {
+            "invoice": invoice,
+            "payment": payment,
+            "refund": refund,
+            "corrected_by": corrected_by,
+            "is_client": is_client,
+        },
     )
 
 

@@ -55,6 +55,8 @@ class Booking(models.Model):
     paid_with = models.CharField(
         _("paid with"), max_length=10, choices=PaidWith, default=PaidWith.INVOICE
     )
+    # For a session paid with credits: how many, as the price is kept for one paid by bill.
+    credits = models.PositiveSmallIntegerField(_("credits"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancelled_by = models.CharField(max_length=12, choices=Role, blank=True)

@@ -154,7 +154,8 @@ def booking_create(
     session_type: SessionType,
     starts_at: datetime,
     client: User,
-    paid_with: str,
+    paid_with: Booking.PaidWith,
+    credits: int | None = None,
     cancellation_notice_hours: int | None = None,
 ) -> Booking:
     """A session the client books themselves (in a Wellbeing Hub)."""
@@ -176,6 +177,7 @@ def booking_create(
             if cancellation_notice_hours is None
             else cancellation_notice_hours,
             paid_with=paid_with,
+            credits=credits if paid_with == Booking.PaidWith.CREDITS else None,
         )
         _save_without_overlap(booking)
         publish(BookingEvent(Kind.BOOKED, booking))

@@ -276,6 +276,7 @@ def hub_book(
                 starts_at=starts_at,
                 client=locked.user,
                 paid_with=paid_with,
+                credits=offer.credits,
                 cancellation_notice_hours=CREDIT_NOTICE_HOURS,
             )
         except BookingError as error:

@@ -150,3 +150,22 @@ class ExceptionForm(forms.ModelForm):
             if not starts or not ends or starts >= ends:
                 raise ValidationError(_("Extra hours need a start and a later end."))
         return cleaned
+
+
+class BusinessDetailsForm(forms.ModelForm):
+    """Printed on the invoices the professional issues."""
+
+    class Meta:
+        model = Professional
+        fields = ["business_name", "business_address", "business_id", "vat_number"]
+        labels = {
+            "business_name": _("Name on invoices"),
+            "business_address": _("Address"),
+            "business_id": _("ID number (kennitala)"),
+            "vat_number": _("VAT number"),
+        }
+        help_texts = {
+            "business_name": _("Your own name, or your practice's. Leave empty to use your name."),
+            "vat_number": _("Only if you are registered for VAT."),
+        }
+        widgets = {"business_address": forms.Textarea(attrs={"rows": 3, "maxlength": 500})}

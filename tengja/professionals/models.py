@@ -51,6 +51,12 @@ class Professional(models.Model):
     specialties = models.ManyToManyField(
         Specialty, blank=True, related_name="professionals", verbose_name=_("specialties")
     )
+    # Who bills the client: printed on every invoice (bookkeeping law wants the
+    # seller's name, address and ID number; a VAT number where registered).
+    business_name = models.CharField(_("business name"), max_length=150, blank=True)
+    business_address = models.TextField(_("business address"), max_length=500, blank=True)
+    business_id = models.CharField(_("ID number"), max_length=32, blank=True)
+    vat_number = models.CharField(_("VAT number"), max_length=32, blank=True)
 
     class Meta:
         verbose_name = _("professional")

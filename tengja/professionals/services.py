@@ -82,3 +82,21 @@ def availability_exception_add(
 
 def availability_exception_remove(*, professional: Professional, code: str) -> None:
     professional.availability_exceptions.filter(code=code).delete()
+
+
+def professional_business_update(
+    *,
+    professional: Professional,
+    business_name: str,
+    business_address: str,
+    business_id: str,
+    vat_number: str,
+) -> None:
+    """What new invoices print about who bills (issued ones keep what they said)."""
+    professional.business_name = business_name.strip()
+    professional.business_address = business_address.strip()
+    professional.business_id = business_id.strip()
+    professional.vat_number = vat_number.strip()
+    professional.save(
+        update_fields=["business_name", "business_address", "business_id", "vat_number"]
+    )

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from tengja.lib.http import render_form
 from tengja.professionals import services
 from tengja.professionals.forms import (
+    BusinessDetailsForm,
     ExceptionForm,
     ProfessionalProfileForm,
     SessionTypeForm,
@@ -131,3 +132,14 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
         {"form": form, "professional": professional},
         form,
     )
+
+
+@login_required
+def business_details(request: HttpRequest) -> HttpResponse:
+    professional = professional_for_user(user=request.user)
+    form = BusinessDetailsForm(request.POST or None, instance=copy.copy(professional))
+    if request.method == "POST" and form.is_valid():
+        services.professional_business_update(professional=professional, **form.cleaned_data)
+        messages.success(request, _("Your invoice details have been saved."))
+        return redirect("bookings:practice")
+    return render_form(request, "professionals/business_details.html", {"form": form}, form)

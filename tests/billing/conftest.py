@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from tengja.billing.models import Invoice
 from tengja.billing.providers import CardAuthentication
+from tengja.billing.selectors import invoice_standing
 from tengja.billing.services import card_add, local_authenticate
 from tengja.bookings.services import booking_invite
 from tests.billing.stripe_double import stripe_api  # noqa: F401 - a fixture
@@ -29,7 +30,7 @@ def invoice(alice, professional, kind) -> Invoice:
     booking = booking_invite(
         professional=professional, session_type=kind, starts_at=start, email=alice.email
     )
-    return booking.invoice
+    return invoice_standing(booking=booking)
 
 
 def add_card(user, number=GOOD, exp_year=None):

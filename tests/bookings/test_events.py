@@ -1,6 +1,7 @@
 """Who hears of a booking change, and in which order (tengja.bookings.events)."""
 
 from tengja.billing.models import Invoice
+from tengja.billing.selectors import invoice_standing
 from tengja.billing.services import invoice_pay, new_payment_key
 from tengja.billing.services import on_booking_event as billing_hears
 from tengja.bookings import events
@@ -22,7 +23,11 @@ def test_people_are_told_after_the_bill_is_settled(
     booking = booking_invite(
         professional=professional, session_type=session_type, starts_at=tomorrow, email=alice.email
     )
-    invoice_pay(invoice=booking.invoice, method=add_card(alice), payment_key=new_payment_key())
+    invoice_pay(
+        invoice=invoice_standing(booking=booking),
+        method=add_card(alice),
+        payment_key=new_payment_key(),
+    )
     seen = []
     told = notifications.notify_cancelled
 

@@ -25,7 +25,7 @@ def bills(professional, alice, count):
             session_type=kind,
             starts_at=start + timedelta(hours=i),
             email=alice.email,
-        ).invoice
+        ).invoices.get()
         for i in range(count)
     ]
 

@@ -5,6 +5,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
+from tengja.billing.selectors import invoice_standing
 from tengja.bookings.models import Booking
 from tengja.bookings.services import booking_cancel
 from tengja.bookings.slots import free_slots
@@ -52,7 +53,7 @@ def test_book_a_free_slot_with_credits(client, member, offer):
     assert response["Location"] == reverse("bookings:detail", args=[booking.code])
     assert booking.paid_with == "credits" and booking.client == member.user
     assert balance(membership=member) == 1
-    assert not hasattr(booking, "invoice") or booking.invoice is None
+    assert invoice_standing(booking=booking) is None
     home = client.get(reverse("dashboard:home")).content.decode()
     assert "Talk" in home and "1 credit left" in home
 
@@ -64,7 +65,7 @@ def test_when_credits_run_out_the_member_books_at_own_cost(member, offer):
     with pytest.raises(HubError, match="not have enough credits"):
         hub_book(membership=member, offer=offer, starts_at=free[4].starts_at)
     own = hub_book(membership=member, offer=offer, starts_at=free[4].starts_at, use_credits=False)
-    assert own.paid_with == "invoice" and own.invoice.amount == 15000
+    assert own.paid_with == "invoice" and invoice_standing(booking=own).amount == 15000
     assert balance(membership=member) == 0
 
 
@@ -283,3 +284,20 @@ def test_sessions_keep_their_length_across_a_clock_change(db):
         for s in found
     ]
     assert london == ["00:00", "00:30", "02:00", "02:30", "03:00"]  # 01:00-02:00 does not exist
+
+
+def test_a_credit_session_says_what_it_cost_in_credits(client, member, offer):
+    offer.credits = 2
+    offer.save()
+    CreditEntry.objects.create(membership=member, kind="grant", amount=5)
+    booking = hub_book(membership=member, offer=offer, starts_at=slots(offer)[0].starts_at)
+    assert booking.credits == 2
+    client.force_login(member.user)
+    for url in (
+        reverse("dashboard:home"),
+        reverse("billing:payments"),
+        reverse("bookings:detail", args=[booking.code]),
+    ):
+        body = client.get(url).content.decode()
+        assert "Paid with 2 credits" in body, url
+        assert "ISK\xa015,000" not in body, url

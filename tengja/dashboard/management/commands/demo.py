@@ -166,7 +166,7 @@ class Command(BaseCommand):
         )
 
         # Bills to try the Payments tab with (once per booking: invoices are never redone).
-        for booking in Booking.objects.filter(code__startswith="demo-", invoice__isnull=True):
+        for booking in Booking.objects.filter(code__startswith="demo-", invoices__isnull=True):
             invoice_issue(booking=booking)
         assert Invoice.objects.filter(booking__code__startswith="demo-").exists()
 
