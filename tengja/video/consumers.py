@@ -1,7 +1,9 @@
 """WebRTC signalling for one session's call.
 
-The consumer only relays offers, answers and ICE candidates between the
-session's client and professional; the media flows between their browsers.
+The consumer only relays session descriptions (offers and answers) and ICE
+candidates between the session's client and professional, as the browsers'
+"perfect negotiation" needs them (static/js/video.js); the media flows
+between their browsers.
 Everything a browser sends is checked and rebuilt before it is relayed:
 anything malformed, oversized, too frequent or unknown is answered with an
 error and dropped, and the call of the two who belong goes on.
@@ -18,6 +20,9 @@ from tengja.video.access import Seat, seat_for
 MAX_MESSAGE_BYTES = 64 * 1024
 MAX_SDP = 60_000
 MAX_CANDIDATE = 2_000
+# Rollbacks stay in the browser (setRemoteDescription rolls back by itself), so
+# only offers and answers travel.
+DESCRIPTION_TYPES = ("offer", "answer")
 # At most this many messages in RATE_WINDOW seconds (ICE gathering sends bursts).
 RATE_LIMIT = 200
 RATE_WINDOW = 10.0
@@ -48,33 +53,56 @@ def _bool(value, name: str) -> bool:
     return value
 
 
+def _object(value, name: str) -> dict:
+    if not isinstance(value, dict):
+        raise MessageError(f"{name} must be an object")
+    return value
+
+
+def _optional_text(value, name: str, limit: int) -> str | None:
+    return None if value is None else _text(value, name, limit)
+
+
+def clean_description(value: object) -> dict:
+    description = _object(value, "description")
+    kind = description.get("type")
+    if kind not in DESCRIPTION_TYPES:
+        raise MessageError("description type must be offer or answer")
+    return {"type": kind, "sdp": _text(description.get("sdp"), "sdp", MAX_SDP)}
+
+
+def clean_candidate(value: object) -> dict | None:
+    """An RTCIceCandidateInit, or None: the sender has no more candidates."""
+    if value is None:
+        return None
+    candidate = _object(value, "candidate")
+    index = candidate.get("sdpMLineIndex")
+    return {
+        "candidate": _text(candidate.get("candidate"), "candidate", MAX_CANDIDATE),
+        "sdpMid": _optional_text(candidate.get("sdpMid"), "sdpMid", 64),
+        "sdpMLineIndex": None if index is None else _int(index, "sdpMLineIndex"),
+        "usernameFragment": _optional_text(
+            candidate.get("usernameFragment"), "usernameFragment", 256
+        ),
+    }
+
+
 def clean_message(data: object) -> dict:
     """The message to relay, rebuilt from known fields only, or MessageError."""
     if not isinstance(data, dict):
         raise MessageError("a message is a JSON object")
     kind = data.get("type")
-    if kind in ("hello", "here", "bye", "restart"):
+    if kind in ("hello", "here"):
+        # fresh: the sender has no peer connection (see static/js/video.js).
+        return {"type": kind, "fresh": _bool(data.get("fresh", True), "fresh")}
+    if kind == "bye":
         return {"type": kind}
-    if kind in ("offer", "answer"):
-        return {
-            "type": kind,
-            "sdp": _text(data.get("sdp"), "sdp", MAX_SDP),
-            "gen": _int(data.get("gen"), "gen"),
-        }
+    if kind == "description":
+        return {"type": kind, "description": clean_description(data.get("description"))}
     if kind == "candidate":
-        candidate = data.get("candidate")
-        if not isinstance(candidate, dict):
-            raise MessageError("candidate must be an object")
-        mid, index = candidate.get("sdpMid"), candidate.get("sdpMLineIndex")
-        return {
-            "type": "candidate",
-            "gen": _int(data.get("gen"), "gen"),
-            "candidate": {
-                "candidate": _text(candidate.get("candidate"), "candidate", MAX_CANDIDATE),
-                "sdpMid": None if mid is None else _text(mid, "sdpMid", 64),
-                "sdpMLineIndex": None if index is None else _int(index, "sdpMLineIndex"),
-            },
-        }
+        if "candidate" not in data:
+            raise MessageError("candidate is missing")
+        return {"type": kind, "candidate": clean_candidate(data["candidate"])}
     if kind == "state":
         return {
             "type": "state",

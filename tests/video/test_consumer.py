@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from tengja.asgi import application
 from tengja.bookings.models import Booking
-from tengja.video.consumers import MAX_MESSAGE_BYTES, RATE_LIMIT
+from tengja.video.consumers import MAX_MESSAGE_BYTES, MAX_SDP, RATE_LIMIT
 from tests.factories import BookingFactory, ProfessionalFactory, UserFactory
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
@@ -62,24 +62,59 @@ async def pair():
     return booking, client_ws, pro_ws
 
 
+HELLO = {"type": "hello", "fresh": True, "from": "client"}
+CANDIDATE = {
+    "candidate": "candidate:1 1 udp 1 127.0.0.1 5000 typ host",
+    "sdpMid": "0",
+    "sdpMLineIndex": 0,
+    "usernameFragment": "abcd",
+}
+
+
 async def test_client_and_professional_relay_to_each_other():
     _booking, client_ws, pro_ws = await pair()
-    await client_ws.send_to(text_data=json.dumps({"type": "hello"}))
-    assert await pro_ws.receive_json_from(timeout=WAIT) == {"type": "hello", "from": "client"}
-    offer = {"type": "offer", "sdp": "v=0 fake", "gen": 7, "extra": "dropped"}
+    await client_ws.send_to(text_data=json.dumps({"type": "hello", "fresh": True}))
+    assert await pro_ws.receive_json_from(timeout=WAIT) == HELLO
+    await pro_ws.send_to(text_data=json.dumps({"type": "here", "fresh": False}))
+    assert await client_ws.receive_json_from(timeout=WAIT) == {
+        "type": "here",
+        "fresh": False,
+        "from": "professional",
+    }
+    offer = {
+        "type": "description",
+        "description": {"type": "offer", "sdp": "v=0 fake", "extra": "dropped"},
+        "extra": "dropped",
+    }
     await pro_ws.send_to(text_data=json.dumps(offer))
     assert await client_ws.receive_json_from(timeout=WAIT) == {
-        "type": "offer", "sdp": "v=0 fake", "gen": 7, "from": "professional",
-    }  # fmt: skip
-    candidate = {"type": "candidate", "gen": 7,
-                 "candidate": {"candidate": "candidate:1 1 udp 1 127.0.0.1 5000 typ host",
-                               "sdpMid": "0", "sdpMLineIndex": 0}}  # fmt: skip
-    await client_ws.send_to(text_data=json.dumps(candidate))
-    assert (await pro_ws.receive_json_from(timeout=WAIT))["candidate"]["sdpMid"] == "0"
+        "type": "description",
+        "description": {"type": "offer", "sdp": "v=0 fake"},
+        "from": "professional",
+    }
+    await client_ws.send_to(
+        text_data=json.dumps({"type": "candidate", "candidate": {**CANDIDATE, "x": 1}})
+    )
+    assert await pro_ws.receive_json_from(timeout=WAIT) == {
+        "type": "candidate",
+        "candidate": CANDIDATE,
+        "from": "client",
+    }
+    # null: the end of the sender's candidates.
+    await client_ws.send_to(text_data=json.dumps({"type": "candidate", "candidate": None}))
+    assert await pro_ws.receive_json_from(timeout=WAIT) == {
+        "type": "candidate",
+        "candidate": None,
+        "from": "client",
+    }
     assert await client_ws.receive_nothing()  # nobody hears their own messages
     await client_ws.disconnect()
     assert await pro_ws.receive_json_from(timeout=WAIT) == {"type": "gone", "from": "client"}
     await pro_ws.disconnect()
+
+
+def description(kind="offer", sdp="v=0"):
+    return {"type": "description", "description": {"type": kind, "sdp": sdp}}
 
 
 @pytest.mark.parametrize(
@@ -88,12 +123,27 @@ async def test_client_and_professional_relay_to_each_other():
         "not json",
         json.dumps([1, 2]),
         json.dumps({"type": "launch-missiles"}),
-        json.dumps({"type": "offer", "sdp": 5, "gen": 1}),
-        json.dumps({"type": "offer", "sdp": "x", "gen": -1}),
-        json.dumps({"type": "offer", "sdp": "x", "gen": True}),
-        json.dumps({"type": "candidate", "gen": 1, "candidate": "x"}),
+        # The old fixed-offerer messages are gone.
+        json.dumps({"type": "offer", "sdp": "x", "gen": 1}),
+        json.dumps({"type": "restart"}),
+        json.dumps({"type": "hello", "fresh": "yes"}),
+        json.dumps({"type": "description"}),
+        json.dumps({"type": "description", "description": "v=0"}),
+        json.dumps(description(kind="rollback")),
+        json.dumps(description(kind="pranswer")),
+        json.dumps(description(sdp=5)),
+        json.dumps(description(sdp=None)),
+        json.dumps(description(sdp="x" * (MAX_SDP + 1))),
+        json.dumps(description(sdp="x" * (MAX_MESSAGE_BYTES + 1))),
+        json.dumps({"type": "candidate"}),
+        json.dumps({"type": "candidate", "candidate": "x"}),
+        json.dumps({"type": "candidate", "candidate": {"candidate": 5}}),
+        json.dumps({"type": "candidate", "candidate": {**CANDIDATE, "sdpMLineIndex": -1}}),
+        json.dumps({"type": "candidate", "candidate": {**CANDIDATE, "sdpMLineIndex": True}}),
+        json.dumps({"type": "candidate", "candidate": {**CANDIDATE, "sdpMid": "x" * 65}}),
+        json.dumps({"type": "candidate", "candidate": {**CANDIDATE, "usernameFragment": 1}}),
+        json.dumps({"type": "candidate", "candidate": {**CANDIDATE, "candidate": "x" * 2001}}),
         json.dumps({"type": "state", "audio": "yes", "video": True}),
-        json.dumps({"type": "offer", "sdp": "x" * (MAX_MESSAGE_BYTES + 1), "gen": 1}),
     ],
 )
 async def test_malformed_or_oversized_messages_are_refused_and_the_call_goes_on(bad):
@@ -104,7 +154,7 @@ async def test_malformed_or_oversized_messages_are_refused_and_the_call_goes_on(
     assert await pro_ws.receive_nothing()  # nothing relayed
     # Both are still connected and can go on talking.
     await client_ws.send_to(text_data=json.dumps({"type": "hello"}))
-    assert await pro_ws.receive_json_from(timeout=WAIT) == {"type": "hello", "from": "client"}
+    assert await pro_ws.receive_json_from(timeout=WAIT) == HELLO
     await client_ws.disconnect()
     await pro_ws.disconnect()
 
@@ -125,7 +175,7 @@ async def test_a_flood_is_cut_off():
     # Wait for what must come (each message, however slow the machine), then
     # check that nothing more does.
     for _ in range(RATE_LIMIT):
-        assert await pro_ws.receive_json_from(timeout=WAIT) == {"type": "hello", "from": "client"}
+        assert await pro_ws.receive_json_from(timeout=WAIT) == HELLO
     for _ in range(5):
         assert (await client_ws.receive_json_from(timeout=WAIT))["type"] == "error"
     assert await pro_ws.receive_nothing(timeout=0.5)
@@ -142,7 +192,7 @@ async def test_a_newer_connection_replaces_an_older_one():
     assert await client_ws.receive_json_from(timeout=WAIT) == {"type": "replaced"}
     assert (await client_ws.receive_output(timeout=WAIT))["code"] == 4409
     await second.send_to(text_data=json.dumps({"type": "hello"}))
-    assert await pro_ws.receive_json_from(timeout=WAIT) == {"type": "hello", "from": "client"}
+    assert await pro_ws.receive_json_from(timeout=WAIT) == HELLO
     await second.disconnect()
     await pro_ws.disconnect()
 
@@ -234,7 +284,7 @@ async def test_deeply_nested_json_is_refused_and_the_call_goes_on():
         "message": "not JSON",
     }
     await client_ws.send_to(text_data=json.dumps({"type": "hello"}))
-    assert await pro_ws.receive_json_from(timeout=WAIT) == {"type": "hello", "from": "client"}
+    assert await pro_ws.receive_json_from(timeout=WAIT) == HELLO
     await client_ws.disconnect()
     await pro_ws.disconnect()
 
