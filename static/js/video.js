@@ -18,9 +18,9 @@
 // the other is fresh, and knows a new connection's first offer by its SDP
 // session id (the o= line, constant for one connection's life, RFC 3264).
 //
-// Every way out (Leave, another window, a refusal) goes through teardown(),
-// which stops every track, timer, audio graph, channel and connection and
-// closes the socket for good.
+// Every way out (Leave, another window, a refusal, the session cancelled,
+// signing out) goes through teardown(), which stops every track, timer,
+// audio graph, channel and connection and closes the socket for good.
 (function () {
   "use strict";
 
@@ -36,7 +36,8 @@
   const MAX_SOCKET_RETRIES = 8;
   // A negotiation still unsettled after this long has lost a message.
   const STALL_MS = 10000;
-  const CLOSE = { refused: 4403, replaced: 4409, unavailable: 4503 };
+  // The server's close codes (tengja.video.consumers).
+  const CLOSE = { refused: 4403, replaced: 4409, cancelled: 4410, signedOut: 4401, unavailable: 4503 };
 
   let micTrack = null; // the microphone in use
   let cameraTrack = null; // the camera in use; null while it is off
@@ -316,6 +317,8 @@
   function socketClosed(code) {
     if (code === CLOSE.refused) return finish(t.refused, { rejoin: false });
     if (code === CLOSE.replaced) return finish(t.replaced);
+    if (code === CLOSE.cancelled) return finish(t.cancelled, { rejoin: false });
+    if (code === CLOSE.signedOut) return finish(t.signed_out, { rejoin: false });
     if (socketRetries >= MAX_SOCKET_RETRIES) return giveUp(t.lost, t.reconnect);
     const delay = code === CLOSE.unavailable ? 10000 : Math.min(500 * 2 ** socketRetries, 8000);
     socketRetries += 1;

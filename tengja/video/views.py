@@ -60,6 +60,8 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
             "peer_left": _("%(name)s has left the call.") % {"name": other.name},
             "replaced": _("You joined this call from another window, so this one has stopped."),
             "refused": _("This call is not open to you now."),
+            "cancelled": _("This session has been cancelled."),
+            "signed_out": _("You have signed out."),
             "unavailable": _(
                 "The video connection service is not reachable right now. Trying again…"
             ),

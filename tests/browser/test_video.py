@@ -350,6 +350,37 @@ def test_after_leave_nothing_keeps_running(browser, live, alice, professional, p
     pro_context.close()
 
 
+def test_signing_out_or_cancelling_ends_the_call_and_frees_the_devices(
+    browser, live, alice, professional, password, booking
+):
+    client_context, client, pro_context, pro = join_both(
+        browser, live, alice, professional, password, booking
+    )
+    for page in (client, pro):
+        page.evaluate("window.__tracks = window.tengjaCall.localTracks()")
+
+    # Alice signs out in another tab: the call there ends, and Helga is told.
+    other_tab = client_context.new_page()
+    other_tab.goto("/")
+    other_tab.locator(".user-menu summary").click()
+    other_tab.get_by_role("button", name="Sign out").click()
+    expect(client.locator("#left-message")).to_have_text("You have signed out.")
+    expect(client.get_by_role("button", name="Join again")).to_be_hidden()
+    wait_until(client, "window.__tracks.every(t => t.readyState === 'ended')")
+    expect(pro.locator("#call-status")).to_contain_text("Alice Andersen has left the call.")
+
+    # Helga cancels the session from its page: her call page says so.
+    other_tab = pro_context.new_page()
+    other_tab.goto(f"/sessions/{booking.code}/")
+    other_tab.get_by_role("link", name="Cancel session").click()
+    other_tab.get_by_role("button", name="Cancel session").click()
+    expect(pro.locator("#left-message")).to_have_text("This session has been cancelled.")
+    wait_until(pro, "window.__tracks.every(t => t.readyState === 'ended')")
+    assert pro.evaluate("window.tengjaCall.audioContextState") == "closed"
+    client_context.close()
+    pro_context.close()
+
+
 def test_refused_permission_says_how_to_fix_it(playwright, live, alice, password, booking):
     flags = [f for f in FLAGS if f != "--use-fake-ui-for-media-stream"]
     browser = playwright.chromium.launch(

@@ -1,17 +1,27 @@
 """The signalling consumer, through the real ASGI stack (origin check, session auth)."""
 
+import contextlib
 import json
 from datetime import timedelta
 
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.db import transaction
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from tengja.asgi import application
 from tengja.bookings.models import Booking
-from tengja.video.consumers import MAX_MESSAGE_BYTES, MAX_SDP, RATE_LIMIT
+from tengja.bookings.services import booking_cancel
+from tengja.video.consumers import (
+    CANCELLED,
+    MAX_MESSAGE_BYTES,
+    MAX_SDP,
+    RATE_LIMIT,
+    SIGNED_OUT,
+)
 from tests.factories import BookingFactory, ProfessionalFactory, UserFactory
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
@@ -22,10 +32,19 @@ WAIT = 10
 
 
 @database_sync_to_async
-def cookie_for(user) -> bytes:
+def browser_for(user) -> Client:
+    """A browser session of `user` (each one its own session)."""
     client = Client()
     client.force_login(user)
-    return f"sessionid={client.cookies['sessionid'].value}".encode()
+    return client
+
+
+def cookie_of(browser: Client) -> bytes:
+    return f"sessionid={browser.cookies['sessionid'].value}".encode()
+
+
+async def cookie_for(user) -> bytes:
+    return cookie_of(await browser_for(user))
 
 
 @database_sync_to_async
@@ -34,9 +53,11 @@ def make_booking(**kwargs) -> Booking:
     return BookingFactory(**kwargs)
 
 
-async def open_socket(booking, user=None, origin=ORIGIN, code=None):
+async def open_socket(booking, user=None, origin=ORIGIN, code=None, browser=None):
     headers = [origin] if origin else []
-    if user is not None:
+    if browser is not None:
+        headers.append((b"cookie", cookie_of(browser)))
+    elif user is not None:
         headers.append((b"cookie", await cookie_for(user)))
     communicator = WebsocketCommunicator(
         application, f"/ws/sessions/{code or booking.code}/", headers=headers
@@ -298,3 +319,66 @@ async def test_an_unrouted_path_is_closed_with_not_found():
         "code": 4404,
     }
     await communicator.disconnect()
+
+
+async def expect_closed(communicator, code):
+    assert await communicator.receive_output(timeout=WAIT) == {
+        "type": "websocket.close",
+        "code": code,
+    }
+    await communicator.disconnect()
+
+
+async def test_cancelling_the_session_ends_the_call_for_both():
+    booking, client_ws, pro_ws = await pair()
+    pro_user = await database_sync_to_async(lambda: booking.professional.user)()
+    await database_sync_to_async(booking_cancel)(booking=booking, by=pro_user)
+    await expect_closed(client_ws, CANCELLED)
+    await expect_closed(pro_ws, CANCELLED)
+
+
+async def test_a_cancellation_that_rolls_back_ends_nothing():
+    booking, client_ws, pro_ws = await pair()
+    pro_user = await database_sync_to_async(lambda: booking.professional.user)()
+
+    @database_sync_to_async
+    def cancel_then_fail():
+        with contextlib.suppress(RuntimeError), transaction.atomic():
+            booking_cancel(booking=booking, by=pro_user)
+            raise RuntimeError("something after the cancellation failed")
+
+    await cancel_then_fail()
+    assert await client_ws.receive_nothing()
+    assert await pro_ws.receive_nothing()
+    await client_ws.send_to(text_data=json.dumps({"type": "hello"}))
+    assert await pro_ws.receive_json_from(timeout=WAIT) == HELLO
+    await client_ws.disconnect()
+    await pro_ws.disconnect()
+
+
+async def test_signing_out_ends_that_browsers_call_and_the_other_hears_bye():
+    booking = await make_booking()
+    client_user = await database_sync_to_async(lambda: booking.client)()
+    pro_user = await database_sync_to_async(lambda: booking.professional.user)()
+    browser = await browser_for(client_user)
+    client_ws, _ = await open_socket(booking, browser=browser)
+    pro_ws, _ = await open_socket(booking, pro_user)
+
+    response = await database_sync_to_async(browser.post)(reverse("accounts:logout"))
+    assert response.status_code == 302
+    await expect_closed(client_ws, SIGNED_OUT)
+    assert await pro_ws.receive_json_from(timeout=WAIT) == {"type": "bye", "from": "client"}
+    assert await pro_ws.receive_nothing()  # no "gone" after the "bye"
+    await pro_ws.disconnect()
+
+
+async def test_signing_out_in_another_browser_leaves_this_call_alone():
+    booking, client_ws, pro_ws = await pair()
+    client_user = await database_sync_to_async(lambda: booking.client)()
+    elsewhere = await browser_for(client_user)
+    await database_sync_to_async(elsewhere.post)(reverse("accounts:logout"))
+    assert await client_ws.receive_nothing()
+    await client_ws.send_to(text_data=json.dumps({"type": "hello"}))
+    assert await pro_ws.receive_json_from(timeout=WAIT) == HELLO
+    await client_ws.disconnect()
+    await pro_ws.disconnect()
