@@ -202,11 +202,14 @@
     else await useCamera(null);
   }
 
+  // With the camera off: your picture (or initials) in the preview, and no
+  // empty tile in the call.
   function showLocalVideo() {
-    const preview = cameraTrack ? new MediaStream([cameraTrack]) : null;
-    $("preview").srcObject = preview;
+    $("preview").srcObject = cameraTrack ? new MediaStream([cameraTrack]) : null;
+    $("preview-placeholder").hidden = Boolean(cameraTrack);
     const outgoing = screenTrack || cameraTrack;
     $("local-video").srcObject = outgoing ? new MediaStream([outgoing]) : null;
+    $("local-video").hidden = !outgoing;
   }
 
   async function fillPickers() {
@@ -637,11 +640,14 @@
 
   function joinCall() {
     joined = true;
+    document.body.classList.add("in-call");
     stopMeter();
     $("devices-panel").appendChild($("device-fields"));
     $("device-check").hidden = true;
     $("call").hidden = false;
     if (navigator.mediaDevices.getDisplayMedia) $("share-button").hidden = false;
+    // On a phone, Join is far down the device check: the call starts at the top.
+    window.scrollTo(0, 0);
     $("mute-button").focus();
     setStatus(t.waiting);
     openSocket();
@@ -672,6 +678,7 @@
 
   function finish(message, options) {
     teardown();
+    document.body.classList.remove("in-call");
     $("device-check").hidden = true;
     $("call").hidden = true;
     $("left").hidden = false;
@@ -771,7 +778,10 @@
   $("join-button").addEventListener("click", joinCall);
   $("rejoin-button").addEventListener("click", () => window.location.reload());
 
+  // Their name and picture (or initials) stand in for their video while it is
+  // off or not there yet, as their "state" messages say.
   function showRemoteState() {
+    $("remote-placeholder").hidden = Boolean(peer && remoteState.video);
     const list = $("remote-state");
     list.innerHTML = "";
     if (!peer) return;

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.browser.conftest import CHROMIUM, FLAGS, sign_in
+from tests.browser.conftest import CHROMIUM, FLAGS, axe_violations, sign_in
 from tests.factories import BookingFactory, SessionTypeFactory
 
 INBOUND = """async () => {
@@ -130,6 +130,7 @@ def test_client_and_professional_connect_and_media_flows(
         expect(page.locator("#call-status")).to_contain_text("You are in the call", timeout=15_000)
         wait_for_growth(page)
         wait_until(page, "document.getElementById('remote-video').videoWidth > 0")
+        expect(page.locator("#remote-placeholder")).to_be_hidden()
 
     # Muting shows on the other side; the chat goes peer to peer.
     client.get_by_role("button", name="Mute").click()
@@ -272,6 +273,7 @@ def test_joined_with_the_camera_off_then_turns_it_on(
         expect(button).to_have_attribute("aria-pressed", "true")
         expect(button).to_have_text("Turn camera on")
         wait_until(page, "window.tengjaCall.localTracks().length === 1")  # the microphone
+        expect(page.locator("#preview-placeholder")).to_contain_text("Your camera is off")
 
     client_context, client, pro_context, pro = join_both(
         browser, live, alice, professional, password, booking, before_join=camera_off
@@ -282,6 +284,12 @@ def test_joined_with_the_camera_off_then_turns_it_on(
         "Alice Andersen has turned their camera off."
     )
     assert inbound(pro)["video"] == 0
+    # Not a black box: her name and initials fill the video's place.
+    placeholder = pro.locator("#remote-placeholder")
+    expect(placeholder).to_be_visible()
+    expect(placeholder.locator(".video-placeholder__name")).to_have_text("Alice Andersen")
+    expect(placeholder.locator(".avatar--initials")).to_have_text("AA")
+    assert placeholder.bounding_box() == pro.locator("#remote-video").bounding_box()
 
     camera = client.get_by_role("button", name="Turn camera on")
     expect(camera).to_have_attribute("aria-pressed", "true")
@@ -292,12 +300,14 @@ def test_joined_with_the_camera_off_then_turns_it_on(
     wait_for_growth(pro, kinds=("video",))
     wait_until(pro, "document.getElementById('remote-video').videoWidth > 0")
     expect(pro.locator("#remote-state")).not_to_contain_text("camera off")
+    expect(placeholder).to_be_hidden()
 
     # Off again: the camera itself stops (its light goes out), the sound goes on.
     client.evaluate("window.__camera = window.tengjaCall.localTracks()[1]")
     client.get_by_role("button", name="Turn camera off").click()
     wait_until(client, "window.__camera.readyState === 'ended'")
     expect(pro.locator("#remote-state")).to_contain_text("has turned their camera off")
+    expect(placeholder).to_be_visible()
     no_negotiation_failed(client, pro)
     client_context.close()
     pro_context.close()
@@ -379,6 +389,47 @@ def test_signing_out_or_cancelling_ends_the_call_and_frees_the_devices(
     assert pro.evaluate("window.tengjaCall.audioContextState") == "closed"
     client_context.close()
     pro_context.close()
+
+
+def test_on_a_phone_the_call_takes_the_screen_and_leave_is_reachable_by_keyboard(
+    phone, alice, password, booking
+):
+    sign_in(phone, alice.email, password)
+    phone.goto(f"/sessions/{booking.code}/join/")
+    join = phone.locator("#join-button")
+    expect(join).to_be_enabled()
+    expect(phone.locator(".site-header")).to_be_visible()
+    join.click()
+
+    # Joined: no site header or footer; the video has the width of the screen.
+    expect(phone.locator("#call")).to_be_visible()
+    expect(phone.locator(".site-header")).to_be_hidden()
+    expect(phone.locator(".site-footer")).to_be_hidden()
+    video = phone.locator("#remote-video").bounding_box()
+    assert video["width"] >= 330 and video["height"] >= 300, video
+    # The status, the video and every control fit on the screen, Leave included.
+    for element in ("#call-status", "#remote-video", "#leave-button"):
+        expect(phone.locator(element)).to_be_in_viewport(ratio=1)
+    for toggle in ("#mute-button", "#camera-button", "#share-button"):
+        expect(phone.locator(toggle)).to_have_attribute("aria-pressed", "false")
+    expect(phone.locator("#devices-button")).to_have_attribute("aria-expanded", "false")
+    assert axe_violations(phone) == []
+
+    # From the first control, Tab reaches Leave, each stop visibly focused.
+    expect(phone.locator("#mute-button")).to_be_focused()
+    stops = []
+    while phone.evaluate("document.activeElement.id") != "leave-button":
+        assert len(stops) < 8, f"Leave not reached by Tab: {stops}"
+        phone.keyboard.press("Tab")
+        stops.append(phone.evaluate("document.activeElement.id"))
+        outline = phone.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+        assert outline != "none", stops
+    assert stops == ["camera-button", "devices-button", "share-button", "leave-button"]
+    expect(phone.locator("#leave-button")).to_be_in_viewport()
+    phone.keyboard.press("Enter")
+    expect(phone.locator("#left")).to_be_visible()
+    expect(phone.locator(".site-header")).to_be_visible()
+    expect(phone.locator("#rejoin-button")).to_be_focused()
 
 
 def test_refused_permission_says_how_to_fix_it(playwright, live, alice, password, booking):
