@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from tengja.accounts.models import EmailChange, User
 from tengja.lib.emails import email_deliver_now, email_render, email_send
+from tengja.lib.realtime import group_send_on_commit, session_key_digest, user_group
 from tengja.lib.tokens import token_hash, token_make
 
 
@@ -35,6 +36,16 @@ def user_sign_up(*, name: str, email: str, password: str, language: str, time_zo
     except IntegrityError:
         # Two sign-ups with one address at once: the database let one through.
         raise AccountError(_("An account with this email already exists.")) from None
+
+
+def user_signed_out(*, user_id: int, session_key: str | None) -> None:
+    """What the signed-out browser session still has open closes with it: its
+    call's signalling socket (tengja.video) hears "session.end". The same
+    person's other browsers stay signed in, so their calls go on."""
+    group_send_on_commit(
+        user_group(user_id),
+        {"type": "session.end", "reason": "signed_out", "session": session_key_digest(session_key)},
+    )
 
 
 def user_update_profile(*, user: User, name: str, language: str, time_zone: str) -> None:

@@ -30,6 +30,17 @@ class ResetPasswordConfirmView(auth_views.PasswordResetConfirmView):
         return super().form_valid(form)
 
 
+class SignOutView(auth_views.LogoutView):
+    """Django's view; an open call in this browser session ends with it."""
+
+    def post(self, request, *args, **kwargs):
+        user_id, session_key = request.user.pk, request.session.session_key
+        response = super().post(request, *args, **kwargs)
+        if user_id is not None:
+            services.user_signed_out(user_id=user_id, session_key=session_key)
+        return response
+
+
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("dashboard:home")

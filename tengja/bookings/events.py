@@ -38,6 +38,7 @@ SUBSCRIBERS = (
     "tengja.hubs.services.on_booking_event",  # a cancelled credit session's credit back
     "tengja.billing.services.on_booking_event",  # the bill issued, voided or refunded
     "tengja.notifications.services.on_booking_event",  # e-mails and in-app notices
+    "tengja.video.services.on_booking_event",  # a cancelled session's open call ends
 )
 
 Subscriber = Callable[[BookingEvent], None]

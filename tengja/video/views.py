@@ -44,11 +44,24 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
             "connecting": _("Connecting to %(name)s…") % {"name": other.name},
             "connected": _("You are in the call with %(name)s.") % {"name": other.name},
             "reconnecting": _("Connection lost. Reconnecting…"),
+            "lost": _(
+                "The connection could not be restored. Check your internet connection, then "
+                "press Reconnect."
+            ),
+            "setup_retrying": _("The connection could not be set up. Trying again…"),
+            "setup_failed": _(
+                "The connection could not be set up. Check your internet connection, then "
+                "press Try again."
+            ),
+            "reconnect": _("Reconnect"),
+            "try_again": _("Try again"),
             "peer_reconnecting": _("%(name)s lost the connection. Waiting for them…")
             % {"name": other.name},
             "peer_left": _("%(name)s has left the call.") % {"name": other.name},
             "replaced": _("You joined this call from another window, so this one has stopped."),
             "refused": _("This call is not open to you now."),
+            "cancelled": _("This session has been cancelled."),
+            "signed_out": _("You have signed out."),
             "unavailable": _(
                 "The video connection service is not reachable right now. Trying again…"
             ),

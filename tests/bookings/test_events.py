@@ -8,11 +8,17 @@ from tengja.bookings import events
 from tengja.bookings.services import booking_cancel, booking_invite
 from tengja.hubs.services import on_booking_event as hubs_hear
 from tengja.notifications import services as notifications
+from tengja.video.services import on_booking_event as video_hears
 from tests.billing.conftest import add_card
 
 
 def test_the_subscribers_and_their_order_are_pinned():
-    assert events.subscribers() == (hubs_hear, billing_hears, notifications.on_booking_event)
+    assert events.subscribers() == (
+        hubs_hear,
+        billing_hears,
+        notifications.on_booking_event,
+        video_hears,
+    )
 
 
 def test_people_are_told_after_the_bill_is_settled(

@@ -69,6 +69,8 @@ def test_a_disabled_button_looks_disabled(page, world):
     assert colours(enabled) != colours(disabled)
     page.goto(reverse("video:join", args=[world.bookings["soon"].code]))
     join = page.locator("#join-button")
+    # The device check enables it when the camera is ready: let it finish first.
+    expect(join).to_be_enabled()
     join.evaluate("e => { e.disabled = false; }")
     ready = colours(join)
     join.evaluate("e => { e.disabled = true; }")

@@ -1,17 +1,27 @@
 """The signalling consumer, through the real ASGI stack (origin check, session auth)."""
 
+import contextlib
 import json
 from datetime import timedelta
 
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.db import transaction
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from tengja.asgi import application
 from tengja.bookings.models import Booking
-from tengja.video.consumers import MAX_MESSAGE_BYTES, RATE_LIMIT
+from tengja.bookings.services import booking_cancel
+from tengja.video.consumers import (
+    CANCELLED,
+    MAX_MESSAGE_BYTES,
+    MAX_SDP,
+    RATE_LIMIT,
+    SIGNED_OUT,
+)
 from tests.factories import BookingFactory, ProfessionalFactory, UserFactory
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
@@ -22,10 +32,19 @@ WAIT = 10
 
 
 @database_sync_to_async
-def cookie_for(user) -> bytes:
+def browser_for(user) -> Client:
+    """A browser session of `user` (each one its own session)."""
     client = Client()
     client.force_login(user)
-    return f"sessionid={client.cookies['sessionid'].value}".encode()
+    return client
+
+
+def cookie_of(browser: Client) -> bytes:
+    return f"sessionid={browser.cookies['sessionid'].value}".encode()
+
+
+async def cookie_for(user) -> bytes:
+    return cookie_of(await browser_for(user))
 
 
 @database_sync_to_async
@@ -34,9 +53,11 @@ def make_booking(**kwargs) -> Booking:
     return BookingFactory(**kwargs)
 
 
-async def open_socket(booking, user=None, origin=ORIGIN, code=None):
+async def open_socket(booking, user=None, origin=ORIGIN, code=None, browser=None):
     headers = [origin] if origin else []
-    if user is not None:
+    if browser is not None:
+        headers.append((b"cookie", cookie_of(browser)))
+    elif user is not None:
         headers.append((b"cookie", await cookie_for(user)))
     communicator = WebsocketCommunicator(
         application, f"/ws/sessions/{code or booking.code}/", headers=headers
@@ -62,33 +83,59 @@ async def pair():
     return booking, client_ws, pro_ws
 
 
+HELLO = {"type": "hello", "fresh": True, "from": "client"}
+CANDIDATE = {
+    "candidate": "candidate:1 1 udp 1 127.0.0.1 5000 typ host",
+    "sdpMid": "0",
+    "sdpMLineIndex": 0,
+    "usernameFragment": "abcd",
+}
+
+
 async def test_client_and_professional_relay_to_each_other():
     _booking, client_ws, pro_ws = await pair()
-    await client_ws.send_to(text_data=json.dumps({"type": "hello"}))
-    assert await pro_ws.receive_json_from(timeout=WAIT) == {"type": "hello", "from": "client"}
-    offer = {"type": "offer", "sdp": "v=0 fake", "gen": 7, "extra": "dropped"}
-    await pro_ws.send_to(text_data=json.dumps(offer))
+    await client_ws.send_to(text_data=json.dumps({"type": "hello", "fresh": True}))
+    assert await pro_ws.receive_json_from(timeout=WAIT) == HELLO
+    await pro_ws.send_to(text_data=json.dumps({"type": "here", "fresh": False}))
     assert await client_ws.receive_json_from(timeout=WAIT) == {
-        "type": "offer",
-        "sdp": "v=0 fake",
-        "gen": 7,
+        "type": "here",
+        "fresh": False,
         "from": "professional",
     }
-    candidate = {
-        "type": "candidate",
-        "gen": 7,
-        "candidate": {
-            "candidate": "candidate:1 1 udp 1 127.0.0.1 5000 typ host",
-            "sdpMid": "0",
-            "sdpMLineIndex": 0,
-        },
+    offer = {
+        "type": "description",
+        "description": {"type": "offer", "sdp": "v=0 fake", "extra": "dropped"},
+        "extra": "dropped",
     }
-    await client_ws.send_to(text_data=json.dumps(candidate))
-    assert (await pro_ws.receive_json_from(timeout=WAIT))["candidate"]["sdpMid"] == "0"
+    await pro_ws.send_to(text_data=json.dumps(offer))
+    assert await client_ws.receive_json_from(timeout=WAIT) == {
+        "type": "description",
+        "description": {"type": "offer", "sdp": "v=0 fake"},
+        "from": "professional",
+    }
+    await client_ws.send_to(
+        text_data=json.dumps({"type": "candidate", "candidate": {**CANDIDATE, "x": 1}})
+    )
+    assert await pro_ws.receive_json_from(timeout=WAIT) == {
+        "type": "candidate",
+        "candidate": CANDIDATE,
+        "from": "client",
+    }
+    # null: the end of the sender's candidates.
+    await client_ws.send_to(text_data=json.dumps({"type": "candidate", "candidate": None}))
+    assert await pro_ws.receive_json_from(timeout=WAIT) == {
+        "type": "candidate",
+        "candidate": None,
+        "from": "client",
+    }
     assert await client_ws.receive_nothing()  # nobody hears their own messages
     await client_ws.disconnect()
     assert await pro_ws.receive_json_from(timeout=WAIT) == {"type": "gone", "from": "client"}
     await pro_ws.disconnect()
+
+
+def description(kind="offer", sdp="v=0"):
+    return {"type": "description", "description": {"type": kind, "sdp": sdp}}
 
 
 @pytest.mark.parametrize(
@@ -97,12 +144,27 @@ async def test_client_and_professional_relay_to_each_other():
         "not json",
         json.dumps([1, 2]),
         json.dumps({"type": "launch-missiles"}),
-        json.dumps({"type": "offer", "sdp": 5, "gen": 1}),
-        json.dumps({"type": "offer", "sdp": "x", "gen": -1}),
-        json.dumps({"type": "offer", "sdp": "x", "gen": True}),
-        json.dumps({"type": "candidate", "gen": 1, "candidate": "x"}),
+        # The old fixed-offerer messages are gone.
+        json.dumps({"type": "offer", "sdp": "x", "gen": 1}),
+        json.dumps({"type": "restart"}),
+        json.dumps({"type": "hello", "fresh": "yes"}),
+        json.dumps({"type": "description"}),
+        json.dumps({"type": "description", "description": "v=0"}),
+        json.dumps(description(kind="rollback")),
+        json.dumps(description(kind="pranswer")),
+        json.dumps(description(sdp=5)),
+        json.dumps(description(sdp=None)),
+        json.dumps(description(sdp="x" * (MAX_SDP + 1))),
+        json.dumps(description(sdp="x" * (MAX_MESSAGE_BYTES + 1))),
+        json.dumps({"type": "candidate"}),
+        json.dumps({"type": "candidate", "candidate": "x"}),
+        json.dumps({"type": "candidate", "candidate": {"candidate": 5}}),
+        json.dumps({"type": "candidate", "candidate": {**CANDIDATE, "sdpMLineIndex": -1}}),
+        json.dumps({"type": "candidate", "candidate": {**CANDIDATE, "sdpMLineIndex": True}}),
+        json.dumps({"type": "candidate", "candidate": {**CANDIDATE, "sdpMid": "x" * 65}}),
+        json.dumps({"type": "candidate", "candidate": {**CANDIDATE, "usernameFragment": 1}}),
+        json.dumps({"type": "candidate", "candidate": {**CANDIDATE, "candidate": "x" * 2001}}),
         json.dumps({"type": "state", "audio": "yes", "video": True}),
-        json.dumps({"type": "offer", "sdp": "x" * (MAX_MESSAGE_BYTES + 1), "gen": 1}),
     ],
 )
 async def test_malformed_or_oversized_messages_are_refused_and_the_call_goes_on(bad):
@@ -113,7 +175,7 @@ async def test_malformed_or_oversized_messages_are_refused_and_the_call_goes_on(
     assert await pro_ws.receive_nothing()  # nothing relayed
     # Both are still connected and can go on talking.
     await client_ws.send_to(text_data=json.dumps({"type": "hello"}))
-    assert await pro_ws.receive_json_from(timeout=WAIT) == {"type": "hello", "from": "client"}
+    assert await pro_ws.receive_json_from(timeout=WAIT) == HELLO
     await client_ws.disconnect()
     await pro_ws.disconnect()
 
@@ -134,7 +196,7 @@ async def test_a_flood_is_cut_off():
     # Wait for what must come (each message, however slow the machine), then
     # check that nothing more does.
     for _ in range(RATE_LIMIT):
-        assert await pro_ws.receive_json_from(timeout=WAIT) == {"type": "hello", "from": "client"}
+        assert await pro_ws.receive_json_from(timeout=WAIT) == HELLO
     for _ in range(5):
         assert (await client_ws.receive_json_from(timeout=WAIT))["type"] == "error"
     assert await pro_ws.receive_nothing(timeout=0.5)
@@ -151,7 +213,7 @@ async def test_a_newer_connection_replaces_an_older_one():
     assert await client_ws.receive_json_from(timeout=WAIT) == {"type": "replaced"}
     assert (await client_ws.receive_output(timeout=WAIT))["code"] == 4409
     await second.send_to(text_data=json.dumps({"type": "hello"}))
-    assert await pro_ws.receive_json_from(timeout=WAIT) == {"type": "hello", "from": "client"}
+    assert await pro_ws.receive_json_from(timeout=WAIT) == HELLO
     await second.disconnect()
     await pro_ws.disconnect()
 
@@ -247,7 +309,7 @@ async def test_deeply_nested_json_is_refused_and_the_call_goes_on():
         "message": "not JSON",
     }
     await client_ws.send_to(text_data=json.dumps({"type": "hello"}))
-    assert await pro_ws.receive_json_from(timeout=WAIT) == {"type": "hello", "from": "client"}
+    assert await pro_ws.receive_json_from(timeout=WAIT) == HELLO
     await client_ws.disconnect()
     await pro_ws.disconnect()
 
@@ -261,3 +323,66 @@ async def test_an_unrouted_path_is_closed_with_not_found():
         "code": 4404,
     }
     await communicator.disconnect()
+
+
+async def expect_closed(communicator, code):
+    assert await communicator.receive_output(timeout=WAIT) == {
+        "type": "websocket.close",
+        "code": code,
+    }
+    await communicator.disconnect()
+
+
+async def test_cancelling_the_session_ends_the_call_for_both():
+    booking, client_ws, pro_ws = await pair()
+    pro_user = await database_sync_to_async(lambda: booking.professional.user)()
+    await database_sync_to_async(booking_cancel)(booking=booking, by=pro_user)
+    await expect_closed(client_ws, CANCELLED)
+    await expect_closed(pro_ws, CANCELLED)
+
+
+async def test_a_cancellation_that_rolls_back_ends_nothing():
+    booking, client_ws, pro_ws = await pair()
+    pro_user = await database_sync_to_async(lambda: booking.professional.user)()
+
+    @database_sync_to_async
+    def cancel_then_fail():
+        with contextlib.suppress(RuntimeError), transaction.atomic():
+            booking_cancel(booking=booking, by=pro_user)
+            raise RuntimeError("something after the cancellation failed")
+
+    await cancel_then_fail()
+    assert await client_ws.receive_nothing()
+    assert await pro_ws.receive_nothing()
+    await client_ws.send_to(text_data=json.dumps({"type": "hello"}))
+    assert await pro_ws.receive_json_from(timeout=WAIT) == HELLO
+    await client_ws.disconnect()
+    await pro_ws.disconnect()
+
+
+async def test_signing_out_ends_that_browsers_call_and_the_other_hears_bye():
+    booking = await make_booking()
+    client_user = await database_sync_to_async(lambda: booking.client)()
+    pro_user = await database_sync_to_async(lambda: booking.professional.user)()
+    browser = await browser_for(client_user)
+    client_ws, _ = await open_socket(booking, browser=browser)
+    pro_ws, _ = await open_socket(booking, pro_user)
+
+    response = await database_sync_to_async(browser.post)(reverse("accounts:logout"))
+    assert response.status_code == 302
+    await expect_closed(client_ws, SIGNED_OUT)
+    assert await pro_ws.receive_json_from(timeout=WAIT) == {"type": "bye", "from": "client"}
+    assert await pro_ws.receive_nothing()  # no "gone" after the "bye"
+    await pro_ws.disconnect()
+
+
+async def test_signing_out_in_another_browser_leaves_this_call_alone():
+    booking, client_ws, pro_ws = await pair()
+    client_user = await database_sync_to_async(lambda: booking.client)()
+    elsewhere = await browser_for(client_user)
+    await database_sync_to_async(elsewhere.post)(reverse("accounts:logout"))
+    assert await client_ws.receive_nothing()
+    await client_ws.send_to(text_data=json.dumps({"type": "hello"}))
+    assert await pro_ws.receive_json_from(timeout=WAIT) == HELLO
+    await client_ws.disconnect()
+    await pro_ws.disconnect()

@@ -141,7 +141,8 @@ async def meet(ports, code, client_cookie, pro_cookie):
                 break
             except TimeoutError:
                 assert time.monotonic() < deadline, "the two processes never met"
-        assert heard == {"type": "hello", "from": "client"}
-        await pro.send(json.dumps({"type": "offer", "sdp": "v=0", "gen": 1}))
+        assert heard == {"type": "hello", "fresh": True, "from": "client"}
+        offer = {"type": "offer", "sdp": "v=0"}
+        await pro.send(json.dumps({"type": "description", "description": offer}))
         message = json.loads(await asyncio.wait_for(client.recv(), 20))
-        assert message == {"type": "offer", "sdp": "v=0", "gen": 1, "from": "professional"}
+        assert message == {"type": "description", "description": offer, "from": "professional"}
