@@ -72,11 +72,25 @@ def test_a_paid_bill_moves_with_its_payment_and_a_later_refund_finds_it(
     assert Invoice.objects.get(pk=invoice.pk).status == "credited"
 
 
-def test_moving_a_session_whose_bill_is_void_issues_nothing(alice, professional, invoice):
-    booking = booking_cancel(booking=invoice.booking, by=alice)
-    invoice.refresh_from_db()
-    assert invoice.status == "void"
-    assert Invoice.objects.count() == 1
+def test_moving_the_same_session_twice_keeps_one_standing_bill(professional, invoice):
+    booking = invoice.booking
+    for days in (1, 2):
+        booking = booking_move(
+            booking=booking,
+            by=professional.user,
+            starts_at=booking.starts_at + timedelta(days=days),
+        )
+    standing = invoice_standing(booking=booking)
+    assert standing.session_starts_at == booking.starts_at
+    assert sorted(Invoice.objects.values_list("kind", "status")) == sorted(
+        [
+            ("invoice", "credited"),
+            ("credit_note", "issued"),
+            ("invoice", "credited"),
+            ("credit_note", "issued"),
+            ("invoice", "open"),
+        ]
+    )
 
 
 def test_the_pdf_names_who_bills_how_it_was_paid_and_the_time_zone(
