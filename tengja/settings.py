@@ -4,6 +4,7 @@ Development is the default (as in healthchecks); production sets DEBUG=false,
 SECRET_KEY, ALLOWED_HOSTS and the service URLs. The values, not the code, differ.
 """
 
+import ipaddress
 import os
 import warnings
 from pathlib import Path
@@ -223,8 +224,19 @@ AXES_USERNAME_CALLABLE = "tengja.accounts.lockout.lockout_username"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-# The client address is REMOTE_ADDR; behind a proxy, uvicorn sets it from
-# X-Forwarded-For for the proxies listed in FORWARDED_ALLOW_IPS.
+# One function says who the client is, for the lockout and for the rate limits:
+# REMOTE_ADDR, or behind the proxies listed here (addresses or networks), the
+# right-most address in X-Forwarded-For that is not one of them. None by default,
+# so a forged X-Forwarded-For changes nothing.
+TRUSTED_PROXIES = envlist("TRUSTED_PROXIES", "")
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES must list addresses or networks, not {_proxy!r}"
+        ) from None
+AXES_CLIENT_IP_CALLABLE = "tengja.lib.ip.client_ip"
 
 # Languages and time zones
 LANGUAGE_CODE = "en"
