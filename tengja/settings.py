@@ -6,6 +6,7 @@ SECRET_KEY, ALLOWED_HOSTS and the service URLs. The values, not the code, differ
 
 import ipaddress
 import os
+import re
 import warnings
 from pathlib import Path
 
@@ -44,6 +45,14 @@ def envint(name: str, default: str) -> int:
 
 def envlist(name: str, default: str) -> list[str]:
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
+
+
+def envrate(name: str, default: str) -> str:
+    """A rate such as "3/h" (3 an hour); s, m, h and d are the units."""
+    value = env(name, default).strip()
+    if not re.fullmatch(r"[0-9]+/[0-9]*[smhd]", value):
+        raise ImproperlyConfigured(f"{name} must be a rate such as 3/h, not {value!r}")
+    return value
 
 
 DEBUG = envbool("DEBUG", "true")
@@ -237,6 +246,16 @@ for _proxy in TRUSTED_PROXIES:
             f"TRUSTED_PROXIES must list addresses or networks, not {_proxy!r}"
         ) from None
 AXES_CLIENT_IP_CALLABLE = "tengja.lib.ip.client_ip"
+
+# Rate limits (django-ratelimit, on the default cache: Redis when REDIS_URL is set,
+# so they hold across processes). "N/h" is N per hour; m, s and d work too.
+# E-mails that a request makes us send (password reset, work-address confirmation,
+# change of e-mail): per address written to, and per client address.
+EMAIL_LIMIT_PER_ADDRESS = envrate("EMAIL_LIMIT_PER_ADDRESS", "3/h")
+EMAIL_LIMIT_PER_IP = envrate("EMAIL_LIMIT_PER_IP", "20/h")
+# Failed sign-ins from one client address, whatever the accounts (password spraying).
+SIGN_IN_LIMIT_PER_IP = envrate("SIGN_IN_LIMIT_PER_IP", "30/h")
+RATELIMIT_IP_META_KEY = "tengja.lib.ip.client_ip"
 
 # Languages and time zones
 LANGUAGE_CODE = "en"

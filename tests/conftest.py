@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 
 from tengja.hubs.models import HubDomain, HubProfessional, Membership
@@ -40,6 +41,8 @@ def _test_settings(settings, tmp_path):
     settings.SITE_URL = "http://testserver"
     # Argon2 is the real hasher (see test_settings.py); MD5 keeps the suite fast.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Rate-limit counters live in the cache: each test starts with none.
+    cache.clear()
 
 
 @pytest.fixture

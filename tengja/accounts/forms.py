@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -9,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from tengja.accounts.models import User, time_zone_names
 from tengja.accounts.services import password_reset_request
 from tengja.lib.images import picture_reencode
+from tengja.lib.limits import email_allowed
 
 
 def email_is_taken(email: str, *, exclude: User | None = None) -> bool:
@@ -92,8 +94,11 @@ class ResetPasswordForm(PasswordResetForm):
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
 
-    def save(self, *args, **kwargs) -> None:
-        password_reset_request(email=self.cleaned_data["email"])
+    def save(self, *args, request: HttpRequest, **kwargs) -> None:
+        # Over the limit the answer is the same (the view always redirects to
+        # "check your email"); only no e-mail goes out.
+        if email_allowed(request=request, address=self.cleaned_data["email"]):
+            password_reset_request(email=self.cleaned_data["email"])
 
 
 def time_zone_choices() -> list[tuple[str, str]]:

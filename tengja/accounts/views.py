@@ -14,12 +14,19 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
 from tengja.accounts import services
-from tengja.accounts.forms import EmailChangeForm, PictureForm, ProfileForm, SignUpForm
+from tengja.accounts.forms import (
+    EmailChangeForm,
+    PictureForm,
+    ProfileForm,
+    SignInForm,
+    SignUpForm,
+)
 from tengja.accounts.lockout import lockout_username
 from tengja.accounts.middleware import request_time_zone
 from tengja.accounts.models import EmailChange
 from tengja.accounts.selectors import email_change_waiting
 from tengja.lib.http import render_form, safe_next
+from tengja.lib.limits import email_allowed, sign_in_blocked
 
 
 class ResetPasswordConfirmView(auth_views.PasswordResetConfirmView):
@@ -28,6 +35,24 @@ class ResetPasswordConfirmView(auth_views.PasswordResetConfirmView):
     def form_valid(self, form):
         axes_reset(username=lockout_username(self.request, {"username": self.user.email}))
         return super().form_valid(form)
+
+
+class SignInView(auth_views.LoginView):
+    """Django's sign-in, refused for a while to a client address that has failed
+    too often across any accounts (axes counts one address from one IP)."""
+
+    template_name = "accounts/login.html"
+    authentication_form = SignInForm
+    redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if sign_in_blocked(request=request):
+            return sign_in_blocked_page(request)
+        return super().post(request, *args, **kwargs)
+
+
+def sign_in_blocked_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/locked_out.html", {"whole_network": True}, status=429)
 
 
 def signup(request: HttpRequest) -> HttpResponse:
@@ -116,13 +141,14 @@ def email_change(request: HttpRequest) -> HttpResponse:
     form = EmailChangeForm(request.user, request.POST)
     if not form.is_valid():
         return profile_page(request, email_form=form)
-    change = services.email_change_request(
-        user=request.user, new_email=form.cleaned_data["new_email"]
-    )
+    new_email = form.cleaned_data["new_email"]
+    # Over the limit for e-mails the answer is the same; only no link goes out.
+    if email_allowed(request=request, address=new_email):
+        services.email_change_request(user=request.user, new_email=new_email)
     messages.success(
         request,
         _("We sent a link to %(email)s. Your email changes when you open it.")
-        % {"email": change.new_email},
+        % {"email": new_email},
     )
     return redirect("accounts:profile")
 
