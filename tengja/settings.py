@@ -85,6 +85,8 @@ INSTALLED_APPS = [
     "channels",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "django_tasks",
     "django_tasks_db",
     "tengja.lib",
@@ -107,7 +109,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "tengja.accounts.middleware.preferences_middleware",
+    "tengja.accounts.middleware.second_factor_required_middleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -221,6 +225,13 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 PASSWORD_RESET_TIMEOUT = envint("PASSWORD_RESET_TIMEOUT", str(60 * 60))
 EMAIL_CHANGE_TIMEOUT = envint("EMAIL_CHANGE_TIMEOUT", str(24 * 60 * 60))
+# Two-step sign-in (django-otp): an authenticator app's codes (TOTP), and ten
+# recovery codes. With REQUIRE_2FA_FOR_STAFF, professionals and HR admins must set
+# it up before anything else once signed in; for clients it is their choice.
+REQUIRE_2FA_FOR_STAFF = envbool("REQUIRE_2FA_FOR_STAFF", "false")
+OTP_TOTP_ISSUER = SITE_NAME
+# How long the code may take after the password is accepted.
+SIGN_IN_CODE_TIMEOUT = 5 * 60
 TERMS_VERSION = "2026-11-01"
 
 # Five failures for one address from one IP lock that pair out for 15 minutes;

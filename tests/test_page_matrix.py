@@ -136,6 +136,10 @@ PAGES: dict[str, list[tuple[str, Kwargs, str, dict[str, int]]]] = {
     ],
     "accounts:signup": [("", NONE, "", signed_in(302, visitor=200))],
     "accounts:login": [("", NONE, "", signed_in(302, visitor=200))],
+    # The second step of signing in: without a password first, back to sign in.
+    "accounts:login_code": [("", NONE, "", everyone(302))],
+    "accounts:two_factor": [("", NONE, "", signed_in(200))],
+    "accounts:two_factor_disable": [("", NONE, "", signed_in(405))],
     "accounts:logout": [("", NONE, "", everyone(405))],
     "accounts:password_reset": [("", NONE, "", everyone(200))],
     "accounts:password_reset_done": [("", NONE, "", everyone(200))],

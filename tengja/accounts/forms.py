@@ -168,3 +168,67 @@ class EmailChangeForm(forms.Form):
         if not self.user.check_password(password):
             raise ValidationError(_("Your current password was entered incorrectly."))
         return password
+
+
+class PasswordConfirmForm(forms.Form):
+    """A change that needs the person's password, whoever holds the session."""
+
+    current_password = forms.CharField(
+        label=_("Current password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, user: User, *args, **kwargs) -> None:
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_current_password(self) -> str:
+        password = self.cleaned_data["current_password"]
+        if not self.user.check_password(password):
+            raise ValidationError(_("Your current password was entered incorrectly."))
+        return password
+
+
+def _digits(value: str) -> str:
+    return "".join(value.split())
+
+
+class TwoFactorEnableForm(PasswordConfirmForm):
+    code = forms.CharField(
+        label=_("Code from the app"),
+        max_length=12,
+        help_text=_("The six digits the app shows for Tengja."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}
+        ),
+    )
+    field_order = ["code", "current_password"]
+
+    def clean_code(self) -> str:
+        code = _digits(self.cleaned_data["code"])
+        if not (code.isdigit() and len(code) == 6):
+            raise ValidationError(_("Type the six digits the app shows."))
+        return code
+
+
+class SignInCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=20,
+        help_text=_(
+            "The six digits your authenticator app shows now, or one of your recovery codes."
+        ),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "autofocus": True,
+                "autocapitalize": "off",
+                "spellcheck": "false",
+            }
+        ),
+    )
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"].strip()
+        return _digits(code) if _digits(code).isdigit() else code

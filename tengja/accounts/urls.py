@@ -9,6 +9,7 @@ app_name = "accounts"
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
     path("login/", views.SignInView.as_view(), name="login"),
+    path("login/code/", views.login_code, name="login_code"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password-reset/",
@@ -42,6 +43,8 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("profile/picture/", views.picture, name="picture"),
     path("profile/email/", views.email_change, name="email_change"),
+    path("profile/two-step/", views.two_factor, name="two_factor"),
+    path("profile/two-step/off/", views.two_factor_disable, name="two_factor_disable"),
     path(
         "profile/email/confirm/<str:token>/",
         views.email_change_confirm,
