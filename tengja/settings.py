@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "tengja.video",
     "tengja.notifications",
     "tengja.dashboard",
+    "tengja.privacy",
     "tengja.devmail",
 ]
 
@@ -261,7 +262,7 @@ AXES_CLIENT_IP_CALLABLE = "tengja.lib.ip.client_ip"
 # Rate limits (django-ratelimit, on the default cache: Redis when REDIS_URL is set,
 # so they hold across processes). "N/h" is N per hour; m, s and d work too.
 # E-mails that a request makes us send (password reset, work-address confirmation,
-# change of e-mail): per address written to, and per client address.
+# change of e-mail, data export): per address written to, and per client address.
 EMAIL_LIMIT_PER_ADDRESS = envrate("EMAIL_LIMIT_PER_ADDRESS", "3/h")
 EMAIL_LIMIT_PER_IP = envrate("EMAIL_LIMIT_PER_IP", "20/h")
 # Failed sign-ins from one client address, whatever the accounts (password spraying).
@@ -299,6 +300,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 PICTURE_MAX_BYTES = 5 * 1024 * 1024
 PICTURE_MAX_PIXELS = 16_000_000
 PICTURE_SIZE = 512
+
+# "Download my data": ZIP files wait here (never under MEDIA_ROOT, which may be
+# served) until downloaded once, or until the link expires.
+DATA_EXPORT_ROOT = Path(env("DATA_EXPORT_ROOT", str(VAR_DIR / "exports")))
+DATA_EXPORT_TIMEOUT = envint("DATA_EXPORT_TIMEOUT", str(48 * 60 * 60))
 
 # E-mail: files under var/mail/ by default (read them at /dev/mail/), SMTP via EMAIL_URL.
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Tengja <no-reply@tengja.localhost>")

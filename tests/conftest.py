@@ -37,6 +37,7 @@ def _test_settings(settings, tmp_path):
     # runs the real database worker (test_emails.py).
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.DATA_EXPORT_ROOT = tmp_path / "exports"
     settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
     settings.SITE_URL = "http://testserver"
     # Argon2 is the real hasher (see test_settings.py); MD5 keeps the suite fast.

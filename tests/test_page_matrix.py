@@ -270,6 +270,12 @@ PAGES: dict[str, list[tuple[str, Kwargs, str, dict[str, int]]]] = {
         ]
         for name in ("hubs:admin_request_approve", "hubs:admin_request_decline")
     },
+    "privacy:export_request": [("", NONE, "", signed_in(405))],
+    "privacy:export_download": [
+        # Someone else's link is as good as none: "this link cannot be used".
+        ("", lambda w: {"token": w.tokens["data_export"]}, "", expect(CLIENT, others=400)),
+        ("forged", lambda w: {"token": "forged"}, "", signed_in(400)),
+    ],
     # The development mail reader exists only with DEBUG on; tests run with it off.
     "devmail:inbox": [("", NONE, "", everyone(404))],
     "devmail:message": [

@@ -136,6 +136,8 @@ def test_csrf_is_enforced_on_every_form(world):
             reverse("accounts:email_change"),
             reverse("accounts:two_factor"),
             reverse("accounts:two_factor_disable"),
+            reverse("privacy:export_request"),
+            reverse("privacy:export_download", args=["any-token"]),
             reverse("accounts:password_change"),
             reverse("accounts:logout"),
             reverse("accounts:set_language"),
