@@ -271,6 +271,8 @@ PAGES: dict[str, list[tuple[str, Kwargs, str, dict[str, int]]]] = {
         for name in ("hubs:admin_request_approve", "hubs:admin_request_decline")
     },
     "privacy:export_request": [("", NONE, "", signed_in(405))],
+    "privacy:delete": [("", NONE, "", signed_in(200))],
+    "privacy:deleted": [("", NONE, "", everyone(200))],
     "privacy:export_download": [
         # Someone else's link is as good as none: "this link cannot be used".
         ("", lambda w: {"token": w.tokens["data_export"]}, "", expect(CLIENT, others=400)),

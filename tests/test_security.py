@@ -137,6 +137,7 @@ def test_csrf_is_enforced_on_every_form(world):
             reverse("accounts:two_factor"),
             reverse("accounts:two_factor_disable"),
             reverse("privacy:export_request"),
+            reverse("privacy:delete"),
             reverse("privacy:export_download", args=["any-token"]),
             reverse("accounts:password_change"),
             reverse("accounts:logout"),

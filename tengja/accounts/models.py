@@ -63,6 +63,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("staff"), default=False)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # Set when the person deleted their account: the row stays (bookings and
+    # invoices point to it), everything that names them is erased.
+    erased_at = models.DateTimeField(_("erased at"), null=True, blank=True)
 
     objects = UserManager()
 
@@ -82,6 +85,12 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_full_name(self) -> str:
         return self.name
+
+    @property
+    def display_name(self) -> str:
+        """The name to show others: after deletion, "Deleted account" in the
+        reader's language, never the old name."""
+        return str(_("Deleted account")) if self.erased_at else self.name
 
     def get_short_name(self) -> str:
         return self.name.split()[0] if self.name else self.email

@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -6,8 +7,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from tengja.lib.http import render_form
 from tengja.lib.limits import email_allowed
-from tengja.privacy import services
+from tengja.privacy import selectors, services
+from tengja.privacy.forms import AccountDeleteForm
 
 
 @login_required
@@ -43,3 +46,30 @@ def export_download(request: HttpRequest, token: str) -> HttpResponse:
     except services.PrivacyError as error:
         return render(request, "accounts/link_problem.html", {"problem": str(error)}, status=400)
     return render(request, "privacy/export_download.html", {"export": export})
+
+
+@login_required
+def delete(request: HttpRequest) -> HttpResponse:
+    """Delete my account: what happens is said first; the password (and the second
+    step, if on) confirms it."""
+    user = request.user
+    deletable = services.account_deletable(user=user)
+    form = AccountDeleteForm(user, request.POST or None)
+    if request.method == "POST" and deletable and form.is_valid():
+        try:
+            services.account_delete(user=user)
+        except services.PrivacyError as error:
+            form.add_error(None, str(error))
+        else:
+            logout(request)
+            return redirect("privacy:deleted")
+    context = {
+        "form": form,
+        "deletable": deletable,
+        "future_sessions": selectors.future_sessions_count(user=user),
+    }
+    return render_form(request, "privacy/delete.html", context, form)
+
+
+def deleted(request: HttpRequest) -> HttpResponse:
+    return render(request, "privacy/deleted.html")
