@@ -4,7 +4,9 @@ Development is the default (as in healthchecks); production sets DEBUG=false,
 SECRET_KEY, ALLOWED_HOSTS and the service URLs. The values, not the code, differ.
 """
 
+import ipaddress
 import os
+import re
 import warnings
 from pathlib import Path
 
@@ -45,6 +47,14 @@ def envlist(name: str, default: str) -> list[str]:
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
 
 
+def envrate(name: str, default: str) -> str:
+    """A rate such as "3/h" (3 an hour); s, m, h and d are the units."""
+    value = env(name, default).strip()
+    if not re.fullmatch(r"[0-9]+/[0-9]*[smhd]", value):
+        raise ImproperlyConfigured(f"{name} must be a rate such as 3/h, not {value!r}")
+    return value
+
+
 DEBUG = envbool("DEBUG", "true")
 
 SECRET_KEY = env("SECRET_KEY")
@@ -75,6 +85,8 @@ INSTALLED_APPS = [
     "channels",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "django_tasks",
     "django_tasks_db",
     "tengja.lib",
@@ -86,6 +98,7 @@ INSTALLED_APPS = [
     "tengja.video",
     "tengja.notifications",
     "tengja.dashboard",
+    "tengja.privacy",
     "tengja.devmail",
 ]
 
@@ -97,7 +110,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "tengja.accounts.middleware.preferences_middleware",
+    "tengja.accounts.middleware.second_factor_required_middleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -220,6 +235,13 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 PASSWORD_RESET_TIMEOUT = envint("PASSWORD_RESET_TIMEOUT", str(60 * 60))
 EMAIL_CHANGE_TIMEOUT = envint("EMAIL_CHANGE_TIMEOUT", str(24 * 60 * 60))
+# Two-step sign-in (django-otp): an authenticator app's codes (TOTP), and ten
+# recovery codes. With REQUIRE_2FA_FOR_STAFF, professionals and HR admins must set
+# it up before anything else once signed in; for clients it is their choice.
+REQUIRE_2FA_FOR_STAFF = envbool("REQUIRE_2FA_FOR_STAFF", "false")
+OTP_TOTP_ISSUER = SITE_NAME
+# How long the code may take after the password is accepted.
+SIGN_IN_CODE_TIMEOUT = 5 * 60
 TERMS_VERSION = "2026-11-01"
 
 # Five failures for one address from one IP lock that pair out for 15 minutes;
@@ -232,8 +254,29 @@ AXES_USERNAME_CALLABLE = "tengja.accounts.lockout.lockout_username"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-# The client address is REMOTE_ADDR; behind a proxy, uvicorn sets it from
-# X-Forwarded-For for the proxies listed in FORWARDED_ALLOW_IPS.
+# One function says who the client is, for the lockout and for the rate limits:
+# REMOTE_ADDR, or behind the proxies listed here (addresses or networks), the
+# right-most address in X-Forwarded-For that is not one of them. None by default,
+# so a forged X-Forwarded-For changes nothing.
+TRUSTED_PROXIES = envlist("TRUSTED_PROXIES", "")
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES must list addresses or networks, not {_proxy!r}"
+        ) from None
+AXES_CLIENT_IP_CALLABLE = "tengja.lib.ip.client_ip"
+
+# Rate limits (django-ratelimit, on the default cache: Redis when REDIS_URL is set,
+# so they hold across processes). "N/h" is N per hour; m, s and d work too.
+# E-mails that a request makes us send (password reset, work-address confirmation,
+# change of e-mail, data export): per address written to, and per client address.
+EMAIL_LIMIT_PER_ADDRESS = envrate("EMAIL_LIMIT_PER_ADDRESS", "3/h")
+EMAIL_LIMIT_PER_IP = envrate("EMAIL_LIMIT_PER_IP", "20/h")
+# Failed sign-ins from one client address, whatever the accounts (password spraying).
+SIGN_IN_LIMIT_PER_IP = envrate("SIGN_IN_LIMIT_PER_IP", "30/h")
+RATELIMIT_IP_META_KEY = "tengja.lib.ip.client_ip"
 
 # Languages and time zones
 LANGUAGE_CODE = "en"
@@ -266,6 +309,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 PICTURE_MAX_BYTES = 5 * 1024 * 1024
 PICTURE_MAX_PIXELS = 16_000_000
 PICTURE_SIZE = 512
+
+# "Download my data": ZIP files wait here (never under MEDIA_ROOT, which may be
+# served) until downloaded once, or until the link expires.
+DATA_EXPORT_ROOT = Path(env("DATA_EXPORT_ROOT", str(VAR_DIR / "exports")))
+DATA_EXPORT_TIMEOUT = envint("DATA_EXPORT_TIMEOUT", str(48 * 60 * 60))
 
 # E-mail: files under var/mail/ by default (read them at /dev/mail/), SMTP via EMAIL_URL.
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Tengja <no-reply@tengja.localhost>")

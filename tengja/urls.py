@@ -20,6 +20,7 @@ urlpatterns = [
     path("payments/", include("tengja.billing.urls")),
     path("notifications/", include("tengja.notifications.urls")),
     path("hubs/", include("tengja.hubs.urls")),
+    path("privacy/", include("tengja.privacy.urls")),
     path("dev/mail/", include("tengja.devmail.urls")),
     path("admin/", admin.site.urls),
 ]

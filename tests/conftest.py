@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 
 from tengja.hubs.models import HubDomain, HubProfessional, Membership
@@ -36,6 +37,7 @@ def _test_settings(settings, tmp_path):
     # runs the real database worker (test_emails.py).
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.DATA_EXPORT_ROOT = tmp_path / "exports"
     settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
     settings.SITE_URL = "http://testserver"
     # Argon2 is the real hasher (see test_settings.py); MD5 keeps the suite fast.
@@ -44,6 +46,8 @@ def _test_settings(settings, tmp_path):
     # for Stripe's servers, so they opt in as a demo would (test_settings.py checks
     # that production without the opt-in refuses it).
     settings.DEMO_FAKE_PAYMENTS = True
+    # Rate-limit counters live in the cache: each test starts with none.
+    cache.clear()
 
 
 @pytest.fixture

@@ -138,6 +138,10 @@ PAGES: dict[str, list[tuple[str, Kwargs, str, dict[str, int]]]] = {
     ],
     "accounts:signup": [("", NONE, "", signed_in(302, visitor=200))],
     "accounts:login": [("", NONE, "", signed_in(302, visitor=200))],
+    # The second step of signing in: without a password first, back to sign in.
+    "accounts:login_code": [("", NONE, "", everyone(302))],
+    "accounts:two_factor": [("", NONE, "", signed_in(200))],
+    "accounts:two_factor_disable": [("", NONE, "", signed_in(405))],
     "accounts:logout": [("", NONE, "", everyone(405))],
     "accounts:password_reset": [("", NONE, "", everyone(200))],
     "accounts:password_reset_done": [("", NONE, "", everyone(200))],
@@ -268,6 +272,14 @@ PAGES: dict[str, list[tuple[str, Kwargs, str, dict[str, int]]]] = {
         ]
         for name in ("hubs:admin_request_approve", "hubs:admin_request_decline")
     },
+    "privacy:export_request": [("", NONE, "", signed_in(405))],
+    "privacy:delete": [("", NONE, "", signed_in(200))],
+    "privacy:deleted": [("", NONE, "", everyone(200))],
+    "privacy:export_download": [
+        # Someone else's link is as good as none: "this link cannot be used".
+        ("", lambda w: {"token": w.tokens["data_export"]}, "", expect(CLIENT, others=400)),
+        ("forged", lambda w: {"token": "forged"}, "", signed_in(400)),
+    ],
     # The development mail reader exists only with DEBUG on; tests run with it off.
     "devmail:inbox": [("", NONE, "", everyone(404))],
     "devmail:message": [

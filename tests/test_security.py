@@ -130,6 +130,11 @@ def test_csrf_is_enforced_on_every_form(world):
             reverse("accounts:profile"),
             reverse("accounts:picture"),
             reverse("accounts:email_change"),
+            reverse("accounts:two_factor"),
+            reverse("accounts:two_factor_disable"),
+            reverse("privacy:export_request"),
+            reverse("privacy:delete"),
+            reverse("privacy:export_download", args=["any-token"]),
             reverse("accounts:password_change"),
             reverse("accounts:logout"),
             reverse("accounts:set_language"),
@@ -169,6 +174,7 @@ def test_csrf_is_enforced_on_every_form(world):
         reverse("accounts:login"),
         reverse("accounts:signup"),
         reverse("accounts:password_reset"),
+        reverse("accounts:login_code"),
     ):
         assert Client(enforce_csrf_checks=True).post(url, {}).status_code == 403
 

@@ -208,3 +208,52 @@ def test_at_run_time_the_local_provider_is_refused_with_debug_off(settings, alic
             user=alice,
             data={"number": "4242424242424242", "exp_month": 12, "exp_year": 2035, "cvc": "123"},
         )
+
+
+def test_account_security_settings_come_from_the_environment():
+    values = settings_seen_with(
+        {
+            "TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.1",
+            "EMAIL_LIMIT_PER_ADDRESS": "5/h",
+            "EMAIL_LIMIT_PER_IP": "50/d",
+            "SIGN_IN_LIMIT_PER_IP": "10/15m",
+            "REQUIRE_2FA_FOR_STAFF": "true",
+            "DATA_EXPORT_TIMEOUT": "3600",
+        },
+        "','.join(s.TRUSTED_PROXIES)",
+        "s.EMAIL_LIMIT_PER_ADDRESS",
+        "s.EMAIL_LIMIT_PER_IP",
+        "s.SIGN_IN_LIMIT_PER_IP",
+        "s.REQUIRE_2FA_FOR_STAFF",
+        "s.DATA_EXPORT_TIMEOUT",
+    )
+    assert values == ["10.0.0.0/8,192.0.2.1", "5/h", "50/d", "10/15m", "True", "3600"]
+
+
+def test_account_security_defaults():
+    values = settings_seen_with(
+        {},
+        "len(s.TRUSTED_PROXIES)",
+        "s.EMAIL_LIMIT_PER_ADDRESS",
+        "s.EMAIL_LIMIT_PER_IP",
+        "s.SIGN_IN_LIMIT_PER_IP",
+        "s.REQUIRE_2FA_FOR_STAFF",
+        "s.AXES_CLIENT_IP_CALLABLE",
+        "s.RATELIMIT_IP_META_KEY",
+        drop=(
+            "TRUSTED_PROXIES",
+            "EMAIL_LIMIT_PER_ADDRESS",
+            "EMAIL_LIMIT_PER_IP",
+            "SIGN_IN_LIMIT_PER_IP",
+            "REQUIRE_2FA_FOR_STAFF",
+        ),
+    )
+    assert values == [
+        "0",
+        "3/h",
+        "20/h",
+        "30/h",
+        "False",
+        "tengja.lib.ip.client_ip",
+        "tengja.lib.ip.client_ip",
+    ]

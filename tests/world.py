@@ -45,6 +45,7 @@ from tengja.lib.images import picture_reencode
 from tengja.notifications.feed import feed_token_for
 from tengja.notifications.models import Notification
 from tengja.notifications.services import notifications_mark_read
+from tengja.privacy.services import data_export_request
 from tengja.professionals.models import Professional, SessionType, WeeklyAvailability
 from tests.factories import BookingFactory, CompanyFactory, HubFactory, UserFactory
 
@@ -218,6 +219,10 @@ def build_world(capture) -> World:
         email_change_request(user=client, new_email="anna.ny@example.com")
     tokens["email_change"] = _link(r"/accounts/profile/email/confirm/([^/\s]+)/")
     tokens["feed"] = feed_token_for(user=client)
+    # A copy of the client's data, ready to download.
+    with capture(execute=True):
+        data_export_request(user=client)
+    tokens["data_export"] = _link(r"/privacy/export/([^/\s]+)/")
     client.refresh_from_db()
 
     return World(

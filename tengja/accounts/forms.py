@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -9,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from tengja.accounts.models import User, time_zone_names
 from tengja.accounts.services import password_reset_request
 from tengja.lib.images import picture_reencode
+from tengja.lib.limits import email_allowed
 
 
 def email_is_taken(email: str, *, exclude: User | None = None) -> bool:
@@ -92,8 +94,11 @@ class ResetPasswordForm(PasswordResetForm):
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
 
-    def save(self, *args, **kwargs) -> None:
-        password_reset_request(email=self.cleaned_data["email"])
+    def save(self, *args, request: HttpRequest, **kwargs) -> None:
+        # Over the limit the answer is the same (the view always redirects to
+        # "check your email"); only no e-mail goes out.
+        if email_allowed(request=request, address=self.cleaned_data["email"]):
+            password_reset_request(email=self.cleaned_data["email"])
 
 
 def time_zone_choices() -> list[tuple[str, str]]:
@@ -163,3 +168,67 @@ class EmailChangeForm(forms.Form):
         if not self.user.check_password(password):
             raise ValidationError(_("Your current password was entered incorrectly."))
         return password
+
+
+class PasswordConfirmForm(forms.Form):
+    """A change that needs the person's password, whoever holds the session."""
+
+    current_password = forms.CharField(
+        label=_("Current password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, user: User, *args, **kwargs) -> None:
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_current_password(self) -> str:
+        password = self.cleaned_data["current_password"]
+        if not self.user.check_password(password):
+            raise ValidationError(_("Your current password was entered incorrectly."))
+        return password
+
+
+def _digits(value: str) -> str:
+    return "".join(value.split())
+
+
+class TwoFactorEnableForm(PasswordConfirmForm):
+    code = forms.CharField(
+        label=_("Code from the app"),
+        max_length=12,
+        help_text=_("The six digits the app shows for Tengja."),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}
+        ),
+    )
+    field_order = ["code", "current_password"]
+
+    def clean_code(self) -> str:
+        code = _digits(self.cleaned_data["code"])
+        if not (code.isdigit() and len(code) == 6):
+            raise ValidationError(_("Type the six digits the app shows."))
+        return code
+
+
+class SignInCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=20,
+        help_text=_(
+            "The six digits your authenticator app shows now, or one of your recovery codes."
+        ),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "autofocus": True,
+                "autocapitalize": "off",
+                "spellcheck": "false",
+            }
+        ),
+    )
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"].strip()
+        return _digits(code) if _digits(code).isdigit() else code

@@ -9,6 +9,9 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device
+
+from tengja.lib.tokens import token_hash
 
 
 @cache
@@ -60,6 +63,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("staff"), default=False)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # Set when the person deleted their account: the row stays (bookings and
+    # invoices point to it), everything that names them is erased.
+    erased_at = models.DateTimeField(_("erased at"), null=True, blank=True)
 
     objects = UserManager()
 
@@ -79,6 +85,12 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_full_name(self) -> str:
         return self.name
+
+    @property
+    def display_name(self) -> str:
+        """The name to show others: after deletion, "Deleted account" in the
+        reader's language, never the old name."""
+        return str(_("Deleted account")) if self.erased_at else self.name
 
     def get_short_name(self) -> str:
         return self.name.split()[0] if self.name else self.email
@@ -108,3 +120,40 @@ class EmailChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} → {self.new_email}"
+
+
+class RecoveryCodes(Device):
+    """A person's recovery codes for two-step sign-in, as a django-otp device (so a
+    sign-in with one is recorded like one with the app). Each code is shown once,
+    kept only as a SHA-256 hash (they are random, 50 bits each) and works once."""
+
+    class Meta:
+        verbose_name = _("recovery codes")
+        verbose_name_plural = _("recovery codes")
+
+    def verify_token(self, token: str) -> bool:
+        # One conditional UPDATE: of two sign-ins with the same code, one wins.
+        return bool(
+            self.codes.filter(
+                code_hash=token_hash(recovery_code_normalise(token)), used_at=None
+            ).update(used_at=timezone.now())
+        )
+
+
+def recovery_code_normalise(value: str) -> str:
+    """What a person types ("ABCDE-FGHIJ", "abcde fghij") as the code was made."""
+    return "".join(value.split()).replace("-", "").lower()
+
+
+class RecoveryCode(models.Model):
+    device = models.ForeignKey(RecoveryCodes, on_delete=models.CASCADE, related_name="codes")
+    code_hash = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["device", "code_hash"], name="recovery_code_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"recovery code of {self.device_id}"

@@ -1,3 +1,6 @@
+import secrets
+import time
+from binascii import unhexlify
 from datetime import timedelta
 
 from django.conf import settings
@@ -9,8 +12,18 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
+from django_otp.models import Device
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.util import random_hex
 
-from tengja.accounts.models import EmailChange, User
+from tengja.accounts.models import (
+    EmailChange,
+    RecoveryCode,
+    RecoveryCodes,
+    User,
+    recovery_code_normalise,
+)
 from tengja.lib.emails import email_deliver_now, email_render, email_send
 from tengja.lib.realtime import group_send_on_commit, session_key_digest, user_group
 from tengja.lib.tokens import token_hash, token_make
@@ -199,3 +212,78 @@ def email_change_confirm(*, token: str) -> User:
             time_zone=user.time_zone,
         )
     return user
+
+
+# ------------------------------------------------------------------ two-step sign-in
+
+RECOVERY_CODE_COUNT = 10
+# Letters and digits nobody confuses (no 0/o, 1/l/i): 31 symbols, 10 of them
+# make a code of 49 random bits.
+RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+def two_factor_key_new() -> str:
+    """A new secret for an authenticator app, as django-otp keeps it (hex)."""
+    return random_hex(20)
+
+
+def _recovery_code() -> str:
+    code = "".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(10))
+    return f"{code[:5]}-{code[5:]}"
+
+
+def two_factor_enable(*, user: User, key: str, code: str) -> list[str]:
+    """Turn on two-step sign-in with the secret the app was given, once a code
+    from the app proves it has it. Returns ten recovery codes, to be shown once:
+    only their hashes are kept."""
+    totp = TOTP(unhexlify(key.encode()))
+    totp.time = time.time()
+    if not code.isdigit() or not totp.verify(int(code), tolerance=1):
+        raise AccountError(
+            _("That code does not match. Check the time on your phone and type the newest code.")
+        )
+    codes = [_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
+    with transaction.atomic():
+        two_factor_disable(user=user)
+        TOTPDevice.objects.create(
+            user=user, name="Authenticator app", key=key, confirmed=True, last_t=totp.t()
+        )
+        device = RecoveryCodes.objects.create(user=user, name="Recovery codes")
+        RecoveryCode.objects.bulk_create(
+            RecoveryCode(device=device, code_hash=token_hash(recovery_code_normalise(raw)))
+            for raw in codes
+        )
+    return codes
+
+
+def two_factor_disable(*, user: User) -> None:
+    TOTPDevice.objects.filter(user=user).delete()
+    RecoveryCodes.objects.filter(user=user).delete()
+
+
+def sign_in_code_check(*, user: User, code: str) -> Device | None:
+    """The device that accepts the code of the second step (the app's six digits,
+    or an unused recovery code, which is then used up), or None."""
+    code = code.strip()
+    with transaction.atomic():
+        if code.isdigit():
+            device = (
+                TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
+            )
+        else:
+            device = RecoveryCodes.objects.filter(user=user, confirmed=True).first()
+        if device is not None and device.verify_token(code):
+            return device
+    return None
+
+
+def sign_in_code_wait(*, user: User) -> int:
+    """Seconds before the app's code may be tried again: django-otp slows down
+    guessing after each wrong code (1, 2, 4, 8… seconds)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        return 0
+    allowed, details = device.verify_is_allowed()
+    if allowed:
+        return 0
+    return max(1, int((details["locked_until"] - timezone.now()).total_seconds()) + 1)

@@ -2,21 +2,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from tengja.accounts import views
-from tengja.accounts.forms import ResetPasswordForm, SignInForm
+from tengja.accounts.forms import ResetPasswordForm
 
 app_name = "accounts"
 
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            template_name="accounts/login.html",
-            authentication_form=SignInForm,
-            redirect_authenticated_user=True,
-        ),
-        name="login",
-    ),
+    path("login/", views.SignInView.as_view(), name="login"),
+    path("login/code/", views.login_code, name="login_code"),
     path("logout/", views.SignOutView.as_view(), name="logout"),
     path(
         "password-reset/",
@@ -50,6 +43,8 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("profile/picture/", views.picture, name="picture"),
     path("profile/email/", views.email_change, name="email_change"),
+    path("profile/two-step/", views.two_factor, name="two_factor"),
+    path("profile/two-step/off/", views.two_factor_disable, name="two_factor_disable"),
     path(
         "profile/email/confirm/<str:token>/",
         views.email_change_confirm,

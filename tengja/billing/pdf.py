@@ -53,7 +53,12 @@ def invoice_pdf(invoice: Invoice) -> bytes:
         (_("From"), "\n".join(seller)),
         (
             _("To"),
-            f"{client.name} <{client.email}>" if client else invoice.booking.invitation.email,
+            # A deleted account's invoice is kept (bookkeeping law) without its name.
+            client.display_name
+            if client and client.erased_at
+            else f"{client.name} <{client.email}>"
+            if client
+            else invoice.booking.invitation.email,
         ),
         (_("Issued"), date_format(timezone.localtime(invoice.issued_at), "DATE_FORMAT")),
         (_("Session"), f"{invoice.description}, {session_time} ({zone})"),

@@ -65,7 +65,14 @@ def _refusal(hub: Hub) -> HubError:
 
 
 def hub_sign_up(
-    *, hub: Hub, name: str, email: str, password: str, language: str, time_zone: str
+    *,
+    hub: Hub,
+    name: str,
+    email: str,
+    password: str,
+    language: str,
+    time_zone: str,
+    send_link: bool = True,
 ) -> User:
     """A new account that joins the hub; refused (and nothing made) if not eligible."""
     if not hub_eligible(hub=hub, email=email):
@@ -74,12 +81,15 @@ def hub_sign_up(
         user = user_sign_up(
             name=name, email=email, password=password, language=language, time_zone=time_zone
         )
-        membership_join(hub=hub, user=user, email=email)
+        membership_join(hub=hub, user=user, email=email, send_link=send_link)
     return user
 
 
-def membership_join(*, hub: Hub, user: User, email: str) -> Membership:
-    """Join (or rejoin) with a work address; credits wait until it is confirmed."""
+def membership_join(*, hub: Hub, user: User, email: str, send_link: bool = True) -> Membership:
+    """Join (or rejoin) with a work address; credits wait until it is confirmed.
+
+    `send_link=False` (the caller's rate limit for e-mails was hit) does the same
+    but sends no confirmation: joining again later sends a fresh one."""
     email = email.strip().lower()
     if not hub_eligible(hub=hub, email=email):
         raise _refusal(hub)
@@ -101,7 +111,8 @@ def membership_join(*, hub: Hub, user: User, email: str) -> Membership:
             raise HubError(_("Your membership of this hub has ended. Ask your HR team."))
         membership.email = email
         membership.save(update_fields=["email"])
-        transaction.on_commit(lambda: _enqueue_verification(membership.pk))
+        if send_link:
+            transaction.on_commit(lambda: _enqueue_verification(membership.pk))
     return membership
 
 

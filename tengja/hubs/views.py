@@ -40,6 +40,7 @@ from tengja.hubs.selectors import (
     offers_for_browse,
 )
 from tengja.lib.http import render_form
+from tengja.lib.limits import email_allowed
 from tengja.professionals.models import Specialty
 
 SLOT_DAYS = 14
@@ -68,8 +69,12 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
         form = JoinForm(request.POST or None, initial={"email": request.user.email})
         if request.method == "POST" and form.is_valid():
             try:
+                # Over the limit, the answer is the same; only no e-mail goes out.
                 services.membership_join(
-                    hub=hub, user=request.user, email=form.cleaned_data["email"]
+                    hub=hub,
+                    user=request.user,
+                    email=form.cleaned_data["email"],
+                    send_link=email_allowed(request=request, address=form.cleaned_data["email"]),
                 )
             except services.HubError as error:
                 form.add_error("email", str(error))
@@ -91,6 +96,7 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
                 password=form.cleaned_data["password"],
                 language=request.LANGUAGE_CODE,
                 time_zone=request_time_zone(request),
+                send_link=email_allowed(request=request, address=form.cleaned_data["email"]),
             )
         except services.HubError as error:
             form.add_error("email", str(error))

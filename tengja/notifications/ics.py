@@ -17,7 +17,7 @@ def booking_uid(booking: Booking) -> str:
 
 def booking_event(booking: Booking, *, for_professional: bool) -> Event:
     event = Event()
-    other = booking.client.name if for_professional and booking.client else None
+    other = booking.client.display_name if for_professional and booking.client else None
     with_name = other or booking.professional.user.name
     event.add("uid", booking_uid(booking))
     event.add("sequence", booking.sequence)

@@ -220,13 +220,13 @@ def _message(delivery: Delivery) -> EmailMultiAlternatives:
         "has_account": booking.client is not None,
         "link": link,
         "for_professional": for_professional,
-        "other_name": (booking.client.name if booking.client else booking.invitation.email)
+        "other_name": (booking.client.display_name if booking.client else booking.invitation.email)
         if for_professional
         else booking.professional.user.name,
         "hours_before": int(REMINDERS.get(delivery.kind, timedelta()).total_seconds() // 3600),
         "by_name": booking.professional.user.name
         if booking.cancelled_by == Booking.Role.PROFESSIONAL
-        else (booking.client.name if booking.client else ""),
+        else (booking.client.display_name if booking.client else ""),
     }
     if "previous_starts_at" in delivery.context:
         context["previous_starts_at"] = datetime.fromisoformat(

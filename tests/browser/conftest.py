@@ -82,8 +82,14 @@ class AsgiServer:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
+        # As `manage.py serve` runs it: the client address is Tengja's to work out.
         config = uvicorn.Config(
-            app, host="127.0.0.1", port=self.port, lifespan="off", log_level="warning"
+            app,
+            host="127.0.0.1",
+            port=self.port,
+            lifespan="off",
+            log_level="warning",
+            proxy_headers=False,
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

@@ -22,6 +22,8 @@ JOBS = (
     "tengja.billing.services.refunds_sweep",
     # Hub credits: what is left at the end of a period expires, the new period's arrive.
     "tengja.hubs.services.credits_renew_due",
+    # Data export files whose own removal task was lost.
+    "tengja.privacy.services.data_exports_sweep",
 )
 
 

@@ -38,6 +38,10 @@ class Command(BaseCommand):
             "--lifespan",
             "off",
             "--no-server-header",
+            # The client's address is worked out by Tengja (tengja.lib.ip, from
+            # TRUSTED_PROXIES); uvicorn's own rewriting trusts 127.0.0.1 by default,
+            # which let a forged X-Forwarded-For from this machine pass as anyone.
+            "--no-proxy-headers",
         ]
         manage = str(settings.BASE_DIR / "manage.py")
         worker_cmd = [sys.executable, manage, "db_worker", "--no-reload", "--queue-name", "*"]

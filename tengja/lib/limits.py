@@ -1,0 +1,82 @@
+"""Rate limits on what a request can make us do: e-mails to an address, and
+failed sign-ins from one client address.
+
+Counted by django-ratelimit in Django's default cache (Redis when REDIS_URL is
+set, so the limits hold across processes; in-process memory otherwise). The
+cache keys are SHA-256 hashes of the address, so the cache holds no e-mail
+address. A request over a limit is answered exactly as one under it: only the
+e-mail is not sent, so the answer tells nobody whether a limit was hit (or
+whether an address has an account).
+"""
+
+import logging
+
+from django.conf import settings
+from django.http import HttpRequest
+from django_ratelimit.core import get_usage
+
+from tengja.lib.ip import client_ip
+
+logger = logging.getLogger(__name__)
+
+
+def _over(*, request: HttpRequest, group: str, value: str, rate: str, increment: bool) -> bool:
+    """With `increment`, count this one and say whether it goes over the limit;
+    without, say whether the next one would."""
+    try:
+        usage = get_usage(
+            request, group=group, key=lambda _group, _request: value, rate=rate, increment=increment
+        )
+    except Exception:
+        # The cache (Redis) is away: people can still reset a password or sign in;
+        # the limits come back with it.
+        logger.warning("rate limit %s not checked: the cache is unavailable", group, exc_info=True)
+        return False
+    if usage is None:
+        return False
+    return usage["count"] > usage["limit"] if increment else usage["count"] >= usage["limit"]
+
+
+def email_allowed(*, request: HttpRequest, address: str) -> bool:
+    """Count an e-mail the request asks us to send to `address`; False when that
+    address, or the client's address, has had its share (both are counted either way)."""
+    per_address = _over(
+        request=request,
+        group="email-to-address",
+        value=address.strip().lower(),
+        rate=settings.EMAIL_LIMIT_PER_ADDRESS,
+        increment=True,
+    )
+    per_ip = _over(
+        request=request,
+        group="email-from-ip",
+        value=client_ip(request),
+        rate=settings.EMAIL_LIMIT_PER_IP,
+        increment=True,
+    )
+    if per_address or per_ip:
+        logger.info("e-mail not sent: rate limit (%s)", "address" if per_address else "client")
+        return False
+    return True
+
+
+def sign_in_blocked(*, request: HttpRequest) -> bool:
+    """Whether the client's address has failed to sign in too often lately,
+    across any number of accounts (password spraying)."""
+    return _over(
+        request=request,
+        group="sign-in-failures-from-ip",
+        value=client_ip(request),
+        rate=settings.SIGN_IN_LIMIT_PER_IP,
+        increment=False,
+    )
+
+
+def sign_in_failed(*, request: HttpRequest) -> None:
+    _over(
+        request=request,
+        group="sign-in-failures-from-ip",
+        value=client_ip(request),
+        rate=settings.SIGN_IN_LIMIT_PER_IP,
+        increment=True,
+    )
