@@ -110,6 +110,7 @@ def _invoices(user: User) -> Iterator[dict]:
         to_you = invoice.booking.client_id == user.pk
         yield {
             "number": invoice.display_number,
+            "kind": invoice.kind,
             "role": "client" if to_you else "professional",
             "from": invoice.professional.user.name,
             "session": invoice.booking.code,
