@@ -51,10 +51,11 @@ def test_move_far_in_the_future_is_a_form_error(client, professional, kind, star
 )
 def test_hub_booking_at_an_impossible_time_is_refused(client, member, offer, starts):
     client.force_login(member.user)
-    url = reverse("hubs:offer", args=[member.hub.code, offer.professional.code])
-    response = client.post(url, {"starts_at": starts})
-    assert response.status_code == 302
-    assert "Choose one of the free times." in client.get(url).content.decode()
+    url = reverse("hubs:review", args=[member.hub.code, offer.professional.code])
+    for method in (client.get, client.post):
+        response = method(url, {"starts_at": starts})
+        assert response.status_code == 302
+        assert "Choose one of the free times." in client.get(response["Location"]).content.decode()
     assert not Booking.objects.exists()
 
 

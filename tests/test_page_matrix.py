@@ -9,8 +9,10 @@ server error, within a query budget; in Icelandic, no English may show.
 import re
 import traceback
 from collections.abc import Callable
+from datetime import timedelta
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from babel.messages.pofile import read_po
@@ -20,6 +22,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from tengja.accounts.models import User
 from tengja.billing.selectors import invoice_standing
@@ -38,6 +41,9 @@ SIGNED_IN = PEOPLE[1:]
 LANGUAGES = ("en", "is")
 # No page needs more, whatever the data: session, user, a few reads, the header.
 QUERY_BUDGET = 25
+
+# A time the review page accepts: it checks only that it lies within the days offered.
+REVIEW_TIME = (timezone.now() + timedelta(days=3)).replace(minute=0, second=0, microsecond=0)
 
 # Pages the matrix does not request, and why.
 NOT_REACHED = {
@@ -236,6 +242,20 @@ PAGES: dict[str, list[tuple[str, Kwargs, str, dict[str, int]]]] = {
             lambda w: {"code": w.hub.code, "professional_code": w.professional.code},
             "",
             {**expect(MEMBER), PENDING: 302},
+        ),
+    ],
+    "hubs:review": [
+        (
+            "",
+            lambda w: {"code": w.hub.code, "professional_code": w.professional.code},
+            "?starts_at=" + quote(REVIEW_TIME.isoformat()),
+            {**expect(MEMBER), PENDING: 302},
+        ),
+        (
+            "no time",
+            lambda w: {"code": w.hub.code, "professional_code": w.professional.code},
+            "",
+            {**expect(MEMBER, status=302), PENDING: 302},
         ),
     ],
     "hubs:admin": [("", lambda w: {"code": w.hub.code}, "", expect(HR))],

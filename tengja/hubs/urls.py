@@ -11,6 +11,7 @@ urlpatterns = [
     path("<str:code>/join/", views.join, name="join"),
     path("<str:code>/professionals/", views.browse, name="browse"),
     path("<str:code>/professionals/<str:professional_code>/", views.offer, name="offer"),
+    path("<str:code>/professionals/<str:professional_code>/book/", views.review, name="review"),
     # For the company's HR team: the page, and one address per change.
     path("<str:code>/admin/", views.hub_admin, name="admin"),
     path("<str:code>/admin/settings/", views.hub_settings, name="admin_settings"),

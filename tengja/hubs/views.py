@@ -178,31 +178,9 @@ def browse(request: HttpRequest, hub: Hub, membership: Membership) -> HttpRespon
 def offer(
     request: HttpRequest, hub: Hub, membership: Membership, professional_code: str
 ) -> HttpResponse:
-    code = hub.code
+    """An offered professional and their free times; choosing one leads to the review."""
     offer = offer_in_hub(hub=hub, professional_code=professional_code)
     credits = services.balance(membership=membership)
-    if request.method == "POST":
-        try:
-            starts_at = datetime.fromisoformat(request.POST.get("starts_at", "")[:40])
-            # Only the times this page offers: aware, and within the days it shows
-            # (which also keeps the year 9999 away from date arithmetic).
-            if starts_at.tzinfo is None or not (
-                timezone.now() <= starts_at <= timezone.now() + timedelta(days=SLOT_DAYS + 1)
-            ):
-                raise ValueError
-        except (ValueError, OverflowError):
-            messages.error(request, _("Choose one of the free times."))
-            return redirect("hubs:offer", code=code, professional_code=professional_code)
-        use_credits = request.POST.get("pay") != "own"
-        try:
-            booking = services.hub_book(
-                membership=membership, offer=offer, starts_at=starts_at, use_credits=use_credits
-            )
-        except services.HubError as error:
-            messages.error(request, str(error))
-            return redirect("hubs:offer", code=code, professional_code=professional_code)
-        messages.success(request, _("Your session is booked."))
-        return redirect("bookings:detail", code=booking.code)
     slots = free_slots(
         professionals=[offer.professional],
         duration=offer.session_type.duration,
@@ -222,6 +200,59 @@ def offer(
             "days": sorted(by_day.items()),
             "credits": credits,
             "enough": credits >= offer.credits,
+        },
+    )
+
+
+def _chosen_time(value: str) -> datetime | None:
+    """A free time as the offer page names it: aware, and within the days it shows
+    (which also keeps the year 9999 away from date arithmetic); else None."""
+    try:
+        starts_at = datetime.fromisoformat(value[:40])
+        if starts_at.tzinfo is None or not (
+            timezone.now() <= starts_at <= timezone.now() + timedelta(days=SLOT_DAYS + 1)
+        ):
+            return None
+    except (ValueError, OverflowError):
+        return None
+    return starts_at
+
+
+@members_only
+def review(
+    request: HttpRequest, hub: Hub, membership: Membership, professional_code: str
+) -> HttpResponse:
+    """Before credits or money are spent: who, when (in the viewer's zone), what,
+    and what it costs. GET only shows; the confirm button (POST) books."""
+    offer = offer_in_hub(hub=hub, professional_code=professional_code)
+    starts_at = _chosen_time(request.POST.get("starts_at") or request.GET.get("starts_at", ""))
+    if starts_at is None:
+        messages.error(request, _("Choose one of the free times."))
+        return redirect("hubs:offer", code=hub.code, professional_code=professional_code)
+    credits = services.balance(membership=membership)
+    enough = credits >= offer.credits
+    if request.method == "POST":
+        try:
+            booking = services.hub_book(
+                membership=membership, offer=offer, starts_at=starts_at, use_credits=enough
+            )
+        except services.HubError as error:
+            messages.error(request, str(error))
+            return redirect("hubs:offer", code=hub.code, professional_code=professional_code)
+        messages.success(request, _("Your session is booked."))
+        return redirect("bookings:detail", code=booking.code)
+    return render(
+        request,
+        "hubs/review.html",
+        {
+            "hub": hub,
+            "offer": offer,
+            "professional": offer.professional,
+            "starts_at": starts_at,
+            "ends_at": starts_at + offer.session_type.duration,
+            "credits": credits,
+            "enough": enough,
+            "credits_after": credits - offer.credits,
         },
     )
 

@@ -6,6 +6,7 @@ from datetime import time
 
 from playwright.sync_api import expect
 
+from tengja.bookings.models import Booking
 from tengja.hubs.models import HubDomain, HubProfessional
 from tengja.professionals.models import WeeklyAvailability
 from tests.browser.test_accounts import wait_for_mail
@@ -64,6 +65,14 @@ def test_employee_claims_credits_and_books(page):
     page.get_by_role("link", name="Dr. Sól").click()
     expect(page.get_by_role("heading", name="Free times")).to_be_visible()
     page.locator(".slot").first.click()
+    # A review before a credit is spent; Back changes nothing.
+    expect(page.get_by_role("heading", name="Review and book")).to_be_visible()
+    expect(page.get_by_text("you will have 5 credits left")).to_be_visible()
+    page.get_by_role("link", name="Back").click()
+    expect(page.get_by_role("heading", name="Free times")).to_be_visible()
+    assert not Booking.objects.exists()
+    page.locator(".slot").first.click()
+    page.get_by_role("button", name="Book with credits").click()
     expect(page.get_by_text("Your session is booked.")).to_be_visible()
     page.get_by_role("link", name="Home").click()
     expect(page.get_by_text("5 credits left")).to_be_visible()

@@ -1,4 +1,5 @@
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -41,14 +42,31 @@ def test_browse_is_for_members_only(client, bob, hub, offer):
     )
 
 
-def test_book_a_free_slot_with_credits(client, member, offer):
+def test_book_a_free_slot_with_credits_after_reviewing_it(client, member, offer):
     client.force_login(member.user)
+    member.user.time_zone = "America/New_York"
+    member.user.save()
     page = client.get(reverse("hubs:offer", args=[member.hub.code, offer.professional.code]))
     first = page.context["days"][0][1][0]
-    response = client.post(
-        reverse("hubs:offer", args=[member.hub.code, offer.professional.code]),
-        {"starts_at": first.starts_at.isoformat()},
-    )
+    review = reverse("hubs:review", args=[member.hub.code, offer.professional.code])
+    assert f'href="{review}?starts_at=' in page.content.decode()
+    # The review shows who, when in the viewer's zone, what, and what it costs...
+    shown = client.get(review, {"starts_at": first.starts_at.isoformat()})
+    body = shown.content.decode()
+    local = timezone.localtime(first.starts_at, ZoneInfo("America/New_York"))
+    for expected in (
+        "Dr. Sól",
+        f"{local:%H:%M}",
+        "(America/New_York)",
+        "Talk",
+        "1 credit",
+        "you will have 1 credit left",
+        "Book with credits",
+    ):
+        assert expected in body, expected
+    # ...and spends nothing: Back is a link, and looking books nothing.
+    assert not Booking.objects.exists() and balance(membership=member) == 2
+    response = client.post(review, {"starts_at": first.starts_at.isoformat()})
     booking = Booking.objects.get()
     assert response["Location"] == reverse("bookings:detail", args=[booking.code])
     assert booking.paid_with == "credits" and booking.client == member.user
@@ -301,3 +319,16 @@ def test_a_credit_session_says_what_it_cost_in_credits(client, member, offer):
         body = client.get(url).content.decode()
         assert "Paid with 2 credits" in body, url
         assert "ISK\xa015,000" not in body, url
+
+
+def test_with_no_credits_left_the_review_says_the_price_before_billing(client, member, offer):
+    CreditEntry.objects.create(membership=member, kind="spend", amount=-2)
+    client.force_login(member.user)
+    review = reverse("hubs:review", args=[member.hub.code, offer.professional.code])
+    starts = slots(offer)[0].starts_at.isoformat()
+    body = client.get(review, {"starts_at": starts}).content.decode()
+    assert "ISK\xa015,000, billed to you" in body and "Book and pay ISK\xa015,000" in body
+    client.post(review, {"starts_at": starts})
+    booking = Booking.objects.get()
+    assert booking.paid_with == "invoice"
+    assert invoice_standing(booking=booking).amount == 15000
