@@ -265,34 +265,47 @@ def delivery_send(*, delivery_id: int, now: datetime | None = None) -> str:
     now = now or timezone.now()
     if not _claim(delivery_id, now):
         return "taken"
-    delivery = Delivery.objects.select_related(
-        "booking__professional__user",
-        "booking__client",
-        "booking__session_type",
-        "booking__invitation",
-    ).get(pk=delivery_id)
+    booking_id = Delivery.objects.values_list("booking_id", flat=True).get(pk=delivery_id)
+    with transaction.atomic():
+        # The session is held while its e-mail is checked and sent: a cancellation
+        # under way is waited for (and the reminder then skipped), and one that
+        # starts now waits until the e-mail has gone. Nothing the send decides is
+        # written before it; the claim above is already committed.
+        Booking.objects.select_for_update(no_key=True).filter(pk=booking_id).values_list(
+            "pk"
+        ).first()
+        delivery = Delivery.objects.select_related(
+            "booking__professional__user",
+            "booking__client",
+            "booking__session_type",
+            "booking__invitation",
+        ).get(pk=delivery_id)
+        return _send_claimed(delivery, now)
+
+
+def _send_claimed(delivery: Delivery, now: datetime) -> str:
     reason = _skip_reason(delivery, now)
     if reason:
-        Delivery.objects.filter(pk=delivery_id).update(skipped_at=now, last_error=reason)
+        Delivery.objects.filter(pk=delivery.pk).update(skipped_at=now, last_error=reason)
         return "skipped"
     try:
         message = _message(delivery)
         message.send()
     except Exception as error:  # SMTP down, a bad address, anything: retry later
-        logger.warning("delivery %s failed: %s", delivery_id, error)
+        logger.warning("delivery %s failed: %s", delivery.pk, error)
         attempts = delivery.attempts + 1
         if attempts > len(BACKOFF):
-            Delivery.objects.filter(pk=delivery_id).update(
+            Delivery.objects.filter(pk=delivery.pk).update(
                 attempts=attempts, last_error=repr(error)[:2000], failed_at=now
             )
             return "failed"
         due_at = now + BACKOFF[attempts - 1]
-        Delivery.objects.filter(pk=delivery_id).update(
+        Delivery.objects.filter(pk=delivery.pk).update(
             attempts=attempts, last_error=repr(error)[:2000], claimed_at=None, due_at=due_at
         )
-        _enqueue(delivery_id, due_at)
+        transaction.on_commit(lambda: _enqueue(delivery.pk, due_at))
         return "retry"
-    Delivery.objects.filter(pk=delivery_id).update(
+    Delivery.objects.filter(pk=delivery.pk).update(
         sent_at=timezone.now(), attempts=delivery.attempts + 1
     )
     if delivery.kind in REMINDERS and delivery.role == Booking.Role.CLIENT:

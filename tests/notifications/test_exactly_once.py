@@ -156,3 +156,50 @@ def test_the_sweep_finds_what_a_lost_task_left_behind(settings, mailoutbox):
     assert deliveries_sweep() == 1  # the immediate backend sends it at once
     assert len(mailoutbox) == 1
     assert deliveries_sweep() == 0
+
+
+@requires_postgres
+def test_a_cancellation_waits_for_a_reminder_being_sent(settings, mailoutbox):
+    """A session cancelled while its reminder is going out: the cancellation waits
+    until the reminder has gone (then the cancellation follows it), and never lets
+    a reminder out after the session was cancelled."""
+    from django.core import mail
+
+    from tengja.bookings.models import Booking
+    from tengja.bookings.services import booking_cancel
+    from tests.support.slow_mail import PausingBackend
+
+    [delivery_id] = due_deliveries(1)
+    booking = Booking.objects.get(deliveries__pk=delivery_id)
+    PausingBackend.sending, PausingBackend.go = threading.Event(), threading.Event()
+    settings.EMAIL_BACKEND = "tests.support.slow_mail.PausingBackend"
+    results = {}
+
+    def send():
+        try:
+            results["reminder"] = delivery_send(delivery_id=delivery_id)
+        finally:
+            connection.close()
+
+    def cancel():
+        try:
+            booking_cancel(booking=booking, by=booking.client)
+            results["cancelled_while_sending"] = not PausingBackend.go.is_set()
+        finally:
+            connection.close()
+
+    sender = threading.Thread(target=send)
+    sender.start()
+    assert PausingBackend.sending.wait(timeout=15)
+    canceller = threading.Thread(target=cancel)
+    canceller.start()
+    canceller.join(timeout=1.0)
+    # Not committed while the reminder is on its way.
+    assert not Booking.objects.get(pk=booking.pk).is_cancelled
+    PausingBackend.go.set()
+    sender.join(timeout=15)
+    canceller.join(timeout=15)
+    assert results == {"reminder": "sent", "cancelled_while_sending": False}
+    assert "Reminder" in mail.outbox[0].subject and "cancelled" in mail.outbox[1].subject
+    assert Booking.objects.get(pk=booking.pk).is_cancelled
+    assert Delivery.objects.get(pk=delivery_id).sent_at is not None
