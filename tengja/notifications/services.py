@@ -20,7 +20,7 @@ from tengja.accounts.models import User
 from tengja.bookings.events import BookingEvent, Kind
 from tengja.bookings.models import Booking
 from tengja.bookings.services import booking_recipient, invitation_link_new
-from tengja.lib.emails import email_render
+from tengja.lib.emails import email_message, email_render
 from tengja.notifications.feed import preferences_for
 from tengja.notifications.ics import booking_ics
 from tengja.notifications.models import Delivery, Notification, Preferences
@@ -212,13 +212,9 @@ def _message(delivery: Delivery) -> EmailMultiAlternatives:
     subject, text, html = email_render(
         template=TEMPLATES[delivery.kind], context=context, language=language, time_zone=time_zone
     )
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=text,
-        to=[to],
-        headers={"Message-ID": f"<delivery-{delivery.pk}@tengja>"},
+    message = email_message(
+        to=to, subject=subject, text=text, html=html, local_id=f"delivery-{delivery.pk}"
     )
-    message.attach_alternative(html, "text/html")
     if delivery.kind in (
         Delivery.Kind.CONFIRMATION,
         Delivery.Kind.CHANGE,
