@@ -222,7 +222,7 @@ def _message(delivery: Delivery) -> EmailMultiAlternatives:
     ):
         message.attach(
             "invite.ics",
-            booking_ics(booking, for_professional=for_professional),
+            booking_ics(booking, role=role),
             "text/calendar; method=" + ("CANCEL" if booking.is_cancelled else "REQUEST"),
         )
     return message
