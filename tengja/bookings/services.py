@@ -144,7 +144,7 @@ def booking_invite(
             expires_at=booking.ends_at,
             accepted_at=now if client else None,
         )
-        publish(BookingEvent(Kind.BOOKED, booking))
+        publish(BookingEvent(Kind.BOOKED, booking, by=Booking.Role.PROFESSIONAL))
     return booking
 
 
@@ -178,7 +178,7 @@ def booking_create(
             paid_with=paid_with,
         )
         _save_without_overlap(booking)
-        publish(BookingEvent(Kind.BOOKED, booking))
+        publish(BookingEvent(Kind.BOOKED, booking, by=Booking.Role.CLIENT))
     return booking
 
 
