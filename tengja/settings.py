@@ -211,6 +211,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 PASSWORD_RESET_TIMEOUT = envint("PASSWORD_RESET_TIMEOUT", str(60 * 60))
 EMAIL_CHANGE_TIMEOUT = envint("EMAIL_CHANGE_TIMEOUT", str(24 * 60 * 60))
+# How long an operator's invitation to join as a professional works.
+PROFESSIONAL_INVITATION_TIMEOUT = envint("PROFESSIONAL_INVITATION_TIMEOUT", str(7 * 24 * 60 * 60))
 TERMS_VERSION = "2026-11-01"
 
 # Five failures for one address from one IP lock that pair out for 15 minutes;

@@ -24,15 +24,16 @@ from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, r
 from tengja.accounts.models import User
 from tests.world import World, build_world, sanity
 
-VISITOR, CLIENT, MEMBER, PENDING, PRO, HR = (
+VISITOR, CLIENT, MEMBER, PENDING, PRO, HR, OPERATOR = (
     "visitor",
     "client",
     "member",
     "pending",
     "professional",
     "hr",
+    "operator",
 )
-PEOPLE = (VISITOR, CLIENT, MEMBER, PENDING, PRO, HR)
+PEOPLE = (VISITOR, CLIENT, MEMBER, PENDING, PRO, HR, OPERATOR)
 SIGNED_IN = PEOPLE[1:]
 LANGUAGES = ("en", "is")
 # No page needs more, whatever the data: session, user, a few reads, the header.
@@ -125,6 +126,28 @@ PAGES: dict[str, list[tuple[str, Kwargs, str, dict[str, int]]]] = {
     "professionals:session_type_resume": [
         ("", lambda w: {"code": w.kind.code}, "", signed_in(405))
     ],
+    "professionals:join": [
+        # A visitor gets the sign-up form; anyone signed in is another address.
+        ("", lambda w: {"token": w.tokens["professional_join"]}, "", signed_in(400, visitor=200)),
+        ("forged", lambda w: {"token": "forged"}, "", everyone(400)),
+    ],
+    "professionals:staff": [
+        ("", NONE, "", expect(OPERATOR)),
+        ("page 3", NONE, "?page=3", expect(OPERATOR)),
+    ],
+    # The operators' changes: each its own address, POST only.
+    "professionals:staff_invite": [("", NONE, "", everyone(405))],
+    **{
+        name: [("", lambda w: {"code": w.professional_invitation.code}, "", everyone(405))]
+        for name in (
+            "professionals:staff_invitation_resend",
+            "professionals:staff_invitation_revoke",
+        )
+    },
+    **{
+        name: [("", lambda w: {"code": w.professional.code}, "", everyone(405))]
+        for name in ("professionals:staff_deactivate", "professionals:staff_reactivate")
+    },
     "professionals:public": [
         ("", lambda w: {"code": w.professional.code}, "", everyone(200)),
         ("unknown", lambda w: {"code": "nobody"}, "", everyone(404)),

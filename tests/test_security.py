@@ -11,6 +11,7 @@ from tengja.billing.services import card_add, invoice_pay, new_payment_key
 from tengja.bookings.services import booking_invite
 from tengja.hubs.models import Membership
 from tengja.notifications.models import Notification
+from tengja.professionals.services import professional_invite
 from tests.factories import CompanyFactory, HubFactory, SessionTypeFactory, UserFactory
 
 
@@ -35,6 +36,10 @@ def world(alice, bob, professional, other_professional):
         },
     )
     payment = invoice_pay(invoice=booking.invoice, method=card, payment_key=new_payment_key())
+    operator = UserFactory(email="ops@tengja.test", is_staff=True)
+    invitation = professional_invite(
+        email="new.pro@example.com", language="en", invited_by=operator
+    )
     hr = UserFactory(email="hr@acme.test")
     hub = HubFactory(company=CompanyFactory())
     hub.company.admins.add(hr)
@@ -46,12 +51,14 @@ def world(alice, bob, professional, other_professional):
         "hub": hub,
         "hr": hr,
         "notification": Notification.objects.filter(user=alice).first(),
+        "professional_invitation": invitation,
         "people": {
             "owner": alice,
             "professional": professional.user,
             "other client": bob,
             "other professional": other_professional.user,
             "hr admin": hr,
+            "operator": operator,
         },
     }
 
@@ -150,6 +157,19 @@ def test_csrf_is_enforced_on_every_form(world):
             reverse("professionals:profile"),
             reverse("hubs:credit_request", args=[b.code]),
         ],
+        "operator": [
+            reverse("professionals:staff_invite"),
+            reverse(
+                "professionals:staff_invitation_resend",
+                args=[world["professional_invitation"].code],
+            ),
+            reverse(
+                "professionals:staff_invitation_revoke",
+                args=[world["professional_invitation"].code],
+            ),
+            reverse("professionals:staff_deactivate", args=[b.professional.code]),
+            reverse("professionals:staff_reactivate", args=[b.professional.code]),
+        ],
         "hr admin": [
             reverse(name, args=[world["hub"].code])
             for name in (
@@ -172,6 +192,7 @@ def test_csrf_is_enforced_on_every_form(world):
         reverse("accounts:login"),
         reverse("accounts:signup"),
         reverse("accounts:password_reset"),
+        reverse("professionals:join", args=["any-token"]),
     ):
         assert Client(enforce_csrf_checks=True).post(url, {}).status_code == 403
 

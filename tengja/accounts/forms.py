@@ -83,6 +83,19 @@ class SignUpForm(forms.Form):
         return cleaned
 
 
+class InvitedSignUpForm(SignUpForm):
+    """Sign-up through an invitation: the address is the invited one and cannot change."""
+
+    def __init__(self, *args, email: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.invited_email = email
+        del self.fields["email"]
+
+    def clean(self) -> dict:
+        self.cleaned_data["email"] = self.invited_email
+        return super().clean()
+
+
 class ResetPasswordForm(PasswordResetForm):
     """Django's reset form; the e-mail is made and sent by a task (see the service)."""
 

@@ -183,5 +183,8 @@ def invite(request: HttpRequest) -> HttpResponse:
             return redirect("bookings:detail", code=booking.code)
     has_types = professional.session_types.filter(is_active=True).exists()
     return render_form(
-        request, "bookings/invite.html", {"form": form, "has_types": has_types}, form
+        request,
+        "bookings/invite.html",
+        {"form": form, "has_types": has_types, "paused": not professional.is_active},
+        form,
     )

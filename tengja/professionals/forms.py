@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -150,3 +151,17 @@ class ExceptionForm(forms.ModelForm):
             if not starts or not ends or starts >= ends:
                 raise ValidationError(_("Extra hours need a start and a later end."))
         return cleaned
+
+
+class ProfessionalInviteForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Email"),
+        max_length=254,
+        help_text=_("We send a link there; it works once, for 7 days."),
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    language = forms.ChoiceField(
+        label=_("Language of the e-mail"),
+        choices=settings.LANGUAGES,
+        help_text=_("They can change it later in their profile."),
+    )
