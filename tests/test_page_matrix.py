@@ -88,6 +88,21 @@ PAGES: dict[str, list[tuple[str, Kwargs, str, dict[str, int]]]] = {
         ("a week", NONE, "?week=2031-01-06", signed_in(200)),
     ],
     "dashboard:connections": [("", NONE, "", signed_in(200))],
+    "dashboard:practice_week": [
+        ("", NONE, "", expect(PRO)),
+        ("a week", NONE, "?week=2031-01-06", expect(PRO)),
+        ("a day", NONE, "?day=2031-01-09", expect(PRO)),
+        ("junk", NONE, "?day=junk&week=9999-99-99", expect(PRO)),
+    ],
+    "dashboard:practice_clients": [
+        ("", NONE, "", expect(PRO)),
+        ("page 5", NONE, "?page=5", expect(PRO)),
+    ],
+    "dashboard:practice_client": [
+        ("", lambda w: {"code": w.people[CLIENT].code}, "", expect(PRO)),
+        ("hub member", lambda w: {"code": w.people[MEMBER].code}, "", expect(PRO)),
+        ("not a client", lambda w: {"code": w.people[HR].code}, "", signed_in(404)),
+    ],
     "dashboard:connection": [
         ("", lambda w: {"code": w.professional.code}, "", signed_in(200)),
         ("unknown", lambda w: {"code": "nobody"}, "", signed_in(404)),

@@ -10,6 +10,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tengja.lib.codes import public_code
+
 
 @cache
 def time_zone_names() -> frozenset[str]:
@@ -46,6 +48,8 @@ class UserManager(BaseUserManager["User"]):
 
 
 class User(AbstractBaseUser, PermissionsMixin):
+    # Names a client in a professional's addresses (/practice/clients/<code>/).
+    code = models.CharField(max_length=16, unique=True, default=public_code, editable=False)
     email = models.EmailField(_("email"), unique=True)
     name = models.CharField(_("name"), max_length=150)
     picture = models.ImageField(_("picture"), upload_to="pictures/", blank=True)

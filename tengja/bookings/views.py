@@ -163,7 +163,12 @@ def practice(request: HttpRequest) -> HttpResponse:
 @login_required
 def invite(request: HttpRequest) -> HttpResponse:
     professional = professional_for_user(user=request.user)
-    form = InviteForm(request.POST or None, professional=professional)
+    # ?email= comes from a client's page ("Invite to another session").
+    form = InviteForm(
+        request.POST or None,
+        professional=professional,
+        initial={"email": request.GET.get("email", "")[:254]},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             booking = services.booking_invite(
