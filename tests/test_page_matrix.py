@@ -229,6 +229,11 @@ PAGES: dict[str, list[tuple[str, Kwargs, str, dict[str, int]]]] = {
     "notifications:open": [
         ("", lambda w: {"code": w.people[CLIENT].notifications.first().code}, "", signed_in(405)),
     ],
+    "notifications:booking_ics": [
+        ("", booking("soon"), "", expect(CLIENT, PRO)),
+        ("invited", booking("invited"), "", expect(PRO)),
+        ("with credits", booking("credits"), "", expect(MEMBER, PRO)),
+    ],
     "notifications:feed": [
         (
             "",

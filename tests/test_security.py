@@ -72,6 +72,7 @@ def matrix(world):
         (reverse("bookings:cancel", args=[b.code]), "get", {"owner", "professional"}),
         (reverse("bookings:move", args=[b.code]), "get", {"professional"}),
         (reverse("video:join", args=[b.code]), "get", {"owner", "professional"}),
+        (reverse("notifications:booking_ics", args=[b.code]), "get", {"owner", "professional"}),
         (reverse("billing:invoice", args=[invoice.code]), "get", {"owner", "professional"}),
         (reverse("billing:invoice_pdf", args=[invoice.code]), "get", {"owner", "professional"}),
         (reverse("billing:pay", args=[invoice.code]), "get", {"owner"}),
