@@ -14,9 +14,14 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
 from tengja.accounts import services
-from tengja.accounts.forms import EmailChangeForm, PictureForm, ProfileForm, SignUpForm
+from tengja.accounts.forms import (
+    EmailChangeForm,
+    PictureForm,
+    ProfileForm,
+    SignUpForm,
+    signup_time_zone,
+)
 from tengja.accounts.lockout import lockout_username
-from tengja.accounts.middleware import request_time_zone
 from tengja.accounts.models import EmailChange
 from tengja.accounts.selectors import email_change_waiting
 from tengja.lib.http import render_form, safe_next
@@ -33,7 +38,7 @@ class ResetPasswordConfirmView(auth_views.PasswordResetConfirmView):
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("dashboard:home")
-    form = SignUpForm(request.POST or None)
+    form = SignUpForm(request.POST or None, **signup_time_zone(request))
     if request.method == "POST" and form.is_valid():
         try:
             user = services.user_sign_up(
@@ -41,7 +46,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password"],
                 language=request.LANGUAGE_CODE,
-                time_zone=request_time_zone(request),
+                time_zone=form.cleaned_data["time_zone"],
             )
         except services.AccountError as error:
             form.add_error("email", str(error))

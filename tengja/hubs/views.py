@@ -13,8 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tengja.accounts.forms import SignUpForm
-from tengja.accounts.middleware import request_time_zone
+from tengja.accounts.forms import SignUpForm, signup_time_zone
 from tengja.bookings.models import Booking
 from tengja.bookings.selectors import booking_for_user
 from tengja.bookings.slots import free_slots
@@ -81,7 +80,7 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
                 )
                 return redirect("dashboard:home")
         return render_form(request, "hubs/join.html", {"hub": hub, "form": form}, form)
-    form = SignUpForm(request.POST or None)
+    form = SignUpForm(request.POST or None, **signup_time_zone(request))
     if request.method == "POST" and form.is_valid():
         try:
             user = services.hub_sign_up(
@@ -90,7 +89,7 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password"],
                 language=request.LANGUAGE_CODE,
-                time_zone=request_time_zone(request),
+                time_zone=form.cleaned_data["time_zone"],
             )
         except services.HubError as error:
             form.add_error("email", str(error))

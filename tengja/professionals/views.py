@@ -12,8 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tengja.accounts.forms import InvitedSignUpForm
-from tengja.accounts.middleware import request_time_zone
+from tengja.accounts.forms import InvitedSignUpForm, signup_time_zone
 from tengja.accounts.models import User
 from tengja.lib.http import render_form
 from tengja.professionals import services
@@ -166,9 +165,7 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
             target = reverse("professionals:join", kwargs={"token": token})
             return redirect(f"{reverse('accounts:login')}?next={quote(target)}")
         form = InvitedSignUpForm(
-            request.POST or None,
-            email=invitation.email,
-            initial={"time_zone": request_time_zone(request)},
+            request.POST or None, email=invitation.email, **signup_time_zone(request)
         )
         if request.method == "POST" and form.is_valid():
             user = services.professional_join_new(
@@ -176,7 +173,7 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
                 name=form.cleaned_data["name"],
                 password=form.cleaned_data["password"],
                 language=request.LANGUAGE_CODE,
-                time_zone=form.cleaned_data.get("time_zone") or request_time_zone(request),
+                time_zone=form.cleaned_data["time_zone"],
             )
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Welcome to Tengja, %(name)s.") % {"name": user.name})
