@@ -253,6 +253,12 @@ PAGES: dict[str, list[tuple[str, Kwargs, str, dict[str, int]]]] = {
     "hubs:credit_request": [
         ("", lambda w: {"booking_code": w.bookings["credits"].code}, "", signed_in(405))
     ],
+    "hubs:find": [
+        ("", NONE, "", everyone(200)),
+        ("a link", NONE, "?link=https%3A%2F%2Ftengja.example%2Fhubs%2F{hub}%2F", everyone(302)),
+        ("unknown", NONE, "?link=nowhere", everyone(400)),
+        ("junk", NONE, "?link=%3Cscript%3E", everyone(400)),
+    ],
     "hubs:hub": [
         ("", lambda w: {"code": w.hub.code}, "", everyone(200)),
         ("unknown", lambda w: {"code": "nowhere"}, "", everyone(404)),
@@ -351,6 +357,7 @@ ENGLISH = set(ENGLISH_WORDS.split())
 WORD = re.compile(r"[A-Za-z]+(?:'[a-z]+)?")
 PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]|\{\{|\{%|\bNone\b")
 SHOWN_ATTRIBUTES = {"aria-label", "title", "placeholder", "alt"}
+DESCRIPTION = re.compile(r'<meta name="description" content="[^"<>]{40,200}">')
 
 
 class VisibleText(HTMLParser):
@@ -459,7 +466,7 @@ def test_every_page_for_every_person_in_every_language(world):
             for name, variants in PAGES.items():
                 for variant, kwargs, query, statuses in variants:
                     label = f"{name} {variant} as {who} in {language}".replace("  ", " ")
-                    url = reverse(name, kwargs=kwargs(world)) + query
+                    url = reverse(name, kwargs=kwargs(world)) + query.format(hub=world.hub.code)
                     requests += 1
                     try:
                         with CaptureQueriesContext(connection) as queries:
@@ -480,13 +487,16 @@ def test_every_page_for_every_person_in_every_language(world):
                     if (
                         who == VISITOR
                         and response.status_code == 302
-                        and name != "accounts:password_reset_confirm"
+                        # ...and a hub's link pasted on the front door opens the hub.
+                        and name not in ("accounts:password_reset_confirm", "hubs:find")
                         and not location.startswith(reverse("accounts:login"))
                     ):
                         failures.append(f"{label}: sent to {location!r}")
                     if response.content and response["Content-Type"].startswith("text/html"):
                         body = response.content.decode()
                         assert f'<html lang="{language}">' in body, label
+                        if not DESCRIPTION.search(body):
+                            failures.append(f"{label}: no meta description")
                         for problem in untranslated(
                             visible_text(body, language), language, sentences
                         ):

@@ -23,6 +23,7 @@ from tengja.dashboard.selectors import (
 )
 from tengja.dashboard.selectors import practice_client as practice_client_of
 from tengja.dashboard.selectors import practice_clients as practice_clients_of
+from tengja.hubs.forms import HubFindForm
 from tengja.hubs.selectors import hubs_administered_by, hubs_of
 from tengja.professionals.selectors import professional_for_user, professional_public
 
@@ -33,7 +34,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """Home when signed in (a client's, with the practice on top for a
     professional: see `own_professional`); a short welcome for visitors."""
     if not request.user.is_authenticated:
-        return render(request, "dashboard/welcome.html")
+        return render(request, "dashboard/welcome.html", {"form": HubFindForm()})
     user = request.user
     upcoming = list(bookings_upcoming_for_user(user=user, limit=10))
     history = Paginator(bookings_past_for_user(user=user), HISTORY_PAGE_SIZE).get_page(

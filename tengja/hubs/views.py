@@ -21,6 +21,7 @@ from tengja.hubs import services
 from tengja.hubs.forms import (
     CreditRequestForm,
     DomainForm,
+    HubFindForm,
     HubSettingsForm,
     InviteAddressForm,
     JoinForm,
@@ -43,6 +44,19 @@ from tengja.professionals.models import Specialty
 
 SLOT_DAYS = 14
 WITHIN_CHOICES = ("3", "7", "14")
+
+
+def find(request: HttpRequest) -> HttpResponse:
+    """Where a visitor who has their hub's link (from HR) but lost the page goes:
+    paste the link or the code, and be taken to the hub."""
+    form = HubFindForm(request.GET or None)
+    if form.is_bound and form.is_valid():
+        if Hub.objects.filter(code=form.cleaned_data["link"]).exists():
+            return redirect("hubs:hub", code=form.cleaned_data["link"])
+        form.add_error(
+            "link", _("We found no Wellbeing Hub with that link. Check it with your HR team.")
+        )
+    return render_form(request, "hubs/find.html", {"form": form}, form)
 
 
 def hub(request: HttpRequest, code: str) -> HttpResponse:
