@@ -74,6 +74,12 @@ def pages(demo: dict) -> list[tuple[str, str | None, str]]:
         ("session-type", "professional", "/practice/session-types/new/"),
         ("hr-home", "hr_admin", "/"),
         ("hr-admin", "hr_admin", hub + "admin/"),
+        ("hub-find", None, "/hubs/"),
+        ("session", "client", "/sessions/demo-next-week/"),
+        ("practice-week", "professional", "/practice/week/"),
+        ("practice-clients", "professional", "/practice/clients/"),
+        ("practice-client", "professional", f"/practice/clients/{demo['client_code']}/"),
+        ("staff-professionals", "operator", "/staff/professionals/"),
     ]
 
 

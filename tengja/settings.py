@@ -242,6 +242,9 @@ REQUIRE_2FA_FOR_STAFF = envbool("REQUIRE_2FA_FOR_STAFF", "false")
 OTP_TOTP_ISSUER = SITE_NAME
 # How long the code may take after the password is accepted.
 SIGN_IN_CODE_TIMEOUT = 5 * 60
+
+# How long an operator's invitation to join as a professional works.
+PROFESSIONAL_INVITATION_TIMEOUT = envint("PROFESSIONAL_INVITATION_TIMEOUT", str(7 * 24 * 60 * 60))
 TERMS_VERSION = "2026-11-01"
 
 # Five failures for one address from one IP lock that pair out for 15 minutes;

@@ -40,14 +40,21 @@ def test_demo_is_idempotent(db):
     first = counts()
     run_demo()
     assert counts() == first
-    assert first["User"] == 3
+    assert first["User"] == 4
     assert first["Booking"] >= 3
 
 
 def test_json_output_gives_the_way_in(client, db, settings):
     data = json.loads(run_demo("--json"))
-    assert set(data) >= {"client", "professional", "hr_admin", "hub_url", "hub_email_domain"}
-    for role in ("client", "professional", "hr_admin"):
+    assert set(data) >= {
+        "client",
+        "professional",
+        "hr_admin",
+        "operator",
+        "hub_url",
+        "hub_email_domain",
+    }
+    for role in ("client", "professional", "hr_admin", "operator"):
         assert set(data[role]) == {"email", "password", "name"}
         # The logins work through the real sign-in form.
         response = client.post(
@@ -75,3 +82,18 @@ def test_one_session_starts_within_the_next_15_minutes_on_every_run(db, time_mac
     )
     assert soon.count() == 1
     assert soon.get().client.email == "client@tengja.test"
+
+
+def test_the_operator_runs_the_staff_page_with_one_invitation_waiting(client, db, mailoutbox):
+    from tengja.professionals.models import ProfessionalInvitation
+
+    data = json.loads(run_demo("--json"))
+    run_demo()
+    [invitation] = ProfessionalInvitation.objects.all()
+    assert invitation.email == "new.professional@tengja.test" and invitation.is_open
+    client.post(
+        "/accounts/login/",
+        {"username": data["operator"]["email"], "password": data["operator"]["password"]},
+    )
+    body = client.get("/staff/professionals/").content.decode()
+    assert "new.professional@tengja.test" in body and "Helga Sigurðardóttir" in body

@@ -59,3 +59,45 @@ def test_the_database_worker_delivers(settings):
     assert mail.outbox == []  # only queued so far
     call_command("db_worker", batch=True, reload=False, startup_delay=False, verbosity=0)
     assert [m.to for m in mail.outbox] == [["worker@example.com"]]
+
+
+def headers_of(message) -> dict:
+    return dict(message.message().items())
+
+
+def test_every_email_has_a_message_id_on_the_sites_domain_and_says_it_is_automatic(
+    alice, settings, django_capture_on_commit_callbacks
+):
+    settings.SITE_URL = "https://tengja.example"
+    with django_capture_on_commit_callbacks(execute=True):
+        send("b@example.com", user=alice)
+        send("c@example.com", user=alice)
+    first, second = (headers_of(message) for message in mail.outbox)
+    assert first["Message-ID"].endswith("@tengja.example>")
+    assert first["Message-ID"] != second["Message-ID"]
+    assert first["Auto-Submitted"] == "auto-generated"
+    assert "OOF" in first["X-Auto-Response-Suppress"]
+
+
+def test_message_ids_differ_between_installs_on_one_domain(settings):
+    from tengja.lib.emails import message_id
+
+    one = message_id("delivery-1")
+    assert message_id("delivery-1") == one  # the same e-mail, tried again
+    settings.SECRET_KEY = "another install's key"
+    assert message_id("delivery-1") != one
+
+
+def test_no_code_builds_an_email_but_the_one_helper():
+    """So no e-mail goes out without the headers above."""
+    from pathlib import Path
+
+    from django.conf import settings as django_settings
+
+    builders = ("EmailMultiAlternatives(", "EmailMessage(", "send_mail(", "send_mass_mail(")
+    offenders = [
+        str(path)
+        for path in (Path(django_settings.BASE_DIR) / "tengja").rglob("*.py")
+        if path.name != "emails.py" and any(b in path.read_text() for b in builders)
+    ]
+    assert offenders == []

@@ -28,15 +28,16 @@ from tengja.accounts.models import User
 from tengja.billing.selectors import invoice_standing
 from tests.world import World, build_world, sanity
 
-VISITOR, CLIENT, MEMBER, PENDING, PRO, HR = (
+VISITOR, CLIENT, MEMBER, PENDING, PRO, HR, OPERATOR = (
     "visitor",
     "client",
     "member",
     "pending",
     "professional",
     "hr",
+    "operator",
 )
-PEOPLE = (VISITOR, CLIENT, MEMBER, PENDING, PRO, HR)
+PEOPLE = (VISITOR, CLIENT, MEMBER, PENDING, PRO, HR, OPERATOR)
 SIGNED_IN = PEOPLE[1:]
 LANGUAGES = ("en", "is")
 # No page needs more, whatever the data: session, user, a few reads, the header.
@@ -94,6 +95,21 @@ PAGES: dict[str, list[tuple[str, Kwargs, str, dict[str, int]]]] = {
         ("a week", NONE, "?week=2031-01-06", signed_in(200)),
     ],
     "dashboard:connections": [("", NONE, "", signed_in(200))],
+    "dashboard:practice_week": [
+        ("", NONE, "", expect(PRO)),
+        ("a week", NONE, "?week=2031-01-06", expect(PRO)),
+        ("a day", NONE, "?day=2031-01-09", expect(PRO)),
+        ("junk", NONE, "?day=junk&week=9999-99-99", expect(PRO)),
+    ],
+    "dashboard:practice_clients": [
+        ("", NONE, "", expect(PRO)),
+        ("page 5", NONE, "?page=5", expect(PRO)),
+    ],
+    "dashboard:practice_client": [
+        ("", lambda w: {"code": w.people[CLIENT].code}, "", expect(PRO)),
+        ("hub member", lambda w: {"code": w.people[MEMBER].code}, "", expect(PRO)),
+        ("not a client", lambda w: {"code": w.people[HR].code}, "", signed_in(404)),
+    ],
     "dashboard:connection": [
         ("", lambda w: {"code": w.professional.code}, "", signed_in(200)),
         ("unknown", lambda w: {"code": "nobody"}, "", signed_in(404)),
@@ -133,6 +149,28 @@ PAGES: dict[str, list[tuple[str, Kwargs, str, dict[str, int]]]] = {
     "professionals:session_type_resume": [
         ("", lambda w: {"code": w.kind.code}, "", signed_in(405))
     ],
+    "professionals:join": [
+        # A visitor gets the sign-up form; anyone signed in is another address.
+        ("", lambda w: {"token": w.tokens["professional_join"]}, "", signed_in(400, visitor=200)),
+        ("forged", lambda w: {"token": "forged"}, "", everyone(400)),
+    ],
+    "professionals:staff": [
+        ("", NONE, "", expect(OPERATOR)),
+        ("page 3", NONE, "?page=3", expect(OPERATOR)),
+    ],
+    # The operators' changes: each its own address, POST only.
+    "professionals:staff_invite": [("", NONE, "", everyone(405))],
+    **{
+        name: [("", lambda w: {"code": w.professional_invitation.code}, "", everyone(405))]
+        for name in (
+            "professionals:staff_invitation_resend",
+            "professionals:staff_invitation_revoke",
+        )
+    },
+    **{
+        name: [("", lambda w: {"code": w.professional.code}, "", everyone(405))]
+        for name in ("professionals:staff_deactivate", "professionals:staff_reactivate")
+    },
     "professionals:public": [
         ("", lambda w: {"code": w.professional.code}, "", everyone(200)),
         ("unknown", lambda w: {"code": "nobody"}, "", everyone(404)),
@@ -203,6 +241,11 @@ PAGES: dict[str, list[tuple[str, Kwargs, str, dict[str, int]]]] = {
     "notifications:open": [
         ("", lambda w: {"code": w.people[CLIENT].notifications.first().code}, "", signed_in(405)),
     ],
+    "notifications:booking_ics": [
+        ("", booking("soon"), "", expect(CLIENT, PRO)),
+        ("invited", booking("invited"), "", expect(PRO)),
+        ("with credits", booking("credits"), "", expect(MEMBER, PRO)),
+    ],
     "notifications:feed": [
         (
             "",
@@ -221,6 +264,12 @@ PAGES: dict[str, list[tuple[str, Kwargs, str, dict[str, int]]]] = {
     "hubs:verify": [("", lambda w: {"token": w.tokens["hub_verify"]}, "", signed_in(200))],
     "hubs:credit_request": [
         ("", lambda w: {"booking_code": w.bookings["credits"].code}, "", signed_in(405))
+    ],
+    "hubs:find": [
+        ("", NONE, "", everyone(200)),
+        ("a link", NONE, "?link=https%3A%2F%2Ftengja.example%2Fhubs%2F{hub}%2F", everyone(302)),
+        ("unknown", NONE, "?link=nowhere", everyone(400)),
+        ("junk", NONE, "?link=%3Cscript%3E", everyone(400)),
     ],
     "hubs:hub": [
         ("", lambda w: {"code": w.hub.code}, "", everyone(200)),
@@ -342,6 +391,7 @@ ENGLISH = set(ENGLISH_WORDS.split())
 WORD = re.compile(r"[A-Za-z]+(?:'[a-z]+)?")
 PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]|\{\{|\{%|\bNone\b")
 SHOWN_ATTRIBUTES = {"aria-label", "title", "placeholder", "alt"}
+DESCRIPTION = re.compile(r'<meta name="description" content="[^"<>]{40,200}">')
 
 
 class VisibleText(HTMLParser):
@@ -450,8 +500,9 @@ def test_every_page_for_every_person_in_every_language(world):
             for name, variants in PAGES.items():
                 for variant, kwargs, query, statuses in variants:
                     label = f"{name} {variant} as {who} in {language}".replace("  ", " ")
-                    url = reverse(name, kwargs=kwargs(world)) + query
+                    url = reverse(name, kwargs=kwargs(world)) + query.format(hub=world.hub.code)
                     requests += 1
+                    connection.queries_log.clear()  # a thousand requests: keep the log short
                     try:
                         with CaptureQueriesContext(connection) as queries:
                             response = client.get(url)
@@ -471,13 +522,16 @@ def test_every_page_for_every_person_in_every_language(world):
                     if (
                         who == VISITOR
                         and response.status_code == 302
-                        and name != "accounts:password_reset_confirm"
+                        # ...and a hub's link pasted on the front door opens the hub.
+                        and name not in ("accounts:password_reset_confirm", "hubs:find")
                         and not location.startswith(reverse("accounts:login"))
                     ):
                         failures.append(f"{label}: sent to {location!r}")
                     if response.content and response["Content-Type"].startswith("text/html"):
                         body = response.content.decode()
                         assert f'<html lang="{language}">' in body, label
+                        if not DESCRIPTION.search(body):
+                            failures.append(f"{label}: no meta description")
                         for problem in untranslated(
                             visible_text(body, language), language, sentences
                         ):

@@ -182,3 +182,33 @@ def test_create_account_wording_is_the_same_everywhere(client, db):
         body = client.get(url).content.decode()
         links = re.findall(r"<a [^>]*>(Create[^<]*)</a>", body)
         assert set(links) <= {"Create an account"}, (url, links)
+
+
+def test_the_front_door_says_what_tengja_is_for_whom_and_how_to_find_a_hub(client, db):
+    body = client.get("/").content.decode()
+    for heading in ("For clients", "For professionals", "For companies"):
+        assert heading in body
+    assert "HR or engagement team" in body
+    assert f'action="{reverse("hubs:find")}"' in body
+    assert f'href="{reverse("accounts:login")}"' in body
+    assert '<meta name="description" content="Tengja: video sessions' in body
+    assert "<img" not in body and body.count("<script") == 1  # app.js only: no new script
+
+
+def test_a_pasted_hub_link_or_code_opens_the_hub(client, db):
+    hub = HubFactory()
+    for text in (f"https://tengja.example/hubs/{hub.code}/join/", hub.code, f" /hubs/{hub.code} "):
+        response = client.get(reverse("hubs:find"), {"link": text})
+        assert response.status_code == 302, text
+        assert response["Location"] == reverse("hubs:hub", args=[hub.code])
+    response = client.get(reverse("hubs:find"), {"link": "https://tengja.example/hubs/nope/"})
+    assert response.status_code == 400
+    assert "We found no Wellbeing Hub with that link" in response.content.decode()
+
+
+def test_public_pages_have_their_own_descriptions(client, db):
+    hub = HubFactory(name="Vellíðan", company__name="Acme")
+    body = client.get(reverse("hubs:hub", args=[hub.code])).content.decode()
+    assert '<meta name="description" content="Vellíðan: the Wellbeing Hub of Acme' in body
+    body = client.get(reverse("accounts:login")).content.decode()
+    assert '<meta name="description" content="Sign in to Tengja' in body

@@ -12,6 +12,7 @@ from tengja.billing.services import invoice_pay, new_payment_key
 from tengja.bookings.services import booking_invite
 from tengja.hubs.models import Membership
 from tengja.notifications.models import Notification
+from tengja.professionals.services import professional_invite
 from tests.billing.conftest import add_card
 from tests.factories import CompanyFactory, HubFactory, SessionTypeFactory, UserFactory
 
@@ -31,6 +32,10 @@ def world(alice, bob, professional, other_professional):
     payment = invoice_pay(
         invoice=invoice_standing(booking=booking), method=card, payment_key=new_payment_key()
     )
+    operator = UserFactory(email="ops@tengja.test", is_staff=True)
+    invitation = professional_invite(
+        email="new.pro@example.com", language="en", invited_by=operator
+    )
     hr = UserFactory(email="hr@acme.test")
     hub = HubFactory(company=CompanyFactory())
     hub.company.admins.add(hr)
@@ -42,12 +47,14 @@ def world(alice, bob, professional, other_professional):
         "hub": hub,
         "hr": hr,
         "notification": Notification.objects.filter(user=alice).first(),
+        "professional_invitation": invitation,
         "people": {
             "owner": alice,
             "professional": professional.user,
             "other client": bob,
             "other professional": other_professional.user,
             "hr admin": hr,
+            "operator": operator,
         },
     }
 
@@ -61,6 +68,7 @@ def matrix(world):
         (reverse("bookings:cancel", args=[b.code]), "get", {"owner", "professional"}),
         (reverse("bookings:move", args=[b.code]), "get", {"professional"}),
         (reverse("video:join", args=[b.code]), "get", {"owner", "professional"}),
+        (reverse("notifications:booking_ics", args=[b.code]), "get", {"owner", "professional"}),
         (reverse("billing:invoice", args=[invoice.code]), "get", {"owner", "professional"}),
         (reverse("billing:invoice_pdf", args=[invoice.code]), "get", {"owner", "professional"}),
         (reverse("billing:pay", args=[invoice.code]), "get", {"owner"}),
@@ -152,6 +160,19 @@ def test_csrf_is_enforced_on_every_form(world):
             reverse("professionals:business_details"),
             reverse("hubs:credit_request", args=[b.code]),
         ],
+        "operator": [
+            reverse("professionals:staff_invite"),
+            reverse(
+                "professionals:staff_invitation_resend",
+                args=[world["professional_invitation"].code],
+            ),
+            reverse(
+                "professionals:staff_invitation_revoke",
+                args=[world["professional_invitation"].code],
+            ),
+            reverse("professionals:staff_deactivate", args=[b.professional.code]),
+            reverse("professionals:staff_reactivate", args=[b.professional.code]),
+        ],
         "hr admin": [
             reverse(name, args=[world["hub"].code])
             for name in (
@@ -175,6 +196,7 @@ def test_csrf_is_enforced_on_every_form(world):
         reverse("accounts:signup"),
         reverse("accounts:password_reset"),
         reverse("accounts:login_code"),
+        reverse("professionals:join", args=["any-token"]),
     ):
         assert Client(enforce_csrf_checks=True).post(url, {}).status_code == 403
 

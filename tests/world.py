@@ -46,7 +46,13 @@ from tengja.notifications.feed import feed_token_for
 from tengja.notifications.models import Notification
 from tengja.notifications.services import notifications_mark_read
 from tengja.privacy.services import data_export_request
-from tengja.professionals.models import Professional, SessionType, WeeklyAvailability
+from tengja.professionals.models import (
+    Professional,
+    ProfessionalInvitation,
+    SessionType,
+    WeeklyAvailability,
+)
+from tengja.professionals.services import professional_invite
 from tests.factories import BookingFactory, CompanyFactory, HubFactory, UserFactory
 
 GOOD_CARD = "4242 4242 4242 4242"
@@ -65,6 +71,7 @@ class World:
     membership: Membership
     pending: Membership
     credit_request: CreditRequest
+    professional_invitation: ProfessionalInvitation
     tokens: dict[str, str] = field(default_factory=dict)
 
 
@@ -225,6 +232,14 @@ def build_world(capture) -> World:
     tokens["data_export"] = _link(r"/privacy/export/([^/\s]+)/")
     client.refresh_from_db()
 
+    # An operator (staff), who has invited a professional not yet joined.
+    operator = UserFactory(email="sigrun@tengja.test", name="Sigrún Stjórnandi", is_staff=True)
+    with capture(execute=True):
+        professional_invitation = professional_invite(
+            email="nyr.fagadili@example.com", language="is", invited_by=operator
+        )
+    tokens["professional_join"] = _link(r"/professionals/join/([^/\s]+)/")
+
     return World(
         people={
             "visitor": None,
@@ -233,6 +248,7 @@ def build_world(capture) -> World:
             "pending": pending_user,
             "professional": pro_user,
             "hr": hr,
+            "operator": operator,
         },
         professional=professional,
         kind=kind,
@@ -243,6 +259,7 @@ def build_world(capture) -> World:
         membership=membership,
         pending=pending,
         credit_request=credit_request,
+        professional_invitation=professional_invitation,
         tokens=tokens,
     )
 

@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
@@ -7,8 +8,10 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from tengja.accounts.middleware import TIME_ZONE_COOKIE, request_time_zone
 from tengja.accounts.models import User, time_zone_names
 from tengja.accounts.services import password_reset_request
+from tengja.accounts.zones import canonical_zone, time_zone_choices
 from tengja.lib.images import picture_reencode
 from tengja.lib.limits import email_allowed
 
@@ -18,6 +21,41 @@ def email_is_taken(email: str, *, exclude: User | None = None) -> bool:
     if exclude is not None:
         users = users.exclude(pk=exclude.pk)
     return users.exists()
+
+
+class TimeZoneField(forms.ChoiceField):
+    """The common zones, grouped by region with their offsets (tengja.accounts.zones),
+    searchable by a small script (static/js/zones.js) that leaves a plain select
+    where it does not run. Any zone name Python knows is accepted, and an alias
+    is stored as its canonical name."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("label", _("Time zone"))
+        # Place names are names: marked so that nothing (a browser, a check) translates them.
+        kwargs.setdefault(
+            "widget",
+            forms.Select(
+                attrs={
+                    "translate": "no",
+                    "data-zone-picker": "",
+                    "data-search-label": _("Search for your city or country"),
+                    "data-none": _("No time zone matches. The list shows them all."),
+                    "data-one": _("%s time zone matches."),
+                    "data-many": _("%s time zones match."),
+                }
+            ),
+        )
+        super().__init__(choices=time_zone_choices, **kwargs)
+
+    def show(self, value: str | None) -> None:
+        """Offer the current value too, should it not be on the list."""
+        self.choices = time_zone_choices(extra=value)
+
+    def valid_value(self, value: str) -> bool:
+        return value in time_zone_names()
+
+    def clean(self, value):
+        return canonical_zone(super().clean(value))
 
 
 class SignInForm(AuthenticationForm):
@@ -47,13 +85,28 @@ class SignUpForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=_("At least 8 characters, not only numbers, and not a common password."),
     )
+    time_zone = TimeZoneField(
+        required=False,  # a form sent without it gets the browser's (see clean_time_zone)
+        help_text=_("Your browser's, as far as we can tell. Your sessions are shown in it."),
+    )
     accept_terms = forms.BooleanField(
         required=True,
         error_messages={"required": _("To create an account, agree to the Terms & Conditions.")},
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(
+        self, *args, time_zone: str | None = None, time_zone_known: bool = True, **kwargs
+    ) -> None:
+        """`time_zone` is the browser's (from the cookie static/js/app.js sets); on a
+        first visit there is none yet, and the script picks the browser's zone in
+        the list instead (`time_zone_known` False)."""
         super().__init__(*args, **kwargs)
+        field = self.fields["time_zone"]
+        if time_zone:
+            self.initial.setdefault("time_zone", canonical_zone(time_zone))
+            field.show(self.initial["time_zone"])
+        if not time_zone_known:
+            field.widget.attrs["data-detect"] = ""
         self.fields["accept_terms"].label = mark_safe(  # noqa: S308 - our own fixed text and URL
             _('I have read and agree to the <a href="%(url)s">Terms &amp; Conditions</a>')
             % {"url": reverse("accounts:terms")}
@@ -64,6 +117,13 @@ class SignUpForm(forms.Form):
         if not name:
             raise ValidationError(_("Enter your name."))
         return name
+
+    def clean_time_zone(self) -> str:
+        return (
+            self.cleaned_data.get("time_zone")
+            or self.initial.get("time_zone")
+            or (settings.TIME_ZONE)
+        )
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].lower()
@@ -85,6 +145,27 @@ class SignUpForm(forms.Form):
         return cleaned
 
 
+def signup_time_zone(request) -> dict:
+    """The sign-up forms' zone arguments: the browser's, and whether it is known."""
+    return {
+        "time_zone": request_time_zone(request),
+        "time_zone_known": TIME_ZONE_COOKIE in request.COOKIES,
+    }
+
+
+class InvitedSignUpForm(SignUpForm):
+    """Sign-up through an invitation: the address is the invited one and cannot change."""
+
+    def __init__(self, *args, email: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.invited_email = email
+        del self.fields["email"]
+
+    def clean(self) -> dict:
+        self.cleaned_data["email"] = self.invited_email
+        return super().clean()
+
+
 class ResetPasswordForm(PasswordResetForm):
     """Django's reset form; the e-mail is made and sent by a task (see the service)."""
 
@@ -101,23 +182,18 @@ class ResetPasswordForm(PasswordResetForm):
             password_reset_request(email=self.cleaned_data["email"])
 
 
-def time_zone_choices() -> list[tuple[str, str]]:
-    return [(name, name.replace("_", " ")) for name in sorted(time_zone_names())]
-
-
 class ProfileForm(forms.ModelForm):
-    # Zone names are names: marked so that nothing (a browser, a check) translates them.
-    time_zone = forms.ChoiceField(
-        label=_("Time zone"),
-        choices=time_zone_choices,
-        widget=forms.Select(attrs={"translate": "no"}),
-    )
+    time_zone = TimeZoneField()
 
     class Meta:
         model = User
         fields = ["name", "language", "time_zone"]
         labels = {"name": _("Name"), "language": _("Language")}
         widgets = {"name": forms.TextInput(attrs={"autocomplete": "name"})}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].show(self.instance.time_zone)
 
     def clean_name(self) -> str:
         name = " ".join(self.cleaned_data["name"].split())

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device
 
+from tengja.lib.codes import public_code
 from tengja.lib.tokens import token_hash
 
 
@@ -49,6 +50,8 @@ class UserManager(BaseUserManager["User"]):
 
 
 class User(AbstractBaseUser, PermissionsMixin):
+    # Names a client in a professional's addresses (/practice/clients/<code>/).
+    code = models.CharField(max_length=16, unique=True, default=public_code, editable=False)
     email = models.EmailField(_("email"), unique=True)
     name = models.CharField(_("name"), max_length=150)
     picture = models.ImageField(_("picture"), upload_to="pictures/", blank=True)

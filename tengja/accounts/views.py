@@ -32,9 +32,9 @@ from tengja.accounts.forms import (
     SignInForm,
     SignUpForm,
     TwoFactorEnableForm,
+    signup_time_zone,
 )
 from tengja.accounts.lockout import lockout_username
-from tengja.accounts.middleware import request_time_zone
 from tengja.accounts.models import EmailChange, RecoveryCodes, User
 from tengja.accounts.selectors import (
     email_change_waiting,
@@ -164,7 +164,7 @@ def sign_in_blocked_page(request: HttpRequest) -> HttpResponse:
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("dashboard:home")
-    form = SignUpForm(request.POST or None)
+    form = SignUpForm(request.POST or None, **signup_time_zone(request))
     if request.method == "POST" and form.is_valid():
         try:
             user = services.user_sign_up(
@@ -172,7 +172,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password"],
                 language=request.LANGUAGE_CODE,
-                time_zone=request_time_zone(request),
+                time_zone=form.cleaned_data["time_zone"],
             )
         except services.AccountError as error:
             form.add_error("email", str(error))

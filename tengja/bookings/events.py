@@ -30,6 +30,9 @@ class BookingEvent:
     kind: Kind
     booking: Booking
     previous_starts_at: datetime | None = None  # for MOVED
+    # For BOOKED: who made the booking (the professional invites, a client books
+    # in a hub), so the one who did not is the one to tell.
+    by: Booking.Role | None = None
 
 
 # In this order: the credit and the bill are settled before anyone is told, so

@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tengja.accounts.forms import SignUpForm
+from tengja.accounts.forms import InvitedSignUpForm
 from tengja.professionals.models import Professional, SessionType
 
 
@@ -69,14 +69,5 @@ class MoveForm(forms.Form):
     starts_at = StartField(label=_("New start"))
 
 
-class InvitationSignUpForm(SignUpForm):
-    """Sign-up for an invited client: the address is the invited one and cannot change."""
-
-    def __init__(self, *args, email: str, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.invited_email = email
-        del self.fields["email"]
-
-    def clean(self) -> dict:
-        self.cleaned_data["email"] = self.invited_email
-        return super().clean()
+# An invited client signs up with the address the invitation was sent to.
+InvitationSignUpForm = InvitedSignUpForm

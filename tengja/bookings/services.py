@@ -35,10 +35,17 @@ class InvitationProblem(Exception):
         self.invitation = invitation
 
 
-def _lock_professional(professional: Professional) -> None:
+def _lock_professional(professional: Professional) -> Professional:
     # One writer at a time per professional, so two requests cannot both see a
     # slot as free. (On SQLite the write lock taken at BEGIN does the same.)
-    Professional.objects.select_for_update().filter(pk=professional.pk).first()
+    return Professional.objects.select_for_update().get(pk=professional.pk)
+
+
+def _lock_bookable(professional: Professional) -> None:
+    """Lock the professional for a new booking; refuse if an operator has paused
+    them (read under the lock, so a pause and a booking never cross)."""
+    if not _lock_professional(professional).is_active:
+        raise BookingError(_("This professional is not taking new bookings."))
 
 
 def _overlaps(
@@ -122,7 +129,7 @@ def booking_invite(
         raise BookingError(_("You cannot invite yourself."))
 
     with transaction.atomic():
-        _lock_professional(professional)
+        _lock_bookable(professional)
         client = User.objects.filter(email=email).first()
         booking = Booking(
             professional=professional,
@@ -144,7 +151,7 @@ def booking_invite(
             expires_at=booking.ends_at,
             accepted_at=now if client else None,
         )
-        publish(BookingEvent(Kind.BOOKED, booking))
+        publish(BookingEvent(Kind.BOOKED, booking, by=Booking.Role.PROFESSIONAL))
     return booking
 
 
@@ -164,7 +171,7 @@ def booking_create(
     if starts_at <= timezone.now():
         raise BookingError(_("Choose a time in the future."))
     with transaction.atomic():
-        _lock_professional(professional)
+        _lock_bookable(professional)
         booking = Booking(
             professional=professional,
             client=client,
@@ -180,7 +187,7 @@ def booking_create(
             credits=credits if paid_with == Booking.PaidWith.CREDITS else None,
         )
         _save_without_overlap(booking)
-        publish(BookingEvent(Kind.BOOKED, booking))
+        publish(BookingEvent(Kind.BOOKED, booking, by=Booking.Role.CLIENT))
     return booking
 
 

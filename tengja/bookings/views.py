@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tengja.accounts.middleware import request_time_zone
+from tengja.accounts.forms import signup_time_zone
 from tengja.accounts.models import User
 from tengja.bookings import services
 from tengja.bookings.forms import InvitationSignUpForm, InviteForm, MoveForm
@@ -115,14 +115,16 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         )
         if has_account:
             return _to_sign_in(request, invite)
-        form = InvitationSignUpForm(request.POST or None, email=invite.email)
+        form = InvitationSignUpForm(
+            request.POST or None, email=invite.email, **signup_time_zone(request)
+        )
         if request.method == "POST" and form.is_valid():
             user = services.invitation_accept_new_client(
                 token=token,
                 name=form.cleaned_data["name"],
                 password=form.cleaned_data["password"],
                 language=request.LANGUAGE_CODE,
-                time_zone=request_time_zone(request),
+                time_zone=form.cleaned_data["time_zone"],
             )
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Welcome to Tengja, %(name)s.") % {"name": user.name})
@@ -163,7 +165,12 @@ def practice(request: HttpRequest) -> HttpResponse:
 @login_required
 def invite(request: HttpRequest) -> HttpResponse:
     professional = professional_for_user(user=request.user)
-    form = InviteForm(request.POST or None, professional=professional)
+    # ?email= comes from a client's page ("Invite to another session").
+    form = InviteForm(
+        request.POST or None,
+        professional=professional,
+        initial={"email": request.GET.get("email", "")[:254]},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             booking = services.booking_invite(
@@ -183,5 +190,8 @@ def invite(request: HttpRequest) -> HttpResponse:
             return redirect("bookings:detail", code=booking.code)
     has_types = professional.session_types.filter(is_active=True).exists()
     return render_form(
-        request, "bookings/invite.html", {"form": form, "has_types": has_types}, form
+        request,
+        "bookings/invite.html",
+        {"form": form, "has_types": has_types, "paused": not professional.is_active},
+        form,
     )

@@ -9,4 +9,7 @@ urlpatterns = [
     path("calendar/", views.calendar_page, name="calendar"),
     path("connections/", views.connections, name="connections"),
     path("connections/<str:code>/", views.connection, name="connection"),
+    path("practice/week/", views.practice_week, name="practice_week"),
+    path("practice/clients/", views.practice_clients, name="practice_clients"),
+    path("practice/clients/<str:code>/", views.practice_client, name="practice_client"),
 ]

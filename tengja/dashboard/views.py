@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from tengja.bookings.selectors import (
+    bookings_between_for_professional,
     bookings_between_for_user,
     bookings_past_for_user,
     bookings_upcoming_for_user,
@@ -14,8 +15,17 @@ from tengja.bookings.selectors import (
     connections_for_client,
 )
 from tengja.dashboard.calendar import local_midnight, month_weeks, place, week_days
+from tengja.dashboard.selectors import (
+    client_open_bills,
+    client_sessions_past,
+    client_sessions_upcoming,
+    practice_invited,
+)
+from tengja.dashboard.selectors import practice_client as practice_client_of
+from tengja.dashboard.selectors import practice_clients as practice_clients_of
+from tengja.hubs.forms import HubFindForm
 from tengja.hubs.selectors import hubs_administered_by, hubs_of
-from tengja.professionals.selectors import professional_public
+from tengja.professionals.selectors import professional_for_user, professional_public
 
 HISTORY_PAGE_SIZE = 10
 
@@ -24,7 +34,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """Home when signed in (a client's, with the practice on top for a
     professional: see `own_professional`); a short welcome for visitors."""
     if not request.user.is_authenticated:
-        return render(request, "dashboard/welcome.html")
+        return render(request, "dashboard/welcome.html", {"form": HubFindForm()})
     user = request.user
     upcoming = list(bookings_upcoming_for_user(user=user, limit=10))
     history = Paginator(bookings_past_for_user(user=user), HISTORY_PAGE_SIZE).get_page(
@@ -121,4 +131,82 @@ def connection(request: HttpRequest, code: str) -> HttpResponse:
         request,
         "dashboard/connection.html",
         {"professional": professional, "sessions": sessions},
+    )
+
+
+# ------------------------------------------------------------------ the professional's
+
+
+@login_required
+def practice_week(request: HttpRequest) -> HttpResponse:
+    """The professional's week, every session (cancelled ones too), in their zone:
+    seven columns on a wide screen, one day at a time on a phone (CSS picks).
+
+    ?week=2026-11-23 picks a week; ?day=2026-11-25 a day (and so its week).
+    """
+    professional = professional_for_user(user=request.user)
+    today = timezone.localdate()
+    day = _param_date(request.GET.get("day"))
+    anchor = day or _param_date(request.GET.get("week")) or today
+    week_start = anchor - timedelta(days=anchor.weekday())
+    week = week_days(week_start, today)
+    if day is None:
+        day = today if week[0].date <= today <= week[-1].date else week_start
+    bookings = bookings_between_for_professional(
+        professional=professional,
+        start=local_midnight(week_start),
+        end=local_midnight(week_start + timedelta(days=7)),
+    )
+    place(bookings, week)
+    return render(
+        request,
+        "dashboard/practice_week.html",
+        {
+            "professional": professional,
+            "week": week,
+            "day": next(d for d in week if d.date == day),
+            "previous_week": week_start - timedelta(days=7),
+            "next_week": week_start + timedelta(days=7),
+            "previous_day": day - timedelta(days=1),
+            "next_day": day + timedelta(days=1),
+            "is_this_week": week[0].date <= today <= week[-1].date,
+        },
+    )
+
+
+@login_required
+def practice_clients(request: HttpRequest) -> HttpResponse:
+    professional = professional_for_user(user=request.user)
+    clients = Paginator(practice_clients_of(professional=professional), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "dashboard/practice_clients.html",
+        {
+            "professional": professional,
+            "clients": clients,
+            "invited": practice_invited(professional=professional),
+        },
+    )
+
+
+@login_required
+def practice_client(request: HttpRequest, code: str) -> HttpResponse:
+    """One of the professional's own clients: sessions to come, past ones, open bills."""
+    professional = professional_for_user(user=request.user)
+    client = practice_client_of(professional=professional, code=code)
+    past = Paginator(
+        client_sessions_past(professional=professional, client=client), HISTORY_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "dashboard/practice_client.html",
+        {
+            "professional": professional,
+            "client": client,
+            "upcoming": client_sessions_upcoming(professional=professional, client=client),
+            "past": past,
+            "bills": client_open_bills(professional=professional, client=client),
+        },
     )

@@ -66,3 +66,23 @@ class OfferForm(forms.Form):
 
 class CreditRequestForm(forms.Form):
     credits = forms.IntegerField(label=_("Credits"), min_value=1, max_value=50, initial=2)
+
+
+class HubFindForm(forms.Form):
+    """A hub's link as HR sent it (or just its code), to open the hub."""
+
+    link = forms.CharField(
+        label=_("Your hub's link"),
+        max_length=500,
+        help_text=_("Paste the link your HR or engagement team sent you."),
+        widget=forms.TextInput(attrs={"inputmode": "url", "autocomplete": "off"}),
+    )
+
+    def clean_link(self) -> str:
+        """The hub's code: the part after /hubs/ in a link, or the text itself."""
+        text = self.cleaned_data["link"].strip()
+        found = re.search(r"/hubs/([A-Za-z0-9_-]{1,16})(?:/|$|\?|#)", text)
+        code = found.group(1) if found else text.strip("/")
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,16}", code):
+            raise forms.ValidationError(_("That is not a hub's link. Check it and try again."))
+        return code

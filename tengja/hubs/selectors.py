@@ -75,7 +75,9 @@ def offers_for_browse(
     """The hub's professionals with their next free slot; filters by specialty,
     language and how soon they are free. A fixed number of queries, however many."""
     offers = (
-        HubProfessional.objects.filter(hub=hub, session_type__is_active=True)
+        HubProfessional.objects.filter(
+            hub=hub, session_type__is_active=True, professional__is_active=True
+        )
         .select_related("professional__user", "session_type")
         .prefetch_related("professional__languages", "professional__specialties")
         .order_by("professional__user__name")
@@ -110,6 +112,7 @@ def offer_in_hub(*, hub: Hub, professional_code: str) -> HubProfessional:
         ).prefetch_related("professional__languages", "professional__specialties"),
         hub=hub,
         professional__code=professional_code,
+        professional__is_active=True,  # a paused professional is gone from the hub
     )
 
 

@@ -425,6 +425,8 @@ def hub_offer_set(
     )
     if not kind:
         raise HubError(_("No professional with that e-mail offers a session type of that name."))
+    if not professional.is_active:
+        raise HubError(_("This professional is not taking new bookings."))
     offer, _created = HubProfessional.objects.update_or_create(
         hub=hub, professional=professional, defaults={"session_type": kind, "credits": credits}
     )

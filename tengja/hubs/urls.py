@@ -5,6 +5,7 @@ from tengja.hubs import views
 app_name = "hubs"
 
 urlpatterns = [
+    path("", views.find, name="find"),
     path("verify/<str:token>/", views.verify, name="verify"),
     path("credit-requests/<str:booking_code>/", views.credit_request, name="credit_request"),
     path("<str:code>/", views.hub, name="hub"),

@@ -13,8 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tengja.accounts.forms import SignUpForm
-from tengja.accounts.middleware import request_time_zone
+from tengja.accounts.forms import SignUpForm, signup_time_zone
 from tengja.bookings.models import Booking
 from tengja.bookings.selectors import booking_for_user
 from tengja.bookings.slots import free_slots
@@ -22,6 +21,7 @@ from tengja.hubs import services
 from tengja.hubs.forms import (
     CreditRequestForm,
     DomainForm,
+    HubFindForm,
     HubSettingsForm,
     InviteAddressForm,
     JoinForm,
@@ -45,6 +45,19 @@ from tengja.professionals.models import Specialty
 
 SLOT_DAYS = 14
 WITHIN_CHOICES = ("3", "7", "14")
+
+
+def find(request: HttpRequest) -> HttpResponse:
+    """Where a visitor who has their hub's link (from HR) but lost the page goes:
+    paste the link or the code, and be taken to the hub."""
+    form = HubFindForm(request.GET or None)
+    if form.is_bound and form.is_valid():
+        if Hub.objects.filter(code=form.cleaned_data["link"]).exists():
+            return redirect("hubs:hub", code=form.cleaned_data["link"])
+        form.add_error(
+            "link", _("We found no Wellbeing Hub with that link. Check it with your HR team.")
+        )
+    return render_form(request, "hubs/find.html", {"form": form}, form)
 
 
 def hub(request: HttpRequest, code: str) -> HttpResponse:
@@ -86,7 +99,7 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
                 )
                 return redirect("dashboard:home")
         return render_form(request, "hubs/join.html", {"hub": hub, "form": form}, form)
-    form = SignUpForm(request.POST or None)
+    form = SignUpForm(request.POST or None, **signup_time_zone(request))
     if request.method == "POST" and form.is_valid():
         try:
             user = services.hub_sign_up(
@@ -95,7 +108,7 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password"],
                 language=request.LANGUAGE_CODE,
-                time_zone=request_time_zone(request),
+                time_zone=form.cleaned_data["time_zone"],
                 send_link=email_allowed(request=request, address=form.cleaned_data["email"]),
             )
         except services.HubError as error:

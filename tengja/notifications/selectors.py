@@ -28,6 +28,6 @@ def feed_bookings(*, user: User, since) -> list[Booking]:
 
     return list(
         Booking.objects.filter(Q(client=user) | Q(professional__user=user), ends_at__gte=since)
-        .select_related("session_type", "professional__user", "client")
+        .select_related("session_type", "professional__user", "client", "invitation")
         .order_by("starts_at")
     )

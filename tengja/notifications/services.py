@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,10 +20,11 @@ from tengja.accounts.models import User
 from tengja.billing.events import BillingEvent
 from tengja.billing.events import Kind as BillingKind
 from tengja.billing.models import Invoice
+from tengja.billing.selectors import invoice_standing
 from tengja.bookings.events import BookingEvent, Kind
 from tengja.bookings.models import Booking
 from tengja.bookings.services import booking_recipient, invitation_link_new
-from tengja.lib.emails import email_render
+from tengja.lib.emails import email_message, email_render
 from tengja.notifications.feed import preferences_for
 from tengja.notifications.ics import booking_ics
 from tengja.notifications.models import Delivery, Notification, Preferences
@@ -37,6 +38,8 @@ REMINDERS = {
 # Waits after the 1st, 2nd, ... failed attempt; then the e-mail is given up on.
 BACKOFF = [timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2)]
 TEMPLATES = {
+    # The professional's confirmation is of a booking a client made themselves.
+    (Delivery.Kind.CONFIRMATION, Booking.Role.PROFESSIONAL): "booking-new",
     Delivery.Kind.CONFIRMATION: "booking-invitation",
     Delivery.Kind.CHANGE: "booking-moved",
     Delivery.Kind.CANCELLATION: "booking-cancelled",
@@ -95,11 +98,16 @@ def reminders_plan(*, booking: Booking, now: datetime | None = None) -> None:
             _deliver(booking, kind, role, due_at)
 
 
-def notify_booked(*, booking: Booking) -> None:
-    """A new booking: the client gets the confirmation (with its link) and a notification."""
+def notify_booked(*, booking: Booking, by: Booking.Role | None = None) -> None:
+    """A new booking: the client gets the confirmation (with its link) and a
+    notification. When the client booked it themselves (in a Wellbeing Hub), the
+    professional is told too; an invitation they sent needs no telling."""
     now = timezone.now()
     _deliver(booking, Delivery.Kind.CONFIRMATION, Booking.Role.CLIENT, now)
     _notify(booking.client, Notification.Kind.BOOKED, booking)
+    if by == Booking.Role.CLIENT:
+        _deliver(booking, Delivery.Kind.CONFIRMATION, Booking.Role.PROFESSIONAL, now)
+        _notify(booking.professional.user, Notification.Kind.BOOKED, booking)
     reminders_plan(booking=booking, now=now)
 
 
@@ -120,12 +128,45 @@ def notify_moved(*, booking: Booking, previous_starts_at: datetime) -> None:
     reminders_plan(booking=booking, now=now)
 
 
+class Settlement(models.TextChoices):
+    """What a cancellation did to the session's bill or credit, as the e-mail says it."""
+
+    NONE = "none"  # a free session
+    VOIDED = "voided"
+    REFUNDED = "refunded"
+    PAYABLE = "payable"  # cancelled late: the bill stays open
+    PAID = "paid"  # cancelled late, already paid: the payment stays
+    CREDIT_RETURNED = "credit_returned"
+    CREDIT_SPENT = "credit_spent"
+
+
+def cancellation_settlement(*, booking: Booking) -> Settlement:
+    """Read after billing and hubs have settled the cancellation (they hear of it
+    first: see tengja.bookings.events): the invoice's new status, or the credit rule
+    (returned unless the client cancelled within the notice period)."""
+    if booking.paid_with_credits:
+        return Settlement.CREDIT_SPENT if booking.late_cancellation else Settlement.CREDIT_RETURNED
+    invoice = invoice_standing(booking=booking)
+    if invoice is None:
+        return Settlement.NONE
+    return {
+        Invoice.Status.VOID: Settlement.VOIDED,
+        Invoice.Status.REFUND_PENDING: Settlement.REFUNDED,  # asked of the bank after commit
+        Invoice.Status.REFUNDED: Settlement.REFUNDED,
+        Invoice.Status.OPEN: Settlement.PAYABLE,
+        Invoice.Status.PAID: Settlement.PAID,
+    }.get(invoice.status, Settlement.NONE)
+
+
 def notify_cancelled(*, booking: Booking) -> None:
-    """The other party is told; the reminders that were not sent are dropped."""
+    """Both are e-mailed (with the calendar's CANCEL), the one who cancelled first;
+    the other also in the app. The reminders that were not sent are dropped."""
     now = timezone.now()
+    settlement = cancellation_settlement(booking=booking)
     by_professional = booking.cancelled_by == Booking.Role.PROFESSIONAL
-    role = Booking.Role.CLIENT if by_professional else Booking.Role.PROFESSIONAL
-    _deliver(booking, Delivery.Kind.CANCELLATION, role, now)
+    other = Booking.Role.CLIENT if by_professional else Booking.Role.PROFESSIONAL
+    for role in (booking.cancelled_by, other):
+        _deliver(booking, Delivery.Kind.CANCELLATION, role, now, settlement=settlement)
     _notify(
         booking.client if by_professional else booking.professional.user,
         Notification.Kind.CANCELLED,
@@ -137,7 +178,7 @@ def notify_cancelled(*, booking: Booking) -> None:
 def on_booking_event(event: BookingEvent) -> None:
     """Told of each booking change (see tengja.bookings.events)."""
     if event.kind == Kind.BOOKED:
-        notify_booked(booking=event.booking)
+        notify_booked(booking=event.booking, by=event.by)
     elif event.kind == Kind.INVITATION_RESENT:
         notify_invitation_resent(booking=event.booking)
     elif event.kind == Kind.MOVED:
@@ -207,7 +248,7 @@ def _message(delivery: Delivery) -> EmailMultiAlternatives:
     to, language, time_zone = booking_recipient(booking, role)
     for_professional = role == Booking.Role.PROFESSIONAL
     has_invitation = hasattr(booking, "invitation")
-    if delivery.kind == Delivery.Kind.CONFIRMATION and has_invitation:
+    if delivery.kind == Delivery.Kind.CONFIRMATION and has_invitation and not for_professional:
         link = invitation_link_new(invitation=booking.invitation)
     else:
         link = settings.SITE_URL + reverse("bookings:detail", kwargs={"code": booking.code})
@@ -227,21 +268,24 @@ def _message(delivery: Delivery) -> EmailMultiAlternatives:
         "by_name": booking.professional.user.name
         if booking.cancelled_by == Booking.Role.PROFESSIONAL
         else (booking.client.display_name if booking.client else ""),
+        "by_recipient": booking.cancelled_by == role,
+        "booked_by_client": not has_invitation,
+        "settlement": delivery.context.get("settlement", Settlement.NONE),
+        "Settlement": Settlement,
     }
     if "previous_starts_at" in delivery.context:
         context["previous_starts_at"] = datetime.fromisoformat(
             delivery.context["previous_starts_at"]
         )
     subject, text, html = email_render(
-        template=TEMPLATES[delivery.kind], context=context, language=language, time_zone=time_zone
+        template=TEMPLATES.get((delivery.kind, role), TEMPLATES[delivery.kind]),
+        context=context,
+        language=language,
+        time_zone=time_zone,
     )
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=text,
-        to=[to],
-        headers={"Message-ID": f"<delivery-{delivery.pk}@tengja>"},
+    message = email_message(
+        to=to, subject=subject, text=text, html=html, local_id=f"delivery-{delivery.pk}"
     )
-    message.attach_alternative(html, "text/html")
     if delivery.kind in (
         Delivery.Kind.CONFIRMATION,
         Delivery.Kind.CHANGE,
@@ -249,7 +293,7 @@ def _message(delivery: Delivery) -> EmailMultiAlternatives:
     ):
         message.attach(
             "invite.ics",
-            booking_ics(booking, for_professional=for_professional),
+            booking_ics(booking, role=role),
             "text/calendar; method=" + ("CANCEL" if booking.is_cancelled else "REQUEST"),
         )
     return message

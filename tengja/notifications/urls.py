@@ -11,4 +11,5 @@ urlpatterns = [
     path("settings/calendar/new-address/", views.feed_address_renew, name="feed_renew"),
     path("<str:code>/open/", views.notification_open, name="open"),
     path("feed/<int:user_id>/<str:token>.ics", views.feed, name="feed"),
+    path("sessions/<str:code>/calendar.ics", views.booking_calendar, name="booking_ics"),
 ]

@@ -10,10 +10,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from tengja.bookings.selectors import booking_for_user
 from tengja.lib.http import safe_next
 from tengja.notifications import services
 from tengja.notifications.feed import feed_revoke, feed_token_for, feed_user, preferences_for
-from tengja.notifications.ics import calendar_for
+from tengja.notifications.ics import booking_calendar_file, calendar_for
 from tengja.notifications.selectors import feed_bookings, notification_for_user, notifications_for
 
 
@@ -86,4 +87,16 @@ def feed(request: HttpRequest, user_id: int, token: str) -> HttpResponse:
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="tengja.ics"'
     response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@login_required
+def booking_calendar(request: HttpRequest, code: str) -> HttpResponse:
+    """One session as a calendar file, for its client or professional (else 404)."""
+    booking = booking_for_user(user=request.user, code=code)
+    body = booking_calendar_file(booking, viewer=request.user)
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    name = f"tengja-{booking.starts_at:%Y-%m-%d}-{booking.code}.ics"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "private, no-store"
     return response

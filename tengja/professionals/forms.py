@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -169,3 +170,17 @@ class BusinessDetailsForm(forms.ModelForm):
             "vat_number": _("Only if you are registered for VAT."),
         }
         widgets = {"business_address": forms.Textarea(attrs={"rows": 3, "maxlength": 500})}
+
+
+class ProfessionalInviteForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Email"),
+        max_length=254,
+        help_text=_("We send a link there; it works once, for 7 days."),
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    language = forms.ChoiceField(
+        label=_("Language of the e-mail"),
+        choices=settings.LANGUAGES,
+        help_text=_("They can change it later in their profile."),
+    )

@@ -3,6 +3,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tengja.lib.codes import public_code
@@ -57,6 +59,10 @@ class Professional(models.Model):
     business_address = models.TextField(_("business address"), max_length=500, blank=True)
     business_id = models.CharField(_("ID number"), max_length=32, blank=True)
     vat_number = models.CharField(_("VAT number"), max_length=32, blank=True)
+    # An operator can stop a professional taking new bookings (invitations, hub
+    # bookings, hub offers); the sessions already booked go on as they are.
+    is_active = models.BooleanField(_("taking new bookings"), default=True)
+    deactivated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("professional")
@@ -64,6 +70,71 @@ class Professional(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+    # The set-up checklist on a new professional's Home. has_session_types and
+    # has_hours are annotated by selectors.professional_of (no extra queries).
+
+    @property
+    def profile_ready(self) -> bool:
+        return bool(self.title.strip() and self.bio.strip())
+
+    @property
+    def is_set_up(self) -> bool:
+        """Ready to be booked: a public profile, a session type offered, weekly hours."""
+        has_types = getattr(self, "has_session_types", None)
+        if has_types is None:
+            has_types = self.session_types.filter(is_active=True).exists()
+        has_hours = getattr(self, "has_hours", None)
+        if has_hours is None:
+            has_hours = self.weekly_availability.exists()
+        return self.profile_ready and has_types and has_hours
+
+
+class ProfessionalInvitation(models.Model):
+    """An operator's invitation to join Tengja as a professional.
+
+    The link is made when the e-mail is sent (only its hash is kept, and a resend
+    replaces it); it works once, until it expires. A new address creates its
+    account through it; an address that already has one signs in and accepts.
+    """
+
+    code = models.CharField(max_length=16, unique=True, default=public_code, editable=False)
+    email = models.EmailField(_("email"))
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    professional = models.ForeignKey(
+        Professional, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("professional invitation")
+        verbose_name_plural = _("professional invitations")
+        ordering = ["-created_at"]
+        constraints = [
+            # One open invitation per address: inviting again means sending it again.
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="one_open_professional_invitation_per_email",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def is_open(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None
 
 
 class SessionType(models.Model):

@@ -35,4 +35,30 @@ urlpatterns = [
         name="exception_remove",
     ),
     path("professionals/<str:code>/", views.public_profile, name="public"),
+    path("professionals/join/<str:token>/", views.join, name="join"),
+    # For Tengja's operators: the page, and one address per change.
+    path("staff/professionals/", views.staff_professionals, name="staff"),
+    path("staff/professionals/invite/", views.staff_invite, name="staff_invite"),
+    path(
+        "staff/professionals/invitations/<str:code>/resend/",
+        views.staff_invitation_resend,
+        name="staff_invitation_resend",
+    ),
+    path(
+        "staff/professionals/invitations/<str:code>/withdraw/",
+        views.staff_invitation_revoke,
+        name="staff_invitation_revoke",
+    ),
+    path(
+        "staff/professionals/<str:code>/pause/",
+        views.staff_set_active,
+        {"active": False},
+        name="staff_deactivate",
+    ),
+    path(
+        "staff/professionals/<str:code>/resume/",
+        views.staff_set_active,
+        {"active": True},
+        name="staff_reactivate",
+    ),
 ]

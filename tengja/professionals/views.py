@@ -1,24 +1,36 @@
 import copy
+from functools import wraps
+from urllib.parse import quote
 
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from tengja.accounts.forms import InvitedSignUpForm, signup_time_zone
+from tengja.accounts.models import User
 from tengja.lib.http import render_form
 from tengja.professionals import services
 from tengja.professionals.forms import (
     BusinessDetailsForm,
     ExceptionForm,
+    ProfessionalInviteForm,
     ProfessionalProfileForm,
     SessionTypeForm,
     WeeklyWindowForm,
 )
 from tengja.professionals.selectors import (
+    professional_by_code,
     professional_for_user,
+    professional_invitation_open,
+    professional_invitations_open,
     professional_public,
+    professionals_for_staff,
     session_type_for_professional,
 )
 
@@ -143,3 +155,147 @@ def business_details(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Your invoice details have been saved."))
         return redirect("bookings:practice")
     return render_form(request, "professionals/business_details.html", {"form": form}, form)
+
+
+# ------------------------------------------------------------------ joining
+
+
+def join(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in an operator's invitation: a new address creates its account; the
+    owner of an existing one signs in first, then accepts."""
+    try:
+        invitation = services.professional_invitation_for_token(token=token)
+        if request.user.is_authenticated:
+            if request.user.email.lower() != invitation.email.lower():
+                raise services.JoinProblem(services.JoinProblem.Kind.MISMATCH, invitation)
+            if request.method == "POST":
+                services.professional_join_existing(token=token, user=request.user)
+                messages.success(request, _("You are a professional on Tengja now."))
+                return redirect("dashboard:home")
+            return render(request, "professionals/join_accept.html", {"invitation": invitation})
+        if User.objects.filter(email=invitation.email).exists():
+            target = reverse("professionals:join", kwargs={"token": token})
+            return redirect(f"{reverse('accounts:login')}?next={quote(target)}")
+        form = InvitedSignUpForm(
+            request.POST or None, email=invitation.email, **signup_time_zone(request)
+        )
+        if request.method == "POST" and form.is_valid():
+            user = services.professional_join_new(
+                token=token,
+                name=form.cleaned_data["name"],
+                password=form.cleaned_data["password"],
+                language=request.LANGUAGE_CODE,
+                time_zone=form.cleaned_data["time_zone"],
+            )
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Welcome to Tengja, %(name)s.") % {"name": user.name})
+            return redirect("dashboard:home")
+    except services.JoinProblem as problem:
+        return render(
+            request,
+            "professionals/join_problem.html",
+            {"problem": problem, "invitation": problem.invitation},
+            status=400,
+        )
+    return render_form(
+        request, "professionals/join.html", {"form": form, "invitation": invitation}, form
+    )
+
+
+# ------------------------------------------------------------------ for operators
+
+
+def staff_only(view):
+    """For Tengja's operators (staff users); 404 for anyone else."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_staff:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _staff_page(request: HttpRequest, form: ProfessionalInviteForm | None = None) -> HttpResponse:
+    professionals = Paginator(professionals_for_staff(), 50).get_page(request.GET.get("page"))
+    return render_form(
+        request,
+        "professionals/staff.html",
+        {
+            "form": form or ProfessionalInviteForm(initial={"language": request.LANGUAGE_CODE}),
+            "professionals": professionals,
+            "invitations": professional_invitations_open(),
+        },
+        form,
+    )
+
+
+@staff_only
+def staff_professionals(request: HttpRequest) -> HttpResponse:
+    """The professionals, the invitations not yet accepted, and the invite form."""
+    return _staff_page(request)
+
+
+@require_POST
+@staff_only
+def staff_invite(request: HttpRequest) -> HttpResponse:
+    form = ProfessionalInviteForm(request.POST)
+    if form.is_valid():
+        try:
+            invitation = services.professional_invite(
+                email=form.cleaned_data["email"],
+                language=form.cleaned_data["language"],
+                invited_by=request.user,
+            )
+        except services.ProfessionalError as error:
+            form.add_error("email", str(error))
+        else:
+            messages.success(
+                request,
+                _("An invitation is on its way to %(email)s.") % {"email": invitation.email},
+            )
+            return redirect("professionals:staff")
+    return _staff_page(request, form)
+
+
+@require_POST
+@staff_only
+def staff_invitation_resend(request: HttpRequest, code: str) -> HttpResponse:
+    invitation = professional_invitation_open(code=code)
+    services.professional_invitation_resend(invitation=invitation)
+    messages.success(
+        request,
+        _("The invitation to %(email)s has been sent again; the old link no longer works.")
+        % {"email": invitation.email},
+    )
+    return redirect("professionals:staff")
+
+
+@require_POST
+@staff_only
+def staff_invitation_revoke(request: HttpRequest, code: str) -> HttpResponse:
+    invitation = professional_invitation_open(code=code)
+    services.professional_invitation_revoke(invitation=invitation)
+    messages.success(
+        request,
+        _("The invitation to %(email)s has been withdrawn.") % {"email": invitation.email},
+    )
+    return redirect("professionals:staff")
+
+
+@require_POST
+@staff_only
+def staff_set_active(request: HttpRequest, code: str, active: bool) -> HttpResponse:
+    professional = professional_by_code(code=code)
+    services.professional_set_active(professional=professional, active=active)
+    name = professional.user.name or professional.user.email
+    if active:
+        message = _("%(name)s takes new bookings again.") % {"name": name}
+    else:
+        message = _(
+            "%(name)s takes no new bookings now. Sessions already booked go on as planned."
+        ) % {"name": name}
+    messages.success(request, message)
+    return redirect("professionals:staff")

@@ -77,8 +77,8 @@ def test_invitation_to_home_calendar_and_cancel(browser, live, professional, pas
     expect(page.get_by_text("The session is cancelled.")).to_be_visible()
     booking = Booking.objects.get()
     assert booking.is_cancelled and not booking.late_cancellation
-    # The professional is told.
-    notice = wait_for_mail(2)
+    # The professional is told (after the client's own copy, for their calendar).
+    notice = wait_for_mail(3)
     assert notice.to == [professional.user.email]
     client_context.close()
 

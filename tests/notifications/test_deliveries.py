@@ -248,3 +248,13 @@ def test_nothing_is_written_or_sent_for_a_booking_that_rolled_back(
         raise RuntimeError
     assert not Delivery.objects.exists()
     assert mail.outbox == []
+
+
+def test_every_booking_email_has_the_headers_too(book, alice, settings):
+    settings.SITE_URL = "https://tengja.example"
+    book(alice.email)
+    [message] = mail.outbox
+    headers = dict(message.message().items())
+    assert headers["Message-ID"].startswith("<delivery-")
+    assert headers["Message-ID"].endswith("@tengja.example>")
+    assert headers["Auto-Submitted"] == "auto-generated"

@@ -18,10 +18,12 @@ from tengja.hubs.models import Company, Hub, HubDomain, HubProfessional
 from tengja.professionals.models import (
     Language,
     Professional,
+    ProfessionalInvitation,
     SessionType,
     Specialty,
     WeeklyAvailability,
 )
+from tengja.professionals.services import professional_invite
 
 HUB_EMAIL_DOMAIN = "nordurljos.test"
 PEOPLE = {
@@ -40,7 +42,16 @@ PEOPLE = {
         "password": "demo-hr-2026",
         "name": "Gunnar Pálsson",
     },
+    # Tengja's own team: invites professionals and can pause their bookings.
+    "operator": {
+        "email": "operator@tengja.test",
+        "password": "demo-operator-2026",
+        "name": "Sigrún Stefánsdóttir",
+    },
 }
+# An address the operator has invited to join as a professional (the e-mail is
+# in the development mail reader, to try joining with).
+INVITED_PROFESSIONAL = "new.professional@tengja.test"
 
 
 def person(role: str) -> User:
@@ -55,6 +66,7 @@ def person(role: str) -> User:
     )
     # Always reset the password so the printed logins work, whatever happened since.
     user.set_password(details["password"])
+    user.is_staff = role == "operator"
     user.save()
     return user
 
@@ -95,6 +107,7 @@ class Command(BaseCommand):
         client = person("client")
         pro_user = person("professional")
         hr_admin = person("hr_admin")
+        operator = person("operator")
 
         professional, _ = Professional.objects.get_or_create(
             user=pro_user,
@@ -165,6 +178,11 @@ class Command(BaseCommand):
             starts_at=next_week - timedelta(days=14),
         )
 
+        # Invited once, on the first run (each run would otherwise send it again).
+        invited_before = ProfessionalInvitation.objects.filter(email=INVITED_PROFESSIONAL).exists()
+        if not invited_before and not User.objects.filter(email=INVITED_PROFESSIONAL).exists():
+            professional_invite(email=INVITED_PROFESSIONAL, language="en", invited_by=operator)
+
         # Bills to try the Payments tab with (once per booking: invoices are never redone).
         for booking in Booking.objects.filter(code__startswith="demo-", invoices__isnull=True):
             invoice_issue(booking=booking)
@@ -176,6 +194,7 @@ class Command(BaseCommand):
         }
         result["hub_url"] = reverse("hubs:hub", kwargs={"code": hub.code})
         result["hub_email_domain"] = HUB_EMAIL_DOMAIN
+        result["client_code"] = client.code
         if options["json"]:
             self.stdout.write(json.dumps(result, ensure_ascii=False))
             return
@@ -183,3 +202,6 @@ class Command(BaseCommand):
         for role in PEOPLE:
             self.stdout.write(f"  {role:<13} {result[role]['email']} / {result[role]['password']}")
         self.stdout.write(f"  Wellbeing Hub: {result['hub_url']} (accepts @{HUB_EMAIL_DOMAIN})")
+        self.stdout.write(
+            f"  Invited to join as a professional: {INVITED_PROFESSIONAL} (see /dev/mail/)"
+        )

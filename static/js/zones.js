@@ -1,0 +1,108 @@
+// Time zones and times for pages that need them: the time zone picker's search,
+// and times shown to a visitor in the browser's own zone. Loaded only on those
+// pages; without it the picker is a plain select and times show in the zone named.
+(function () {
+  "use strict";
+
+  var lang = document.documentElement.lang || "en";
+  var browserZone = "";
+  try { browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { /* keep the server's */ }
+
+  function fold(text) {
+    // Lower case without accents, so "reykjavik" finds "Reykjavík" and "isl" "Ísland".
+    return text.toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "");
+  }
+
+  function plural(select, count) {
+    var one = "one";
+    try { one = new Intl.PluralRules(lang).select(count); } catch (e) { one = count === 1 ? "one" : "other"; }
+    var text = one === "one" ? select.getAttribute("data-one") : select.getAttribute("data-many");
+    return (text || "%s").replace("%s", count);
+  }
+
+  function picker(select) {
+    // On a first visit the server could not know the zone: pick the browser's.
+    if (select.hasAttribute("data-detect") && browserZone) {
+      for (var i = 0; i < select.options.length; i++) {
+        if (select.options[i].value === browserZone) { select.value = browserZone; break; }
+      }
+    }
+    var full = select.cloneNode(true);  // every zone, kept aside while the list is filtered
+    var field = document.createElement("div");
+    field.className = "zone-search";
+    var label = document.createElement("label");
+    var input = document.createElement("input");
+    var status = document.createElement("p");
+    input.type = "search";
+    input.id = select.id + "-search";
+    input.autocomplete = "off";
+    input.setAttribute("aria-controls", select.id);
+    status.id = select.id + "-search-status";
+    status.className = "helptext";
+    status.setAttribute("aria-live", "polite");
+    input.setAttribute("aria-describedby", status.id);
+    label.htmlFor = input.id;
+    label.textContent = select.getAttribute("data-search-label");
+    field.appendChild(label);
+    field.appendChild(input);
+    field.appendChild(status);
+    select.parentNode.insertBefore(field, select);
+
+    function filter() {
+      var words = fold(input.value).split(/\s+/).filter(Boolean);
+      var current = select.value;
+      var kept = document.createDocumentFragment();
+      var count = 0, first = "", stillThere = false;
+      Array.prototype.forEach.call(full.children, function (group) {
+        var copy = group.cloneNode(false);
+        var options = group.tagName === "OPTGROUP" ? group.children : [group];
+        Array.prototype.forEach.call(options, function (option) {
+          var text = fold(option.textContent + " " + option.value + " " + (group.label || ""));
+          if (words.every(function (word) { return text.indexOf(word) !== -1; })) {
+            var match = option.cloneNode(true);
+            match.selected = false;
+            if (group.tagName === "OPTGROUP") copy.appendChild(match); else copy = match;
+            count += 1;
+            first = first || option.value;
+            stillThere = stillThere || option.value === current;
+          }
+        });
+        if (copy.tagName !== "OPTGROUP" || copy.children.length) kept.appendChild(copy);
+      });
+      if (!words.length || count === 0) {
+        // Nothing typed, or nothing found: the whole list, the choice unchanged.
+        select.replaceChildren.apply(select, Array.prototype.map.call(full.children, function (node) { return node.cloneNode(true); }));
+        select.value = current;
+        status.textContent = words.length ? select.getAttribute("data-none") : "";
+        return;
+      }
+      select.replaceChildren(kept);
+      select.value = stillThere ? current : first;
+      status.textContent = plural(select, count);
+    }
+
+    input.addEventListener("input", filter);
+    input.addEventListener("keydown", function (event) {
+      // Enter in the search keeps the form from being sent; the list has the answer.
+      if (event.key === "Enter") { event.preventDefault(); select.focus(); }
+    });
+  }
+
+  document.querySelectorAll("select[data-zone-picker]").forEach(picker);
+
+  // A time shown to a visitor: the server wrote it in the zone it knew (named
+  // beside it); the browser rewrites it in its own zone, and names that.
+  document.querySelectorAll("[data-local-time]").forEach(function (node) {
+    if (!browserZone || node.getAttribute("data-zone") === browserZone) return;
+    var start = new Date(node.getAttribute("data-start"));
+    var end = new Date(node.getAttribute("data-end"));
+    if (isNaN(start) || isNaN(end)) return;
+    try {
+      var day = new Intl.DateTimeFormat(lang, { weekday: "long", day: "numeric", month: "long", year: "numeric", timeZone: browserZone });
+      var time = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: browserZone });
+      node.querySelector("time").textContent = day.format(start) + ", " + time.format(start) + "–" + time.format(end);
+      node.querySelector("[data-zone-name]").textContent = browserZone.replace(/_/g, " ");
+      node.setAttribute("data-zone", browserZone);
+    } catch (e) { /* an unknown zone: the server's time stays */ }
+  });
+})();

@@ -1,0 +1,88 @@
+"""The professional's view of their clients: sessions and bills together, so
+these reads live here, where bookings and billing meet."""
+
+from django.db.models import Count, Max, Min, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from tengja.accounts.models import User
+from tengja.billing.models import Invoice
+from tengja.bookings.models import Booking
+from tengja.bookings.selectors import RELATED
+from tengja.professionals.models import Professional
+
+
+def practice_clients(*, professional: Professional) -> QuerySet[User]:
+    """The professional's clients (people with an account who have had or have a
+    session with them), each with counts of sessions and open bills: one query
+    for any number, counting only this professional's sessions."""
+    now = timezone.now()
+    confirmed = Q(bookings__status=Booking.Status.CONFIRMED)
+    return (
+        # The filter comes first, so the counts below only see this professional's rows.
+        User.objects.filter(bookings__professional=professional)
+        .annotate(
+            upcoming=Count("bookings", filter=confirmed & Q(bookings__ends_at__gt=now)),
+            past=Count("bookings", filter=confirmed & Q(bookings__ends_at__lte=now)),
+            cancelled=Count("bookings", filter=Q(bookings__status=Booking.Status.CANCELLED)),
+            open_bills=Count(
+                "bookings__invoices", filter=Q(bookings__invoices__status=Invoice.Status.OPEN)
+            ),
+            next_at=Min("bookings__starts_at", filter=confirmed & Q(bookings__ends_at__gt=now)),
+            last_at=Max("bookings__starts_at", filter=confirmed & Q(bookings__ends_at__lte=now)),
+        )
+        .order_by("name", "email")
+    )
+
+
+def practice_invited(*, professional: Professional) -> list[Booking]:
+    """Sessions to come with an invited address that has no account yet."""
+    return list(
+        Booking.objects.filter(
+            professional=professional,
+            client__isnull=True,
+            status=Booking.Status.CONFIRMED,
+            ends_at__gt=timezone.now(),
+        )
+        .select_related(*RELATED)
+        .order_by("starts_at")[:50]
+    )
+
+
+def practice_client(*, professional: Professional, code: str) -> User:
+    """One of the professional's clients; 404 for anyone who is not."""
+    client = User.objects.filter(code=code, bookings__professional=professional).distinct().first()
+    if client is None:
+        raise Http404
+    return client
+
+
+def client_sessions_upcoming(*, professional: Professional, client: User) -> list[Booking]:
+    return list(
+        Booking.objects.filter(
+            professional=professional,
+            client=client,
+            status=Booking.Status.CONFIRMED,
+            ends_at__gt=timezone.now(),
+        )
+        .select_related(*RELATED)
+        .order_by("starts_at")[:50]
+    )
+
+
+def client_sessions_past(*, professional: Professional, client: User) -> QuerySet[Booking]:
+    """Over or cancelled, newest first (to paginate)."""
+    return (
+        Booking.objects.filter(professional=professional, client=client)
+        .filter(Q(ends_at__lte=timezone.now()) | Q(status=Booking.Status.CANCELLED))
+        .select_related(*RELATED)
+        .order_by("-starts_at")
+    )
+
+
+def client_open_bills(*, professional: Professional, client: User) -> list[Invoice]:
+    return list(
+        Invoice.objects.filter(
+            professional=professional, booking__client=client, status=Invoice.Status.OPEN
+        ).order_by("session_starts_at")
+    )

@@ -1,0 +1,194 @@
+"""The professional's week and client list: their own sessions and clients only,
+in their time zone, at a cost in queries that does not grow with the data."""
+
+import zoneinfo
+from datetime import datetime, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from tengja.billing.services import invoice_issue
+from tengja.bookings.models import Booking
+from tengja.bookings.services import booking_cancel, booking_invite
+from tests.factories import BookingFactory, SessionTypeFactory, UserFactory
+
+WEEK_QUERIES = 8
+CLIENTS_QUERIES = 9
+CLIENT_QUERIES = 12
+
+
+@pytest.fixture
+def kind(professional):
+    return SessionTypeFactory(professional=professional, name="Viðtal")
+
+
+def next_monday() -> datetime:
+    zone = zoneinfo.ZoneInfo("America/New_York")
+    today = timezone.localtime(timezone.now(), zone).date()
+    monday = today + timedelta(days=7 - today.weekday())
+    return datetime(monday.year, monday.month, monday.day, 9, 0, tzinfo=zone)
+
+
+@pytest.fixture
+def week(professional, kind, alice):
+    """Next week, in New York: Alice on Monday at 9, an invited address on
+    Wednesday at 14, a cancelled session on Friday at 16."""
+    user = professional.user
+    user.time_zone = "America/New_York"
+    user.save()
+    monday = next_monday()
+    sessions = {
+        "alice": booking_invite(
+            professional=professional, session_type=kind, starts_at=monday, email=alice.email
+        ),
+        "invited": booking_invite(
+            professional=professional,
+            session_type=kind,
+            starts_at=monday + timedelta(days=2, hours=5),
+            email="new.person@example.com",
+        ),
+    }
+    cancelled = booking_invite(
+        professional=professional,
+        session_type=kind,
+        starts_at=monday + timedelta(days=4, hours=7),
+        email=alice.email,
+    )
+    sessions["cancelled"] = booking_cancel(booking=cancelled, by=alice)
+    return monday, sessions
+
+
+def test_the_week_shows_every_session_in_the_professionals_zone(client, professional, week):
+    monday, _sessions = week
+    client.force_login(professional.user)
+    body = client.get(
+        reverse("dashboard:practice_week") + f"?week={monday.date().isoformat()}"
+    ).content.decode()
+    assert "09:00–09:50" in body and "Alice Andersen" in body
+    assert "14:00–14:50" in body and "new.person@example.com" in body
+    assert "Invited, no account yet" in body
+    assert "16:00–16:50" in body and "Cancelled" in body
+    assert "America/New_York" in body
+    # Keyboard and phone: links to the weeks around, to today, and to each day.
+    assert f"?week={(monday.date() - timedelta(days=7)).isoformat()}" in body
+    assert f"?day={monday.date().isoformat()}" in body
+    assert 'class="pro-day-view"' in body
+
+
+def test_a_day_picks_its_week_and_the_day_view(client, professional, week):
+    monday, _sessions = week
+    wednesday = monday.date() + timedelta(days=2)
+    client.force_login(professional.user)
+    response = client.get(reverse("dashboard:practice_week") + f"?day={wednesday.isoformat()}")
+    assert response.context["day"].date == wednesday
+    assert [b.invitation.email for b in response.context["day"].bookings] == [
+        "new.person@example.com"
+    ]
+    assert response.context["week"][0].date == monday.date()
+
+
+def test_the_week_is_only_for_professionals(client, alice):
+    client.force_login(alice)
+    assert client.get(reverse("dashboard:practice_week")).status_code == 404
+    assert client.get(reverse("dashboard:practice_clients")).status_code == 404
+
+
+def test_the_week_costs_the_same_queries_however_busy(
+    client, professional, kind, week, django_assert_max_num_queries
+):
+    monday, _sessions = week
+    url = reverse("dashboard:practice_week") + f"?week={monday.date().isoformat()}"
+    client.force_login(professional.user)
+    with django_assert_max_num_queries(WEEK_QUERIES):
+        client.get(url)
+    for i in range(40):
+        BookingFactory(
+            professional=professional,
+            session_type=kind,
+            client=UserFactory(),
+            starts_at=monday + timedelta(hours=i, minutes=55),
+        )
+    with django_assert_max_num_queries(WEEK_QUERIES):
+        assert client.get(url).content.decode().count("pro-session__time") >= 43
+
+
+def test_clients_are_the_professionals_own_with_their_counts(
+    client, professional, other_professional, alice, bob, kind, week
+):
+    # Bob sees only the other professional: he is not on this list.
+    BookingFactory(
+        professional=other_professional,
+        session_type=SessionTypeFactory(professional=other_professional),
+        client=bob,
+    )
+    # Alice's sessions with the other professional are not counted here.
+    BookingFactory(
+        professional=other_professional,
+        session_type=SessionTypeFactory(professional=other_professional),
+        client=alice,
+        starts_at=timezone.now() + timedelta(days=2),
+    )
+    past = BookingFactory(
+        professional=professional,
+        session_type=kind,
+        client=alice,
+        starts_at=timezone.now() - timedelta(days=3),
+    )
+    invoice_issue(booking=past)
+    client.force_login(professional.user)
+    response = client.get(reverse("dashboard:practice_clients"))
+    [row] = response.context["clients"]
+    assert row == alice
+    assert (row.upcoming, row.past, row.open_bills) == (1, 1, 2)
+    body = response.content.decode()
+    assert "Bob" not in body
+    assert "new.person@example.com" in body  # invited, no account yet
+
+
+def test_a_client_page_shows_sessions_and_open_bills(client, professional, alice, week):
+    client.force_login(professional.user)
+    response = client.get(reverse("dashboard:practice_client", args=[alice.code]))
+    assert response.status_code == 200
+    assert [b.code for b in response.context["upcoming"]] == [week[1]["alice"].code]
+    assert [b.code for b in response.context["past"]] == [week[1]["cancelled"].code]
+    [bill] = response.context["bills"]
+    assert bill.booking == week[1]["alice"]
+
+
+def test_someone_elses_client_is_404(client, professional, other_professional, alice, bob, week):
+    client.force_login(other_professional.user)
+    assert client.get(reverse("dashboard:practice_client", args=[alice.code])).status_code == 404
+    client.force_login(professional.user)
+    assert client.get(reverse("dashboard:practice_client", args=[bob.code])).status_code == 404
+    client.force_login(alice)
+    assert client.get(reverse("dashboard:practice_client", args=[alice.code])).status_code == 404
+
+
+def test_the_client_pages_cost_the_same_queries_however_many(
+    client, professional, kind, alice, django_assert_max_num_queries
+):
+    client.force_login(professional.user)
+
+    def pages():
+        with django_assert_max_num_queries(CLIENTS_QUERIES):
+            client.get(reverse("dashboard:practice_clients"))
+        with django_assert_max_num_queries(CLIENT_QUERIES):
+            client.get(reverse("dashboard:practice_client", args=[alice.code]))
+
+    BookingFactory(professional=professional, session_type=kind, client=alice)
+    pages()
+    start = timezone.now() + timedelta(days=1)
+    people = [UserFactory() for _ in range(30)] + [alice]
+    for i in range(1, 121):
+        booking = Booking.objects.create(
+            professional=professional,
+            client=people[i % len(people)],
+            session_type=kind,
+            starts_at=start + timedelta(hours=i * (1 if i % 2 else -1)),
+            ends_at=start + timedelta(hours=i * (1 if i % 2 else -1), minutes=50),
+            price_amount=100,
+            currency="ISK",
+        )
+        invoice_issue(booking=booking)
+    pages()
