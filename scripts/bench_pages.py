@@ -93,7 +93,7 @@ def build(now):
     company = Company.objects.create(name="Bench hf.")
     hub = Hub.objects.create(company=company, name="Bench Hub", code="bench")
     HubProfessional.objects.bulk_create(
-        HubProfessional(hub=hub, professional=p, session_type=k)
+        HubProfessional(hub=hub, professional=p, session_type=k, status="accepted")
         for p, k in zip(pros, kinds, strict=True)
     )
     membership = Membership.objects.create(

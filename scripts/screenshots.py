@@ -74,6 +74,8 @@ def pages(demo: dict) -> list[tuple[str, str | None, str]]:
         ("session-type", "professional", "/practice/session-types/new/"),
         ("hr-home", "hr_admin", "/"),
         ("hr-admin", "hr_admin", hub + "admin/"),
+        ("hub-hr", "hr_admin", hub),
+        ("practice-hubs", "professional", "/practice/hubs/"),
         ("hub-find", None, "/hubs/"),
         ("session", "client", "/sessions/demo-next-week/"),
         ("practice-week", "professional", "/practice/week/"),

@@ -211,6 +211,9 @@ if PAYMENT_PROVIDER not in ("stripe", "local"):
     )
 DEMO_FAKE_PAYMENTS = envbool("DEMO_FAKE_PAYMENTS", "false")
 
+# HR sees a hub's usage only for groups at least this large: below it, "fewer than N".
+HUB_REPORTING_MIN_GROUP = envint("HUB_REPORTING_MIN_GROUP", "5")
+
 # Free slots start at least this long from now.
 SLOT_MIN_NOTICE_HOURS = envint("SLOT_MIN_NOTICE_HOURS", "12")
 

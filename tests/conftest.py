@@ -104,7 +104,9 @@ def offer(hub):
         WeeklyAvailability.objects.create(
             professional=pro, weekday=weekday, starts=time(9), ends=time(17)
         )
-    return HubProfessional.objects.create(hub=hub, professional=pro, session_type=kind, credits=1)
+    return HubProfessional.objects.create(
+        hub=hub, professional=pro, session_type=kind, status="accepted"
+    )
 
 
 @pytest.fixture

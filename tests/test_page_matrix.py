@@ -105,6 +105,7 @@ PAGES: dict[str, list[tuple[str, Kwargs, str, dict[str, int]]]] = {
         ("", NONE, "", expect(PRO)),
         ("page 5", NONE, "?page=5", expect(PRO)),
     ],
+    "dashboard:practice_hubs": [("", NONE, "", expect(PRO))],
     "dashboard:practice_client": [
         ("", lambda w: {"code": w.people[CLIENT].code}, "", expect(PRO)),
         ("hub member", lambda w: {"code": w.people[MEMBER].code}, "", expect(PRO)),
@@ -262,6 +263,11 @@ PAGES: dict[str, list[tuple[str, Kwargs, str, dict[str, int]]]] = {
         ("huge id", lambda w: {"user_id": 10**30, "token": "forged"}, "", everyone(404)),
     ],
     "hubs:verify": [("", lambda w: {"token": w.tokens["hub_verify"]}, "", signed_in(200))],
+    # A professional's answer to a hub that asked: POST only.
+    **{
+        name: [("", lambda w: {"code": w.hub.code}, "", signed_in(405))]
+        for name in ("hubs:offer_accept", "hubs:offer_decline")
+    },
     "hubs:credit_request": [
         ("", lambda w: {"booking_code": w.bookings["credits"].code}, "", signed_in(405))
     ],

@@ -159,6 +159,8 @@ def test_csrf_is_enforced_on_every_form(world):
             reverse("professionals:profile"),
             reverse("professionals:business_details"),
             reverse("hubs:credit_request", args=[b.code]),
+            reverse("hubs:offer_accept", args=[world["hub"].code]),
+            reverse("hubs:offer_decline", args=[world["hub"].code]),
         ],
         "operator": [
             reverse("professionals:staff_invite"),

@@ -186,7 +186,7 @@ def build_world(capture) -> World:
     hr = UserFactory(email="harpa@acme.test", name="Harpa Hauksdóttir")
     hub.company.admins.add(hr)
     offer = HubProfessional.objects.create(
-        hub=hub, professional=professional, session_type=kind, credits=1
+        hub=hub, professional=professional, session_type=kind, status="accepted"
     )
     member_user = UserFactory(email="emma@acme.test", name="Emma Ólafsdóttir")
     with capture(execute=True):
@@ -214,6 +214,24 @@ def build_world(capture) -> World:
     credit_request = credit_request_create(booking=bookings["credits"], credits=2)
     credit_request_decide(
         request=credit_request_create(booking=bookings["credits"], credits=1), approve=True
+    )
+    # Colleagues who joined and used credits last month, so HR sees figures (and a
+    # month made by too few people, hidden).
+    last_month = (timezone.localtime(now).replace(day=1) - timedelta(days=1)).replace(day=10)
+    for index in range(5):
+        colleague = UserFactory(email=f"starf{index}@acme.test")
+        joined = Membership.objects.create(
+            hub=hub, user=colleague, email=colleague.email, status="active"
+        )
+        CreditEntry.objects.create(membership=joined, kind="grant", amount=2, created_at=last_month)
+        if index < 2:
+            CreditEntry.objects.create(
+                membership=joined, kind="spend", amount=-1, created_at=last_month
+            )
+    # Another company's hub asks the professional to be offered.
+    HubProfessional.objects.create(
+        hub=HubFactory(company=CompanyFactory(name="Beta ehf."), name="Beta"),
+        professional=professional,
     )
     pending_user = UserFactory(email="pall@acme.test", name="Páll Pétursson")
     with capture(execute=True):

@@ -10,6 +10,7 @@ urlpatterns = [
     path("connections/", views.connections, name="connections"),
     path("connections/<str:code>/", views.connection, name="connection"),
     path("practice/week/", views.practice_week, name="practice_week"),
+    path("practice/hubs/", views.practice_hubs, name="practice_hubs"),
     path("practice/clients/", views.practice_clients, name="practice_clients"),
     path("practice/clients/<str:code>/", views.practice_client, name="practice_client"),
 ]

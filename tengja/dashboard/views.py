@@ -1,4 +1,5 @@
 from datetime import date, timedelta
+from functools import cache
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -24,7 +25,12 @@ from tengja.dashboard.selectors import (
 from tengja.dashboard.selectors import practice_client as practice_client_of
 from tengja.dashboard.selectors import practice_clients as practice_clients_of
 from tengja.hubs.forms import HubFindForm
-from tengja.hubs.selectors import hubs_administered_by, hubs_of
+from tengja.hubs.selectors import (
+    hubs_administered_by,
+    hubs_of,
+    offers_of_professional,
+    offers_waiting_count,
+)
 from tengja.professionals.selectors import professional_for_user, professional_public
 
 HISTORY_PAGE_SIZE = 10
@@ -54,6 +60,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "connections": connections,
             "memberships": memberships,
             "administered": administered,
+            # Asked only on a professional's Home (the template calls it there).
+            "hub_offers_waiting": cache(lambda: offers_waiting_count(user=user)),
         },
     )
 
@@ -187,6 +195,21 @@ def practice_clients(request: HttpRequest) -> HttpResponse:
             "professional": professional,
             "clients": clients,
             "invited": practice_invited(professional=professional),
+        },
+    )
+
+
+@login_required
+def practice_hubs(request: HttpRequest) -> HttpResponse:
+    """The Wellbeing Hubs that asked to offer the professional, and those they are in."""
+    professional = professional_for_user(user=request.user)
+    return render(
+        request,
+        "dashboard/practice_hubs.html",
+        {
+            "professional": professional,
+            "offers": offers_of_professional(professional=professional),
+            "session_types": professional.session_types.filter(is_active=True),
         },
     )
 

@@ -17,11 +17,15 @@ class JoinForm(forms.Form):
 class HubSettingsForm(forms.ModelForm):
     class Meta:
         model = Hub
-        fields = ["welcome_text", "credits_per_period", "period_months"]
+        fields = ["welcome_text", "credits_per_period", "period_months", "credits_per_session"]
         labels = {
             "welcome_text": _("Welcome text"),
             "credits_per_period": _("Credits per member per period"),
             "period_months": _("Period (months)"),
+            "credits_per_session": _("Credits per session"),
+        }
+        help_texts = {
+            "credits_per_session": _("The same for every professional, so usage never says whom."),
         }
         widgets = {"welcome_text": forms.Textarea(attrs={"rows": 4})}
 
@@ -37,6 +41,12 @@ class HubSettingsForm(forms.ModelForm):
         if not 1 <= months <= 36:
             raise forms.ValidationError(_("Choose a period of 1 to 36 months."))
         return months
+
+    def clean_credits_per_session(self) -> int:
+        credits = self.cleaned_data["credits_per_session"]
+        if not 1 <= credits <= 20:
+            raise forms.ValidationError(_("Choose 1 to 20 credits."))
+        return credits
 
 
 class DomainForm(forms.Form):
@@ -57,11 +67,23 @@ class RemoveMemberForm(forms.Form):
 
 
 class OfferForm(forms.Form):
-    professional_email = forms.EmailField(label=_("Professional's e-mail"), max_length=254)
-    session_type = forms.CharField(label=_("Session type name"), max_length=100)
-    credits = forms.IntegerField(
-        label=_("Credits per session"), min_value=1, max_value=20, initial=1
+    professional_email = forms.EmailField(
+        label=_("Professional's e-mail"),
+        max_length=254,
+        help_text=_("They are asked to accept, and choose the session type members book."),
     )
+
+
+class OfferAnswerForm(forms.Form):
+    """The professional's answer to a hub that asked to offer them."""
+
+    session_type = forms.ModelChoiceField(
+        label=_("Session type members book"), queryset=None, empty_label=None
+    )
+
+    def __init__(self, *args, professional, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["session_type"].queryset = professional.session_types.filter(is_active=True)
 
 
 class CreditRequestForm(forms.Form):

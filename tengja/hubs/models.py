@@ -34,6 +34,9 @@ class Hub(models.Model):
     # at the end of it.
     credits_per_period = models.PositiveSmallIntegerField(_("credits per member"), default=6)
     period_months = models.PositiveSmallIntegerField(_("period (months)"), default=12)
+    # One price for every session in the hub: with a price per professional, a
+    # jump in the credits used would tell HR whom a member saw.
+    credits_per_session = models.PositiveSmallIntegerField(_("credits per session"), default=1)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -85,15 +88,28 @@ class HubInvitedAddress(models.Model):
         return self.email
 
 
+class OfferStatus(models.TextChoices):
+    ASKED = "asked", _("Waiting for the professional")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+
+
 class HubProfessional(models.Model):
-    """A professional's session type offered in a hub, and what it costs in credits."""
+    """A professional offered in a hub. HR asks; the professional accepts (choosing
+    the session type members book) or declines. Only accepted offers are shown."""
+
+    Status = OfferStatus
 
     hub = models.ForeignKey(Hub, on_delete=models.CASCADE, related_name="offers")
     professional = models.ForeignKey(
         "professionals.Professional", on_delete=models.CASCADE, related_name="hub_offers"
     )
-    session_type = models.ForeignKey("professionals.SessionType", on_delete=models.CASCADE)
-    credits = models.PositiveSmallIntegerField(_("credits per session"), default=1)
+    session_type = models.ForeignKey(
+        "professionals.SessionType", on_delete=models.CASCADE, null=True, blank=True
+    )
+    status = models.CharField(max_length=10, choices=OfferStatus, default=OfferStatus.ASKED)
+    asked_at = models.DateTimeField(default=timezone.now)
+    answered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -101,19 +117,29 @@ class HubProfessional(models.Model):
                 fields=["hub", "professional"], name="hub_offers_professional_once"
             ),
             models.CheckConstraint(
-                condition=models.Q(credits__gt=0), name="hub_offer_costs_credits"
+                condition=~models.Q(status=OfferStatus.ACCEPTED)
+                | models.Q(session_type__isnull=False),
+                name="hub_offer_accepted_with_a_session_type",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.professional} in {self.hub}"
 
+    @property
+    def credits(self) -> int:
+        """What a session costs in this hub (the same for every professional)."""
+        return self.hub.credits_per_session
+
+
+class MembershipStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for e-mail confirmation")
+    ACTIVE = "active", _("Active")
+    REMOVED = "removed", _("Removed")
+
 
 class Membership(models.Model):
-    class Status(models.TextChoices):
-        PENDING = "pending", _("Waiting for e-mail confirmation")
-        ACTIVE = "active", _("Active")
-        REMOVED = "removed", _("Removed")
+    Status = MembershipStatus
 
     hub = models.ForeignKey(Hub, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(
@@ -131,6 +157,12 @@ class Membership(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["hub", "user"], name="one_membership_per_hub_and_user"),
+            # One work address claims the hub's credits once, whoever else asks with it.
+            models.UniqueConstraint(
+                fields=["hub", "email"],
+                condition=models.Q(status=MembershipStatus.ACTIVE),
+                name="one_active_membership_per_work_address",
+            ),
         ]
 
     def __str__(self) -> str:

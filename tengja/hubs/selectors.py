@@ -1,5 +1,6 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.http import Http404
@@ -9,6 +10,7 @@ from django.utils import timezone
 from tengja.accounts.models import User
 from tengja.bookings.slots import free_slots
 from tengja.hubs.models import CreditEntry, CreditRequest, Hub, HubProfessional, Membership
+from tengja.lib.dates import add_months
 
 BROWSE_DAYS = 28
 
@@ -76,9 +78,12 @@ def offers_for_browse(
     language and how soon they are free. A fixed number of queries, however many."""
     offers = (
         HubProfessional.objects.filter(
-            hub=hub, session_type__is_active=True, professional__is_active=True
+            hub=hub,
+            status=HubProfessional.Status.ACCEPTED,
+            session_type__is_active=True,
+            professional__is_active=True,
         )
-        .select_related("professional__user", "session_type")
+        .select_related("professional__user", "session_type", "hub")
         .prefetch_related("professional__languages", "professional__specialties")
         .order_by("professional__user__name")
     )
@@ -108,48 +113,132 @@ def offers_for_browse(
 def offer_in_hub(*, hub: Hub, professional_code: str) -> HubProfessional:
     return get_object_or_404(
         HubProfessional.objects.select_related(
-            "professional__user", "session_type"
+            "professional__user", "session_type", "hub"
         ).prefetch_related("professional__languages", "professional__specialties"),
         hub=hub,
+        status=HubProfessional.Status.ACCEPTED,
         professional__code=professional_code,
         professional__is_active=True,  # a paused professional is gone from the hub
     )
 
 
-def hub_usage(*, hub: Hub) -> dict:
-    """What HR may see: counts and sums only, never who or when."""
-    members = Membership.objects.filter(hub=hub).aggregate(
-        joined=Count("pk", filter=Q(status=Membership.Status.ACTIVE)),
-        pending=Count("pk", filter=Q(status=Membership.Status.PENDING)),
-    )
-    monthly = (
-        CreditEntry.objects.filter(membership__hub=hub)
+USAGE_MONTHS = 12
+
+
+def hub_usage(*, hub: Hub, now: datetime | None = None) -> dict:
+    """What HR may see: totals of months that have ended (nothing moves when one
+    session is booked), each shown only for a group of at least
+    HUB_REPORTING_MIN_GROUP people, and nothing at all until that many had
+    joined by the start of this month. Never who, when, or with whom."""
+    group = settings.HUB_REPORTING_MIN_GROUP
+    local = timezone.localtime(now or timezone.now())
+    this_month = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    # Members as the last month ended: someone joining today moves nothing.
+    joined = Membership.objects.filter(
+        hub=hub, status=Membership.Status.ACTIVE, verified_at__lt=this_month
+    ).count()
+    if joined < group:
+        return {"enough": False, "min_group": group}
+    first = add_months(this_month, -USAGE_MONTHS)
+    rows = {
+        timezone.localtime(row["month"]).date(): row
+        for row in CreditEntry.objects.filter(
+            membership__hub=hub, created_at__gte=first, created_at__lt=this_month
+        )
         .annotate(month=TruncMonth("created_at"))
         .values("month")
         .annotate(
             granted=Sum("amount", filter=Q(kind=CreditEntry.Kind.GRANT)),
-            used=Sum("amount", filter=Q(kind=CreditEntry.Kind.SPEND)),
+            granted_to=Count("membership", filter=Q(kind=CreditEntry.Kind.GRANT), distinct=True),
+            spent=Sum("amount", filter=Q(kind=CreditEntry.Kind.SPEND)),
+            spenders=Count("membership", filter=Q(kind=CreditEntry.Kind.SPEND), distinct=True),
             returned=Sum("amount", filter=Q(kind=CreditEntry.Kind.REFUND)),
         )
-        .order_by("-month")
-    )
-    return {
-        "members": members,
-        "months": [
+    }
+    months = []
+    for index in range(USAGE_MONTHS):
+        month = add_months(first, index).date()
+        row = rows.get(month, {})
+        used = -(row.get("spent") or 0) - (row.get("returned") or 0)
+        months.append(
             {
-                "month": row["month"],
-                "granted": row["granted"] or 0,
-                "used": -(row["used"] or 0) - (row["returned"] or 0),
+                "month": month,
+                # None: fewer than `group` people, so not shown (0 is shown: nobody).
+                "granted": (row.get("granted") or 0)
+                if not row.get("granted_to") or row["granted_to"] >= group
+                else None,
+                "used": max(used, 0)
+                if not row.get("spenders") or row["spenders"] >= group
+                else None,
             }
-            for row in monthly
-        ],
+        )
+    return {
+        "enough": True,
+        "min_group": group,
+        "joined": joined,
+        "months": months,
+        "chart": _usage_chart(months),
     }
 
 
+def _usage_chart(months: list[dict]) -> dict:
+    """Bars for the credits used each month, sized for an SVG 600 by 200."""
+    top = max([m["used"] or 0 for m in months] + [1])
+    width, height, gap = 600, 160, 6
+    step = width / len(months)
+    bars = []
+    for index, month in enumerate(months):
+        value = month["used"]
+        bar = round((value or 0) / top * height)
+        bars.append(
+            {
+                "x": round(index * step + gap / 2, 1),
+                "y": 10 + height - bar,
+                "width": round(step - gap, 1),
+                "height": bar,
+                "label_x": round(index * step + step / 2, 1),
+                "month": month["month"],
+                "value": value,
+                "hidden": value is None,
+            }
+        )
+    return {"bars": bars, "top": top, "baseline": 10 + height}
+
+
 def credit_requests_for_hr(*, hub: Hub) -> list[CreditRequest]:
-    # The professional is named; the member never is.
+    # Neither the member nor the professional is named: in a small hub, the one
+    # would point at the other.
+    return list(CreditRequest.objects.filter(membership__hub=hub).order_by("-created_at"))
+
+
+def offers_public(*, hub: Hub) -> list[HubProfessional]:
+    """The professionals offered in the hub, for its public page: the one place
+    that names them."""
     return list(
-        CreditRequest.objects.filter(membership__hub=hub)
-        .select_related("professional__user")
-        .order_by("-created_at")
+        HubProfessional.objects.filter(
+            hub=hub, status=HubProfessional.Status.ACCEPTED, professional__is_active=True
+        )
+        .select_related("professional__user", "session_type")
+        .prefetch_related("professional__specialties")
+        .order_by("professional__user__name")
     )
+
+
+def offers_of_professional(*, professional) -> list[HubProfessional]:
+    """The hubs that asked the professional to be offered (waiting for an answer,
+    oldest first) and those they are offered in."""
+    return list(
+        HubProfessional.objects.filter(
+            professional=professional,
+            status__in=[HubProfessional.Status.ASKED, HubProfessional.Status.ACCEPTED],
+        )
+        .select_related("hub__company", "session_type")
+        .order_by("-status", "asked_at")  # "asked" before "accepted"
+    )
+
+
+def offers_waiting_count(*, user) -> int:
+    """How many hubs wait for this professional's answer (for their Home)."""
+    return HubProfessional.objects.filter(
+        professional__user=user, status=HubProfessional.Status.ASKED
+    ).count()

@@ -9,7 +9,7 @@ import zoneinfo
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
@@ -32,9 +32,9 @@ from tengja.hubs.models import (
     domain_normalise,
 )
 from tengja.lib.dates import add_months
-from tengja.lib.emails import email_deliver_now, email_render
+from tengja.lib.emails import email_deliver_now, email_render, email_send
 from tengja.lib.tokens import token_hash, token_make
-from tengja.professionals.models import Professional
+from tengja.professionals.models import Professional, SessionType
 
 VERIFY_TIMEOUT = timedelta(days=7)
 # Within this long before the start, a member's cancellation spends the credit.
@@ -93,14 +93,9 @@ def membership_join(*, hub: Hub, user: User, email: str, send_link: bool = True)
     email = email.strip().lower()
     if not hub_eligible(hub=hub, email=email):
         raise _refusal(hub)
-    taken = (
-        Membership.objects.filter(hub=hub, email=email)
-        .exclude(user=user)
-        .exclude(status=Membership.Status.REMOVED)
-        .exists()
-    )
-    if taken:
-        raise HubError(_("This work address is already used by another account in this hub."))
+    # Whether another account already uses the address is not said here: the
+    # answer would tell anyone (HR included) who is a member. The link goes to
+    # the address; only its owner can confirm, and confirming checks (below).
     with transaction.atomic():
         membership, _created = Membership.objects.select_for_update().get_or_create(
             hub=hub, user=user, defaults={"email": email}
@@ -169,11 +164,23 @@ def membership_verify(*, token: str, user: User) -> Membership:
             raise HubError(_("Your membership of this hub has ended. Ask your HR team."))
         if membership.status != Membership.Status.PENDING:
             raise HubError(_("This link has already been used."))
+        taken = HubError(
+            _("This work address already has credits in this hub, with another account.")
+        )
+        others = Membership.objects.filter(
+            hub=membership.hub_id, email=membership.email, status=Membership.Status.ACTIVE
+        )
+        if others.exclude(pk=membership.pk).exists():
+            raise taken
         now = timezone.now()
         membership.status = Membership.Status.ACTIVE
         membership.verified_at = now
         membership.verify_token_hash = ""
-        membership.save(update_fields=["status", "verified_at", "verify_token_hash"])
+        try:
+            with transaction.atomic():  # two accounts confirming one address at once
+                membership.save(update_fields=["status", "verified_at", "verify_token_hash"])
+        except IntegrityError:
+            raise taken from None
         credits_renew(membership=membership, now=now)
     return membership
 
@@ -258,7 +265,7 @@ def hub_book(
 ) -> Booking:
     """Book an offered professional. With credits enough, the session costs credits
     (a spend entry); without, it is the member's own cost (invoiced as usual)."""
-    if offer.hub_id != membership.hub_id:
+    if offer.hub_id != membership.hub_id or offer.status != HubProfessional.Status.ACCEPTED:
         raise HubError(_("This professional is not offered in your hub."))
     with transaction.atomic():
         locked = Membership.objects.select_for_update().select_related("hub").get(pk=membership.pk)
@@ -275,9 +282,10 @@ def hub_book(
         ).get(professional.pk, [])
         if starts_at not in {slot.starts_at for slot in free}:
             raise HubError(_("That time is not free. Choose one of the free times."))
+        price = locked.hub.credits_per_session  # one price in the hub, read now
         paid_with = Booking.PaidWith.INVOICE
         if use_credits:
-            if balance(membership=locked) < offer.credits:
+            if balance(membership=locked) < price:
                 raise HubError(_("You do not have enough credits left for this session."))
             paid_with = Booking.PaidWith.CREDITS
         try:
@@ -287,7 +295,7 @@ def hub_book(
                 starts_at=starts_at,
                 client=locked.user,
                 paid_with=paid_with,
-                credits=offer.credits,
+                credits=price,
                 cancellation_notice_hours=CREDIT_NOTICE_HOURS,
             )
         except BookingError as error:
@@ -296,7 +304,7 @@ def hub_book(
             CreditEntry.objects.create(
                 membership=locked,
                 kind=CreditEntry.Kind.SPEND,
-                amount=-offer.credits,
+                amount=-price,
                 booking=booking,
             )
     return booking
@@ -385,12 +393,21 @@ def credit_request_decide(*, request: CreditRequest, approve: bool) -> None:
 
 
 def hub_settings_update(
-    *, hub: Hub, welcome_text: str, credits_per_period: int, period_months: int
+    *,
+    hub: Hub,
+    welcome_text: str,
+    credits_per_period: int,
+    period_months: int,
+    credits_per_session: int,
 ) -> None:
+    """What members get and what a session costs; sessions booked keep their price."""
     hub.welcome_text = welcome_text
     hub.credits_per_period = credits_per_period
     hub.period_months = period_months
-    hub.save(update_fields=["welcome_text", "credits_per_period", "period_months"])
+    hub.credits_per_session = credits_per_session
+    hub.save(
+        update_fields=["welcome_text", "credits_per_period", "period_months", "credits_per_session"]
+    )
 
 
 def hub_domain_add(*, hub: Hub, domain: str) -> HubDomain:
@@ -408,29 +425,60 @@ def hub_address_invite(*, hub: Hub, email: str) -> HubInvitedAddress:
     return HubInvitedAddress.objects.get_or_create(hub=hub, email=email.strip().lower())[0]
 
 
-def hub_offer_set(
-    *, hub: Hub, professional_email: str, session_type_name: str, credits: int
-) -> HubProfessional:
-    """Offer a professional's session type in the hub at a price in credits."""
+def hub_offer_ask(*, hub: Hub, professional_email: str, send_email: bool = True) -> None:
+    """Ask the professional at this address to be offered in the hub; they accept
+    (choosing the session type members book) or decline. Nothing comes back to
+    HR, so the form cannot tell whether an address is a professional's."""
     professional = (
         Professional.objects.select_related("user")
-        .filter(user__email=professional_email.strip().lower())
+        .filter(user__email=professional_email.strip().lower(), is_active=True)
         .first()
     )
-    kind = (
-        professional
-        and professional.session_types.filter(
-            name__iexact=session_type_name.strip(), is_active=True
-        ).first()
-    )
-    if not kind:
-        raise HubError(_("No professional with that e-mail offers a session type of that name."))
-    if not professional.is_active:
-        raise HubError(_("This professional is not taking new bookings."))
-    offer, _created = HubProfessional.objects.update_or_create(
-        hub=hub, professional=professional, defaults={"session_type": kind, "credits": credits}
-    )
-    return offer
+    if professional is None:
+        return
+    with transaction.atomic():
+        offer, created = HubProfessional.objects.select_for_update().get_or_create(
+            hub=hub, professional=professional
+        )
+        if not created and offer.status != HubProfessional.Status.DECLINED:
+            return  # asked already, or accepted
+        offer.status, offer.asked_at, offer.answered_at = (
+            HubProfessional.Status.ASKED,
+            timezone.now(),
+            None,
+        )
+        offer.save(update_fields=["status", "asked_at", "answered_at"])
+        if not send_email:
+            return  # over the rate limit: they still see the question on their page
+        user = professional.user
+        email_send(
+            template="hub-offer",
+            to=user.email,
+            context={
+                "user": user,
+                "hub": hub,
+                "url": settings.SITE_URL + reverse("dashboard:practice_hubs"),
+            },
+            language=user.language,
+            time_zone=user.time_zone,
+        )
+
+
+def hub_offer_answer(
+    *, offer: HubProfessional, accept: bool, session_type: SessionType | None = None
+) -> None:
+    """The professional accepts, with the session type members book, or declines
+    (also after accepting: they leave the hub; sessions booked stay)."""
+    if accept and (
+        session_type is None
+        or session_type.professional_id != offer.professional_id
+        or not session_type.is_active
+    ):
+        raise HubError(_("Choose one of your session types."))
+    offer.status = HubProfessional.Status.ACCEPTED if accept else HubProfessional.Status.DECLINED
+    offer.session_type = session_type if accept else offer.session_type
+    offer.answered_at = timezone.now()
+    offer.save(update_fields=["status", "session_type", "answered_at"])
 
 
 def hub_offer_remove(*, hub: Hub, professional_code: str) -> None:

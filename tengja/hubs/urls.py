@@ -8,6 +8,9 @@ urlpatterns = [
     path("", views.find, name="find"),
     path("verify/<str:token>/", views.verify, name="verify"),
     path("credit-requests/<str:booking_code>/", views.credit_request, name="credit_request"),
+    # A professional's answer to a hub that asked to offer them.
+    path("<str:code>/offer/accept/", views.offer_answer, {"accept": True}, name="offer_accept"),
+    path("<str:code>/offer/decline/", views.offer_answer, {"accept": False}, name="offer_decline"),
     path("<str:code>/", views.hub, name="hub"),
     path("<str:code>/join/", views.join, name="join"),
     path("<str:code>/professionals/", views.browse, name="browse"),

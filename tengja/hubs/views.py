@@ -25,10 +25,11 @@ from tengja.hubs.forms import (
     HubSettingsForm,
     InviteAddressForm,
     JoinForm,
+    OfferAnswerForm,
     OfferForm,
     RemoveMemberForm,
 )
-from tengja.hubs.models import CreditRequest, Hub, Membership
+from tengja.hubs.models import CreditRequest, Hub, HubProfessional, Membership
 from tengja.hubs.selectors import (
     MembershipPending,
     active_membership,
@@ -38,10 +39,12 @@ from tengja.hubs.selectors import (
     hub_usage,
     offer_in_hub,
     offers_for_browse,
+    offers_public,
 )
 from tengja.lib.http import render_form
 from tengja.lib.limits import email_allowed
 from tengja.professionals.models import Specialty
+from tengja.professionals.selectors import professional_for_user
 
 SLOT_DAYS = 14
 WITHIN_CHOICES = ("3", "7", "14")
@@ -64,14 +67,23 @@ def hub(request: HttpRequest, code: str) -> HttpResponse:
     """A Wellbeing Hub's public page: the link HR hands to employees."""
     hub = hub_public(code=code)
     membership = None
+    is_hr = False
     if request.user.is_authenticated:
         membership = Membership.objects.filter(hub=hub, user=request.user).first()
+        is_hr = hub.company.admins.filter(pk=request.user.pk).exists()
     return render(
         request,
         "hubs/hub.html",
-        # The header's "Create an account" leads to the hub's own sign-up, which
-        # claims the credits, like the button on the page.
-        {"hub": hub, "membership": membership, "signup_url": reverse("hubs:join", args=[code])},
+        {
+            "hub": hub,
+            "membership": membership,
+            # The one place that names the professionals offered (HR manages them here).
+            "offers": offers_public(hub=hub),
+            "is_hr": is_hr,
+            # The header's "Create an account" leads to the hub's own sign-up, which
+            # claims the credits, like the button on the page.
+            "signup_url": reverse("hubs:join", args=[code]),
+        },
     )
 
 
@@ -297,7 +309,6 @@ def _hr_page(request: HttpRequest, hub: Hub, **forms) -> HttpResponse:
         "offer_form": forms.get("offer_form") or OfferForm(),
         "usage": hub_usage(hub=hub),
         "requests": credit_requests_for_hr(hub=hub),
-        "offers": hub.offers.select_related("professional__user", "session_type"),
         "domains": hub.domains.all(),
         "invited": hub.invited_addresses.all(),
     }
@@ -355,10 +366,15 @@ def hub_member_remove(request: HttpRequest, hub: Hub) -> HttpResponse:
     form = RemoveMemberForm(request.POST, prefix="remove")
     if not form.is_valid():
         return _hr_page(request, hub, remove_form=form)
-    if services.membership_remove(hub=hub, email=form.cleaned_data["email"]):
-        messages.success(request, _("That member has been removed. Sessions already booked stay."))
-    else:
-        messages.error(request, _("No member of this hub has that address."))
+    services.membership_remove(hub=hub, email=form.cleaned_data["email"])
+    # The same answer either way: it must not tell HR who is a member.
+    messages.success(
+        request,
+        _(
+            "If that address belonged to a member, their membership has ended. "
+            "Sessions already booked stay."
+        ),
+    )
     return redirect("hubs:admin", code=hub.code)
 
 
@@ -366,30 +382,63 @@ def hub_member_remove(request: HttpRequest, hub: Hub) -> HttpResponse:
 @hr_only
 def hub_offer_set(request: HttpRequest, hub: Hub) -> HttpResponse:
     form = OfferForm(request.POST)
-    if form.is_valid():
-        try:
-            offer = services.hub_offer_set(
-                hub=hub,
-                professional_email=form.cleaned_data["professional_email"],
-                session_type_name=form.cleaned_data["session_type"],
-                credits=form.cleaned_data["credits"],
-            )
-        except services.HubError as error:
-            form.add_error(None, str(error))
-        else:
-            messages.success(
-                request,
-                _("%(name)s is now offered in the hub.") % {"name": offer.professional.user.name},
-            )
-            return redirect("hubs:admin", code=hub.code)
-    return _hr_page(request, hub, offer_form=form)
+    if not form.is_valid():
+        return _hr_page(request, hub, offer_form=form)
+    email = form.cleaned_data["professional_email"]
+    services.hub_offer_ask(
+        hub=hub, professional_email=email, send_email=email_allowed(request=request, address=email)
+    )
+    # The same answer either way: it must not tell whether the address is a professional's.
+    messages.success(
+        request,
+        _(
+            "If a professional has that address, they have been asked to accept. "
+            "Once they do, they are listed on the hub's page."
+        ),
+    )
+    return redirect("hubs:admin", code=hub.code)
 
 
 @require_POST
 @hr_only
 def hub_offer_remove(request: HttpRequest, hub: Hub, professional_code: str) -> HttpResponse:
     services.hub_offer_remove(hub=hub, professional_code=professional_code)
-    return redirect("hubs:admin", code=hub.code)
+    return redirect("hubs:hub", code=hub.code)
+
+
+@login_required
+@require_POST
+def offer_answer(request: HttpRequest, code: str, accept: bool) -> HttpResponse:
+    """A professional answers a hub that asked to offer them, or leaves one."""
+    professional = professional_for_user(user=request.user)
+    offer = get_object_or_404(
+        HubProfessional.objects.select_related("hub"),
+        hub__code=code,
+        professional=professional,
+        # Accepting again changes the session type; declining an accepted offer leaves.
+        status__in=[HubProfessional.Status.ASKED, HubProfessional.Status.ACCEPTED],
+    )
+    session_type = None
+    if accept:
+        form = OfferAnswerForm(request.POST, professional=professional)
+        if not form.is_valid():
+            messages.error(request, _("Choose one of your session types."))
+            return redirect("dashboard:practice_hubs")
+        session_type = form.cleaned_data["session_type"]
+    was_accepted = offer.status == HubProfessional.Status.ACCEPTED
+    try:
+        services.hub_offer_answer(offer=offer, accept=accept, session_type=session_type)
+    except services.HubError as error:
+        messages.error(request, str(error))
+    else:
+        if accept:
+            text = _("You are offered in %(hub)s.")
+        elif was_accepted:
+            text = _("You have left %(hub)s. Sessions already booked stay.")
+        else:
+            text = _("You have declined %(hub)s.")
+        messages.success(request, text % {"hub": offer.hub.name})
+    return redirect("dashboard:practice_hubs")
 
 
 @require_POST

@@ -26,7 +26,7 @@ def test_employee_claims_credits_and_books(page):
         WeeklyAvailability.objects.create(
             professional=pro, weekday=weekday, starts=time(8), ends=time(20)
         )
-    HubProfessional.objects.create(hub=hub, professional=pro, session_type=kind, credits=1)
+    HubProfessional.objects.create(hub=hub, professional=pro, session_type=kind, status="accepted")
 
     page.goto(f"/hubs/{hub.code}/")
     expect(page.get_by_text("Six free sessions a year.")).to_be_visible()

@@ -1,9 +1,24 @@
+from datetime import timedelta
+
 from django.urls import reverse
 from django.utils import timezone
 
 from tengja.bookings.slots import free_slots
-from tengja.hubs.models import CreditRequest, HubInvitedAddress, HubProfessional
-from tengja.hubs.services import balance, credit_request_create, hub_book, hub_eligible
+from tengja.hubs.models import (
+    CreditEntry,
+    CreditRequest,
+    HubInvitedAddress,
+    HubProfessional,
+    Membership,
+)
+from tengja.hubs.selectors import hub_usage, offers_public
+from tengja.hubs.services import (
+    balance,
+    credit_request_create,
+    hub_book,
+    hub_eligible,
+    hub_offer_ask,
+)
 from tests.factories import HubFactory, SessionTypeFactory
 
 
@@ -17,21 +32,114 @@ def book(member, offer):
     return hub_book(membership=member, offer=offer, starts_at=slot.starts_at)
 
 
-def test_hr_sees_totals_but_never_who_or_when(client, hr, member, offer):
-    booking = book(member, offer)
+def members(hub, count, *, spenders=0, month_ago=True):
+    """`count` confirmed members; in the month before this one each got 2 credits
+    and the first `spenders` spent one."""
+    from tengja.accounts.models import User
+
+    local = timezone.localtime()
+    last_month = (local.replace(day=1) - timedelta(days=1)).replace(day=10, hour=12)
+    made = []
+    first = User.objects.count()
+    for index in range(count):
+        user = User.objects.create_user(
+            email=f"m{first + index}@acme.test", name=f"Member {first + index}"
+        )
+        when = last_month if month_ago else local
+        made.append(
+            Membership.objects.create(
+                hub=hub, user=user, email=user.email, status="active", verified_at=when
+            )
+        )
+        CreditEntry.objects.create(membership=made[-1], kind="grant", amount=2, created_at=when)
+        if index < spenders:
+            CreditEntry.objects.create(
+                membership=made[-1], kind="spend", amount=-1, created_at=when
+            )
+    return made
+
+
+def usage_of(client, hub):
+    return client.get(reverse("hubs:admin", args=[hub.code])).context["usage"]
+
+
+def test_hr_sees_no_usage_until_enough_people_have_joined(client, hr, hub, member, offer):
+    members(hub, 4, spenders=4)
+    book(member, offer)  # member joined this month: not yet counted
     client.force_login(hr)
-    body = client.get(reverse("hubs:admin", args=[member.hub.code])).content.decode()
-    assert "1 member has joined." in body
-    for secret in (
-        member.user.name,
-        member.user.email,
-        member.email,
-        booking.code,
-        booking.starts_at.strftime("%H:%M"),
-    ):
-        assert secret not in body, secret
-    usage = client.get(reverse("hubs:admin", args=[member.hub.code])).context["usage"]
-    assert usage["months"][0]["granted"] == 2 and usage["months"][0]["used"] == 1
+    response = client.get(reverse("hubs:admin", args=[hub.code]))
+    body = response.content.decode()
+    assert "Usage is shown from the month after at least 5 members have joined." in body
+    assert "had joined" not in body and "usage-chart" not in body
+    assert response.context["usage"] == {"enough": False, "min_group": 5}
+    # Next month, the member who joined this month counts.
+    usage = hub_usage(hub=hub, now=timezone.now() + timedelta(days=32))
+    assert usage["enough"] is True and usage["joined"] == 5
+
+
+def test_the_threshold_is_a_setting(client, hr, hub, settings):
+    members(hub, 2)
+    client.force_login(hr)
+    assert usage_of(client, hub)["enough"] is False
+    settings.HUB_REPORTING_MIN_GROUP = 2
+    usage = usage_of(client, hub)
+    assert usage["enough"] is True and usage["months"][-1]["granted"] == 4
+
+
+def test_hr_sees_ended_months_in_totals_but_never_who_or_when(client, hr, hub, offer):
+    group = members(hub, 6, spenders=5)
+    client.force_login(hr)
+    response = client.get(reverse("hubs:admin", args=[hub.code]))
+    body = response.content.decode()
+    assert "6 members had joined by the start of this month." in body
+    months = response.context["usage"]["months"]
+    assert len(months) == 12 and months[-1]["month"] < timezone.localdate().replace(day=1)
+    assert (months[-1]["granted"], months[-1]["used"]) == (12, 5)
+    assert all(m["granted"] == 0 and m["used"] == 0 for m in months[:-1])
+    assert 'aria-labelledby="usage-chart-title"' in body
+    for person in group:
+        assert person.user.name not in body and person.email not in body
+
+
+def test_a_month_made_by_fewer_people_than_the_threshold_is_not_shown(client, hr, hub):
+    members(hub, 6, spenders=4)
+    client.force_login(hr)
+    response = client.get(reverse("hubs:admin", args=[hub.code]))
+    last = response.context["usage"]["months"][-1]
+    assert last["granted"] == 12 and last["used"] is None
+    assert "fewer than 5" in response.content.decode()
+    # Icelandic too.
+    hr.language = "is"
+    hr.save()
+    assert "færri en 5" in client.get(reverse("hubs:admin", args=[hub.code])).content.decode()
+
+
+def test_joining_today_moves_nothing_hr_sees(client, hr, hub, member):
+    members(hub, 6)
+    client.force_login(hr)
+    before = usage_of(client, hub)
+    members(hub, 1, month_ago=False)
+    assert usage_of(client, hub) == before
+
+
+def test_booking_a_session_moves_nothing_hr_sees(client, hr, hub, offer):
+    group = members(hub, 6, spenders=5)
+    client.force_login(hr)
+    before = usage_of(client, hub)
+    page_before = client.get(reverse("hubs:admin", args=[hub.code])).content.decode()
+    booking = book(group[0], offer)
+    assert usage_of(client, hub) == before
+    page_after = client.get(reverse("hubs:admin", args=[hub.code])).content.decode()
+
+    def usage_section(page):
+        return page.split('id="usage-heading"')[1].split("</section>")[0]
+
+    assert usage_section(page_after) == usage_section(page_before)
+    # Cancelling it (the credit comes back) moves nothing either.
+    from tengja.bookings.services import booking_cancel
+
+    booking_cancel(booking=booking, by=group[0].user)
+    assert usage_of(client, hub) == before
 
 
 def test_hr_finds_the_hub_page_from_home(client, hr, hub):
@@ -55,8 +163,10 @@ def test_a_professional_asks_for_credits_and_hr_approves_without_knowing_whom(
     request = CreditRequest.objects.get()
     client.force_login(hr)
     body = client.get(reverse("hubs:admin", args=[member.hub.code])).content.decode()
-    assert "Dr. Sól asks for 3 more credits for one of your members." in body
-    assert member.user.name not in body and member.email not in body
+    assert "3 more credits for one of your members." in body
+    # Neither is named: in a small hub, the professional would point at the member.
+    for name in (member.user.name, member.email, "Dr. Sól", offer.professional.user.email):
+        assert name not in body, name
     approve = reverse("hubs:admin_request_approve", args=[member.hub.code, request.code])
     assert approve in body
     client.post(approve)
@@ -101,15 +211,24 @@ def test_only_the_sessions_professional_may_ask(client, alice, member, offer):
 def test_hr_saves_the_welcome_text_and_credits(client, hr, hub):
     client.force_login(hr)
     url = reverse("hubs:admin_settings", args=[hub.code])
-    settings = {"welcome_text": "Hello team", "credits_per_period": 4, "period_months": 6}
+    settings = {
+        "welcome_text": "Hello team",
+        "credits_per_period": 4,
+        "period_months": 6,
+        "credits_per_session": 2,
+    }
     assert client.post(url, settings)["Location"] == reverse("hubs:admin", args=[hub.code])
     hub.refresh_from_db()
     assert (hub.welcome_text, hub.credits_per_period, hub.period_months) == ("Hello team", 4, 6)
+    assert hub.credits_per_session == 2
     response = client.post(url, {**settings, "welcome_text": "x", "period_months": 99})
     assert response.status_code == 400
     assert "Choose a period of 1 to 36 months." in response.content.decode()
+    response = client.post(url, {**settings, "welcome_text": "y", "credits_per_session": 0})
+    assert response.status_code == 400
+    assert "Choose 1 to 20 credits." in response.content.decode()
     hub.refresh_from_db()
-    assert (hub.welcome_text, hub.period_months) == ("Hello team", 6)
+    assert (hub.welcome_text, hub.period_months, hub.credits_per_session) == ("Hello team", 6, 2)
     assert client.get(url).status_code == 405
 
 
@@ -139,30 +258,118 @@ def test_hr_invites_one_address_outside_the_domains(client, hr, hub):
     assert HubInvitedAddress.objects.count() == 1
 
 
-def test_hr_offers_a_professional_and_takes_them_off(client, hr, hub, professional):
-    SessionTypeFactory(professional=professional, name="Coaching")
+def test_hr_asks_and_the_answer_never_says_whether_the_address_is_a_professionals(
+    client, hr, hub, professional, mailoutbox, django_capture_on_commit_callbacks
+):
     client.force_login(hr)
     url = reverse("hubs:admin_offer_set", args=[hub.code])
-    offer = {
-        "professional_email": professional.user.email,
-        "session_type": "coaching",
-        "credits": 2,
-    }
-    response = client.post(url, {**offer, "session_type": "Nothing of the sort"})
-    assert response.status_code == 400
-    assert "No professional with that e-mail offers" in response.content.decode()
-    assert not HubProfessional.objects.exists()
-    client.post(url, offer)
-    offered = HubProfessional.objects.get()
-    assert (offered.professional, offered.session_type.name, offered.credits) == (
-        professional,
-        "Coaching",
-        2,
+    answers = []
+    for address in (professional.user.email, "nobody@elsewhere.test", "hr@acme.test"):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(url, {"professional_email": address}, follow=True)
+        answers.append([str(m) for m in response.context["messages"]])
+    assert answers[0] == answers[1] == answers[2]
+    assert "If a professional has that address" in answers[0][0]
+    offer = HubProfessional.objects.get()
+    assert (offer.professional, offer.status, offer.session_type) == (professional, "asked", None)
+    assert [m.to for m in mailoutbox] == [[professional.user.email]]
+    assert "would like to offer your sessions" in mailoutbox[0].body
+    assert reverse("dashboard:practice_hubs") in mailoutbox[0].body
+    # Asked is not offered: neither the hub's page nor browsing lists them.
+    assert (
+        professional.user.name
+        not in client.get(reverse("hubs:hub", args=[hub.code])).content.decode()
     )
-    client.post(url, {**offer, "credits": 3})  # the same professional again: updated
-    assert HubProfessional.objects.get().credits == 3
-    client.post(reverse("hubs:admin_offer_remove", args=[hub.code, professional.code]))
+    # Asking again sends nothing more.
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"professional_email": professional.user.email})
+    assert len(mailoutbox) == 1
+    response = client.post(url, {"professional_email": "not an address"})
+    assert response.status_code == 400 and HubProfessional.objects.count() == 1
+
+
+def test_the_professional_accepts_with_a_session_type_and_is_listed(
+    client, hr, hub, professional, member
+):
+    talk = SessionTypeFactory(professional=professional, name="Talk")
+    SessionTypeFactory(professional=professional, name="Retired", is_active=False)
+    other = SessionTypeFactory(name="Not theirs")
+    hub_offer_ask(hub=hub, professional_email=professional.user.email)
+    client.force_login(professional.user)
+    home = client.get(reverse("dashboard:home")).content.decode()
+    assert "1 Wellbeing Hub asks to offer you to its members." in home
+    page = client.get(reverse("dashboard:practice_hubs")).content.decode()
+    assert hub.name in page and "Retired" not in page and "Not theirs" not in page
+    accept = reverse("hubs:offer_accept", args=[hub.code])
+    # Someone else's session type, or none: refused, nothing changes.
+    for bad in ({"session_type": other.pk}, {}, {"session_type": "x"}):
+        client.post(accept, bad)
+        assert HubProfessional.objects.get().status == "asked"
+    client.post(accept, {"session_type": talk.pk})
+    offer = HubProfessional.objects.get()
+    assert (offer.status, offer.session_type) == ("accepted", talk)
+    # Listed on the hub's page and for members to browse.
+    assert (
+        professional.user.name in client.get(reverse("hubs:hub", args=[hub.code])).content.decode()
+    )
+    client.force_login(member.user)
+    browse = client.get(reverse("hubs:browse", args=[hub.code]))
+    assert [o.professional for o, _first in browse.context["offers"]] == [professional]
+    # HR takes them off from the hub's page.
+    client.force_login(hr)
+    hub_page = client.get(reverse("hubs:hub", args=[hub.code])).content.decode()
+    remove = reverse("hubs:admin_offer_remove", args=[hub.code, professional.code])
+    assert remove in hub_page
+    client.post(remove)
     assert not HubProfessional.objects.exists()
+
+
+def test_the_professional_declines_or_leaves_and_is_not_listed(client, hub, professional):
+    talk = SessionTypeFactory(professional=professional)
+    hub_offer_ask(hub=hub, professional_email=professional.user.email)
+    client.force_login(professional.user)
+    client.post(reverse("hubs:offer_decline", args=[hub.code]))
+    assert HubProfessional.objects.get().status == "declined"
+    assert offers_public(hub=hub) == []
+    # Declined is final for this page: the buttons are gone, posting again is 404.
+    assert (
+        client.post(
+            reverse("hubs:offer_accept", args=[hub.code]), {"session_type": talk.pk}
+        ).status_code
+        == 404
+    )
+    # Asked again later, accepted, then left.
+    hub_offer_ask(hub=hub, professional_email=professional.user.email)
+    client.post(reverse("hubs:offer_accept", args=[hub.code]), {"session_type": talk.pk})
+    assert [o.professional for o in offers_public(hub=hub)] == [professional]
+    response = client.post(reverse("hubs:offer_decline", args=[hub.code]), follow=True)
+    assert "You have left" in response.content.decode()
+    assert offers_public(hub=hub) == []
+
+
+def test_only_the_asked_professional_answers(client, alice, hub, professional):
+    talk = SessionTypeFactory(professional=professional)
+    hub_offer_ask(hub=hub, professional_email=professional.user.email)
+    someone = SessionTypeFactory().professional
+    for person in (alice, someone.user):
+        client.force_login(person)
+        response = client.post(
+            reverse("hubs:offer_accept", args=[hub.code]), {"session_type": talk.pk}
+        )
+        assert response.status_code == 404
+    assert HubProfessional.objects.get().status == "asked"
+
+
+def test_removing_a_member_answers_the_same_whoever_the_address_is(client, hr, hub, member):
+    client.force_login(hr)
+    url = reverse("hubs:admin_member_remove", args=[hub.code])
+    answers = []
+    for address in ("nobody@acme.test", member.email):
+        response = client.post(url, {"remove-email": address}, follow=True)
+        answers.append((response.status_code, [str(m) for m in response.context["messages"]]))
+    assert answers[0] == answers[1]
+    member.refresh_from_db()
+    assert member.status == "removed"
 
 
 def test_each_hr_action_is_for_the_hubs_hr_only(client, alice, hub, professional):

@@ -15,7 +15,7 @@ from tengja.accounts.models import User
 from tengja.bookings.services import BookingError, booking_cancel, booking_invite
 from tengja.bookings.slots import free_slots
 from tengja.hubs.selectors import offers_for_browse
-from tengja.hubs.services import HubError, hub_book, hub_offer_set
+from tengja.hubs.services import HubError, hub_book, hub_offer_ask
 from tengja.lib.tokens import token_hash
 from tengja.professionals.models import (
     Professional,
@@ -28,7 +28,7 @@ from tengja.professionals.services import (
     professional_invitation_for_token,
     professional_set_active,
 )
-from tests.factories import PASSWORD, SessionTypeFactory, UserFactory
+from tests.factories import PASSWORD, HubFactory, SessionTypeFactory, UserFactory
 
 
 @pytest.fixture
@@ -253,13 +253,10 @@ def test_a_paused_professional_leaves_the_hub_and_its_bookings_refuse(paused, of
     )[paused.pk][0]
     with pytest.raises(HubError, match="not taking new bookings"):
         hub_book(membership=member, offer=offer, starts_at=slot.starts_at)
-    with pytest.raises(HubError, match="not taking new bookings"):
-        hub_offer_set(
-            hub=offer.hub,
-            professional_email=paused.user.email,
-            session_type_name=offer.session_type.name,
-            credits=1,
-        )
+    # Asking a paused professional to join another hub asks nobody.
+    other = HubFactory()
+    hub_offer_ask(hub=other, professional_email=paused.user.email)
+    assert not other.offers.exists()
 
 
 def test_the_hub_offer_page_of_a_paused_professional_is_gone(client, paused, offer, member):

@@ -14,7 +14,15 @@ from tengja.accounts.models import User
 from tengja.billing.models import Invoice
 from tengja.billing.services import invoice_issue
 from tengja.bookings.models import Booking
-from tengja.hubs.models import Company, Hub, HubDomain, HubProfessional
+from tengja.hubs.models import (
+    Company,
+    CreditEntry,
+    Hub,
+    HubDomain,
+    HubProfessional,
+    Membership,
+)
+from tengja.lib.dates import add_months
 from tengja.professionals.models import (
     Language,
     Professional,
@@ -150,8 +158,18 @@ class Command(BaseCommand):
         )
         HubDomain.objects.get_or_create(hub=hub, domain=HUB_EMAIL_DOMAIN)
         HubProfessional.objects.get_or_create(
-            hub=hub, professional=professional, defaults={"session_type": session, "credits": 1}
+            hub=hub,
+            professional=professional,
+            defaults={"session_type": session, "status": HubProfessional.Status.ACCEPTED},
         )
+
+        demo_colleagues(hub)
+        # A second company's hub has asked the professional to be offered.
+        other, _ = Company.objects.get_or_create(name="Hekla ehf.")
+        other_hub, _ = Hub.objects.get_or_create(
+            company=other, code="hekla", defaults={"name": "Hekla Wellbeing Hub"}
+        )
+        HubProfessional.objects.get_or_create(hub=other_hub, professional=professional)
 
         # One session always starts within the next 15 minutes, so joining can be tried.
         now = timezone.now().replace(second=0, microsecond=0)
@@ -205,3 +223,42 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  Invited to join as a professional: {INVITED_PROFESSIONAL} (see /dev/mail/)"
         )
+
+
+def demo_colleagues(hub: Hub) -> None:
+    """Twelve employees who joined the hub a year ago and used credits since, so
+    the HR page has a year of figures to show (made once: the ledger is append-only)."""
+    this_month = timezone.localtime().replace(day=1, hour=12, minute=0, second=0, microsecond=0)
+    joined_at = add_months(this_month, -11)
+    for index in range(12):
+        user, created = User.objects.get_or_create(
+            email=f"colleague{index + 1}@{HUB_EMAIL_DOMAIN}",
+            defaults={"name": f"Colleague {index + 1}"},
+        )
+        if not created:
+            continue
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+        membership = Membership.objects.create(
+            hub=hub,
+            user=user,
+            email=user.email,
+            status=Membership.Status.ACTIVE,
+            verified_at=joined_at,
+        )
+        CreditEntry.objects.create(
+            membership=membership,
+            kind=CreditEntry.Kind.GRANT,
+            amount=hub.credits_per_period,
+            created_at=joined_at,
+            expires_at=add_months(joined_at, hub.period_months),
+        )
+        # About half use a credit in any month, until their year's credits run out.
+        months = [m for m in range(11) if (index + m) % 2 == 0 or index % 5 == 0]
+        for month in months[: hub.credits_per_period // hub.credits_per_session]:
+            CreditEntry.objects.create(
+                membership=membership,
+                kind=CreditEntry.Kind.SPEND,
+                amount=-hub.credits_per_session,
+                created_at=add_months(joined_at, month).replace(day=5 + index),
+            )
