@@ -46,6 +46,9 @@ def main() -> None:
     env = {
         **os.environ,
         "DEBUG": "false",
+        # Production settings, with the offline card provider (nothing here reaches Stripe).
+        "PAYMENT_PROVIDER": "local",
+        "DEMO_FAKE_PAYMENTS": "true",
         "SECRET_KEY": "front-" * 10,
         "ALLOWED_HOSTS": "127.0.0.1",
         "SITE_URL": "https://127.0.0.1",

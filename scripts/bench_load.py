@@ -71,6 +71,9 @@ def main() -> None:
     env = {
         "DJANGO_SETTINGS_MODULE": "tengja.settings",
         "DEBUG": "false",
+        # Production settings, with the offline card provider (nothing here reaches Stripe).
+        "PAYMENT_PROVIDER": "local",
+        "DEMO_FAKE_PAYMENTS": "true",
         "SECRET_KEY": "load-" * 12,
         "ALLOWED_HOSTS": "127.0.0.1",
         "SITE_URL": "https://127.0.0.1",

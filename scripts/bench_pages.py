@@ -3,6 +3,10 @@
 20,000 sessions, 5,000 invoices), each as a ratio to the bare /health/ view served
 by the same server process in the same run, and each page's SQL query count.
 
+Pages are seen by a heavy client (400 sessions, a hub membership, 500
+notifications), a professional with every hour of the week booked (their Home,
+week and practice pages), and a hub's HR admin (200 members, a year of credits).
+
     .venv/bin/python scripts/bench_pages.py [--requests 50] [--database-url URL]
 """
 
@@ -30,6 +34,8 @@ def build(now):
     from tengja.billing.models import Invoice
     from tengja.bookings.models import Booking
     from tengja.hubs.models import Company, CreditEntry, Hub, HubProfessional, Membership
+    from tengja.lib.dates import add_months
+    from tengja.notifications.models import Notification
     from tengja.professionals.models import Professional, SessionType, WeeklyAvailability
 
     password = make_password(PASSWORD)
@@ -102,10 +108,41 @@ def build(now):
     CreditEntry.objects.create(
         membership=membership, kind="grant", amount=6, expires_at=now + timedelta(days=300)
     )
+    # HR's view: 200 colleagues who joined a year ago and used credits since.
+    hr = User.objects.create(email="hr@bench.test", name="HR", password=password)
+    company.admins.add(hr)
+    year_ago = add_months(now, -12)
+    colleagues = Membership.objects.bulk_create(
+        Membership(hub=hub, user=c, email=c.email, status="active", verified_at=year_ago)
+        for c in clients[1:201]
+    )
+    CreditEntry.objects.bulk_create(
+        [CreditEntry(membership=m, kind="grant", amount=6, created_at=year_ago) for m in colleagues]
+        + [
+            CreditEntry(
+                membership=m, kind="spend", amount=-1, created_at=add_months(year_ago, month)
+            )
+            for i, m in enumerate(colleagues)
+            for month in range(1, 12)
+            if (i + month) % 2 == 0
+        ]
+    )
+    # 500 notifications for the heavy client, the newest 20 unread.
+    notices = list(Booking.objects.filter(client=clients[0]).order_by("-starts_at")[:500])
+    Notification.objects.bulk_create(
+        Notification(
+            user=clients[0],
+            kind="booked",
+            booking=b,
+            created_at=now - timedelta(hours=i),
+            read_at=None if i < 20 else now,
+        )
+        for i, b in enumerate(notices)
+    )
     upcoming = (
         Booking.objects.filter(client=clients[0], starts_at__gt=now).order_by("starts_at").first()
     )
-    return clients[0], upcoming
+    return {"client": clients[0], "professional": pros[0].user, "hr": hr}, upcoming
 
 
 def main() -> None:
@@ -117,6 +154,9 @@ def main() -> None:
     env = {
         "DJANGO_SETTINGS_MODULE": "tengja.settings",
         "DEBUG": "false",
+        # Production settings, with the offline card provider (nothing here reaches Stripe).
+        "PAYMENT_PROVIDER": "local",
+        "DEMO_FAKE_PAYMENTS": "true",
         "SECRET_KEY": "bench-" * 10,
         "ALLOWED_HOSTS": "127.0.0.1,testserver",
         "SITE_URL": "https://127.0.0.1",
@@ -139,24 +179,36 @@ def main() -> None:
     from django.utils import timezone
 
     call_command("migrate", verbosity=0)
+    call_command("flush", verbosity=0, interactive=False)  # a scratch database: start empty
     call_command("collectstatic", verbosity=0, interactive=False)
     started = time.perf_counter()
-    user, upcoming = build(timezone.now())
+    people, upcoming = build(timezone.now())
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")  # as autovacuum would, after the bulk load
     print(f"set-up: scaled data in {time.perf_counter() - started:.0f} s ({connection.vendor})")
-    pages = {
-        "health (baseline)": "/health/",
-        "Home": "/",
-        "calendar": "/calendar/",
-        "Payments": "/payments/",
-        "hub browse": "/hubs/bench/professionals/",
-        "session page": f"/sessions/{upcoming.code}/",
+    pages = {  # name: (who, path)
+        "health (baseline)": ("client", "/health/"),
+        "Home": ("client", "/"),
+        "calendar": ("client", "/calendar/"),
+        "Payments": ("client", "/payments/"),
+        "notifications": ("client", "/notifications/"),
+        "hub browse": ("client", "/hubs/bench/professionals/"),
+        "session page": ("client", f"/sessions/{upcoming.code}/"),
+        "pro Home": ("professional", "/"),
+        "pro week": ("professional", "/practice/week/"),
+        "pro practice": ("professional", "/practice/"),
+        "pro clients": ("professional", "/practice/clients/"),
+        "HR admin": ("hr", "/hubs/bench/admin/"),
     }
     queries = {}
-    django_client = Client()
-    django_client.force_login(user)
-    for name, path in pages.items():
+    clients = {}
+    for who, user in people.items():
+        clients[who] = Client()
+        clients[who].force_login(user)
+    for name, (who, path) in pages.items():
         with CaptureQueriesContext(connection) as captured:
-            status = django_client.get(path, secure=True).status_code
+            status = clients[who].get(path, secure=True).status_code
         assert status == 200, (path, status)
         queries[name] = len(captured.captured_queries)
 
@@ -186,10 +238,10 @@ def main() -> None:
             assert time.monotonic() < deadline and server.poll() is None
             time.sleep(0.1)
         conn = http.client.HTTPConnection("127.0.0.1", port)
-        session = django_client.cookies["sessionid"].value
-        headers = {"Cookie": f"sessionid={session}"}
+        cookies = {who: c.cookies["sessionid"].value for who, c in clients.items()}
         timings = {}
-        for name, path in pages.items():
+        for name, (who, path) in pages.items():
+            headers = {"Cookie": f"sessionid={cookies[who]}"}
             samples = []
             for i in range(args.requests + 3):
                 start = time.perf_counter()

@@ -26,6 +26,26 @@ def test_join_link_is_enabled_only_in_the_join_window(client, alice, settings):
     assert "Opens 15 minutes before the start." in body
 
 
+def test_home_kept_between_changes_still_follows_the_clock(client, alice, monkeypatch):
+    """Home's lists are kept until the data changes, or until the next moment a
+    Join button opens or closes or a session ends, whichever comes first."""
+    from tengja.lib import versions
+
+    monkeypatch.setattr(versions, "FRAGMENT_TIMEOUT", 24 * 3600)  # not what renews them
+    booking = BookingFactory(client=alice, starts_at=timezone.now() + timedelta(minutes=30))
+    join = reverse("video:join", args=[booking.code])
+    client.force_login(alice)
+    body = client.get(reverse("dashboard:home")).content.decode()
+    assert join not in body and 'aria-disabled="true">Join video session' in body
+    with time_machine.travel(booking.starts_at - timedelta(minutes=14)):
+        body = client.get(reverse("dashboard:home")).content.decode()
+        assert join in body
+    with time_machine.travel(booking.ends_at + timedelta(minutes=1)):
+        body = client.get(reverse("dashboard:home")).content.decode()
+        past = body.split('id="history-heading"')[1]
+        assert reverse("bookings:detail", args=[booking.code]) in past
+
+
 def test_home_lists_past_sessions_below_and_paginates(client, alice):
     kind = SessionTypeFactory()
     now = timezone.now()
@@ -87,6 +107,72 @@ def test_calendar_query_count_does_not_grow(client, alice, django_assert_max_num
     with django_assert_max_num_queries(6):
         response = client.get(reverse("dashboard:calendar") + "?month=2031-03")
     assert sum(len(d.bookings) for w in response.context["weeks"] for d in w) > 100
+
+
+def test_the_calendar_is_kept_until_the_persons_sessions_change(
+    client, alice, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    """Rendered once and kept: a session booked, moved, accepted or cancelled shows
+    at once; the language, zone and month each have their own."""
+    from tengja.bookings.services import (
+        booking_cancel,
+        booking_invite,
+        booking_move,
+        invitation_accept_existing,
+    )
+    from tengja.lib.tokens import token_hash
+    from tests.factories import UserFactory
+
+    kind = SessionTypeFactory(name="Coaching")
+    pro = kind.professional
+    url = reverse("dashboard:calendar") + "?month=2031-03"
+    client.force_login(alice)
+
+    def shown():
+        return client.get(url).content.decode().count("Coaching")
+
+    assert shown() == 0
+    with django_assert_max_num_queries(5):  # kept: no sessions read, only the header
+        client.get(url)
+    with django_capture_on_commit_callbacks(execute=True):
+        booking = booking_invite(
+            professional=pro,
+            session_type=kind,
+            starts_at=datetime(2031, 3, 10, 12, tzinfo=UTC),
+            email=alice.email,
+        )
+    assert shown() == 1  # an existing client's at once
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_move(booking=booking, by=pro.user, starts_at=datetime(2031, 3, 10, 15, tzinfo=UTC))
+    assert "15:00 Coaching" in client.get(url).content.decode()
+    alice.time_zone = "Asia/Tokyo"
+    alice.language = "is"
+    alice.save()
+    body = client.get(url).content.decode()
+    assert "00:00 Coaching" in body and "mars 2031" in body.lower()
+    # The professional's own calendar changed with it.
+    client.force_login(pro.user)
+    assert "Coaching" in client.get(url).content.decode()
+    client.force_login(alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_cancel(booking=booking, by=alice)
+    assert shown() == 0
+    # Invited before having an account, signed up on their own, then opened the link.
+    with django_capture_on_commit_callbacks(execute=True):
+        other = booking_invite(
+            professional=pro,
+            session_type=kind,
+            starts_at=datetime(2031, 3, 20, 12, tzinfo=UTC),
+            email="newcomer@example.com",
+        )
+    newcomer = UserFactory(email="newcomer@example.com")
+    client.force_login(newcomer)
+    assert shown() == 0
+    other.invitation.token_hash = token_hash("the-link")
+    other.invitation.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        invitation_accept_existing(token="the-link", user=newcomer)
+    assert shown() == 1
 
 
 def test_calendar_links_to_the_session(client, alice):

@@ -132,7 +132,8 @@ def test_practice_lists_upcoming_sessions_with_a_flat_query_count(
         BookingFactory(session_type=kind, starts_at=last.ends_at + timedelta(minutes=10))
     with django_assert_max_num_queries(8):
         response = client.get(reverse("bookings:practice"))
-    assert len(response.context["upcoming"]) == 31
+    assert len(response.context["upcoming"]) == 10  # the next ten; the week has them all
+    assert reverse("dashboard:practice_week") in response.content.decode()
 
 
 def test_weekly_hours_and_days_off(client, professional, other_professional):

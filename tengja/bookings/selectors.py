@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -13,15 +13,20 @@ from tengja.professionals.models import Professional
 RELATED = ("session_type", "professional__user", "client", "invitation")
 
 
+def _as_either(user: User) -> Q:
+    """Sessions in which the user is the client or the professional. The
+    professional's id is a scalar subquery, so the database reads both indexes
+    (client, starts_at) and (professional, starts_at) rather than joining every
+    booking to its professional to test an OR."""
+    own = Subquery(Professional.objects.filter(user=user).values("pk")[:1])
+    return Q(client=user) | Q(professional_id=own)
+
+
 def booking_for_user(*, user: User, code: str) -> Booking:
     """The booking named in a URL, if the user is its client or its professional; else 404."""
     if not user.is_authenticated:
         raise Http404
-    booking = (
-        Booking.objects.select_related(*RELATED)
-        .filter(Q(client=user) | Q(professional__user=user), code=code)
-        .first()
-    )
+    booking = Booking.objects.select_related(*RELATED).filter(_as_either(user), code=code).first()
     if booking is None:
         raise Http404
     return booking
@@ -31,7 +36,7 @@ def bookings_upcoming_for_user(*, user: User, limit: int) -> QuerySet[Booking]:
     """Confirmed sessions not yet over, in which the user is the client or the professional."""
     return (
         Booking.objects.filter(
-            Q(client=user) | Q(professional__user=user),
+            _as_either(user),
             status=Booking.Status.CONFIRMED,
             ends_at__gt=timezone.now(),
         )
@@ -43,7 +48,7 @@ def bookings_upcoming_for_user(*, user: User, limit: int) -> QuerySet[Booking]:
 def bookings_past_for_user(*, user: User) -> QuerySet[Booking]:
     """Sessions over or cancelled, as client or professional, newest first (to paginate)."""
     return (
-        Booking.objects.filter(Q(client=user) | Q(professional__user=user))
+        Booking.objects.filter(_as_either(user))
         .filter(Q(ends_at__lte=timezone.now()) | Q(status=Booking.Status.CANCELLED))
         .select_related(*RELATED)
         .order_by("-starts_at")
@@ -54,7 +59,7 @@ def bookings_between_for_user(*, user: User, start: datetime, end: datetime) -> 
     """Confirmed sessions overlapping [start, end), for the calendar."""
     return list(
         Booking.objects.filter(
-            Q(client=user) | Q(professional__user=user),
+            _as_either(user),
             status=Booking.Status.CONFIRMED,
             starts_at__lt=end,
             ends_at__gt=start,

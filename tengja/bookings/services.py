@@ -10,6 +10,7 @@ from tengja.accounts.models import User
 from tengja.accounts.services import AccountError, user_sign_up
 from tengja.bookings.events import BookingEvent, Kind, publish
 from tengja.bookings.models import Booking, Invitation
+from tengja.lib import versions
 from tengja.lib.tokens import token_hash, token_make
 from tengja.professionals.models import Professional, SessionType
 
@@ -62,6 +63,15 @@ def _overlaps(
     return clashes.exists()
 
 
+def _changed(booking: Booking) -> None:
+    """Pages cached by what they show (the calendars, next free times) render afresh."""
+    versions.bump(
+        versions.bookings_of_user(booking.client_id) if booking.client_id else "",
+        versions.bookings_of_user(booking.professional.user_id),
+        versions.schedule_of(booking.professional_id),
+    )
+
+
 def _save_without_overlap(booking: Booking, *, fields: list[str] | None = None) -> None:
     """Save, or BookingError if the professional is busy then (checked twice: here,
     and on PostgreSQL by the exclusion constraint should anything slip past)."""
@@ -81,6 +91,7 @@ def _save_without_overlap(booking: Booking, *, fields: list[str] | None = None) 
                 _("That time overlaps another session. Choose another time.")
             ) from None
         raise
+    _changed(booking)
 
 
 def session_link(invitation_token: str) -> str:
@@ -239,6 +250,7 @@ def invitation_accept_new_client(
         except AccountError:
             raise InvitationProblem(InvitationProblem.Kind.HAS_ACCOUNT, invitation) from None
         Booking.objects.filter(pk=invitation.booking_id, client__isnull=True).update(client=user)
+        versions.bump(versions.bookings_of_user(user.pk))
         invitation.accepted_at = timezone.now()
         invitation.save(update_fields=["accepted_at"])
     return user
@@ -254,6 +266,7 @@ def invitation_accept_existing(*, token: str, user: User) -> Booking:
         if booking.client_id is None:
             Booking.objects.filter(pk=booking.pk, client__isnull=True).update(client=user)
             booking.client = user
+            _changed(booking)
         if invitation.accepted_at is None:
             Invitation.objects.filter(pk=invitation.pk).update(accepted_at=timezone.now())
     return booking
@@ -290,6 +303,7 @@ def booking_cancel(*, booking: Booking, by: User) -> Booking:
                 "sequence",
             ]
         )
+        _changed(booking)
         publish(BookingEvent(Kind.CANCELLED, booking))
     return booking
 

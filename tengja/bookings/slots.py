@@ -39,6 +39,12 @@ def _local(day: date, moment: time, zone: zoneinfo.ZoneInfo) -> datetime | None:
     return candidate
 
 
+# With `first_only`, the bookings are read a window at a time, and only for those
+# still without a free time: most are free within days, so weeks of bookings are
+# rarely read. At most this many windows (one query each), however many people.
+FIRST_ONLY_WINDOWS = (3, 7)  # days; the rest of the range is the last window
+
+
 def free_slots(
     *,
     professionals: Iterable[Professional],
@@ -71,6 +77,27 @@ def free_slots(
             extra[(exception.professional_id, exception.date)].append(
                 (exception.starts, exception.ends)
             )
+    hours = (weekly, extra, off)
+    if not first_only:
+        return _slots(pros, duration, start, days, now, hours, first_only=False)
+    result: dict[int, list[Slot]] = {}
+    offset = 0
+    for size in (*FIRST_ONLY_WINDOWS, days):
+        size = min(size, days - offset)
+        if size <= 0 or not pros:
+            break
+        found = _slots(pros, duration, start + timedelta(days=offset), size, now, hours, True)
+        result.update(found)
+        pros = {pk: pro for pk, pro in pros.items() if not found[pk]}
+        offset += size
+    return result
+
+
+def _slots(pros, duration, start, days, now, hours, first_only) -> dict[int, list[Slot]]:
+    """The free slots of `pros` on `days` days from `start`: one query, for the
+    bookings in that range."""
+    weekly, extra, off = hours
+    end = start + timedelta(days=days)
     busy = defaultdict(list)
     range_start = datetime.combine(start, time.min, tzinfo=UTC) - timedelta(days=1)
     range_end = datetime.combine(end, time.min, tzinfo=UTC) + timedelta(days=1)

@@ -146,11 +146,15 @@ def _to_sign_in(request: HttpRequest, invite) -> HttpResponse:
     return redirect(f"{reverse('accounts:login')}?next={target}")
 
 
+PRACTICE_NEXT = 10
+
+
 @login_required
 def practice(request: HttpRequest) -> HttpResponse:
-    """The professional's own page: upcoming sessions and the invitation button."""
+    """The professional's own page: the next sessions (the week view has them all),
+    session types, hours and profile, and the invitation button."""
     professional = professional_for_user(user=request.user)
-    upcoming = bookings_upcoming_for_professional(professional=professional)[:50]
+    upcoming = bookings_upcoming_for_professional(professional=professional)[:PRACTICE_NEXT]
     return render(
         request,
         "bookings/practice.html",

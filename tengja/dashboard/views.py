@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from tengja.bookings.selectors import (
@@ -31,9 +32,15 @@ from tengja.hubs.selectors import (
     offers_of_professional,
     offers_waiting_count,
 )
-from tengja.professionals.selectors import professional_for_user, professional_public
+from tengja.lib import versions
+from tengja.professionals.selectors import (
+    professional_for_user,
+    professional_of_request,
+    professional_public,
+)
 
 HISTORY_PAGE_SIZE = 10
+HOME_UPCOMING = 10
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -42,28 +49,57 @@ def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return render(request, "dashboard/welcome.html", {"form": HubFindForm()})
     user = request.user
-    upcoming = list(bookings_upcoming_for_user(user=user, limit=10))
-    history = Paginator(bookings_past_for_user(user=user), HISTORY_PAGE_SIZE).get_page(
-        request.GET.get("page")
+    page = request.GET.get("page") or "1"
+    is_professional = professional_of_request(request) is not None
+    sessions = versions.fragment(
+        "home-sessions",
+        user.pk,
+        page[:12],
+        is_professional,
+        depends_on=[versions.bookings_of_user(user.pk)],
+        render=lambda: _home_sessions(request, page, is_professional),
     )
-    # A professional's clients are on the practice page; their Home lists the
-    # professionals they themselves see, if any.
-    connections = list(connections_for_client(user=user)[:6])
-    memberships = hubs_of(user=user)
-    administered = hubs_administered_by(user=user)
     return render(
         request,
         "dashboard/home.html",
         {
-            "upcoming": upcoming,
-            "history": history,
-            "connections": connections,
-            "memberships": memberships,
-            "administered": administered,
+            "sessions": sessions,
+            "memberships": hubs_of(user=user),
+            "administered": hubs_administered_by(user=user),
             # Asked only on a professional's Home (the template calls it there).
             "hub_offers_waiting": cache(lambda: offers_waiting_count(user=user)),
         },
     )
+
+
+def _home_sessions(request: HttpRequest, page: str, is_professional: bool):
+    """Home's upcoming sessions, connections and past sessions, and until when they
+    hold without a change of data: the next moment a Join button opens or closes,
+    or a session ends and moves to the past."""
+    user = request.user
+    # One more than shown: its end is also a moment the lists change.
+    upcoming = list(bookings_upcoming_for_user(user=user, limit=HOME_UPCOMING + 1))
+    history = Paginator(bookings_past_for_user(user=user), HISTORY_PAGE_SIZE).get_page(page)
+    now = timezone.now()
+    moments = [
+        moment
+        for booking in upcoming
+        for moment in (*booking.join_window(), booking.ends_at)
+        if moment > now
+    ]
+    html = render_to_string(
+        "dashboard/home_sessions.html",
+        {
+            "upcoming": upcoming[:HOME_UPCOMING],
+            "history": history,
+            # A professional's clients are on the practice page; their Home lists
+            # the professionals they themselves see, if any.
+            "connections": list(connections_for_client(user=user)[:6]),
+            "is_professional": is_professional,
+        },
+        request=request,
+    )
+    return html, min(moments, default=None)
 
 
 def _param_date(value: str | None) -> date | None:
@@ -82,13 +118,27 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
     """A month grid, and on small screens the week list (CSS picks which shows).
 
     ?month=2026-11 picks the month; ?week=2026-11-23 the week (Monday first).
+    Both are rendered once per change of the person's sessions (see
+    tengja.lib.versions) and kept, for the language, zone and day they show.
     """
     today = timezone.localdate()
     month = _param_date(request.GET.get("month"))
     week_anchor = _param_date(request.GET.get("week")) or month or today
     month_start = (month or week_anchor).replace(day=1)
     week_start = week_anchor - timedelta(days=week_anchor.weekday())
+    body = versions.fragment(
+        "calendar",
+        request.user.pk,
+        month_start,
+        week_start,
+        today,
+        depends_on=[versions.bookings_of_user(request.user.pk)],
+        render=lambda: _calendar_body(request, today, month_start, week_start),
+    )
+    return render(request, "dashboard/calendar.html", {"body": body})
 
+
+def _calendar_body(request, today: date, month_start: date, week_start: date) -> str:
     weeks = month_weeks(month_start.year, month_start.month, today)
     week = week_days(week_start, today)
     grid_days = [day for w in weeks for day in w]
@@ -99,18 +149,14 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
     )
     place(bookings, grid_days)
     place(bookings, week)
-
-    previous_month = (month_start - timedelta(days=1)).replace(day=1)
-    next_month = (month_start + timedelta(days=32)).replace(day=1)
-    return render(
-        request,
-        "dashboard/calendar.html",
+    return render_to_string(
+        "dashboard/calendar_body.html",
         {
             "month_start": month_start,
             "weeks": weeks,
             "week": week,
-            "previous_month": previous_month,
-            "next_month": next_month,
+            "previous_month": (month_start - timedelta(days=1)).replace(day=1),
+            "next_month": (month_start + timedelta(days=32)).replace(day=1),
             "previous_week": week_start - timedelta(days=7),
             "next_week": week_start + timedelta(days=7),
             "weekday_names": [day.date for day in weeks[0]],
@@ -157,20 +203,36 @@ def practice_week(request: HttpRequest) -> HttpResponse:
     day = _param_date(request.GET.get("day"))
     anchor = day or _param_date(request.GET.get("week")) or today
     week_start = anchor - timedelta(days=anchor.weekday())
-    week = week_days(week_start, today)
+    week_end = week_start + timedelta(days=6)
     if day is None:
-        day = today if week[0].date <= today <= week[-1].date else week_start
+        day = today if week_start <= today <= week_end else week_start
+    body = versions.fragment(
+        "practice-week",
+        request.user.pk,
+        week_start,
+        day,
+        today,
+        depends_on=[versions.bookings_of_user(request.user.pk)],
+        render=lambda: _practice_week_body(professional, today, week_start, day),
+    )
+    return render(
+        request,
+        "dashboard/practice_week.html",
+        {"professional": professional, "body": body},
+    )
+
+
+def _practice_week_body(professional, today: date, week_start: date, day: date) -> str:
+    week = week_days(week_start, today)
     bookings = bookings_between_for_professional(
         professional=professional,
         start=local_midnight(week_start),
         end=local_midnight(week_start + timedelta(days=7)),
     )
     place(bookings, week)
-    return render(
-        request,
-        "dashboard/practice_week.html",
+    return render_to_string(
+        "dashboard/practice_week_body.html",
         {
-            "professional": professional,
             "week": week,
             "day": next(d for d in week if d.date == day),
             "previous_week": week_start - timedelta(days=7),

@@ -3,7 +3,7 @@ from functools import cache
 from django.http import HttpRequest
 
 from tengja.professionals.models import Professional
-from tengja.professionals.selectors import professional_of
+from tengja.professionals.selectors import professional_of_request
 
 
 def professionals(request: HttpRequest) -> dict:
@@ -15,6 +15,6 @@ def professionals(request: HttpRequest) -> dict:
 
     @cache
     def own_professional() -> Professional | None:
-        return professional_of(user=user)
+        return professional_of_request(request)
 
     return {"own_professional": own_professional}

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from tengja.accounts.models import User
 from tengja.accounts.services import AccountError, user_sign_up
+from tengja.lib import versions
 from tengja.lib.emails import email_deliver_now, email_render
 from tengja.lib.tokens import token_hash, token_make
 from tengja.professionals.models import (
@@ -71,27 +72,35 @@ def professional_profile_update(
         professional.specialties.set(specialties)
 
 
+# Each change of hours says so (versions.schedule_of), so the next free times
+# shown for the professional are worked out afresh.
+
+
 def availability_window_add(
     *, professional: Professional, weekday: int, starts: time, ends: time
 ) -> WeeklyAvailability:
+    versions.bump(versions.schedule_of(professional.pk))
     return WeeklyAvailability.objects.create(
         professional=professional, weekday=weekday, starts=starts, ends=ends
     )
 
 
 def availability_window_remove(*, professional: Professional, code: str) -> None:
+    versions.bump(versions.schedule_of(professional.pk))
     professional.weekly_availability.filter(code=code).delete()
 
 
 def availability_exception_add(
     *, professional: Professional, date: date, kind: str, starts: time | None, ends: time | None
 ) -> AvailabilityException:
+    versions.bump(versions.schedule_of(professional.pk))
     return AvailabilityException.objects.create(
         professional=professional, date=date, kind=kind, starts=starts, ends=ends
     )
 
 
 def availability_exception_remove(*, professional: Professional, code: str) -> None:
+    versions.bump(versions.schedule_of(professional.pk))
     professional.availability_exceptions.filter(code=code).delete()
 
 

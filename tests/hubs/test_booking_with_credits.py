@@ -9,11 +9,11 @@ from django.utils import timezone
 from tengja.billing.selectors import invoice_standing
 from tengja.bookings.models import Booking
 from tengja.bookings.services import booking_cancel
-from tengja.bookings.slots import free_slots
+from tengja.bookings.slots import FIRST_ONLY_WINDOWS, MIN_NOTICE, free_slots
 from tengja.hubs.models import CreditEntry, Membership
 from tengja.hubs.services import HubError, balance, hub_book
 from tests.conftest import race, requires_postgres
-from tests.factories import ProfessionalFactory
+from tests.factories import ProfessionalFactory, SessionTypeFactory
 
 
 def slots(offer, days=7):
@@ -31,6 +31,55 @@ def test_browse_shows_offered_professionals_with_next_free_time(client, member, 
     body = response.content.decode()
     assert "Dr. Sól" in body and "Next free time:" in body
     assert "2 credits left" in body
+
+
+def first_shown(client, hub):
+    [(_offer, first)] = client.get(reverse("hubs:browse", args=[hub.code])).context["offers"]
+    return first and first.starts_at
+
+
+def test_the_next_free_time_is_cached_until_the_schedule_changes(
+    client, member, offer, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    from tengja.professionals.services import availability_exception_add
+
+    client.force_login(member.user)
+    url = reverse("hubs:browse", args=[member.hub.code])
+    first = first_shown(client, member.hub)
+    assert first == slots(offer)[0].starts_at
+    with django_assert_max_num_queries(12):  # no hours or bookings read: the time is cached
+        client.get(url)
+    # Booked: the next page shows the next free time.
+    with django_capture_on_commit_callbacks(execute=True):
+        hub_book(membership=member, offer=offer, starts_at=first)
+    second = first_shown(client, member.hub)
+    assert second == slots(offer)[0].starts_at and second > first
+    # A day off on that day: the next free time moves to another day.
+    local = timezone.localtime(second, ZoneInfo(offer.professional.user.time_zone))
+    with django_capture_on_commit_callbacks(execute=True):
+        availability_exception_add(
+            professional=offer.professional, date=local.date(), kind="off", starts=None, ends=None
+        )
+    third = first_shown(client, member.hub)
+    assert timezone.localtime(third, ZoneInfo(offer.professional.user.time_zone)).date() > (
+        local.date()
+    )
+    # Cancelled: free again, and shown again.
+    booking = offer.professional.bookings.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_cancel(booking=booking, by=offer.professional.user)
+    assert first_shown(client, member.hub) == slots(offer)[0].starts_at
+
+
+def test_a_cached_next_free_time_that_comes_within_the_notice_is_worked_out_again(
+    client, member, offer
+):
+    client.force_login(member.user)
+    first = first_shown(client, member.hub)
+    with time_machine.travel(first - MIN_NOTICE + timedelta(minutes=1)):
+        client.force_login(member.user)
+        later = first_shown(client, member.hub)
+    assert later > first
 
 
 def test_browse_is_for_members_only(client, bob, hub, offer):
@@ -188,6 +237,46 @@ def test_slots_for_50_professionals_over_4_weeks_take_few_queries(
     assert len(found) == 50 and all(found.values())
 
 
+def test_the_first_free_time_is_the_same_read_in_windows(db, django_assert_max_num_queries):
+    """The browse page reads bookings a window at a time; the first free time is
+    the one the whole range gives, for people free at once, in a week, or never."""
+    from tengja.bookings.models import Booking
+    from tengja.professionals.models import Professional, WeeklyAvailability
+
+    pros = [ProfessionalFactory(user__time_zone="UTC") for _ in range(4)]
+    for pro in pros[:3]:
+        WeeklyAvailability.objects.bulk_create(
+            WeeklyAvailability(professional=pro, weekday=d, starts=time(9), ends=time(12))
+            for d in range(7)
+        )
+    start = date(2031, 3, 3)
+    now = datetime(2031, 3, 1, tzinfo=UTC)
+    # pros[1] is booked solid for 9 days (past the first two windows); pros[2] for 25.
+    for pro, days in ((pros[1], 9), (pros[2], 25)):
+        kind = SessionTypeFactory(professional=pro)
+        Booking.objects.bulk_create(
+            Booking(
+                professional=pro,
+                client=pros[0].user,
+                session_type=kind,
+                starts_at=datetime.combine(start + timedelta(days=d), time(9), tzinfo=UTC),
+                ends_at=datetime.combine(start + timedelta(days=d), time(12), tzinfo=UTC),
+                price_amount=1,
+                currency="ISK",
+            )
+            for d in range(days)
+        )
+    pros = list(Professional.objects.select_related("user").order_by("pk"))
+    args = {"professionals": pros, "duration": timedelta(minutes=50), "start": start, "now": now}
+    whole = free_slots(days=28, **args)
+    with django_assert_max_num_queries(2 + 1 + len(FIRST_ONLY_WINDOWS)):
+        first = free_slots(days=28, first_only=True, **args)
+    for pro in pros:
+        assert first[pro.pk][:1] == whole[pro.pk][:1], pro
+    days_until = [(s[0].starts_at.date() - start).days if s else None for s in first.values()]
+    assert days_until == [0, 9, 25, None]
+
+
 def test_browse_query_count_does_not_grow_with_professionals(
     client, member, offer, django_assert_max_num_queries
 ):
@@ -202,7 +291,8 @@ def test_browse_query_count_does_not_grow_with_professionals(
         HubProfessional.objects.create(
             hub=member.hub, professional=kind.professional, session_type=kind, status="accepted"
         )
-    with django_assert_max_num_queries(16):
+    # The new ones have no hours: their bookings are read in every window (two more).
+    with django_assert_max_num_queries(16 + len(FIRST_ONLY_WINDOWS)):
         response = client.get(reverse("hubs:browse", args=[member.hub.code]))
     assert len(response.context["offers"]) == 16
 
