@@ -123,7 +123,8 @@ def _move_refused(request: HttpRequest, booking: Booking, refusal: str) -> HttpR
 
 def _move_times(request: HttpRequest, booking: Booking) -> HttpResponse:
     today = timezone.localdate()
-    last = today + BOOKING_HORIZON - timedelta(days=MOVE_DAYS)
+    # The last week shown ends a day inside the horizon, so all it offers may be chosen.
+    last = today + BOOKING_HORIZON - timedelta(days=MOVE_DAYS + 1)
     start = _from_date(request.GET.get("from", ""))
     start = min(max(start or today, today), last)
     slots = free_slots_to_move_to(booking=booking, start=start, days=MOVE_DAYS)

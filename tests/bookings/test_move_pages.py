@@ -1,6 +1,7 @@
 """The pages a client moves a session with: its free times, the review, and the
 session page, which say why (and whom to ask) when it cannot be moved."""
 
+import re
 from datetime import datetime, timedelta
 from urllib.parse import quote
 
@@ -316,3 +317,12 @@ def test_the_move_page_needs_as_many_queries_whatever_the_data(
         BookingFactory(client=bob, session_type=others, starts_at=at(12, day=day))
     assert queries() == few
     assert few <= 12, few
+
+
+def test_every_time_on_the_last_page_can_be_chosen(client, alice, booking):
+    """As far ahead as the pages go, what they offer is within the booking horizon."""
+    client.force_login(alice)
+    page = client.get(move_url(booking), {"from": "9999-12-31"}).content.decode()
+    assert "Later times" not in page and "Earlier times" in page
+    last = re.findall(r'href="(/sessions/[^"]+/move/confirm/\?starts_at=[^"]+)"', page)[-1]
+    assert client.get(last.replace("&amp;", "&")).status_code == 200
