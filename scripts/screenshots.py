@@ -78,6 +78,10 @@ def pages(demo: dict) -> list[tuple[str, str | None, str]]:
         ("practice-hubs", "professional", "/practice/hubs/"),
         ("hub-find", None, "/hubs/"),
         ("session", "client", "/sessions/demo-next-week/"),
+        ("session-soon", "client", "/sessions/demo-soon/"),
+        ("session-move", "client", "/sessions/demo-next-week/move/"),
+        ("session-move-review", "client", "/sessions/demo-next-week/move/"),
+        ("session-move-refused", "client", "/sessions/demo-soon/move/"),
         ("practice-week", "professional", "/practice/week/"),
         ("practice-clients", "professional", "/practice/clients/"),
         ("practice-client", "professional", f"/practice/clients/{demo['client_code']}/"),
@@ -135,6 +139,9 @@ def main() -> None:
                     page.goto(path)
                     if name == "menu-open":
                         page.locator(".user-menu summary").click()
+                    if name == "session-move-review":
+                        page.locator(".slot").first.click()
+                        page.wait_for_load_state()
                     target = out / f"{name}-{language}-{width}.png"
                     page.screenshot(path=str(target), full_page=name != "menu-open")
                     print(target)

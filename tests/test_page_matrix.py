@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from tengja.accounts.models import User
 from tengja.billing.selectors import invoice_standing
+from tengja.bookings.slots import free_slots_to_move_to
 from tests.world import World, build_world, sanity
 
 VISITOR, CLIENT, MEMBER, PENDING, PRO, HR, OPERATOR = (
@@ -85,8 +86,15 @@ def invoice(name: str) -> Kwargs:
     return lambda w: {"code": invoice_standing(booking=w.bookings[name]).code}
 
 
-# url name -> [(variant, kwargs, query string, status per person)]
-PAGES: dict[str, list[tuple[str, Kwargs, str, dict[str, int]]]] = {
+def free_time(world: World) -> str:
+    """The first time the client may move the "paid" session to."""
+    booking = world.bookings["paid"]
+    [first, *_] = free_slots_to_move_to(booking=booking, start=timezone.localdate(), days=14)
+    return first.starts_at.isoformat()
+
+
+# url name -> [(variant, kwargs, query string (or one made from the world), status per person)]
+PAGES: dict[str, list[tuple[str, Kwargs, str | Callable[[World], str], dict[str, int]]]] = {
     "health": [("", NONE, "", everyone(200))],
     "dashboard:home": [("", NONE, "", everyone(200)), ("page 2", NONE, "?page=2", everyone(200))],
     "dashboard:calendar": [
@@ -128,7 +136,28 @@ PAGES: dict[str, list[tuple[str, Kwargs, str, dict[str, int]]]] = {
         ("late", booking("soon"), "", expect(CLIENT, PRO)),
         ("with credits", booking("credits"), "", expect(MEMBER, PRO)),
     ],
-    "bookings:move": [("", booking("paid"), "", expect(PRO))],
+    "bookings:move": [
+        # The client picks one of the professional's free times; the professional
+        # types any time. Refused (and told why) within the notice or once over.
+        ("", booking("paid"), "", expect(CLIENT, PRO)),
+        ("later days", booking("paid"), "?from=2031-01-06", expect(CLIENT, PRO)),
+        ("junk", booking("paid"), "?from=9999-99-99", expect(CLIENT, PRO)),
+        ("within the notice", booking("soon"), "", {**expect(CLIENT, PRO), CLIENT: 403}),
+        ("cancelled", booking("void"), "", expect(CLIENT, PRO, status=403)),
+        ("past", booking("past"), "", {**expect(CLIENT, PRO), CLIENT: 403}),
+        ("with credits", booking("credits"), "", expect(MEMBER, PRO)),
+    ],
+    "bookings:move_confirm": [
+        ("", booking("paid"), lambda w: "?starts_at=" + quote(free_time(w)), expect(CLIENT)),
+        ("no time", booking("paid"), "", expect(CLIENT, status=302)),
+        (
+            "taken",
+            booking("paid"),
+            lambda w: "?starts_at=" + quote(w.bookings["waiting"].starts_at.isoformat()),
+            expect(CLIENT, status=302),
+        ),
+        ("within the notice", booking("soon"), "", expect(CLIENT, status=403)),
+    ],
     "bookings:resend": [("", booking("invited"), "", signed_in(405))],
     "bookings:invitation": [
         # A visitor gets the sign-up form; anyone signed in is told it is not theirs.
@@ -506,7 +535,8 @@ def test_every_page_for_every_person_in_every_language(world):
             for name, variants in PAGES.items():
                 for variant, kwargs, query, statuses in variants:
                     label = f"{name} {variant} as {who} in {language}".replace("  ", " ")
-                    url = reverse(name, kwargs=kwargs(world)) + query.format(hub=world.hub.code)
+                    query = query(world) if callable(query) else query.format(hub=world.hub.code)
+                    url = reverse(name, kwargs=kwargs(world)) + query
                     requests += 1
                     connection.queries_log.clear()  # a thousand requests: keep the log short
                     try:

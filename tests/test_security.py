@@ -28,6 +28,13 @@ def world(alice, bob, professional, other_professional):
         starts_at=timezone.now() + timedelta(minutes=5),
         email=alice.email,
     )
+    # One a few days ahead, which Alice may still move herself.
+    later = booking_invite(
+        professional=professional,
+        session_type=kind,
+        starts_at=timezone.now() + timedelta(days=3),
+        email=alice.email,
+    )
     card = add_card(alice, "4000 0027 6000 3184")  # asks for authentication on each charge
     payment = invoice_pay(
         invoice=invoice_standing(booking=booking), method=card, payment_key=new_payment_key()
@@ -42,6 +49,7 @@ def world(alice, bob, professional, other_professional):
     Membership.objects.create(hub=hub, user=alice, email="alice@acme.test", status="active")
     return {
         "booking": booking,
+        "later": later,
         "card": card,
         "payment": payment,
         "hub": hub,
@@ -66,7 +74,9 @@ def matrix(world):
         # url, method, who may
         (reverse("bookings:detail", args=[b.code]), "get", {"owner", "professional"}),
         (reverse("bookings:cancel", args=[b.code]), "get", {"owner", "professional"}),
-        (reverse("bookings:move", args=[b.code]), "get", {"professional"}),
+        (reverse("bookings:move", args=[world["later"].code]), "get", {"owner", "professional"}),
+        # The client's review of a new time (without one: back to the free times).
+        (reverse("bookings:move_confirm", args=[world["later"].code]), "get", {"owner"}),
         (reverse("video:join", args=[b.code]), "get", {"owner", "professional"}),
         (reverse("notifications:booking_ics", args=[b.code]), "get", {"owner", "professional"}),
         (reverse("billing:invoice", args=[invoice.code]), "get", {"owner", "professional"}),
@@ -116,7 +126,8 @@ def test_security_headers_on_every_page(world, client):
         )
     ]
     for url in pages:
-        response = client.get(url)
+        # The review of a new time without one sends back to the free times.
+        response = client.get(url, follow=True)
         assert response.status_code == 200, url
         if response["Content-Type"].startswith("text/html"):
             assert "default-src 'self'" in response["Content-Security-Policy"], url
@@ -131,6 +142,7 @@ def test_csrf_is_enforced_on_every_form(world):
     posts = {
         "owner": [
             reverse("bookings:cancel", args=[b.code]),
+            reverse("bookings:move_confirm", args=[world["later"].code]),
             reverse("billing:pay", args=[invoice.code]),
             reverse("billing:card_add"),
             reverse("billing:card_remove", args=[world["card"].code]),

@@ -206,8 +206,12 @@ def build_world(capture) -> World:
     )
     from tengja.bookings.slots import free_slots
 
+    # Two days on, so the member may still move it (the hub's notice is 24 hours).
     slot = free_slots(
-        professionals=[professional], duration=kind.duration, start=timezone.localdate(), days=14
+        professionals=[professional],
+        duration=kind.duration,
+        start=timezone.localdate() + timedelta(days=2),
+        days=14,
     )[professional.pk][3]
     with capture(execute=True):
         bookings["credits"] = hub_book(membership=membership, offer=offer, starts_at=slot.starts_at)

@@ -30,8 +30,8 @@ class BookingEvent:
     kind: Kind
     booking: Booking
     previous_starts_at: datetime | None = None  # for MOVED
-    # For BOOKED: who made the booking (the professional invites, a client books
-    # in a hub), so the one who did not is the one to tell.
+    # For BOOKED and MOVED: who made the booking (the professional invites, a client
+    # books in a hub) or moved it, so the one who did not is the one to tell.
     by: Booking.Role | None = None
 
 

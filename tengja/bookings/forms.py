@@ -1,10 +1,9 @@
-from datetime import timedelta
-
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tengja.accounts.forms import InvitedSignUpForm
+from tengja.bookings.models import BOOKING_HORIZON
 from tengja.professionals.models import Professional, SessionType
 
 
@@ -15,11 +14,6 @@ class LocalDateTimeInput(forms.DateTimeInput):
 
     def __init__(self, attrs=None) -> None:
         super().__init__(attrs, format="%Y-%m-%dT%H:%M")
-
-
-# Sessions are booked at most this far ahead; it also keeps every date the
-# code computes from a start (its end, reminders, calendar files) in range.
-BOOKING_HORIZON = timedelta(days=2 * 366)
 
 
 class StartField(forms.DateTimeField):

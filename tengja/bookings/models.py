@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from tengja.lib.codes import public_code
@@ -13,6 +14,9 @@ from tengja.professionals.models import Professional, SessionType
 # A session's call opens this long before its start (and closes VIDEO_GRACE_MINUTES
 # after its end).
 JOIN_OPENS_BEFORE = timedelta(minutes=15)
+# Sessions are booked (and moved) at most this far ahead; it also keeps every
+# date the code computes from a start (its end, reminders, calendar files) in range.
+BOOKING_HORIZON = timedelta(days=2 * 366)
 
 
 class Booking(models.Model):
@@ -124,8 +128,48 @@ class Booking(models.Model):
 
     def is_late_for_client(self, now=None) -> bool:
         """Whether a client's cancellation now falls within the notice period."""
-        notice = timedelta(hours=self.cancellation_notice_hours)
-        return self.starts_at - (now or timezone.now()) < notice
+        return (now or timezone.now()) > self.client_changes_until()
+
+    def client_changes_until(self) -> datetime:
+        """The end of the notice period: until then the client may move the session
+        themselves, or cancel it free of charge (at this very moment still in time)."""
+        return self.starts_at - timedelta(hours=self.cancellation_notice_hours)
+
+    def move_refusal(self, role: "Booking.Role | None", now: datetime | None = None) -> str | None:
+        """Why `role` cannot move the session now, or None if they can.
+
+        The professional may move it while it is not cancelled, as they arrange it.
+        The client may move it themselves (to one of the professional's free times)
+        until the notice period before the start, the one that makes a cancellation
+        late (a hub session's is the credit's 24 hours); after that, the client is
+        told whom to ask. The session page and bookings.services.booking_move both
+        ask this."""
+        now = now or timezone.now()
+        if role is None:
+            return gettext("This session is not yours to move.")
+        if role == self.Role.PROFESSIONAL:
+            return gettext("This session has been cancelled.") if self.is_cancelled else None
+        if self.is_cancelled:
+            reason = gettext("This session has been cancelled, so it cannot be moved.")
+        elif self.is_past(now):
+            reason = gettext("This session is over, so it cannot be moved.")
+        elif self.starts_at <= now:
+            reason = gettext("This session has already started, so it can no longer be moved.")
+        elif self.is_late_for_client(now):
+            hours = self.cancellation_notice_hours
+            reason = ngettext(
+                "You can move a session yourself until %(hours)s hour before it starts; "
+                "this one starts sooner.",
+                "You can move a session yourself until %(hours)s hours before it starts; "
+                "this one starts sooner.",
+                hours,
+            ) % {"hours": hours}
+        else:
+            return None
+        contact = gettext("To arrange another time, contact %(name)s.") % {
+            "name": self.professional.user.name
+        }
+        return f"{reason} {contact}"
 
 
 class Invitation(models.Model):

@@ -10,6 +10,7 @@ from tengja.accounts.models import User
 from tengja.accounts.services import AccountError, user_sign_up
 from tengja.bookings.events import BookingEvent, Kind, publish
 from tengja.bookings.models import Booking, Invitation
+from tengja.bookings.slots import free_to_move_to
 from tengja.lib import versions
 from tengja.lib.tokens import token_hash, token_make
 from tengja.professionals.models import Professional, SessionType
@@ -309,25 +310,51 @@ def booking_cancel(*, booking: Booking, by: User) -> Booking:
 
 
 def booking_move(*, booking: Booking, by: User, starts_at: datetime) -> Booking:
-    """The professional moves a session to another time."""
+    """Move a session to another time, keeping its length, bill and credit.
+
+    Who may, and until when, is Booking.move_refusal. The professional chooses any
+    future time they are free; the client one of the professional's free times
+    (free_slots_to_move_to: not overlapping another of the client's sessions
+    either), checked here under the locks, as a hub booking is. Moving is not a
+    new booking, so a paused professional's sessions can still be moved. The
+    bill is corrected and the people told by the MOVED event's subscribers.
+    """
+    now = timezone.now()
     with transaction.atomic():
+        if booking.client_id == by.pk:
+            # The client first (as deleting an account does: the person, then their
+            # sessions), so two of their sessions are not moved onto one time at
+            # once. NO KEY UPDATE: a booking that merely names them need not wait.
+            User.objects.select_for_update(no_key=True).filter(pk=by.pk).values_list("pk").first()
         booking = (
             Booking.objects.select_for_update(of=("self",))
             .select_related("professional__user", "client", "session_type", "invitation")
             .get(pk=booking.pk)
         )
-        if booking.role_of(by) != Booking.Role.PROFESSIONAL:
-            raise BookingError(_("Only the professional can move a session."))
-        if booking.is_cancelled:
-            raise BookingError(_("This session has been cancelled."))
-        if starts_at <= timezone.now():
-            raise BookingError(_("Choose a time in the future."))
+        role = booking.role_of(by)
+        refusal = booking.move_refusal(role, now)
+        if refusal:
+            raise BookingError(refusal)
         _lock_professional(booking.professional)
+        if role == Booking.Role.CLIENT:
+            _check_free_to_move_to(booking, starts_at, now)
+        elif starts_at <= now:
+            raise BookingError(_("Choose a time in the future."))
         previous = booking.starts_at
         booking.starts_at = starts_at
         booking.ends_at = starts_at + (booking.ends_at - previous)
         booking.sequence += 1
         _save_without_overlap(booking, fields=["starts_at", "ends_at", "sequence"])
         Invitation.objects.filter(booking=booking).update(expires_at=booking.ends_at)
-        publish(BookingEvent(Kind.MOVED, booking, previous_starts_at=previous))
+        publish(BookingEvent(Kind.MOVED, booking, previous_starts_at=previous, by=role))
     return booking
+
+
+def _check_free_to_move_to(booking: Booking, starts_at: datetime, now: datetime) -> None:
+    """Refuse a time the client may not choose: only the free times they were
+    offered (read under the professional's lock, so of two clients after one
+    time, the second finds it taken)."""
+    if starts_at == booking.starts_at:
+        raise BookingError(_("The session is already at that time. Choose another time."))
+    if not free_to_move_to(booking=booking, starts_at=starts_at, now=now):
+        raise BookingError(_("That time is not free. Choose one of the free times."))

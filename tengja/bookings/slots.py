@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from tengja.bookings.models import Booking
+from tengja.bookings.models import BOOKING_HORIZON, Booking
 from tengja.professionals.models import AvailabilityException, Professional, WeeklyAvailability
 
 MIN_NOTICE = timedelta(hours=settings.SLOT_MIN_NOTICE_HOURS)
@@ -53,12 +53,14 @@ def free_slots(
     days: int,
     now: datetime | None = None,
     first_only: bool = False,
+    ignore: Booking | None = None,
 ) -> dict[int, list[Slot]]:
     """Free slots per professional id, starting on the hour and half hour.
 
     `duration` is one length for all, or a length per professional id (their
     offered session type's). With `first_only`, stop at each one's first free day
-    (the browse page only shows the next free time)."""
+    (the browse page only shows the next free time). `ignore` is a session being
+    moved: its own time does not count as taken."""
     now = now or timezone.now()
     pros = {p.pk: p for p in professionals}
     if not pros:
@@ -79,21 +81,22 @@ def free_slots(
             )
     hours = (weekly, extra, off)
     if not first_only:
-        return _slots(pros, duration, start, days, now, hours, first_only=False)
+        return _slots(pros, duration, start, days, now, hours, ignore, first_only=False)
     result: dict[int, list[Slot]] = {}
     offset = 0
     for size in (*FIRST_ONLY_WINDOWS, days):
         size = min(size, days - offset)
         if size <= 0 or not pros:
             break
-        found = _slots(pros, duration, start + timedelta(days=offset), size, now, hours, True)
+        day = start + timedelta(days=offset)
+        found = _slots(pros, duration, day, size, now, hours, ignore, first_only=True)
         result.update(found)
         pros = {pk: pro for pk, pro in pros.items() if not found[pk]}
         offset += size
     return result
 
 
-def _slots(pros, duration, start, days, now, hours, first_only) -> dict[int, list[Slot]]:
+def _slots(pros, duration, start, days, now, hours, ignore, *, first_only) -> dict[int, list[Slot]]:
     """The free slots of `pros` on `days` days from `start`: one query, for the
     bookings in that range."""
     weekly, extra, off = hours
@@ -101,12 +104,15 @@ def _slots(pros, duration, start, days, now, hours, first_only) -> dict[int, lis
     busy = defaultdict(list)
     range_start = datetime.combine(start, time.min, tzinfo=UTC) - timedelta(days=1)
     range_end = datetime.combine(end, time.min, tzinfo=UTC) + timedelta(days=1)
-    for pro_id, starts_at, ends_at in Booking.objects.filter(
+    booked = Booking.objects.filter(
         professional_id__in=pros,
         status=Booking.Status.CONFIRMED,
         starts_at__lt=range_end,
         ends_at__gt=range_start,
-    ).values_list("professional_id", "starts_at", "ends_at"):
+    )
+    if ignore is not None:
+        booked = booked.exclude(pk=ignore.pk)
+    for pro_id, starts_at, ends_at in booked.values_list("professional_id", "starts_at", "ends_at"):
         busy[pro_id].append((starts_at, ends_at))
     for intervals in busy.values():
         intervals.sort()
@@ -152,3 +158,58 @@ def _slots(pros, duration, start, days, now, hours, first_only) -> dict[int, lis
                         slots.append(Slot(pro_id, slot_start, slot_end))
         result[pro_id] = sorted(set(slots), key=lambda s: s.starts_at)
     return result
+
+
+def free_slots_to_move_to(
+    *, booking: Booking, start: date, days: int, now: datetime | None = None
+) -> list[Slot]:
+    """The times a client may move their session to: the professional's free slots
+    of the session's own length (its own time not counting as taken, so the half
+    hours next to it are offered), except its current time and any time that
+    overlaps another of the client's sessions, with this professional or another.
+    Four queries, however many sessions there are."""
+    length = booking.ends_at - booking.starts_at
+    slots = free_slots(
+        professionals=[booking.professional],
+        duration=length,
+        start=start,
+        days=days,
+        now=now,
+        ignore=booking,
+    ).get(booking.professional_id, [])
+    if not slots:
+        return []
+    others = Booking.objects.none() if booking.client_id is None else Booking.objects
+    own = sorted(
+        others.filter(
+            client_id=booking.client_id,
+            status=Booking.Status.CONFIRMED,
+            starts_at__lt=slots[-1].ends_at,
+            ends_at__gt=slots[0].starts_at,
+        )
+        .exclude(pk=booking.pk)
+        .values_list("starts_at", "ends_at")
+    )
+    own_starts = [own_start for own_start, _ in own]
+    own_ends = []
+    for _, own_end in own:
+        own_ends.append(max(own_end, own_ends[-1]) if own_ends else own_end)
+    free = []
+    for slot in slots:
+        before = bisect.bisect_left(own_starts, slot.ends_at)
+        clashes = before > 0 and own_ends[before - 1] > slot.starts_at
+        if slot.starts_at != booking.starts_at and not clashes:
+            free.append(slot)
+    return free
+
+
+def free_to_move_to(*, booking: Booking, starts_at: datetime, now: datetime | None = None) -> bool:
+    """Whether `starts_at` is one of the times free_slots_to_move_to offers (looked
+    up on that day alone, in the professional's zone, as the page groups them)."""
+    now = now or timezone.now()
+    if not now < starts_at <= now + BOOKING_HORIZON:
+        return False  # nothing is offered there (and year 9999 stays out of date sums)
+    zone = zoneinfo.ZoneInfo(booking.professional.user.time_zone)
+    day = timezone.localtime(starts_at, zone).date()
+    offered = free_slots_to_move_to(booking=booking, start=day, days=1, now=now)
+    return starts_at in {slot.starts_at for slot in offered}

@@ -1,9 +1,14 @@
+import copy
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -11,10 +16,14 @@ from tengja.accounts.forms import signup_time_zone
 from tengja.accounts.models import User
 from tengja.bookings import services
 from tengja.bookings.forms import InvitationSignUpForm, InviteForm, MoveForm
-from tengja.bookings.models import Booking
+from tengja.bookings.models import BOOKING_HORIZON, Booking
 from tengja.bookings.selectors import booking_for_user, bookings_upcoming_for_professional
+from tengja.bookings.slots import free_slots_to_move_to, free_to_move_to
 from tengja.lib.http import render_form
 from tengja.professionals.selectors import professional_for_user
+
+# The client's move page shows a week of free times at a time.
+MOVE_DAYS = 7
 
 
 @login_required
@@ -28,6 +37,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
             "booking": booking,
             "is_professional": role == Booking.Role.PROFESSIONAL,
             "can_cancel": booking.cancel_refusal(role) is None,
+            "move_refusal": booking.move_refusal(role),
         },
     )
 
@@ -73,7 +83,17 @@ def _professional_booking(request: HttpRequest, code: str):
 
 @login_required
 def move(request: HttpRequest, code: str) -> HttpResponse:
-    booking = _professional_booking(request, code)
+    """The professional picks any new time in a form; the client one of the
+    professional's free times, shown here a week at a time (?from=<date>),
+    each leading to move_confirm. Refused (403) with why, and whom to ask, when the
+    person may not move the session now (Booking.move_refusal)."""
+    booking = booking_for_user(user=request.user, code=code)
+    role = booking.role_of(request.user)
+    refusal = booking.move_refusal(role)
+    if refusal:
+        return _move_refused(request, booking, refusal)
+    if role == Booking.Role.CLIENT:
+        return _move_times(request, booking)
     form = MoveForm(request.POST or None, initial={"starts_at": booking.starts_at})
     if request.method == "POST" and form.is_valid():
         try:
@@ -86,6 +106,106 @@ def move(request: HttpRequest, code: str) -> HttpResponse:
             messages.success(request, _("The session has been moved and the client told."))
             return redirect("bookings:detail", code=booking.code)
     return render_form(request, "bookings/move.html", {"booking": booking, "form": form}, form)
+
+
+def _move_refused(request: HttpRequest, booking: Booking, refusal: str) -> HttpResponse:
+    return render(
+        request,
+        "bookings/move_refused.html",
+        {
+            "booking": booking,
+            "refusal": refusal,
+            "is_professional": booking.role_of(request.user) == Booking.Role.PROFESSIONAL,
+        },
+        status=403,
+    )
+
+
+def _move_times(request: HttpRequest, booking: Booking) -> HttpResponse:
+    today = timezone.localdate()
+    # The last week shown ends a day inside the horizon, so all it offers may be chosen.
+    last = today + BOOKING_HORIZON - timedelta(days=MOVE_DAYS + 1)
+    start = _from_date(request.GET.get("from", ""))
+    start = min(max(start or today, today), last)
+    slots = free_slots_to_move_to(booking=booking, start=start, days=MOVE_DAYS)
+    by_day = defaultdict(list)
+    for slot in slots:
+        by_day[timezone.localtime(slot.starts_at).date()].append(slot)
+    later = start + timedelta(days=MOVE_DAYS)
+    return render(
+        request,
+        "bookings/move_times.html",
+        {
+            "booking": booking,
+            "days": sorted(by_day.items()),
+            "start": start,
+            "end": later - timedelta(days=1),
+            "earlier": max(start - timedelta(days=MOVE_DAYS), today) if start > today else None,
+            "later": later if later <= last else None,
+        },
+    )
+
+
+def _from_date(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def _chosen_time(value: str) -> datetime | None:
+    """A free time as the move page names it (ISO, with its offset), in the
+    future and within the booking horizon; else None."""
+    try:
+        starts_at = datetime.fromisoformat(value[:40])
+        if starts_at.tzinfo is None or not (
+            timezone.now() < starts_at <= timezone.now() + BOOKING_HORIZON
+        ):
+            return None
+    except (ValueError, OverflowError):
+        return None
+    return starts_at
+
+
+@login_required
+def move_confirm(request: HttpRequest, code: str) -> HttpResponse:
+    """The client's review of a new time: the old and the new, and what follows.
+    GET only shows (and changes nothing); the button (POST) moves the session."""
+    booking = booking_for_user(user=request.user, code=code)
+    role = booking.role_of(request.user)
+    if role != Booking.Role.CLIENT:
+        raise Http404  # the professional moves with their own form
+    refusal = booking.move_refusal(role)
+    if refusal:
+        return _move_refused(request, booking, refusal)
+    starts_at = _chosen_time(request.POST.get("starts_at") or request.GET.get("starts_at", ""))
+    if starts_at is None:
+        messages.error(request, _("Choose one of the free times."))
+        return redirect("bookings:move", code=booking.code)
+    if request.method == "POST":
+        try:
+            booking = services.booking_move(booking=booking, by=request.user, starts_at=starts_at)
+        except services.BookingError as error:
+            messages.error(request, str(error))
+            return redirect("bookings:move", code=booking.code)
+        messages.success(
+            request,
+            _("Your session has been moved. We have told %(name)s.")
+            % {"name": booking.professional.user.name},
+        )
+        return redirect("bookings:detail", code=booking.code)
+    if not free_to_move_to(booking=booking, starts_at=starts_at):
+        # A stale link (the time taken since): said now, not after pressing the button.
+        messages.error(request, _("That time is not free. Choose one of the free times."))
+        return redirect("bookings:move", code=booking.code)
+    moved = copy.copy(booking)
+    moved.starts_at, moved.ends_at = starts_at, starts_at + (booking.ends_at - booking.starts_at)
+    return render(
+        request,
+        "bookings/move_confirm.html",
+        # Within the notice period, the new time could not be moved again here.
+        {"booking": booking, "moved": moved, "late": moved.is_late_for_client()},
+    )
 
 
 @login_required

@@ -115,16 +115,22 @@ def notify_invitation_resent(*, booking: Booking) -> None:
     _deliver(booking, Delivery.Kind.CONFIRMATION, Booking.Role.CLIENT, timezone.now())
 
 
-def notify_moved(*, booking: Booking, previous_starts_at: datetime) -> None:
+def notify_moved(
+    *, booking: Booking, previous_starts_at: datetime, by: Booking.Role | None = None
+) -> None:
+    """The client is always e-mailed the change (their calendar's copy, from the
+    confirmation, needs its update). When the client moved it themselves, the
+    professional is told too, by e-mail (with the update for their calendar) and
+    in the app; a move the professional made needs no telling them."""
     now = timezone.now()
-    _deliver(
-        booking,
-        Delivery.Kind.CHANGE,
-        Booking.Role.CLIENT,
-        now,
-        previous_starts_at=previous_starts_at.isoformat(),
-    )
-    _notify(booking.client, Notification.Kind.MOVED, booking)
+    by = by or Booking.Role.PROFESSIONAL
+    context = {"previous_starts_at": previous_starts_at.isoformat(), "by": by}
+    _deliver(booking, Delivery.Kind.CHANGE, Booking.Role.CLIENT, now, **context)
+    if by == Booking.Role.CLIENT:
+        _deliver(booking, Delivery.Kind.CHANGE, Booking.Role.PROFESSIONAL, now, **context)
+        _notify(booking.professional.user, Notification.Kind.MOVED, booking)
+    else:
+        _notify(booking.client, Notification.Kind.MOVED, booking)
     reminders_plan(booking=booking, now=now)
 
 
@@ -182,7 +188,9 @@ def on_booking_event(event: BookingEvent) -> None:
     elif event.kind == Kind.INVITATION_RESENT:
         notify_invitation_resent(booking=event.booking)
     elif event.kind == Kind.MOVED:
-        notify_moved(booking=event.booking, previous_starts_at=event.previous_starts_at)
+        notify_moved(
+            booking=event.booking, previous_starts_at=event.previous_starts_at, by=event.by
+        )
     elif event.kind == Kind.CANCELLED:
         notify_cancelled(booking=event.booking)
 
@@ -269,6 +277,8 @@ def _message(delivery: Delivery) -> EmailMultiAlternatives:
         if booking.cancelled_by == Booking.Role.PROFESSIONAL
         else (booking.client.display_name if booking.client else ""),
         "by_recipient": booking.cancelled_by == role,
+        # A change: who moved the session (before clients could, only the professional).
+        "moved_by_recipient": delivery.context.get("by", Booking.Role.PROFESSIONAL) == role,
         "booked_by_client": not has_invitation,
         "settlement": delivery.context.get("settlement", Settlement.NONE),
         "Settlement": Settlement,

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from tests.factories import BookingFactory
 
-NAMES = ["bookings:detail", "bookings:cancel", "bookings:move"]
+NAMES = ["bookings:detail", "bookings:cancel", "bookings:move", "bookings:move_confirm"]
 
 
 @pytest.fixture
@@ -58,3 +58,11 @@ def test_the_session_page_shows_what_the_article_promises(client, alice, booking
     ):
         assert text in body
     assert "Cancel session" in body
+
+
+def test_the_review_of_a_new_time_is_the_clients_only(client, professional, booking):
+    """The professional moves with their own form (bookings:move)."""
+    client.force_login(professional.user)
+    url = reverse("bookings:move_confirm", args=[booking.code])
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"starts_at": booking.starts_at.isoformat()}).status_code == 404

@@ -150,10 +150,14 @@ def test_moving_an_invited_session_sends_a_fresh_link(
     assert invitation_path() != first
 
 
-def test_clients_cannot_move(client, alice, booking):
+def test_a_client_chooses_a_free_time_instead_of_typing_one(client, alice, booking):
+    """The client's move page offers the professional's free times (no date-time
+    field), and a time the professional does not offer is refused
+    (tests/bookings/test_client_move.py has the rest)."""
     client.force_login(alice)
-    assert client.get(reverse("bookings:move", args=[booking.code])).status_code == 404
-    with pytest.raises(BookingError):
+    page = client.get(reverse("bookings:move", args=[booking.code])).content.decode()
+    assert "Free times" in page and 'type="datetime-local"' not in page
+    with pytest.raises(BookingError, match="not free"):
         booking_move(booking=booking, by=alice, starts_at=booking.starts_at + timedelta(days=1))
 
 

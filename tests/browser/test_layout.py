@@ -94,6 +94,8 @@ def axe_pages(world) -> list[tuple[str, str]]:
         ("client", "/notifications/"),
         ("client", "/accounts/profile/"),
         ("client", reverse("bookings:detail", args=[b["paid"].code])),
+        ("client", reverse("bookings:move", args=[b["paid"].code])),
+        ("client", reverse("bookings:move", args=[b["soon"].code])),  # refused, and why
         ("client", reverse("billing:invoice", args=[invoice_standing(booking=b["refunded"]).code])),
         ("client", reverse("video:join", args=[b["soon"].code])),
         ("member", f"/hubs/{hub}/professionals/"),
