@@ -9,26 +9,13 @@ page, LCP under 1 s on this machine.
 import contextlib
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-]
+from support import ROOT, asgi_server, chromium, free_port
+
 LCP = """() => new Promise(resolve => {
   new PerformanceObserver(list => {
     const entries = list.getEntries();
@@ -40,9 +27,7 @@ LCP = """() => new Promise(resolve => {
 
 def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="tengja-front-"))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     env = {
         **os.environ,
         "DEBUG": "false",
@@ -73,30 +58,9 @@ def main() -> None:
             text=True,
         ).stdout
     )
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "tengja.asgi:application",
-            "--port",
-            str(port),
-            "--lifespan",
-            "off",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
-            assert time.monotonic() < deadline and server.poll() is None
-            time.sleep(0.1)
+    with asgi_server(env, port) as base:
         from playwright.sync_api import sync_playwright
 
-        base = f"http://127.0.0.1:{port}"
         pages = {
             "sign in": "/accounts/login/",
             "Home": "/",
@@ -108,7 +72,9 @@ def main() -> None:
             "profile": "/accounts/profile/",
         }
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+            browser = playwright.chromium.launch(
+                executable_path=chromium.CHROMIUM, args=[*chromium.FLAGS, *chromium.MEDIA_FLAGS]
+            )
             context = browser.new_context(base_url=base)
             page = context.new_page()
             page.goto("/accounts/login/")
@@ -139,9 +105,6 @@ def main() -> None:
                 )
                 fresh.close()
             browser.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 if __name__ == "__main__":

@@ -10,36 +10,16 @@ with fake cameras on this machine, and prints the median and the worst.
 
 import argparse
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    "--allow-loopback-in-peer-connection",
-]
+from support import ROOT, asgi_server, chromium, free_port
+
 PASSWORD = "benchmark passphrase 1"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def setup_data() -> tuple[str, str, str]:
@@ -137,32 +117,13 @@ def main() -> None:
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
     client_email, pro_email, code = setup_data()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "tengja.asgi:application",
-            "--port",
-            str(port),
-            "--lifespan",
-            "off",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
-            assert time.monotonic() < deadline and server.poll() is None, "server did not start"
-            time.sleep(0.1)
+    with asgi_server(env, port) as url:
         from playwright.sync_api import sync_playwright
 
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
-            url = f"http://127.0.0.1:{port}"
+            browser = playwright.chromium.launch(
+                executable_path=chromium.CHROMIUM, args=[*chromium.FLAGS, *chromium.MEDIA_FLAGS]
+            )
             times = []
             for number in range(1, args.calls + 1):
                 elapsed = one_call(browser, url, client_email, pro_email, code)
@@ -173,9 +134,6 @@ def main() -> None:
             f"join click to first remote video frame over {len(times)} calls: "
             f"median {statistics.median(times):.0f} ms, worst {max(times):.0f} ms"
         )
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 if __name__ == "__main__":

@@ -17,19 +17,9 @@ import sys
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
+from support import chromium
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def demo_logins() -> dict:
@@ -118,7 +108,7 @@ def main() -> None:
     only = {name for name in args.only.split(",") if name}
     todo = [p for p in pages(demo) if not only or p[0] in only]
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        browser = playwright.chromium.launch(executable_path=chromium.CHROMIUM, args=chromium.FLAGS)
         for language in args.languages.split(","):
             for width in (int(w) for w in args.widths.split(",")):
                 contexts: dict = {}

@@ -10,26 +10,16 @@ from pathlib import Path
 import pytest
 from channels.routing import ProtocolTypeRouter
 
+from tengja.lib import chromium
+
 # Playwright's sync API keeps an event loop on this thread; the ORM calls the
 # tests make for set-up and checks are still plain synchronous calls.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # axe-core, from npm (`make test` runs `npm ci`): accessibility rules run in the page.
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    "--allow-loopback-in-peer-connection",
-]
+FLAGS = [*chromium.FLAGS, *chromium.MEDIA_FLAGS]
+CHROMIUM = chromium.CHROMIUM
 
 
 def pytest_collection_modifyitems(items):
