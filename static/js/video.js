@@ -865,6 +865,7 @@
   function setChatEnabled(enabled) {
     $("chat-input").disabled = !enabled;
     $("chat-form").querySelector("button").disabled = !enabled;
+    $("chat-closed").hidden = enabled;
   }
 
   function addChatLine(who, text) {

@@ -83,7 +83,6 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
             "share": _("Share screen"),
             "stop_share": _("Stop sharing"),
             "you": _("You"),
-            "chat_closed": _("Chat opens when you are both in the call."),
         },
     }
     return render(

@@ -122,6 +122,9 @@ def test_client_and_professional_connect_and_media_flows(
     client_context, client = open_call(browser, live, alice, password, booking)
     client.get_by_role("button", name="Join session").click()
     expect(client.locator("#call-status")).to_contain_text("Waiting for Helga Sigurðardóttir")
+    # Alone in the call: the chat says when it opens.
+    expect(client.locator("#chat-closed")).to_have_text("Chat opens when you are both in the call.")
+    expect(client.locator("#chat-input")).to_be_disabled()
 
     pro_context, pro = open_call(browser, live, professional.user, password, booking)
     pro.get_by_role("button", name="Join session").click()
@@ -139,6 +142,7 @@ def test_client_and_professional_connect_and_media_flows(
     )
     expect(client.get_by_role("button", name="Unmute")).to_have_attribute("aria-pressed", "true")
     expect(pro.locator("#chat-input")).to_be_enabled()
+    expect(pro.locator("#chat-closed")).to_be_hidden()
     pro.locator("#chat-input").fill("Hello <b>Alice</b>")
     pro.locator("#chat-form button").click()
     expect(client.locator("#chat-log")).to_contain_text("Hello <b>Alice</b>")

@@ -1,7 +1,7 @@
 """Run the embedded default: one ASGI server (HTTP and WebSocket), one task worker
 and the periodic jobs (see the `periodic` command).
 
-All stop together on Ctrl-C or SIGTERM, and when either of them dies, or the
+All stop together on Ctrl-C or SIGTERM, when any of them dies, or when the
 parent (make) goes away.
 """
 
@@ -17,7 +17,7 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "Start the ASGI server and a task worker; stop both on Ctrl-C or SIGTERM."
+    help = "Start the ASGI server, a task worker and the periodic jobs; stop all on Ctrl-C."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--workers", type=int, default=1, help="ASGI server processes.")
