@@ -92,6 +92,27 @@ class Booking(models.Model):
     def paid_with_credits(self) -> bool:
         return self.paid_with == self.PaidWith.CREDITS
 
+    @property
+    def client_is_known(self) -> bool:
+        """Whether the professional may see who the client is: the client booked
+        it themselves (in a hub), or has accepted the professional's invitation
+        (opened its link or the session). Until then an invitation to an address
+        that has an account reads exactly like one to an address that has none."""
+        if self.client_id is None:
+            return False
+        try:
+            return self.invitation.accepted_at is not None
+        except Invitation.DoesNotExist:
+            return True
+
+    @property
+    def client_label(self) -> str:
+        """The client as the professional sees them: their name once known, else
+        the invited address."""
+        if self.client_is_known:
+            return self.client.display_name
+        return self.invitation.email
+
     def role_of(self, user) -> "Booking.Role | None":
         """Whether the user is this session's client, its professional, or neither."""
         if user is None or not user.is_authenticated:

@@ -161,7 +161,9 @@ def booking_invite(
             token_hash=unusable_hash,
             created_at=now,
             expires_at=booking.ends_at,
-            accepted_at=now if client else None,
+            # Accepted when the client opens it, account or not: until then the
+            # professional sees the address only (Booking.client_is_known).
+            accepted_at=None,
         )
         publish(BookingEvent(Kind.BOOKED, booking, by=Booking.Role.PROFESSIONAL))
     return booking
@@ -273,6 +275,19 @@ def invitation_accept_existing(*, token: str, user: User) -> Booking:
     return booking
 
 
+def invitation_seen(*, booking: Booking) -> None:
+    """The client has their session in front of them (its page, a change they
+    make): the professional's invitation counts as accepted, and from now on the
+    professional sees who the client is (Booking.client_is_known)."""
+    if booking.client_id is None:
+        return
+    accepted = Invitation.objects.filter(booking=booking, accepted_at__isnull=True).update(
+        accepted_at=timezone.now()
+    )
+    if accepted:
+        _changed(booking)  # the professional's pages now name the client
+
+
 def booking_cancel(*, booking: Booking, by: User) -> Booking:
     """Cancel for the client or the professional, and free the slot.
 
@@ -290,6 +305,8 @@ def booking_cancel(*, booking: Booking, by: User) -> Booking:
         refusal = booking.cancel_refusal(role, now)
         if refusal:
             raise BookingError(refusal)
+        if role == Booking.Role.CLIENT:
+            invitation_seen(booking=booking)
         booking.status = Booking.Status.CANCELLED
         booking.cancelled_at = now
         booking.cancelled_by = role
@@ -338,6 +355,7 @@ def booking_move(*, booking: Booking, by: User, starts_at: datetime) -> Booking:
         _lock_professional(booking.professional)
         if role == Booking.Role.CLIENT:
             _check_free_to_move_to(booking, starts_at, now)
+            invitation_seen(booking=booking)
         elif starts_at <= now:
             raise BookingError(_("Choose a time in the future."))
         previous = booking.starts_at

@@ -30,6 +30,8 @@ MOVE_DAYS = 7
 def detail(request: HttpRequest, code: str) -> HttpResponse:
     booking = booking_for_user(user=request.user, code=code)
     role = booking.role_of(request.user)
+    if role == Booking.Role.CLIENT and not booking.client_is_known:
+        services.invitation_seen(booking=booking)
     return render(
         request,
         "bookings/detail.html",

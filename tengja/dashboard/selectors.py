@@ -1,7 +1,7 @@
 """The professional's view of their clients: sessions and bills together, so
 these reads live here, where bookings and billing meet."""
 
-from django.db.models import Count, Max, Min, Q, QuerySet
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -10,6 +10,17 @@ from tengja.billing.models import Invoice
 from tengja.bookings.models import Booking
 from tengja.bookings.selectors import RELATED
 from tengja.professionals.models import Professional
+
+
+def _known_to(professional: Professional) -> Exists:
+    """The user has a session with the professional that names them: one they
+    booked themselves, or whose invitation they accepted (Booking.client_is_known).
+    Until then an invited account is listed as its address, with the invited."""
+    return Exists(
+        Booking.objects.filter(professional=professional, client=OuterRef("pk")).filter(
+            Q(invitation__isnull=True) | Q(invitation__accepted_at__isnull=False)
+        )
+    )
 
 
 def practice_clients(*, professional: Professional) -> QuerySet[User]:
@@ -21,6 +32,7 @@ def practice_clients(*, professional: Professional) -> QuerySet[User]:
     return (
         # The filter comes first, so the counts below only see this professional's rows.
         User.objects.filter(bookings__professional=professional)
+        .filter(_known_to(professional))
         .annotate(
             upcoming=Count("bookings", filter=confirmed & Q(bookings__ends_at__gt=now)),
             past=Count("bookings", filter=confirmed & Q(bookings__ends_at__lte=now)),
@@ -36,11 +48,13 @@ def practice_clients(*, professional: Professional) -> QuerySet[User]:
 
 
 def practice_invited(*, professional: Professional) -> list[Booking]:
-    """Sessions to come with an invited address that has no account yet."""
+    """Sessions to come whose invitation is not yet accepted (whether or not the
+    address has an account: the list does not say)."""
     return list(
         Booking.objects.filter(
             professional=professional,
-            client__isnull=True,
+            invitation__isnull=False,
+            invitation__accepted_at__isnull=True,
             status=Booking.Status.CONFIRMED,
             ends_at__gt=timezone.now(),
         )
@@ -51,7 +65,12 @@ def practice_invited(*, professional: Professional) -> list[Booking]:
 
 def practice_client(*, professional: Professional, code: str) -> User:
     """One of the professional's clients; 404 for anyone who is not."""
-    client = User.objects.filter(code=code, bookings__professional=professional).distinct().first()
+    client = (
+        User.objects.filter(code=code, bookings__professional=professional)
+        .filter(_known_to(professional))
+        .distinct()
+        .first()
+    )
     if client is None:
         raise Http404
     return client

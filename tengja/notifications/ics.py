@@ -34,11 +34,7 @@ def booking_uid(booking: Booking) -> str:
 
 def booking_summary(booking: Booking, *, for_professional: bool) -> str:
     """The event's title in the active language: the type and the other person."""
-    other = (
-        (booking.client.display_name if booking.client else booking.invitation.email)
-        if for_professional
-        else booking.professional.user.name
-    )
+    other = booking.client_label if for_professional else booking.professional.user.name
     return _("%(type)s with %(name)s") % {"type": booking.session_type.name, "name": other}
 
 

@@ -7,7 +7,11 @@ from tengja.notifications.models import Notification
 
 def notifications_for(*, user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(user=user).select_related(
-        "booking__session_type", "booking__professional__user", "booking__client", "invoice"
+        "booking__session_type",
+        "booking__professional__user",
+        "booking__client",
+        "booking__invitation",  # until the client accepts, the professional sees the address
+        "invoice",
     )
 
 

@@ -21,7 +21,9 @@ def seat_for(*, user: User, code: str, now: datetime | None = None) -> Seat | No
     if not user.is_authenticated:
         return None
     booking = (
-        Booking.objects.select_related("professional__user", "client").filter(code=code).first()
+        Booking.objects.select_related("professional__user", "client", "invitation")
+        .filter(code=code)
+        .first()
     )
     if booking is None or booking.client_id is None or not booking.is_joinable(now):
         return None
@@ -29,5 +31,5 @@ def seat_for(*, user: User, code: str, now: datetime | None = None) -> Seat | No
     if role == Booking.Role.CLIENT:
         return Seat(code, role, user.name, booking.professional.user.name)
     if role == Booking.Role.PROFESSIONAL:
-        return Seat(code, role, user.name, booking.client.name)
+        return Seat(code, role, user.name, booking.client_label)
     return None

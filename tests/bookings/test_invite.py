@@ -1,3 +1,4 @@
+import re
 import zoneinfo
 from datetime import datetime, timedelta
 
@@ -165,3 +166,51 @@ def test_price_changes_do_not_alter_a_booked_session(professional, session_type,
     session_type.save()
     booking.refresh_from_db()
     assert booking.price_amount == 18000
+
+
+def test_the_professional_cannot_tell_whether_an_invited_address_has_an_account(
+    client, professional, alice, django_capture_on_commit_callbacks
+):
+    """Until the person opens it, an invitation to an address with an account
+    reads exactly like one to an address without: the address, not the name,
+    on every page the professional has (and no clients-list entry)."""
+    kind = SessionTypeFactory(professional=professional, name="Talk")
+    start = timezone.now() + timedelta(days=3)
+    with django_capture_on_commit_callbacks(execute=True):
+        known = booking_invite(
+            professional=professional, session_type=kind, starts_at=start, email=alice.email
+        )
+        unknown = booking_invite(
+            professional=professional,
+            session_type=kind,
+            starts_at=start + timedelta(hours=2),
+            email="stranger@example.com",
+        )
+    client.force_login(professional.user)
+
+    def seen(booking, email):
+        page = client.get(reverse("bookings:detail", args=[booking.code])).content.decode()
+        facts = page.split('class="facts"')[1].split("</dl>")[0]
+        actions = page.split('id="actions-heading"')[1].split("</section>")[0]
+        return [
+            re.sub(r'value="[^"]+"', "", part.replace(email, "ADDRESS").replace(booking.code, "X"))
+            for part in (facts.split("<dt>Client</dt>")[1], actions)
+        ]
+
+    assert seen(known, alice.email) == seen(unknown, "stranger@example.com")
+    for url in (
+        reverse("dashboard:home"),
+        reverse("dashboard:practice_week") + f"?day={timezone.localdate(start).isoformat()}",
+        reverse("dashboard:practice_clients"),
+    ):
+        body = client.get(url).content.decode()
+        assert alice.name not in body, url
+    assert alice not in client.get(reverse("dashboard:practice_clients")).context["clients"]
+    assert client.get(reverse("dashboard:practice_client", args=[alice.code])).status_code == 404
+    # Once she has opened it, she is hers to name, and theirs to see.
+    client.force_login(alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get(reverse("bookings:detail", args=[known.code]))
+    client.force_login(professional.user)
+    assert alice.name in client.get(reverse("bookings:detail", args=[known.code])).content.decode()
+    assert alice.name in client.get(reverse("dashboard:practice_clients")).content.decode()

@@ -50,6 +50,13 @@ def test_the_professionals_links_name_the_client_in_their_language(
     client.force_login(professional.user)
     body = client.get(reverse("bookings:detail", args=[booking.code])).content.decode()
     google = parse_qs(urlsplit(links(body)["google"]).query)
+    # Until Alice has opened it, her name is hers to give: the invited address.
+    assert google["text"] == ["Individual session – alice@example.com"]
+    client.force_login(alice)
+    client.get(reverse("bookings:detail", args=[booking.code]))
+    client.force_login(professional.user)
+    body = client.get(reverse("bookings:detail", args=[booking.code])).content.decode()
+    google = parse_qs(urlsplit(links(body)["google"]).query)
     assert google["text"] == ["Individual session – Alice Andersen"]
     assert google["details"][0].startswith("Síða tímans")
 
