@@ -53,12 +53,13 @@ def invoice_pdf(invoice: Invoice) -> bytes:
         (_("From"), "\n".join(seller)),
         (
             _("To"),
-            # A deleted account's invoice is kept (bookkeeping law) without its name.
-            client.display_name
-            if client and client.erased_at
-            else f"{client.name} <{client.email}>"
-            if client
-            else invoice.booking.invitation.email,
+            # A deleted account's invoice is kept (bookkeeping law) without its name;
+            # an invitation not yet opened names its address (Booking.client_is_known).
+            invoice.booking.invitation.email
+            if not invoice.booking.client_is_known
+            else client.display_name
+            if client.erased_at
+            else f"{client.name} <{client.email}>",
         ),
         (_("Issued"), date_format(timezone.localtime(invoice.issued_at), "DATE_FORMAT")),
         (_("Session"), f"{invoice.description}, {session_time} ({zone})"),

@@ -21,6 +21,7 @@ def invoice_for_user(*, user: User, code: str) -> Invoice:
         .select_related(
             "booking__session_type",
             "booking__client",
+            "booking__invitation",
             "booking__professional",
             "professional__user",
         )

@@ -27,6 +27,7 @@ from tengja.billing.selectors import (
     payment_for_intent,
 )
 from tengja.bookings.models import Booking
+from tengja.bookings.services import invitation_seen
 from tengja.lib.http import render_form, safe_next
 
 
@@ -49,6 +50,8 @@ def payments(request: HttpRequest) -> HttpResponse:
 def invoice(request: HttpRequest, code: str) -> HttpResponse:
     invoice = invoice_for_user(user=request.user, code=code)
     is_client = invoice.booking.role_of(request.user) == Booking.Role.CLIENT
+    if is_client:
+        invitation_seen(booking=invoice.booking)  # the client has it in front of them
     payment = invoice.payments.select_related("method").first()
     refund = payment.refunds.first() if payment else None
     corrected_by = (
@@ -72,6 +75,8 @@ def invoice(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def invoice_download(request: HttpRequest, code: str) -> HttpResponse:
     invoice = invoice_for_user(user=request.user, code=code)
+    if invoice.booking.role_of(request.user) == Booking.Role.CLIENT:
+        invitation_seen(booking=invoice.booking)  # the client has it in front of them
     response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="invoice-{invoice.display_number}.pdf"'
     return response

@@ -281,10 +281,12 @@ def invitation_seen(*, booking: Booking) -> None:
     professional sees who the client is (Booking.client_is_known)."""
     if booking.client_id is None:
         return
+    now = timezone.now()
     accepted = Invitation.objects.filter(booking=booking, accepted_at__isnull=True).update(
-        accepted_at=timezone.now()
+        accepted_at=now
     )
     if accepted:
+        booking.invitation.accepted_at = now  # what the caller shows next names them too
         _changed(booking)  # the professional's pages now name the client
 
 

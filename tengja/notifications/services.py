@@ -269,13 +269,12 @@ def _message(delivery: Delivery) -> EmailMultiAlternatives:
         "has_account": booking.client is not None,
         "link": link,
         "for_professional": for_professional,
-        "other_name": (booking.client.display_name if booking.client else booking.invitation.email)
-        if for_professional
-        else booking.professional.user.name,
+        # The professional sees the client's name only once the client is known to them.
+        "other_name": booking.client_label if for_professional else booking.professional.user.name,
         "hours_before": int(REMINDERS.get(delivery.kind, timedelta()).total_seconds() // 3600),
         "by_name": booking.professional.user.name
         if booking.cancelled_by == Booking.Role.PROFESSIONAL
-        else (booking.client.display_name if booking.client else ""),
+        else (booking.client_label if booking.client else ""),
         "by_recipient": booking.cancelled_by == role,
         # A change: who moved the session (before clients could, only the professional).
         "moved_by_recipient": delivery.context.get("by", Booking.Role.PROFESSIONAL) == role,

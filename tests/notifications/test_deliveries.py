@@ -7,7 +7,7 @@ from django.db import transaction
 from icalendar import Calendar
 
 from tengja.bookings.models import Booking
-from tengja.bookings.services import booking_cancel, booking_invite, booking_move
+from tengja.bookings.services import booking_cancel, booking_invite, booking_move, invitation_seen
 from tengja.notifications.feed import preferences_for
 from tengja.notifications.models import Delivery, Notification
 from tengja.notifications.services import delivery_send
@@ -82,12 +82,20 @@ def test_reminder_goes_out_at_its_time_once_with_the_join_link(book, alice):
     assert Notification.objects.filter(user=alice, kind="upcoming").count() == 1
 
 
-def test_professional_reminder_names_the_client(book, alice, professional):
+def test_professional_reminder_names_the_client_once_they_accepted(book, alice, professional):
+    """Until the invited client opens their session, the professional's e-mails name
+    the address they invited, as for an address with no account (no oracle)."""
     booking = book(alice.email)
     reminder = Delivery.objects.get(booking=booking, kind="reminder_1h", role="professional")
     delivery_send(delivery_id=reminder.pk, now=reminder.due_at)
     message = mail.outbox[-1]
     assert message.to == [professional.user.email]
+    assert "alice@example.com" in message.subject and "Alice" not in message.subject
+
+    invitation_seen(booking=booking)
+    day = Delivery.objects.get(booking=booking, kind="reminder_24h", role="professional")
+    delivery_send(delivery_id=day.pk, now=day.due_at)
+    message = mail.outbox[-1]
     assert "Alice Andersen" in message.subject
 
 
