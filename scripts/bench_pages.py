@@ -21,7 +21,7 @@ from datetime import time as clock
 from datetime import timedelta
 from pathlib import Path
 
-from support import ROOT, asgi_server, free_port
+from support import ROOT, asgi_server, free_port, production_env
 
 PASSWORD = "benchmark passphrase 1"
 
@@ -151,23 +151,7 @@ def main() -> None:
     parser.add_argument("--redis-url", help="cache in Redis, as at scale (default: in-process)")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="tengja-pages-"))
-    env = {
-        "DJANGO_SETTINGS_MODULE": "tengja.settings",
-        "DEBUG": "false",
-        # Production settings, with the offline card provider (nothing here reaches Stripe).
-        "PAYMENT_PROVIDER": "local",
-        "DEMO_FAKE_PAYMENTS": "true",
-        "SECRET_KEY": "bench-" * 10,
-        "ALLOWED_HOSTS": "127.0.0.1,testserver",
-        "SITE_URL": "https://127.0.0.1",
-        "SECURE_SSL_REDIRECT": "false",
-        "SESSION_COOKIE_SECURE": "false",
-        "CSRF_COOKIE_SECURE": "false",
-        "VAR_DIR": str(workdir),
-        "DATABASE_URL": args.database_url or f"sqlite:///{workdir / 'bench.sqlite3'}",
-        "LOG_LEVEL": "WARNING",
-        **({"REDIS_URL": args.redis_url} if args.redis_url else {}),
-    }
+    env = production_env(workdir, args.database_url, args.redis_url)
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
     import django

@@ -14,7 +14,29 @@ sys.path.insert(0, str(ROOT))
 
 from tengja.lib import chromium  # noqa: E402  (Chromium's path and flags, shared with the tests)
 
-__all__ = ["ROOT", "asgi_server", "chromium", "free_port"]
+__all__ = ["ROOT", "asgi_server", "chromium", "free_port", "production_env"]
+
+
+def production_env(workdir: Path, database_url: str | None, redis_url: str | None = None) -> dict:
+    """The settings a production install runs with (DEBUG off), on a scratch
+    database (a SQLite file in `workdir` by default), with the offline card
+    provider: nothing a benchmark does reaches Stripe."""
+    return {
+        "DJANGO_SETTINGS_MODULE": "tengja.settings",
+        "DEBUG": "false",
+        "PAYMENT_PROVIDER": "local",
+        "DEMO_FAKE_PAYMENTS": "true",
+        "SECRET_KEY": "bench-" * 10,
+        "ALLOWED_HOSTS": "127.0.0.1,testserver",
+        "SITE_URL": "https://127.0.0.1",
+        "SECURE_SSL_REDIRECT": "false",
+        "SESSION_COOKIE_SECURE": "false",
+        "CSRF_COOKIE_SECURE": "false",
+        "VAR_DIR": str(workdir),
+        "DATABASE_URL": database_url or f"sqlite:///{workdir / 'bench.sqlite3'}",
+        "LOG_LEVEL": "WARNING",
+        **({"REDIS_URL": redis_url} if redis_url else {}),
+    }
 
 
 def free_port() -> int:

@@ -49,12 +49,14 @@ class Notification(models.Model):
 
 
 class Delivery(models.Model):
-    """One e-mail to send, exactly once (see services.delivery_send).
+    """One e-mail to send, exactly once (see services.deliveries_send_due).
 
-    A row is claimed by a conditional UPDATE before the e-mail goes out, so two
-    workers never send it twice, and a worker that dies mid-send does not send
-    it again on restart. A failure to send puts the claim back with a later
-    due time (backoff) and records the error.
+    A worker claims a batch of due rows with one conditional UPDATE before any
+    e-mail goes out, so two workers never send one twice, and sends them in id
+    order, recording each as it goes: a worker that dies mid-batch leaves one
+    e-mail in doubt (given up on, never resent) and the rest to send again. A
+    failure to send puts the claim back with a later due time (backoff) and
+    records the error.
     """
 
     class Kind(models.TextChoices):
@@ -72,6 +74,8 @@ class Delivery(models.Model):
     due_at = models.DateTimeField(db_index=True)
     created_at = models.DateTimeField(default=timezone.now)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # Which batch took it: the rows one worker claimed at once.
+    claim = models.CharField(max_length=16, blank=True, db_index=True, editable=False)
     sent_at = models.DateTimeField(null=True, blank=True)
     skipped_at = models.DateTimeField(null=True, blank=True)
     failed_at = models.DateTimeField(null=True, blank=True)

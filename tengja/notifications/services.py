@@ -3,16 +3,19 @@
 The booking services tell this module of each change (tengja.bookings.events,
 last of its subscribers), inside the same transaction: the in-app
 notifications and the e-mails to send (Delivery rows) are written with the
-change or not at all. Each Delivery is then sent by a background task
-(delivery_send), exactly once.
+change or not at all. A background task then sends what is due, a batch at a
+time over one mail connection (deliveries_send_due), each e-mail exactly once.
 """
 
 import logging
+from collections import Counter
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.db import models, transaction
+from django.core.cache import cache
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import connection, models, transaction
+from django.db.models import F, Min, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -24,6 +27,7 @@ from tengja.billing.selectors import invoice_standing
 from tengja.bookings.events import BookingEvent, Kind
 from tengja.bookings.models import Booking
 from tengja.bookings.services import booking_recipient, invitation_link_new
+from tengja.lib.codes import public_code
 from tengja.lib.emails import email_message, email_render
 from tengja.notifications.feed import preferences_for
 from tengja.notifications.ics import booking_ics
@@ -51,28 +55,53 @@ TEMPLATES = {
 # ------------------------------------------------------------------ booking events
 
 
+# What is still to do: not taken by a worker, nor sent, skipped or given up on.
+OPEN = Q(
+    claimed_at__isnull=True, sent_at__isnull=True, skipped_at__isnull=True, failed_at__isnull=True
+)
+UNFINISHED = Q(sent_at__isnull=True, skipped_at__isnull=True, failed_at__isnull=True)
+BATCH_SIZE = 100
+# A claim this old whose e-mails are not all recorded: its worker stopped.
+STALE_CLAIM = timedelta(minutes=15)
+
+
 def _deliver(
     booking: Booking, kind: Delivery.Kind, role: Booking.Role, due_at: datetime, **context
 ) -> Delivery:
     delivery = Delivery.objects.create(
         booking=booking, kind=kind, role=role, due_at=due_at, context=context
     )
-    transaction.on_commit(lambda: _enqueue(delivery.pk, due_at))
+    transaction.on_commit(lambda: _enqueue(due_at))
     return delivery
 
 
-def _enqueue(delivery_id: int, due_at: datetime) -> None:
-    from tengja.notifications.tasks import delivery_send_task
+def _enqueue(due_at: datetime) -> None:
+    """Have a worker send what is due by `due_at`. One task per second of due
+    times, not one per e-mail: the 10,000 reminders due at 9:00 are one task,
+    which sends them in batches (and asks for help: deliveries_send_due)."""
+    from tengja.notifications.tasks import deliveries_send_task
 
     try:
-        if delivery_send_task.get_backend().supports_defer:
-            delivery_send_task.using(run_after=due_at).enqueue(delivery_id=delivery_id)
-        elif due_at <= timezone.now():
-            delivery_send_task.enqueue(delivery_id=delivery_id)
-        # else: a backend that cannot wait leaves it to the sweep, once it is due.
+        if not deliveries_send_task.get_backend().supports_defer:
+            if due_at <= timezone.now():
+                deliveries_send_task.enqueue()
+            return  # a backend that cannot wait leaves it to the sweep, once it is due
+        # Called after commit, so the task never runs before the row is there to see.
+        now = timezone.now()
+        slot = max(due_at, now).replace(microsecond=0) + timedelta(seconds=1)
+        try:
+            first = cache.add(
+                f"deliveries-send:{slot.timestamp():.0f}",
+                True,
+                timeout=(slot - now).total_seconds() + 60,
+            )
+        except Exception:
+            first = True  # the cache away a moment: a second task is harmless, a lost one is not
+        if first:
+            deliveries_send_task.using(run_after=slot).enqueue()
     except Exception:
         # The booking stands; the sweep (deliveries_sweep) finds the e-mail later.
-        logger.exception("could not enqueue delivery %s", delivery_id)
+        logger.exception("could not enqueue the e-mails due at %s", due_at)
 
 
 def _notify(
@@ -83,11 +112,15 @@ def _notify(
 
 
 def reminders_plan(*, booking: Booking, now: datetime | None = None) -> None:
-    """(Re)plan the reminders of a booking from its start time; unsent ones go."""
+    """(Re)plan the reminders of a booking from its start time; unsent ones go.
+
+    One a worker has taken but not sent yet is marked skipped: the worker then
+    leaves it (and if it is being sent this very moment, this waits for it: see
+    _send_claimed)."""
     now = now or timezone.now()
-    Delivery.objects.filter(
-        booking=booking, kind__in=list(REMINDERS), claimed_at__isnull=True, sent_at__isnull=True
-    ).delete()
+    unsent = Delivery.objects.filter(UNFINISHED, booking=booking, kind__in=list(REMINDERS))
+    unsent.filter(claimed_at__isnull=True).delete()
+    unsent.update(skipped_at=now, last_error="cancelled" if booking.is_cancelled else "moved")
     if booking.is_cancelled:
         return
     for kind, before in REMINDERS.items():
@@ -171,6 +204,9 @@ def notify_cancelled(*, booking: Booking) -> None:
     settlement = cancellation_settlement(booking=booking)
     by_professional = booking.cancelled_by == Booking.Role.PROFESSIONAL
     other = Booking.Role.CLIENT if by_professional else Booking.Role.PROFESSIONAL
+    Delivery.objects.filter(
+        UNFINISHED, booking=booking, kind__in=[Delivery.Kind.CONFIRMATION, Delivery.Kind.CHANGE]
+    ).update(skipped_at=now, last_error="cancelled")
     for role in (booking.cancelled_by, other):
         _deliver(booking, Delivery.Kind.CANCELLATION, role, now, settlement=settlement)
     _notify(
@@ -216,22 +252,26 @@ def on_billing_event(event: BillingEvent) -> None:
 # ------------------------------------------------------------------ sending
 
 
-def _claim(delivery_id: int, now: datetime) -> bool:
-    """Take the row for this worker with one conditional UPDATE ("a sort of
-    optimistic lock", as healthchecks' sendalerts puts it): of two workers, one wins."""
-    return bool(
-        Delivery.objects.filter(
-            pk=delivery_id,
-            claimed_at__isnull=True,
-            sent_at__isnull=True,
-            skipped_at__isnull=True,
-            failed_at__isnull=True,
-            due_at__lte=now,
-        ).update(claimed_at=now)
-    )
+def _claim_due(now: datetime, limit: int) -> tuple[str, list[int]]:
+    """Take up to `limit` due e-mails for this worker, oldest first: one UPDATE
+    marks them with a new claim ("a sort of optimistic lock", as healthchecks'
+    sendalerts puts it). On PostgreSQL, SKIP LOCKED lets two workers take two
+    different batches at once instead of queueing for the same rows."""
+    claim = public_code()
+    due = Delivery.objects.filter(OPEN, due_at__lte=now).order_by("due_at", "pk")
+    with transaction.atomic():
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True)
+        # Two statements: PostgreSQL may run an IN (... LIMIT n FOR UPDATE) subquery
+        # more than once per UPDATE, claiming more than n.
+        ids = list(due.values_list("pk", flat=True)[:limit])
+        # Conditional, for SQLite (no row locks): of two workers, one gets each row.
+        Delivery.objects.filter(OPEN, pk__in=ids).update(claimed_at=now, claim=claim)
+    ids = Delivery.objects.filter(UNFINISHED, claim=claim).values_list("pk", flat=True)
+    return claim, sorted(ids)
 
 
-def _skip_reason(delivery: Delivery, now: datetime) -> str | None:
+def _skip_reason(delivery: Delivery, now: datetime, reminders_off: set[int]) -> str | None:
     booking = delivery.booking
     if delivery.kind in REMINDERS:
         if booking.is_cancelled:
@@ -241,7 +281,7 @@ def _skip_reason(delivery: Delivery, now: datetime) -> str | None:
         recipient = (
             booking.client if delivery.role == Booking.Role.CLIENT else booking.professional.user
         )
-        if recipient is not None and not preferences_for(user=recipient).email_reminders:
+        if recipient is not None and recipient.pk in reminders_off:
             return "turned off"
     if delivery.kind in (Delivery.Kind.CONFIRMATION, Delivery.Kind.CHANGE) and (
         booking.is_cancelled or booking.is_past(now)
@@ -308,92 +348,180 @@ def _message(delivery: Delivery) -> EmailMultiAlternatives:
     return message
 
 
-def delivery_send(*, delivery_id: int, now: datetime | None = None) -> str:
-    """Send one e-mail if it is due and nobody has taken it; say what happened.
+def deliveries_send_due(*, now: datetime | None = None, batch_size: int = BATCH_SIZE) -> Counter:
+    """Send every e-mail that is due, a batch at a time, until none is left; count
+    what happened to them ("sent", "skipped", "retry", "failed", "taken").
 
-    Claim first, then send: a worker that dies after claiming never has its
-    e-mail sent again (at most once); an error while sending puts the claim
-    back for a later attempt, so a failure is not a loss.
+    When a whole batch was due there may be thousands (the top of the hour), so
+    the first full batch asks the queue for one more task: a second worker joins
+    in, takes its own batches, and asks in turn.
     """
+    outcomes: Counter = Counter()
+    helped = False
+    while True:
+        claim, ids = _claim_due(now or timezone.now(), batch_size)
+        if not ids:
+            return outcomes
+        if len(ids) == batch_size and not helped:
+            helped = True
+            _ask_for_help()
+        outcomes.update(_send_batch(claim, ids, now or timezone.now()))
+
+
+def _ask_for_help() -> None:
+    from tengja.notifications.tasks import deliveries_send_task
+
+    try:
+        if deliveries_send_task.get_backend().supports_defer:  # a queue, not this thread
+            deliveries_send_task.enqueue()
+    except Exception:
+        logger.exception("could not ask for another worker")
+
+
+def delivery_send(*, delivery_id: int, now: datetime | None = None) -> str:
+    """Send this one e-mail if it is due and nobody has taken it; say what happened."""
     now = now or timezone.now()
-    if not _claim(delivery_id, now):
+    claim = public_code()
+    if not Delivery.objects.filter(OPEN, pk=delivery_id, due_at__lte=now).update(
+        claimed_at=now, claim=claim
+    ):
         return "taken"
-    booking_id = Delivery.objects.values_list("booking_id", flat=True).get(pk=delivery_id)
-    with transaction.atomic():
-        # The session is held while its e-mail is checked and sent: a cancellation
-        # under way is waited for (and the reminder then skipped), and one that
-        # starts now waits until the e-mail has gone. Nothing the send decides is
-        # written before it; the claim above is already committed.
-        Booking.objects.select_for_update(no_key=True).filter(pk=booking_id).values_list(
-            "pk"
-        ).first()
-        delivery = Delivery.objects.select_related(
+    return next(iter(_send_batch(claim, [delivery_id], now)), "taken")
+
+
+def _send_batch(claim: str, ids: list[int], now: datetime) -> Counter:
+    """Send a claimed batch over one mail connection, in id order, each e-mail
+    recorded in its own transaction with its sending.
+
+    Claim first, then send: a worker that dies after claiming never has an e-mail
+    sent twice. Sending in order, one record each, is what lets the sweep tell
+    the one e-mail that may have been on its way when a worker died (the first
+    unrecorded) from the rest of its batch (surely not sent: they go again).
+    """
+    deliveries = (
+        Delivery.objects.filter(UNFINISHED, pk__in=ids, claim=claim)
+        .select_related(
             "booking__professional__user",
             "booking__client",
             "booking__session_type",
             "booking__invitation",
-        ).get(pk=delivery_id)
-        return _send_claimed(delivery, now)
-
-
-def _send_claimed(delivery: Delivery, now: datetime) -> str:
-    reason = _skip_reason(delivery, now)
-    if reason:
-        Delivery.objects.filter(pk=delivery.pk).update(skipped_at=now, last_error=reason)
-        return "skipped"
-    try:
-        message = _message(delivery)
-        message.send()
-    except Exception as error:  # SMTP down, a bad address, anything: retry later
-        logger.warning("delivery %s failed: %s", delivery.pk, error)
-        attempts = delivery.attempts + 1
-        if attempts > len(BACKOFF):
-            Delivery.objects.filter(pk=delivery.pk).update(
-                attempts=attempts, last_error=repr(error)[:2000], failed_at=now
-            )
-            return "failed"
-        due_at = now + BACKOFF[attempts - 1]
-        Delivery.objects.filter(pk=delivery.pk).update(
-            attempts=attempts, last_error=repr(error)[:2000], claimed_at=None, due_at=due_at
         )
-        transaction.on_commit(lambda: _enqueue(delivery.pk, due_at))
-        return "retry"
-    Delivery.objects.filter(pk=delivery.pk).update(
-        sent_at=timezone.now(), attempts=delivery.attempts + 1
+        .order_by("pk")
     )
-    if delivery.kind in REMINDERS and delivery.role == Booking.Role.CLIENT:
-        _notify(delivery.booking.client, Notification.Kind.UPCOMING, delivery.booking)
+    deliveries = list(deliveries)
+    recipients = {d.booking.client_id for d in deliveries} | {
+        d.booking.professional.user_id for d in deliveries
+    }
+    reminders_off = set(
+        Preferences.objects.filter(user__in=recipients - {None}, email_reminders=False).values_list(
+            "user_id", flat=True
+        )
+    )
+    outcomes: Counter = Counter()
+    upcoming = []
+    mail = get_connection()
+    try:
+        for delivery in deliveries:
+            outcome = _send_claimed(delivery, claim, now, mail, reminders_off)
+            outcomes[outcome] += 1
+            if (
+                outcome == "sent"
+                and delivery.kind in REMINDERS
+                and delivery.role == Booking.Role.CLIENT
+            ):
+                upcoming.append(delivery.booking)
+    finally:
+        mail.close()
+        # The client's in-app notice of each reminder sent, in one write.
+        Notification.objects.bulk_create(
+            Notification(user_id=b.client_id, kind=Notification.Kind.UPCOMING, booking=b)
+            for b in upcoming
+            if b.client_id
+        )
+    return outcomes
+
+
+def _send_claimed(
+    delivery: Delivery, claim: str, now: datetime, mail, reminders_off: set[int]
+) -> str:
+    mine = Delivery.objects.filter(UNFINISHED, pk=delivery.pk, claim=claim)
+    reason = _skip_reason(delivery, now, reminders_off)
+    if reason:
+        return "skipped" if mine.update(skipped_at=now, last_error=reason) else "taken"
+    with transaction.atomic():
+        # Recorded first, sent second, committed third: the row stays locked while
+        # the e-mail goes. A cancellation or a move (which mark the session's taken
+        # e-mails skipped: reminders_plan, notify_cancelled) waits for it, or it
+        # for them and then finds itself skipped; so does the sweep. If the worker
+        # dies before the commit, the record is undone with it.
+        if not mine.update(sent_at=timezone.now(), attempts=F("attempts") + 1):
+            return "taken"  # skipped meanwhile, or given back by the sweep
+        try:
+            message = _message(delivery)
+            message.connection = mail
+            message.send()
+        except Exception as error:  # SMTP down, a bad address, anything: retry later
+            logger.warning("delivery %s failed: %s", delivery.pk, error)
+            mail.close()  # the next e-mail opens a fresh connection
+            return _send_failed(delivery, error, now)
     return "sent"
+
+
+def _send_failed(delivery: Delivery, error: Exception, now: datetime) -> str:
+    attempts = delivery.attempts + 1
+    if attempts > len(BACKOFF):
+        Delivery.objects.filter(pk=delivery.pk).update(
+            sent_at=None, attempts=attempts, last_error=repr(error)[:2000], failed_at=now
+        )
+        return "failed"
+    due_at = now + BACKOFF[attempts - 1]
+    Delivery.objects.filter(pk=delivery.pk).update(
+        sent_at=None,
+        attempts=attempts,
+        last_error=repr(error)[:2000],
+        claimed_at=None,
+        claim="",
+        due_at=due_at,
+    )
+    transaction.on_commit(lambda: _enqueue(due_at))
+    return "retry"
 
 
 def deliveries_sweep(
     *, now: datetime | None = None, grace: timedelta = timedelta(minutes=2)
 ) -> int:
-    """Enqueue again every e-mail that is overdue and untaken: its task may have
-    been lost (a worker killed mid-task, a failed enqueue). Claiming makes a
-    second task for the same row harmless. Returns how many were enqueued."""
+    """Find what lost tasks and stopped workers left behind. Returns how many
+    e-mails are overdue and untaken (one task is enqueued to send them).
+
+    A batch whose worker stopped (its claim older than STALE_CLAIM, e-mails not
+    all recorded): its first unrecorded e-mail may have been on its way, so it is
+    given up on, never sent twice; the others were surely not sent and go again.
+    """
     now = now or timezone.now()
-    overdue = Delivery.objects.filter(
-        claimed_at__isnull=True,
-        sent_at__isnull=True,
-        skipped_at__isnull=True,
-        failed_at__isnull=True,
-        due_at__lte=now - grace,
-    ).values_list("pk", "due_at")
-    count = 0
-    for delivery_id, due_at in overdue.iterator():
-        _enqueue(delivery_id, due_at)
-        count += 1
-    unconfirmed = Delivery.objects.filter(
-        claimed_at__lte=now - timedelta(minutes=15),
-        sent_at__isnull=True,
-        skipped_at__isnull=True,
-        failed_at__isnull=True,
-    ).count()
-    if unconfirmed:
-        # A worker died between claiming and recording: sent or not, it is not resent.
-        logger.warning("%s deliveries were claimed but never confirmed", unconfirmed)
-    return count
+    stale = Delivery.objects.filter(UNFINISHED, claimed_at__lte=now - STALE_CLAIM).exclude(claim="")
+    uncertain = list(
+        stale.values("claim").annotate(first=Min("pk")).values_list("first", flat=True)
+    )
+    if uncertain:
+        given_up = stale.filter(pk__in=uncertain).update(
+            failed_at=now, last_error="its worker stopped while sending it: not sent again"
+        )
+        released = stale.exclude(pk__in=uncertain).update(claimed_at=None, claim="")
+        logger.warning(
+            "%s e-mails were being sent when their worker stopped: %s given up on, %s to send again",
+            given_up + released,
+            given_up,
+            released,
+        )
+    overdue = Delivery.objects.filter(OPEN, due_at__lte=now - grace).count()
+    if overdue:
+        from tengja.notifications.tasks import deliveries_send_task
+
+        try:
+            deliveries_send_task.enqueue()
+        except Exception:
+            logger.exception("could not enqueue the overdue e-mails")
+    return overdue
 
 
 # ------------------------------------------------------------------ in-app list

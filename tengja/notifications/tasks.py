@@ -4,5 +4,6 @@ from tengja.notifications import services
 
 
 @task()
-def delivery_send_task(*, delivery_id: int) -> str:
-    return services.delivery_send(delivery_id=delivery_id)
+def deliveries_send_task() -> dict[str, int]:
+    """Send the e-mails that are due (see services.deliveries_send_due)."""
+    return dict(services.deliveries_send_due())

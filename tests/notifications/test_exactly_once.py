@@ -56,12 +56,26 @@ def due_deliveries(count: int) -> list[int]:
     return ids
 
 
-def enqueue(ids, settings) -> None:
-    from tengja.notifications.tasks import delivery_send_task
+def enqueue(settings, times: int = 1) -> None:
+    """What a booking's commit does: a task to send what is due, on the database queue."""
+    from tengja.notifications.tasks import deliveries_send_task
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    for delivery_id in ids:
-        delivery_send_task.enqueue(delivery_id=delivery_id)
+    for _ in range(times):
+        deliveries_send_task.enqueue()
+
+
+WORKER = [
+    sys.executable,
+    "manage.py",
+    "db_worker",
+    "--no-reload",
+    "--no-startup-delay",
+    "--queue-name",
+    "*",
+    "-v",
+    "0",
+]
 
 
 def sent_files(mail_dir: Path) -> list[Path]:
@@ -92,21 +106,9 @@ def test_two_threads_claiming_one_reminder_send_it_once(mailoutbox):
 def test_two_real_workers_on_the_same_tasks_send_each_once(tmp_path, settings):
     mail_dir = tmp_path / "mail"
     ids = due_deliveries(20)
-    enqueue(ids, settings)
-    enqueue(ids, settings)  # every task twice, as a retried enqueue would
+    enqueue(settings, times=2)  # two tasks for the same e-mails, as a retried enqueue would
     env = worker_env(mail_dir, TASKS_BACKEND="django_tasks_db.DatabaseBackend")
-    command = [
-        sys.executable,
-        "manage.py",
-        "db_worker",
-        "--batch",
-        "--no-reload",
-        "--no-startup-delay",
-        "--queue-name",
-        "*",
-        "-v",
-        "0",
-    ]
+    command = [*WORKER[:4], "--batch", *WORKER[4:]]
     workers = [subprocess.Popen(command, cwd=ROOT, env=env) for _ in range(2)]
     for worker in workers:
         assert worker.wait(timeout=120) == 0
@@ -114,40 +116,68 @@ def test_two_real_workers_on_the_same_tasks_send_each_once(tmp_path, settings):
     assert Delivery.objects.filter(pk__in=ids, sent_at__isnull=False).count() == 20
 
 
+def kill_after_sending(mail_dir: Path, env: dict, count: int) -> None:
+    """Start a worker that hangs once it has sent `count` e-mails, and kill it there:
+    it dies before it records the last one."""
+    worker = subprocess.Popen(WORKER, cwd=ROOT, env={**env, "TENGJA_HANG_AFTER_SEND": str(count)})
+    deadline = time.monotonic() + 60
+    while len(sent_files(mail_dir)) < count:
+        assert time.monotonic() < deadline, "the worker never sent"
+        assert worker.poll() is None, "the worker stopped by itself"
+        time.sleep(0.05)
+    worker.send_signal(signal.SIGKILL)
+    worker.wait(timeout=10)
+
+
+def restart(env: dict, settings) -> None:
+    """A new worker, the sweep (later, when the claim is stale), the task enqueued again."""
+    enqueue(settings)
+    deliveries_sweep(now=timezone.now() + timedelta(minutes=30))
+    restarted = subprocess.run(
+        [*WORKER[:4], "--batch", *WORKER[4:]], cwd=ROOT, env=env, timeout=120
+    )
+    assert restarted.returncode == 0
+
+
+def message_ids(mail_dir: Path) -> list[str]:
+    from email import message_from_bytes
+
+    return [message_from_bytes(path.read_bytes())["Message-ID"] for path in sent_files(mail_dir)]
+
+
 def test_a_worker_killed_after_sending_does_not_send_again_on_restart(tmp_path, settings):
     mail_dir = tmp_path / "mail"
     [delivery_id] = due_deliveries(1)
-    enqueue([delivery_id], settings)
+    enqueue(settings)
     env = worker_env(mail_dir, TASKS_BACKEND="django_tasks_db.DatabaseBackend")
-    command = [
-        sys.executable,
-        "manage.py",
-        "db_worker",
-        "--no-reload",
-        "--no-startup-delay",
-        "--queue-name",
-        "*",
-        "-v",
-        "0",
-    ]
-    worker = subprocess.Popen(command, cwd=ROOT, env={**env, "TENGJA_HANG_AFTER_SEND": "1"})
-    deadline = time.monotonic() + 60
-    while not sent_files(mail_dir):
-        assert time.monotonic() < deadline, "the worker never sent"
-        time.sleep(0.1)
-    worker.send_signal(signal.SIGKILL)  # dies before it records the send
-    worker.wait(timeout=10)
-    assert Delivery.objects.get(pk=delivery_id).sent_at is None
+    kill_after_sending(mail_dir, env, 1)
+    assert Delivery.objects.get(pk=delivery_id).sent_at is None  # died before recording it
 
-    # Restart: a new worker, the sweep, and the same task enqueued again.
-    enqueue([delivery_id], settings)
-    later = timezone.now() + timedelta(minutes=30)
-    deliveries_sweep(now=later)
-    restarted = subprocess.run(
-        [*command[:4], "--batch", *command[4:]], cwd=ROOT, env=env, timeout=120
-    )
-    assert restarted.returncode == 0
+    restart(env, settings)
     assert len(sent_files(mail_dir)) == 1
+    given_up = Delivery.objects.get(pk=delivery_id)
+    assert given_up.failed_at is not None and "not sent again" in given_up.last_error
+
+
+def test_a_worker_killed_mid_batch_leaves_the_rest_to_send_exactly_once(tmp_path, settings):
+    """Killed while sending the 3rd of a batch of 6: the first two are recorded, the
+    3rd may have gone (here it did) and is not sent again, the last three are sent
+    by the next worker. Every e-mail reached its recipient once."""
+    mail_dir = tmp_path / "mail"
+    ids = due_deliveries(6)
+    enqueue(settings)
+    env = worker_env(mail_dir, TASKS_BACKEND="django_tasks_db.DatabaseBackend")
+    kill_after_sending(mail_dir, env, 3)
+    assert Delivery.objects.filter(pk__in=ids, sent_at__isnull=False).count() == 2
+    assert Delivery.objects.filter(pk__in=ids, claimed_at__isnull=False).count() == 6
+
+    restart(env, settings)
+    sent = message_ids(mail_dir)
+    assert len(sent) == 6 and len(set(sent)) == 6
+    assert all(any(m.startswith(f"<delivery-{pk}.") for m in sent) for pk in ids)
+    third = Delivery.objects.get(pk=sorted(ids)[2])
+    assert third.sent_at is None and third.failed_at is not None
+    assert Delivery.objects.filter(pk__in=ids, sent_at__isnull=False).count() == 5
 
 
 def test_the_sweep_finds_what_a_lost_task_left_behind(settings, mailoutbox):
