@@ -253,9 +253,11 @@ def invitation_accept_new_client(
         except AccountError:
             raise InvitationProblem(InvitationProblem.Kind.HAS_ACCOUNT, invitation) from None
         Booking.objects.filter(pk=invitation.booking_id, client__isnull=True).update(client=user)
-        versions.bump(versions.bookings_of_user(user.pk))
         invitation.accepted_at = timezone.now()
         invitation.save(update_fields=["accepted_at"])
+        booking = invitation.booking
+        booking.client = user
+        _changed(booking)  # both calendars, and the professional's pages now name them
     return user
 
 
@@ -266,12 +268,14 @@ def invitation_accept_existing(*, token: str, user: User) -> Booking:
         booking = invitation.booking
         if invitation.email.lower() != user.email.lower() and booking.client_id != user.pk:
             raise InvitationProblem(InvitationProblem.Kind.MISMATCH, invitation)
+        changed = booking.client_id is None or invitation.accepted_at is None
         if booking.client_id is None:
             Booking.objects.filter(pk=booking.pk, client__isnull=True).update(client=user)
             booking.client = user
-            _changed(booking)
         if invitation.accepted_at is None:
             Invitation.objects.filter(pk=invitation.pk).update(accepted_at=timezone.now())
+        if changed:
+            _changed(booking)  # both calendars, and the professional's pages now name them
     return booking
 
 

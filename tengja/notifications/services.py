@@ -1,7 +1,7 @@
 """What clients and professionals are told, in the app and by e-mail.
 
 The booking services tell this module of each change (tengja.bookings.events,
-last of its subscribers), inside the same transaction: the in-app
+after hubs and billing, so the bill or credit is settled), inside the same transaction: the in-app
 notifications and the e-mails to send (Delivery rows) are written with the
 change or not at all. A background task then sends what is due, a batch at a
 time over one mail connection (deliveries_send_due), each e-mail exactly once.

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 
 from tengja.bookings.models import Booking
 from tengja.bookings.selectors import booking_for_user
+from tengja.bookings.services import invitation_seen
 from tengja.video.ice import ice_servers_for
 
 
@@ -17,11 +18,19 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
     is_professional = role == Booking.Role.PROFESSIONAL
     if not booking.is_joinable() or booking.client_id is None:
         return render(request, "video/closed.html", {"booking": booking}, status=403)
-    other = booking.client if is_professional else booking.professional.user
+    if is_professional:
+        # Until the invited client has opened their session, the professional sees
+        # the address they invited, not the account's name or picture.
+        other = booking.client if booking.client_is_known else None
+        other_name = booking.client_label
+    else:
+        invitation_seen(booking=booking)  # the client has their session in front of them
+        other = booking.professional.user
+        other_name = other.name
     config = {
         "ws_path": f"/ws/sessions/{booking.code}/",  # tengja.video.routing
         "role": role,
-        "other_name": other.name,
+        "other_name": other_name,
         "ice_servers": ice_servers_for(user_id=request.user.pk),
         "session_url": reverse("bookings:detail", kwargs={"code": booking.code}),
         "messages": {
@@ -40,9 +49,9 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
             "error_generic": _("The camera and microphone could not be started. Press Test again."),
             "audio_only_device": _("No camera found: you will join with sound only."),
             "waiting": _("Waiting for %(name)s to join. The call starts by itself.")
-            % {"name": other.name},
-            "connecting": _("Connecting to %(name)s…") % {"name": other.name},
-            "connected": _("You are in the call with %(name)s.") % {"name": other.name},
+            % {"name": other_name},
+            "connecting": _("Connecting to %(name)s…") % {"name": other_name},
+            "connected": _("You are in the call with %(name)s.") % {"name": other_name},
             "reconnecting": _("Connection lost. Reconnecting…"),
             "lost": _(
                 "The connection could not be restored. Check your internet connection, then "
@@ -56,8 +65,8 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
             "reconnect": _("Reconnect"),
             "try_again": _("Try again"),
             "peer_reconnecting": _("%(name)s lost the connection. Waiting for them…")
-            % {"name": other.name},
-            "peer_left": _("%(name)s has left the call.") % {"name": other.name},
+            % {"name": other_name},
+            "peer_left": _("%(name)s has left the call.") % {"name": other_name},
             "replaced": _("You joined this call from another window, so this one has stopped."),
             "refused": _("This call is not open to you now."),
             "cancelled": _("This session has been cancelled."),
@@ -66,10 +75,10 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
                 "The video connection service is not reachable right now. Trying again…"
             ),
             "you_left": _("You have left the call."),
-            "peer_muted": _("%(name)s has muted their microphone.") % {"name": other.name},
-            "peer_camera_off": _("%(name)s has turned their camera off.") % {"name": other.name},
+            "peer_muted": _("%(name)s has muted their microphone.") % {"name": other_name},
+            "peer_camera_off": _("%(name)s has turned their camera off.") % {"name": other_name},
             "peer_audio_only": _("%(name)s's connection is weak: their video is paused.")
-            % {"name": other.name},
+            % {"name": other_name},
             "audio_only": _(
                 "Your connection is too weak for video: your video is paused, sound goes on."
             ),
@@ -88,5 +97,11 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request,
         "video/join.html",
-        {"booking": booking, "config": config, "other": other, "is_professional": is_professional},
+        {
+            "booking": booking,
+            "config": config,
+            "other": other,
+            "other_name": other_name,
+            "is_professional": is_professional,
+        },
     )

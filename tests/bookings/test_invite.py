@@ -214,3 +214,45 @@ def test_the_professional_cannot_tell_whether_an_invited_address_has_an_account(
     client.force_login(professional.user)
     assert alice.name in client.get(reverse("bookings:detail", args=[known.code])).content.decode()
     assert alice.name in client.get(reverse("dashboard:practice_clients")).content.decode()
+
+
+def test_the_call_names_an_invited_client_only_once_they_opened_it(
+    client, professional, alice, django_capture_on_commit_callbacks
+):
+    """The professional waiting in the call sees the address they invited; the
+    client opening the call counts as opening the invitation."""
+    kind = SessionTypeFactory(professional=professional, name="Talk")
+    start = (timezone.now() + timedelta(minutes=5)).replace(microsecond=0)
+    with django_capture_on_commit_callbacks(execute=True):
+        booking = booking_invite(
+            professional=professional, session_type=kind, starts_at=start, email=alice.email
+        )
+    join = reverse("video:join", args=[booking.code])
+    client.force_login(professional.user)
+    body = client.get(join).content.decode()
+    assert alice.email in body and alice.name not in body and alice.initials not in body
+
+    client.force_login(alice)
+    assert professional.user.name in client.get(join).content.decode()
+    client.force_login(professional.user)
+    assert alice.name in client.get(join).content.decode()
+
+
+def test_the_professionals_cached_pages_name_the_client_as_soon_as_they_accept(
+    client, professional, alice, django_capture_on_commit_callbacks
+):
+    kind = SessionTypeFactory(professional=professional, name="Talk")
+    start = timezone.now() + timedelta(days=2)
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_invite(
+            professional=professional, session_type=kind, starts_at=start, email=alice.email
+        )
+    client.force_login(professional.user)
+    home = reverse("dashboard:home")
+    assert alice.name not in client.get(home).content.decode()  # and now cached
+
+    client.force_login(alice)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get(invitation_path())
+    client.force_login(professional.user)
+    assert alice.name in client.get(home).content.decode()
