@@ -1,6 +1,8 @@
 """What the benchmark scripts share: a free port, and Tengja's ASGI server
 started as users get it (uvicorn, the production settings given in `env`)."""
 
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -24,8 +26,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def asgi_server(env: dict, port: int, *, workers: int = 1) -> Iterator[str]:
-    """Run `uvicorn tengja.asgi:application` until the block ends; yields its URL."""
+def asgi_server(
+    env: dict, port: int, *, workers: int = 1, log: Path | None = None
+) -> Iterator[str]:
+    """Run `uvicorn tengja.asgi:application` until the block ends; yields its URL.
+    Its output goes to `log` when one is given."""
+    output = log.open("ab") if log else None
     server = subprocess.Popen(
         [
             sys.executable,
@@ -44,6 +50,9 @@ def asgi_server(env: dict, port: int, *, workers: int = 1) -> Iterator[str]:
         ],
         cwd=ROOT,
         env=env,
+        stdout=output,
+        stderr=output,
+        start_new_session=True,  # its own process group, so its workers can be stopped too
     )
     try:
         deadline = time.monotonic() + 30
@@ -54,4 +63,11 @@ def asgi_server(env: dict, port: int, *, workers: int = 1) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            # Requests still queued after a load test: stop the workers with it.
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+        if output:
+            output.close()
