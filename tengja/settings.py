@@ -170,6 +170,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and envbo
         "timeout": 20,
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# HTTP requests one server process works on at once (each in a thread, holding
+# at most one database connection); more wait their turn (tengja.lib.concurrency).
+HTTP_CONCURRENCY = envint("HTTP_CONCURRENCY", "4")
 
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
