@@ -185,6 +185,9 @@ if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "tengja.lib.cache.SharedPoolRedisCache", "LOCATION": REDIS_URL}
     }
+    # Sessions read from Redis, written through to the database (which keeps them
+    # when Redis restarts): no session query on each request.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
