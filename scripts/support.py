@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tengja.lib import chromium  # noqa: E402  (Chromium's path and flags, shared with the tests)
+from tengja.lib.server import uvicorn_command  # noqa: E402  (as `manage.py serve` starts it)
 
 __all__ = ["ROOT", "asgi_server", "chromium", "free_port"]
 
@@ -29,28 +30,15 @@ def free_port() -> int:
 def asgi_server(
     env: dict, port: int, *, workers: int = 1, log: Path | None = None
 ) -> Iterator[str]:
-    """Run `uvicorn tengja.asgi:application` until the block ends; yields its URL.
-    Its output goes to `log` when one is given."""
+    """Run Tengja's ASGI server, as `manage.py serve` starts it, until the block ends;
+    yields its URL. Its output goes to `log` when one is given; without one, its
+    messages go to stderr and its access log nowhere."""
     output = log.open("ab") if log else None
     server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "tengja.asgi:application",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--lifespan",
-            "off",
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
+        uvicorn_command(host="127.0.0.1", port=port, workers=workers),
         cwd=ROOT,
         env=env,
-        stdout=output,
+        stdout=output or subprocess.DEVNULL,  # uvicorn writes its access log there
         stderr=output,
         start_new_session=True,  # its own process group, so its workers can be stopped too
     )
