@@ -1,6 +1,8 @@
 """What the benchmark scripts share: a free port, and Tengja's ASGI server
 started as users get it (uvicorn, the production settings given in `env`)."""
 
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -13,6 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tengja.lib import chromium  # noqa: E402  (Chromium's path and flags, shared with the tests)
+from tengja.lib.server import uvicorn_command  # noqa: E402  (as `manage.py serve` starts it)
 
 __all__ = ["ROOT", "asgi_server", "chromium", "free_port", "production_env"]
 
@@ -46,26 +49,20 @@ def free_port() -> int:
 
 
 @contextmanager
-def asgi_server(env: dict, port: int, *, workers: int = 1) -> Iterator[str]:
-    """Run `uvicorn tengja.asgi:application` until the block ends; yields its URL."""
+def asgi_server(
+    env: dict, port: int, *, workers: int = 1, log: Path | None = None
+) -> Iterator[str]:
+    """Run Tengja's ASGI server, as `manage.py serve` starts it, until the block ends;
+    yields its URL. Its output goes to `log` when one is given; without one, its
+    messages go to stderr and its access log nowhere."""
+    output = log.open("ab") if log else None
     server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "tengja.asgi:application",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--lifespan",
-            "off",
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
+        uvicorn_command(host="127.0.0.1", port=port, workers=workers),
         cwd=ROOT,
         env=env,
+        stdout=output or subprocess.DEVNULL,  # uvicorn writes its access log there
+        stderr=output,
+        start_new_session=True,  # its own process group, so its workers can be stopped too
     )
     try:
         deadline = time.monotonic() + 30
@@ -76,4 +73,11 @@ def asgi_server(env: dict, port: int, *, workers: int = 1) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            # Requests still queued after a load test: stop the workers with it.
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+        if output:
+            output.close()

@@ -170,6 +170,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and envbo
         "timeout": 20,
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# HTTP requests one server process works on at once (each in a thread, holding
+# at most one database connection); more wait their turn (tengja.lib.concurrency).
+HTTP_CONCURRENCY = envint("HTTP_CONCURRENCY", "4")
 
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
@@ -180,8 +183,11 @@ if REDIS_URL:
         }
     }
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {"BACKEND": "tengja.lib.cache.SharedPoolRedisCache", "LOCATION": REDIS_URL}
     }
+    # Sessions read from Redis, written through to the database (which keeps them
+    # when Redis restarts): no session query on each request.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -121,14 +121,16 @@ def settings_seen_with(env: dict, *expressions: str, drop: tuple[str, ...] = ())
     return out.stdout.split()
 
 
-def test_redis_url_switches_channel_layer_and_cache():
-    layer, cache = settings_seen_with(
+def test_redis_url_switches_channel_layer_cache_and_sessions():
+    layer, cache, sessions = settings_seen_with(
         {"REDIS_URL": "redis://127.0.0.1:6379/3"},
         "s.CHANNEL_LAYERS['default']['BACKEND']",
         "s.CACHES['default']['BACKEND']",
+        "s.SESSION_ENGINE",
     )
     assert layer == "channels_redis.core.RedisChannelLayer"
     assert cache.endswith("RedisCache")
+    assert sessions == "django.contrib.sessions.backends.cached_db"
 
 
 def test_database_url_selects_postgresql():

@@ -5,6 +5,7 @@ import logging
 import os
 import uuid
 from datetime import datetime, timedelta
+from importlib import import_module
 from pathlib import Path
 from typing import IO
 
@@ -347,7 +348,9 @@ def _erase_related(*, user: User, addresses: set[str], placeholder: str, now: da
 
 def _sessions_delete(*, user_id: int) -> None:
     """Sign the person out everywhere. Session data is encoded, so each live
-    session is read; account deletion is rare enough for that."""
+    session is read; account deletion is rare enough for that. Each goes through
+    the session engine, which also drops a cached copy (cached_db with Redis)."""
+    store_class = import_module(settings.SESSION_ENGINE).SessionStore
     for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
         if session.get_decoded().get("_auth_user_id") == str(user_id):
-            session.delete()
+            store_class().delete(session.session_key)

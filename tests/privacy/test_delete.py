@@ -3,6 +3,7 @@ at the provider, everything that names the person erased; invoices kept."""
 
 import io
 from datetime import timedelta
+from importlib import import_module
 from pathlib import Path
 from unittest import mock
 
@@ -188,14 +189,21 @@ def test_nothing_personal_remains(
     )
 
 
+@pytest.mark.parametrize(
+    "engine",
+    ["django.contrib.sessions.backends.db", "django.contrib.sessions.backends.cached_db"],
+)
 def test_signed_out_everywhere_and_cannot_sign_in(
-    client, alice, password, django_capture_on_commit_callbacks
+    client, alice, password, django_capture_on_commit_callbacks, settings, engine
 ):
+    settings.SESSION_ENGINE = engine  # cached_db is what runs with REDIS_URL
     elsewhere = Client()
     elsewhere.force_login(alice)
+    elsewhere_key = elsewhere.session.session_key
     email = alice.email
     delete(client, alice, password, django_capture_on_commit_callbacks)
     assert "_auth_user_id" not in client.session
+    assert import_module(engine).SessionStore(session_key=elsewhere_key).load() == {}
     assert elsewhere.get(reverse("accounts:profile")).status_code == 302
     assert not [
         s for s in Session.objects.all() if s.get_decoded().get("_auth_user_id") == str(alice.pk)

@@ -15,6 +15,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from tengja.lib.server import uvicorn_command
+
 
 class Command(BaseCommand):
     help = "Start the ASGI server, a task worker and the periodic jobs; stop all on Ctrl-C."
@@ -23,26 +25,8 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=1, help="ASGI server processes.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        host, port = settings.HOST, str(settings.PORT)
-        server_cmd = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "tengja.asgi:application",
-            "--host",
-            host,
-            "--port",
-            port,
-            "--workers",
-            str(options["workers"]),
-            "--lifespan",
-            "off",
-            "--no-server-header",
-            # The client's address is worked out by Tengja (tengja.lib.ip, from
-            # TRUSTED_PROXIES); uvicorn's own rewriting trusts 127.0.0.1 by default,
-            # which let a forged X-Forwarded-For from this machine pass as anyone.
-            "--no-proxy-headers",
-        ]
+        host, port = settings.HOST, settings.PORT
+        server_cmd = uvicorn_command(host=host, port=port, workers=options["workers"])
         manage = str(settings.BASE_DIR / "manage.py")
         worker_cmd = [sys.executable, manage, "db_worker", "--no-reload", "--queue-name", "*"]
         # Lost e-mails and refunds, credit periods (see the `periodic` command).
