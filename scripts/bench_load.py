@@ -41,7 +41,7 @@ from datetime import timedelta
 from importlib import import_module
 from pathlib import Path
 
-from support import asgi_server, free_port
+from support import asgi_server, free_port, production_env
 
 PATHS = ["/", "/calendar/", "/payments/", "/notifications/"]
 
@@ -313,22 +313,7 @@ def main() -> None:
     raise_open_files(args.people + args.clients + 1024)
     ensure_database(args.database_url)
     workdir = Path(tempfile.mkdtemp(prefix="tengja-load-"))
-    env = {
-        "DJANGO_SETTINGS_MODULE": "tengja.settings",
-        "DEBUG": "false",
-        # Production settings, with the offline card provider (nothing here reaches Stripe).
-        "PAYMENT_PROVIDER": "local",
-        "DEMO_FAKE_PAYMENTS": "true",
-        "SECRET_KEY": "load-" * 12,
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SITE_URL": "https://127.0.0.1",
-        "SECURE_SSL_REDIRECT": "false",
-        "SESSION_COOKIE_SECURE": "false",
-        "CSRF_COOKIE_SECURE": "false",
-        "VAR_DIR": str(workdir),
-        "DATABASE_URL": args.database_url,
-        "REDIS_URL": args.redis_url,
-    }
+    env = production_env(workdir, args.database_url, args.redis_url)
     os.environ.update(env)
     import django
 

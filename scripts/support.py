@@ -37,7 +37,6 @@ def production_env(workdir: Path, database_url: str | None, redis_url: str | Non
         "CSRF_COOKIE_SECURE": "false",
         "VAR_DIR": str(workdir),
         "DATABASE_URL": database_url or f"sqlite:///{workdir / 'bench.sqlite3'}",
-        "LOG_LEVEL": "WARNING",
         **({"REDIS_URL": redis_url} if redis_url else {}),
     }
 
