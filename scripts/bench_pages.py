@@ -175,6 +175,9 @@ def main() -> None:
     print(f"set-up: scaled data in {time.perf_counter() - started:.0f} s ({connection.vendor})")
     pages = {  # name: (who, path)
         "health (baseline)": ("client", "/health/"),
+        # The terms page shows nothing of the person's: what every signed-in page
+        # pays before its own content (session, user, the header's look-ups, base).
+        "signed-in floor": ("client", "/accounts/terms/"),
         "Home": ("client", "/"),
         "calendar": ("client", "/calendar/"),
         "Payments": ("client", "/payments/"),
