@@ -333,6 +333,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_URL = env("EMAIL_URL")
 if EMAIL_URL:
     vars().update(dj_email_url.parse(EMAIL_URL))
+    # An SMTP server that stops answering must not hold a worker's batch for ever
+    # (?timeout= in EMAIL_URL sets another).
+    EMAIL_TIMEOUT = EMAIL_TIMEOUT or 30  # noqa: F821 (set by the line above)
 else:
     EMAIL_BACKEND = env("EMAIL_BACKEND", "tengja.lib.mail.EmlFileBackend")
     EMAIL_FILE_PATH = str(VAR_DIR / "mail")

@@ -61,6 +61,19 @@ OPEN = Q(
 )
 UNFINISHED = Q(sent_at__isnull=True, skipped_at__isnull=True, failed_at__isnull=True)
 BATCH_SIZE = 100
+# A worker sending a batch says it is alive this often (its claim's time moves on),
+# so the sweep never mistakes a slow batch for a dead one.
+HEARTBEAT = timedelta(minutes=1)
+# What may have changed since the batch was read, read again under the session's lock.
+FRESH_FIELDS = (
+    "status",
+    "starts_at",
+    "ends_at",
+    "sequence",
+    "cancelled_at",
+    "cancelled_by",
+    "late_cancellation",
+)
 # A claim this old whose e-mails are not all recorded: its worker stopped.
 STALE_CLAIM = timedelta(minutes=15)
 
@@ -98,7 +111,11 @@ def _enqueue(due_at: datetime) -> None:
         except Exception:
             first = True  # the cache away a moment: a second task is harmless, a lost one is not
         if first:
-            deliveries_send_task.using(run_after=slot).enqueue()
+            try:
+                deliveries_send_task.using(run_after=slot).enqueue()
+            except Exception:
+                cache.delete(f"deliveries-send:{slot.timestamp():.0f}")  # the next one tries again
+                raise
     except Exception:
         # The booking stands; the sweep (deliveries_sweep) finds the e-mail later.
         logger.exception("could not enqueue the e-mails due at %s", due_at)
@@ -290,19 +307,28 @@ def _skip_reason(delivery: Delivery, now: datetime, reminders_off: set[int]) -> 
     return None
 
 
+def _writes_invitation(delivery: Delivery) -> bool:
+    """Whether _message makes the invitation a new link for this e-mail."""
+    booking = delivery.booking
+    return (
+        delivery.role == Booking.Role.CLIENT
+        and hasattr(booking, "invitation")
+        and (delivery.kind == Delivery.Kind.CONFIRMATION or booking.client_id is None)
+    )
+
+
 def _message(delivery: Delivery) -> EmailMultiAlternatives:
     booking = delivery.booking
     role = delivery.role
     to, language, time_zone = booking_recipient(booking, role)
     for_professional = role == Booking.Role.PROFESSIONAL
     has_invitation = hasattr(booking, "invitation")
-    if delivery.kind == Delivery.Kind.CONFIRMATION and has_invitation and not for_professional:
+    if _writes_invitation(delivery):
+        # A confirmation carries the invitation's link, and only that link reaches
+        # an address without an account.
         link = invitation_link_new(invitation=booking.invitation)
     else:
         link = settings.SITE_URL + reverse("bookings:detail", kwargs={"code": booking.code})
-        if booking.client is None and not for_professional:
-            # Only the invitation link reaches an address without an account.
-            link = invitation_link_new(invitation=booking.invitation)
     context = {
         "booking": booking,
         "professional": booking.professional.user,
@@ -420,8 +446,12 @@ def _send_batch(claim: str, ids: list[int], now: datetime) -> Counter:
     outcomes: Counter = Counter()
     upcoming = []
     mail = get_connection()
+    alive = timezone.now()
     try:
         for delivery in deliveries:
+            if timezone.now() - alive >= HEARTBEAT:
+                alive = timezone.now()
+                Delivery.objects.filter(UNFINISHED, claim=claim).update(claimed_at=alive)
             outcome = _send_claimed(delivery, claim, now, mail, reminders_off)
             outcomes[outcome] += 1
             if (
@@ -445,38 +475,60 @@ def _send_claimed(
     delivery: Delivery, claim: str, now: datetime, mail, reminders_off: set[int]
 ) -> str:
     mine = Delivery.objects.filter(UNFINISHED, pk=delivery.pk, claim=claim)
-    reason = _skip_reason(delivery, now, reminders_off)
-    if reason:
-        return "skipped" if mine.update(skipped_at=now, last_error=reason) else "taken"
-    with transaction.atomic():
-        # Recorded first, sent second, committed third: the row stays locked while
-        # the e-mail goes. A cancellation or a move (which mark the session's taken
-        # e-mails skipped: reminders_plan, notify_cancelled) waits for it, or it
-        # for them and then finds itself skipped; so does the sweep. If the worker
-        # dies before the commit, the record is undone with it.
-        if not mine.update(sent_at=timezone.now(), attempts=F("attempts") + 1):
-            return "taken"  # skipped meanwhile, or given back by the sweep
-        try:
+    sent = False
+    try:
+        with transaction.atomic():
+            if delivery.kind in (Delivery.Kind.CONFIRMATION, Delivery.Kind.CHANGE):
+                _refresh_booking(delivery)
+            reason = _skip_reason(delivery, now, reminders_off)
+            if reason:
+                return "skipped" if mine.update(skipped_at=now, last_error=reason) else "taken"
+            # Recorded first, sent second, committed third: the row stays locked
+            # while the e-mail goes. A cancellation or a move (which mark the
+            # session's taken e-mails skipped: reminders_plan, notify_cancelled)
+            # waits for it, or it for them and then finds itself skipped; so does
+            # the sweep. If the worker dies before the commit, the record goes too.
+            if not mine.update(sent_at=timezone.now(), attempts=F("attempts") + 1):
+                return "taken"
             message = _message(delivery)
             message.connection = mail
             message.send()
-        except Exception as error:  # SMTP down, a bad address, anything: retry later
-            logger.warning("delivery %s failed: %s", delivery.pk, error)
-            mail.close()  # the next e-mail opens a fresh connection
-            return _send_failed(delivery, error, now)
+            sent = True
+    except Exception as error:  # SMTP down, a bad address, anything: retry later
+        if sent:
+            # Gone, but its record was not committed: never sent again (the sweep
+            # gives it up as the first unrecorded e-mail of its claim).
+            logger.exception("delivery %s was sent but could not be recorded", delivery.pk)
+            return "unconfirmed"
+        logger.warning("delivery %s failed: %s", delivery.pk, error)
+        mail.close()  # the next e-mail opens a fresh connection
+        return _send_failed(delivery, claim, error, now)
     return "sent"
 
 
-def _send_failed(delivery: Delivery, error: Exception, now: datetime) -> str:
+def _refresh_booking(delivery: Delivery) -> None:
+    """Read the session again, so a confirmation or change says what is true now
+    (it may have moved since the batch was read). One that writes the invitation
+    (its new link) locks the session first, as every change to a session does
+    (booking_cancel, booking_move: the session, then its invitation, then its
+    e-mails): one order, no deadlock."""
+    fresh = Booking.objects.filter(pk=delivery.booking_id)
+    if _writes_invitation(delivery):
+        fresh = fresh.select_for_update(no_key=True)
+    for field, value in (fresh.values(*FRESH_FIELDS).first() or {}).items():
+        setattr(delivery.booking, field, value)
+
+
+def _send_failed(delivery: Delivery, claim: str, error: Exception, now: datetime) -> str:
+    """Record a failed attempt (its transaction was rolled back): again later, or
+    given up on after the last."""
+    mine = Delivery.objects.filter(UNFINISHED, pk=delivery.pk, claim=claim)
     attempts = delivery.attempts + 1
     if attempts > len(BACKOFF):
-        Delivery.objects.filter(pk=delivery.pk).update(
-            sent_at=None, attempts=attempts, last_error=repr(error)[:2000], failed_at=now
-        )
+        mine.update(attempts=attempts, last_error=repr(error)[:2000], failed_at=now)
         return "failed"
     due_at = now + BACKOFF[attempts - 1]
-    Delivery.objects.filter(pk=delivery.pk).update(
-        sent_at=None,
+    mine.update(
         attempts=attempts,
         last_error=repr(error)[:2000],
         claimed_at=None,
@@ -513,6 +565,12 @@ def deliveries_sweep(
             given_up,
             released,
         )
+    unconfirmed = Delivery.objects.filter(
+        UNFINISHED, claim="", claimed_at__lte=now - STALE_CLAIM
+    ).count()
+    if unconfirmed:
+        # Claimed one at a time before batches (no claim token): sent or not, not resent.
+        logger.warning("%s deliveries were claimed but never confirmed", unconfirmed)
     overdue = Delivery.objects.filter(OPEN, due_at__lte=now - grace).count()
     if overdue:
         from tengja.notifications.tasks import deliveries_send_task

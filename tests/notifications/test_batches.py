@@ -141,3 +141,39 @@ def test_a_session_cancelled_while_its_batch_waits_gets_no_reminder(
     reminder.refresh_from_db()
     assert reminder.sent_at is None and reminder.last_error == "cancelled"
     assert not [m for m in mail.outbox if "Reminder" in m.subject]
+
+
+def test_a_slow_batch_keeps_its_claim_alive(due, monkeypatch):
+    """A worker still sending says so: its claim's time moves on, so the sweep never
+    takes a slow batch for a dead one."""
+    monkeypatch.setattr(services, "HEARTBEAT", timedelta(0))
+    ids = due(3)
+    long_ago = timezone.now() - timedelta(minutes=20)
+    claim, claimed = services._claim_due(timezone.now(), 10)
+    Delivery.objects.filter(pk__in=claimed).update(claimed_at=long_ago)
+    seen = []
+    render = services._message
+
+    def rendering(delivery):
+        seen.append(Delivery.objects.get(pk=sorted(ids)[-1]).claimed_at)
+        return render(delivery)
+
+    monkeypatch.setattr(services, "_message", rendering)
+    assert services._send_batch(claim, claimed, timezone.now()) == {"sent": 3}
+    assert all(at > long_ago + timedelta(minutes=10) for at in seen)
+
+
+def test_a_failed_enqueue_lets_the_next_email_of_that_second_try_again(database_queue, monkeypatch):
+    from django_tasks_db.backend import DatabaseBackend
+
+    at_nine = (timezone.now() + timedelta(hours=1)).replace(minute=0, second=0, microsecond=0)
+    real = DatabaseBackend.enqueue
+
+    def down(self, *args, **kwargs):
+        raise ConnectionError("the queue is away")
+
+    monkeypatch.setattr(DatabaseBackend, "enqueue", down)
+    services._enqueue(at_nine)  # logged; the sweep would find its e-mail
+    monkeypatch.setattr(DatabaseBackend, "enqueue", real)
+    services._enqueue(at_nine)
+    assert DBTaskResult.objects.count() == 1

@@ -233,3 +233,90 @@ def test_a_cancellation_waits_for_a_reminder_being_sent(settings, mailoutbox):
     assert "Reminder" in mail.outbox[0].subject and "cancelled" in mail.outbox[1].subject
     assert Booking.objects.get(pk=booking.pk).is_cancelled
     assert Delivery.objects.get(pk=delivery_id).sent_at is not None
+
+
+@requires_postgres
+def test_workers_claiming_at_once_take_disjoint_batches():
+    from tengja.notifications.services import _claim_due
+
+    ids = due_deliveries(12)
+    barrier = threading.Barrier(3)
+    taken = []
+
+    def claim():
+        try:
+            barrier.wait()
+            while batch := _claim_due(timezone.now(), 2)[1]:
+                taken.append(batch)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=claim) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    every = [pk for batch in taken for pk in batch]
+    assert sorted(every) == sorted(ids)  # each taken once, none left
+    assert all(len(batch) <= 2 for batch in taken)
+
+
+@requires_postgres
+def test_a_client_cancelling_while_their_invitation_is_being_sent_waits_for_it(
+    settings, monkeypatch, professional, alice
+):
+    """The confirmation of an invitation writes the invitation's new link; the
+    client cancelling marks the invitation seen. Both take the session first, so
+    the cancellation waits for the e-mail instead of the two deadlocking."""
+    from tengja.bookings.models import Booking
+    from tengja.bookings.services import booking_cancel, booking_invite
+    from tengja.notifications import services
+    from tests.factories import SessionTypeFactory
+
+    kind = SessionTypeFactory(professional=professional)
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # not sent yet
+    booking = booking_invite(
+        professional=professional,
+        session_type=kind,
+        starts_at=timezone.now() + timedelta(days=3),
+        email=alice.email,
+    )
+    confirmation = Delivery.objects.get(booking=booking, kind="confirmation")
+    rendering, go = threading.Event(), threading.Event()
+    render = services._message
+
+    def slow_render(delivery):
+        rendering.set()
+        go.wait(timeout=15)
+        return render(delivery)
+
+    monkeypatch.setattr(services, "_message", slow_render)
+    results = {}
+
+    def send():
+        try:
+            results["confirmation"] = delivery_send(delivery_id=confirmation.pk)
+        finally:
+            connection.close()
+
+    def cancel():
+        try:
+            booking_cancel(booking=booking, by=alice)
+            results["cancelled"] = True
+        except Exception as error:
+            results["cancelled"] = repr(error)
+        finally:
+            connection.close()
+
+    sender = threading.Thread(target=send)
+    sender.start()
+    assert rendering.wait(timeout=15)
+    canceller = threading.Thread(target=cancel)
+    canceller.start()
+    canceller.join(timeout=1.5)
+    assert not Booking.objects.get(pk=booking.pk).is_cancelled  # waiting for the e-mail
+    go.set()
+    sender.join(timeout=15)
+    canceller.join(timeout=15)
+    assert results == {"confirmation": "sent", "cancelled": True}
+    assert Booking.objects.get(pk=booking.pk).is_cancelled
