@@ -109,7 +109,7 @@ def enqueue() -> None:
     deliveries_send_task.enqueue()
 
 
-def finished() -> int:
+def unfinished() -> int:
     from tengja.notifications.models import Delivery
 
     return Delivery.objects.filter(
@@ -133,7 +133,7 @@ def stop(workers: list[subprocess.Popen]) -> None:
 
 def wait_until_done(timeout: float = 600) -> None:
     deadline = time.monotonic() + timeout
-    while finished():
+    while unfinished():
         if time.monotonic() > deadline:
             sys.exit("FAILED: the workers did not finish")
         time.sleep(0.2)

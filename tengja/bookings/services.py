@@ -283,8 +283,8 @@ def invitation_seen(*, booking: Booking) -> None:
     """The client has their session in front of them (its page, a change they
     make): the professional's invitation counts as accepted, and from now on the
     professional sees who the client is (Booking.client_is_known)."""
-    if booking.client_id is None:
-        return
+    if booking.client_id is None or booking.client_is_known:
+        return  # no account yet; or accepted, or booked in a hub: nothing to write
     now = timezone.now()
     accepted = Invitation.objects.filter(booking=booking, accepted_at__isnull=True).update(
         accepted_at=now

@@ -30,7 +30,7 @@ MOVE_DAYS = 7
 def detail(request: HttpRequest, code: str) -> HttpResponse:
     booking = booking_for_user(user=request.user, code=code)
     role = booking.role_of(request.user)
-    if role == Booking.Role.CLIENT and not booking.client_is_known:
+    if role == Booking.Role.CLIENT:
         services.invitation_seen(booking=booking)
     return render(
         request,

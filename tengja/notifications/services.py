@@ -55,11 +55,9 @@ TEMPLATES = {
 # ------------------------------------------------------------------ booking events
 
 
-# What is still to do: not taken by a worker, nor sent, skipped or given up on.
-OPEN = Q(
-    claimed_at__isnull=True, sent_at__isnull=True, skipped_at__isnull=True, failed_at__isnull=True
-)
+# Not sent, skipped or given up on; OPEN ones are not taken by a worker either.
 UNFINISHED = Q(sent_at__isnull=True, skipped_at__isnull=True, failed_at__isnull=True)
+OPEN = UNFINISHED & Q(claimed_at__isnull=True)
 BATCH_SIZE = 100
 # A worker sending a batch says it is alive this often (its claim's time moves on),
 # so the sweep never mistakes a slow batch for a dead one.
