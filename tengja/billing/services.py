@@ -36,6 +36,7 @@ from tengja.billing.providers import (
 from tengja.billing.selectors import invoice_standing
 from tengja.bookings.events import BookingEvent, Kind
 from tengja.bookings.models import Booking
+from tengja.lib import versions
 from tengja.lib.emails import email_send
 
 logger = logging.getLogger(__name__)
@@ -62,6 +63,24 @@ def _next_number(professional) -> int:
     return counter.last_number
 
 
+def _bills_changed(invoice: Invoice) -> None:
+    """Pages kept by what they show (the client's Payments, the professional's
+    clients) render afresh once the change commits."""
+    client_id, professional_user_id = (
+        Invoice.objects.filter(pk=invoice.pk)
+        .values_list("booking__client_id", "professional__user_id")
+        .get()
+    )
+    versions.bump(
+        versions.payments_of_user(client_id) if client_id else "",
+        versions.payments_of_user(professional_user_id),
+    )
+
+
+def _cards_changed(user_id: int) -> None:
+    versions.bump(versions.payments_of_user(user_id))
+
+
 def invoice_issue(*, booking: Booking) -> Invoice | None:
     """The invoice for a booked session that is not paid with credits."""
     if booking.paid_with != Booking.PaidWith.INVOICE or booking.price_amount == 0:
@@ -76,6 +95,7 @@ def invoice_issue(*, booking: Booking) -> Invoice | None:
             amount=booking.price_amount,
             currency=booking.currency,
         )
+        _bills_changed(invoice)
         billing_events.publish(
             billing_events.BillingEvent(billing_events.Kind.PAYMENT_DUE, invoice)
         )
@@ -92,6 +112,7 @@ def invoice_after_cancellation(*, booking: Booking) -> None:
     if invoice.status == Invoice.Status.OPEN:
         invoice.status, invoice.voided_at = Invoice.Status.VOID, now
         invoice.save(update_fields=["status", "voided_at"])
+        _bills_changed(invoice)
         # A payment still waiting for the bank is dropped; if the bank says yes
         # later, _succeed refunds it.
         invoice.payments.filter(
@@ -142,6 +163,7 @@ def invoice_correct_after_move(*, booking: Booking) -> Invoice | None:
         paid_at=invoice.paid_at,
     )
     invoice.payments.update(invoice=corrected)
+    _bills_changed(corrected)
     return corrected
 
 
@@ -177,7 +199,7 @@ def _card_keep(*, user: User, provider: str, card: CardDetails) -> PaymentMethod
         has_default = PaymentMethod.objects.filter(
             user=user, is_default=True, removed_at__isnull=True
         ).exists()
-        return PaymentMethod.objects.create(
+        card = PaymentMethod.objects.create(
             user=user,
             provider=provider,
             provider_ref=card.provider_ref,
@@ -187,6 +209,8 @@ def _card_keep(*, user: User, provider: str, card: CardDetails) -> PaymentMethod
             exp_year=card.exp_year,
             is_default=not has_default,
         )
+        _cards_changed(user.pk)
+        return card
 
 
 def card_update_expiry(*, method: PaymentMethod, exp_month: int, exp_year: int) -> None:
@@ -198,6 +222,7 @@ def card_update_expiry(*, method: PaymentMethod, exp_month: int, exp_year: int) 
         raise BillingError(str(error), field=error.field) from None
     method.exp_month, method.exp_year = exp_month, exp_year
     method.save(update_fields=["exp_month", "exp_year"])
+    _cards_changed(method.user_id)
 
 
 def card_remove(*, method: PaymentMethod) -> None:
@@ -216,12 +241,14 @@ def card_remove(*, method: PaymentMethod) -> None:
             if successor:
                 successor.is_default = True
                 successor.save(update_fields=["is_default"])
+        _cards_changed(method.user_id)
 
 
 def card_make_default(*, method: PaymentMethod) -> None:
     with transaction.atomic():
         PaymentMethod.objects.filter(user=method.user, is_default=True).update(is_default=False)
         PaymentMethod.objects.filter(pk=method.pk).update(is_default=True)
+        _cards_changed(method.user_id)
 
 
 # ------------------------------------------------------------------ payments
@@ -345,6 +372,7 @@ def _succeed(invoice: Invoice, payment: Payment) -> None:
         return
     invoice.status, invoice.paid_at = Invoice.Status.PAID, now
     invoice.save(update_fields=["status", "paid_at"])
+    _bills_changed(invoice)
     billing_events.publish(
         billing_events.BillingEvent(billing_events.Kind.PAYMENT_RECEIVED, invoice, payment=payment)
     )
@@ -394,6 +422,7 @@ def refund_request(*, invoice: Invoice, payment: Payment, reason: str) -> Refund
     if invoice.status == Invoice.Status.PAID:
         invoice.status = Invoice.Status.REFUND_PENDING
         invoice.save(update_fields=["status"])
+        _bills_changed(invoice)
     transaction.on_commit(lambda: _enqueue_refund(refund.pk, refund.due_at))
     return refund
 
@@ -464,6 +493,7 @@ def refund_succeeded(*, refund_id: int, provider_ref: str = "") -> None:
         if invoice.status in (Invoice.Status.PAID, Invoice.Status.REFUND_PENDING):
             invoice.status, invoice.refunded_at = Invoice.Status.REFUNDED, now
             invoice.save(update_fields=["status", "refunded_at"])
+            _bills_changed(invoice)
         billing_events.publish(
             billing_events.BillingEvent(
                 billing_events.Kind.REFUNDED, invoice, payment=payment, refund=refund
@@ -613,6 +643,7 @@ def _on_charge_refunded(provider: str, obj: dict) -> str:
         if invoice.status in (Invoice.Status.PAID, Invoice.Status.REFUND_PENDING):
             invoice.status, invoice.refunded_at = Invoice.Status.REFUNDED, now
             invoice.save(update_fields=["status", "refunded_at"])
+            _bills_changed(invoice)
     billing_events.publish(
         billing_events.BillingEvent(
             billing_events.Kind.REFUNDED, invoice, payment=payment, refund=refund
@@ -653,6 +684,7 @@ def _on_dispute(provider: str, obj: dict) -> str:
         if invoice.status in (Invoice.Status.PAID, Invoice.Status.REFUND_PENDING):
             invoice.status, invoice.refunded_at = Invoice.Status.REFUNDED, now
             invoice.save(update_fields=["status", "refunded_at"])
+            _bills_changed(invoice)
     else:
         payment.dispute, kind = Payment.Dispute.OPEN, billing_events.Kind.DISPUTE_OPENED
     payment.save(update_fields=["dispute", "dispute_ref", "status"])

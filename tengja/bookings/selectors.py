@@ -1,3 +1,4 @@
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.db.models import Q, QuerySet, Subquery
@@ -11,6 +12,19 @@ from tengja.professionals.models import Professional
 # What a session row shows: its type, both people, and (before the client has an
 # account) the invited address.
 RELATED = ("session_type", "professional__user", "client", "invitation")
+
+
+def shown_until(bookings: Iterable[Booking], now: datetime | None = None) -> datetime | None:
+    """The next moment a list of these sessions shows differently with no change of
+    data: a Join button opens or closes, or a session ends (and moves to the past)."""
+    now = now or timezone.now()
+    moments = [
+        moment
+        for booking in bookings
+        for moment in (*booking.join_window(), booking.ends_at)
+        if moment > now
+    ]
+    return min(moments, default=None)
 
 
 def _as_either(user: User) -> Q:

@@ -7,6 +7,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,8 +18,13 @@ from tengja.accounts.models import User
 from tengja.bookings import services
 from tengja.bookings.forms import InvitationSignUpForm, InviteForm, MoveForm
 from tengja.bookings.models import BOOKING_HORIZON, Booking
-from tengja.bookings.selectors import booking_for_user, bookings_upcoming_for_professional
+from tengja.bookings.selectors import (
+    booking_for_user,
+    bookings_upcoming_for_professional,
+    shown_until,
+)
 from tengja.bookings.slots import free_slots_to_move_to, free_to_move_to
+from tengja.lib import versions
 from tengja.lib.http import render_form
 from tengja.professionals.selectors import professional_for_user
 
@@ -274,9 +280,15 @@ PRACTICE_NEXT = 10
 @login_required
 def practice(request: HttpRequest) -> HttpResponse:
     """The professional's own page: the next sessions (the week view has them all),
-    session types, hours and profile, and the invitation button."""
+    session types, hours and profile, and the invitation button. The sessions are
+    rendered once per change of them and kept (see tengja.lib.versions)."""
     professional = professional_for_user(user=request.user)
-    upcoming = bookings_upcoming_for_professional(professional=professional)[:PRACTICE_NEXT]
+    upcoming = versions.fragment(
+        "practice-upcoming",
+        request.user.pk,
+        depends_on=[versions.bookings_of_user(request.user.pk)],
+        render=lambda: _practice_upcoming(request, professional),
+    )
     return render(
         request,
         "bookings/practice.html",
@@ -286,6 +298,15 @@ def practice(request: HttpRequest) -> HttpResponse:
             "session_types": professional.session_types.all(),
         },
     )
+
+
+def _practice_upcoming(request: HttpRequest, professional):
+    upcoming = list(bookings_upcoming_for_professional(professional=professional)[:PRACTICE_NEXT])
+    html = render_to_string(
+        "bookings/practice_upcoming.html", {"upcoming": upcoming}, request=request
+    )
+    # Ends of sessions beyond the tenth do not change what shows: the tenth's end does.
+    return html, shown_until(upcoming)
 
 
 @login_required

@@ -41,6 +41,7 @@ def practice_clients(*, professional: Professional) -> QuerySet[User]:
                 "bookings__invoices", filter=Q(bookings__invoices__status=Invoice.Status.OPEN)
             ),
             next_at=Min("bookings__starts_at", filter=confirmed & Q(bookings__ends_at__gt=now)),
+            next_end=Min("bookings__ends_at", filter=confirmed & Q(bookings__ends_at__gt=now)),
             last_at=Max("bookings__starts_at", filter=confirmed & Q(bookings__ends_at__lte=now)),
         )
         .order_by("name", "email")

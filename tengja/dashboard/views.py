@@ -15,6 +15,7 @@ from tengja.bookings.selectors import (
     bookings_upcoming_for_user,
     bookings_with_professional_for_client,
     connections_for_client,
+    shown_until,
 )
 from tengja.dashboard.calendar import local_midnight, month_weeks, place, week_days
 from tengja.dashboard.selectors import (
@@ -80,13 +81,6 @@ def _home_sessions(request: HttpRequest, page: str, is_professional: bool):
     # One more than shown: its end is also a moment the lists change.
     upcoming = list(bookings_upcoming_for_user(user=user, limit=HOME_UPCOMING + 1))
     history = Paginator(bookings_past_for_user(user=user), HISTORY_PAGE_SIZE).get_page(page)
-    now = timezone.now()
-    moments = [
-        moment
-        for booking in upcoming
-        for moment in (*booking.join_window(), booking.ends_at)
-        if moment > now
-    ]
     html = render_to_string(
         "dashboard/home_sessions.html",
         {
@@ -99,7 +93,7 @@ def _home_sessions(request: HttpRequest, page: str, is_professional: bool):
         },
         request=request,
     )
-    return html, min(moments, default=None)
+    return html, shown_until(upcoming)
 
 
 def _param_date(value: str | None) -> date | None:
@@ -246,19 +240,36 @@ def _practice_week_body(professional, today: date, week_start: date, day: date) 
 
 @login_required
 def practice_clients(request: HttpRequest) -> HttpResponse:
+    """Rendered once per change of the professional's sessions or bills, and again
+    when one of their sessions ends (it moves from "To come" to "Past")."""
     professional = professional_for_user(user=request.user)
-    clients = Paginator(practice_clients_of(professional=professional), 50).get_page(
-        request.GET.get("page")
+    user = request.user
+    page = request.GET.get("page") or "1"
+    body = versions.fragment(
+        "practice-clients",
+        user.pk,
+        page[:12],
+        depends_on=[versions.bookings_of_user(user.pk), versions.payments_of_user(user.pk)],
+        render=lambda: _practice_clients_body(request, professional, page),
     )
     return render(
         request,
         "dashboard/practice_clients.html",
-        {
-            "professional": professional,
-            "clients": clients,
-            "invited": practice_invited(professional=professional),
-        },
+        {"professional": professional, "body": body},
     )
+
+
+def _practice_clients_body(request: HttpRequest, professional, page: str):
+    clients = Paginator(practice_clients_of(professional=professional), 50).get_page(page)
+    invited = practice_invited(professional=professional)
+    html = render_to_string(
+        "dashboard/practice_clients_body.html",
+        {"clients": clients, "invited": invited},
+        request=request,
+    )
+    # Until a session shown ends: its client's counts change, or it leaves the invited.
+    ends = [person.next_end for person in clients if person.next_end]
+    return html, min([*ends, *(booking.ends_at for booking in invited)], default=None)
 
 
 @login_required

@@ -72,11 +72,19 @@ def hubs_administered_by(*, user: User) -> list[Hub]:
     return list(Hub.objects.filter(company__admins=user).select_related("company"))
 
 
+def offered_professional_ids(*, hub: Hub) -> list[int]:
+    """Every professional asked, offered or declined in the hub (what browse may show)."""
+    return list(HubProfessional.objects.filter(hub=hub).values_list("professional_id", flat=True))
+
+
 def offers_for_browse(
     *, hub: Hub, specialty: str = "", language: str = "", within_days: int | None = None
-) -> list[tuple[HubProfessional, object]]:
+) -> tuple[list[tuple[HubProfessional, Slot | None]], datetime | None]:
     """The hub's professionals with their next free slot; filters by specialty,
-    language and how soon they are free. A fixed number of queries, however many."""
+    language and how soon they are free. A fixed number of queries, however many.
+
+    Also until when the list holds as the clock moves: a next free time shown is
+    too near to book, or one left out comes within `within_days`."""
     offers = (
         HubProfessional.objects.filter(
             hub=hub,
@@ -94,15 +102,19 @@ def offers_for_browse(
         offers = offers.filter(professional__languages__code=language)
     offers = list(offers.distinct())
     firsts = next_free_times(offers)
-    result = []
+    result, moments = [], []
     for offer in offers:
         first = firsts[offer.professional_id]
         if within_days is not None and (
             first is None or first.starts_at > timezone.now() + timedelta(days=within_days)
         ):
+            if first is not None:
+                moments.append(first.starts_at - timedelta(days=within_days))
             continue
         result.append((offer, first))
-    return result
+        if first is not None:
+            moments.append(first.starts_at - MIN_NOTICE)
+    return result, min(moments, default=None)
 
 
 NO_FREE_TIME = "none"  # cached for "nothing free in the next four weeks"

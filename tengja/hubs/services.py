@@ -31,6 +31,7 @@ from tengja.hubs.models import (
     Membership,
     domain_normalise,
 )
+from tengja.lib import versions
 from tengja.lib.dates import add_months
 from tengja.lib.emails import email_deliver_now, email_render, email_send
 from tengja.lib.tokens import token_hash, token_make
@@ -106,6 +107,7 @@ def membership_join(*, hub: Hub, user: User, email: str, send_link: bool = True)
             raise HubError(_("Your membership of this hub has ended. Ask your HR team."))
         membership.email = email
         membership.save(update_fields=["email"])
+        versions.bump(versions.account_of(user.pk))  # the header's hub icon
         if send_link:
             transaction.on_commit(lambda: _enqueue_verification(membership.pk))
     return membership
@@ -181,6 +183,7 @@ def membership_verify(*, token: str, user: User) -> Membership:
                 membership.save(update_fields=["status", "verified_at", "verify_token_hash"])
         except IntegrityError:
             raise taken from None
+        versions.bump(versions.account_of(user.pk))
         credits_renew(membership=membership, now=now)
     return membership
 
@@ -340,11 +343,14 @@ def on_booking_event(event: BookingEvent) -> None:
 
 def membership_remove(*, hub: Hub, email: str) -> bool:
     """HR removes a member by address; what they booked stays."""
-    updated = (
-        Membership.objects.filter(hub=hub, email=email.strip().lower())
-        .exclude(status=Membership.Status.REMOVED)
-        .update(status=Membership.Status.REMOVED, removed_at=timezone.now())
+    members = Membership.objects.filter(hub=hub, email=email.strip().lower()).exclude(
+        status=Membership.Status.REMOVED
     )
+    users = list(members.values_list("user_id", flat=True))
+    updated = members.update(status=Membership.Status.REMOVED, removed_at=timezone.now())
+    if updated:
+        # Its usage counts members; their header loses the hub's icon.
+        versions.bump(versions.hub_of(hub.pk), *(versions.account_of(pk) for pk in users))
     return bool(updated)
 
 
@@ -408,6 +414,7 @@ def hub_settings_update(
     hub.save(
         update_fields=["welcome_text", "credits_per_period", "period_months", "credits_per_session"]
     )
+    versions.bump(versions.hub_of(hub.pk))
 
 
 def hub_domain_add(*, hub: Hub, domain: str) -> HubDomain:
@@ -448,6 +455,7 @@ def hub_offer_ask(*, hub: Hub, professional_email: str, send_email: bool = True)
             None,
         )
         offer.save(update_fields=["status", "asked_at", "answered_at"])
+        versions.bump(versions.hub_of(hub.pk))
         if not send_email:
             return  # over the rate limit: they still see the question on their page
         user = professional.user
@@ -479,8 +487,10 @@ def hub_offer_answer(
     offer.session_type = session_type if accept else offer.session_type
     offer.answered_at = timezone.now()
     offer.save(update_fields=["status", "session_type", "answered_at"])
+    versions.bump(versions.hub_of(offer.hub_id))
 
 
 def hub_offer_remove(*, hub: Hub, professional_code: str) -> None:
     """Members can no longer book the professional here; booked sessions stay."""
     hub.offers.filter(professional__code=professional_code).delete()
+    versions.bump(versions.hub_of(hub.pk))

@@ -3,11 +3,13 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -38,9 +40,11 @@ from tengja.hubs.selectors import (
     hub_public,
     hub_usage,
     offer_in_hub,
+    offered_professional_ids,
     offers_for_browse,
     offers_public,
 )
+from tengja.lib import versions
 from tengja.lib.http import render_form
 from tengja.lib.limits import email_allowed
 from tengja.professionals.models import Specialty
@@ -178,12 +182,27 @@ def members_only(view):
 
 @members_only
 def browse(request: HttpRequest, hub: Hub, membership: Membership) -> HttpResponse:
+    """The hub's professionals, each with their next free time. The list is rendered
+    once per change of the hub's offers or of one of their schedules, and kept for
+    every member (see tengja.lib.versions); the credits left are the member's own."""
     within = request.GET.get("within", "")
     # Only the choices the filter offers; anything else means no limit.
     within = int(within) if within in WITHIN_CHOICES else None
     specialty = request.GET.get("specialty", "")[:80]
     language = request.GET.get("language", "")[:8]
-    offers = offers_for_browse(hub=hub, specialty=specialty, language=language, within_days=within)
+    offers = versions.fragment(
+        "browse",
+        hub.pk,
+        specialty,
+        language,
+        within,
+        timezone.localdate(),
+        depends_on=[
+            versions.hub_of(hub.pk),
+            *(versions.schedule_of(pk) for pk in offered_professional_ids(hub=hub)),
+        ],
+        render=lambda: _browse_offers(request, hub, specialty, language, within),
+    )
     return render(
         request,
         "hubs/browse.html",
@@ -192,11 +211,26 @@ def browse(request: HttpRequest, hub: Hub, membership: Membership) -> HttpRespon
             "membership": membership,
             "balance": services.balance(membership=membership),
             "offers": offers,
+        },
+    )
+
+
+def _browse_offers(request: HttpRequest, hub: Hub, specialty: str, language: str, within):
+    offers, until = offers_for_browse(
+        hub=hub, specialty=specialty, language=language, within_days=within
+    )
+    html = render_to_string(
+        "hubs/browse_offers.html",
+        {
+            "hub": hub,
+            "offers": offers,
             "specialties": Specialty.objects.filter(professionals__hub_offers__hub=hub).distinct(),
             "languages": [("is", "Íslenska"), ("en", "English")],
             "selected": {"specialty": specialty, "language": language, "within": within},
         },
+        request=request,
     )
+    return html, until
 
 
 @members_only
@@ -307,7 +341,16 @@ def _hr_page(request: HttpRequest, hub: Hub, **forms) -> HttpResponse:
         "address_form": forms.get("address_form") or InviteAddressForm(prefix="invite"),
         "remove_form": forms.get("remove_form") or RemoveMemberForm(prefix="remove"),
         "offer_form": forms.get("offer_form") or OfferForm(),
-        "usage": hub_usage(hub=hub),
+        # Ended months only: the same all month, unless a member leaves.
+        "usage": versions.kept(
+            "hub-usage",
+            hub.pk,
+            timezone.localdate().replace(day=1),
+            timezone.get_current_timezone_name(),
+            settings.HUB_REPORTING_MIN_GROUP,
+            depends_on=[versions.hub_of(hub.pk)],
+            compute=lambda: hub_usage(hub=hub),
+        ),
         "requests": credit_requests_for_hr(hub=hub),
         "domains": hub.domains.all(),
         "invited": hub.invited_addresses.all(),

@@ -5,23 +5,28 @@ A version is a random token kept in the cache under a name such as
 the token; whoever changes the data `bump`s the name, which drops the token
 once the transaction commits, so the next reader makes a new one and renders
 afresh. Nothing is ever invalidated by hand: stale fragments are simply never
-asked for again and expire.
+asked for again and expire. docs/architecture.md lists each name and its writers.
 
 Bumping after the commit matters: a reader who gets the new token then reads
 committed data. (A reader still holding the old token may store an old
-fragment under it, but nobody asks for that token again.)
+fragment under it, but nobody asks for that token again.) It is dropped at the
+write as well, so what is read inside the writing transaction is fresh too.
 
 With Redis (REDIS_URL) the tokens are shared by every process; without it each
 process has its own, which is right only for one process (the embedded default).
 """
 
+import hashlib
 import logging
 import secrets
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import TypeVar
 
 from django.core.cache import cache
 from django.db import transaction
+from django.http import HttpRequest
+from django.middleware.csrf import get_token
 from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 
@@ -29,7 +34,14 @@ from django.utils.safestring import SafeString, mark_safe
 # type renamed, a person's name) is at most this old.
 FRAGMENT_TIMEOUT = 10 * 60
 
+# A fragment with a form is rendered with this as its CSRF token (pass it as
+# `csrf_token` in the template's context) and gets the reader's own token on the
+# way out: a kept fragment never carries another session's token.
+CSRF_PLACEHOLDER = "csrf0placeholder0for0a0kept0fragment"
+
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 def bookings_of_user(user_id: int) -> str:
@@ -37,8 +49,30 @@ def bookings_of_user(user_id: int) -> str:
     return f"v:bookings-of-user:{user_id}"
 
 
+def payments_of_user(user_id: int) -> str:
+    """Changes whenever a bill, payment or refund the user is client or professional
+    of changes, or one of their saved cards."""
+    return f"v:payments-of-user:{user_id}"
+
+
+def notifications_of_user(user_id: int) -> str:
+    """Changes whenever the user gets a notification or reads one."""
+    return f"v:notifications-of-user:{user_id}"
+
+
+def account_of(user_id: int) -> str:
+    """Changes whenever the user joins or leaves a hub, or becomes a professional."""
+    return f"v:account:{user_id}"
+
+
+def hub_of(hub_id: int) -> str:
+    """Changes whenever a hub's members, offers, credits or settings change."""
+    return f"v:hub:{hub_id}"
+
+
 def schedule_of(professional_id: int) -> str:
-    """Changes whenever the professional's free time may have: sessions, hours, days off."""
+    """Changes whenever the professional's free time may have (sessions, hours, days
+    off), or what a hub shows of them (session types, profile, a pause)."""
     return f"v:schedule:{professional_id}"
 
 
@@ -61,9 +95,14 @@ def current(names: Iterable[str]) -> dict[str, str]:
 
 
 def bump(*names: str) -> None:
-    """Mark the names changed once the current transaction commits."""
+    """Mark the names changed once the current transaction commits (and now)."""
     names = [name for name in names if name]
     if names:
+        if transaction.get_connection().in_atomic_block:
+            # Now as well: what is read inside this transaction (the page a view
+            # renders after its write) is not kept under the old token. Those pages
+            # may have been kept under a token made since; the drop at commit ends them.
+            _drop(names)
         transaction.on_commit(lambda: _drop(names))
 
 
@@ -91,27 +130,47 @@ def fragments_set(fragments: dict) -> None:
         logger.warning("versions: the cache is unavailable", exc_info=True)
 
 
+def _key(kind: str, *parts: object) -> str:
+    """A short key of any parts (free text from a query string, fifty tokens)."""
+    digest = hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+    return f"{kind}:{digest}"
+
+
+def kept(*parts: object, depends_on: Iterable[str], compute: Callable[[], T]) -> T:
+    """A value (anything picklable) computed once per change of `depends_on`."""
+    names = list(depends_on)
+    tokens = current(names)
+    key = _key("kept", *parts, *(tokens[name] for name in names))
+    found = fragments_get([key])
+    if key in found:
+        return found[key]
+    value = compute()
+    fragments_set({key: value})
+    return value
+
+
 def fragment(
     *parts: object,
     depends_on: Iterable[str],
     render: Callable[[], str | tuple[str, datetime | None]],
+    request: HttpRequest | None = None,
 ) -> SafeString:
     """HTML rendered by `render`, kept under `parts`, the tokens of `depends_on`,
     and the active language and time zone (what a page's HTML is written in).
 
     `render` may also say until when its HTML holds, for what changes with the
     clock rather than the data (a Join button that opens at a set time): it then
-    returns (html, until), and after `until` the HTML is rendered again."""
+    returns (html, until), and after `until` the HTML is rendered again.
+
+    With `request`, CSRF_PLACEHOLDER in the HTML becomes the request's token."""
     names = list(depends_on)
     tokens = current(names)
-    key = ":".join(
-        [
-            "fragment",
-            *(str(part) for part in parts),
-            *(tokens[name] for name in names),
-            translation.get_language() or "",
-            timezone.get_current_timezone_name(),
-        ]
+    key = _key(
+        "fragment",
+        *parts,
+        *(tokens[name] for name in names),
+        translation.get_language() or "",
+        timezone.get_current_timezone_name(),
     )
     kept = fragments_get([key]).get(key)
     if kept is None or (kept[1] is not None and timezone.now() >= kept[1]):
@@ -119,5 +178,8 @@ def fragment(
         html, until = made if isinstance(made, tuple) else (made, None)
         kept = (str(html), until)
         fragments_set({key: kept})
+    html = kept[0]
+    if request is not None and CSRF_PLACEHOLDER in html:
+        html = html.replace(CSRF_PLACEHOLDER, get_token(request))
     # Our own template's output, stored as a plain string.
-    return mark_safe(kept[0])  # noqa: S308
+    return mark_safe(html)  # noqa: S308

@@ -27,6 +27,7 @@ from tengja.billing.selectors import invoice_standing
 from tengja.bookings.events import BookingEvent, Kind
 from tengja.bookings.models import Booking
 from tengja.bookings.services import booking_recipient, invitation_link_new
+from tengja.lib import versions
 from tengja.lib.codes import public_code
 from tengja.lib.emails import email_message, email_render
 from tengja.notifications.feed import preferences_for
@@ -124,6 +125,7 @@ def _notify(
 ) -> None:
     if user is not None:
         Notification.objects.create(user=user, kind=kind, booking=booking, invoice=invoice)
+        versions.bump(versions.notifications_of_user(user.pk))
 
 
 def reminders_plan(*, booking: Booking, now: datetime | None = None) -> None:
@@ -461,11 +463,13 @@ def _send_batch(claim: str, ids: list[int], now: datetime) -> Counter:
     finally:
         mail.close()
         # The client's in-app notice of each reminder sent, in one write.
+        notified = {b.client_id for b in upcoming if b.client_id}
         Notification.objects.bulk_create(
             Notification(user_id=b.client_id, kind=Notification.Kind.UPCOMING, booking=b)
             for b in upcoming
             if b.client_id
         )
+        versions.bump(*(versions.notifications_of_user(user_id) for user_id in notified))
     return outcomes
 
 
@@ -588,7 +592,10 @@ def notifications_mark_read(*, user: User, code: str | None = None) -> int:
     unread = Notification.objects.filter(user=user, read_at__isnull=True)
     if code is not None:
         unread = unread.filter(code=code)
-    return unread.update(read_at=timezone.now())
+    marked = unread.update(read_at=timezone.now())
+    if marked:
+        versions.bump(versions.notifications_of_user(user.pk))
+    return marked
 
 
 def preferences_update(*, user: User, email_reminders: bool) -> None:

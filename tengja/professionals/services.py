@@ -47,6 +47,7 @@ def session_type_save(
     session_type.mode = mode
     session_type.cancellation_notice_hours = cancellation_notice_hours
     session_type.save()
+    versions.bump(versions.schedule_of(professional.pk))
     return session_type
 
 
@@ -54,6 +55,7 @@ def session_type_set_offered(*, session_type: SessionType, offered: bool) -> Non
     """Stop offering a session type (nobody can be invited to it), or offer it again."""
     session_type.is_active = offered
     session_type.save(update_fields=["is_active"])
+    versions.bump(versions.schedule_of(session_type.professional_id))
 
 
 def professional_profile_update(
@@ -70,6 +72,7 @@ def professional_profile_update(
         professional.save(update_fields=["title", "bio"])
         professional.languages.set(languages)
         professional.specialties.set(specialties)
+        versions.bump(versions.schedule_of(professional.pk))
 
 
 # Each change of hours says so (versions.schedule_of), so the next free times
@@ -263,6 +266,7 @@ def _claim(token: str) -> ProfessionalInvitation:
 def _become_professional(invitation: ProfessionalInvitation, user: User) -> Professional:
     # The title and the rest come from the set-up checklist on their Home.
     professional, _created = Professional.objects.get_or_create(user=user, defaults={"title": ""})
+    versions.bump(versions.account_of(user.pk))  # the header's Practice link
     invitation.accepted_at = timezone.now()
     invitation.professional = professional
     invitation.save(update_fields=["accepted_at", "professional"])
@@ -309,4 +313,5 @@ def professional_set_active(*, professional: Professional, active: bool) -> None
         locked.is_active = active
         locked.deactivated_at = None if active else timezone.now()
         locked.save(update_fields=["is_active", "deactivated_at"])
+        versions.bump(versions.schedule_of(professional.pk))
     professional.is_active, professional.deactivated_at = locked.is_active, locked.deactivated_at

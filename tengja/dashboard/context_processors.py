@@ -1,0 +1,61 @@
+from functools import cache
+
+from django.http import HttpRequest
+
+from tengja.hubs.models import Membership
+from tengja.lib import versions
+from tengja.notifications.selectors import unread_count
+from tengja.professionals.selectors import professional_of_request
+
+
+def header(request: HttpRequest) -> dict:
+    """What the header shows of the signed-in person: the unread count, the hub
+    behind the house-and-heart icon, and whether they have a practice.
+
+    Worked out once per change of them (tengja.lib.versions: a notification made
+    or read, a hub joined or left, a practice opened) and kept as plain values, so
+    a page reads none of it from the database. Each is a callable that templates
+    call, and gets a real value (Icelandic's plural rule takes `n % 10` of the count).
+    """
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+
+    @cache
+    def shown() -> dict:
+        return versions.kept(
+            "header",
+            user.pk,
+            depends_on=[versions.notifications_of_user(user.pk), versions.account_of(user.pk)],
+            compute=lambda: _header_of(request),
+        )
+
+    return {
+        "unread_notifications": lambda: shown()["unread"],
+        "member_hub": lambda: shown()["hub"],
+        "has_practice": lambda: shown()["professional"],
+    }
+
+
+def _header_of(request: HttpRequest) -> dict:
+    user = request.user
+    # Shown from the moment a person joins: a pending member is taken to the hub's
+    # page, which asks them to confirm their work address; an active one to browse.
+    membership = (
+        Membership.objects.filter(
+            user=user, status__in=[Membership.Status.ACTIVE, Membership.Status.PENDING]
+        )
+        .order_by("status", "joined_at")  # "active" sorts before "pending"
+        .values("status", "hub__code")
+        .first()
+    )
+    return {
+        "unread": unread_count(user=user),
+        "hub": membership
+        and {
+            "is_active": membership["status"] == Membership.Status.ACTIVE,
+            "hub": {"code": membership["hub__code"]},
+        },
+        # Shared with the view, which may have looked it up already (Home does).
+        "professional": professional_of_request(request) is not None,
+    }

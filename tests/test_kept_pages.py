@@ -1,0 +1,259 @@
+"""Pages kept by what they show (tengja.lib.versions) change the moment what they
+show does: each test reads a page (keeping it), changes its data through the
+service a person would use, and reads it again. Without the service's bump the
+second read would be the kept page, and the test fails."""
+
+import re
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from tengja.billing.models import Invoice, Payment
+from tengja.billing.selectors import invoice_standing
+from tengja.billing.services import card_make_default, card_remove, invoice_pay, new_payment_key
+from tengja.bookings.services import booking_invite
+from tengja.hubs.services import hub_offer_remove, membership_join, membership_remove
+from tengja.notifications.models import Notification
+from tengja.notifications.services import notifications_mark_read
+from tengja.privacy.services import account_delete
+from tengja.professionals.models import Professional
+from tengja.professionals.services import professional_set_active, session_type_save
+from tests.billing.conftest import add_card
+from tests.factories import SessionTypeFactory, UserFactory
+
+
+@pytest.fixture
+def after_commit(django_capture_on_commit_callbacks):
+    """Run a change as a request would: in a transaction, with its after-commit work."""
+
+    def run(change, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return change(*args, **kwargs)
+
+    return run
+
+
+@pytest.fixture
+def booked(alice, professional, after_commit):
+    kind = SessionTypeFactory(professional=professional, name="Talk", price_amount=18000)
+    start = (timezone.now() + timedelta(days=3)).replace(second=0, microsecond=0)
+    return after_commit(
+        booking_invite,
+        professional=professional,
+        session_type=kind,
+        starts_at=start,
+        email=alice.email,
+    )
+
+
+@pytest.fixture
+def accepted(alice, booked, after_commit):
+    """Alice's session, its invitation opened: her professional's pages name her."""
+    from tengja.bookings.services import invitation_accept_existing
+    from tengja.lib.tokens import token_hash
+
+    booked.invitation.token_hash = token_hash("the-link")
+    booked.invitation.save()
+    after_commit(invitation_accept_existing, token="the-link", user=alice)
+    return booked
+
+
+def test_payments_show_a_paid_bill_and_a_new_card_at_once(client, alice, booked, after_commit):
+    client.force_login(alice)
+    url = reverse("billing:payments")
+    invoice = invoice_standing(booking=booked)
+    page = client.get(url).content.decode()
+    assert reverse("billing:pay", args=[invoice.code]) in page and "No card saved yet." in page
+    card = after_commit(add_card, alice)
+    page = client.get(url).content.decode()
+    assert f"•••• {card.last4}" in page
+    after_commit(invoice_pay, invoice=invoice, method=card, payment_key=new_payment_key())
+    assert Invoice.objects.get(pk=invoice.pk).status == Invoice.Status.PAID
+    page = client.get(url).content.decode()
+    assert reverse("billing:pay", args=[invoice.code]) not in page and "Paid" in page
+    other = after_commit(add_card, alice, "5555 5555 5555 4444")
+    after_commit(card_make_default, method=other)
+    page = client.get(url).content.decode()
+    assert page.index("•••• 4444") < page.index("•••• 4242")  # the default first
+    after_commit(card_remove, method=other)
+    assert "•••• 4444" not in client.get(url).content.decode()
+
+
+def test_a_kept_form_carries_the_readers_own_csrf_token(alice, booked, after_commit):
+    """Two devices of one person share a kept Payments page; each posts with its own token."""
+    from django.test import Client
+
+    after_commit(add_card, alice)
+    second = after_commit(add_card, alice, "5555 5555 5555 4444")
+    phone, laptop = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    phone.force_login(alice)
+    laptop.force_login(alice)
+    url = reverse("billing:payments")
+    phone.get(url)  # renders and keeps the page, with a placeholder for the token
+    page = laptop.get(url).content.decode()  # the kept page
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    assert "placeholder" not in token
+    response = laptop.post(
+        reverse("billing:card_default", args=[second.code]), {"csrfmiddlewaretoken": token}
+    )
+    assert response.status_code == 302
+    second.refresh_from_db()
+    assert second.is_default
+
+
+def test_notifications_and_the_header_count_follow_new_and_read(
+    client, alice, booked, professional, after_commit
+):
+    client.force_login(alice)
+    url = reverse("notifications:list")
+    page = client.get(url).content.decode()
+    unread = Notification.objects.filter(user=alice, read_at=None).count()
+    assert unread == 2 and page.count("notification--unread") == 2
+    assert f"{unread} unread" in page
+    after_commit(notifications_mark_read, user=alice)
+    page = client.get(url).content.decode()
+    assert "notification--unread" not in page and "bell__count" not in page
+    start = booked.starts_at + timedelta(days=1)
+    after_commit(
+        booking_invite,
+        professional=professional,
+        session_type=booked.session_type,
+        starts_at=start,
+        email=alice.email,
+    )
+    page = client.get(url).content.decode()
+    assert page.count("notification--unread") == 2 and "2 unread" in page
+
+
+def test_the_client_list_follows_bills_and_the_clock(
+    client, alice, accepted, professional, after_commit
+):
+    booked = accepted
+    client.force_login(professional.user)
+    url = reverse("dashboard:practice_clients")
+
+    def row():
+        page = client.get(url).content.decode()
+        start = page.index(reverse("dashboard:practice_client", args=[alice.code]))
+        return re.sub(r"\s+", " ", page[start : page.index("</tr>", start)])
+
+    assert '<td data-label="To come">1</td>' in row()
+    assert '<td data-label="Open bills"><strong>1</strong></td>' in row()
+    card = after_commit(add_card, alice)
+    invoice = invoice_standing(booking=booked)
+    after_commit(invoice_pay, invoice=invoice, method=card, payment_key=new_payment_key())
+    assert Payment.objects.filter(invoice=invoice, status="succeeded").exists()
+    assert '<td data-label="Open bills">0</td>' in row()
+    # When the session ends it is past, with no change of data to say so.
+    with time_machine.travel(booked.ends_at + timedelta(minutes=1)):
+        assert '<td data-label="To come">0</td>' in row()
+        assert '<td data-label="Past">1</td>' in row()
+
+
+def test_the_practice_page_follows_the_professionals_sessions(
+    client, alice, professional, booked, after_commit
+):
+    from tengja.bookings.services import booking_cancel
+
+    client.force_login(professional.user)
+    url = reverse("bookings:practice")
+    assert reverse("bookings:detail", args=[booked.code]) in client.get(url).content.decode()
+    after_commit(booking_cancel, booking=booked, by=professional.user)
+    page = client.get(url).content.decode()
+    assert reverse("bookings:detail", args=[booked.code]) not in page
+
+
+def test_browse_follows_offers_session_types_pauses_and_bookings(
+    client, member, offer, after_commit
+):
+    client.force_login(member.user)
+    url = reverse("hubs:browse", args=[member.hub.code])
+    assert "Dr. Sól" in client.get(url).content.decode()
+    pro, kind = offer.professional, offer.session_type
+    after_commit(
+        session_type_save,
+        professional=pro,
+        session_type=kind,
+        name="Long talk",
+        duration_minutes=kind.duration_minutes,
+        price_amount=kind.price_amount,
+        currency=kind.currency,
+        mode=kind.mode,
+        cancellation_notice_hours=kind.cancellation_notice_hours,
+    )
+    page = client.get(url).content.decode()
+    assert "Long talk" in page
+    # The next free time, once it is booked, is no longer shown as free.
+    first = re.search(r'<time datetime="([^"]+)"', page).group(1)
+    from datetime import datetime
+
+    after_commit(
+        booking_invite,
+        professional=pro,
+        session_type=kind,
+        starts_at=datetime.fromisoformat(first),
+        email="someone@example.com",
+    )
+    assert f'<time datetime="{first}"' not in client.get(url).content.decode()
+    after_commit(professional_set_active, professional=pro, active=False)
+    assert "Dr. Sól" not in client.get(url).content.decode()
+    after_commit(professional_set_active, professional=pro, active=True)
+    assert "Dr. Sól" in client.get(url).content.decode()
+    after_commit(hub_offer_remove, hub=member.hub, professional_code=pro.code)
+    assert "Dr. Sól" not in client.get(url).content.decode()
+
+
+def test_the_header_follows_hubs_joined_and_left(client, hub, hr, after_commit):
+    person = UserFactory(email="newcomer@acme.test")
+    client.force_login(person)
+    home = reverse("accounts:terms")  # a page with nothing but the header of theirs
+    assert "hub-icon" not in client.get(home).content.decode()
+    after_commit(membership_join, hub=hub, user=person, email=person.email)
+    assert reverse("hubs:hub", args=[hub.code]) in client.get(home).content.decode()
+    after_commit(membership_remove, hub=hub, email=person.email)
+    assert "hub-icon" not in client.get(home).content.decode()
+
+
+def test_the_header_shows_the_practice_once_a_professional(client, alice, after_commit, mailoutbox):
+    from tengja.professionals.services import professional_invite, professional_join_existing
+
+    client.force_login(alice)
+    home = reverse("accounts:terms")
+    assert reverse("bookings:practice") not in client.get(home).content.decode()
+    after_commit(professional_invite, email=alice.email, language="en", invited_by=None)
+    token = re.search(r"/join/([^/\s]+)/", mailoutbox[-1].body).group(1)
+    after_commit(professional_join_existing, token=token, user=alice)
+    assert Professional.objects.filter(user=alice).exists()
+    assert reverse("bookings:practice") in client.get(home).content.decode()
+
+
+def test_usage_counts_a_member_removed_at_once(client, hr, hub, after_commit, settings):
+    from tests.hubs.test_hr import members
+
+    settings.HUB_REPORTING_MIN_GROUP = 2
+    made = members(hub, 3)
+    client.force_login(hr)
+    url = reverse("hubs:admin", args=[hub.code])
+    assert "3 members had joined" in client.get(url).content.decode()
+    after_commit(membership_remove, hub=hub, email=made[0].email)
+    assert "2 members had joined" in client.get(url).content.decode()
+
+
+def test_an_erased_client_leaves_the_professionals_kept_pages(
+    client, alice, professional, accepted, after_commit
+):
+    booked = accepted
+    client.force_login(professional.user)
+    pages = [
+        reverse("dashboard:practice_clients"),
+        reverse("dashboard:practice_week") + f"?day={timezone.localdate(booked.starts_at)}",
+    ]
+    for url in pages:
+        assert alice.name in client.get(url).content.decode(), url
+    name = alice.name
+    after_commit(account_delete, user=alice)
+    for url in pages:
+        assert name not in client.get(url).content.decode(), url
