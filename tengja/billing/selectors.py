@@ -74,10 +74,16 @@ def local_setup_for(*, user: User, intent_id: str) -> LocalIntent | None:
 
 def invoice_standing(*, booking: Booking, lock: bool = False) -> Invoice | None:
     """The bill that stands for a session now (not a credit note, not one a credit
-    note has cancelled); at most one (a database constraint)."""
-    invoices = Invoice.objects.filter(booking=booking, kind=Invoice.Kind.INVOICE).exclude(
-        status=Invoice.Status.CREDITED
+    note has cancelled); at most one (a database constraint). It comes with its
+    professional, and the session given as its own."""
+    invoices = (
+        Invoice.objects.filter(booking=booking, kind=Invoice.Kind.INVOICE)
+        .exclude(status=Invoice.Status.CREDITED)
+        .select_related("professional")
     )
     if lock:
         invoices = invoices.select_for_update(of=("self",))
-    return invoices.first()
+    invoice = invoices.first()
+    if invoice is not None:
+        invoice.booking = booking
+    return invoice

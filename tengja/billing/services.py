@@ -65,15 +65,12 @@ def _next_number(professional) -> int:
 
 def _bills_changed(invoice: Invoice) -> None:
     """Pages kept by what they show (the client's Payments, the professional's
-    clients) render afresh once the change commits."""
-    client_id, professional_user_id = (
-        Invoice.objects.filter(pk=invoice.pk)
-        .values_list("booking__client_id", "professional__user_id")
-        .get()
-    )
+    clients) render afresh once the change commits. Every caller has the session
+    and the professional at hand already."""
+    client_id = invoice.booking.client_id
     versions.bump(
         versions.payments_of_user(client_id) if client_id else "",
-        versions.payments_of_user(professional_user_id),
+        versions.payments_of_user(invoice.professional.user_id),
     )
 
 

@@ -99,9 +99,10 @@ def bump(*names: str) -> None:
     names = [name for name in names if name]
     if names:
         if transaction.get_connection().in_atomic_block:
-            # Now as well: what is read inside this transaction (the page a view
-            # renders after its write) is not kept under the old token. Those pages
-            # may have been kept under a token made since; the drop at commit ends them.
+            # Now as well, so a read inside this same transaction (a test's, or a
+            # view's that writes and renders in one atomic block) is not served the
+            # page kept before the write. Pages kept meanwhile by other readers are
+            # under a token the drop at commit ends.
             _drop(names)
         transaction.on_commit(lambda: _drop(names))
 
@@ -130,17 +131,17 @@ def fragments_set(fragments: dict) -> None:
         logger.warning("versions: the cache is unavailable", exc_info=True)
 
 
-def _key(kind: str, *parts: object) -> str:
-    """A short key of any parts (free text from a query string, fifty tokens)."""
-    digest = hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
-    return f"{kind}:{digest}"
+def _key(kind: str, parts: tuple, depends_on: Iterable[str]) -> str:
+    """The key of what `parts` name as of the current tokens of `depends_on`:
+    short whatever the parts hold (free text from a query string, fifty tokens)."""
+    tokens = current(depends_on)
+    text = repr((parts, sorted(tokens.items())))
+    return f"{kind}:{hashlib.blake2b(text.encode(), digest_size=16).hexdigest()}"
 
 
 def kept(*parts: object, depends_on: Iterable[str], compute: Callable[[], T]) -> T:
     """A value (anything picklable) computed once per change of `depends_on`."""
-    names = list(depends_on)
-    tokens = current(names)
-    key = _key("kept", *parts, *(tokens[name] for name in names))
+    key = _key("kept", parts, depends_on)
     found = fragments_get([key])
     if key in found:
         return found[key]
@@ -163,14 +164,10 @@ def fragment(
     returns (html, until), and after `until` the HTML is rendered again.
 
     With `request`, CSRF_PLACEHOLDER in the HTML becomes the request's token."""
-    names = list(depends_on)
-    tokens = current(names)
     key = _key(
         "fragment",
-        *parts,
-        *(tokens[name] for name in names),
-        translation.get_language() or "",
-        timezone.get_current_timezone_name(),
+        (*parts, translation.get_language() or "", timezone.get_current_timezone_name()),
+        depends_on,
     )
     kept = fragments_get([key]).get(key)
     if kept is None or (kept[1] is not None and timezone.now() >= kept[1]):

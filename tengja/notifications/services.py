@@ -463,13 +463,12 @@ def _send_batch(claim: str, ids: list[int], now: datetime) -> Counter:
     finally:
         mail.close()
         # The client's in-app notice of each reminder sent, in one write.
-        notified = {b.client_id for b in upcoming if b.client_id}
+        notified = [b for b in upcoming if b.client_id]
         Notification.objects.bulk_create(
             Notification(user_id=b.client_id, kind=Notification.Kind.UPCOMING, booking=b)
-            for b in upcoming
-            if b.client_id
+            for b in notified
         )
-        versions.bump(*(versions.notifications_of_user(user_id) for user_id in notified))
+        versions.bump(*{versions.notifications_of_user(b.client_id) for b in notified})
     return outcomes
 
 
