@@ -46,7 +46,10 @@ def _test_settings(settings, tmp_path):
     # for Stripe's servers, so they opt in as a demo would (test_settings.py checks
     # that production without the opt-in refuses it).
     settings.DEMO_FAKE_PAYMENTS = True
-    # Rate-limit counters live in the cache: each test starts with none.
+    # Each test process its own cache in memory (the embedded default's is on disk,
+    # shared by its processes); rate-limit counters live there: each test starts
+    # with none.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     cache.clear()
 
 

@@ -12,8 +12,9 @@ committed data. (A reader still holding the old token may store an old
 fragment under it, but nobody asks for that token again.) It is dropped at the
 write as well, so what is read inside the writing transaction is fresh too.
 
-With Redis (REDIS_URL) the tokens are shared by every process; without it each
-process has its own, which is right only for one process (the embedded default).
+With Redis (REDIS_URL) the tokens are shared by every process; without it they
+are in the file cache, shared by the processes of one machine (the embedded
+default's server, task worker and clock).
 """
 
 import hashlib
