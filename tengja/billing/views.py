@@ -42,7 +42,7 @@ def payments(request: HttpRequest) -> HttpResponse:
     body = versions.fragment(
         "payments",
         request.user.pk,
-        page[:12],
+        page,
         depends_on=[
             versions.bookings_of_user(request.user.pk),
             versions.payments_of_user(request.user.pk),

@@ -55,7 +55,7 @@ def home(request: HttpRequest) -> HttpResponse:
     sessions = versions.fragment(
         "home-sessions",
         user.pk,
-        page[:12],
+        page,
         is_professional,
         depends_on=[versions.bookings_of_user(user.pk)],
         render=lambda: _home_sessions(request, page, is_professional),
@@ -248,7 +248,7 @@ def practice_clients(request: HttpRequest) -> HttpResponse:
     body = versions.fragment(
         "practice-clients",
         user.pk,
-        page[:12],
+        page,
         depends_on=[versions.bookings_of_user(user.pk), versions.payments_of_user(user.pk)],
         render=lambda: _practice_clients_body(request, professional, page),
     )

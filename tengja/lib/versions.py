@@ -159,6 +159,7 @@ def fragment(
 ) -> SafeString:
     """HTML rendered by `render`, kept under `parts`, the tokens of `depends_on`,
     and the active language and time zone (what a page's HTML is written in).
+    The key is a hash: pass each part whole, as the render uses it.
 
     `render` may also say until when its HTML holds, for what changes with the
     clock rather than the data (a Join button that opens at a set time): it then

@@ -29,7 +29,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     body = versions.fragment(
         "notifications",
         user.pk,
-        page[:12],
+        page,
         depends_on=[
             versions.notifications_of_user(user.pk),
             versions.bookings_of_user(user.pk),
