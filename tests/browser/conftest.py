@@ -54,17 +54,19 @@ class AsgiServer:
     def __init__(self) -> None:
         import uvicorn
         from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
-        from django.core.asgi import get_asgi_application
         from django.test import override_settings
 
         # Tests run with DEBUG off; the local provider stands in for Stripe, as in
         # a demo (see tests/conftest.py), or the app refuses to start.
         override_settings(DEMO_FAKE_PAYMENTS=True).enable()
         from tengja.asgi import application
+        from tengja.lib.handler import SyncChainASGIHandler
 
         app = ProtocolTypeRouter(
             {
-                "http": ASGIStaticFilesHandler(get_asgi_application()),
+                # Tengja's own handler, as users get it, with the static files in front
+                # (whitenoise serves them in production, from collected files).
+                "http": ASGIStaticFilesHandler(SyncChainASGIHandler()),
                 "websocket": application.application_mapping["websocket"],
             }
         )
