@@ -257,3 +257,54 @@ def test_an_erased_client_leaves_the_professionals_kept_pages(
     after_commit(account_delete, user=alice)
     for url in pages:
         assert name not in client.get(url).content.decode(), url
+
+
+def test_home_follows_a_members_credits_and_the_end_of_the_period(
+    client, member, offer, after_commit
+):
+    from tengja.bookings.services import booking_cancel
+    from tengja.hubs.models import CreditEntry
+    from tengja.hubs.services import hub_book
+    from tests.hubs.test_booking_with_credits import slots
+
+    # This period ends in five minutes: sooner than a kept page expires on its own.
+    ends = timezone.now() + timedelta(minutes=5)
+    CreditEntry.objects.filter(membership=member, kind="grant").update(expires_at=ends)
+    client.force_login(member.user)
+    home = reverse("dashboard:home")
+    assert "2 credits left" in client.get(home).content.decode()
+    booking = after_commit(
+        hub_book, membership=member, offer=offer, starts_at=slots(offer)[-1].starts_at
+    )
+    assert "1 credit left" in client.get(home).content.decode()
+    after_commit(booking_cancel, booking=booking, by=member.user)  # early: the credit is back
+    assert "2 credits left" in client.get(home).content.decode()
+    # The period ends (before the clock's renewal has run): its credits go with it.
+    with time_machine.travel(ends + timedelta(minutes=1)):
+        assert "0 credits left" in client.get(home).content.decode()
+
+
+def test_home_follows_hr_admins_named_and_hubs_asking_a_professional(
+    client, hub, professional, after_commit
+):
+    from tengja.hubs.models import HubProfessional
+    from tengja.hubs.services import hub_offer_answer, hub_offer_ask
+
+    person = UserFactory(email="harpa@acme.test")
+    client.force_login(person)
+    home = reverse("dashboard:home")
+    manage = reverse("hubs:admin", args=[hub.code])
+    assert manage not in client.get(home).content.decode()
+    hub.company.admins.add(person)  # as an operator does in the Django admin
+    assert manage in client.get(home).content.decode()
+    person.administered_companies.clear()
+    assert manage not in client.get(home).content.decode()
+
+    client.force_login(professional.user)
+    asks = "1 Wellbeing Hub asks to offer you"
+    assert asks not in client.get(home).content.decode()
+    after_commit(hub_offer_ask, hub=hub, professional_email=professional.user.email)
+    assert asks in client.get(home).content.decode()
+    offer = HubProfessional.objects.select_related("professional").get(hub=hub)
+    after_commit(hub_offer_answer, offer=offer, accept=False)
+    assert asks not in client.get(home).content.decode()

@@ -24,6 +24,7 @@ from tengja.accounts.models import (
     User,
     recovery_code_normalise,
 )
+from tengja.lib import versions
 from tengja.lib.emails import email_deliver_now, email_render, email_send
 from tengja.lib.realtime import group_send_on_commit, session_key_digest, user_group
 from tengja.lib.tokens import token_hash, token_make
@@ -82,6 +83,7 @@ def user_set_picture(*, user: User, picture: ContentFile | None) -> None:
     else:
         user.picture.save(picture.name, picture, save=False)
         user.save(update_fields=["picture"])
+    versions.bump(versions.account_of(user.pk))  # a professional's set-up checklist
     if old:
         storage = user.picture.storage
         transaction.on_commit(lambda: storage.delete(old))

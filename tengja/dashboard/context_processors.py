@@ -1,5 +1,3 @@
-from functools import cache
-
 from django.http import HttpRequest
 
 from tengja.hubs.models import Membership
@@ -10,34 +8,40 @@ from tengja.professionals.selectors import professional_of_request
 
 def header(request: HttpRequest) -> dict:
     """What the header shows of the signed-in person: the unread count, the hub
-    behind the house-and-heart icon, and whether they have a practice.
-
-    Worked out once per change of them (tengja.lib.versions: a notification made
-    or read, a hub joined or left, a practice opened) and kept as plain values, so
-    a page reads none of it from the database. Each is a callable that templates
-    call, and gets a real value (Icelandic's plural rule takes `n % 10` of the count).
-    """
+    behind the house-and-heart icon, and whether they have a practice (see
+    `header_of`). Each is a callable that templates call, so a page that shows no
+    header asks nothing; it gets a real value (Icelandic's plural rule takes
+    `n % 10` of the count)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-
-    @cache
-    def shown() -> dict:
-        return versions.kept(
-            "header",
-            user.pk,
-            depends_on=[versions.notifications_of_user(user.pk), versions.account_of(user.pk)],
-            compute=lambda: _header_of(request),
-        )
-
     return {
-        "unread_notifications": lambda: shown()["unread"],
-        "member_hub": lambda: shown()["hub"],
-        "has_practice": lambda: shown()["professional"],
+        "unread_notifications": lambda: header_of(request)["unread"],
+        "member_hub": lambda: header_of(request)["hub"],
+        "has_practice": lambda: header_of(request)["professional_id"] is not None,
     }
 
 
-def _header_of(request: HttpRequest) -> dict:
+def header_of(request: HttpRequest) -> dict:
+    """The header's values for the signed-in person, and their professional id
+    (None for a client or HR admin), which views ask too (Home).
+
+    Worked out once per change of them (tengja.lib.versions: a notification made
+    or read, a hub joined or left, a practice opened) and kept as plain values, so
+    a page reads none of it from the database; looked up once per request."""
+    if not hasattr(request, "_header"):
+        user = request.user
+        request._header = versions.kept(
+            "header",
+            2,  # the shape of the value: a new one is not read from an old copy
+            user.pk,
+            depends_on=[versions.notifications_of_user(user.pk), versions.account_of(user.pk)],
+            compute=lambda: _header_values(request),
+        )
+    return request._header
+
+
+def _header_values(request: HttpRequest) -> dict:
     user = request.user
     # Shown from the moment a person joins: a pending member is taken to the hub's
     # page, which asks them to confirm their work address; an active one to browse.
@@ -49,6 +53,8 @@ def _header_of(request: HttpRequest) -> dict:
         .values("status", "hub__code")
         .first()
     )
+    # Shared with the view, which may have looked it up already.
+    professional = professional_of_request(request)
     return {
         "unread": unread_count(user=user),
         "hub": membership
@@ -56,6 +62,5 @@ def _header_of(request: HttpRequest) -> dict:
             "is_active": membership["status"] == Membership.Status.ACTIVE,
             "hub": {"code": membership["hub__code"]},
         },
-        # Shared with the view, which may have looked it up already (Home does).
-        "professional": professional_of_request(request) is not None,
+        "professional_id": professional and professional.pk,
     }

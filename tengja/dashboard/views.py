@@ -1,5 +1,4 @@
 from datetime import date, timedelta
-from functools import cache
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -18,6 +17,7 @@ from tengja.bookings.selectors import (
     shown_until,
 )
 from tengja.dashboard.calendar import local_midnight, month_weeks, place, week_days
+from tengja.dashboard.context_processors import header_of
 from tengja.dashboard.selectors import (
     client_open_bills,
     client_sessions_past,
@@ -46,31 +46,51 @@ HOME_UPCOMING = 10
 
 def home(request: HttpRequest) -> HttpResponse:
     """Home when signed in (a client's, with the practice on top for a
-    professional: see `own_professional`); a short welcome for visitors."""
+    professional); a short welcome for visitors."""
     if not request.user.is_authenticated:
         return render(request, "dashboard/welcome.html", {"form": HubFindForm()})
     user = request.user
     page = request.GET.get("page") or "1"
-    is_professional = professional_of_request(request) is not None
+    professional_id = header_of(request)["professional_id"]
+    cards = versions.fragment(
+        "home-cards",
+        user.pk,
+        professional_id,
+        depends_on=[
+            versions.account_of(user.pk),
+            *([versions.schedule_of(professional_id)] if professional_id else []),
+        ],
+        render=lambda: _home_cards(request, professional_id),
+    )
     sessions = versions.fragment(
         "home-sessions",
         user.pk,
         page,
-        is_professional,
+        professional_id is not None,
         depends_on=[versions.bookings_of_user(user.pk)],
-        render=lambda: _home_sessions(request, page, is_professional),
+        render=lambda: _home_sessions(request, page, professional_id is not None),
     )
-    return render(
-        request,
-        "dashboard/home.html",
+    return render(request, "dashboard/home.html", {"cards": cards, "sessions": sessions})
+
+
+def _home_cards(request: HttpRequest, professional_id: int | None):
+    """Home's cards: the practice (with its set-up checklist and the hubs waiting
+    for an answer), the hubs the person runs as HR, and their hub memberships with
+    the credits left. Until the first credit period ends, when its credits go."""
+    user = request.user
+    memberships = hubs_of(user=user)
+    html = render_to_string(
+        "dashboard/home_cards.html",
         {
-            "sessions": sessions,
-            "memberships": hubs_of(user=user),
+            "professional": professional_id and professional_of_request(request),
+            "hub_offers_waiting": professional_id and offers_waiting_count(user=user),
             "administered": hubs_administered_by(user=user),
-            # Asked only on a professional's Home (the template calls it there).
-            "hub_offers_waiting": cache(lambda: offers_waiting_count(user=user)),
+            "memberships": memberships,
         },
+        request=request,
     )
+    ends = [m.period_ends for m in memberships if m.is_active and m.period_ends]
+    return html, min(ends, default=None)
 
 
 def _home_sessions(request: HttpRequest, page: str, is_professional: bool):

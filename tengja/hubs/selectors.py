@@ -1,7 +1,7 @@
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Min, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -52,18 +52,23 @@ def active_membership(*, user: User, hub: Hub) -> Membership:
 
 def hubs_of(*, user: User) -> list[Membership]:
     """The user's memberships, each with the credits it may spend now (none once
-    its period has ended and before the new period's grant: see services.balance)."""
-    current = CreditEntry.objects.filter(
-        membership=OuterRef("pk"), kind=CreditEntry.Kind.GRANT, expires_at__gt=timezone.now()
-    )
+    its period has ended and before the new period's grant: see services.balance)
+    and when its period ends (`period_ends`, None outside a period)."""
+    now = timezone.now()
     memberships = list(
         Membership.objects.filter(user=user)
         .exclude(status=Membership.Status.REMOVED)
         .select_related("hub__company")
-        .annotate(credits=Sum("ledger__amount"), in_period=Exists(current))
+        .annotate(
+            credits=Sum("ledger__amount"),
+            period_ends=Min(
+                "ledger__expires_at",
+                filter=Q(ledger__kind=CreditEntry.Kind.GRANT, ledger__expires_at__gt=now),
+            ),
+        )
     )
     for membership in memberships:
-        membership.credits = (membership.credits or 0) if membership.in_period else 0
+        membership.credits = (membership.credits or 0) if membership.period_ends else 0
     return memberships
 
 

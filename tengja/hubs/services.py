@@ -196,6 +196,13 @@ def _current_grant(membership: Membership, now: datetime) -> CreditEntry | None:
     )
 
 
+def _credit(*, membership: Membership, **fields) -> CreditEntry:
+    """Every change of a member's credits is an entry in their ledger, written here:
+    their Home shows the credits left (tengja.lib.versions.account_of)."""
+    versions.bump(versions.account_of(membership.user_id))
+    return CreditEntry.objects.create(membership=membership, **fields)
+
+
 def balance(*, membership: Membership, now: datetime | None = None) -> int:
     """Credits the member may spend now: the ledger's sum while the period lasts;
     none once it has ended, until credits_renew records the expiry and the new grant."""
@@ -217,9 +224,7 @@ def credits_renew(*, membership: Membership, now: datetime | None = None) -> boo
     hub = membership.hub
     left = membership.ledger.aggregate(total=Sum("amount"))["total"] or 0
     if left > 0:
-        CreditEntry.objects.create(
-            membership=membership, kind=CreditEntry.Kind.EXPIRE, amount=-left, created_at=now
-        )
+        _credit(membership=membership, kind=CreditEntry.Kind.EXPIRE, amount=-left, created_at=now)
     last = (
         membership.ledger.filter(kind=CreditEntry.Kind.GRANT, expires_at__isnull=False)
         .order_by("-expires_at")
@@ -230,7 +235,7 @@ def credits_renew(*, membership: Membership, now: datetime | None = None) -> boo
     while expires_at <= now:
         expires_at = add_months(expires_at, hub.period_months)
     if hub.credits_per_period:
-        CreditEntry.objects.create(
+        _credit(
             membership=membership,
             kind=CreditEntry.Kind.GRANT,
             amount=hub.credits_per_period,
@@ -304,7 +309,7 @@ def hub_book(
         except BookingError as error:
             raise HubError(str(error)) from None
         if paid_with == Booking.PaidWith.CREDITS:
-            CreditEntry.objects.create(
+            _credit(
                 membership=locked,
                 kind=CreditEntry.Kind.SPEND,
                 amount=-price,
@@ -332,7 +337,7 @@ def on_booking_event(event: BookingEvent) -> None:
         now = timezone.now()
         credits_renew(membership=membership, now=now)
         current = _current_grant(membership, now)
-        CreditEntry.objects.create(
+        _credit(
             membership=membership,
             kind=CreditEntry.Kind.REFUND,
             amount=-spent.amount,
@@ -387,8 +392,8 @@ def credit_request_decide(*, request: CreditRequest, approve: bool) -> None:
                 .order_by("-created_at")
                 .first()
             )
-            CreditEntry.objects.create(
-                membership_id=request.membership_id,
+            _credit(
+                membership=membership,
                 kind=CreditEntry.Kind.GRANT,
                 amount=request.credits,
                 expires_at=current_grant.expires_at if current_grant else None,
@@ -455,7 +460,8 @@ def hub_offer_ask(*, hub: Hub, professional_email: str, send_email: bool = True)
             None,
         )
         offer.save(update_fields=["status", "asked_at", "answered_at"])
-        versions.bump(versions.hub_of(hub.pk))
+        # The hub's list, and the professional's Home (the hubs waiting for an answer).
+        versions.bump(versions.hub_of(hub.pk), versions.account_of(professional.user_id))
         if not send_email:
             return  # over the rate limit: they still see the question on their page
         user = professional.user
@@ -487,10 +493,26 @@ def hub_offer_answer(
     offer.session_type = session_type if accept else offer.session_type
     offer.answered_at = timezone.now()
     offer.save(update_fields=["status", "session_type", "answered_at"])
-    versions.bump(versions.hub_of(offer.hub_id))
+    versions.bump(versions.hub_of(offer.hub_id), versions.account_of(offer.professional.user_id))
 
 
 def hub_offer_remove(*, hub: Hub, professional_code: str) -> None:
     """Members can no longer book the professional here; booked sessions stay."""
-    hub.offers.filter(professional__code=professional_code).delete()
-    versions.bump(versions.hub_of(hub.pk))
+    offers = hub.offers.filter(professional__code=professional_code)
+    users = list(offers.values_list("professional__user_id", flat=True))
+    offers.delete()
+    versions.bump(versions.hub_of(hub.pk), *(versions.account_of(pk) for pk in users))
+
+
+def company_admins_changed(*, instance, action: str, reverse: bool, pk_set, **kwargs) -> None:
+    """m2m_changed of Company.admins, from either side: each person added or removed
+    as an HR admin has their Home's hub cards worked out again."""
+    if action not in ("post_add", "post_remove", "pre_clear"):
+        return
+    if reverse:  # user.administered_companies: the one person
+        users = [instance.pk]
+    elif action == "pre_clear":  # who is cleared is only known before
+        users = list(instance.admins.values_list("pk", flat=True))
+    else:
+        users = list(pk_set or ())
+    versions.bump(*(versions.account_of(pk) for pk in users))

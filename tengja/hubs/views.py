@@ -455,7 +455,7 @@ def offer_answer(request: HttpRequest, code: str, accept: bool) -> HttpResponse:
     """A professional answers a hub that asked to offer them, or leaves one."""
     professional = professional_for_user(user=request.user)
     offer = get_object_or_404(
-        HubProfessional.objects.select_related("hub"),
+        HubProfessional.objects.select_related("hub", "professional"),
         hub__code=code,
         professional=professional,
         # Accepting again changes the session type; declining an accepted offer leaves.

@@ -62,7 +62,9 @@ def notifications_of_user(user_id: int) -> str:
 
 
 def account_of(user_id: int) -> str:
-    """Changes whenever the user joins or leaves a hub, or becomes a professional."""
+    """Changes whenever the user joins or leaves a hub, their credits change, they
+    become a professional or HR admin, or (for a professional) a hub asks to offer
+    them or their picture changes (their set-up checklist)."""
     return f"v:account:{user_id}"
 
 
