@@ -308,3 +308,47 @@ def test_home_follows_hr_admins_named_and_hubs_asking_a_professional(
     offer = HubProfessional.objects.select_related("professional").get(hub=hub)
     after_commit(hub_offer_answer, offer=offer, accept=False)
     assert asks not in client.get(home).content.decode()
+
+
+def test_the_kept_header_and_footer_are_the_readers_own(alice, after_commit):
+    """base.html's header and footer are kept per person (tengja.dashboard.
+    context_processors.chrome_of): each page still gets its own current link, its
+    own address in the language form, the reader's CSRF token and their name."""
+    from django.test import Client
+
+    from tengja.accounts.services import user_update_profile
+
+    phone, laptop = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    phone.force_login(alice)
+    laptop.force_login(alice)
+
+    def footer_form(page: str) -> tuple[str, str]:
+        form = page[page.index('class="language-form"') :]
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+        return token, re.search(r'name="next" value="([^"]*)"', form).group(1)
+
+    payments = reverse("billing:payments") + "?page=1&x=<b>"
+    phone.get(payments)  # keeps the header and footer
+    page = laptop.get(payments).content.decode()
+    assert re.search(r'href="/payments/" aria-current="page">Payments<', page)
+    assert 'aria-current="page">Home<' not in page
+    token, next_url = footer_form(page)
+    assert next_url == "/payments/?page=1&amp;x=%3Cb%3E" and "placeholder" not in token
+    home = laptop.get(reverse("dashboard:home")).content.decode()
+    assert re.search(r'aria-current="page">Home<', home) and footer_form(home)[1] == "/"
+    assert 'aria-current="page">Payments<' not in home
+    response = laptop.post(
+        reverse("accounts:set_language"),
+        {"csrfmiddlewaretoken": token, "language": "is", "next": "/payments/"},
+    )
+    assert response.status_code == 302 and response["Location"] == "/payments/"
+    page = phone.get(reverse("dashboard:home")).content.decode()
+    assert re.search(r'aria-current="page">Heim<', page)  # Icelandic, as the profile says now
+    assert footer_form(page)[1] == "/"
+
+    alice.refresh_from_db()
+    after_commit(
+        user_update_profile, user=alice, name="Alice Nýnefni", language="en", time_zone="UTC"
+    )
+    page = phone.get(reverse("dashboard:home")).content.decode()
+    assert "Alice Nýnefni" in page[: page.index("<main")]

@@ -1,17 +1,27 @@
+from django.conf import settings
 from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 from tengja.hubs.models import Membership
 from tengja.lib import versions
 from tengja.notifications.selectors import unread_count
 from tengja.professionals.selectors import professional_of_request
 
+# Stand-ins in the kept header and footer for what is the reader's own (the
+# footer's language form returns them to the page they are on).
+NEXT_PLACEHOLDER = "next0placeholder0for0the0kept0footer"
+CHROME_SEPARATOR = "<!--chrome-->"
+
 
 def header(request: HttpRequest) -> dict:
     """What the header shows of the signed-in person: the unread count, the hub
     behind the house-and-heart icon, and whether they have a practice (see
-    `header_of`). Each is a callable that templates call, so a page that shows no
-    header asks nothing; it gets a real value (Icelandic's plural rule takes
-    `n % 10` of the count)."""
+    `header_of`), and the header and footer themselves, kept (`chrome_of`).
+    Each is a callable that templates call, so a page that shows no header asks
+    nothing; it gets a real value (Icelandic's plural rule takes `n % 10` of the
+    count)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
@@ -19,7 +29,41 @@ def header(request: HttpRequest) -> dict:
         "unread_notifications": lambda: header_of(request)["unread"],
         "member_hub": lambda: header_of(request)["hub"],
         "has_practice": lambda: header_of(request)["professional_id"] is not None,
+        "chrome": lambda: chrome_of(request),
     }
+
+
+def chrome_of(request: HttpRequest) -> dict:
+    """The signed-in page's header and footer (base.html), rendered once per change
+    of what they show and kept: the header's values (see `header_of`), the
+    person's name, picture and staff flag, the section the page is in (the
+    current link), the language and zone. The footer's language form gets the
+    reader's CSRF token and the page's address on the way out."""
+    if not hasattr(request, "_chrome"):
+        user = request.user
+        match = request.resolver_match
+        html = versions.fragment(
+            "chrome",
+            user.pk,
+            user.name,
+            user.picture.name if user.picture else "",
+            user.is_staff,
+            match and match.namespace,
+            match and match.url_name,
+            settings.DEBUG,
+            depends_on=[versions.notifications_of_user(user.pk), versions.account_of(user.pk)],
+            render=lambda: render_to_string(
+                "includes/chrome.html",
+                {"language_next": NEXT_PLACEHOLDER, "csrf_token": versions.CSRF_PLACEHOLDER},
+                request=request,
+            ),
+            request=request,
+        )
+        top, bottom = html.split(CHROME_SEPARATOR)
+        bottom = bottom.replace(NEXT_PLACEHOLDER, escape(request.get_full_path()))
+        # Our own templates' output, with the reader's address escaped into it.
+        request._chrome = {"header": mark_safe(top), "footer": mark_safe(bottom)}  # noqa: S308
+    return request._chrome
 
 
 def header_of(request: HttpRequest) -> dict:
