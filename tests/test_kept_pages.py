@@ -352,3 +352,36 @@ def test_the_kept_header_and_footer_are_the_readers_own(alice, after_commit):
     )
     page = phone.get(reverse("dashboard:home")).content.decode()
     assert "Alice Nýnefni" in page[: page.index("<main")]
+
+
+def test_hrs_page_follows_domains_addresses_requests_and_settings(
+    client, hr, hub, member, offer, after_commit
+):
+    from tengja.hubs import services
+    from tests.hubs.test_hr import book
+
+    client.force_login(hr)
+    url = reverse("hubs:admin", args=[hub.code])
+    page = client.get(url).content.decode()
+    assert "@acme.test" in page and "No requests." in page
+    after_commit(services.hub_domain_add, hub=hub, domain="acme.example")
+    assert "@acme.example" in client.get(url).content.decode()
+    after_commit(services.hub_domain_remove, hub=hub, domain="acme.example")
+    assert "@acme.example" not in client.get(url).content.decode()
+    after_commit(services.hub_address_invite, hub=hub, email="contractor@elsewhere.test")
+    assert "contractor@elsewhere.test" in client.get(url).content.decode()
+    request = after_commit(services.credit_request_create, booking=book(member, offer), credits=3)
+    page = client.get(url).content.decode()
+    assert "3 more credits for one of your members." in page and "Approve" in page
+    after_commit(services.credit_request_decide, request=request, approve=False)
+    page = client.get(url).content.decode()
+    assert "3 more credits" in page and "Approve" not in page
+    after_commit(
+        services.hub_settings_update,
+        hub=hub,
+        welcome_text="Welcome, all of you.",
+        credits_per_period=hub.credits_per_period,
+        period_months=hub.period_months,
+        credits_per_session=hub.credits_per_session,
+    )
+    assert "Welcome, all of you." in client.get(url).content.decode()

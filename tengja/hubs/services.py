@@ -360,11 +360,16 @@ def membership_remove(*, hub: Hub, email: str) -> bool:
 
 
 def credit_request_create(*, booking: Booking, credits: int) -> CreditRequest:
-    spent = CreditEntry.objects.filter(booking=booking, kind=CreditEntry.Kind.SPEND).first()
+    spent = (
+        CreditEntry.objects.filter(booking=booking, kind=CreditEntry.Kind.SPEND)
+        .select_related("membership")
+        .first()
+    )
     if spent is None:
         raise HubError(_("This session was not booked through a Wellbeing Hub."))
     if not 1 <= credits <= 50:
         raise HubError(_("Ask for between 1 and 50 credits."))
+    versions.bump(versions.hub_of(spent.membership.hub_id))  # HR's list of requests
     return CreditRequest.objects.create(
         membership_id=spent.membership_id, professional=booking.professional, credits=credits
     )
@@ -372,12 +377,17 @@ def credit_request_create(*, booking: Booking, credits: int) -> CreditRequest:
 
 def credit_request_decide(*, request: CreditRequest, approve: bool) -> None:
     with transaction.atomic():
-        request = CreditRequest.objects.select_for_update().get(pk=request.pk)
+        request = (
+            CreditRequest.objects.select_for_update(of=("self",))
+            .select_related("membership")
+            .get(pk=request.pk)
+        )
         if request.status != CreditRequest.Status.PENDING:
             raise HubError(_("This request has already been decided."))
         request.status = CreditRequest.Status.APPROVED if approve else CreditRequest.Status.DECLINED
         request.decided_at = timezone.now()
         request.save(update_fields=["status", "decided_at"])
+        versions.bump(versions.hub_of(request.membership.hub_id))  # HR's list of requests
         if approve:
             membership = (
                 Membership.objects.select_for_update()
@@ -424,16 +434,19 @@ def hub_settings_update(
 
 def hub_domain_add(*, hub: Hub, domain: str) -> HubDomain:
     """Addresses at the domain may join (adding one twice is harmless)."""
+    versions.bump(versions.hub_of(hub.pk))  # HR's page lists them
     return HubDomain.objects.get_or_create(hub=hub, domain=domain_normalise(domain))[0]
 
 
 def hub_domain_remove(*, hub: Hub, domain: str) -> None:
     """New addresses at the domain may no longer join; members stay members."""
+    versions.bump(versions.hub_of(hub.pk))
     hub.domains.filter(domain=domain_normalise(domain)).delete()
 
 
 def hub_address_invite(*, hub: Hub, email: str) -> HubInvitedAddress:
     """One address may join whatever its domain (a contractor, a private address)."""
+    versions.bump(versions.hub_of(hub.pk))
     return HubInvitedAddress.objects.get_or_create(hub=hub, email=email.strip().lower())[0]
 
 

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -334,28 +335,48 @@ def hr_only(view):
 
 
 def _hr_page(request: HttpRequest, hub: Hub, **forms) -> HttpResponse:
-    context = {
-        "hub": hub,
-        "settings_form": forms.get("settings_form") or HubSettingsForm(instance=hub),
-        "domain_form": forms.get("domain_form") or DomainForm(),
-        "address_form": forms.get("address_form") or InviteAddressForm(prefix="invite"),
-        "remove_form": forms.get("remove_form") or RemoveMemberForm(prefix="remove"),
-        "offer_form": forms.get("offer_form") or OfferForm(),
-        # Ended months only: the same all month, unless a member leaves.
-        "usage": versions.kept(
-            "hub-usage",
+    """HR's page. As first shown it is the same for the hub's whole HR team until
+    the hub changes (tengja.lib.versions.hub_of) or a month ends (the usage
+    covers ended months), and kept; with a form's errors it is made afresh."""
+
+    def body(csrf_token: str | None = None) -> str:
+        context = {
+            "hub": hub,
+            "settings_form": forms.get("settings_form") or HubSettingsForm(instance=hub),
+            "domain_form": forms.get("domain_form") or DomainForm(),
+            "address_form": forms.get("address_form") or InviteAddressForm(prefix="invite"),
+            "remove_form": forms.get("remove_form") or RemoveMemberForm(prefix="remove"),
+            "offer_form": forms.get("offer_form") or OfferForm(),
+            # Ended months only: the same all month, unless a member leaves.
+            "usage": versions.kept(
+                "hub-usage",
+                hub.pk,
+                timezone.localdate().replace(day=1),
+                timezone.get_current_timezone_name(),
+                settings.HUB_REPORTING_MIN_GROUP,
+                depends_on=[versions.hub_of(hub.pk)],
+                compute=lambda: hub_usage(hub=hub),
+            ),
+            "requests": credit_requests_for_hr(hub=hub),
+            "domains": hub.domains.all(),
+            "invited": hub.invited_addresses.all(),
+            **({"csrf_token": csrf_token} if csrf_token else {}),
+        }
+        return render_to_string("hubs/admin_body.html", context, request=request)
+
+    if forms:
+        html = mark_safe(body())  # noqa: S308 (our own template's output)
+    else:
+        html = versions.fragment(
+            "hr-admin",
             hub.pk,
             timezone.localdate().replace(day=1),
-            timezone.get_current_timezone_name(),
             settings.HUB_REPORTING_MIN_GROUP,
             depends_on=[versions.hub_of(hub.pk)],
-            compute=lambda: hub_usage(hub=hub),
-        ),
-        "requests": credit_requests_for_hr(hub=hub),
-        "domains": hub.domains.all(),
-        "invited": hub.invited_addresses.all(),
-    }
-    return render_form(request, "hubs/admin.html", context, *forms.values())
+            render=lambda: body(csrf_token=versions.CSRF_PLACEHOLDER),
+            request=request,
+        )
+    return render_form(request, "hubs/admin.html", {"hub": hub, "body": html}, *forms.values())
 
 
 @hr_only
