@@ -112,6 +112,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "tengja.accounts.middleware.preferences_middleware",
+    "tengja.dashboard.middleware.versions_middleware",
     "tengja.accounts.middleware.second_factor_required_middleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -168,6 +169,12 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and envbo
         "max_size": envint("DATABASE_POOL_SIZE", "10"),
         "timeout": 20,
     }
+    # Parameters bound by the server, and a statement prepared the fifth time a
+    # pooled connection runs it, so PostgreSQL stops planning it again: planning
+    # a page's joins cost more than running them. (Behind a pooler that moves
+    # sessions between connections, PgBouncer's transaction mode, set
+    # DATABASE_POOL=false, which leaves both off.)
+    DATABASES["default"]["OPTIONS"].update(server_side_binding=True, prepare_threshold=5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # HTTP requests one server process works on at once (each in a thread, holding
 # at most one database connection); more wait their turn (tengja.lib.concurrency).

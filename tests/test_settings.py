@@ -11,6 +11,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from tengja import settings as settings_module
+from tests.conftest import requires_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCTION_ENV = {
@@ -259,3 +260,21 @@ def test_account_security_defaults():
         "tengja.lib.ip.client_ip",
         "tengja.lib.ip.client_ip",
     ]
+
+
+@requires_postgres
+def test_postgresql_plans_a_repeated_query_once_per_connection(alice):
+    """Server-side binding with prepared statements (settings: the pool): the fifth
+    run of a query on a connection prepares it, and PostgreSQL keeps the plan."""
+    from django.db import connection
+
+    from tengja.accounts.models import User
+
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    for _ in range(6):
+        assert User.objects.filter(pk=alice.pk).first() == alice
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any('FROM "accounts_user"' in statement for statement in prepared)
