@@ -27,3 +27,9 @@ def test_another_server_or_options_get_their_own_pool():
     other_options = SharedPoolRedisCache(URL, {"OPTIONS": {"socket_timeout": 5}})
     assert pool_of(plain, write=True) is not pool_of(other_db, write=True)
     assert pool_of(plain, write=True) is not pool_of(other_options, write=True)
+
+
+def test_cache_objects_of_a_process_share_one_client():
+    # redis-py builds its reply parsers per client: one per pool, not per operation.
+    first, second = SharedPoolRedisCache(URL, {}), SharedPoolRedisCache(URL, {})
+    assert first._cache.get_client(write=True) is second._cache.get_client(write=False)

@@ -51,7 +51,7 @@ def chrome_of(request: HttpRequest) -> dict:
             match and match.namespace,
             match and match.url_name,
             settings.DEBUG,
-            depends_on=[versions.notifications_of_user(user.pk), versions.account_of(user.pk)],
+            depends_on=header_depends_on(user.pk),
             render=lambda: render_to_string(
                 "includes/chrome.html",
                 {"language_next": NEXT_PLACEHOLDER, "csrf_token": versions.CSRF_PLACEHOLDER},
@@ -64,6 +64,12 @@ def chrome_of(request: HttpRequest) -> dict:
         # Our own templates' output, with the reader's address escaped into it.
         request._chrome = {"header": mark_safe(top), "footer": mark_safe(bottom)}  # noqa: S308
     return request._chrome
+
+
+def header_depends_on(user_id: int) -> list[str]:
+    """What the header shows changes with: a notification made or read, a hub
+    joined or left, a practice opened (tengja.lib.versions)."""
+    return [versions.notifications_of_user(user_id), versions.account_of(user_id)]
 
 
 def header_of(request: HttpRequest) -> dict:
@@ -79,7 +85,7 @@ def header_of(request: HttpRequest) -> dict:
             "header",
             2,  # the shape of the value: a new one is not read from an old copy
             user.pk,
-            depends_on=[versions.notifications_of_user(user.pk), versions.account_of(user.pk)],
+            depends_on=header_depends_on(user.pk),
             compute=lambda: _header_values(request),
         )
     return request._header

@@ -20,10 +20,12 @@ default's server, task worker and clock).
 import hashlib
 import logging
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import TypeVar
 
+from asgiref.local import Local
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest
@@ -79,9 +81,39 @@ def schedule_of(professional_id: int) -> str:
     return f"v:schedule:{professional_id}"
 
 
+# Within a request (see `request_scope`): the tokens it has read, and the names
+# it is sure to ask for, read with the first ones it asks for.
+_request = Local()
+
+
+@contextmanager
+def request_scope(*, also: Iterable[str] = ()) -> Iterator[None]:
+    """Read each name's token once per request: the header, the page and Home's
+    cards ask for some of the same names. A name the request bumps is read again.
+    `also` are names it will ask for anyway (the header's), fetched in the same
+    round trip as the first ones it asks for."""
+    _request.memo, _request.also = {}, list(also)
+    try:
+        yield
+    finally:
+        del _request.memo, _request.also
+
+
 def current(names: Iterable[str]) -> dict[str, str]:
-    """The token of each name (one cache round trip; two for names never seen)."""
+    """The token of each name (one cache round trip; two for names never seen;
+    none for names this request has read already)."""
     names = list(names)
+    memo = getattr(_request, "memo", None)
+    if memo is None:
+        return _fetch(names)
+    wanted = [name for name in dict.fromkeys([*names, *_request.also]) if name not in memo]
+    _request.also = []
+    if wanted:
+        memo.update(_fetch(wanted))
+    return {name: memo[name] for name in names}
+
+
+def _fetch(names: list[str]) -> dict[str, str]:
     try:
         found = cache.get_many(names)
         missing = {name: secrets.token_hex(6) for name in names if name not in found}
@@ -100,6 +132,10 @@ def current(names: Iterable[str]) -> dict[str, str]:
 def bump(*names: str) -> None:
     """Mark the names changed once the current transaction commits (and now)."""
     names = [name for name in names if name]
+    memo = getattr(_request, "memo", None)
+    if memo is not None:
+        for name in names:
+            memo.pop(name, None)
     if names:
         if transaction.get_connection().in_atomic_block:
             # Now as well, so a read inside this same transaction (a test's, or a

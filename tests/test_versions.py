@@ -1,0 +1,61 @@
+"""A request reads each version's token once (tengja.lib.versions.request_scope)."""
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from tengja.lib import versions
+
+
+class CountingCache:
+    """The cache, noting the names of each round trip that reads tokens."""
+
+    def __init__(self) -> None:
+        self.reads: list[list[str]] = []
+
+    def get_many(self, keys, *args, **kwargs):
+        keys = list(keys)
+        if any(key.startswith("v:") for key in keys):
+            self.reads.append(sorted(keys))
+        return cache.get_many(keys, *args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(cache, name)
+
+
+@pytest.fixture
+def token_reads(monkeypatch):
+    counting = CountingCache()
+    monkeypatch.setattr(versions, "cache", counting)
+    return counting.reads
+
+
+def test_a_request_reads_a_token_once_and_again_after_a_bump(db, token_reads):
+    first = versions.current(["v:a", "v:b", "v:c"])  # outside a request: made and read
+    token_reads.clear()
+    with versions.request_scope(also=["v:a", "v:b"]):
+        assert versions.current(["v:c"]) == {"v:c": first["v:c"]}
+        assert token_reads == [["v:a", "v:b", "v:c"]]  # what it will ask for, at once
+        assert versions.current(["v:a", "v:b"]) == {k: first[k] for k in ("v:a", "v:b")}
+        assert len(token_reads) == 1
+        versions.bump("v:a")  # this request changed it: read (and made) afresh
+        again = versions.current(["v:a"])
+        assert again["v:a"] != first["v:a"] and token_reads[-1] == ["v:a"]
+    token_reads.clear()
+    versions.current(["v:b"])  # outside the request: read from the cache each time
+    versions.current(["v:b"])
+    assert len(token_reads) == 2
+
+
+def test_a_signed_in_page_reads_all_its_tokens_in_one_round_trip(client, alice, token_reads):
+    client.force_login(alice)
+    client.get(reverse("billing:payments"))  # the first read makes the tokens
+    token_reads.clear()
+    page = client.get(reverse("billing:payments"))
+    assert page.status_code == 200
+    assert len(token_reads) == 1  # the page's, the header's and the footer's
+    assert {
+        versions.payments_of_user(alice.pk),
+        versions.notifications_of_user(alice.pk),
+        versions.account_of(alice.pk),
+    } <= set(token_reads[0])
