@@ -272,16 +272,21 @@ def test_home_follows_a_members_credits_and_the_end_of_the_period(
     CreditEntry.objects.filter(membership=member, kind="grant").update(expires_at=ends)
     client.force_login(member.user)
     home = reverse("dashboard:home")
-    assert "2 credits left" in client.get(home).content.decode()
+    browse = reverse("hubs:browse", args=[member.hub.code])
+    for url in (home, browse):
+        assert "2 credits left" in client.get(url).content.decode()
     booking = after_commit(
         hub_book, membership=member, offer=offer, starts_at=slots(offer)[-1].starts_at
     )
-    assert "1 credit left" in client.get(home).content.decode()
+    for url in (home, browse):
+        assert "1 credit left" in client.get(url).content.decode()
     after_commit(booking_cancel, booking=booking, by=member.user)  # early: the credit is back
-    assert "2 credits left" in client.get(home).content.decode()
+    for url in (home, browse):
+        assert "2 credits left" in client.get(url).content.decode()
     # The period ends (before the clock's renewal has run): its credits go with it.
     with time_machine.travel(ends + timedelta(minutes=1)):
-        assert "0 credits left" in client.get(home).content.decode()
+        for url in (home, browse):
+            assert "0 credits left" in client.get(url).content.decode()
 
 
 def test_home_follows_hr_admins_named_and_hubs_asking_a_professional(

@@ -35,12 +35,14 @@ class MembershipPending(Exception):
         self.membership = membership
 
 
-def active_membership(*, user: User, hub: Hub) -> Membership:
-    """The user's active membership of the hub; MembershipPending while the work
-    address waits for confirmation; 404 for anyone else (removed members too)."""
+def active_membership(*, user: User, code: str) -> Membership:
+    """The user's active membership of the hub with this code, with its hub and
+    company (one query); MembershipPending while the work address waits for
+    confirmation; 404 for anyone else (removed members too) and for no such hub."""
     membership = (
-        Membership.objects.filter(user=user, hub=hub)
+        Membership.objects.filter(user=user, hub__code=code)
         .exclude(status=Membership.Status.REMOVED)
+        .select_related("hub__company")
         .first()
     )
     if membership is None:
@@ -78,8 +80,16 @@ def hubs_administered_by(*, user: User) -> list[Hub]:
 
 
 def offered_professional_ids(*, hub: Hub) -> list[int]:
-    """Every professional asked, offered or declined in the hub (what browse may show)."""
-    return list(HubProfessional.objects.filter(hub=hub).values_list("professional_id", flat=True))
+    """Every professional asked, offered or declined in the hub (what browse may
+    show), kept until the hub's offers change."""
+    return versions.kept(
+        "offered-professionals",
+        hub.pk,
+        depends_on=[versions.hub_of(hub.pk)],
+        compute=lambda: list(
+            HubProfessional.objects.filter(hub=hub).values_list("professional_id", flat=True)
+        ),
+    )
 
 
 def offers_for_browse(

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -212,6 +212,31 @@ def balance(*, membership: Membership, now: datetime | None = None) -> int:
         current=Count("pk", filter=Q(kind=CreditEntry.Kind.GRANT, expires_at__gt=now)),
     )
     return (totals["total"] or 0) if totals["current"] else 0
+
+
+def balance_kept(*, membership: Membership) -> int:
+    """`balance`, for pages: the ledger's sum and when its period ends are kept
+    until the member's credits change (tengja.lib.versions.account_of)."""
+    total, period_ends = versions.kept(
+        "credits",
+        membership.pk,
+        depends_on=[versions.account_of(membership.user_id)],
+        compute=lambda: _ledger(membership),
+    )
+    return total if period_ends and period_ends > timezone.now() else 0
+
+
+def _ledger(membership: Membership) -> tuple[int, datetime | None]:
+    """The ledger's sum, and when the current period's grants expire (None when
+    no grant is current)."""
+    totals = membership.ledger.aggregate(
+        total=Sum("amount"),
+        ends=Max(
+            "expires_at",
+            filter=Q(kind=CreditEntry.Kind.GRANT, expires_at__gt=timezone.now()),
+        ),
+    )
+    return totals["total"] or 0, totals["ends"]
 
 
 def credits_renew(*, membership: Membership, now: datetime | None = None) -> bool:

@@ -166,9 +166,8 @@ def members_only(view):
     @wraps(view)
     @login_required
     def wrapper(request: HttpRequest, code: str, **kwargs) -> HttpResponse:
-        hub = hub_public(code=code)
         try:
-            membership = active_membership(user=request.user, hub=hub)
+            membership = active_membership(user=request.user, code=code)
         except MembershipPending as pending:
             messages.info(
                 request,
@@ -176,7 +175,7 @@ def members_only(view):
                 % {"email": pending.membership.email},
             )
             return redirect("hubs:hub", code=code)
-        return view(request, hub, membership, **kwargs)
+        return view(request, membership.hub, membership, **kwargs)
 
     return wrapper
 
@@ -210,7 +209,7 @@ def browse(request: HttpRequest, hub: Hub, membership: Membership) -> HttpRespon
         {
             "hub": hub,
             "membership": membership,
-            "balance": services.balance(membership=membership),
+            "balance": services.balance_kept(membership=membership),
             "offers": offers,
         },
     )
