@@ -324,7 +324,6 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     call_command("collectstatic", verbosity=0, interactive=False)
-    cache.clear()  # the scratch Redis database: nothing kept from the last run
     users = make_data(max(args.clients, args.people))
     cookies = sign_in(users)
     mix = lua(workdir / "mix.lua", cookies[: args.clients], PATHS, 0, args.clients)
@@ -334,6 +333,9 @@ def main() -> None:
 
     results = {}
     for count in workers:
+        # The scratch Redis database: each worker count starts with nothing kept
+        # (from the last run, or the other column), then has the same warm-up.
+        cache.clear()
         port = free_port()
         with asgi_server(
             {**os.environ, **env}, port, workers=count, log=workdir / "server.log"
