@@ -390,3 +390,28 @@ def test_hrs_page_follows_domains_addresses_requests_and_settings(
         credits_per_session=hub.credits_per_session,
     )
     assert "Welcome, all of you." in client.get(url).content.decode()
+
+
+def test_the_session_page_follows_moves_cancelling_and_the_clock(
+    client, alice, professional, accepted, after_commit
+):
+    from tengja.bookings.services import booking_cancel, booking_move
+
+    booked = accepted
+    client.force_login(alice)
+    url = reverse("bookings:detail", args=[booked.code])
+    join = reverse("video:join", args=[booked.code])
+    page = client.get(url).content.decode()
+    assert "Move session" in page and f'href="{join}"' not in page
+    # The professional moves it to 20 minutes from now: the page says the new time.
+    soon = (timezone.now() + timedelta(minutes=20)).replace(second=0, microsecond=0)
+    after_commit(booking_move, booking=booked, by=professional.user, starts_at=soon)
+    page = client.get(url).content.decode()
+    assert f'datetime="{soon.isoformat()}"' in page and f'href="{join}"' not in page
+    # Six minutes on, the call opens (15 minutes before the start): the kept page
+    # said until when it held.
+    with time_machine.travel(soon - timedelta(minutes=14)):
+        assert f'href="{join}"' in client.get(url).content.decode()
+    after_commit(booking_cancel, booking=booked, by=professional.user)
+    page = client.get(url).content.decode()
+    assert "This session has been cancelled." in page and "Move session" not in page

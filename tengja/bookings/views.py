@@ -10,6 +10,8 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -19,6 +21,7 @@ from tengja.bookings import services
 from tengja.bookings.forms import InvitationSignUpForm, InviteForm, MoveForm
 from tengja.bookings.models import BOOKING_HORIZON, Booking
 from tengja.bookings.selectors import (
+    booking_access,
     booking_for_user,
     bookings_upcoming_for_professional,
     shown_until,
@@ -34,20 +37,60 @@ MOVE_DAYS = 7
 
 @login_required
 def detail(request: HttpRequest, code: str) -> HttpResponse:
+    """A session's page, for its client or its professional. Kept per person until
+    one of their sessions changes (tengja.lib.versions.bookings_of_user) or the
+    clock moves it on (`_detail_until`); the client's first look, which accepts the
+    professional's invitation, is rendered afresh."""
+    role, first_look = booking_access(user=request.user, code=code)
+    if first_look:
+        page = _detail_page(request, code)[0]
+    else:
+        page = versions.fragment(
+            "session-page",
+            code,
+            request.user.pk,
+            role,
+            depends_on=[versions.bookings_of_user(request.user.pk)],
+            render=lambda: _detail_page(request, code, csrf_token=versions.CSRF_PLACEHOLDER),
+            request=request,
+        )
+    title, body = str(page).split(TITLE_END, 1)
+    # Our own template's output, the title escaped there.
+    shown = {"title": mark_safe(title), "body": mark_safe(body)}  # noqa: S308
+    return render(request, "bookings/detail.html", shown)
+
+
+# Between the page's title and its body in what `_detail_page` renders.
+TITLE_END = "<!--title-->"
+
+
+def _detail_page(request: HttpRequest, code: str, csrf_token: str | None = None):
     booking = booking_for_user(user=request.user, code=code)
     role = booking.role_of(request.user)
     if role == Booking.Role.CLIENT:
         services.invitation_seen(booking=booking)
-    return render(
-        request,
-        "bookings/detail.html",
+    html = render_to_string(
+        "bookings/detail_body.html",
         {
             "booking": booking,
             "is_professional": role == Booking.Role.PROFESSIONAL,
             "can_cancel": booking.cancel_refusal(role) is None,
             "move_refusal": booking.move_refusal(role),
+            **({"csrf_token": csrf_token} if csrf_token else {}),
         },
+        request=request,
     )
+    return escape(booking.session_type.name) + TITLE_END + html, _detail_until(booking)
+
+
+def _detail_until(booking: Booking) -> datetime | None:
+    """The next moment the page shows differently with no change of data: the Join
+    button opens or closes, the client may no longer move or cancel for free, the
+    session starts or ends. A moment now counts: the client may still move it at
+    the very end of the notice period and not an instant later."""
+    now = timezone.now()
+    moments = (*booking.join_window(), booking.client_changes_until(), booking.starts_at)
+    return min((m for m in (*moments, booking.ends_at) if m >= now), default=None)
 
 
 @login_required
