@@ -153,7 +153,7 @@ def test_the_client_list_follows_bills_and_the_clock(
         assert '<td data-label="Past">1</td>' in row()
 
 
-def test_the_practice_page_follows_the_professionals_sessions(
+def test_the_practice_page_follows_the_professionals_sessions_types_and_pause(
     client, alice, professional, booked, after_commit
 ):
     from tengja.bookings.services import booking_cancel
@@ -164,6 +164,21 @@ def test_the_practice_page_follows_the_professionals_sessions(
     after_commit(booking_cancel, booking=booked, by=professional.user)
     page = client.get(url).content.decode()
     assert reverse("bookings:detail", args=[booked.code]) not in page
+    kind = booked.session_type
+    after_commit(
+        session_type_save,
+        professional=professional,
+        session_type=kind,
+        name="Long talk",
+        duration_minutes=kind.duration_minutes,
+        price_amount=kind.price_amount,
+        currency=kind.currency,
+        mode=kind.mode,
+        cancellation_notice_hours=kind.cancellation_notice_hours,
+    )
+    assert "Long talk" in client.get(url).content.decode()
+    after_commit(professional_set_active, professional=professional, active=False)
+    assert "has paused your bookings" in client.get(url).content.decode()
 
 
 def test_browse_follows_offers_session_types_pauses_and_bookings(

@@ -27,6 +27,7 @@ from tengja.bookings.selectors import (
     shown_until,
 )
 from tengja.bookings.slots import free_slots_to_move_to, free_to_move_to
+from tengja.dashboard.context_processors import header_of
 from tengja.lib import versions
 from tengja.lib.http import render_form
 from tengja.professionals.selectors import professional_for_user
@@ -323,30 +324,36 @@ PRACTICE_NEXT = 10
 @login_required
 def practice(request: HttpRequest) -> HttpResponse:
     """The professional's own page: the next sessions (the week view has them all),
-    session types, hours and profile, and the invitation button. The sessions are
-    rendered once per change of them and kept (see tengja.lib.versions)."""
-    professional = professional_for_user(user=request.user)
-    upcoming = versions.fragment(
-        "practice-upcoming",
+    session types, hours and profile, and the invitation button. Rendered once per
+    change of their sessions or of what they offer, and kept (see
+    tengja.lib.versions)."""
+    professional_id = header_of(request)["professional_id"]
+    if professional_id is None:
+        raise Http404
+    body = versions.fragment(
+        "practice",
         request.user.pk,
-        depends_on=[versions.bookings_of_user(request.user.pk)],
-        render=lambda: _practice_upcoming(request, professional),
+        professional_id,
+        depends_on=[
+            versions.bookings_of_user(request.user.pk),
+            versions.schedule_of(professional_id),
+        ],
+        render=lambda: _practice_body(request),
     )
-    return render(
-        request,
-        "bookings/practice.html",
+    return render(request, "bookings/practice.html", {"body": body})
+
+
+def _practice_body(request: HttpRequest):
+    professional = professional_for_user(user=request.user)
+    upcoming = list(bookings_upcoming_for_professional(professional=professional)[:PRACTICE_NEXT])
+    html = render_to_string(
+        "bookings/practice_body.html",
         {
             "professional": professional,
             "upcoming": upcoming,
             "session_types": professional.session_types.all(),
         },
-    )
-
-
-def _practice_upcoming(request: HttpRequest, professional):
-    upcoming = list(bookings_upcoming_for_professional(professional=professional)[:PRACTICE_NEXT])
-    html = render_to_string(
-        "bookings/practice_upcoming.html", {"upcoming": upcoming}, request=request
+        request=request,
     )
     # Ends of sessions beyond the tenth do not change what shows: the tenth's end does.
     return html, shown_until(upcoming)
