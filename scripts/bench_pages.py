@@ -166,6 +166,7 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     call_command("flush", verbosity=0, interactive=False)  # a scratch database: start empty
+    cache.clear()  # and nothing kept from the last run (its ids are this run's)
     call_command("collectstatic", verbosity=0, interactive=False)
     started = time.perf_counter()
     people, upcoming = build(timezone.now())
