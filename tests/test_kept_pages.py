@@ -418,6 +418,7 @@ def test_the_session_page_follows_moves_cancelling_and_the_clock(
     join = reverse("video:join", args=[booked.code])
     page = client.get(url).content.decode()
     assert "Move session" in page and f'href="{join}"' not in page
+    assert "<title>Talk · " in client.get(url).content.decode()  # the kept page's title
     # The professional moves it to 20 minutes from now: the page says the new time.
     soon = (timezone.now() + timedelta(minutes=20)).replace(second=0, microsecond=0)
     after_commit(booking_move, booking=booked, by=professional.user, starts_at=soon)
