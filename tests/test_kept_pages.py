@@ -36,6 +36,20 @@ def after_commit(django_capture_on_commit_callbacks):
     return run
 
 
+def rename(kind, name: str):
+    """Rename a session type as its page does (session_type_save), the rest kept."""
+    return session_type_save(
+        professional=kind.professional,
+        session_type=kind,
+        name=name,
+        duration_minutes=kind.duration_minutes,
+        price_amount=kind.price_amount,
+        currency=kind.currency,
+        mode=kind.mode,
+        cancellation_notice_hours=kind.cancellation_notice_hours,
+    )
+
+
 @pytest.fixture
 def booked(alice, professional, after_commit):
     kind = SessionTypeFactory(professional=professional, name="Talk", price_amount=18000)
@@ -165,17 +179,7 @@ def test_the_practice_page_follows_the_professionals_sessions_types_and_pause(
     page = client.get(url).content.decode()
     assert reverse("bookings:detail", args=[booked.code]) not in page
     kind = booked.session_type
-    after_commit(
-        session_type_save,
-        professional=professional,
-        session_type=kind,
-        name="Long talk",
-        duration_minutes=kind.duration_minutes,
-        price_amount=kind.price_amount,
-        currency=kind.currency,
-        mode=kind.mode,
-        cancellation_notice_hours=kind.cancellation_notice_hours,
-    )
+    after_commit(rename, kind, "Long talk")
     assert "Long talk" in client.get(url).content.decode()
     after_commit(professional_set_active, professional=professional, active=False)
     assert "has paused your bookings" in client.get(url).content.decode()
@@ -188,17 +192,7 @@ def test_browse_follows_offers_session_types_pauses_and_bookings(
     url = reverse("hubs:browse", args=[member.hub.code])
     assert "Dr. Sól" in client.get(url).content.decode()
     pro, kind = offer.professional, offer.session_type
-    after_commit(
-        session_type_save,
-        professional=pro,
-        session_type=kind,
-        name="Long talk",
-        duration_minutes=kind.duration_minutes,
-        price_amount=kind.price_amount,
-        currency=kind.currency,
-        mode=kind.mode,
-        cancellation_notice_hours=kind.cancellation_notice_hours,
-    )
+    after_commit(rename, kind, "Long talk")
     page = client.get(url).content.decode()
     assert "Long talk" in page
     # The next free time, once it is booked, is no longer shown as free.

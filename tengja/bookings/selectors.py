@@ -14,17 +14,18 @@ from tengja.professionals.models import Professional
 RELATED = ("session_type", "professional__user", "client", "invitation")
 
 
-def shown_until(bookings: Iterable[Booking], now: datetime | None = None) -> datetime | None:
+def shown_until(
+    bookings: Iterable[Booking], now: datetime | None = None, also: Iterable[datetime] = ()
+) -> datetime | None:
     """The next moment a list of these sessions shows differently with no change of
-    data: a Join button opens or closes, or a session ends (and moves to the past)."""
+    data: a Join button opens or closes, or a session ends (and moves to the past);
+    or one of `also`. A moment now counts: what changes only after it (a client's
+    free move, until the very end of the notice) is worked out again then."""
     now = now or timezone.now()
     moments = [
-        moment
-        for booking in bookings
-        for moment in (*booking.join_window(), booking.ends_at)
-        if moment > now
+        moment for booking in bookings for moment in (*booking.join_window(), booking.ends_at)
     ]
-    return min(moments, default=None)
+    return min((m for m in (*moments, *also) if m >= now), default=None)
 
 
 def _as_either(user: User) -> Q:

@@ -40,7 +40,7 @@ MOVE_DAYS = 7
 def detail(request: HttpRequest, code: str) -> HttpResponse:
     """A session's page, for its client or its professional. Kept per person until
     one of their sessions changes (tengja.lib.versions.bookings_of_user) or the
-    clock moves it on (`_detail_until`); the client's first look, which accepts the
+    clock moves it on; the client's first look, which accepts the
     professional's invitation, is rendered afresh."""
     role, first_look = booking_access(user=request.user, code=code)
     if first_look:
@@ -81,17 +81,9 @@ def _detail_page(request: HttpRequest, code: str, csrf_token: str | None = None)
         },
         request=request,
     )
-    return escape(booking.session_type.name) + TITLE_END + html, _detail_until(booking)
-
-
-def _detail_until(booking: Booking) -> datetime | None:
-    """The next moment the page shows differently with no change of data: the Join
-    button opens or closes, the client may no longer move or cancel for free, the
-    session starts or ends. A moment now counts: the client may still move it at
-    the very end of the notice period and not an instant later."""
-    now = timezone.now()
-    moments = (*booking.join_window(), booking.client_changes_until(), booking.starts_at)
-    return min((m for m in (*moments, booking.ends_at) if m >= now), default=None)
+    # Besides Join and the end: the client's free move and cancel end, then it starts.
+    until = shown_until([booking], also=(booking.client_changes_until(), booking.starts_at))
+    return escape(booking.session_type.name) + TITLE_END + html, until
 
 
 @login_required

@@ -1,7 +1,7 @@
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Min, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -52,6 +52,15 @@ def active_membership(*, user: User, code: str) -> Membership:
     return membership
 
 
+def period_ends(now: datetime, via: str = "") -> Max:
+    """When a member's current credit period ends: the last expiry of their grants
+    not yet expired; None outside a period, when no credit may be spent (see
+    services.balance). `via` leads from the queried model to the ledger
+    ("ledger__" from a membership)."""
+    grants = Q(**{f"{via}kind": CreditEntry.Kind.GRANT, f"{via}expires_at__gt": now})
+    return Max(f"{via}expires_at", filter=grants)
+
+
 def hubs_of(*, user: User) -> list[Membership]:
     """The user's memberships, each with the credits it may spend now (none once
     its period has ended and before the new period's grant: see services.balance)
@@ -61,13 +70,7 @@ def hubs_of(*, user: User) -> list[Membership]:
         Membership.objects.filter(user=user)
         .exclude(status=Membership.Status.REMOVED)
         .select_related("hub__company")
-        .annotate(
-            credits=Sum("ledger__amount"),
-            period_ends=Min(
-                "ledger__expires_at",
-                filter=Q(ledger__kind=CreditEntry.Kind.GRANT, ledger__expires_at__gt=now),
-            ),
-        )
+        .annotate(credits=Sum("ledger__amount"), period_ends=period_ends(now, "ledger__"))
     )
     for membership in memberships:
         membership.credits = (membership.credits or 0) if membership.period_ends else 0

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, Max, OuterRef, Q, Sum
+from django.db.models import Exists, OuterRef, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,6 +31,7 @@ from tengja.hubs.models import (
     Membership,
     domain_normalise,
 )
+from tengja.hubs.selectors import period_ends
 from tengja.lib import versions
 from tengja.lib.dates import add_months
 from tengja.lib.emails import email_deliver_now, email_render, email_send
@@ -206,36 +207,25 @@ def _credit(*, membership: Membership, **fields) -> CreditEntry:
 def balance(*, membership: Membership, now: datetime | None = None) -> int:
     """Credits the member may spend now: the ledger's sum while the period lasts;
     none once it has ended, until credits_renew records the expiry and the new grant."""
-    now = now or timezone.now()
-    totals = membership.ledger.aggregate(
-        total=Sum("amount"),
-        current=Count("pk", filter=Q(kind=CreditEntry.Kind.GRANT, expires_at__gt=now)),
-    )
-    return (totals["total"] or 0) if totals["current"] else 0
+    total, ends = _ledger(membership, now or timezone.now())
+    return total if ends else 0
 
 
 def balance_kept(*, membership: Membership) -> int:
     """`balance`, for pages: the ledger's sum and when its period ends are kept
     until the member's credits change (tengja.lib.versions.account_of)."""
-    total, period_ends = versions.kept(
+    total, ends = versions.kept(
         "credits",
         membership.pk,
         depends_on=[versions.account_of(membership.user_id)],
-        compute=lambda: _ledger(membership),
+        compute=lambda: _ledger(membership, timezone.now()),
     )
-    return total if period_ends and period_ends > timezone.now() else 0
+    return total if ends and ends > timezone.now() else 0
 
 
-def _ledger(membership: Membership) -> tuple[int, datetime | None]:
-    """The ledger's sum, and when the current period's grants expire (None when
-    no grant is current)."""
-    totals = membership.ledger.aggregate(
-        total=Sum("amount"),
-        ends=Max(
-            "expires_at",
-            filter=Q(kind=CreditEntry.Kind.GRANT, expires_at__gt=timezone.now()),
-        ),
-    )
+def _ledger(membership: Membership, now: datetime) -> tuple[int, datetime | None]:
+    """The ledger's sum, and when its current period ends (selectors.period_ends)."""
+    totals = membership.ledger.aggregate(total=Sum("amount"), ends=period_ends(now))
     return totals["total"] or 0, totals["ends"]
 
 
