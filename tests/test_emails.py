@@ -101,3 +101,28 @@ def test_no_code_builds_an_email_but_the_one_helper():
         if path.name != "emails.py" and any(b in path.read_text() for b in builders)
     ]
     assert offenders == []
+
+
+def test_subjects_are_plain_text_not_html(db):
+    """A subject is a header, not HTML: O'Brien & Co stay as they are written."""
+    from tengja.lib.emails import email_render
+
+    subject, _text, html = email_render(
+        template="booking-reminder",
+        context={"other_name": "O'Brien & <Co>", "hours_before": 1, "link": "https://x/"},
+        language="en",
+        time_zone=None,
+    )
+    assert subject == "Reminder: your session with O'Brien & <Co> starts in 1 hour"
+    assert "O&#x27;Brien &amp; &lt;Co&gt;" in html  # the HTML part still escapes it
+
+
+def test_every_subject_template_turns_escaping_off():
+    """Each subject names someone or something a person typed (see above)."""
+    from django.conf import settings
+
+    folder = settings.BASE_DIR / "templates" / "emails"
+    subjects = sorted(folder.glob("*-subject.html"))
+    assert subjects
+    for path in subjects:
+        assert "{% autoescape off %}" in path.read_text(), path.name
