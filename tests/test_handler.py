@@ -1,7 +1,9 @@
 """Tengja's ASGI handler (tengja.lib.handler) runs a request's synchronous
 middleware and view in one thread, with no trip back to the event loop between
-them, on threads used again, and is the one the server runs."""
+them, in one trip to that thread, on threads used again, and is the one the
+server runs."""
 
+import asyncio
 import threading
 
 import pytest
@@ -9,6 +11,8 @@ from asgiref import sync
 from asgiref.testing import ApplicationCommunicator
 from django.core.handlers.asgi import ASGIHandler
 from django.core.signals import request_finished, request_started
+from django.http import StreamingHttpResponse
+from django.urls import path
 
 from tengja.lib.handler import SyncChainASGIHandler
 
@@ -27,8 +31,40 @@ def loop_returns(monkeypatch):
     return calls
 
 
-async def get(app, path: str) -> tuple[int, dict, bytes]:
-    scope = {
+@pytest.fixture
+def thread_trips(monkeypatch):
+    """How many times a request's work was handed from the event loop to a thread."""
+    calls = []
+    original = sync.SyncToAsync.__call__
+
+    def counted(self, *args, **kwargs):
+        calls.append(self.func)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(sync.SyncToAsync, "__call__", counted)
+    return calls
+
+
+@pytest.fixture
+def events():
+    """request_started and request_finished, in order with what the client got."""
+    seen = []
+
+    def started(**kwargs):
+        seen.append("started")
+
+    def finished(**kwargs):
+        seen.append("finished")
+
+    request_started.connect(started)
+    request_finished.connect(finished)
+    yield seen
+    request_started.disconnect(started)
+    request_finished.disconnect(finished)
+
+
+def scope_for(path: str) -> dict:
+    return {
         "type": "http",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
@@ -41,7 +77,10 @@ async def get(app, path: str) -> tuple[int, dict, bytes]:
         "client": ("127.0.0.1", 50000),
         "server": ("testserver", 443),
     }
-    communicator = ApplicationCommunicator(app, scope)
+
+
+async def get(app, path: str) -> tuple[int, dict, bytes]:
+    communicator = ApplicationCommunicator(app, scope_for(path))
     await communicator.send_input({"type": "http.request", "body": b""})
     start = await communicator.receive_output(timeout=10)
     body = b""
@@ -102,3 +141,85 @@ def test_the_server_runs_tengjas_handler():
 
     assert isinstance(django_asgi_app, SyncChainASGIHandler)
     assert application.application_mapping["http"].app is django_asgi_app
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_a_page_is_one_trip_to_its_thread_and_closed_before_it_is_sent(thread_trips, events):
+    sent = []
+
+    async def receive():
+        if not sent:
+            return {"type": "http.request", "body": b""}
+        await asyncio.Event().wait()  # the client stays
+
+    async def send(message):
+        sent.append(message)
+        events.append(message["type"])
+
+    await SyncChainASGIHandler()(scope_for("/accounts/terms/"), receive, send)
+
+    assert sent[0]["status"] == 200 and b"Terms" in sent[1]["body"]
+    # request_finished (the database connection back to the pool) before the
+    # first byte: the page was whole when the view returned.
+    assert events == ["started", "finished", "http.response.start", "http.response.body"]
+    assert len(thread_trips) == 1
+    # Django's own handler goes to a thread more than once per request.
+    thread_trips.clear()
+    status, _, _ = await get(ASGIHandler(), "/accounts/terms/")
+    assert status == 200 and len(thread_trips) > 1
+
+
+def stream_view(request):
+    return StreamingHttpResponse(iter([b"one,", b"two,", b"three"]))
+
+
+def endless_view(request):
+    async def chunks():  # Django reads a synchronous iterator whole before sending
+        while True:
+            yield b"x" * 1000
+            await asyncio.sleep(0)
+
+    return StreamingHttpResponse(chunks())
+
+
+urlpatterns = [path("stream/", stream_view), path("endless/", endless_view)]
+
+
+@pytest.mark.asyncio
+@pytest.mark.urls(__name__)
+@pytest.mark.django_db(transaction=True)
+async def test_a_streaming_response_is_closed_after_it_is_sent(events):
+    status, _, body = await get(SyncChainASGIHandler(), "/stream/")
+
+    assert status == 200 and body == b"one,two,three"
+    assert events == ["started", "finished"]  # finished after the body (get() waits for it)
+
+
+@pytest.mark.asyncio
+@pytest.mark.urls(__name__)
+@pytest.mark.django_db(transaction=True)
+async def test_a_stream_stops_when_its_client_goes(events):
+    chunks = 0
+    gone = asyncio.Event()
+    asked = []
+
+    async def receive():
+        asked.append(True)
+        if len(asked) == 1:
+            return {"type": "http.request", "body": b""}
+        await gone.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message):
+        nonlocal chunks
+        if message["type"] == "http.response.body":
+            chunks += 1
+            if chunks == 3:
+                gone.set()
+        await asyncio.sleep(0)
+
+    await asyncio.wait_for(SyncChainASGIHandler()(scope_for("/endless/"), receive, send), 10)
+
+    assert 3 <= chunks < 1000  # it stopped soon after
+    assert events == ["started", "finished"]
