@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection, models, transaction
-from django.db.models import F, Min, Q
+from django.db.models import Min, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -472,10 +472,35 @@ def _send_batch(claim: str, ids: list[int], now: datetime) -> Counter:
     return outcomes
 
 
+# Only quoted column names are formatted in; the values are parameters.
+_MARK_SENT = (  # noqa: S608
+    "UPDATE {table} SET {sent_at} = %s, {attempts} = {attempts} + 1"
+    " WHERE {id} = %s AND {claim} = %s"
+    " AND {sent_at} IS NULL AND {skipped_at} IS NULL AND {failed_at} IS NULL"
+).format(
+    table=connection.ops.quote_name(Delivery._meta.db_table),
+    **{
+        name: connection.ops.quote_name(Delivery._meta.get_field(name).column)
+        for name in ("id", "sent_at", "attempts", "claim", "skipped_at", "failed_at")
+    },
+)
+
+
+def _mark_sent(delivery: Delivery, claim: str) -> bool:
+    """Record the e-mail as sent, if it is still this claim's and unfinished.
+
+    The one statement run for every e-mail (10,000 at the top of the hour),
+    written once: the ORM would compile the same UPDATE each time, which here
+    took as long as PostgreSQL takes to run and commit it. Its condition is
+    UNFINISHED's, column by column (test_batches checks the two agree)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_MARK_SENT, [timezone.now(), delivery.pk, claim])
+        return cursor.rowcount == 1
+
+
 def _send_claimed(
     delivery: Delivery, claim: str, now: datetime, mail, reminders_off: set[int]
 ) -> str:
-    mine = Delivery.objects.filter(UNFINISHED, pk=delivery.pk, claim=claim)
     sent = False
     try:
         with transaction.atomic():
@@ -483,13 +508,14 @@ def _send_claimed(
                 _refresh_booking(delivery)
             reason = _skip_reason(delivery, now, reminders_off)
             if reason:
+                mine = Delivery.objects.filter(UNFINISHED, pk=delivery.pk, claim=claim)
                 return "skipped" if mine.update(skipped_at=now, last_error=reason) else "taken"
             # Recorded first, sent second, committed third: the row stays locked
             # while the e-mail goes. A cancellation or a move (which mark the
             # session's taken e-mails skipped: reminders_plan, notify_cancelled)
             # waits for it, or it for them and then finds itself skipped; so does
             # the sweep. If the worker dies before the commit, the record goes too.
-            if not mine.update(sent_at=timezone.now(), attempts=F("attempts") + 1):
+            if not _mark_sent(delivery, claim):
                 return "taken"
             message = _message(delivery)
             message.connection = mail

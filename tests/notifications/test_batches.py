@@ -177,3 +177,35 @@ def test_a_failed_enqueue_lets_the_next_email_of_that_second_try_again(database_
     monkeypatch.setattr(DatabaseBackend, "enqueue", real)
     services._enqueue(at_nine)
     assert DBTaskResult.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "finished",
+    [
+        {"sent_at": timezone.now},
+        {"skipped_at": timezone.now},
+        {"failed_at": timezone.now},
+        {"claim": lambda: "another-claim"},
+    ],
+    ids=["sent", "skipped", "failed", "claimed-by-another"],
+)
+def test_an_email_is_marked_sent_only_if_unfinished_and_still_this_claims(due, finished):
+    """_mark_sent writes UNFINISHED's condition by hand; the two must agree."""
+    (pk,) = due(1, claim="mine")
+    Delivery.objects.filter(pk=pk).update(**{k: v() for k, v in finished.items()})
+    delivery = Delivery.objects.get(pk=pk)
+    before = Delivery.objects.filter(pk=pk).values().get()
+
+    assert services._mark_sent(delivery, "mine") is False
+    assert Delivery.objects.filter(pk=pk).values().get() == before
+    assert Delivery.objects.filter(services.UNFINISHED, pk=pk, claim="mine").exists() is False
+
+
+def test_marking_sent_records_the_time_and_the_attempt(due):
+    (pk,) = due(1, claim="mine")
+    delivery = Delivery.objects.get(pk=pk)
+
+    assert services._mark_sent(delivery, "mine") is True
+    delivery.refresh_from_db()
+    assert delivery.sent_at is not None and delivery.attempts == 1
+    assert services._mark_sent(delivery, "mine") is False  # once
