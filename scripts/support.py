@@ -53,13 +53,13 @@ def asgi_server(
 ) -> Iterator[str]:
     """Run Tengja's ASGI server, as `manage.py serve` starts it, until the block ends;
     yields its URL. Its output goes to `log` when one is given; without one, its
-    messages go to stderr and its access log nowhere."""
+    messages go to stderr. (Production settings: no access log.)"""
     output = log.open("ab") if log else None
     server = subprocess.Popen(
         uvicorn_command(host="127.0.0.1", port=port, workers=workers),
         cwd=ROOT,
         env=env,
-        stdout=output or subprocess.DEVNULL,  # uvicorn writes its access log there
+        stdout=output or subprocess.DEVNULL,
         stderr=output,
         start_new_session=True,  # its own process group, so its workers can be stopped too
     )

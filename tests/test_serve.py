@@ -112,3 +112,21 @@ def test_serve_runs_server_and_worker_and_stops_both_on_sigterm(tmp_path):
     finally:
         if serve.poll() is None:
             serve.kill()
+
+
+def test_the_readmes_production_command_has_every_option_serve_uses():
+    """Running at scale starts uvicorn by hand; it must not drift from what `serve`
+    (and the benchmarks) run: each option is in tengja/lib/server.py for a reason."""
+    from tengja.lib.server import uvicorn_command
+
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("## Running at scale", 1)[1].split("```", 2)[1]
+    line = re.search(r"uvicorn tengja\.asgi:application(.*?)\n(?!\s)", block, re.S).group(1)
+    readme_options = set(re.findall(r"--[a-z-]+(?: (?!--)[^\s\\]+)?", line))
+    production = uvicorn_command(host="0.0.0.0", port=8000, workers=4)
+    options = " ".join(production[production.index("tengja.asgi:application") + 1 :])
+    assert set(re.findall(r"--[a-z-]+(?: (?!--)[^\s\\]+)?", options)) == readme_options
+    assert "--no-access-log" in production
+    assert "--no-access-log" not in uvicorn_command(
+        host="127.0.0.1", port=8000, workers=1, access_log=True
+    )

@@ -11,7 +11,7 @@ import sys
 KEEP_ALIVE_SECONDS = 75
 
 
-def uvicorn_command(*, host: str, port: int, workers: int) -> list[str]:
+def uvicorn_command(*, host: str, port: int, workers: int, access_log: bool = False) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -39,4 +39,9 @@ def uvicorn_command(*, host: str, port: int, workers: int) -> list[str]:
         # TRUSTED_PROXIES); uvicorn's own rewriting trusts 127.0.0.1 by default,
         # which let a forged X-Forwarded-For from this machine pass as anyone.
         "--no-proxy-headers",
+        # In production the proxy in front logs requests, as its operator decides.
+        # uvicorn's line per request repeated it, cost 3 % of the server's CPU under
+        # load, and wrote every client's address with every path (whose session,
+        # which bill) to the process's output. `manage.py serve` keeps it in DEBUG.
+        *([] if access_log else ["--no-access-log"]),
     ]

@@ -26,7 +26,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         host, port = settings.HOST, settings.PORT
-        server_cmd = uvicorn_command(host=host, port=port, workers=options["workers"])
+        server_cmd = uvicorn_command(
+            host=host, port=port, workers=options["workers"], access_log=settings.DEBUG
+        )
         manage = str(settings.BASE_DIR / "manage.py")
         worker_cmd = [sys.executable, manage, "db_worker", "--no-reload", "--queue-name", "*"]
         # Lost e-mails and refunds, credit periods (see the `periodic` command).
