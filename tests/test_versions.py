@@ -1,5 +1,7 @@
 """A request reads each version's token once (tengja.lib.versions.request_scope)."""
 
+import re
+
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
@@ -59,3 +61,64 @@ def test_a_signed_in_page_reads_all_its_tokens_in_one_round_trip(client, alice, 
         versions.notifications_of_user(alice.pk),
         versions.account_of(alice.pk),
     } <= set(token_reads[0])
+
+
+class FragmentReads(CountingCache):
+    """The cache, noting each round trip that reads kept fragments or values."""
+
+    def get_many(self, keys, *args, **kwargs):
+        keys = list(keys)
+        if any(key.startswith(("fragment:", "kept:")) for key in keys):
+            self.reads.append(keys)
+        return cache.get_many(keys, *args, **kwargs)
+
+
+@pytest.fixture
+def fragment_reads(monkeypatch):
+    counting = FragmentReads()
+    monkeypatch.setattr(versions, "cache", counting)
+    return counting.reads
+
+
+@pytest.mark.parametrize("name", ["billing:payments", "dashboard:calendar", "notifications:list"])
+def test_a_page_reads_the_header_and_footer_with_its_own_fragment(
+    client, alice, fragment_reads, name
+):
+    client.force_login(alice)
+    first = client.get(reverse(name))  # everything made and kept
+    fragment_reads.clear()
+    again = client.get(reverse(name))
+
+    assert again.status_code == 200 and same_page(again.content, first.content)
+    assert len(fragment_reads) == 1  # the page's fragment, the header's values, the chrome
+    assert len(fragment_reads[0]) == 3
+
+
+def test_a_header_read_ahead_is_not_served_once_the_request_changed_it(client, alice):
+    """A key holds the tokens it was made of: the notification this request makes
+    moves the header's token, so the count is read afresh, not from the read-ahead."""
+    from tengja.notifications.models import Notification
+
+    client.force_login(alice)
+    client.get(reverse("billing:payments"))
+    with versions.request_scope(
+        also=[versions.notifications_of_user(alice.pk)],
+        ahead=lambda: [versions.kept_key("header", 2, alice.pk, depends_on=header(alice))],
+    ):
+        versions.fragments_get(["fragment:anything"])  # reads the header's value ahead
+        Notification.objects.create(user=alice, kind=Notification.Kind.UPCOMING)
+        versions.bump(versions.notifications_of_user(alice.pk))
+        key = versions.kept_key("header", 2, alice.pk, depends_on=header(alice))
+        assert versions.fragments_get([key]) == {}  # a new key: not kept yet
+
+
+def same_page(a: bytes, b: bytes) -> bool:
+    """Equal but for the CSRF tokens, masked afresh for each response."""
+    token = re.compile(rb"[A-Za-z0-9]{64}")
+    return token.sub(b"", a) == token.sub(b"", b)
+
+
+def header(user) -> list[str]:
+    from tengja.dashboard.context_processors import header_depends_on
+
+    return header_depends_on(user.pk)

@@ -41,16 +41,8 @@ def chrome_of(request: HttpRequest) -> dict:
     reader's CSRF token and the page's address on the way out."""
     if not hasattr(request, "_chrome"):
         user = request.user
-        match = request.resolver_match
         html = versions.fragment(
-            "chrome",
-            user.pk,
-            user.name,
-            user.picture.name if user.picture else "",
-            user.is_staff,
-            match and match.namespace,
-            match and match.url_name,
-            settings.DEBUG,
+            *_chrome_parts(request),
             depends_on=header_depends_on(user.pk),
             render=lambda: render_to_string(
                 "includes/chrome.html",
@@ -64,6 +56,38 @@ def chrome_of(request: HttpRequest) -> dict:
         # Our own templates' output, with the reader's address escaped into it.
         request._chrome = {"header": mark_safe(top), "footer": mark_safe(bottom)}  # noqa: S308
     return request._chrome
+
+
+def _chrome_parts(request: HttpRequest) -> tuple:
+    user = request.user
+    match = request.resolver_match
+    return (
+        "chrome",
+        user.pk,
+        user.name,
+        user.picture.name if user.picture else "",
+        user.is_staff,
+        match and match.namespace,
+        match and match.url_name,
+        settings.DEBUG,
+    )
+
+
+def _header_parts(user_id: int) -> tuple:
+    return ("header", 2, user_id)  # 2: the shape of the value, so no old copy is read
+
+
+def read_ahead(request: HttpRequest) -> list[str] | None:
+    """The keys of the header's values and of the header and footer, which a
+    signed-in page reads with its first fragment (tengja.lib.versions.request_scope);
+    None until the view is known (the footer is kept per page)."""
+    if request.resolver_match is None:
+        return None
+    user = request.user
+    return [
+        versions.fragment_key(*_chrome_parts(request), depends_on=header_depends_on(user.pk)),
+        versions.kept_key(*_header_parts(user.pk), depends_on=header_depends_on(user.pk)),
+    ]
 
 
 def header_depends_on(user_id: int) -> list[str]:
@@ -82,9 +106,7 @@ def header_of(request: HttpRequest) -> dict:
     if not hasattr(request, "_header"):
         user = request.user
         request._header = versions.kept(
-            "header",
-            2,  # the shape of the value: a new one is not read from an old copy
-            user.pk,
+            *_header_parts(user.pk),
             depends_on=header_depends_on(user.pk),
             compute=lambda: _header_values(request),
         )

@@ -2,19 +2,24 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from tengja.dashboard.context_processors import header_depends_on
+from tengja.dashboard.context_processors import header_depends_on, read_ahead
 from tengja.lib import versions
 
 
 def versions_middleware(get_response: Callable[[HttpRequest], HttpResponse]):
     """Each request reads a version's token once (tengja.lib.versions.request_scope),
     the header's with the first ones the page asks for: one round trip to the cache
-    for all the tokens of a signed-in page, most of the time."""
+    for all the tokens of a signed-in page, most of the time; and the kept header
+    and footer with the page's first fragment, another."""
 
     def middleware(request: HttpRequest) -> HttpResponse:
         user = request.user
-        also = header_depends_on(user.pk) if user.is_authenticated else []
-        with versions.request_scope(also=also):
+        if not user.is_authenticated:
+            with versions.request_scope():
+                return get_response(request)
+        with versions.request_scope(
+            also=header_depends_on(user.pk), ahead=lambda: read_ahead(request)
+        ):
             return get_response(request)
 
     return middleware

@@ -82,21 +82,33 @@ def schedule_of(professional_id: int) -> str:
 
 
 # Within a request (see `request_scope`): the tokens it has read, and the names
-# it is sure to ask for, read with the first ones it asks for.
+# it is sure to ask for, read with the first ones it asks for; likewise the
+# fragments it is sure to read (the header and footer), read with its first.
 _request = Local()
+_ABSENT = object()  # read ahead, and not in the cache
+_UNREAD = object()
 
 
 @contextmanager
-def request_scope(*, also: Iterable[str] = ()) -> Iterator[None]:
+def request_scope(
+    *, also: Iterable[str] = (), ahead: Callable[[], list[str] | None] | None = None
+) -> Iterator[None]:
     """Read each name's token once per request: the header, the page and Home's
     cards ask for some of the same names. A name the request bumps is read again.
     `also` are names it will ask for anyway (the header's), fetched in the same
-    round trip as the first ones it asks for."""
+    round trip as the first ones it asks for.
+
+    `ahead` gives the keys of fragments and values it will read anyway (the
+    header's and footer's, `fragment_key` and `kept_key`), or None while it
+    cannot tell yet: they are fetched with the first ones the request reads, and
+    kept for it until it asks. (A key holds the tokens and parts it was made of:
+    one the request has changed since is another key, read afresh.)"""
     _request.memo, _request.also = {}, list(also)
+    _request.ahead, _request.read_ahead = ahead, {}
     try:
         yield
     finally:
-        del _request.memo, _request.also
+        del _request.memo, _request.also, _request.ahead, _request.read_ahead
 
 
 def current(names: Iterable[str]) -> dict[str, str]:
@@ -154,16 +166,42 @@ def _drop(names: list[str]) -> None:
 
 
 def fragments_get(keys: Iterable[str]) -> dict:
-    """Cached fragments by key; none when the cache is away."""
+    """Cached fragments by key; none when the cache is away. Within a request,
+    those it will read anyway come along (see `request_scope`)."""
+    keys = list(keys)
+    read_ahead = getattr(_request, "read_ahead", None)
+    found, wanted = {}, []
+    for key in keys:
+        value = read_ahead.pop(key, _UNREAD) if read_ahead else _UNREAD
+        if value is _UNREAD:
+            wanted.append(key)
+        elif value is not _ABSENT:
+            found[key] = value
+    if not wanted:
+        return found
+    extra = []
+    if read_ahead is not None and _request.ahead is not None:
+        ahead = _request.ahead()
+        if ahead is not None:
+            _request.ahead = None
+            extra = [key for key in dict.fromkeys(ahead) if key not in wanted]
     try:
-        return cache.get_many(list(keys))
+        fetched = cache.get_many(wanted + extra)
     except Exception:
         logger.warning("versions: the cache is unavailable", exc_info=True)
-        return {}
+        return found
+    for key in extra:
+        read_ahead[key] = fetched.get(key, _ABSENT)
+    found.update((key, fetched[key]) for key in wanted if key in fetched)
+    return found
 
 
 def fragments_set(fragments: dict) -> None:
     """Keep fragments for FRAGMENT_TIMEOUT; without the cache, they are made again."""
+    read_ahead = getattr(_request, "read_ahead", None)
+    if read_ahead:
+        for key in fragments:
+            read_ahead.pop(key, None)  # what was read ahead is older than this
     try:
         cache.set_many(fragments, timeout=FRAGMENT_TIMEOUT)
     except Exception:
@@ -178,9 +216,24 @@ def _key(kind: str, parts: tuple, depends_on: Iterable[str]) -> str:
     return f"{kind}:{hashlib.blake2b(text.encode(), digest_size=16).hexdigest()}"
 
 
+def kept_key(*parts: object, depends_on: Iterable[str]) -> str:
+    """The key `kept` keeps its value under."""
+    return _key("kept", parts, depends_on)
+
+
+def fragment_key(*parts: object, depends_on: Iterable[str]) -> str:
+    """The key `fragment` keeps its HTML under: the active language and time zone
+    are part of it."""
+    return _key(
+        "fragment",
+        (*parts, translation.get_language() or "", timezone.get_current_timezone_name()),
+        depends_on,
+    )
+
+
 def kept(*parts: object, depends_on: Iterable[str], compute: Callable[[], T]) -> T:
     """A value (anything picklable) computed once per change of `depends_on`."""
-    key = _key("kept", parts, depends_on)
+    key = kept_key(*parts, depends_on=depends_on)
     found = fragments_get([key])
     if key in found:
         return found[key]
@@ -204,11 +257,7 @@ def fragment(
     returns (html, until), and after `until` the HTML is rendered again.
 
     With `request`, CSRF_PLACEHOLDER in the HTML becomes the request's token."""
-    key = _key(
-        "fragment",
-        (*parts, translation.get_language() or "", timezone.get_current_timezone_name()),
-        depends_on,
-    )
+    key = fragment_key(*parts, depends_on=depends_on)
     kept = fragments_get([key]).get(key)
     if kept is None or (kept[1] is not None and timezone.now() >= kept[1]):
         made = render()
