@@ -9,10 +9,12 @@ data and the same signed-in sessions, three runs of `--duration` seconds each:
   session and the user lookup cost with no page behind them;
 - mix: Home, calendar, Payments and notifications at `--clients` connections,
   with its throughput as a ratio to the ceiling;
-- people: `--people` simulated people (2,000), each on their own connection and
-  signed in as a different client, making one request of the mix every
-  `--think` seconds (10, with 10 % jitter; the first spread over the first
-  interval), so about people / think requests a second at a steady pace.
+- people: `--people` simulated people (2,000), each signed in as a different
+  client, making one request every `--think` seconds (10, with 10 % jitter;
+  the first spread over the first interval), going through the mix's pages in
+  turn, so about people / think requests a second at a steady pace. Nothing
+  is kept for them at the start: each person's first visit to each page is
+  rendered afresh, as when they all arrive at once (in 60 s, four of six).
 
 Prints requests/s, p50/p95/p99, errors (which must be 0) and the server's CPU
 time per request, side by side for each worker count.
@@ -60,16 +62,18 @@ end
 local counter, delays = 0, 0
 non_200 = 0  -- a global: done() reads it from each thread
 function init(args)
-  -- Each thread starts at its own place in the sequence of clients.
-  counter = id * 100003
   math.randomseed(os.time() + id)
 end
 
 request = function()
+  -- Each thread has its own clients (as many as its connections) and serves
+  -- them in turn, so a client comes back once all the others have had a
+  -- request: with think time, one request per person every `think` seconds.
+  -- A client's requests go through the pages in turn.
+  local client = id * per_thread + (counter % per_thread)
+  local path = paths[(math.floor(counter / per_thread) % #paths) + 1]
   counter = counter + 1
-  local path = paths[(counter % #paths) + 1]
-  local cookie = cookies[(math.floor(counter / #paths) % #cookies) + 1]
-  return wrk.format("GET", path, {["Cookie"] = "sessionid=" .. cookie})
+  return wrk.format("GET", path, {["Cookie"] = "sessionid=" .. cookies[(client % #cookies) + 1]})
 end
 
 if think_ms > 0 then
