@@ -17,32 +17,28 @@ from django.urls import path
 from tengja.lib.handler import SyncChainASGIHandler
 
 
+def count_calls(monkeypatch, cls) -> list:
+    calls = []
+    original = cls.__call__
+
+    def counted(self, *args, **kwargs):
+        calls.append(self)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(cls, "__call__", counted)
+    return calls
+
+
 @pytest.fixture
 def loop_returns(monkeypatch):
     """How many times the request's thread handed work back to the event loop."""
-    calls = []
-    original = sync.AsyncToSync.__call__
-
-    def counted(self, *args, **kwargs):
-        calls.append(self.awaitable)
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(sync.AsyncToSync, "__call__", counted)
-    return calls
+    return count_calls(monkeypatch, sync.AsyncToSync)
 
 
 @pytest.fixture
 def thread_trips(monkeypatch):
     """How many times a request's work was handed from the event loop to a thread."""
-    calls = []
-    original = sync.SyncToAsync.__call__
-
-    def counted(self, *args, **kwargs):
-        calls.append(self.func)
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(sync.SyncToAsync, "__call__", counted)
-    return calls
+    return count_calls(monkeypatch, sync.SyncToAsync)
 
 
 @pytest.fixture
