@@ -97,28 +97,24 @@ def test_a_page_reads_the_header_and_footer_with_its_own_fragment(
 def test_a_header_read_ahead_is_not_served_once_the_request_changed_it(client, alice):
     """A key holds the tokens it was made of: the notification this request makes
     moves the header's token, so the count is read afresh, not from the read-ahead."""
+    from tengja.dashboard.context_processors import _header_parts, header_depends_on
     from tengja.notifications.models import Notification
+
+    def header_key() -> str:
+        return versions.kept_key(*_header_parts(alice.pk), depends_on=header_depends_on(alice.pk))
 
     client.force_login(alice)
     client.get(reverse("billing:payments"))
     with versions.request_scope(
-        also=[versions.notifications_of_user(alice.pk)],
-        ahead=lambda: [versions.kept_key("header", 2, alice.pk, depends_on=header(alice))],
+        also=[versions.notifications_of_user(alice.pk)], ahead=lambda: [header_key()]
     ):
         versions.fragments_get(["fragment:anything"])  # reads the header's value ahead
         Notification.objects.create(user=alice, kind=Notification.Kind.UPCOMING)
         versions.bump(versions.notifications_of_user(alice.pk))
-        key = versions.kept_key("header", 2, alice.pk, depends_on=header(alice))
-        assert versions.fragments_get([key]) == {}  # a new key: not kept yet
+        assert versions.fragments_get([header_key()]) == {}  # a new key: not kept yet
 
 
 def same_page(a: bytes, b: bytes) -> bool:
     """Equal but for the CSRF tokens, masked afresh for each response."""
     token = re.compile(rb"[A-Za-z0-9]{64}")
     return token.sub(b"", a) == token.sub(b"", b)
-
-
-def header(user) -> list[str]:
-    from tengja.dashboard.context_processors import header_depends_on
-
-    return header_depends_on(user.pk)

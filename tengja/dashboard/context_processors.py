@@ -83,10 +83,11 @@ def read_ahead(request: HttpRequest) -> list[str] | None:
     None until the view is known (the footer is kept per page)."""
     if request.resolver_match is None:
         return None
-    user = request.user
+    user_id = request.user.pk
+    depends_on = header_depends_on(user_id)
     return [
-        versions.fragment_key(*_chrome_parts(request), depends_on=header_depends_on(user.pk)),
-        versions.kept_key(*_header_parts(user.pk), depends_on=header_depends_on(user.pk)),
+        versions.fragment_key(*_chrome_parts(request), depends_on=depends_on),
+        versions.kept_key(*_header_parts(user_id), depends_on=depends_on),
     ]
 
 

@@ -14,11 +14,10 @@ def versions_middleware(get_response: Callable[[HttpRequest], HttpResponse]):
 
     def middleware(request: HttpRequest) -> HttpResponse:
         user = request.user
-        if not user.is_authenticated:
-            with versions.request_scope():
-                return get_response(request)
+        signed_in = user.is_authenticated
         with versions.request_scope(
-            also=header_depends_on(user.pk), ahead=lambda: read_ahead(request)
+            also=header_depends_on(user.pk) if signed_in else [],
+            ahead=(lambda: read_ahead(request)) if signed_in else None,
         ):
             return get_response(request)
 
