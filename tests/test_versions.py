@@ -94,6 +94,27 @@ def test_a_page_reads_the_header_and_footer_with_its_own_fragment(
     assert len(fragment_reads[0]) == 3
 
 
+def test_browse_reads_the_members_balance_with_the_hubs_offers(
+    client, member, offer, fragment_reads
+):
+    from tengja.hubs.services import _kept_credits
+
+    client.force_login(member.user)
+    url = reverse("hubs:browse", args=[member.hub.code])
+    first = client.get(url)
+    fragment_reads.clear()
+    again = client.get(url)
+
+    assert again.status_code == 200 and same_page(again.content, first.content)
+    assert "2 credits left" in again.content.decode()
+    parts, depends_on = _kept_credits(member)
+    balance = versions.kept_key(*parts, depends_on=depends_on)
+    # The offered professionals with the header, the footer and the balance; then
+    # the list, whose key holds their schedules' tokens.
+    assert len(fragment_reads) == 2
+    assert balance in fragment_reads[0] and len(fragment_reads[0]) == 4
+
+
 def test_a_header_read_ahead_is_not_served_once_the_request_changed_it(client, alice):
     """A key holds the tokens it was made of: the notification this request makes
     moves the header's token, so the count is read afresh, not from the read-ahead."""

@@ -214,13 +214,23 @@ def balance(*, membership: Membership, now: datetime | None = None) -> int:
 def balance_kept(*, membership: Membership) -> int:
     """`balance`, for pages: the ledger's sum and when its period ends are kept
     until the member's credits change (tengja.lib.versions.account_of)."""
+    parts, depends_on = _kept_credits(membership)
     total, ends = versions.kept(
-        "credits",
-        membership.pk,
-        depends_on=[versions.account_of(membership.user_id)],
-        compute=lambda: _ledger(membership, timezone.now()),
+        *parts, depends_on=depends_on, compute=lambda: _ledger(membership, timezone.now())
     )
     return total if ends and ends > timezone.now() else 0
+
+
+def balance_read_ahead(*, membership: Membership) -> None:
+    """`balance_kept` will be read in this request: fetch it with the next kept
+    value the request reads (tengja.lib.versions.read_ahead)."""
+    parts, depends_on = _kept_credits(membership)
+    versions.read_ahead(lambda: [versions.kept_key(*parts, depends_on=depends_on)])
+
+
+def _kept_credits(membership: Membership) -> tuple[tuple, list[str]]:
+    """What the member's kept balance is kept under, and changes with."""
+    return ("credits", membership.pk), [versions.account_of(membership.user_id)]
 
 
 def _ledger(membership: Membership, now: datetime) -> tuple[int, datetime | None]:

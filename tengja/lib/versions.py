@@ -104,11 +104,19 @@ def request_scope(
     kept for it until it asks. (A key holds the tokens and parts it was made of:
     one the request has changed since is another key, read afresh.)"""
     _request.memo, _request.also = {}, list(also)
-    _request.ahead, _request.read_ahead = ahead, {}
+    _request.ahead, _request.read_ahead = [ahead] if ahead else [], {}
     try:
         yield
     finally:
         del _request.memo, _request.also, _request.ahead, _request.read_ahead
+
+
+def read_ahead(keys: Callable[[], list[str] | None]) -> None:
+    """Within a request, also fetch `keys` (see `request_scope`'s `ahead`) with the
+    next fragments or values it reads: for a view that reads one later whose key
+    it can tell by then (a member's balance, read with the hub's offers)."""
+    if getattr(_request, "read_ahead", None) is not None:
+        _request.ahead.append(keys)
 
 
 def current(names: Iterable[str]) -> dict[str, str]:
@@ -180,11 +188,16 @@ def fragments_get(keys: Iterable[str]) -> dict:
     if not wanted:
         return found
     extra = []
-    if read_ahead is not None and _request.ahead is not None:
-        ahead = _request.ahead()
-        if ahead is not None:
-            _request.ahead = None
-            extra = [key for key in dict.fromkeys(ahead) if key not in wanted]
+    if read_ahead is not None and _request.ahead:
+        waiting = []
+        for ahead in _request.ahead:
+            keys = ahead()
+            if keys is None:
+                waiting.append(ahead)
+            else:
+                extra.extend(keys)
+        _request.ahead = waiting
+        extra = [key for key in dict.fromkeys(extra) if key not in wanted]
     try:
         fetched = cache.get_many(wanted + extra)
     except Exception:
