@@ -56,7 +56,7 @@ def pages(demo: dict) -> list[tuple[str, str | None, str]]:
         ("delete-account", "client", "/privacy/delete/"),
         ("account-deleted", None, "/privacy/deleted/"),
         ("connections", "client", "/connections/"),
-        ("hub-browse", "client", hub + "professionals/"),
+        ("hub-browse", "member", hub + "professionals/"),
         ("pro-home", "professional", "/"),
         ("practice", "professional", "/practice/"),
         ("availability", "professional", "/practice/availability/"),

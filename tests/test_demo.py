@@ -40,7 +40,7 @@ def test_demo_is_idempotent(db):
     first = counts()
     run_demo()
     assert counts() == first
-    assert first["User"] == 4 + 12  # the four to sign in as, and the hub's colleagues
+    assert first["User"] == 5 + 12  # the five to sign in as, and the hub's colleagues
     assert first["Booking"] >= 3
 
 
@@ -50,11 +50,12 @@ def test_json_output_gives_the_way_in(client, db, settings):
         "client",
         "professional",
         "hr_admin",
+        "member",
         "operator",
         "hub_url",
         "hub_email_domain",
     }
-    for role in ("client", "professional", "hr_admin", "operator"):
+    for role in ("client", "professional", "hr_admin", "member", "operator"):
         assert set(data[role]) == {"email", "password", "name"}
         # The logins work through the real sign-in form.
         response = client.post(
@@ -97,3 +98,23 @@ def test_the_operator_runs_the_staff_page_with_one_invitation_waiting(client, db
     )
     body = client.get("/staff/professionals/").content.decode()
     assert "new.professional@tengja.test" in body and "Helga Sigurðardóttir" in body
+
+
+def test_the_hub_member_browses_the_hub_with_this_periods_credits(client, db, time_machine):
+    data = json.loads(run_demo("--json"))
+    run_demo()  # a second run grants nothing more
+    member = data["member"]
+
+    def browse() -> str:
+        client.post(
+            "/accounts/login/", {"username": member["email"], "password": member["password"]}
+        )
+        return client.get(data["hub_url"] + "professionals/").content.decode()
+
+    page = browse()
+    assert "6 credits left" in page and "Helga Sigurðardóttir" in page
+    # A year on, the next demo run (like the clock) grants the new period's credits.
+    time_machine.move_to(timezone.now() + timedelta(days=400))
+    assert "0 credits left" in browse()
+    run_demo()
+    assert "6 credits left" in browse()

@@ -23,6 +23,7 @@ from tengja.hubs.models import (
     HubProfessional,
     Membership,
 )
+from tengja.hubs.services import credits_renew
 from tengja.lib.dates import add_months
 from tengja.professionals.models import (
     Language,
@@ -50,6 +51,13 @@ PEOPLE = {
         "email": f"hr@{HUB_EMAIL_DOMAIN}",
         "password": "demo-hr-2026",
         "name": "Gunnar Pálsson",
+    },
+    # An employee of the hub's company, a confirmed member with this period's
+    # credits: books through the hub.
+    "member": {
+        "email": f"sara@{HUB_EMAIL_DOMAIN}",
+        "password": "demo-member-2026",
+        "name": "Sara Björnsdóttir",
     },
     # Tengja's own team: invites professionals and can pause their bookings.
     "operator": {
@@ -165,6 +173,17 @@ class Command(BaseCommand):
         )
 
         demo_colleagues(hub)
+        member = person("member")
+        membership, _ = Membership.objects.get_or_create(
+            hub=hub,
+            user=member,
+            defaults={
+                "email": member.email,
+                "status": Membership.Status.ACTIVE,
+                "verified_at": timezone.now(),
+            },
+        )
+        credits_renew(membership=membership)  # once a period: none after the first run
         # A second company's hub has asked the professional to be offered.
         other, _ = Company.objects.get_or_create(name="Hekla ehf.")
         other_hub, _ = Hub.objects.get_or_create(
