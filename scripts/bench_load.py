@@ -182,12 +182,14 @@ def sign_in(users: list) -> list[str]:
     from django.core.cache import caches
     from django.utils.crypto import get_random_string
 
+    from tengja.accounts.backends import USER_BACKEND
+
     store_class = import_module(settings.SESSION_ENGINE).SessionStore
     stores = []
     for user in users:
         store = store_class()
         store[SESSION_KEY] = str(user.pk)
-        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[BACKEND_SESSION_KEY] = USER_BACKEND
         store[HASH_SESSION_KEY] = user.get_session_auth_hash()
         store._session_key = get_random_string(32, VALID_KEY_CHARS)
         stores.append(store)

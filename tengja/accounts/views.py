@@ -23,6 +23,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from tengja.accounts import services
+from tengja.accounts.backends import USER_BACKEND
 from tengja.accounts.forms import (
     EmailChangeForm,
     PasswordConfirmForm,
@@ -177,7 +178,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         except services.AccountError as error:
             form.add_error("email", str(error))
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend=USER_BACKEND)
             messages.success(request, _("Welcome to Tengja, %(name)s.") % {"name": user.name})
             return redirect(safe_next(request, reverse("dashboard:home")))
     return render_form(

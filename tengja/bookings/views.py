@@ -15,6 +15,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from tengja.accounts.backends import USER_BACKEND
 from tengja.accounts.forms import signup_time_zone
 from tengja.accounts.models import User
 from tengja.bookings import services
@@ -290,7 +291,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
                 language=request.LANGUAGE_CODE,
                 time_zone=form.cleaned_data["time_zone"],
             )
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend=USER_BACKEND)
             messages.success(request, _("Welcome to Tengja, %(name)s.") % {"name": user.name})
             return redirect("bookings:detail", code=invite.booking.code)
     except services.InvitationProblem as problem:

@@ -16,6 +16,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from tengja.accounts.backends import USER_BACKEND
 from tengja.accounts.forms import SignUpForm, signup_time_zone
 from tengja.bookings.models import Booking
 from tengja.bookings.selectors import booking_for_user
@@ -131,7 +132,7 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
         except services.HubError as error:
             form.add_error("email", str(error))
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend=USER_BACKEND)
             messages.success(
                 request,
                 _("Welcome, %(name)s. Open the link we sent to %(email)s to get your credits.")

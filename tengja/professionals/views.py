@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from tengja.accounts.backends import USER_BACKEND
 from tengja.accounts.forms import InvitedSignUpForm, signup_time_zone
 from tengja.accounts.models import User
 from tengja.lib.http import render_form
@@ -187,7 +188,7 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
                 language=request.LANGUAGE_CODE,
                 time_zone=form.cleaned_data["time_zone"],
             )
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend=USER_BACKEND)
             messages.success(request, _("Welcome to Tengja, %(name)s.") % {"name": user.name})
             return redirect("dashboard:home")
     except services.JoinProblem as problem:

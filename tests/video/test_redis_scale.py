@@ -58,8 +58,9 @@ def session_cookie(user, env) -> str:
         "from django.contrib.sessions.backends.db import SessionStore;"
         "from django.contrib.auth import SESSION_KEY,BACKEND_SESSION_KEY,HASH_SESSION_KEY;"
         "from tengja.accounts.models import User;"
+        "from tengja.accounts.backends import USER_BACKEND;"
         f"u=User.objects.get(pk={user.pk});s=SessionStore();"
-        "s[SESSION_KEY]=str(u.pk);s[BACKEND_SESSION_KEY]='django.contrib.auth.backends.ModelBackend';"
+        "s[SESSION_KEY]=str(u.pk);s[BACKEND_SESSION_KEY]=USER_BACKEND;"
         "s[HASH_SESSION_KEY]=u.get_session_auth_hash();s.create();print(s.session_key)"
     )
     out = subprocess.run(
