@@ -83,11 +83,9 @@ def read_ahead(request: HttpRequest) -> list[str] | None:
     None until the view is known (the footer is kept per page)."""
     if request.resolver_match is None:
         return None
-    user_id = request.user.pk
-    depends_on = header_depends_on(user_id)
     return [
-        versions.fragment_key(*_chrome_parts(request), depends_on=depends_on),
-        versions.kept_key(*_header_parts(user_id), depends_on=depends_on),
+        versions.fragment_key(*_chrome_parts(request)),
+        versions.kept_key(*_header_parts(request.user.pk)),
     ]
 
 

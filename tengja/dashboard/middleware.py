@@ -8,9 +8,9 @@ from tengja.lib import versions
 
 def versions_middleware(get_response: Callable[[HttpRequest], HttpResponse]):
     """Each request reads a version's token once (tengja.lib.versions.request_scope),
-    the header's with the first ones the page asks for: one round trip to the cache
-    for all the tokens of a signed-in page, most of the time; and the kept header
-    and footer with the page's first fragment, another."""
+    the header's with the first ones the page asks for, and the kept header and
+    footer with the page's first fragment: one round trip to the cache for all
+    of a kept page's tokens and fragments."""
 
     def middleware(request: HttpRequest) -> HttpResponse:
         user = request.user

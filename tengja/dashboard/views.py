@@ -52,6 +52,10 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     page = request.GET.get("page") or "1"
     professional_id = header_of(request)["professional_id"]
+    sessions_parts = ("home-sessions", user.pk, page, professional_id is not None)
+    sessions_depend_on = [versions.bookings_of_user(user.pk)]
+    # The sessions are read with the cards: one round trip for both.
+    versions.read_ahead(lambda: [versions.fragment_key(*sessions_parts)], names=sessions_depend_on)
     cards = versions.fragment(
         "home-cards",
         user.pk,
@@ -63,11 +67,8 @@ def home(request: HttpRequest) -> HttpResponse:
         render=lambda: _home_cards(request, professional_id),
     )
     sessions = versions.fragment(
-        "home-sessions",
-        user.pk,
-        page,
-        professional_id is not None,
-        depends_on=[versions.bookings_of_user(user.pk)],
+        *sessions_parts,
+        depends_on=sessions_depend_on,
         render=lambda: _home_sessions(request, page, professional_id is not None),
     )
     return render(request, "dashboard/home.html", {"cards": cards, "sessions": sessions})

@@ -225,7 +225,7 @@ def balance_read_ahead(*, membership: Membership) -> None:
     """`balance_kept` will be read in this request: fetch it with the next kept
     value the request reads (tengja.lib.versions.read_ahead)."""
     parts, depends_on = _kept_credits(membership)
-    versions.read_ahead(lambda: [versions.kept_key(*parts, depends_on=depends_on)])
+    versions.read_ahead(lambda: [versions.kept_key(*parts)], names=depends_on)
 
 
 def _kept_credits(membership: Membership) -> tuple[tuple, list[str]]:

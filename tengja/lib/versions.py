@@ -1,16 +1,22 @@
-"""Names for "what has changed", so a cached fragment is keyed by what it shows.
+"""Names for "what has changed", so a kept fragment is known to be current.
 
 A version is a random token kept in the cache under a name such as
-`bookings-of-user:42`. A page caches what it renders under a key that includes
-the token; whoever changes the data `bump`s the name, which drops the token
-once the transaction commits, so the next reader makes a new one and renders
-afresh. Nothing is ever invalidated by hand: stale fragments are simply never
-asked for again and expire. docs/architecture.md lists each name and its writers.
+`bookings-of-user:42`. A page keeps what it renders under a key made of what
+it shows (user, page, language...), stamped with the tokens of the versions it
+depends on; whoever changes the data `bump`s the name, which drops the token
+once the transaction commits, so the next reader makes a new one, finds the
+stamp no longer matches and renders afresh. Nothing is ever invalidated by
+hand. docs/architecture.md lists each name and its writers.
+
+The key does not hold the tokens, so a page reads its tokens and what it kept
+in one round trip, and checks the stamp after (rather than reading the tokens
+first to work out the key, and the fragment second).
 
 Bumping after the commit matters: a reader who gets the new token then reads
-committed data. (A reader still holding the old token may store an old
-fragment under it, but nobody asks for that token again.) It is dropped at the
-write as well, so what is read inside the writing transaction is fresh too.
+committed data. (A reader still holding the old token may keep an old
+fragment, stamped with that token, which no reader takes for current.) It is
+dropped at the write as well, so what is read inside the writing transaction
+is fresh too.
 
 With Redis (REDIS_URL) the tokens are shared by every process; without it they
 are in the file cache, shared by the processes of one machine (the embedded
@@ -83,7 +89,8 @@ def schedule_of(professional_id: int) -> str:
 
 # Within a request (see `request_scope`): the tokens it has read, and the names
 # it is sure to ask for, read with the first ones it asks for; likewise the
-# fragments it is sure to read (the header and footer), read with its first.
+# fragments and values it is sure to read (the header and footer), read with
+# its first.
 _request = Local()
 _ABSENT = object()  # read ahead, and not in the cache
 _UNREAD = object()
@@ -100,9 +107,9 @@ def request_scope(
 
     `ahead` gives the keys of fragments and values it will read anyway (the
     header's and footer's, `fragment_key` and `kept_key`), or None while it
-    cannot tell yet: they are fetched with the first ones the request reads, and
-    kept for it until it asks. (A key holds the tokens and parts it was made of:
-    one the request has changed since is another key, read afresh.)"""
+    cannot tell yet: they are fetched in the first round trip the request makes
+    once it can, and kept for it until it asks. (Each is checked against the
+    tokens when it is read, like any other.)"""
     _request.memo, _request.also = {}, list(also)
     _request.ahead, _request.read_ahead = [ahead] if ahead else [], {}
     try:
@@ -111,42 +118,89 @@ def request_scope(
         del _request.memo, _request.also, _request.ahead, _request.read_ahead
 
 
-def read_ahead(keys: Callable[[], list[str] | None]) -> None:
-    """Within a request, also fetch `keys` (see `request_scope`'s `ahead`) with the
-    next fragments or values it reads: for a view that reads one later whose key
-    it can tell by then (a member's balance, read with the hub's offers)."""
+def read_ahead(keys: Callable[[], list[str] | None], *, names: Iterable[str] = ()) -> None:
+    """Within a request, also fetch `keys` (see `request_scope`'s `ahead`), and the
+    tokens of `names` they depend on, in the next round trip it makes: for a view
+    that reads a value later whose key it knows by then (a member's balance, read
+    with the hub's offers; Home's sessions, with its cards)."""
     if getattr(_request, "read_ahead", None) is not None:
         _request.ahead.append(keys)
+        _request.also.extend(names)
 
 
 def current(names: Iterable[str]) -> dict[str, str]:
     """The token of each name (one cache round trip; two for names never seen;
     none for names this request has read already)."""
-    names = list(names)
+    tokens, _ = _get(list(names), [])
+    return tokens
+
+
+def fragments_get(keys: Iterable[str]) -> dict:
+    """Cached fragments by key; none when the cache is away. Within a request,
+    those it will read anyway come along (see `request_scope`)."""
+    _, found = _get([], list(keys))
+    return found
+
+
+def _get(names: list[str], keys: list[str]) -> tuple[dict[str, str], dict]:
+    """The tokens of `names` and what is kept under `keys`, in one round trip
+    (none when this request has read them all already), with the names and keys
+    the request reads anyway (`request_scope`)."""
     memo = getattr(_request, "memo", None)
+    ahead_values = getattr(_request, "read_ahead", None)
     if memo is None:
-        return _fetch(names)
-    wanted = [name for name in dict.fromkeys([*names, *_request.also]) if name not in memo]
-    _request.also = []
-    if wanted:
-        memo.update(_fetch(wanted))
-    return {name: memo[name] for name in names}
-
-
-def _fetch(names: list[str]) -> dict[str, str]:
+        wanted_names = list(dict.fromkeys(names))
+    else:
+        wanted_names = [n for n in dict.fromkeys([*names, *_request.also]) if n not in memo]
+    found, wanted_keys = {}, []
+    for key in keys:
+        value = ahead_values.pop(key, _UNREAD) if ahead_values else _UNREAD
+        if value is _UNREAD:
+            wanted_keys.append(key)
+        elif value is not _ABSENT:
+            found[key] = value
+    if not wanted_names and not wanted_keys:
+        return {name: memo[name] for name in names}, found
+    extra = []
+    if ahead_values is not None:
+        _request.also = []
+        waiting = []
+        for ahead in _request.ahead:
+            ahead_keys = ahead()
+            if ahead_keys is None:
+                waiting.append(ahead)
+            else:
+                extra.extend(ahead_keys)
+        _request.ahead = waiting
+        extra = [key for key in dict.fromkeys(extra) if key not in wanted_keys]
     try:
-        found = cache.get_many(names)
-        missing = {name: secrets.token_hex(6) for name in names if name not in found}
+        fetched = cache.get_many(wanted_names + wanted_keys + extra)
+        missing = [name for name in wanted_names if name not in fetched]
         if missing:
-            # `add` keeps a token another process made meanwhile; read back what won.
-            for name, token in missing.items():
-                cache.add(name, token, timeout=None)
-            found.update(cache.get_many(list(missing)))
+            fetched.update(_make(missing))
     except Exception:
         # The cache (Redis) is away: fresh tokens, so pages render without it.
         logger.warning("versions: the cache is unavailable", exc_info=True)
-        return {name: secrets.token_hex(6) for name in names}
-    return found
+        fetched = {name: secrets.token_hex(6) for name in wanted_names}
+        extra = []
+    # A token bumped again (or evicted) between `_make` and its read: a fresh
+    # one, which no kept stamp matches.
+    tokens = {name: fetched.get(name) or secrets.token_hex(6) for name in wanted_names}
+    for key in extra:
+        ahead_values[key] = fetched.get(key, _ABSENT)
+    found.update((key, fetched[key]) for key in wanted_keys if key in fetched)
+    if memo is None:
+        return tokens, found
+    memo.update(tokens)
+    return {name: memo[name] for name in names}, found
+
+
+def _make(names: list[str]) -> dict[str, str]:
+    """New tokens for names never seen (or bumped). `add` keeps a token another
+    process made meanwhile; read back what won."""
+    for name in names:
+        cache.add(name, secrets.token_hex(6), timeout=None)
+    return cache.get_many(names)
 
 
 def bump(*names: str) -> None:
@@ -161,7 +215,7 @@ def bump(*names: str) -> None:
             # Now as well, so a read inside this same transaction (a test's, or a
             # view's that writes and renders in one atomic block) is not served the
             # page kept before the write. Pages kept meanwhile by other readers are
-            # under a token the drop at commit ends.
+            # stamped with a token the drop at commit ends.
             _drop(names)
         transaction.on_commit(lambda: _drop(names))
 
@@ -171,42 +225,6 @@ def _drop(names: list[str]) -> None:
         cache.delete_many(names)
     except Exception:
         logger.warning("versions: not bumped, the cache is unavailable", exc_info=True)
-
-
-def fragments_get(keys: Iterable[str]) -> dict:
-    """Cached fragments by key; none when the cache is away. Within a request,
-    those it will read anyway come along (see `request_scope`)."""
-    keys = list(keys)
-    read_ahead = getattr(_request, "read_ahead", None)
-    found, wanted = {}, []
-    for key in keys:
-        value = read_ahead.pop(key, _UNREAD) if read_ahead else _UNREAD
-        if value is _UNREAD:
-            wanted.append(key)
-        elif value is not _ABSENT:
-            found[key] = value
-    if not wanted:
-        return found
-    extra = []
-    if read_ahead is not None and _request.ahead:
-        waiting = []
-        for ahead in _request.ahead:
-            keys = ahead()
-            if keys is None:
-                waiting.append(ahead)
-            else:
-                extra.extend(keys)
-        _request.ahead = waiting
-        extra = [key for key in dict.fromkeys(extra) if key not in wanted]
-    try:
-        fetched = cache.get_many(wanted + extra)
-    except Exception:
-        logger.warning("versions: the cache is unavailable", exc_info=True)
-        return found
-    for key in extra:
-        read_ahead[key] = fetched.get(key, _ABSENT)
-    found.update((key, fetched[key]) for key in wanted if key in fetched)
-    return found
 
 
 def fragments_set(fragments: dict) -> None:
@@ -221,37 +239,48 @@ def fragments_set(fragments: dict) -> None:
         logger.warning("versions: the cache is unavailable", exc_info=True)
 
 
-def _key(kind: str, parts: tuple, depends_on: Iterable[str]) -> str:
-    """The key of what `parts` name as of the current tokens of `depends_on`:
-    short whatever the parts hold (free text from a query string, fifty tokens)."""
-    tokens = current(depends_on)
-    text = repr((parts, sorted(tokens.items())))
-    return f"{kind}:{hashlib.blake2b(text.encode(), digest_size=16).hexdigest()}"
+def _key(kind: str, parts: tuple) -> str:
+    """The key of what `parts` name: short whatever the parts hold (free text from
+    a query string)."""
+    return f"{kind}:{hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()}"
 
 
-def kept_key(*parts: object, depends_on: Iterable[str]) -> str:
+def kept_key(*parts: object) -> str:
     """The key `kept` keeps its value under."""
-    return _key("kept", parts, depends_on)
+    return _key("kept", parts)
 
 
-def fragment_key(*parts: object, depends_on: Iterable[str]) -> str:
+def fragment_key(*parts: object) -> str:
     """The key `fragment` keeps its HTML under: the active language and time zone
     are part of it."""
     return _key(
         "fragment",
         (*parts, translation.get_language() or "", timezone.get_current_timezone_name()),
-        depends_on,
     )
+
+
+def _stamp(tokens: dict[str, str]) -> str:
+    return hashlib.blake2b(repr(sorted(tokens.items())).encode(), digest_size=8).hexdigest()
+
+
+def _lookup(key: str, depends_on: Iterable[str]) -> tuple[str, object]:
+    """The current stamp of `depends_on`, and what is kept under `key` if it was
+    made under that stamp (else _ABSENT): one round trip for both."""
+    tokens, found = _get(list(depends_on), [key])
+    stamp = _stamp(tokens)
+    stored = found.get(key)
+    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == stamp:
+        return stamp, stored[1]
+    return stamp, _ABSENT
 
 
 def kept(*parts: object, depends_on: Iterable[str], compute: Callable[[], T]) -> T:
     """A value (anything picklable) computed once per change of `depends_on`."""
-    key = kept_key(*parts, depends_on=depends_on)
-    found = fragments_get([key])
-    if key in found:
-        return found[key]
-    value = compute()
-    fragments_set({key: value})
+    key = kept_key(*parts)
+    stamp, value = _lookup(key, depends_on)
+    if value is _ABSENT:
+        value = compute()
+        fragments_set({key: (stamp, value)})
     return value
 
 
@@ -261,22 +290,22 @@ def fragment(
     render: Callable[[], str | tuple[str, datetime | None]],
     request: HttpRequest | None = None,
 ) -> SafeString:
-    """HTML rendered by `render`, kept under `parts`, the tokens of `depends_on`,
-    and the active language and time zone (what a page's HTML is written in).
-    The key is a hash: pass each part whole, as the render uses it.
+    """HTML rendered by `render`, kept under `parts` and the active language and
+    time zone (what a page's HTML is written in), and stamped with the tokens of
+    `depends_on`. The key is a hash: pass each part whole, as the render uses it.
 
     `render` may also say until when its HTML holds, for what changes with the
     clock rather than the data (a Join button that opens at a set time): it then
     returns (html, until), and after `until` the HTML is rendered again.
 
     With `request`, CSRF_PLACEHOLDER in the HTML becomes the request's token."""
-    key = fragment_key(*parts, depends_on=depends_on)
-    kept = fragments_get([key]).get(key)
-    if kept is None or (kept[1] is not None and timezone.now() >= kept[1]):
+    key = fragment_key(*parts)
+    stamp, kept = _lookup(key, depends_on)
+    if kept is _ABSENT or (kept[1] is not None and timezone.now() >= kept[1]):
         made = render()
         html, until = made if isinstance(made, tuple) else (made, None)
         kept = (str(html), until)
-        fragments_set({key: kept})
+        fragments_set({key: (stamp, kept)})
     html = kept[0]
     if request is not None and CSRF_PLACEHOLDER in html:
         html = html.replace(CSRF_PLACEHOLDER, get_token(request))
