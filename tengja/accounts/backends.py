@@ -46,7 +46,9 @@ def user_by_pk(pk: object, using: str = DEFAULT_DB_ALIAS) -> User | None:
 @cache
 def _user_query(using: str) -> tuple[str, list[str], dict]:
     """The ORM's SELECT of one user by primary key, the attribute each column
-    fills and its converters, compiled once per database."""
+    fills and its converters, compiled once per database. (A converter is a
+    method of the compiling thread's connection's operations; it reads only
+    settings, such as SQLite's zone, never that connection's socket.)"""
     compiler = User._default_manager.filter(pk=0).query.get_compiler(using)
     sql, params = compiler.as_sql()
     if list(params) != [0]:  # a default manager that filters would need them all
