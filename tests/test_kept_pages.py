@@ -425,3 +425,31 @@ def test_the_session_page_follows_moves_cancelling_and_the_clock(
     after_commit(booking_cancel, booking=booked, by=professional.user)
     page = client.get(url).content.decode()
     assert "This session has been cancelled." in page and "Move session" not in page
+
+
+def test_a_filtered_browse_is_not_kept_for_the_next_colleague(client, member, offer, bob):
+    """Kept, a filtered list would come back faster to a colleague asking the same:
+    it would tell them someone at work had looked for that specialty."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tengja.hubs.models import Membership
+
+    Membership.objects.create(hub=member.hub, user=bob, email=bob.email, status="active")
+    url = reverse("hubs:browse", args=[member.hub.code])
+
+    def reads_the_offers(query: dict) -> bool:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url, query).status_code == 200
+        return any('FROM "hubs_hubprofessional"' in q["sql"] for q in queries.captured_queries)
+
+    for query in ({"specialty": "Anxiety"}, {"language": "is"}, {"within": "3"}):
+        client.force_login(member.user)
+        assert reads_the_offers(query)
+        client.force_login(bob)
+        assert reads_the_offers(query)  # as slow for Bob as for the first to ask
+    # The whole list, which every member sees, is kept.
+    client.force_login(member.user)
+    reads_the_offers({})
+    client.force_login(bob)
+    assert not reads_the_offers({})

@@ -183,9 +183,14 @@ def members_only(view):
 
 @members_only
 def browse(request: HttpRequest, hub: Hub, membership: Membership) -> HttpResponse:
-    """The hub's professionals, each with their next free time. The list is rendered
-    once per change of the hub's offers or of one of their schedules, and kept for
-    every member (see tengja.lib.versions); the credits left are the member's own."""
+    """The hub's professionals, each with their next free time. The whole list is
+    rendered once per change of the hub's offers or of one of their schedules, and
+    kept for every member (see tengja.lib.versions); the credits left are the
+    member's own.
+
+    A filtered list is rendered for the one who asks and not kept: kept, it would
+    come back faster to the next colleague asking the same, which would tell them
+    that someone at work had looked for that specialty, language or soonness."""
     within = request.GET.get("within", "")
     # Only the choices the filter offers; anything else means no limit.
     within = int(within) if within in WITHIN_CHOICES else None
@@ -193,19 +198,19 @@ def browse(request: HttpRequest, hub: Hub, membership: Membership) -> HttpRespon
     language = request.GET.get("language", "")[:8]
     # Read with the list of offered professionals: one round trip fewer.
     services.balance_read_ahead(membership=membership)
-    offers = versions.fragment(
-        "browse",
-        hub.pk,
-        specialty,
-        language,
-        within,
-        timezone.localdate(),
-        depends_on=[
-            versions.hub_of(hub.pk),
-            *(versions.schedule_of(pk) for pk in offered_professional_ids(hub=hub)),
-        ],
-        render=lambda: _browse_offers(request, hub, specialty, language, within),
-    )
+    if specialty or language or within:
+        offers, _until = _browse_offers(request, hub, specialty, language, within)
+    else:
+        offers = versions.fragment(
+            "browse",
+            hub.pk,
+            timezone.localdate(),
+            depends_on=[
+                versions.hub_of(hub.pk),
+                *(versions.schedule_of(pk) for pk in offered_professional_ids(hub=hub)),
+            ],
+            render=lambda: _browse_offers(request, hub, "", "", None),
+        )
     return render(
         request,
         "hubs/browse.html",
