@@ -52,7 +52,8 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     page = request.GET.get("page") or "1"
     professional_id = header_of(request)["professional_id"]
-    sessions_parts = ("home-sessions", user.pk, page, professional_id is not None)
+    is_professional = professional_id is not None
+    sessions_parts = ("home-sessions", user.pk, page, is_professional)
     sessions_depend_on = [versions.bookings_of_user(user.pk)]
     # The sessions are read with the cards: one round trip for both.
     versions.read_ahead(lambda: [versions.fragment_key(*sessions_parts)], names=sessions_depend_on)
@@ -69,7 +70,7 @@ def home(request: HttpRequest) -> HttpResponse:
     sessions = versions.fragment(
         *sessions_parts,
         depends_on=sessions_depend_on,
-        render=lambda: _home_sessions(request, page, professional_id is not None),
+        render=lambda: _home_sessions(request, page, is_professional),
     )
     return render(request, "dashboard/home.html", {"cards": cards, "sessions": sessions})
 
