@@ -126,3 +126,90 @@ def test_every_subject_template_turns_escaping_off():
     assert subjects
     for path in subjects:
         assert "{% autoescape off %}" in path.read_text(), path.name
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Reminder: your session with Professional 3 starts in 1 hour",
+        "Áminning: þú og Guðrún Jónsdóttir eigið tíma eftir 1 klukkustund",
+        "A subject long enough to be folded over two lines by the standard library, "
+        "even though it is all plain ASCII text with spaces",
+        "Wordsthatneverendsothereisnowheretofoldthemwhateverthepolicymaysayaboutlinelengthsandsoon",
+    ],
+)
+@pytest.mark.parametrize("attachment", [False, True])
+def test_an_email_is_flattened_to_the_bytes_django_would_write(subject, attachment):
+    """`Email` takes short cuts in flattening (headers written as they are,
+    boundaries drawn before): the bytes are the same as Django's but for those."""
+    import re
+    from email import message_from_bytes
+
+    from django.core.mail import EmailMultiAlternatives
+
+    from tengja.lib.emails import email_message
+
+    ours = email_message(
+        to="Sigríður Þórsdóttir <sigga@example.com>",
+        subject=subject,
+        text="Halló Sigga,\n\n" + "Línan er löng og endar ekki. " * 40 + "\n--\n",
+        html="<p>Halló <b>Sigga</b></p>" * 30,
+        local_id="delivery-7",
+    )
+    django = EmailMultiAlternatives(
+        subject=ours.subject,
+        body=ours.body,
+        to=ours.to,
+        headers=ours.extra_headers,
+        alternatives=ours.alternatives,
+    )
+    for message in (ours, django):
+        if attachment:
+            message.attach("invite.ics", "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "text/calendar")
+    for linesep in ("\n", "\r\n"):
+        written = [m.message().as_bytes(linesep=linesep) for m in (ours, django)]
+        boundaries = [re.findall(rb'boundary="([^"]+)"', raw) for raw in written]
+        assert [len(b) for b in boundaries] == [2 if attachment else 1] * 2
+        assert len(set(boundaries[0])) == len(boundaries[0])  # each part its own
+        assert all(re.fullmatch(rb"={15}\d{19}==", b) for b in boundaries[0])
+
+        def normal(raw: bytes, boundaries: list[bytes]) -> bytes:
+            for n, boundary in enumerate(boundaries):
+                raw = raw.replace(boundary, b"BOUNDARY-%d" % n)
+            return re.sub(rb"Date: [^\r\n]+", b"Date: -", raw)
+
+        assert normal(written[0], boundaries[0]) == normal(written[1], boundaries[1])
+        parsed = message_from_bytes(written[0])
+        assert parsed["Subject"] is not None
+        assert [p.get_content_type() for p in parsed.walk()][-1] == (
+            "text/calendar" if attachment else "text/html"
+        )
+    # A new boundary for every message, so nothing sent can give the next one away.
+    assert boundaries[0] != re.findall(rb'boundary="([^"]+)"', ours.message().as_bytes())
+
+
+def test_the_header_short_cut_writes_what_the_standard_library_writes():
+    """`_Headers` writes a header as it is only where compat32's folding would
+    leave it unchanged: checked on values of every shape around the line's length."""
+    import random
+    import string
+    from email.policy import compat32
+
+    from tengja.lib.emails import HEADERS
+
+    pieces = [*string.ascii_letters, " ", "  ", "\t", "=?", "?=", ",", ";", '"', "é", "\n"]
+    rng = random.Random(16)
+    for _ in range(5000):
+        name = rng.choice(["Subject", "To", "X-Auto-Response-Suppress", "Content-Type"])
+        value = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 90)))
+        for linesep in ("\n", "\r\n"):
+            theirs = compat32.clone(linesep=linesep)
+            mine = HEADERS.clone(linesep=linesep)
+            try:
+                expected = theirs.fold_binary(name, value)
+            except Exception as error:  # mine must fail the same way
+                with pytest.raises(type(error)):
+                    mine.fold_binary(name, value)
+                continue
+            assert mine.fold_binary(name, value) == expected, (name, value)
+            assert mine.fold(name, value) == theirs.fold(name, value), (name, value)
