@@ -30,7 +30,10 @@ WORKER = ["manage.py", "db_worker", "--no-reload", "--queue-name", "*", "-v", "0
 
 
 def setup(sessions: int) -> list[int]:
-    """`sessions` bookings whose 1-hour reminders (client's) are all due now."""
+    """`sessions` bookings whose 1-hour reminders (client's) are all due now.
+
+    Half the clients read Icelandic, and every professional's name has Icelandic
+    letters, as most of Tengja's will: their subjects are encoded (RFC 2047)."""
     from django.db import connection
     from django.utils import timezone
     from django_tasks_db.models import DBTaskResult
@@ -49,7 +52,7 @@ def setup(sessions: int) -> list[int]:
         professionals = []
         for n in range(50):
             user, _ = User.objects.get_or_create(
-                email=f"pro{n}@bench.test", defaults={"name": f"Professional {n}"}
+                email=f"pro{n}@bench.test", defaults={"name": f"Þórdís Guðmundsdóttir {n}"}
             )
             professional, _ = Professional.objects.get_or_create(
                 user=user, defaults={"title": "Psychologist"}
@@ -62,7 +65,12 @@ def setup(sessions: int) -> list[int]:
             professionals.append((professional, kind))
         User.objects.bulk_create(
             (
-                User(email=f"client{n}@bench.test", name=f"Client {n}", password="!")
+                User(
+                    email=f"client{n}@bench.test",
+                    name=f"Client {n}",
+                    password="!",
+                    language=("en", "is")[n % 2],
+                )
                 for n in range(1000)
             ),
             ignore_conflicts=True,
