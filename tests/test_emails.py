@@ -213,3 +213,50 @@ def test_the_header_short_cut_writes_what_the_standard_library_writes():
                 continue
             assert mine.fold_binary(name, value) == expected, (name, value)
             assert mine.fold(name, value) == theirs.fold(name, value), (name, value)
+
+
+def test_an_email_says_when_in_the_readers_language_and_zone_each_time(db):
+    """`session_when` is worked out once per e-mail and kept on the session: the
+    same session said again in another language or zone, or once it moved, is
+    said anew."""
+    from datetime import UTC, datetime, timedelta
+
+    from django.template import engines
+    from django.utils import timezone, translation
+
+    from tengja.lib.emails import email_render
+    from tests.factories import BookingFactory
+
+    booking = BookingFactory(starts_at=datetime(2026, 3, 29, 0, 30, tzinfo=UTC))
+    booking.ends_at = booking.starts_at + timedelta(minutes=50)
+    by_filters = engines["django"].from_string(
+        '{{ b.starts_at|date:"DATE_FORMAT" }}, {{ b.starts_at|time:"TIME_FORMAT" }}'
+        '–{{ b.ends_at|time:"TIME_FORMAT" }}'
+    )
+
+    def said(language: str, zone: str) -> tuple[str, str]:
+        context = {"booking": booking, "other_name": "Jón", "hours_before": 1, "link": "x"}
+        _subject, text, html = email_render(
+            template="booking-reminder", context=context, language=language, time_zone=zone
+        )
+        [line] = [line for line in text.splitlines() if line.endswith(f"({zone})")]
+        with translation.override(language), timezone.override(zone):
+            expected = f"{by_filters.render({'b': booking})} ({zone})"
+        assert expected in html
+        return line, expected
+
+    seen = set()
+    for language, zone in [
+        ("en", "Atlantic/Reykjavik"),
+        ("is", "Atlantic/Reykjavik"),
+        ("is", "Europe/London"),  # the night the clocks go forward
+        ("en", "America/New_York"),
+    ]:
+        line, expected = said(language, zone)
+        assert line.endswith(expected)
+        seen.add(expected)
+    booking.starts_at += timedelta(days=1)
+    booking.ends_at += timedelta(days=1)
+    line, expected = said("en", "America/New_York")
+    assert line.endswith(expected) and "Sunday 29 March" in expected
+    assert len(seen | {expected}) == 5
