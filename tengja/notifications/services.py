@@ -11,12 +11,10 @@ import logging
 from collections import Counter
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.core.cache import cache
 from django.core.mail import get_connection
 from django.db import connection, models, transaction
 from django.db.models import Min, Q
-from django.urls import reverse
 from django.utils import timezone
 
 from tengja.accounts.models import User
@@ -31,7 +29,7 @@ from tengja.lib import versions
 from tengja.lib.codes import public_code
 from tengja.lib.emails import Email, email_message, email_render
 from tengja.notifications.feed import preferences_for
-from tengja.notifications.ics import booking_ics
+from tengja.notifications.ics import booking_ics, booking_url
 from tengja.notifications.models import Delivery, Notification, Preferences
 
 logger = logging.getLogger(__name__)
@@ -328,7 +326,7 @@ def _message(delivery: Delivery) -> Email:
         # an address without an account.
         link = invitation_link_new(invitation=booking.invitation)
     else:
-        link = settings.SITE_URL + reverse("bookings:detail", kwargs={"code": booking.code})
+        link = booking_url(booking)
     context = {
         "booking": booking,
         "professional": booking.professional.user,

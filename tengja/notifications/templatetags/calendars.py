@@ -1,5 +1,7 @@
-"""Add-to-calendar links for a session page. A template tag, so that bookings'
-templates can offer them while bookings itself knows nothing of notifications."""
+"""When a session is, for calendars and e-mails: add-to-calendar links for a
+session page (a template tag, so that bookings' templates can offer them while
+bookings itself knows nothing of notifications), and `session_when`, the date
+and times booking e-mails give."""
 
 from datetime import UTC, datetime
 from urllib.parse import urlencode
