@@ -185,7 +185,21 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        # Each consumer waits for its next message with a blocking
+                        # read (BZPOPMIN) of up to 5 s; redis-py 8 gives up on any
+                        # read after 5 s by default, which dropped every quiet call's
+                        # socket. Reads may take the blocking 5 s and the round trip;
+                        # a Redis that went silent is still noticed within 15 s.
+                        "socket_timeout": 15,
+                        "socket_connect_timeout": 5,
+                        "socket_keepalive": True,
+                    }
+                ],
+            },
         }
     }
     CACHES = {

@@ -57,6 +57,7 @@
 
   let ws = null;
   let socketRetries = 0;
+  let socketTimer = null; // the next reconnection, while one is waiting
   let socketsOpened = 0;
 
   let audioContext = null;
@@ -286,8 +287,11 @@
     if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(message));
   }
 
+  // At most one socket at a time: a second one would replace the first on the
+  // server, which tells the first that another window took over.
   function openSocket() {
-    if (ended) return;
+    socketTimer = cancel(socketTimer);
+    if (ended || ws) return;
     const scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
     const socket = new WebSocket(scheme + window.location.host + config.ws_path);
     ws = socket;
@@ -295,12 +299,17 @@
     socket.onopen = () => {
       socketRetries = 0;
       hideRetry();
-      // A connection that broke while we were away is not worth keeping.
+      // A connection that broke while we were away is not worth keeping; one
+      // that held (the media went on while only the signalling was lost) is
+      // the call going on, and the status says so again.
       if (peer && !healthy(peer)) closePeer();
+      if (!peer) setStatus(t.waiting);
+      else showConnected();
       send({ type: "hello", fresh: !peer });
       sendState();
     };
     socket.onmessage = (event) => {
+      if (socket !== ws || ended) return;
       let message;
       try {
         message = JSON.parse(event.data);
@@ -326,7 +335,7 @@
     const delay = code === CLOSE.unavailable ? 10000 : Math.min(500 * 2 ** socketRetries, 8000);
     socketRetries += 1;
     setStatus(code === CLOSE.unavailable ? t.unavailable : t.reconnecting);
-    later(openSocket, delay);
+    socketTimer = later(openSocket, delay);
   }
 
   async function handle(message) {
@@ -372,7 +381,11 @@
     }
     if (message.type === "hello") send({ type: "here", fresh: !peer });
     sendState();
-    if (peer) return;
+    if (peer) {
+      // They are back (their socket had dropped) and our connection held.
+      if (healthy(peer)) showConnected();
+      return;
+    }
     setStatus(t.connecting);
     // The professional's side starts the connection; the client's waits for its offer.
     if (!polite) newPeer();
@@ -540,7 +553,7 @@
       recoveries = 0;
       recoveryTimer = cancel(recoveryTimer);
       hideRetry();
-      setStatus(t.connected);
+      showConnected();
       startStats(p);
     } else if (state === "disconnected") {
       setStatus(t.reconnecting);
@@ -900,6 +913,11 @@
     addChatLine(t.you, text);
     input.value = "";
   });
+
+  // In the call: said plainly, unless our video is paused for a weak connection.
+  function showConnected() {
+    setStatus(audioOnly ? t.audio_only : t.connected);
+  }
 
   function setStatus(text) {
     $("call-status").textContent = text;
