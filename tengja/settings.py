@@ -227,6 +227,16 @@ STUN_URLS = envlist("STUN_URLS", "")
 TURN_URLS = envlist("TURN_URLS", "")
 TURN_SECRET = env("TURN_SECRET")
 TURN_CREDENTIAL_TTL = envint("TURN_CREDENTIAL_TTL", str(6 * 60 * 60))
+# "relay": every call goes through the TURN servers, so it works behind a firewall
+# that lets out only the TURN server's port, and neither participant's browser
+# learns the other's IP address. "all" (the default): direct when possible.
+VIDEO_ICE_TRANSPORT_POLICY = env("VIDEO_ICE_TRANSPORT_POLICY", "all").strip().lower()
+if VIDEO_ICE_TRANSPORT_POLICY not in ("all", "relay"):
+    raise ImproperlyConfigured(
+        f"VIDEO_ICE_TRANSPORT_POLICY must be all or relay, not {VIDEO_ICE_TRANSPORT_POLICY!r}"
+    )
+if VIDEO_ICE_TRANSPORT_POLICY == "relay" and not (TURN_URLS and TURN_SECRET):
+    raise ImproperlyConfigured("VIDEO_ICE_TRANSPORT_POLICY=relay needs TURN_URLS and TURN_SECRET")
 VIDEO_GRACE_MINUTES = envint("VIDEO_GRACE_MINUTES", "10")
 
 # Payments: Stripe in production; the local test provider (fake cards, no money

@@ -463,7 +463,10 @@
 
   function newPeer() {
     closePeer();
-    const pc = new RTCPeerConnection({ iceServers: config.ice_servers });
+    const pc = new RTCPeerConnection({
+      iceServers: config.ice_servers,
+      iceTransportPolicy: config.ice_transport_policy, // "relay": only through TURN
+    });
     const p = {
       pc: pc,
       audio: null, // our audio and video transceivers
@@ -472,6 +475,8 @@
       ignoreOffer: false,
       settingAnswer: false,
       pendingCandidates: [],
+      gathered: 0, // our ICE candidates in this round of gathering
+      relayRefused: false, // a TURN server refused our credentials
       remote: new MediaStream(),
       chat: null,
       stallTimer: null,
@@ -490,7 +495,16 @@
       showRemoteState();
     };
     pc.onicecandidate = (event) => {
+      if (event.candidate) p.gathered += 1;
       if (p === peer) send({ type: "candidate", candidate: event.candidate ? event.candidate.toJSON() : null });
+    };
+    pc.onicecandidateerror = (event) => {
+      // 401 Unauthorized, 403 Forbidden, 437 Allocation Mismatch, 441 Wrong Credentials.
+      if ([401, 403, 437, 441].includes(event.errorCode)) p.relayRefused = true;
+    };
+    pc.onicegatheringstatechange = () => {
+      if (pc.iceGatheringState === "gathering") p.gathered = 0;
+      else if (pc.iceGatheringState === "complete" && p.gathered === 0 && p === peer) noWayOut(p);
     };
     pc.onnegotiationneeded = async () => {
       try {
@@ -575,6 +589,17 @@
     }, STALL_MS);
   }
 
+  // Gathering ended with no candidate at all: with relay only (the setting
+  // VIDEO_ICE_TRANSPORT_POLICY), no TURN server gave us an address. Nothing can
+  // connect, so say so now rather than after the stall check. Refused
+  // credentials (expired: a page left open longer than they last) will not do
+  // better on a retry (the connection is closed); a fresh page gets new ones.
+  function noWayOut(p) {
+    if (!p.relayRefused) return recover("setup");
+    closePeer();
+    giveUp(t.relay_refused, t.reload, { reload: true });
+  }
+
   function negotiationFailed(error) {
     if (ended) return;
     console.warn("negotiation failed", error);
@@ -612,11 +637,12 @@
     else if (ws.readyState === WebSocket.OPEN) send({ type: "hello", fresh: true });
   }
 
-  function giveUp(message, buttonLabel) {
+  function giveUp(message, buttonLabel, options) {
     recoveryTimer = cancel(recoveryTimer);
     disconnectTimer = cancel(disconnectTimer);
     setStatus(message);
     $("retry-button").textContent = buttonLabel;
+    $("retry-button").dataset.reload = String(Boolean(options && options.reload));
     $("retry-button").hidden = false;
   }
 
@@ -625,6 +651,7 @@
   }
 
   $("retry-button").addEventListener("click", () => {
+    if ($("retry-button").dataset.reload === "true") return window.location.reload();
     recoveries = 0;
     socketRetries = 0;
     hideRetry();
