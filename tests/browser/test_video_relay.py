@@ -1,7 +1,8 @@
 """A call through a TURN relay: Debian's coturn on loopback with the TURN REST API's
 shared secret (`use-auth-secret`), both browsers forced to relay over TCP
 (VIDEO_ICE_TRANSPORT_POLICY=relay), with the short-lived credentials the join page
-hands out; and no call with credentials that have expired."""
+hands out; no call with credentials that have expired; and a relayed call that
+comes back after its network is cut for 10 s."""
 
 import shutil
 import socket
@@ -13,8 +14,10 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from tests.browser.conftest import sign_in
 from tests.browser.test_video import open_call, wait_for_growth
 from tests.factories import BookingFactory, SessionTypeFactory
+from tests.netcut import CuttableProxy
 
 TURNSERVER = shutil.which("turnserver") or "/usr/bin/turnserver"
 SECRET = "shared-with-coturn-in-the-test"
@@ -45,6 +48,13 @@ LOCAL_CANDIDATES = """async () => {
   });
   return types;
 }"""
+
+
+CONNECTED = "You are in the call"
+DROP_SECONDS = 10
+# After the network is back: the page's next socket reconnection (at most 8 s
+# apart) and a new connection's set-up.
+RECOVERY_SECONDS = 20
 
 
 def free_port() -> int:
@@ -182,3 +192,40 @@ def test_expired_turn_credentials_connect_no_call_and_the_page_says_so(
     expect(client.get_by_role("heading", name="Test your camera and microphone")).to_be_visible()
     client_context.close()
     pro_context.close()
+
+
+def test_a_relayed_call_recovers_from_a_network_drop_without_a_click(
+    browser, live, alice, professional, password, booking, relay_only, settings
+):
+    """All of it cut for 10 s: the media (both browsers reach the relay through a
+    proxy the test cuts) and the client's signalling (its page is served through
+    another). Each side tries again by itself, and the call comes back."""
+    with CuttableProxy(live.port) as site, CuttableProxy(relay_only["port"]) as relay:
+        settings.TURN_URLS = [f"turn:127.0.0.1:{relay.port}?transport=tcp"]
+        client_context = browser.new_context(base_url=site.url, locale="en-GB")
+        client = client_context.new_page()
+        sign_in(client, alice.email, password)
+        client.goto(f"/sessions/{booking.code}/join/")
+        client.get_by_role("button", name="Join session").click()
+        pro_context, pro = join(browser, live, professional.user, password, booking)
+        for page in (client, pro):
+            expect(page.locator("#call-status")).to_contain_text(CONNECTED, timeout=20_000)
+
+        site.cut()
+        relay.cut()
+        cut_at = time.monotonic()
+        expect(client.locator("#call-status")).to_have_text("Connection lost. Reconnecting…")
+        expect(pro.locator("#call-status")).not_to_contain_text(CONNECTED)
+        time.sleep(max(0, DROP_SECONDS - (time.monotonic() - cut_at)))
+        site.restore()
+        relay.restore()
+
+        for page in (client, pro):
+            expect(page.locator("#call-status")).to_contain_text(
+                CONNECTED, timeout=RECOVERY_SECONDS * 1000
+            )
+            expect(page.locator("#retry-button")).to_be_hidden()
+            wait_for_growth(page)
+            assert page.evaluate(SELECTED_PAIR)["local"] == "relay"
+        client_context.close()
+        pro_context.close()
