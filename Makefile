@@ -32,10 +32,13 @@ $(DEV_STAMP): $(RUN_STAMP) requirements-dev.lock
 	@touch $@
 
 # Debian's Chromium for the browser tests, GNU gettext for the translation check,
-# Node.js's npm for axe-core (accessibility rules the browser tests run).
+# Node.js's npm for axe-core (accessibility rules the browser tests run), coturn's
+# turnserver for the video call through a TURN relay (the test starts its own on
+# loopback; Debian's coturn service stays off unless /etc/default/coturn enables it).
 system-packages:
-	@if [ ! -x $(CHROMIUM) ] || ! command -v xgettext >/dev/null || ! command -v npm >/dev/null; then \
-		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium gettext \
+	@if [ ! -x $(CHROMIUM) ] || ! command -v xgettext >/dev/null || ! command -v npm >/dev/null \
+			|| ! command -v turnserver >/dev/null; then \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium gettext coturn \
 			$$(command -v npm >/dev/null || echo nodejs npm); \
 	fi
 

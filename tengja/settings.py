@@ -185,7 +185,21 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        # Each consumer waits for its next message with a blocking
+                        # read (BZPOPMIN) of up to 5 s; redis-py 8 gives up on any
+                        # read after 5 s by default, which dropped every quiet call's
+                        # socket. Reads may take the blocking 5 s and the round trip;
+                        # a Redis that went silent is still noticed within 15 s.
+                        "socket_timeout": 15,
+                        "socket_connect_timeout": 5,
+                        "socket_keepalive": True,
+                    }
+                ],
+            },
         }
     }
     CACHES = {
@@ -213,6 +227,16 @@ STUN_URLS = envlist("STUN_URLS", "")
 TURN_URLS = envlist("TURN_URLS", "")
 TURN_SECRET = env("TURN_SECRET")
 TURN_CREDENTIAL_TTL = envint("TURN_CREDENTIAL_TTL", str(6 * 60 * 60))
+# "relay": every call goes through the TURN servers, so it works behind a firewall
+# that lets out only the TURN server's port, and neither participant's browser
+# learns the other's IP address. "all" (the default): direct when possible.
+VIDEO_ICE_TRANSPORT_POLICY = env("VIDEO_ICE_TRANSPORT_POLICY", "all").strip().lower()
+if VIDEO_ICE_TRANSPORT_POLICY not in ("all", "relay"):
+    raise ImproperlyConfigured(
+        f"VIDEO_ICE_TRANSPORT_POLICY must be all or relay, not {VIDEO_ICE_TRANSPORT_POLICY!r}"
+    )
+if VIDEO_ICE_TRANSPORT_POLICY == "relay" and not (TURN_URLS and TURN_SECRET):
+    raise ImproperlyConfigured("VIDEO_ICE_TRANSPORT_POLICY=relay needs TURN_URLS and TURN_SECRET")
 VIDEO_GRACE_MINUTES = envint("VIDEO_GRACE_MINUTES", "10")
 
 # Payments: Stripe in production; the local test provider (fake cards, no money

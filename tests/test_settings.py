@@ -134,6 +134,35 @@ def test_redis_url_switches_channel_layer_cache_and_sessions():
     assert sessions == "django.contrib.sessions.backends.cached_db"
 
 
+def test_redis_channel_layer_reads_for_longer_than_it_blocks():
+    """channels_redis waits for a message with a blocking read of brpop_timeout
+    seconds; a socket timeout shorter than that (redis-py 8's default is 5 s) drops
+    every quiet WebSocket (tests/video/test_redis_scale.py holds a quiet minute)."""
+    from channels_redis.core import RedisChannelLayer
+
+    [timeout] = settings_seen_with(
+        {"REDIS_URL": "redis://127.0.0.1:6379/3"},
+        "s.CHANNEL_LAYERS['default']['CONFIG']['hosts'][0]['socket_timeout']",
+    )
+    assert float(timeout) >= RedisChannelLayer.brpop_timeout + 5
+
+
+def test_video_ice_transport_policy_is_all_or_relay_through_turn():
+    turn = {"TURN_URLS": "turn:turn.example:3478?transport=tcp", "TURN_SECRET": "s"}
+    assert settings_seen_with({}, "s.VIDEO_ICE_TRANSPORT_POLICY") == ["all"]
+    assert settings_seen_with(
+        {**turn, "VIDEO_ICE_TRANSPORT_POLICY": "Relay"}, "s.VIDEO_ICE_TRANSPORT_POLICY"
+    ) == ["relay"]
+    for env, error in (
+        ({"VIDEO_ICE_TRANSPORT_POLICY": "direct"}, "must be all or relay, not 'direct'"),
+        # Relay with nothing to relay through would never connect a call.
+        ({"VIDEO_ICE_TRANSPORT_POLICY": "relay"}, "relay needs TURN_URLS and TURN_SECRET"),
+    ):
+        result = manage("check", env={**os.environ, **env})
+        assert result.returncode != 0
+        assert error in result.stderr
+
+
 def test_database_url_selects_postgresql():
     [engine] = settings_seen_with(
         {"DATABASE_URL": "postgres://u:p@db.example:5432/tengja"},

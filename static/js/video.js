@@ -57,6 +57,7 @@
 
   let ws = null;
   let socketRetries = 0;
+  let socketTimer = null; // the next reconnection, while one is waiting
   let socketsOpened = 0;
 
   let audioContext = null;
@@ -286,8 +287,11 @@
     if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(message));
   }
 
+  // At most one socket at a time: a second one would replace the first on the
+  // server, which tells the first that another window took over.
   function openSocket() {
-    if (ended) return;
+    socketTimer = cancel(socketTimer);
+    if (ended || ws) return;
     const scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
     const socket = new WebSocket(scheme + window.location.host + config.ws_path);
     ws = socket;
@@ -295,12 +299,17 @@
     socket.onopen = () => {
       socketRetries = 0;
       hideRetry();
-      // A connection that broke while we were away is not worth keeping.
+      // A connection that broke while we were away is not worth keeping; one
+      // that held (the media went on while only the signalling was lost) is
+      // the call going on, and the status says so again.
       if (peer && !healthy(peer)) closePeer();
+      if (!peer) setStatus(t.waiting);
+      else showConnected();
       send({ type: "hello", fresh: !peer });
       sendState();
     };
     socket.onmessage = (event) => {
+      if (socket !== ws || ended) return;
       let message;
       try {
         message = JSON.parse(event.data);
@@ -326,7 +335,7 @@
     const delay = code === CLOSE.unavailable ? 10000 : Math.min(500 * 2 ** socketRetries, 8000);
     socketRetries += 1;
     setStatus(code === CLOSE.unavailable ? t.unavailable : t.reconnecting);
-    later(openSocket, delay);
+    socketTimer = later(openSocket, delay);
   }
 
   async function handle(message) {
@@ -372,7 +381,11 @@
     }
     if (message.type === "hello") send({ type: "here", fresh: !peer });
     sendState();
-    if (peer) return;
+    if (peer) {
+      // They are back (their socket had dropped) and our connection held.
+      if (healthy(peer)) showConnected();
+      return;
+    }
     setStatus(t.connecting);
     // The professional's side starts the connection; the client's waits for its offer.
     if (!polite) newPeer();
@@ -450,7 +463,10 @@
 
   function newPeer() {
     closePeer();
-    const pc = new RTCPeerConnection({ iceServers: config.ice_servers });
+    const pc = new RTCPeerConnection({
+      iceServers: config.ice_servers,
+      iceTransportPolicy: config.ice_transport_policy, // "relay": only through TURN
+    });
     const p = {
       pc: pc,
       audio: null, // our audio and video transceivers
@@ -459,6 +475,8 @@
       ignoreOffer: false,
       settingAnswer: false,
       pendingCandidates: [],
+      gathered: 0, // our ICE candidates in this round of gathering
+      relayRefused: false, // a TURN server refused our credentials
       remote: new MediaStream(),
       chat: null,
       stallTimer: null,
@@ -477,7 +495,16 @@
       showRemoteState();
     };
     pc.onicecandidate = (event) => {
+      if (event.candidate) p.gathered += 1;
       if (p === peer) send({ type: "candidate", candidate: event.candidate ? event.candidate.toJSON() : null });
+    };
+    pc.onicecandidateerror = (event) => {
+      // 401 Unauthorized, 403 Forbidden, 437 Allocation Mismatch, 441 Wrong Credentials.
+      if ([401, 403, 437, 441].includes(event.errorCode)) p.relayRefused = true;
+    };
+    pc.onicegatheringstatechange = () => {
+      if (pc.iceGatheringState === "gathering") p.gathered = 0;
+      else if (pc.iceGatheringState === "complete" && p.gathered === 0 && p === peer) noWayOut(p);
     };
     pc.onnegotiationneeded = async () => {
       try {
@@ -540,7 +567,7 @@
       recoveries = 0;
       recoveryTimer = cancel(recoveryTimer);
       hideRetry();
-      setStatus(t.connected);
+      showConnected();
       startStats(p);
     } else if (state === "disconnected") {
       setStatus(t.reconnecting);
@@ -560,6 +587,17 @@
       p.stallTimer = null;
       if (p.pc.signalingState !== "stable" || p.pc.iceConnectionState === "new") recover("setup");
     }, STALL_MS);
+  }
+
+  // Gathering ended with no candidate at all: with relay only (the setting
+  // VIDEO_ICE_TRANSPORT_POLICY), no TURN server gave us an address. Nothing can
+  // connect, so say so now rather than after the stall check. Refused
+  // credentials (expired: a page left open longer than they last) will not do
+  // better on a retry (the connection is closed); a fresh page gets new ones.
+  function noWayOut(p) {
+    if (!p.relayRefused) return recover("setup");
+    closePeer();
+    giveUp(t.relay_refused, t.reload, { reload: true });
   }
 
   function negotiationFailed(error) {
@@ -599,11 +637,12 @@
     else if (ws.readyState === WebSocket.OPEN) send({ type: "hello", fresh: true });
   }
 
-  function giveUp(message, buttonLabel) {
+  function giveUp(message, buttonLabel, options) {
     recoveryTimer = cancel(recoveryTimer);
     disconnectTimer = cancel(disconnectTimer);
     setStatus(message);
     $("retry-button").textContent = buttonLabel;
+    $("retry-button").dataset.reload = String(Boolean(options && options.reload));
     $("retry-button").hidden = false;
   }
 
@@ -612,6 +651,7 @@
   }
 
   $("retry-button").addEventListener("click", () => {
+    if ($("retry-button").dataset.reload === "true") return window.location.reload();
     recoveries = 0;
     socketRetries = 0;
     hideRetry();
@@ -900,6 +940,11 @@
     addChatLine(t.you, text);
     input.value = "";
   });
+
+  // In the call: said plainly, unless our video is paused for a weak connection.
+  function showConnected() {
+    setStatus(audioOnly ? t.audio_only : t.connected);
+  }
 
   function setStatus(text) {
     $("call-status").textContent = text;

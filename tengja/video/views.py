@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -32,6 +33,7 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
         "role": role,
         "other_name": other_name,
         "ice_servers": ice_servers_for(user_id=request.user.pk),
+        "ice_transport_policy": settings.VIDEO_ICE_TRANSPORT_POLICY,
         "session_url": reverse("bookings:detail", kwargs={"code": booking.code}),
         "messages": {
             "error_permission": _(
@@ -62,6 +64,11 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
                 "The connection could not be set up. Check your internet connection, then "
                 "press Try again."
             ),
+            "relay_refused": _(
+                "The call could not be set up through the video relay. Reload the page, then "
+                "join again."
+            ),
+            "reload": _("Reload page"),
             "reconnect": _("Reconnect"),
             "try_again": _("Try again"),
             "peer_reconnecting": _("%(name)s lost the connection. Waiting for them…")

@@ -45,6 +45,19 @@ def test_client_gets_device_check_with_config(client, alice, booking):
     assert data["ws_path"] == f"/ws/sessions/{booking.code}/"
     assert data["other_name"] == "Helga Sigurðardóttir"
     assert data["ice_servers"] == []  # none needed on one machine
+    assert data["ice_transport_policy"] == "all"
+
+
+def test_relay_only_reaches_the_page_with_turn_credentials(client, alice, booking, settings):
+    settings.TURN_URLS = ["turn:turn.example:443?transport=tcp"]
+    settings.TURN_SECRET = "s3cret"
+    settings.VIDEO_ICE_TRANSPORT_POLICY = "relay"
+    client.force_login(alice)
+    data = config(client.get(reverse("video:join", args=[booking.code])))
+    assert data["ice_transport_policy"] == "relay"
+    [turn] = data["ice_servers"]
+    assert turn["urls"] == settings.TURN_URLS
+    assert turn["username"].endswith(f":{alice.pk}")
 
 
 def test_professional_gets_the_other_role(client, professional, booking):
