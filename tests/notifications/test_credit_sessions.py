@@ -152,6 +152,10 @@ def test_a_credit_session_cancelled_in_time_says_its_credit_came_back_page_and_m
     returned = {"en": "1 credit, returned", "is": "1 inneign, endurgreidd"}[language]
     assert returned in page
     assert not MONEY.search(page.split("<main", 1)[1])
+    # The in-app notice of it, and the list of sessions, say no price either.
+    notices = client.get(reverse("notifications:list")).content.decode()
+    assert booking.session_type.name in notices
+    assert not MONEY.search(notices.split("<main", 1)[1])
 
 
 def test_a_late_cancellation_spends_the_credit_and_says_nothing_is_payable(
