@@ -1,3 +1,5 @@
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -152,6 +154,16 @@ class Invoice(models.Model):
     @property
     def is_credit_note(self) -> bool:
         return self.kind == self.Kind.CREDIT_NOTE
+
+    @property
+    def due_at(self) -> datetime | None:
+        """When the bill is to be paid: by the session's start (a bill issued
+        later, when it was issued). A credit note asks for no payment."""
+        if self.is_credit_note:
+            return None
+        if self.session_starts_at is None:
+            return self.issued_at
+        return max(self.issued_at, self.session_starts_at)
 
     @property
     def display_number(self) -> str:

@@ -1,6 +1,11 @@
-"""An invoice as a PDF (fpdf2), in the viewer's language and time zone."""
+"""An invoice as a PDF (fpdf2), in the viewer's language and time zone.
 
-import unicodedata
+The text is set in DejaVu Sans, shipped in `fonts/` (with its licence) and
+embedded as a subset of the letters used: fpdf2's built-in fonts cover Latin-1
+only, which turned "€", "Łukasz" and any Cyrillic or Greek name into "?".
+"""
+
+from pathlib import Path
 
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -10,32 +15,28 @@ from fpdf import FPDF
 from tengja.billing.models import Invoice
 from tengja.lib.money import money_format
 
+FONTS = Path(__file__).resolve().parent / "fonts"
+FONT = "DejaVuSans"
 
-def latin1(text: str) -> str:
-    """The PDF's built-in fonts cover Latin-1 (all of Icelandic); other letters
-    lose their accents rather than the whole text."""
-    out = []
-    for char in text.replace("\xa0", " "):
-        try:
-            char.encode("latin-1")
-            out.append(char)
-        except UnicodeEncodeError:
-            base = unicodedata.normalize("NFKD", char).encode("latin-1", "ignore").decode("latin-1")
-            out.append(base or "?")
-    return "".join(out)
+
+def _document() -> FPDF:
+    pdf = FPDF(format="A4")
+    pdf.add_font(FONT, "", FONTS / "DejaVuSans.ttf")
+    pdf.add_font(FONT, "B", FONTS / "DejaVuSans-Bold.ttf")
+    return pdf
 
 
 def invoice_pdf(invoice: Invoice) -> bytes:
     """The bill as bookkeeping wants it: who bills whom, for what and when (in the
     reader's time zone, named), the amount, and how it was paid."""
     title = f"{invoice.get_kind_display()} {invoice.display_number}"
-    pdf = FPDF(format="A4")
-    pdf.set_title(latin1(title))
+    pdf = _document()
+    pdf.set_title(title)
     pdf.set_author("Tengja")
     pdf.add_page()
-    pdf.set_font("Helvetica", "B", 20)
-    pdf.cell(0, 12, latin1(title), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 11)
+    pdf.set_font(FONT, "B", 20)
+    pdf.cell(0, 12, title, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, "", 11)
     professional = invoice.professional
     seller = [professional.business_name or professional.user.name]
     if professional.business_address:
@@ -62,6 +63,11 @@ def invoice_pdf(invoice: Invoice) -> bytes:
             else f"{client.name} <{client.email}>",
         ),
         (_("Issued"), date_format(timezone.localtime(invoice.issued_at), "DATE_FORMAT")),
+        *(
+            [(_("Due"), date_format(timezone.localtime(invoice.due_at), "DATE_FORMAT"))]
+            if invoice.due_at
+            else []
+        ),
         (_("Session"), f"{invoice.description}, {session_time} ({zone})"),
         (_("Amount"), f"-{amount}" if invoice.is_credit_note else amount),
         (_("Status"), str(invoice.get_status_display())),
@@ -90,13 +96,11 @@ def invoice_pdf(invoice: Invoice) -> bytes:
             )
     pdf.ln(4)
     for label, value in rows:
-        pdf.set_font("Helvetica", "B", 11)
-        pdf.cell(40, 8, latin1(str(label)))
-        pdf.set_font("Helvetica", "", 11)
-        pdf.multi_cell(0, 8, latin1(str(value)), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(FONT, "B", 11)
+        pdf.cell(40, 8, str(label))
+        pdf.set_font(FONT, "", 11)
+        pdf.multi_cell(0, 8, str(value), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)
-    pdf.set_font("Helvetica", "", 9)
-    pdf.multi_cell(
-        0, 5, latin1(_("Issued through Tengja on behalf of the professional named above."))
-    )
+    pdf.set_font(FONT, "", 9)
+    pdf.multi_cell(0, 5, _("Issued through Tengja on behalf of the professional named above."))
     return bytes(pdf.output())

@@ -176,6 +176,10 @@ class Membership(models.Model):
     def is_pending(self) -> bool:
         return self.status == self.Status.PENDING
 
+    @property
+    def is_closed(self) -> bool:
+        return self.status == self.Status.CLOSED
+
 
 class CreditKind(models.TextChoices):
     GRANT = "grant", _("Granted")
@@ -225,17 +229,25 @@ class CreditEntry(models.Model):
 
 
 class CreditRequest(models.Model):
-    """A professional asks the company for more credits for a member; HR decides
-    without learning who the member is."""
+    """A professional asks the company for more credits for a member, from one of
+    their sessions; HR decides without learning who the member is. A request
+    still waiting closes by itself when its session is cancelled or the member
+    deletes their account (services.credit_requests_close): there is nobody
+    left to give the credits to."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting")
         APPROVED = "approved", _("Approved")
         DECLINED = "declined", _("Declined")
+        CLOSED = "closed", _("Closed")
 
     code = models.CharField(max_length=16, unique=True, default=public_code, editable=False)
     membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
     professional = models.ForeignKey("professionals.Professional", on_delete=models.CASCADE)
+    # The session it was asked from (empty only for requests made before it was kept).
+    booking = models.ForeignKey(
+        "bookings.Booking", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     credits = models.PositiveSmallIntegerField()
     status = models.CharField(max_length=10, choices=Status, default=Status.PENDING)
     created_at = models.DateTimeField(default=timezone.now)
@@ -247,3 +259,7 @@ class CreditRequest(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.status == self.Status.PENDING
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == self.Status.CLOSED

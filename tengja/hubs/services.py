@@ -345,12 +345,22 @@ def hub_book(
 
 def on_booking_event(event: BookingEvent) -> None:
     """A cancelled credit session gives the credit back, unless the member cancelled
-    within 24 hours (then the professional keeps it). See tengja.bookings.events."""
+    within 24 hours (then the professional keeps it); a request for more credits
+    asked from it closes. See tengja.bookings.events.
+
+    A move changes neither: the session still takes place, and whether the
+    member needs more credits is as true as before."""
     booking = event.booking
-    if event.kind != Kind.CANCELLED or booking.paid_with != Booking.PaidWith.CREDITS:
+    if event.kind != Kind.CANCELLED:
         return
-    if booking.late_cancellation:
-        return
+    if booking.paid_with == Booking.PaidWith.CREDITS and not booking.late_cancellation:
+        _credit_return(booking)
+    # After the refund: the member's row, then their requests, as HR's decision
+    # takes them (credit_request_decide), so the two never wait on each other.
+    credit_requests_close(booking=booking)
+
+
+def _credit_return(booking: Booking) -> None:
     spent = CreditEntry.objects.filter(booking=booking, kind=CreditEntry.Kind.SPEND).first()
     if spent is None:
         return
@@ -385,40 +395,79 @@ def membership_remove(*, hub: Hub, email: str) -> bool:
 
 
 def credit_request_create(*, booking: Booking, credits: int) -> CreditRequest:
-    spent = (
-        CreditEntry.objects.filter(booking=booking, kind=CreditEntry.Kind.SPEND)
-        .select_related("membership")
-        .first()
-    )
-    if spent is None:
-        raise HubError(_("This session was not booked through a Wellbeing Hub."))
+    """The session's professional asks the member's company for more credits."""
     if not 1 <= credits <= 50:
         raise HubError(_("Ask for between 1 and 50 credits."))
-    versions.bump(versions.hub_of(spent.membership.hub_id))  # HR's list of requests
-    return CreditRequest.objects.create(
-        membership_id=spent.membership_id, professional=booking.professional, credits=credits
-    )
+    with transaction.atomic():
+        # The session locked, so a cancellation either comes first (and is seen
+        # here) or after (and closes the request: on_booking_event).
+        locked = Booking.objects.select_for_update(no_key=True).get(pk=booking.pk)
+        if locked.is_cancelled:
+            raise HubError(_("This session has been cancelled, so there is nothing to ask for."))
+        spent = (
+            CreditEntry.objects.filter(booking=booking, kind=CreditEntry.Kind.SPEND)
+            .select_related("membership")
+            .first()
+        )
+        if spent is None:
+            raise HubError(_("This session was not booked through a Wellbeing Hub."))
+        versions.bump(versions.hub_of(spent.membership.hub_id))  # HR's list of requests
+        return CreditRequest.objects.create(
+            membership_id=spent.membership_id,
+            professional=booking.professional,
+            booking=booking,
+            credits=credits,
+        )
+
+
+def credit_requests_close(*, booking: Booking | None = None, user: User | None = None) -> int:
+    """Close the requests still waiting for the session (cancelled) or for the
+    person's memberships (their account deleted): HR can no longer approve them.
+    Returns how many closed."""
+    if booking is None and user is None:
+        return 0
+    waiting = CreditRequest.objects.filter(status=CreditRequest.Status.PENDING)
+    if booking is not None:
+        waiting = waiting.filter(booking=booking)
+    if user is not None:
+        waiting = waiting.filter(membership__user=user)
+    hubs = set(waiting.values_list("membership__hub_id", flat=True))
+    if not hubs:
+        return 0
+    # Conditional: a request HR decided a moment ago stays decided.
+    closed = waiting.update(status=CreditRequest.Status.CLOSED, decided_at=timezone.now())
+    versions.bump(*(versions.hub_of(hub_id) for hub_id in hubs))  # HR's list of requests
+    return closed
 
 
 def credit_request_decide(*, request: CreditRequest, approve: bool) -> None:
+    """HR approves (the credits are granted now) or declines a waiting request.
+
+    Locks the member's row, then the request, the order a cancellation takes them
+    (its refund, then closing the request), so of HR's decision and a
+    cancellation at the same moment, one waits for the other: a request closed
+    first is refused here and changes nothing; one decided first stays decided."""
     with transaction.atomic():
-        request = (
-            CreditRequest.objects.select_for_update(of=("self",))
-            .select_related("membership")
-            .get(pk=request.pk)
+        membership = (
+            Membership.objects.select_for_update()
+            .select_related("hub")
+            .get(pk=request.membership_id)
         )
+        request = CreditRequest.objects.select_for_update().get(pk=request.pk)
+        if request.status == CreditRequest.Status.CLOSED:
+            raise HubError(
+                _(
+                    "This request closed when its session was cancelled or the member "
+                    "left, so nothing was changed."
+                )
+            )
         if request.status != CreditRequest.Status.PENDING:
             raise HubError(_("This request has already been decided."))
         request.status = CreditRequest.Status.APPROVED if approve else CreditRequest.Status.DECLINED
         request.decided_at = timezone.now()
         request.save(update_fields=["status", "decided_at"])
-        versions.bump(versions.hub_of(request.membership.hub_id))  # HR's list of requests
+        versions.bump(versions.hub_of(membership.hub_id))  # HR's list of requests
         if approve:
-            membership = (
-                Membership.objects.select_for_update()
-                .select_related("hub")
-                .get(pk=request.membership_id)
-            )
             credits_renew(membership=membership)
             current_grant = (
                 CreditEntry.objects.filter(

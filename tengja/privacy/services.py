@@ -29,6 +29,7 @@ from tengja.billing.services import BillingError, card_remove
 from tengja.bookings.models import Booking, Invitation
 from tengja.bookings.services import booking_cancel
 from tengja.hubs.models import HubInvitedAddress, Membership
+from tengja.hubs.services import credit_requests_close
 from tengja.lib import versions
 from tengja.lib.emails import email_deliver_now, email_render
 from tengja.lib.tokens import token_hash, token_make
@@ -333,6 +334,9 @@ def _erase_related(*, user: User, addresses: set[str], placeholder: str, now: da
         verify_expires_at=None,
     )
     Membership.objects.filter(user=user, removed_at=None).update(removed_at=now)
+    # Requests for more credits for them: nobody is left to give them to. After
+    # the memberships (the order HR's decision takes them: credit_request_decide).
+    credit_requests_close(user=user)
     lowered = [address.lower() for address in addresses]
     HubInvitedAddress.objects.filter(email__in=lowered).delete()
 

@@ -94,7 +94,7 @@ def test_a_hub_booking_tells_the_professional_by_email_and_in_the_app(hub_sessio
     pro = offer.professional.user
     [message] = to(pro.email)
     assert "Emma Employee has booked a session with you" in message.body
-    assert "credits from the client's Wellbeing Hub" in message.body
+    assert "1 credit from the client's Wellbeing Hub" in message.body
     assert f"/sessions/{hub_session.code}/" in message.body
     assert "/invitations/" not in message.body
     assert any(a[0] == "invite.ics" for a in message.attachments)
@@ -140,4 +140,4 @@ def test_a_late_hub_cancellation_says_the_credit_is_spent(
     time_machine.move_to(slot.starts_at - timedelta(hours=2))
     cancel(booking, member.user, django_capture_on_commit_callbacks)
     [message] = to(member.user.email)
-    assert "so the credit it used is spent" in message.body
+    assert "so its 1 credit is spent" in message.body
