@@ -463,6 +463,10 @@ def _send_batch(claim: str, ids: list[int], now: datetime) -> Counter:
                 Delivery.objects.filter(UNFINISHED, claim=claim).update(claimed_at=alive)
             outcome = _send_claimed(delivery, claim, now, mail, reminders_off)
             outcomes[outcome] += 1
+            if outcome == "unconfirmed":
+                # Gone but not recorded: it must stay the first unrecorded e-mail of
+                # its claim, the one its lapsed lease gives up (the rest go again).
+                break
             if (
                 outcome == "sent"
                 and delivery.kind in REMINDERS
@@ -532,8 +536,8 @@ def _send_claimed(
             sent = True
     except Exception as error:  # SMTP down, a bad address, anything: retry later
         if sent:
-            # Gone, but its record was not committed: never sent again (the sweep
-            # gives it up as the first unrecorded e-mail of its claim).
+            # Gone, but its record was not committed: never sent again (its batch
+            # stops here; the lapsed lease gives it up as the first unrecorded).
             logger.exception("delivery %s was sent but could not be recorded", delivery.pk)
             return "unconfirmed"
         logger.warning("delivery %s failed: %s", delivery.pk, error)

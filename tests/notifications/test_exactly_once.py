@@ -364,3 +364,39 @@ def test_a_client_cancelling_while_their_invitation_is_being_sent_waits_for_it(
     canceller.join(timeout=15)
     assert results == {"confirmation": "sent", "cancelled": True}
     assert Booking.objects.get(pk=booking.pk).is_cancelled
+
+
+@requires_postgres
+def test_a_lapsed_claim_of_a_worker_still_sending_is_left_to_it(settings, mailoutbox, monkeypatch):
+    """One e-mail takes longer than the lease (a slow mail server): its row is
+    locked while it is sent, so the sweep knows its worker is alive, and neither
+    gives it up nor lets the batch be sent twice."""
+    from tengja.notifications import services
+    from tests.support.slow_mail import PausingBackend
+
+    ids = due_deliveries(3)
+    claim, claimed = services._claim_due(timezone.now(), 10)
+    lapsed = timezone.now() - services.LEASE - timedelta(seconds=1)
+    Delivery.objects.filter(claim=claim).update(claimed_at=lapsed)
+    monkeypatch.setattr(services, "HEARTBEAT", timedelta(minutes=5))  # it renews no more
+    PausingBackend.sending, PausingBackend.go = threading.Event(), threading.Event()
+    settings.EMAIL_BACKEND = "tests.support.slow_mail.PausingBackend"
+    results = {}
+
+    def send():
+        try:
+            results["batch"] = services._send_batch(claim, claimed, timezone.now())
+        finally:
+            connection.close()
+
+    sender = threading.Thread(target=send)
+    sender.start()
+    assert PausingBackend.sending.wait(timeout=15)
+    started = time.monotonic()
+    assert services.deliveries_sweep() == 0  # alive: left alone
+    assert time.monotonic() - started < 2  # without waiting for the e-mail
+    PausingBackend.go.set()
+    sender.join(timeout=15)
+    assert results["batch"] == {"sent": 3}
+    assert Delivery.objects.filter(pk__in=ids, sent_at__isnull=False).count() == 3
+    assert len(mailoutbox) == 3
