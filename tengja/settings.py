@@ -291,6 +291,10 @@ REQUIRE_2FA_FOR_STAFF = envbool("REQUIRE_2FA_FOR_STAFF", "false")
 OTP_TOTP_ISSUER = SITE_NAME
 # How long the code may take after the password is accepted.
 SIGN_IN_CODE_TIMEOUT = 5 * 60
+# django-otp's own slow-down after wrong codes is the account's, whoever typed
+# them: anyone with the password could keep the owner out with wrong codes. Wrong
+# codes are limited per account and client address instead (SIGN_IN_CODE_LIMIT_*).
+OTP_TOTP_THROTTLE_FACTOR = 0
 
 # How long an operator's invitation to join as a professional works.
 PROFESSIONAL_INVITATION_TIMEOUT = envint("PROFESSIONAL_INVITATION_TIMEOUT", str(7 * 24 * 60 * 60))
@@ -328,6 +332,13 @@ EMAIL_LIMIT_PER_ADDRESS = envrate("EMAIL_LIMIT_PER_ADDRESS", "3/h")
 EMAIL_LIMIT_PER_IP = envrate("EMAIL_LIMIT_PER_IP", "20/h")
 # Failed sign-ins from one client address, whatever the accounts (password spraying).
 SIGN_IN_LIMIT_PER_IP = envrate("SIGN_IN_LIMIT_PER_IP", "30/h")
+# Wrong codes at the second step of signing in (two-step sign-in), beyond the
+# lockout above (which counts them with wrong passwords): for one account from one
+# client address, and for one account from anywhere. One address never reaches the
+# account's limit, so only someone typing from several can pause its owner; and the
+# account's limit is what bounds guessing (SECURITY.md says how far).
+SIGN_IN_CODE_LIMIT_PER_IP = envrate("SIGN_IN_CODE_LIMIT_PER_IP", "10/d")
+SIGN_IN_CODE_LIMIT_PER_ACCOUNT = envrate("SIGN_IN_CODE_LIMIT_PER_ACCOUNT", "30/d")
 RATELIMIT_IP_META_KEY = "tengja.lib.ip.client_ip"
 
 # Languages and time zones

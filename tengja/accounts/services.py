@@ -26,6 +26,7 @@ from tengja.accounts.models import (
 )
 from tengja.lib import versions
 from tengja.lib.emails import email_deliver_now, email_render, email_send
+from tengja.lib.limits import sign_in_code_failed, sign_in_codes_blocked
 from tengja.lib.realtime import group_send_on_commit, session_key_digest, user_group
 from tengja.lib.tokens import token_hash, token_make
 
@@ -265,7 +266,13 @@ def two_factor_disable(*, user: User) -> None:
 
 def sign_in_code_check(*, user: User, code: str) -> Device | None:
     """The device that accepts the code of the second step (the app's six digits,
-    or an unused recovery code, which is then used up), or None."""
+    or an unused recovery code, which is then used up), or None.
+
+    A wrong code counts toward the account's limit (SIGN_IN_CODE_LIMIT_PER_ACCOUNT),
+    whoever asks (signing in, erasing the account); over it, no code is checked,
+    right or wrong, so codes cannot be guessed from many addresses at once."""
+    if sign_in_codes_blocked(user=user):
+        return None
     code = code.strip()
     with transaction.atomic():
         if code.isdigit():
@@ -276,16 +283,5 @@ def sign_in_code_check(*, user: User, code: str) -> Device | None:
             device = RecoveryCodes.objects.filter(user=user, confirmed=True).first()
         if device is not None and device.verify_token(code):
             return device
+    sign_in_code_failed(user=user)
     return None
-
-
-def sign_in_code_wait(*, user: User) -> int:
-    """Seconds before the app's code may be tried again: django-otp slows down
-    guessing after each wrong code (1, 2, 4, 8… seconds)."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    if device is None:
-        return 0
-    allowed, details = device.verify_is_allowed()
-    if allowed:
-        return 0
-    return max(1, int((details["locked_until"] - timezone.now()).total_seconds()) + 1)

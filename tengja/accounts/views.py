@@ -44,7 +44,13 @@ from tengja.accounts.selectors import (
     two_factor_state,
 )
 from tengja.lib.http import render_form, safe_next
-from tengja.lib.limits import email_allowed, sign_in_blocked
+from tengja.lib.limits import (
+    email_allowed,
+    sign_in_blocked,
+    sign_in_code_blocked_here,
+    sign_in_code_failed_here,
+    sign_in_codes_blocked,
+)
 
 
 class ResetPasswordConfirmView(auth_views.PasswordResetConfirmView):
@@ -124,37 +130,36 @@ def login_code(request: HttpRequest) -> HttpResponse:
         if not AxesProxyHandler.is_allowed(request, credentials):
             request.session.pop(SIGN_IN_PENDING, None)
             return get_lockout_response(request, None, credentials)
+        # Wrong codes are limited per account and client address: whoever types them
+        # elsewhere, the owner's right code from here still signs them in.
+        for blocked, reason in (
+            (sign_in_codes_blocked(user=user), "codes_for_account"),
+            (sign_in_code_blocked_here(request=request, user=user), "codes_from_here"),
+        ):
+            if blocked:
+                request.session.pop(SIGN_IN_PENDING, None)
+                return render(request, "accounts/locked_out.html", {"reason": reason}, status=429)
         if form.is_valid():
-            code = form.cleaned_data["code"]
-            wait = services.sign_in_code_wait(user=user) if code.isdigit() else 0
-            if wait:
-                form.add_error(
-                    "code",
-                    _("Too many wrong codes in a row. Wait %(seconds)d seconds, then try again.")
-                    % {"seconds": wait},
-                )
-            else:
-                device = services.sign_in_code_check(user=user, code=code)
-                if device is not None:
-                    request.session.pop(SIGN_IN_PENDING, None)
-                    login(request, user, backend=pending["backend"])
-                    otp_login(request, device)
-                    if isinstance(device, RecoveryCodes):
-                        messages.warning(
-                            request,
-                            _(
-                                "You signed in with a recovery code; it cannot be used again. "
-                                "%(count)d are left: see Two-step sign-in in your profile."
-                            )
-                            % {"count": two_factor_state(user=user).recovery_codes_left},
+            device = services.sign_in_code_check(user=user, code=form.cleaned_data["code"])
+            if device is not None:
+                request.session.pop(SIGN_IN_PENDING, None)
+                login(request, user, backend=pending["backend"])
+                otp_login(request, device)
+                if isinstance(device, RecoveryCodes):
+                    messages.warning(
+                        request,
+                        _(
+                            "You signed in with a recovery code; it cannot be used again. "
+                            "%(count)d are left: see Two-step sign-in in your profile."
                         )
-                    return redirect(pending["next"])
-                user_login_failed.send(sender=__name__, credentials=credentials, request=request)
-                form.add_error(
-                    "code", _("That code is not right. Type the newest code and try again.")
-                )
-                if getattr(request, "axes_locked_out", False):
-                    request.session.pop(SIGN_IN_PENDING, None)
+                        % {"count": two_factor_state(user=user).recovery_codes_left},
+                    )
+                return redirect(pending["next"])
+            user_login_failed.send(sender=__name__, credentials=credentials, request=request)
+            sign_in_code_failed_here(request=request, user=user)
+            form.add_error("code", _("That code is not right. Type the newest code and try again."))
+            if getattr(request, "axes_locked_out", False):
+                request.session.pop(SIGN_IN_PENDING, None)
     return render_form(request, "accounts/login_code.html", {"form": form}, form)
 
 

@@ -1,18 +1,22 @@
-"""Rate limits on what a request can make us do: e-mails to an address, and
-failed sign-ins from one client address.
+"""Rate limits on what a request can make us do: e-mails to an address,
+failed sign-ins from one client address, and wrong two-step sign-in codes for one
+account (from one client address, and from anywhere).
 
 Counted by django-ratelimit in Django's default cache (Redis when REDIS_URL is
 set, so the limits hold across processes; in-process memory otherwise). The
 cache keys are SHA-256 hashes of the address, so the cache holds no e-mail
 address. A request over a limit is answered exactly as one under it: only the
 e-mail is not sent, so the answer tells nobody whether a limit was hit (or
-whether an address has an account).
+whether an address has an account). Wrong sign-in codes are the exception: only
+someone who gave the account's password gets that far, and is told.
 """
 
 import logging
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest
+from django.utils.crypto import salted_hmac
 from django_ratelimit.core import get_usage
 
 from tengja.lib.ip import client_ip
@@ -20,7 +24,9 @@ from tengja.lib.ip import client_ip
 logger = logging.getLogger(__name__)
 
 
-def _over(*, request: HttpRequest, group: str, value: str, rate: str, increment: bool) -> bool:
+def _over(
+    *, request: HttpRequest | None, group: str, value: str, rate: str, increment: bool
+) -> bool:
     """With `increment`, count this one and say whether it goes over the limit;
     without, say whether the next one would."""
     try:
@@ -78,5 +84,60 @@ def sign_in_failed(*, request: HttpRequest) -> None:
         group="sign-in-failures-from-ip",
         value=client_ip(request),
         rate=settings.SIGN_IN_LIMIT_PER_IP,
+        increment=True,
+    )
+
+
+# ------------------------------------------------------------------ two-step sign-in codes
+
+
+def _account(user: AbstractBaseUser) -> str:
+    """The account with its password as it is now: a new password (the owner's
+    answer to someone else knowing it) starts the counts of wrong codes afresh."""
+    version = salted_hmac("tengja.sign-in-codes", user.password).hexdigest()[:16]
+    return f"{user.pk}:{version}"
+
+
+def sign_in_code_blocked_here(*, request: HttpRequest, user: AbstractBaseUser) -> bool:
+    """Whether this client address has typed too many wrong codes for this account
+    lately (SIGN_IN_CODE_LIMIT_PER_IP). Others, the owner among them, are not held back."""
+    return _over(
+        request=request,
+        group="sign-in-code-failures-for-account-from-ip",
+        value=f"{_account(user)}:{client_ip(request)}",
+        rate=settings.SIGN_IN_CODE_LIMIT_PER_IP,
+        increment=False,
+    )
+
+
+def sign_in_code_failed_here(*, request: HttpRequest, user: AbstractBaseUser) -> None:
+    _over(
+        request=request,
+        group="sign-in-code-failures-for-account-from-ip",
+        value=f"{_account(user)}:{client_ip(request)}",
+        rate=settings.SIGN_IN_CODE_LIMIT_PER_IP,
+        increment=True,
+    )
+
+
+def sign_in_codes_blocked(*, user: AbstractBaseUser) -> bool:
+    """Whether the account has had too many wrong codes lately, from anywhere
+    (SIGN_IN_CODE_LIMIT_PER_ACCOUNT): then no code is checked, right or wrong,
+    until the count's day is over or the password changes."""
+    return _over(
+        request=None,
+        group="sign-in-code-failures-for-account",
+        value=_account(user),
+        rate=settings.SIGN_IN_CODE_LIMIT_PER_ACCOUNT,
+        increment=False,
+    )
+
+
+def sign_in_code_failed(*, user: AbstractBaseUser) -> None:
+    _over(
+        request=None,
+        group="sign-in-code-failures-for-account",
+        value=_account(user),
+        rate=settings.SIGN_IN_CODE_LIMIT_PER_ACCOUNT,
         increment=True,
     )

@@ -54,7 +54,8 @@ class Delivery(models.Model):
     A worker claims a batch of due rows with one conditional UPDATE before any
     e-mail goes out, so two workers never send one twice, and sends them in id
     order, recording each as it goes: a worker that dies mid-batch leaves one
-    e-mail in doubt (given up on, never resent) and the rest to send again. A
+    e-mail in doubt (given up on, never resent) and the rest to send again, once
+    its claim (a lease the live worker renews) runs out, within a minute. A
     failure to send puts the claim back with a later due time (backoff) and
     records the error.
     """
@@ -89,7 +90,19 @@ class Delivery(models.Model):
                 fields=["due_at"],
                 name="delivery_open_due",
                 condition=models.Q(claimed_at__isnull=True, failed_at__isnull=True),
-            )
+            ),
+            # The batches being sent now, whose leases the sweep and every sending
+            # task check: a handful of rows, however many e-mails were ever sent.
+            models.Index(
+                fields=["claimed_at"],
+                name="delivery_claimed_unfinished",
+                condition=models.Q(
+                    claimed_at__isnull=False,
+                    sent_at__isnull=True,
+                    skipped_at__isnull=True,
+                    failed_at__isnull=True,
+                ),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -58,9 +58,12 @@ TEMPLATES = {
 UNFINISHED = Q(sent_at__isnull=True, skipped_at__isnull=True, failed_at__isnull=True)
 OPEN = UNFINISHED & Q(claimed_at__isnull=True)
 BATCH_SIZE = 100
-# A worker sending a batch says it is alive this often (its claim's time moves on),
-# so the sweep never mistakes a slow batch for a dead one.
-HEARTBEAT = timedelta(minutes=1)
+# A claim is a lease: a worker sending a batch moves its claim's time on at least
+# every HEARTBEAT (between e-mails), and a claim not moved on for LEASE is its dead
+# worker's: given back (see _claims_release_dead), so the rest of the batch goes
+# out within a minute of the worker's death, not when it restarts.
+HEARTBEAT = timedelta(seconds=10)
+LEASE = timedelta(seconds=30)
 # What may have changed since the batch was read, read again under the session's lock.
 FRESH_FIELDS = (
     "status",
@@ -71,8 +74,6 @@ FRESH_FIELDS = (
     "cancelled_by",
     "late_cancellation",
 )
-# A claim this old whose e-mails are not all recorded: its worker stopped.
-STALE_CLAIM = timedelta(minutes=15)
 
 
 def _deliver(
@@ -378,17 +379,27 @@ def deliveries_send_due(*, now: datetime | None = None, batch_size: int = BATCH_
 
     When a whole batch was due there may be thousands (the top of the hour), so
     the first full batch asks the queue for one more task: a second worker joins
-    in, takes its own batches, and asks in turn.
+    in, takes its own batches, and asks in turn. It also has a task look at the
+    batches being sent when their leases run out (_leases_watch), so that if this
+    worker dies mid-way, its batch goes on without it within LEASE.
+
+    It starts by giving back what a dead worker left (_claims_release_dead).
     """
     outcomes: Counter = Counter()
     helped = False
+    try:
+        _claims_release_dead(now=now or timezone.now())
+    except Exception:
+        logger.exception("could not give back the e-mails of a stopped worker")
     while True:
         claim, ids = _claim_due(now or timezone.now(), batch_size)
         if not ids:
+            _leases_watch()  # other workers' batches, still being sent
             return outcomes
         if len(ids) == batch_size and not helped:
             helped = True
             _ask_for_help()
+            _leases_watch()
         outcomes.update(_send_batch(claim, ids, now or timezone.now()))
 
 
@@ -452,6 +463,10 @@ def _send_batch(claim: str, ids: list[int], now: datetime) -> Counter:
                 Delivery.objects.filter(UNFINISHED, claim=claim).update(claimed_at=alive)
             outcome = _send_claimed(delivery, claim, now, mail, reminders_off)
             outcomes[outcome] += 1
+            if outcome == "unconfirmed":
+                # Gone but not recorded: it must stay the first unrecorded e-mail of
+                # its claim, the one its lapsed lease gives up (the rest go again).
+                break
             if (
                 outcome == "sent"
                 and delivery.kind in REMINDERS
@@ -521,8 +536,8 @@ def _send_claimed(
             sent = True
     except Exception as error:  # SMTP down, a bad address, anything: retry later
         if sent:
-            # Gone, but its record was not committed: never sent again (the sweep
-            # gives it up as the first unrecorded e-mail of its claim).
+            # Gone, but its record was not committed: never sent again (its batch
+            # stops here; the lapsed lease gives it up as the first unrecorded).
             logger.exception("delivery %s was sent but could not be recorded", delivery.pk)
             return "unconfirmed"
         logger.warning("delivery %s failed: %s", delivery.pk, error)
@@ -564,47 +579,101 @@ def _send_failed(delivery: Delivery, claim: str, error: Exception, now: datetime
     return "retry"
 
 
+def _claims_release_dead(*, now: datetime) -> tuple[int, int]:
+    """Give back the batches whose worker stopped: claims not moved on for LEASE.
+    Returns (given up, given back).
+
+    The first unrecorded e-mail of such a claim may have been on its way when its
+    worker died (sent, its record rolled back with the dead connection): it is
+    given up, never sent twice. The others were surely not sent: any worker may
+    take them again. Taking them again is safe even if the worker was only slow:
+    its next e-mail is marked sent only while the claim is still its own.
+
+    On PostgreSQL the e-mail being sent is a locked row until its send is
+    recorded, and a dead worker's connection lets go of it at once. A late claim
+    whose first unrecorded e-mail is locked is a live worker's, waiting on one
+    slow mail server: it is left alone.
+    """
+    expired = Delivery.objects.filter(UNFINISHED, claimed_at__lte=now - LEASE).exclude(claim="")
+    if not expired.exists():  # the usual answer, read without taking a lock
+        return 0, 0
+    with transaction.atomic():
+        lockable = expired.order_by("pk")
+        if connection.features.has_select_for_update_skip_locked:
+            lockable = lockable.select_for_update(skip_locked=True)
+        rows = dict(lockable.values_list("pk", "claim"))
+        firsts = (
+            Delivery.objects.filter(UNFINISHED, claim__in=set(rows.values()))
+            .values("claim")
+            .annotate(first=Min("pk"))
+            .values_list("claim", "first")
+        )
+        in_doubt = {claim: first for claim, first in firsts if first in rows}
+        given_up = Delivery.objects.filter(pk__in=in_doubt.values()).update(
+            failed_at=now, last_error="its worker stopped while sending it: not sent again"
+        )
+        given_back = (
+            Delivery.objects.filter(pk__in=[pk for pk, claim in rows.items() if claim in in_doubt])
+            .exclude(pk__in=in_doubt.values())
+            .update(claimed_at=None, claim="")
+        )
+    if given_up or given_back:
+        logger.warning(
+            "%s e-mails were being sent when their worker stopped: %s given up on, %s to send again",
+            given_up + given_back,
+            given_up,
+            given_back,
+        )
+    return given_up, given_back
+
+
 def deliveries_sweep(
     *, now: datetime | None = None, grace: timedelta = timedelta(minutes=2)
 ) -> int:
-    """Find what lost tasks and stopped workers left behind. Returns how many
-    e-mails are overdue and untaken (one task is enqueued to send them).
+    """Find what lost tasks and stopped workers left behind, and have a task
+    take it up; returns how many e-mails that task is for.
 
-    A batch whose worker stopped (its claim older than STALE_CLAIM, e-mails not
-    all recorded): its first unrecorded e-mail may have been on its way, so it is
-    given up on, never sent twice; the others were surely not sent and go again.
+    Run every minute (the periodic command). A batch whose worker stopped
+    (_claims_release_dead) is given back and a task enqueued at once. A batch
+    still being sent gets a task for the moment its lease runs out
+    (_leases_watch): if its worker dies now, that task finds the batch within
+    LEASE, not at the next sweep.
     """
     now = now or timezone.now()
-    stale = Delivery.objects.filter(UNFINISHED, claimed_at__lte=now - STALE_CLAIM).exclude(claim="")
-    uncertain = list(
-        stale.values("claim").annotate(first=Min("pk")).values_list("first", flat=True)
-    )
-    if uncertain:
-        given_up = stale.filter(pk__in=uncertain).update(
-            failed_at=now, last_error="its worker stopped while sending it: not sent again"
-        )
-        released = stale.exclude(pk__in=uncertain).update(claimed_at=None, claim="")
-        logger.warning(
-            "%s e-mails were being sent when their worker stopped: %s given up on, %s to send again",
-            given_up + released,
-            given_up,
-            released,
-        )
-    unconfirmed = Delivery.objects.filter(
-        UNFINISHED, claim="", claimed_at__lte=now - STALE_CLAIM
-    ).count()
+    _given_up, given_back = _claims_release_dead(now=now)
+    unconfirmed = Delivery.objects.filter(UNFINISHED, claim="", claimed_at__lte=now - LEASE).count()
     if unconfirmed:
         # Claimed one at a time before batches (no claim token): sent or not, not resent.
         logger.warning("%s deliveries were claimed but never confirmed", unconfirmed)
     overdue = Delivery.objects.filter(OPEN, due_at__lte=now - grace).count()
-    if overdue:
+    if overdue or given_back:
         from tengja.notifications.tasks import deliveries_send_task
 
         try:
             deliveries_send_task.enqueue()
         except Exception:
             logger.exception("could not enqueue the overdue e-mails")
-    return overdue
+    _leases_watch()
+    return overdue + given_back
+
+
+def _leases_watch() -> None:
+    """Have a task look again when the oldest lease of a batch being sent runs out.
+    If its worker has died by then, that task gives the batch back and sends it;
+    if not, that task's own end asks for the next look. No batch, no task.
+
+    Never sooner than HEARTBEAT from now: a late lease kept by a live worker (one
+    slow e-mail) is looked at again in a while, not in a loop."""
+    try:
+        renewed = (
+            Delivery.objects.filter(UNFINISHED, claimed_at__isnull=False)
+            .exclude(claim="")
+            .aggregate(oldest=Min("claimed_at"))["oldest"]
+        )
+        if renewed is not None:
+            _enqueue(max(renewed + LEASE, timezone.now() + HEARTBEAT))
+    except Exception:
+        logger.exception("could not plan a look at the batches being sent")
 
 
 # ------------------------------------------------------------------ in-app list

@@ -9,12 +9,14 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import hotp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from tengja.accounts import services
 from tengja.accounts.models import RecoveryCode
 from tengja.accounts.views import SIGN_IN_PENDING, TWO_FACTOR_KEY
 from tengja.lib.tokens import token_hash
@@ -179,18 +181,86 @@ def test_wrong_codes_count_toward_the_lockout(client, alice, password, settings)
     assert "_auth_user_id" not in client.session
 
 
-def test_wrong_app_codes_are_slowed_down(client, alice, password):
+def wrong_code(key: str) -> str:
+    """Six digits the app shows at none of the moments a code is accepted for."""
+    accepted = {app_code(key, at=time.time() + 30 * step) for step in (-1, 0, 1)}
+    return next(f"{n:06d}" for n in range(1_000_000) if f"{n:06d}" not in accepted)
+
+
+def at(address: str) -> Client:
+    """A browser of its own, at this client address."""
+    return Client(REMOTE_ADDR=address)
+
+
+def signs_in(browser: Client, user, password: str, code: str) -> bool:
+    password_step(browser, user, password)
+    response = browser.post(CODE, {"code": code})
+    return response.status_code == 302 and browser.session.get("_auth_user_id") == str(user.pk)
+
+
+def test_wrong_codes_from_one_address_do_not_keep_the_owner_out(client, alice, password, settings):
+    """Someone with the password types wrong codes until they are locked out where
+    they are; the owner, elsewhere, signs in with a right code at once."""
+    key, _codes = turn_on(client, alice, password)
+    attacker = at("203.0.113.66")
+    with later(31):
+        password_step(attacker, alice, password)
+        for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+            assert attacker.post(CODE, {"code": wrong_code(key)}).status_code == 400
+        assert attacker.post(CODE, {"code": wrong_code(key)}).status_code == 429  # there
+        assert signs_in(at("198.51.100.20"), alice, password, app_code(key))
+
+
+def test_wrong_codes_from_one_address_are_limited_there(client, alice, password, settings):
+    """Beyond the lockout of 15 minutes, an address gets SIGN_IN_CODE_LIMIT_PER_IP
+    wrong codes for an account (10 a day), then no more, right or wrong; elsewhere
+    the owner still signs in."""
+    assert settings.SIGN_IN_CODE_LIMIT_PER_IP == "10/d"
+    settings.SIGN_IN_CODE_LIMIT_PER_IP = "3/d"  # below the lockout's 5, to reach it first
+    key, _codes = turn_on(client, alice, password)
+    attacker = at("203.0.113.66")
+    with later(31):
+        password_step(attacker, alice, password)
+        for _ in range(3):
+            assert attacker.post(CODE, {"code": wrong_code(key)}).status_code == 400
+        password_step(attacker, alice, password)
+        response = attacker.post(CODE, {"code": app_code(key)})  # even a right one
+        assert response.status_code == 429
+        assert "from here is paused for a while after many wrong codes" in (
+            response.content.decode()
+        )
+        assert "_auth_user_id" not in attacker.session
+        assert signs_in(at("198.51.100.20"), alice, password, app_code(key))
+
+
+def test_wrong_codes_from_many_addresses_are_limited_for_the_account(
+    client, alice, password, settings
+):
+    """Spread over addresses (each stopped by its lockout after 5), wrong codes for
+    one account stop at SIGN_IN_CODE_LIMIT_PER_ACCOUNT (30 a day): no code is
+    checked after that, so codes cannot be guessed; the owner too is paused, until
+    a new password."""
+    assert settings.SIGN_IN_CODE_LIMIT_PER_ACCOUNT == "30/d"
     key, _codes = turn_on(client, alice, password)
     with later(31):
-        password_step(client, alice, password)
-        right = app_code(key)
-        wrong = f"{(int(right) + 1) % 1_000_000:06d}"
-        assert client.post(CODE, {"code": wrong}).status_code == 400
-        response = client.post(CODE, {"code": right})
-        assert response.status_code == 400
-        assert "Too many wrong codes in a row" in response.content.decode()
-    with later(33):
-        assert client.post(CODE, {"code": app_code(key)}).status_code == 302
+        for n in range(6):  # six addresses, five wrong codes each: 30
+            attacker = at(f"203.0.113.{n + 1}")
+            password_step(attacker, alice, password)
+            for _ in range(settings.AXES_FAILURE_LIMIT):
+                attacker.post(CODE, {"code": wrong_code(key)})
+        owner = at("198.51.100.20")
+        password_step(owner, alice, password)
+        response = owner.post(CODE, {"code": app_code(key)})
+        assert response.status_code == 429
+        assert "many wrong codes were typed for it, from more than one place" in (
+            response.content.decode()
+        )
+        assert "_auth_user_id" not in owner.session
+        assert services.sign_in_code_check(user=alice, code=app_code(key)) is None
+        # A new password (the owner's answer to someone knowing the old one) lifts it.
+        alice.set_password("a new password for alice 2026")
+        alice.save()
+        assert signs_in(owner, alice, "a new password for alice 2026", app_code(key))
 
 
 def test_the_second_step_waits_only_a_few_minutes(client, alice, password, settings):

@@ -75,9 +75,12 @@ def test_one_task_per_second_of_due_times_not_one_per_email(database_queue):
 def test_a_full_batch_asks_for_another_worker(due, database_queue):
     due(5)
     assert services.deliveries_send_due(batch_size=2) == {"sent": 5}
-    # One task asked for (by the first full batch), which will find nothing left.
-    [helper] = DBTaskResult.objects.all()
-    assert helper.task_path == "tengja.notifications.tasks.deliveries_send_task"
+    # One task asked for now (by the first full batch), which will find nothing left,
+    # and one when the batch's lease runs out, in case this worker dies before that.
+    look, helper = DBTaskResult.objects.order_by("run_after")  # "now" is stored as the last date
+    assert helper.task_path == look.task_path == "tengja.notifications.tasks.deliveries_send_task"
+    assert look.run_after < helper.run_after
+    assert look.run_after > timezone.now() + services.LEASE - timedelta(seconds=5)
 
 
 def test_two_batches_never_share_an_email(due):
@@ -209,3 +212,72 @@ def test_marking_sent_records_the_time_and_the_attempt(due):
     delivery.refresh_from_db()
     assert delivery.sent_at is not None and delivery.attempts == 1
     assert services._mark_sent(delivery, "mine") is False  # once
+
+
+def test_a_lapsed_claim_is_given_back_by_the_next_task(due, mailoutbox):
+    """A worker died 31 s after it last renewed its claim (a lease): the next task
+    gives up the e-mail that may have been on its way and sends the rest."""
+    ids = due(4)
+    claim, claimed = services._claim_due(timezone.now(), 10)
+    Delivery.objects.filter(pk=min(claimed)).update(sent_at=timezone.now())  # recorded
+    lapsed = timezone.now() - services.LEASE - timedelta(seconds=1)
+    Delivery.objects.filter(claim=claim).update(claimed_at=lapsed)
+
+    assert services.deliveries_send_due() == {"sent": 2}
+    _recorded, second, *rest = sorted(ids)
+    given_up = Delivery.objects.get(pk=second)
+    assert given_up.failed_at is not None and given_up.sent_at is None
+    assert Delivery.objects.filter(pk__in=rest, sent_at__isnull=False).count() == 2
+    assert len(mailoutbox) == 2
+
+
+def test_a_claim_renewed_within_its_lease_is_left_to_its_worker(due, mailoutbox):
+    due(2)
+    claim, _ = services._claim_due(timezone.now(), 10)
+    renewed = timezone.now() - services.LEASE + timedelta(seconds=5)
+    Delivery.objects.filter(claim=claim).update(claimed_at=renewed)
+
+    assert services.deliveries_send_due() == {}
+    assert services.deliveries_sweep() == 0
+    assert Delivery.objects.filter(claim=claim, failed_at__isnull=True).count() == 2
+    assert mailoutbox == []
+
+
+def test_a_batch_being_sent_has_a_task_look_at_it_when_its_lease_runs_out(due, database_queue):
+    """If its worker dies, that task (run by any worker alive) takes the batch over,
+    without waiting for the periodic sweep."""
+    due(2)
+    claim, _ = services._claim_due(timezone.now(), 10)
+    renewed = Delivery.objects.filter(claim=claim).values_list("claimed_at", flat=True)[0]
+    services.deliveries_sweep()
+    [look] = DBTaskResult.objects.all()
+    assert look.task_path == "tengja.notifications.tasks.deliveries_send_task"
+    lease_end = renewed + services.LEASE
+    assert lease_end < look.run_after <= lease_end + timedelta(seconds=2)
+
+
+def test_an_email_sent_but_not_recorded_stops_its_batch_and_is_never_sent_again(
+    due, mailoutbox, monkeypatch
+):
+    """The record of a sent e-mail could not be committed (the database went away):
+    the worker stops that batch, so that e-mail stays the first unrecorded of its
+    claim, the one the lapsed lease gives up; the rest are sent once."""
+    ids = sorted(due(4))
+    send = services._send_claimed
+
+    def unrecorded_second(delivery, claim, now, mail, reminders_off):
+        if delivery.pk != ids[1]:
+            return send(delivery, claim, now, mail, reminders_off)
+        services._message(delivery).send()  # it went; its record did not
+        return "unconfirmed"
+
+    monkeypatch.setattr(services, "_send_claimed", unrecorded_second)
+    assert services.deliveries_send_due() == {"sent": 1, "unconfirmed": 1}
+    monkeypatch.setattr(services, "_send_claimed", send)
+    later = timezone.now() + services.LEASE + timedelta(seconds=1)
+    assert services.deliveries_send_due(now=later) == {"sent": 2}
+    assert sorted(m.extra_headers["Message-ID"] for m in mailoutbox) == sorted(
+        set(m.extra_headers["Message-ID"] for m in mailoutbox)
+    )
+    assert len(mailoutbox) == 4
+    assert Delivery.objects.get(pk=ids[1]).failed_at is not None

@@ -180,6 +180,50 @@ def test_a_worker_killed_mid_batch_leaves_the_rest_to_send_exactly_once(tmp_path
     assert Delivery.objects.filter(pk__in=ids, sent_at__isnull=False).count() == 5
 
 
+def unfinished(ids: list[int]) -> int:
+    return Delivery.objects.filter(
+        pk__in=ids, sent_at__isnull=True, skipped_at__isnull=True, failed_at__isnull=True
+    ).count()
+
+
+@requires_postgres
+def test_a_killed_workers_batch_goes_out_within_a_minute_by_another_worker(tmp_path, settings):
+    """300 reminders due at once, and their worker killed (SIGKILL) after sending 227,
+    before it could record the 227th. With the periodic jobs running, as in
+    production, and another worker alive, the other 73 go out within a minute of
+    the kill, not 15 minutes later: the one on its way is given up (it had gone,
+    and is not sent twice), the rest are sent once."""
+    mail_dir = tmp_path / "mail"
+    ids = due_deliveries(300)
+    enqueue(settings)
+    env = worker_env(mail_dir, TASKS_BACKEND="django_tasks_db.DatabaseBackend")
+    periodic = subprocess.Popen(
+        [sys.executable, "manage.py", "periodic", "--every", "60"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+    other = None
+    try:
+        kill_after_sending(mail_dir, env, 227)
+        killed_at = time.monotonic()
+        assert unfinished(ids) == 74  # the 227th was sent, not recorded
+        other = subprocess.Popen(WORKER, cwd=ROOT, env=env)
+        while unfinished(ids):
+            assert time.monotonic() - killed_at < 62, f"{unfinished(ids)} still waiting"
+            time.sleep(0.25)
+    finally:
+        for process in (other, periodic):
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=30)
+    sent = message_ids(mail_dir)
+    assert len(sent) == 300 and len(set(sent)) == 300  # each reached its recipient once
+    [given_up] = Delivery.objects.filter(pk__in=ids, failed_at__isnull=False)
+    assert "not sent again" in given_up.last_error
+    assert Delivery.objects.filter(pk__in=ids, sent_at__isnull=False).count() == 299
+
+
 def test_the_sweep_finds_what_a_lost_task_left_behind(settings, mailoutbox):
     [delivery_id] = due_deliveries(1)  # no task enqueued at all
     Delivery.objects.filter(pk=delivery_id).update(due_at=timezone.now() - timedelta(minutes=10))
@@ -320,3 +364,39 @@ def test_a_client_cancelling_while_their_invitation_is_being_sent_waits_for_it(
     canceller.join(timeout=15)
     assert results == {"confirmation": "sent", "cancelled": True}
     assert Booking.objects.get(pk=booking.pk).is_cancelled
+
+
+@requires_postgres
+def test_a_lapsed_claim_of_a_worker_still_sending_is_left_to_it(settings, mailoutbox, monkeypatch):
+    """One e-mail takes longer than the lease (a slow mail server): its row is
+    locked while it is sent, so the sweep knows its worker is alive, and neither
+    gives it up nor lets the batch be sent twice."""
+    from tengja.notifications import services
+    from tests.support.slow_mail import PausingBackend
+
+    ids = due_deliveries(3)
+    claim, claimed = services._claim_due(timezone.now(), 10)
+    lapsed = timezone.now() - services.LEASE - timedelta(seconds=1)
+    Delivery.objects.filter(claim=claim).update(claimed_at=lapsed)
+    monkeypatch.setattr(services, "HEARTBEAT", timedelta(minutes=5))  # it renews no more
+    PausingBackend.sending, PausingBackend.go = threading.Event(), threading.Event()
+    settings.EMAIL_BACKEND = "tests.support.slow_mail.PausingBackend"
+    results = {}
+
+    def send():
+        try:
+            results["batch"] = services._send_batch(claim, claimed, timezone.now())
+        finally:
+            connection.close()
+
+    sender = threading.Thread(target=send)
+    sender.start()
+    assert PausingBackend.sending.wait(timeout=15)
+    started = time.monotonic()
+    assert services.deliveries_sweep() == 0  # alive: left alone
+    assert time.monotonic() - started < 2  # without waiting for the e-mail
+    PausingBackend.go.set()
+    sender.join(timeout=15)
+    assert results["batch"] == {"sent": 3}
+    assert Delivery.objects.filter(pk__in=ids, sent_at__isnull=False).count() == 3
+    assert len(mailoutbox) == 3
