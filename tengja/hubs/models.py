@@ -1,8 +1,12 @@
+import zoneinfo
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tengja.accounts.models import validate_time_zone
 from tengja.lib.codes import public_code
 
 
@@ -37,6 +41,11 @@ class Hub(models.Model):
     # One price for every session in the hub: with a price per professional, a
     # jump in the credits used would tell HR whom a member saw.
     credits_per_session = models.PositiveSmallIntegerField(_("credits per session"), default=1)
+    # Where the hub's months begin and end for what HR sees: the same for every
+    # viewer, or moving one's own zone would move single spends between months.
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default=settings.TIME_ZONE, validators=[validate_time_zone]
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -45,6 +54,15 @@ class Hub(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    def month_start(self, now: datetime | None = None) -> datetime:
+        """When the hub's current month began, in the hub's zone (never the viewer's)."""
+        local = timezone.localtime(now or timezone.now(), self.zone)
+        return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
 def domain_normalise(value: str) -> str:

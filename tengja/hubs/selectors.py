@@ -198,27 +198,37 @@ def offer_in_hub(*, hub: Hub, professional_code: str) -> HubProfessional:
 USAGE_MONTHS = 12
 
 
+def members_at(*, hub: Hub, moment: datetime) -> int:
+    """How many had confirmed their work address before `moment` and were still
+    members then. A count of the past: a removal today does not change it (or
+    "Remove a member" would tell HR whether an address was a member's), nor does
+    a member deleting their account (the membership row stays, see privacy)."""
+    return (
+        Membership.objects.filter(hub=hub, verified_at__lt=moment)
+        .filter(Q(removed_at__isnull=True) | Q(removed_at__gte=moment))
+        .count()
+    )
+
+
 def hub_usage(*, hub: Hub, now: datetime | None = None) -> dict:
     """What HR may see: totals of months that have ended (nothing moves when one
     session is booked), each shown only for a group of at least
     HUB_REPORTING_MIN_GROUP people, and nothing at all until that many had
     joined by the start of this month. Never who, when, or with whom."""
     group = settings.HUB_REPORTING_MIN_GROUP
-    local = timezone.localtime(now or timezone.now())
-    this_month = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    # Members as the last month ended: someone joining today moves nothing.
-    joined = Membership.objects.filter(
-        hub=hub, status=Membership.Status.ACTIVE, verified_at__lt=this_month
-    ).count()
+    # Months are the hub's, in its own zone: cut in the viewer's, moving one's
+    # own zone would move single spends across a month's end.
+    this_month = hub.month_start(now)
+    joined = members_at(hub=hub, moment=this_month)
     if joined < group:
         return {"enough": False, "min_group": group}
     first = add_months(this_month, -USAGE_MONTHS)
     rows = {
-        timezone.localtime(row["month"]).date(): row
+        timezone.localtime(row["month"], hub.zone).date(): row
         for row in CreditEntry.objects.filter(
             membership__hub=hub, created_at__gte=first, created_at__lt=this_month
         )
-        .annotate(month=TruncMonth("created_at"))
+        .annotate(month=TruncMonth("created_at", tzinfo=hub.zone))
         .values("month")
         .annotate(
             granted=Sum("amount", filter=Q(kind=CreditEntry.Kind.GRANT)),

@@ -445,14 +445,23 @@ def hub_settings_update(
     credits_per_period: int,
     period_months: int,
     credits_per_session: int,
+    time_zone: str,
 ) -> None:
-    """What members get and what a session costs; sessions booked keep their price."""
+    """What members get and what a session costs (sessions booked keep their
+    price), and the zone the hub's months are counted in."""
     hub.welcome_text = welcome_text
     hub.credits_per_period = credits_per_period
     hub.period_months = period_months
     hub.credits_per_session = credits_per_session
+    hub.time_zone = time_zone
     hub.save(
-        update_fields=["welcome_text", "credits_per_period", "period_months", "credits_per_session"]
+        update_fields=[
+            "welcome_text",
+            "credits_per_period",
+            "period_months",
+            "credits_per_session",
+            "time_zone",
+        ]
     )
     versions.bump(versions.hub_of(hub.pk))
 

@@ -391,3 +391,114 @@ def test_each_hr_action_is_for_the_hubs_hr_only(client, alice, hub, professional
         response = client.post(reverse(name, args=[hub.code, *args]), {"domain": "evil.test"})
         assert response.status_code == 404, name
     assert list(hub.domains.values_list("domain", flat=True)) == ["acme.test"]
+
+
+def _usage_section(page: str) -> str:
+    return page.split('id="usage-heading"')[1].split("</section>")[0]
+
+
+def test_hrs_months_are_the_hubs_whatever_zone_hr_chooses(client, hr, hub):
+    """Spends in the hours around midnight UTC on 31 October fall in October or
+    November depending on the zone the months are cut in: the hub's, never HR's
+    own, or moving between the two extremes would reveal a hidden figure."""
+    from datetime import UTC, datetime
+
+    import time_machine
+    from django.core.cache import cache
+
+    from tengja.accounts.models import User
+
+    assert getattr(hub, "time_zone", "Atlantic/Reykjavik") == "Atlantic/Reykjavik"
+    with time_machine.travel(datetime(2026, 12, 15, 12, tzinfo=UTC), tick=False):
+        for index in range(10):
+            user = User.objects.create_user(email=f"z{index}@acme.test", name=f"Z {index}")
+            membership = Membership.objects.create(
+                hub=hub,
+                user=user,
+                email=user.email,
+                status="active",
+                verified_at=datetime(2026, 9, 1, 12, tzinfo=UTC),
+            )
+            CreditEntry.objects.create(
+                membership=membership,
+                kind="grant",
+                amount=2,
+                created_at=datetime(2026, 10, 2, 12, tzinfo=UTC),
+            )
+            # 5 spend on 15 October, 1 in the evening of 31 October (UTC), 4 on 15 November.
+            spent_at = {0: 15, 1: 15, 2: 15, 3: 15, 4: 15}.get(index)
+            when = (
+                datetime(2026, 10, spent_at, 12, tzinfo=UTC)
+                if spent_at
+                else datetime(2026, 10, 31, 13, tzinfo=UTC)
+                if index == 5
+                else datetime(2026, 11, 15, 12, tzinfo=UTC)
+            )
+            CreditEntry.objects.create(
+                membership=membership, kind="spend", amount=-1, created_at=when
+            )
+        client.force_login(hr)
+        pages, usages = [], []
+        for zone in ("Pacific/Kiritimati", "Pacific/Pago_Pago"):
+            hr.time_zone = zone
+            hr.save(update_fields=["time_zone"])
+            cache.clear()  # nothing kept from the other zone's visit
+            response = client.get(reverse("hubs:admin", args=[hub.code]))
+            assert response.status_code == 200
+            pages.append(_usage_section(response.content.decode()))
+            with timezone.override(zone):
+                usages.append(hub_usage(hub=hub))
+    assert pages[0] == pages[1]
+    assert usages[0] == usages[1]
+    months = {m["month"].month: m for m in usages[0]["months"]}
+    # In the hub's zone (UTC), 31 October 13:00 is October: 6 used then, 4 (hidden) in November.
+    assert (months[10]["used"], months[11]["used"]) == (6, None)
+    assert "Atlantic/Reykjavik" in pages[0]
+
+
+def test_hr_sets_the_hubs_time_zone(client, hr, hub):
+    client.force_login(hr)
+    data = {
+        "welcome_text": hub.welcome_text,
+        "credits_per_period": hub.credits_per_period,
+        "period_months": hub.period_months,
+        "credits_per_session": hub.credits_per_session,
+        "time_zone": "Pacific/Kiritimati",
+    }
+    response = client.post(reverse("hubs:admin_settings", args=[hub.code]), data)
+    assert response.status_code == 302
+    hub.refresh_from_db()
+    assert hub.time_zone == "Pacific/Kiritimati"
+    members(hub, 6)
+    assert (
+        "Pacific/Kiritimati" in client.get(reverse("hubs:admin", args=[hub.code])).content.decode()
+    )
+    # Not a zone: refused, nothing changes.
+    response = client.post(
+        reverse("hubs:admin_settings", args=[hub.code]), {**data, "time_zone": "Mars/Olympus"}
+    )
+    assert response.status_code == 400
+    hub.refresh_from_db()
+    assert hub.time_zone == "Pacific/Kiritimati"
+
+
+def test_removing_a_member_does_not_change_how_many_had_joined(client, hr, hub):
+    """ "Remove a member" answers the same whoever the address is: the count of
+    those who had joined by the start of the month must not tell it either."""
+    group = members(hub, 14, spenders=6)
+    client.force_login(hr)
+    url = reverse("hubs:admin", args=[hub.code])
+    before = _usage_section(client.get(url).content.decode())
+    assert "14 members had joined by the start of this month." in before
+    client.post(
+        reverse("hubs:admin_member_remove", args=[hub.code]), {"remove-email": group[0].email}
+    )
+    group[0].refresh_from_db()
+    assert group[0].status == "removed"
+    assert _usage_section(client.get(url).content.decode()) == before
+    assert usage_of(client, hub)["joined"] == 14
+    # Removed before the month began: no longer counted.
+    Membership.objects.filter(pk=group[0].pk).update(
+        removed_at=hub.month_start() - timedelta(days=1)
+    )
+    assert hub_usage(hub=hub)["joined"] == 13
