@@ -304,6 +304,8 @@ EMAIL_LIMIT_PER_ADDRESS = envrate("EMAIL_LIMIT_PER_ADDRESS", "3/h")
 EMAIL_LIMIT_PER_IP = envrate("EMAIL_LIMIT_PER_IP", "20/h")
 # Failed sign-ins from one client address, whatever the accounts (password spraying).
 SIGN_IN_LIMIT_PER_IP = envrate("SIGN_IN_LIMIT_PER_IP", "30/h")
+# Accounts made from one client address (sign-up, hub join, accepted invitations).
+SIGNUP_LIMIT_PER_IP = envrate("SIGNUP_LIMIT_PER_IP", "10/h")
 RATELIMIT_IP_META_KEY = "tengja.lib.ip.client_ip"
 
 # Languages and time zones

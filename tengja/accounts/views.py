@@ -44,7 +44,7 @@ from tengja.accounts.selectors import (
     two_factor_state,
 )
 from tengja.lib.http import render_form, safe_next
-from tengja.lib.limits import email_allowed, sign_in_blocked
+from tengja.lib.limits import email_allowed, sign_in_blocked, signup_allowed
 
 
 class ResetPasswordConfirmView(auth_views.PasswordResetConfirmView):
@@ -166,7 +166,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("dashboard:home")
     form = SignUpForm(request.POST or None, **signup_time_zone(request))
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and signup_allowed(request=request, form=form):
         try:
             user = services.user_sign_up(
                 name=form.cleaned_data["name"],

@@ -48,7 +48,7 @@ from tengja.hubs.selectors import (
 )
 from tengja.lib import versions
 from tengja.lib.http import render_form
-from tengja.lib.limits import email_allowed
+from tengja.lib.limits import email_allowed, signup_allowed
 from tengja.professionals.models import Specialty
 from tengja.professionals.selectors import professional_for_user
 
@@ -118,7 +118,7 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
                 return redirect("dashboard:home")
         return render_form(request, "hubs/join.html", {"hub": hub, "form": form}, form)
     form = SignUpForm(request.POST or None, **signup_time_zone(request))
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and signup_allowed(request=request, form=form):
         try:
             user = services.hub_sign_up(
                 hub=hub,
