@@ -39,7 +39,10 @@ class HubSettingsForm(forms.ModelForm):
     # The hub's months (usage) begin and end in this zone, whoever looks.
     time_zone = TimeZoneField(
         label=_("Time zone of the hub's months"),
-        help_text=_("Usage is counted by months in this time zone, the same for everyone."),
+        help_text=_(
+            "Usage is counted by months in this time zone, the same for everyone. "
+            "A change applies from the next month."
+        ),
         required=False,  # a form sent without it keeps the hub's
     )
 

@@ -1,8 +1,7 @@
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Max, Q, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Case, Count, IntegerField, Max, Q, Sum, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -216,19 +215,31 @@ def hub_usage(*, hub: Hub, now: datetime | None = None) -> dict:
     HUB_REPORTING_MIN_GROUP people, and nothing at all until that many had
     joined by the start of this month. Never who, when, or with whom."""
     group = settings.HUB_REPORTING_MIN_GROUP
-    # Months are the hub's, in its own zone: cut in the viewer's, moving one's
-    # own zone would move single spends across a month's end.
+    # Months are the hub's, each cut once in the hub's zone (Hub.month_boundary):
+    # cut in the viewer's, moving one's own zone would move single spends across
+    # a month's end.
     this_month = hub.month_start(now)
     joined = members_at(hub=hub, moment=this_month)
     if joined < group:
         return {"enough": False, "min_group": group}
-    first = add_months(this_month, -USAGE_MONTHS)
+    first = add_months(this_month.date(), -USAGE_MONTHS)
+    firsts = [add_months(first, index) for index in range(USAGE_MONTHS + 1)]
+    bounds = [hub.month_boundary(day) for day in firsts]
+    # Which month an entry falls in, by the boundaries: one query for the year.
+    month = Case(
+        *(
+            When(created_at__gte=bounds[index], then=Value(index))
+            for index in reversed(range(USAGE_MONTHS))
+        ),
+        output_field=IntegerField(),
+    )
     rows = {
-        timezone.localtime(row["month"], hub.zone).date(): row
+        row["month"]: row
         for row in CreditEntry.objects.filter(
-            membership__hub=hub, created_at__gte=first, created_at__lt=this_month
+            membership__hub=hub, created_at__gte=bounds[0], created_at__lt=bounds[-1]
         )
-        .annotate(month=TruncMonth("created_at", tzinfo=hub.zone))
+        .annotate(month=month)
+        .order_by()
         .values("month")
         .annotate(
             granted=Sum("amount", filter=Q(kind=CreditEntry.Kind.GRANT)),
@@ -240,8 +251,8 @@ def hub_usage(*, hub: Hub, now: datetime | None = None) -> dict:
     }
     months = []
     for index in range(USAGE_MONTHS):
-        month = add_months(first, index).date()
-        row = rows.get(month, {})
+        month = firsts[index]
+        row = rows.get(index, {})
         used = -(row.get("spent") or 0) - (row.get("returned") or 0)
         months.append(
             {
