@@ -198,15 +198,13 @@ USAGE_MONTHS = 12
 
 
 def members_at(*, hub: Hub, moment: datetime) -> int:
-    """How many had confirmed their work address before `moment` and were still
-    members then. A count of the past: a removal today does not change it (or
-    "Remove a member" would tell HR whether an address was a member's), nor does
-    a member deleting their account (the membership row stays, see privacy)."""
-    return (
-        Membership.objects.filter(hub=hub, verified_at__lt=moment)
-        .filter(Q(removed_at__isnull=True) | Q(removed_at__gte=moment))
-        .count()
-    )
+    """How many had joined (confirmed their work address) before `moment`, whether
+    or not they are members still. A count of the past that only grows: a removal
+    never changes it, neither now nor next month (or "Remove a member" would tell
+    HR whether an address was a member's), nor does a member deleting their
+    account (the membership row stays, see privacy). Each month's own figures are
+    still hidden when fewer than HUB_REPORTING_MIN_GROUP people make them up."""
+    return Membership.objects.filter(hub=hub, verified_at__lt=moment).count()
 
 
 def hub_usage(*, hub: Hub, now: datetime | None = None) -> dict:

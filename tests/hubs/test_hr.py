@@ -544,8 +544,11 @@ def test_removing_a_member_does_not_change_how_many_had_joined(client, hr, hub):
     assert group[0].status == "removed"
     assert _usage_section(client.get(url).content.decode()) == before
     assert usage_of(client, hub)["joined"] == 14
-    # Removed before the month began: no longer counted.
-    Membership.objects.filter(pk=group[0].pk).update(
-        removed_at=hub.month_start() - timedelta(days=1)
-    )
-    assert hub_usage(hub=hub)["joined"] == 13
+    # Nor next month: the count is of those who had joined, and only grows.
+    assert hub_usage(hub=hub, now=timezone.now() + timedelta(days=40))["joined"] == 14
+    # Nor does a member deleting their account.
+    from tengja.privacy.services import account_delete
+
+    account_delete(user=group[1].user)
+    assert hub_usage(hub=hub)["joined"] == 14
+    assert hub_usage(hub=hub, now=timezone.now() + timedelta(days=40))["joined"] == 14
