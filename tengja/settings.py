@@ -339,6 +339,8 @@ SIGN_IN_LIMIT_PER_IP = envrate("SIGN_IN_LIMIT_PER_IP", "30/h")
 # account's limit is what bounds guessing (SECURITY.md says how far).
 SIGN_IN_CODE_LIMIT_PER_IP = envrate("SIGN_IN_CODE_LIMIT_PER_IP", "10/d")
 SIGN_IN_CODE_LIMIT_PER_ACCOUNT = envrate("SIGN_IN_CODE_LIMIT_PER_ACCOUNT", "30/d")
+# Accounts made from one client address (sign-up, hub join, accepted invitations).
+SIGNUP_LIMIT_PER_IP = envrate("SIGNUP_LIMIT_PER_IP", "10/h")
 RATELIMIT_IP_META_KEY = "tengja.lib.ip.client_ip"
 
 # Languages and time zones

@@ -28,3 +28,28 @@ def test_every_admin_list_and_change_page_answers(client, operator, member, offe
             assert client.get(change).status_code == 200, change
             checked += 1
     assert checked >= 5  # users, professionals, hubs, memberships, offers at least
+
+
+def test_an_operator_changes_a_hubs_zone_from_the_next_month(client, operator, hub):
+    """As HR's form does: the months already begun keep their zone."""
+    client.force_login(operator)
+    url = reverse("admin:hubs_hub_change", args=[hub.pk])
+    page = client.get(url)
+    form = page.context["adminform"].form
+    data = {name: form.initial.get(name, "") for name in form.fields}
+    data.update(
+        {
+            "company": hub.company_id,
+            "time_zone": "Pacific/Kiritimati",
+            "domains-TOTAL_FORMS": "0",
+            "domains-INITIAL_FORMS": "0",
+        }
+    )
+    response = client.post(url, {k: v for k, v in data.items() if v is not None})
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    hub.refresh_from_db()
+    assert hub.time_zone == "Pacific/Kiritimati"
+    assert hub.time_zone_history == [
+        {"zone": "Atlantic/Reykjavik", "until": hub.time_zone_from.isoformat()}
+    ]
+    assert hub.time_zone_now == "Atlantic/Reykjavik"

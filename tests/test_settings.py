@@ -249,6 +249,7 @@ def test_account_security_settings_come_from_the_environment():
             "EMAIL_LIMIT_PER_ADDRESS": "5/h",
             "EMAIL_LIMIT_PER_IP": "50/d",
             "SIGN_IN_LIMIT_PER_IP": "10/15m",
+            "SIGNUP_LIMIT_PER_IP": "4/d",
             "REQUIRE_2FA_FOR_STAFF": "true",
             "DATA_EXPORT_TIMEOUT": "3600",
         },
@@ -256,10 +257,11 @@ def test_account_security_settings_come_from_the_environment():
         "s.EMAIL_LIMIT_PER_ADDRESS",
         "s.EMAIL_LIMIT_PER_IP",
         "s.SIGN_IN_LIMIT_PER_IP",
+        "s.SIGNUP_LIMIT_PER_IP",
         "s.REQUIRE_2FA_FOR_STAFF",
         "s.DATA_EXPORT_TIMEOUT",
     )
-    assert values == ["10.0.0.0/8,192.0.2.1", "5/h", "50/d", "10/15m", "True", "3600"]
+    assert values == ["10.0.0.0/8,192.0.2.1", "5/h", "50/d", "10/15m", "4/d", "True", "3600"]
 
 
 def test_account_security_defaults():
@@ -269,6 +271,7 @@ def test_account_security_defaults():
         "s.EMAIL_LIMIT_PER_ADDRESS",
         "s.EMAIL_LIMIT_PER_IP",
         "s.SIGN_IN_LIMIT_PER_IP",
+        "s.SIGNUP_LIMIT_PER_IP",
         "s.REQUIRE_2FA_FOR_STAFF",
         "s.AXES_CLIENT_IP_CALLABLE",
         "s.RATELIMIT_IP_META_KEY",
@@ -277,6 +280,7 @@ def test_account_security_defaults():
             "EMAIL_LIMIT_PER_ADDRESS",
             "EMAIL_LIMIT_PER_IP",
             "SIGN_IN_LIMIT_PER_IP",
+            "SIGNUP_LIMIT_PER_IP",
             "REQUIRE_2FA_FOR_STAFF",
         ),
     )
@@ -285,6 +289,7 @@ def test_account_security_defaults():
         "3/h",
         "20/h",
         "30/h",
+        "10/h",
         "False",
         "tengja.lib.ip.client_ip",
         "tengja.lib.ip.client_ip",

@@ -50,6 +50,7 @@ from tengja.lib.limits import (
     sign_in_code_blocked_here,
     sign_in_code_failed_here,
     sign_in_codes_blocked,
+    signup_allowed,
 )
 
 
@@ -171,7 +172,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("dashboard:home")
     form = SignUpForm(request.POST or None, **signup_time_zone(request))
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and signup_allowed(request=request, form=form):
         try:
             user = services.user_sign_up(
                 name=form.cleaned_data["name"],

@@ -31,6 +31,7 @@ from tengja.bookings.slots import free_slots_to_move_to, free_to_move_to
 from tengja.dashboard.context_processors import header_of
 from tengja.lib import versions
 from tengja.lib.http import render_form
+from tengja.lib.limits import signup_allowed
 from tengja.professionals.selectors import professional_for_user
 
 # The client's move page shows a week of free times at a time.
@@ -283,7 +284,11 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         form = InvitationSignUpForm(
             request.POST or None, email=invite.email, **signup_time_zone(request)
         )
-        if request.method == "POST" and form.is_valid():
+        if (
+            request.method == "POST"
+            and form.is_valid()
+            and signup_allowed(request=request, form=form)
+        ):
             user = services.invitation_accept_new_client(
                 token=token,
                 name=form.cleaned_data["name"],

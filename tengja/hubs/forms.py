@@ -3,6 +3,7 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from tengja.accounts.forms import TimeZoneField
 from tengja.hubs.models import Hub
 
 
@@ -17,7 +18,13 @@ class JoinForm(forms.Form):
 class HubSettingsForm(forms.ModelForm):
     class Meta:
         model = Hub
-        fields = ["welcome_text", "credits_per_period", "period_months", "credits_per_session"]
+        fields = [
+            "welcome_text",
+            "credits_per_period",
+            "period_months",
+            "credits_per_session",
+            "time_zone",
+        ]
         labels = {
             "welcome_text": _("Welcome text"),
             "credits_per_period": _("Credits per member per period"),
@@ -28,6 +35,23 @@ class HubSettingsForm(forms.ModelForm):
             "credits_per_session": _("The same for every professional, so usage never says whom."),
         }
         widgets = {"welcome_text": forms.Textarea(attrs={"rows": 4})}
+
+    # The hub's months (usage) begin and end in this zone, whoever looks.
+    time_zone = TimeZoneField(
+        label=_("Time zone of the hub's months"),
+        help_text=_(
+            "Usage is counted by months in this time zone, the same for everyone. "
+            "A change applies from the next month."
+        ),
+        required=False,  # a form sent without it keeps the hub's
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].show(self.instance.time_zone)
+
+    def clean_time_zone(self) -> str:
+        return self.cleaned_data.get("time_zone") or self.instance.time_zone
 
     welcome_text = forms.CharField(
         label=_("Welcome text"),

@@ -1,9 +1,14 @@
+import zoneinfo
+from datetime import UTC, date, datetime, time
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tengja.accounts.models import validate_time_zone
 from tengja.lib.codes import public_code
+from tengja.lib.dates import add_months
 
 
 class Company(models.Model):
@@ -37,6 +42,16 @@ class Hub(models.Model):
     # One price for every session in the hub: with a price per professional, a
     # jump in the credits used would tell HR whom a member saw.
     credits_per_session = models.PositiveSmallIntegerField(_("credits per session"), default=1)
+    # Where the hub's months begin and end for what HR sees: the same for every
+    # viewer, or moving one's own zone would move single spends between months.
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default=settings.TIME_ZONE, validators=[validate_time_zone]
+    )
+    # The zones months were cut in before: [{"zone": ..., "until": "YYYY-MM-01"}],
+    # appended by `time_zone_set` only. A change applies from the next month, so a
+    # month is cut once, in one zone: changing the hub's zone back and forth
+    # cannot move a single spend between months HR sees either.
+    time_zone_history = models.JSONField(default=list, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -45,6 +60,55 @@ class Hub(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def zone_of_month(self, first_day: date) -> zoneinfo.ZoneInfo:
+        """The zone the month beginning on `first_day` begins in."""
+        for past in self.time_zone_history:  # oldest first
+            if first_day < date.fromisoformat(past["until"]):
+                return zoneinfo.ZoneInfo(past["zone"])
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    def month_boundary(self, first_day: date) -> datetime:
+        """The moment the hub's month beginning on `first_day` begins."""
+        return datetime.combine(first_day, time(), tzinfo=self.zone_of_month(first_day))
+
+    def month_start(self, now: datetime | None = None) -> datetime:
+        """When the hub's current month began, in the hub's zone (never the viewer's)."""
+        now = now or timezone.now()
+        month = now.astimezone(UTC).date().replace(day=1)
+        # Any zone is within a day of UTC: the month began at one of these.
+        return max(
+            boundary
+            for boundary in (self.month_boundary(add_months(month, k)) for k in (-1, 0, 1))
+            if boundary <= now
+        )
+
+    def time_zone_set(self, zone: str, *, now: datetime | None = None) -> list[str]:
+        """Cut the hub's months in `zone` from the next month on (the months begun
+        keep theirs). Returns the fields changed, to save."""
+        if zone == self.time_zone:
+            return []
+        following = add_months(self.month_start(now).date(), 1)
+        self.time_zone_history = [
+            *self.time_zone_history,
+            {"zone": self.time_zone, "until": following.isoformat()},
+        ]
+        self.time_zone = zone
+        return ["time_zone", "time_zone_history"]
+
+    @property
+    def time_zone_now(self) -> str:
+        """The zone this month is cut in (`time_zone` unless a change waits)."""
+        return self.zone_of_month(self.month_start().date()).key
+
+    @property
+    def time_zone_from(self) -> date | None:
+        """The first day of the first month cut in `time_zone`, if that is still to
+        come (a change waiting for the next month); else None."""
+        if not self.time_zone_history:
+            return None
+        until = date.fromisoformat(self.time_zone_history[-1]["until"])
+        return until if until > self.month_start().date() else None
 
 
 def domain_normalise(value: str) -> str:

@@ -1,8 +1,7 @@
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Max, Q, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Case, Count, IntegerField, Max, Q, Sum, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -198,27 +197,47 @@ def offer_in_hub(*, hub: Hub, professional_code: str) -> HubProfessional:
 USAGE_MONTHS = 12
 
 
+def members_at(*, hub: Hub, moment: datetime) -> int:
+    """How many had joined (confirmed their work address) before `moment`, whether
+    or not they are members still. A count of the past that only grows: a removal
+    never changes it, neither now nor next month (or "Remove a member" would tell
+    HR whether an address was a member's), nor does a member deleting their
+    account (the membership row stays, see privacy). Each month's own figures are
+    still hidden when fewer than HUB_REPORTING_MIN_GROUP people make them up."""
+    return Membership.objects.filter(hub=hub, verified_at__lt=moment).count()
+
+
 def hub_usage(*, hub: Hub, now: datetime | None = None) -> dict:
     """What HR may see: totals of months that have ended (nothing moves when one
     session is booked), each shown only for a group of at least
     HUB_REPORTING_MIN_GROUP people, and nothing at all until that many had
     joined by the start of this month. Never who, when, or with whom."""
     group = settings.HUB_REPORTING_MIN_GROUP
-    local = timezone.localtime(now or timezone.now())
-    this_month = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    # Members as the last month ended: someone joining today moves nothing.
-    joined = Membership.objects.filter(
-        hub=hub, status=Membership.Status.ACTIVE, verified_at__lt=this_month
-    ).count()
+    # Months are the hub's, each cut once in the hub's zone (Hub.month_boundary):
+    # cut in the viewer's, moving one's own zone would move single spends across
+    # a month's end.
+    this_month = hub.month_start(now)
+    joined = members_at(hub=hub, moment=this_month)
     if joined < group:
         return {"enough": False, "min_group": group}
-    first = add_months(this_month, -USAGE_MONTHS)
+    first = add_months(this_month.date(), -USAGE_MONTHS)
+    firsts = [add_months(first, index) for index in range(USAGE_MONTHS + 1)]
+    bounds = [hub.month_boundary(day) for day in firsts]
+    # Which month an entry falls in, by the boundaries: one query for the year.
+    month = Case(
+        *(
+            When(created_at__gte=bounds[index], then=Value(index))
+            for index in reversed(range(USAGE_MONTHS))
+        ),
+        output_field=IntegerField(),
+    )
     rows = {
-        timezone.localtime(row["month"]).date(): row
+        row["month"]: row
         for row in CreditEntry.objects.filter(
-            membership__hub=hub, created_at__gte=first, created_at__lt=this_month
+            membership__hub=hub, created_at__gte=bounds[0], created_at__lt=bounds[-1]
         )
-        .annotate(month=TruncMonth("created_at"))
+        .annotate(month=month)
+        .order_by()
         .values("month")
         .annotate(
             granted=Sum("amount", filter=Q(kind=CreditEntry.Kind.GRANT)),
@@ -230,8 +249,8 @@ def hub_usage(*, hub: Hub, now: datetime | None = None) -> dict:
     }
     months = []
     for index in range(USAGE_MONTHS):
-        month = add_months(first, index).date()
-        row = rows.get(month, {})
+        month = firsts[index]
+        row = rows.get(index, {})
         used = -(row.get("spent") or 0) - (row.get("returned") or 0)
         months.append(
             {

@@ -494,15 +494,28 @@ def hub_settings_update(
     credits_per_period: int,
     period_months: int,
     credits_per_session: int,
+    time_zone: str,
 ) -> None:
-    """What members get and what a session costs; sessions booked keep their price."""
-    hub.welcome_text = welcome_text
-    hub.credits_per_period = credits_per_period
-    hub.period_months = period_months
-    hub.credits_per_session = credits_per_session
-    hub.save(
-        update_fields=["welcome_text", "credits_per_period", "period_months", "credits_per_session"]
-    )
+    """What members get and what a session costs (sessions booked keep their
+    price), and the zone the hub's months are counted in from the next month on
+    (Hub.time_zone_set: a month is cut once)."""
+    with transaction.atomic():
+        locked = Hub.objects.select_for_update().get(pk=hub.pk)
+        zone_fields = locked.time_zone_set(time_zone)
+        hub.time_zone, hub.time_zone_history = locked.time_zone, locked.time_zone_history
+        hub.welcome_text = welcome_text
+        hub.credits_per_period = credits_per_period
+        hub.period_months = period_months
+        hub.credits_per_session = credits_per_session
+        hub.save(
+            update_fields=[
+                "welcome_text",
+                "credits_per_period",
+                "period_months",
+                "credits_per_session",
+                *zone_fields,
+            ]
+        )
     versions.bump(versions.hub_of(hub.pk))
 
 

@@ -48,7 +48,7 @@ from tengja.hubs.selectors import (
 )
 from tengja.lib import versions
 from tengja.lib.http import render_form
-from tengja.lib.limits import email_allowed
+from tengja.lib.limits import email_allowed, signup_allowed
 from tengja.professionals.models import Specialty
 from tengja.professionals.selectors import professional_for_user
 
@@ -118,7 +118,7 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
                 return redirect("dashboard:home")
         return render_form(request, "hubs/join.html", {"hub": hub, "form": form}, form)
     form = SignUpForm(request.POST or None, **signup_time_zone(request))
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and signup_allowed(request=request, form=form):
         try:
             user = services.hub_sign_up(
                 hub=hub,
@@ -354,12 +354,12 @@ def _hr_page(request: HttpRequest, hub: Hub, **forms) -> HttpResponse:
             "address_form": forms.get("address_form") or InviteAddressForm(prefix="invite"),
             "remove_form": forms.get("remove_form") or RemoveMemberForm(prefix="remove"),
             "offer_form": forms.get("offer_form") or OfferForm(),
-            # Ended months only: the same all month, unless a member leaves.
+            # Ended months only, in the hub's zone: the same all month for every viewer.
             "usage": versions.kept(
                 "hub-usage",
                 hub.pk,
-                timezone.localdate().replace(day=1),
-                timezone.get_current_timezone_name(),
+                hub.month_start().date(),
+                hub.time_zone,
                 settings.HUB_REPORTING_MIN_GROUP,
                 depends_on=[versions.hub_of(hub.pk)],
                 compute=lambda: hub_usage(hub=hub),
@@ -377,7 +377,8 @@ def _hr_page(request: HttpRequest, hub: Hub, **forms) -> HttpResponse:
         html = versions.fragment(
             "hr-admin",
             hub.pk,
-            timezone.localdate().replace(day=1),
+            hub.month_start().date(),
+            hub.time_zone,
             settings.HUB_REPORTING_MIN_GROUP,
             depends_on=[versions.hub_of(hub.pk)],
             render=lambda: body(csrf_token=versions.CSRF_PLACEHOLDER),

@@ -1,6 +1,7 @@
 """Rate limits on what a request can make us do: e-mails to an address,
 failed sign-ins from one client address, and wrong two-step sign-in codes for one
-account (from one client address, and from anywhere).
+account (from one client address, and from anywhere), and new accounts from one
+client address.
 
 Counted by django-ratelimit in Django's default cache (Redis when REDIS_URL is
 set, so the limits hold across processes; in-process memory otherwise). The
@@ -8,15 +9,19 @@ cache keys are SHA-256 hashes of the address, so the cache holds no e-mail
 address. A request over a limit is answered exactly as one under it: only the
 e-mail is not sent, so the answer tells nobody whether a limit was hit (or
 whether an address has an account). Wrong sign-in codes are the exception: only
-someone who gave the account's password gets that far, and is told.
+someone who gave the account's password gets that far, and is told. So are new
+accounts: over the limit, the form says so and no account is made (it tells
+nothing about anyone).
 """
 
 import logging
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.forms import BaseForm
 from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy as _
 from django_ratelimit.core import get_usage
 
 from tengja.lib.ip import client_ip
@@ -141,3 +146,27 @@ def sign_in_code_failed(*, user: AbstractBaseUser) -> None:
         rate=settings.SIGN_IN_CODE_LIMIT_PER_ACCOUNT,
         increment=True,
     )
+
+
+SIGNUP_REFUSED = _(
+    "Too many accounts have been made from your network in the last while, so no "
+    "account was made. Try again later."
+)
+
+
+def signup_allowed(*, request: HttpRequest, form: BaseForm) -> bool:
+    """Count an account the request asks us to make (every path that makes one:
+    sign-up, hub join, accepted invitations); over SIGNUP_LIMIT_PER_IP from the
+    client's address, put the refusal on the form and say False: make nothing,
+    send nothing."""
+    if _over(
+        request=request,
+        group="sign-ups-from-ip",
+        value=client_ip(request),
+        rate=settings.SIGNUP_LIMIT_PER_IP,
+        increment=True,
+    ):
+        logger.info("account not made: rate limit (client)")
+        form.add_error(None, SIGNUP_REFUSED)
+        return False
+    return True

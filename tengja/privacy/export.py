@@ -12,35 +12,121 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from typing import IO
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tengja.accounts.models import User
-from tengja.billing.models import Invoice, PaymentMethod
-from tengja.bookings.models import Booking
-from tengja.hubs.models import CreditEntry, Membership
-from tengja.notifications.models import Notification, Preferences
+from tengja.accounts.models import EmailChange, User
+from tengja.billing.models import Invoice, Payment, PaymentMethod, StripeCustomer
+from tengja.bookings.models import Booking, Invitation
+from tengja.hubs.models import CreditEntry, CreditRequest, Membership
+from tengja.notifications.models import Delivery, Notification, Preferences
+from tengja.privacy.export_practice import (
+    availability_of,
+    hr_companies_of,
+    hub_offers_of,
+    professional_of,
+    session_types_of,
+)
+from tengja.privacy.models import DataExport
+from tengja.professionals.models import ProfessionalInvitation
 
 CHUNK = 500
 
 README = """Your data from Tengja, made {made}.
 
-profile.json            your account: name, e-mail, language, time zone, dates
+profile.json            your account: name, e-mail, language, time zone, dates,
+                        two-step sign-in on or off, reminder setting, groups and
+                        permissions (operators), your customer id at the
+                        payment provider
+email_changes.json      changes of e-mail address you asked for
+sign_ins.json           sign-ins and failed attempts with your address: when,
+                        from which network address and browser
 sessions.json           sessions you booked or held (as a professional, without
                         your clients' names: those are theirs)
+invitations.json        invitations to sessions you received or sent, and to
+                        join as a professional (the addresses you sent them to
+                        are your clients' and are left out)
 invoices.json           bills to you, and bills you issued as a professional
+payments.json           payments of those bills, and their refunds
 notifications.json      the notifications in the app
+emails.json             e-mails about your sessions: which, when due, when sent
 credits.json            Wellbeing Hub credits granted, spent, refunded, expired
+credit_requests.json    requests for more credits you made as a professional, or
+                        that a professional made for you
 hub_memberships.json    Wellbeing Hubs you joined, with the work address
+hr_companies.json       companies whose Wellbeing Hubs you run as HR, and the hubs
 payment_methods.json    saved cards: brand, last four digits and expiry only
                         (card numbers never reach Tengja)
+professional.json       as a professional: title, bio, languages, specialties,
+                        business name and address, ID number (kennitala), VAT
+                        number, whether you take new bookings
+session_types.json      as a professional: your session types and prices
+availability.json       as a professional: weekly hours and days off or extra hours
+hub_offers.json         as a professional: hubs that asked to offer you, and your answer
+data_exports.json       when you asked for your data before
 picture.jpg             your profile picture, if you have one
 
 Times are in UTC (ISO 8601). Amounts are in minor units of the currency
 (ISK has none, so 15000 ISK is 15,000 kr.).
 """
+
+# Every model that points at a person (a foreign key, one-to-one or many-to-many
+# to the user, or to a model whose rows are exported here): the file its rows
+# are in, or why they are not. tests/privacy/test_export.py walks Django's model
+# graph and fails on a model in neither list; SECURITY.md repeats the reasons.
+EXPORTED: dict[str, str] = {
+    "accounts.User": "profile.json",
+    "accounts.User_groups": "profile.json",
+    "accounts.User_user_permissions": "profile.json",
+    "accounts.EmailChange": "email_changes.json",
+    "notifications.Preferences": "profile.json",
+    "billing.StripeCustomer": "profile.json",
+    "bookings.Booking": "sessions.json",
+    "bookings.Invitation": "invitations.json",
+    "professionals.ProfessionalInvitation": "invitations.json",
+    "billing.Invoice": "invoices.json",
+    "billing.Payment": "payments.json",
+    "billing.Refund": "payments.json",
+    "billing.PaymentMethod": "payment_methods.json",
+    "notifications.Notification": "notifications.json",
+    "notifications.Delivery": "emails.json",
+    "hubs.CreditEntry": "credits.json",
+    "hubs.CreditRequest": "credit_requests.json",
+    "hubs.Membership": "hub_memberships.json",
+    "hubs.Company_admins": "hr_companies.json",
+    "professionals.Professional": "professional.json",
+    "professionals.Professional_languages": "professional.json",
+    "professionals.Professional_specialties": "professional.json",
+    "professionals.SessionType": "session_types.json",
+    "professionals.WeeklyAvailability": "availability.json",
+    "professionals.AvailabilityException": "availability.json",
+    "hubs.HubProfessional": "hub_offers.json",
+    "privacy.DataExport": "data_exports.json",
+}
+NOT_EXPORTED: dict[str, str] = {
+    "otp_totp.TOTPDevice": (
+        "the authenticator app's secret key: with it, whoever got the file could make "
+        "your codes (profile.json says whether two-step sign-in is on)"
+    ),
+    "accounts.RecoveryCodes": (
+        "the hashes of your recovery codes: secrets, and of no use to you (you were "
+        "shown the codes once)"
+    ),
+    "billing.InvoiceCounter": (
+        "the number your next invoice will get; the numbers issued are in invoices.json"
+    ),
+    "billing.LocalIntent": (
+        "the offline test payment provider's stand-in for the card provider's records, "
+        "used only in development and demonstrations; its payments are in payments.json"
+    ),
+    "admin.LogEntry": (
+        "the record of changes Tengja's operators made in the administration site: "
+        "Tengja's own audit trail, about the records changed, which are other people's"
+    ),
+}
 
 
 def _write_json(archive: zipfile.ZipFile, name: str, value: object) -> None:
@@ -60,9 +146,11 @@ def _write_json_list(archive: zipfile.ZipFile, name: str, rows: Iterable[dict]) 
 
 def _profile(user: User) -> dict:
     preferences = Preferences.objects.filter(user=user).first()
+    customer = StripeCustomer.objects.filter(user=user).first()
     return {
         "name": user.name,
         "email": user.email,
+        "code": user.code,
         "language": user.language,
         "time_zone": user.time_zone,
         "date_joined": user.date_joined,
@@ -71,7 +159,42 @@ def _profile(user: User) -> dict:
         "terms_accepted_at": user.terms_accepted_at,
         "two_step_sign_in": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
         "email_reminders": preferences.email_reminders if preferences else True,
+        "operator": user.is_staff,
+        "groups": list(user.groups.order_by("name").values_list("name", flat=True)),
+        "permissions": list(
+            user.user_permissions.order_by("codename").values_list("codename", flat=True)
+        ),
+        "payment_provider_customer": customer.customer_id if customer else None,
     }
+
+
+def _email_changes(user: User) -> Iterator[dict]:
+    for change in EmailChange.objects.filter(user=user).order_by("created_at").iterator(CHUNK):
+        yield {
+            "new_email": change.new_email,
+            "asked_at": change.created_at,
+            "expires_at": change.expires_at,
+            "confirmed_at": change.confirmed_at,
+        }
+
+
+def _sign_ins(user: User) -> Iterator[dict]:
+    """django-axes' records, which name the address rather than the account."""
+    address = user.email.lower()
+    for kind, model in (
+        ("signed in", AccessLog),
+        ("failed attempts counted now", AccessAttempt),
+        ("failed", AccessFailureLog),
+    ):
+        for row in model.objects.filter(username=address).order_by("attempt_time").iterator(CHUNK):
+            yield {
+                "kind": kind,
+                "at": row.attempt_time,
+                "ip_address": row.ip_address,
+                "browser": row.user_agent,
+                "signed_out_at": getattr(row, "logout_time", None),
+                "failures": getattr(row, "failures_since_start", None),
+            }
 
 
 def _sessions(user: User) -> Iterator[dict]:
@@ -184,17 +307,154 @@ def _payment_methods(user: User) -> Iterator[dict]:
         }
 
 
+def _invitations(user: User) -> Iterator[dict]:
+    received = Invitation.objects.filter(booking__client=user).select_related("booking")
+    for invitation in received.order_by("created_at").iterator(CHUNK):
+        yield {
+            "kind": "session, to you",
+            "session": invitation.booking.code,
+            "email": invitation.email,
+            "sent_at": invitation.created_at,
+            "expires_at": invitation.expires_at,
+            "accepted_at": invitation.accepted_at,
+        }
+    sent = Invitation.objects.filter(booking__professional__user=user).select_related("booking")
+    for invitation in sent.order_by("created_at").iterator(CHUNK):
+        yield {
+            "kind": "session, sent by you",
+            "session": invitation.booking.code,
+            "sent_at": invitation.created_at,
+            "expires_at": invitation.expires_at,
+            "accepted_at": invitation.accepted_at,
+        }
+    joining = ProfessionalInvitation.objects.filter(
+        Q(professional__user=user) | Q(email=user.email.lower())
+    )
+    for invitation in joining.order_by("created_at").iterator(CHUNK):
+        yield {
+            "kind": "to join as a professional, to you",
+            "email": invitation.email,
+            "sent_at": invitation.sent_at,
+            "expires_at": invitation.expires_at,
+            "accepted_at": invitation.accepted_at,
+            "withdrawn_at": invitation.revoked_at,
+        }
+    invited = ProfessionalInvitation.objects.filter(invited_by=user)
+    for invitation in invited.order_by("created_at").iterator(CHUNK):
+        yield {
+            "kind": "to join as a professional, sent by you",
+            "sent_at": invitation.sent_at,
+            "expires_at": invitation.expires_at,
+            "accepted_at": invitation.accepted_at,
+            "withdrawn_at": invitation.revoked_at,
+        }
+
+
+def _payments(user: User) -> Iterator[dict]:
+    payments = (
+        Payment.objects.filter(
+            Q(invoice__booking__client=user) | Q(invoice__professional__user=user)
+        )
+        .select_related("invoice__booking")
+        .prefetch_related("refunds")
+        .order_by("created_at", "pk")
+    )
+    for payment in payments.iterator(CHUNK):
+        yield {
+            "invoice": payment.invoice.display_number,
+            "role": "client" if payment.invoice.booking.client_id == user.pk else "professional",
+            "amount": payment.amount,
+            "currency": payment.currency,
+            "status": payment.status,
+            "made_at": payment.created_at,
+            "succeeded_at": payment.succeeded_at,
+            "refunds": [
+                {
+                    "amount": refund.amount,
+                    "currency": refund.currency,
+                    "reason": refund.reason,
+                    "status": refund.status,
+                    "made_at": refund.created_at,
+                    "succeeded_at": refund.succeeded_at,
+                }
+                for refund in payment.refunds.all()
+            ],
+        }
+
+
+def _emails(user: User) -> Iterator[dict]:
+    deliveries = (
+        Delivery.objects.filter(
+            Q(booking__client=user, role=Booking.Role.CLIENT)
+            | Q(booking__professional__user=user, role=Booking.Role.PROFESSIONAL)
+        )
+        .select_related("booking")
+        .order_by("due_at", "pk")
+    )
+    for delivery in deliveries.iterator(CHUNK):
+        yield {
+            "kind": delivery.kind,
+            "session": delivery.booking.code,
+            "due_at": delivery.due_at,
+            "sent_at": delivery.sent_at,
+            "skipped_at": delivery.skipped_at,
+            "failed_at": delivery.failed_at,
+        }
+
+
+def _credit_requests(user: User) -> Iterator[dict]:
+    requests = (
+        CreditRequest.objects.filter(Q(professional__user=user) | Q(membership__user=user))
+        .select_related("membership__hub", "professional__user")
+        .order_by("created_at", "pk")
+    )
+    for request in requests.iterator(CHUNK):
+        by_you = request.professional.user_id == user.pk
+        yield {
+            "role": "professional" if by_you else "member",
+            "hub": request.membership.hub.name,
+            # The professional's own requests do not name the member (theirs).
+            "professional": None if by_you else request.professional.user.name,
+            "credits": request.credits,
+            "status": request.status,
+            "asked_at": request.created_at,
+            "decided_at": request.decided_at,
+        }
+
+
+def _data_exports(user: User) -> Iterator[dict]:
+    for export in DataExport.objects.filter(user=user).order_by("created_at").iterator(CHUNK):
+        yield {
+            "asked_at": export.created_at,
+            "ready_at": export.ready_at,
+            "expires_at": export.expires_at,
+            "downloaded_at": export.downloaded_at,
+        }
+
+
 def export_write(*, user: User, out: IO[bytes]) -> None:
     """Write the person's ZIP to `out`."""
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("README.txt", README.format(made=timezone.now().isoformat()))
         _write_json(archive, "profile.json", _profile(user))
+        _write_json_list(archive, "email_changes.json", _email_changes(user))
+        _write_json_list(archive, "sign_ins.json", _sign_ins(user))
         _write_json_list(archive, "sessions.json", _sessions(user))
+        _write_json_list(archive, "invitations.json", _invitations(user))
         _write_json_list(archive, "invoices.json", _invoices(user))
+        _write_json_list(archive, "payments.json", _payments(user))
         _write_json_list(archive, "notifications.json", _notifications(user))
+        _write_json_list(archive, "emails.json", _emails(user))
         _write_json_list(archive, "credits.json", _credits(user))
+        _write_json_list(archive, "credit_requests.json", _credit_requests(user))
         _write_json_list(archive, "hub_memberships.json", _memberships(user))
+        _write_json(archive, "hr_companies.json", hr_companies_of(user))
         _write_json_list(archive, "payment_methods.json", _payment_methods(user))
+        _write_json(archive, "professional.json", professional_of(user))
+        _write_json_list(archive, "session_types.json", session_types_of(user))
+        _write_json(archive, "availability.json", availability_of(user))
+        _write_json_list(archive, "hub_offers.json", hub_offers_of(user))
+        _write_json_list(archive, "data_exports.json", _data_exports(user))
         if user.picture:
             with user.picture.open("rb") as picture, archive.open("picture.jpg", "w") as copy:
                 shutil.copyfileobj(picture, copy)

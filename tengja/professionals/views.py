@@ -16,6 +16,7 @@ from tengja.accounts.backends import USER_BACKEND
 from tengja.accounts.forms import InvitedSignUpForm, signup_time_zone
 from tengja.accounts.models import User
 from tengja.lib.http import render_form
+from tengja.lib.limits import signup_allowed
 from tengja.professionals import services
 from tengja.professionals.forms import (
     BusinessDetailsForm,
@@ -180,7 +181,11 @@ def join(request: HttpRequest, token: str) -> HttpResponse:
         form = InvitedSignUpForm(
             request.POST or None, email=invitation.email, **signup_time_zone(request)
         )
-        if request.method == "POST" and form.is_valid():
+        if (
+            request.method == "POST"
+            and form.is_valid()
+            and signup_allowed(request=request, form=form)
+        ):
             user = services.professional_join_new(
                 token=token,
                 name=form.cleaned_data["name"],

@@ -133,7 +133,9 @@ def test_successful_sign_ins_do_not_count(client, settings, db, password):
     assert client.post(LOGIN, {"username": person.email, "password": password}).status_code == 302
 
 
-@pytest.mark.parametrize("name", ["EMAIL_LIMIT_PER_ADDRESS", "SIGN_IN_LIMIT_PER_IP"])
+@pytest.mark.parametrize(
+    "name", ["EMAIL_LIMIT_PER_ADDRESS", "SIGN_IN_LIMIT_PER_IP", "SIGNUP_LIMIT_PER_IP"]
+)
 def test_a_bad_rate_fails_loudly(name):
     import subprocess
     import sys

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.urls import reverse
 from django.utils import timezone
@@ -391,3 +391,164 @@ def test_each_hr_action_is_for_the_hubs_hr_only(client, alice, hub, professional
         response = client.post(reverse(name, args=[hub.code, *args]), {"domain": "evil.test"})
         assert response.status_code == 404, name
     assert list(hub.domains.values_list("domain", flat=True)) == ["acme.test"]
+
+
+def _usage_section(page: str) -> str:
+    return page.split('id="usage-heading"')[1].split("</section>")[0]
+
+
+SPEND_NIGHT = datetime(2026, 12, 15, 12, tzinfo=UTC)  # "now" in these tests
+
+
+def spends_around_the_end_of_october(hub) -> None:
+    """10 members, confirmed in September: 5 spend on 15 October, 1 at 13:00 UTC
+    on 31 October (already 1 November in Kiritimati, still 31 October in Pago
+    Pago and in UTC), 4 on 15 November."""
+    from tengja.accounts.models import User
+
+    for index in range(10):
+        user = User.objects.create_user(email=f"z{index}@acme.test", name=f"Z {index}")
+        membership = Membership.objects.create(
+            hub=hub,
+            user=user,
+            email=user.email,
+            status="active",
+            verified_at=datetime(2026, 9, 1, 12, tzinfo=UTC),
+        )
+        CreditEntry.objects.create(
+            membership=membership,
+            kind="grant",
+            amount=2,
+            created_at=datetime(2026, 10, 2, 12, tzinfo=UTC),
+        )
+        when = (
+            datetime(2026, 10, 15, 12, tzinfo=UTC)
+            if index < 5
+            else datetime(2026, 10, 31, 13, tzinfo=UTC)
+            if index == 5
+            else datetime(2026, 11, 15, 12, tzinfo=UTC)
+        )
+        CreditEntry.objects.create(membership=membership, kind="spend", amount=-1, created_at=when)
+
+
+def _table(page: str) -> str:
+    return page.split("<table")[1].split("</table>")[0]
+
+
+def test_hrs_months_are_the_hubs_whatever_zone_hr_chooses(client, hr, hub):
+    """Spends in the hours around midnight UTC on 31 October fall in October or
+    November depending on the zone the months are cut in: the hub's, never HR's
+    own, or moving between the two extremes would reveal a hidden figure."""
+    import time_machine
+    from django.core.cache import cache
+
+    assert getattr(hub, "time_zone", "Atlantic/Reykjavik") == "Atlantic/Reykjavik"
+    with time_machine.travel(SPEND_NIGHT, tick=False):
+        spends_around_the_end_of_october(hub)
+        client.force_login(hr)
+        pages, usages = [], []
+        for zone in ("Pacific/Kiritimati", "Pacific/Pago_Pago"):
+            hr.time_zone = zone
+            hr.save(update_fields=["time_zone"])
+            cache.clear()  # nothing kept from the other zone's visit
+            response = client.get(reverse("hubs:admin", args=[hub.code]))
+            assert response.status_code == 200
+            pages.append(_usage_section(response.content.decode()))
+            with timezone.override(zone):
+                usages.append(hub_usage(hub=hub))
+    assert pages[0] == pages[1]
+    assert usages[0] == usages[1]
+    months = {m["month"].month: m for m in usages[0]["months"]}
+    # In the hub's zone (UTC), 31 October 13:00 is October: 6 used then, 4 (hidden) in November.
+    assert (months[10]["used"], months[11]["used"]) == (6, None)
+    assert "Atlantic/Reykjavik" in pages[0]
+
+
+def test_changing_the_hubs_zone_moves_no_month_already_begun(client, hr, hub):
+    """HR may set the hub's zone, but a change applies from the next month: going
+    from one extreme to the other cannot move a spend between months HR sees."""
+    import time_machine
+    from django.core.cache import cache
+
+    url = reverse("hubs:admin", args=[hub.code])
+    data = {
+        "welcome_text": hub.welcome_text,
+        "credits_per_period": hub.credits_per_period,
+        "period_months": hub.period_months,
+        "credits_per_session": hub.credits_per_session,
+    }
+    with time_machine.travel(SPEND_NIGHT, tick=False):
+        spends_around_the_end_of_october(hub)
+        client.force_login(hr)
+        tables = [_table(client.get(url).content.decode())]
+        for zone in ("Pacific/Kiritimati", "Pacific/Pago_Pago", "Pacific/Kiritimati"):
+            response = client.post(
+                reverse("hubs:admin_settings", args=[hub.code]), {**data, "time_zone": zone}
+            )
+            assert response.status_code == 302
+            cache.clear()
+            page = client.get(url).content.decode()
+            tables.append(_table(page))
+        assert len(set(tables)) == 1
+        assert "From January 2027 on, they do in" in page
+        assert "Atlantic/Reykjavik" in page and "Pacific/Kiritimati" in page
+    hub.refresh_from_db()
+    assert hub.time_zone == "Pacific/Kiritimati"
+    assert str(hub.zone_of_month(date(2026, 12, 1))) == "Atlantic/Reykjavik"
+    assert str(hub.zone_of_month(date(2027, 1, 1))) == "Pacific/Kiritimati"
+    # In January the new zone cuts the months from then on; December keeps UTC's.
+    assert hub.month_start(datetime(2027, 1, 15, tzinfo=UTC)) == datetime(
+        2027, 1, 1, tzinfo=hub.zone_of_month(date(2027, 1, 1))
+    )
+    assert hub.month_boundary(date(2026, 12, 1)) == datetime(2026, 12, 1, tzinfo=UTC)
+
+
+def test_hr_sets_the_hubs_time_zone(client, hr, hub):
+    client.force_login(hr)
+    data = {
+        "welcome_text": hub.welcome_text,
+        "credits_per_period": hub.credits_per_period,
+        "period_months": hub.period_months,
+        "credits_per_session": hub.credits_per_session,
+        "time_zone": "Pacific/Kiritimati",
+    }
+    response = client.post(reverse("hubs:admin_settings", args=[hub.code]), data)
+    assert response.status_code == 302
+    hub.refresh_from_db()
+    assert hub.time_zone == "Pacific/Kiritimati"
+    members(hub, 6)
+    assert (
+        "Pacific/Kiritimati" in client.get(reverse("hubs:admin", args=[hub.code])).content.decode()
+    )
+    # Not a zone: refused, nothing changes.
+    response = client.post(
+        reverse("hubs:admin_settings", args=[hub.code]), {**data, "time_zone": "Mars/Olympus"}
+    )
+    assert response.status_code == 400
+    hub.refresh_from_db()
+    assert hub.time_zone == "Pacific/Kiritimati"
+
+
+def test_removing_a_member_does_not_change_how_many_had_joined(client, hr, hub):
+    """ "Remove a member" answers the same whoever the address is: the count of
+    those who had joined by the start of the month must not tell it either."""
+    group = members(hub, 14, spenders=6)
+    client.force_login(hr)
+    url = reverse("hubs:admin", args=[hub.code])
+    before = _usage_section(client.get(url).content.decode())
+    assert "14 members had joined by the start of this month." in before
+    client.post(
+        reverse("hubs:admin_member_remove", args=[hub.code]), {"remove-email": group[0].email}
+    )
+    group[0].refresh_from_db()
+    assert group[0].status == "removed"
+    assert _usage_section(client.get(url).content.decode()) == before
+    assert usage_of(client, hub)["joined"] == 14
+    # Nor next month: the count is of those who had joined, and only grows.
+    assert hub_usage(hub=hub, now=timezone.now() + timedelta(days=40))["joined"] == 14
+    # Nor does a member deleting their account.
+    from tengja.privacy.services import account_delete
+
+    account_delete(user=group[1].user)
+    assert hub_usage(hub=hub)["joined"] == 14
+    assert hub_usage(hub=hub, now=timezone.now() + timedelta(days=40))["joined"] == 14
