@@ -220,23 +220,29 @@ def test_the_migration_finds_older_requests_sessions_and_closes_the_orphaned(hub
     booking_cancel(booking=cancelled, by=offer.professional.user)
     before = ("hubs", "0004_offers_with_consent_one_price")
     after = ("hubs", "0006_credit_requests_of_cancelled_sessions_closed")
-    executor = MigrationExecutor(connection)
-    executor.migrate([before])
-    old = executor.loader.project_state([before]).apps.get_model("hubs", "CreditRequest")
-    common = {"membership_id": member.pk, "professional_id": offer.professional_id}
-    # Asked after each session was booked: the newest credit session before it counts.
-    old.objects.create(code="kept1", credits=2, created_at=cancelled.created_at, **common)
-    old.objects.create(code="gone1", credits=3, created_at=timezone.now(), **common)
-    erased = UserFactory(email="gone@acme.test", erased_at=timezone.now())
-    left = Membership.objects.create(hub=hub, user=erased, email="x@deleted.invalid")
-    old.objects.create(
-        code="left1", credits=1, membership_id=left.pk, professional_id=offer.professional_id
-    )
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate([after])
+    try:
+        executor = MigrationExecutor(connection)
+        executor.migrate([before])
+        old = executor.loader.project_state([before]).apps.get_model("hubs", "CreditRequest")
+        common = {"membership_id": member.pk, "professional_id": offer.professional_id}
+        # Asked after each session was booked: the newest credit session before it counts.
+        old.objects.create(code="kept1", credits=2, created_at=cancelled.created_at, **common)
+        old.objects.create(code="gone1", credits=3, created_at=timezone.now(), **common)
+        erased = UserFactory(email="gone@acme.test", erased_at=timezone.now())
+        left = Membership.objects.create(hub=hub, user=erased, email="x@deleted.invalid")
+        old.objects.create(
+            code="left1", credits=1, membership_id=left.pk, professional_id=offer.professional_id
+        )
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate([after])
 
-    requests = {r.code: r for r in CreditRequest.objects.all()}
-    assert requests["kept1"].booking_id == kept.pk and requests["kept1"].is_pending
-    assert requests["gone1"].booking_id == cancelled.pk and requests["gone1"].is_closed
-    assert requests["left1"].booking_id is None and requests["left1"].is_closed
+        requests = {r.code: r for r in CreditRequest.objects.all()}
+        assert requests["kept1"].booking_id == kept.pk and requests["kept1"].is_pending
+        assert requests["gone1"].booking_id == cancelled.pk and requests["gone1"].is_closed
+        assert requests["left1"].booking_id is None and requests["left1"].is_closed
+    finally:
+        # Back to the newest state, whatever the later migrations: the next tests need it.
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
