@@ -55,6 +55,23 @@ def envrate(name: str, default: str) -> str:
     return value
 
 
+def redis_cache(location: str) -> dict:
+    """The cache on Redis (django-redis: one connection pool per process, shared by
+    every request's cache object). The cache only saves work, so Redis being away
+    must cost speed, not pages: its errors are logged and each read is a miss,
+    each write a no-op (IGNORE_EXCEPTIONS), and a Redis that does not answer is
+    given up on quickly."""
+    return {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": location,
+        "OPTIONS": {
+            "IGNORE_EXCEPTIONS": True,
+            "SOCKET_CONNECT_TIMEOUT": 0.5,
+            "SOCKET_TIMEOUT": 0.5,
+        },
+    }
+
+
 DEBUG = envbool("DEBUG", "true")
 
 SECRET_KEY = env("SECRET_KEY")
@@ -188,12 +205,7 @@ if REDIS_URL:
             "CONFIG": {"hosts": [REDIS_URL]},
         }
     }
-    CACHES = {
-        "default": {"BACKEND": "tengja.lib.cache.SharedPoolRedisCache", "LOCATION": REDIS_URL}
-    }
-    # Sessions read from Redis, written through to the database (which keeps them
-    # when Redis restarts): no session query on each request.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    CACHES = {"default": redis_cache(REDIS_URL)}
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     # The embedded default's processes (server, task worker, clock) share one
@@ -205,6 +217,13 @@ else:
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
+
+# Each error the Redis cache ignores is logged, as one warning line (LOGGING below).
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+
+# Sessions are the database's, whatever the cache: a cache outage signs nobody out
+# and stops nobody signing in.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 TASKS = {"default": {"BACKEND": env("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 
@@ -297,7 +316,8 @@ for _proxy in TRUSTED_PROXIES:
 AXES_CLIENT_IP_CALLABLE = "tengja.lib.ip.client_ip"
 
 # Rate limits (django-ratelimit, on the default cache: Redis when REDIS_URL is set,
-# so they hold across processes). "N/h" is N per hour; m, s and d work too.
+# so they hold across processes; with Redis away, tengja.lib.limits says which
+# limits let requests through). "N/h" is N per hour; m, s and d work too.
 # E-mails that a request makes us send (password reset, work-address confirmation,
 # change of e-mail, data export): per address written to, and per client address.
 EMAIL_LIMIT_PER_ADDRESS = envrate("EMAIL_LIMIT_PER_ADDRESS", "3/h")
@@ -305,6 +325,9 @@ EMAIL_LIMIT_PER_IP = envrate("EMAIL_LIMIT_PER_IP", "20/h")
 # Failed sign-ins from one client address, whatever the accounts (password spraying).
 SIGN_IN_LIMIT_PER_IP = envrate("SIGN_IN_LIMIT_PER_IP", "30/h")
 RATELIMIT_IP_META_KEY = "tengja.lib.ip.client_ip"
+# Whether a limit the cache cannot count lets a request through is decided per
+# limit in tengja.lib.limits; django-ratelimit is told to report it, not decide.
+RATELIMIT_FAIL_OPEN = False
 
 # Languages and time zones
 LANGUAGE_CODE = "en"
@@ -403,7 +426,11 @@ warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume sy
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"cache_errors": {"()": "tengja.lib.logs.CacheErrorsOnOneLine"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "django_redis.cache": {"filters": ["cache_errors"]},
+    },
 }
