@@ -121,12 +121,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "tengja.lib.middleware.permissions_policy_middleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "tengja.lib.middleware.private_responses_middleware",
     "django_otp.middleware.OTPMiddleware",
     "tengja.accounts.middleware.preferences_middleware",
     "tengja.dashboard.middleware.versions_middleware",
@@ -391,6 +393,39 @@ SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", str(not DEBUG))
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# The browser's powerful features, off on every page (tengja.lib.middleware); the
+# call page turns on the camera, microphone and screen sharing for this origin.
+# Autoplay is left alone: the call plays the other person's video. `payment` stays
+# off with Stripe too: the card Element needs no Payment Request API (a wallet
+# button, Apple Pay or Google Pay, would, and only on its own page).
+PERMISSIONS_POLICY = dict.fromkeys(
+    [
+        "accelerometer",
+        "bluetooth",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "fullscreen",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "local-fonts",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "picture-in-picture",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "web-share",
+        "xr-spatial-tracking",
+    ],
+    "()",
+)
 if envbool("BEHIND_HTTPS_PROXY", "false"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 

@@ -450,3 +450,19 @@ def test_refused_permission_says_how_to_fix_it(playwright, live, alice, password
     expect(error).to_contain_text("choose Allow")
     expect(page.get_by_role("button", name="Join session")).to_be_disabled()
     browser.close()
+
+
+def test_only_the_call_page_may_use_the_camera_and_microphone(
+    browser, live, alice, password, booking
+):
+    """Permissions-Policy: the call page gets its devices (open_call checks the
+    preview), and any other page of ours is refused them, permission or not."""
+    context, call = open_call(browser, live, alice, password, booking)
+    asks = "navigator.mediaDevices.getUserMedia({video: true, audio: true}).then(() => 'granted', e => e.name)"
+    assert call.evaluate(asks) == "granted"
+    home = context.new_page()
+    home.goto("/")
+    assert home.evaluate(asks) == "NotAllowedError"
+    assert home.evaluate("document.featurePolicy.allowsFeature('display-capture')") is False
+    assert call.evaluate("document.featurePolicy.allowsFeature('display-capture')") is True
+    context.close()
