@@ -394,34 +394,43 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # The browser's powerful features, off on every page (tengja.lib.middleware); the
-# call page turns on the camera, microphone and screen sharing for this origin.
+# call page turns on the camera, microphone, screen sharing and the choice of
+# speaker for this origin. (Features Chromium knows: it warns of any other.)
 # Autoplay is left alone: the call plays the other person's video. `payment` stays
 # off with Stripe too: the card Element needs no Payment Request API (a wallet
 # button, Apple Pay or Google Pay, would, and only on its own page).
 PERMISSIONS_POLICY = dict.fromkeys(
     [
         "accelerometer",
-        "bluetooth",
         "browsing-topics",
         "camera",
+        "captured-surface-control",
+        "clipboard-read",
+        "compute-pressure",
         "display-capture",
         "encrypted-media",
         "fullscreen",
+        "gamepad",
         "geolocation",
         "gyroscope",
         "hid",
+        "identity-credentials-get",
         "idle-detection",
         "local-fonts",
+        "local-network-access",
         "magnetometer",
         "microphone",
         "midi",
+        "otp-credentials",
         "payment",
         "picture-in-picture",
+        "publickey-credentials-create",
         "publickey-credentials-get",
         "screen-wake-lock",
         "serial",
+        "speaker-selection",
         "usb",
-        "web-share",
+        "window-management",
         "xr-spatial-tracking",
     ],
     "()",

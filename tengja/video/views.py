@@ -106,9 +106,12 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
             "is_professional": is_professional,
         },
     )
-    # The one page that may use the camera, microphone and screen sharing (this
-    # origin only; not a frame of any other).
+    # The one page that may use the camera, microphone, screen sharing and the
+    # choice of speaker (this origin only; not a frame of any other).
     response["Permissions-Policy"] = permissions_policy_with(
-        camera="(self)", microphone="(self)", display_capture="(self)"
+        camera="(self)",
+        microphone="(self)",
+        display_capture="(self)",
+        speaker_selection="(self)",
     )
     return response
