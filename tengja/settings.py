@@ -55,6 +55,23 @@ def envrate(name: str, default: str) -> str:
     return value
 
 
+def redis_cache(location: str) -> dict:
+    """The cache on Redis (django-redis: one connection pool per process, shared by
+    every request's cache object). The cache only saves work, so Redis being away
+    must cost speed, not pages: its errors are logged and each read is a miss,
+    each write a no-op (IGNORE_EXCEPTIONS), and a Redis that does not answer is
+    given up on quickly."""
+    return {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": location,
+        "OPTIONS": {
+            "IGNORE_EXCEPTIONS": True,
+            "SOCKET_CONNECT_TIMEOUT": 0.5,
+            "SOCKET_TIMEOUT": 0.5,
+        },
+    }
+
+
 DEBUG = envbool("DEBUG", "true")
 
 SECRET_KEY = env("SECRET_KEY")
@@ -104,12 +121,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "tengja.lib.middleware.permissions_policy_middleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "tengja.lib.middleware.private_responses_middleware",
     "django_otp.middleware.OTPMiddleware",
     "tengja.accounts.middleware.preferences_middleware",
     "tengja.dashboard.middleware.versions_middleware",
@@ -202,12 +221,7 @@ if REDIS_URL:
             },
         }
     }
-    CACHES = {
-        "default": {"BACKEND": "tengja.lib.cache.SharedPoolRedisCache", "LOCATION": REDIS_URL}
-    }
-    # Sessions read from Redis, written through to the database (which keeps them
-    # when Redis restarts): no session query on each request.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    CACHES = {"default": redis_cache(REDIS_URL)}
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     # The embedded default's processes (server, task worker, clock) share one
@@ -219,6 +233,13 @@ else:
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
+
+# Each error the Redis cache ignores is logged, as one warning line (LOGGING below).
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+
+# Sessions are the database's, whatever the cache: a cache outage signs nobody out
+# and stops nobody signing in.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 TASKS = {"default": {"BACKEND": env("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 
@@ -325,7 +346,8 @@ for _proxy in TRUSTED_PROXIES:
 AXES_CLIENT_IP_CALLABLE = "tengja.lib.ip.client_ip"
 
 # Rate limits (django-ratelimit, on the default cache: Redis when REDIS_URL is set,
-# so they hold across processes). "N/h" is N per hour; m, s and d work too.
+# so they hold across processes; with Redis away, tengja.lib.limits says which
+# limits let requests through). "N/h" is N per hour; m, s and d work too.
 # E-mails that a request makes us send (password reset, work-address confirmation,
 # change of e-mail, data export): per address written to, and per client address.
 EMAIL_LIMIT_PER_ADDRESS = envrate("EMAIL_LIMIT_PER_ADDRESS", "3/h")
@@ -342,6 +364,9 @@ SIGN_IN_CODE_LIMIT_PER_ACCOUNT = envrate("SIGN_IN_CODE_LIMIT_PER_ACCOUNT", "30/d
 # Accounts made from one client address (sign-up, hub join, accepted invitations).
 SIGNUP_LIMIT_PER_IP = envrate("SIGNUP_LIMIT_PER_IP", "10/h")
 RATELIMIT_IP_META_KEY = "tengja.lib.ip.client_ip"
+# Whether a limit the cache cannot count lets a request through is decided per
+# limit in tengja.lib.limits; django-ratelimit is told to report it, not decide.
+RATELIMIT_FAIL_OPEN = False
 
 # Languages and time zones
 LANGUAGE_CODE = "en"
@@ -405,6 +430,48 @@ SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", str(not DEBUG))
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# The browser's powerful features, off on every page (tengja.lib.middleware); the
+# call page turns on the camera, microphone, screen sharing and the choice of
+# speaker for this origin. (Features Chromium knows: it warns of any other.)
+# Autoplay is left alone: the call plays the other person's video. `payment` stays
+# off with Stripe too: the card Element needs no Payment Request API (a wallet
+# button, Apple Pay or Google Pay, would, and only on its own page).
+PERMISSIONS_POLICY = dict.fromkeys(
+    [
+        "accelerometer",
+        "browsing-topics",
+        "camera",
+        "captured-surface-control",
+        "clipboard-read",
+        "compute-pressure",
+        "display-capture",
+        "encrypted-media",
+        "fullscreen",
+        "gamepad",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "identity-credentials-get",
+        "idle-detection",
+        "local-fonts",
+        "local-network-access",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "otp-credentials",
+        "payment",
+        "picture-in-picture",
+        "publickey-credentials-create",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "speaker-selection",
+        "usb",
+        "window-management",
+        "xr-spatial-tracking",
+    ],
+    "()",
+)
 if envbool("BEHIND_HTTPS_PROXY", "false"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
@@ -440,7 +507,11 @@ warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume sy
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"cache_errors": {"()": "tengja.lib.logs.CacheErrorsOnOneLine"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "django_redis.cache": {"filters": ["cache_errors"]},
+    },
 }

@@ -1,44 +1,71 @@
-"""The Redis cache shares its connections across requests (tengja.lib.cache)."""
+"""The Redis cache (django-redis, tengja.settings.redis_cache): one connection pool
+per process, and Redis away costs speed, never a page."""
 
+import logging
 import threading
 
-from tengja.lib.cache import SharedPoolRedisCache
+import pytest
+from django_redis.cache import RedisCache
+
+from tengja.settings import redis_cache
 
 URL = "redis://127.0.0.1:6379/7"
+CLOSED_PORT = "redis://127.0.0.1:1/0"
 
 
-def pool_of(cache: SharedPoolRedisCache, *, write: bool):
-    return cache._cache.get_client(write=write).connection_pool
+def cache_at(location: str) -> RedisCache:
+    config = redis_cache(location)
+    return RedisCache(config["LOCATION"], config)
+
+
+def pool_of(cache: RedisCache):
+    return cache.client.get_client(write=True).connection_pool
 
 
 def test_cache_objects_of_a_process_share_one_pool():
-    # Django makes a cache object per thread and per async context (each ASGI request).
-    objects = [SharedPoolRedisCache(URL, {})]
-    thread = threading.Thread(target=lambda: objects.append(SharedPoolRedisCache(URL, {})))
+    # Django makes a cache object per thread and per async context (each ASGI request):
+    # each opening its own connections to Redis cost a connection per request.
+    objects = [cache_at(URL)]
+    thread = threading.Thread(target=lambda: objects.append(cache_at(URL)))
     thread.start()
     thread.join()
     first, second = objects
-    assert pool_of(first, write=True) is pool_of(second, write=False)
+    assert pool_of(first) is pool_of(second)
+    assert pool_of(first) is not pool_of(cache_at("redis://127.0.0.1:6379/6"))
 
 
-def test_another_server_or_options_get_their_own_pool():
-    plain = SharedPoolRedisCache(URL, {})
-    other_db = SharedPoolRedisCache("redis://127.0.0.1:6379/6", {})
-    other_options = SharedPoolRedisCache(URL, {"OPTIONS": {"socket_timeout": 5}})
-    assert pool_of(plain, write=True) is not pool_of(other_db, write=True)
-    assert pool_of(plain, write=True) is not pool_of(other_options, write=True)
+def test_with_redis_away_reads_miss_and_writes_do_nothing(caplog):
+    cache = cache_at(CLOSED_PORT)
+    with caplog.at_level(logging.WARNING, logger="django_redis"):
+        assert cache.get("v:bookings-of-user:1") is None
+        assert cache.get_many(["a", "b"]) == {}
+        cache.set_many({"a": 1})
+        cache.delete_many(["a"])
+        assert cache.add("a", 1) is None  # neither added nor refused
+    # Each said once, on one line: a known state, not a crash.
+    assert len(caplog.records) == 5
+    assert {(r.levelname, r.getMessage(), r.exc_info) for r in caplog.records} == {
+        (
+            "WARNING",
+            "the cache is unavailable, carrying on without it: Redis ConnectionError: "
+            "Error 111 connecting to 127.0.0.1:1. Connection refused.",
+            None,
+        )
+    }
 
 
-def test_cache_objects_of_a_process_share_one_client():
-    # redis-py builds its reply parsers per client: one per pool, not per operation.
-    first, second = SharedPoolRedisCache(URL, {}), SharedPoolRedisCache(URL, {})
-    assert first._cache.get_client(write=True) is second._cache.get_client(write=False)
+@pytest.mark.django_db
+def test_with_redis_away_a_kept_page_is_rendered_afresh(client, alice, settings):
+    from tengja.lib import versions
 
+    settings.CACHES = {"default": redis_cache(CLOSED_PORT)}
+    renders = []
 
-def test_keys_are_not_checked_against_memcacheds_limits(recwarn):
-    # Django warns of keys memcached would refuse; Redis takes them, and checking
-    # every character of every key cost more than the round trip.
-    cache = SharedPoolRedisCache(URL, {})
-    key = cache.make_and_validate_key("v:schedule:1 " + "x" * 300)
-    assert key.endswith("x" * 300)
-    assert not [w for w in recwarn if "memcached" in str(w.message)]
+    def render():
+        renders.append(1)
+        return "<p>fresh</p>"
+
+    for _ in range(2):
+        html = versions.fragment("x", depends_on=[versions.account_of(alice.pk)], render=render)
+        assert html == "<p>fresh</p>"
+    assert len(renders) == 2

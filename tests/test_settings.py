@@ -122,16 +122,19 @@ def settings_seen_with(env: dict, *expressions: str, drop: tuple[str, ...] = ())
     return out.stdout.split()
 
 
-def test_redis_url_switches_channel_layer_cache_and_sessions():
-    layer, cache, sessions = settings_seen_with(
+def test_redis_url_switches_channel_layer_and_cache_but_not_sessions():
+    layer, cache, ignore, sessions = settings_seen_with(
         {"REDIS_URL": "redis://127.0.0.1:6379/3"},
         "s.CHANNEL_LAYERS['default']['BACKEND']",
         "s.CACHES['default']['BACKEND']",
+        "s.CACHES['default']['OPTIONS']['IGNORE_EXCEPTIONS']",
         "s.SESSION_ENGINE",
     )
     assert layer == "channels_redis.core.RedisChannelLayer"
-    assert cache.endswith("RedisCache")
-    assert sessions == "django.contrib.sessions.backends.cached_db"
+    assert cache == "django_redis.cache.RedisCache"
+    assert ignore == "True"  # Redis away costs speed, not pages
+    # Sessions stay in the database: Redis away signs nobody out.
+    assert sessions == "django.contrib.sessions.backends.db"
 
 
 def test_redis_channel_layer_reads_for_longer_than_it_blocks():

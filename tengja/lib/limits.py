@@ -4,7 +4,7 @@ account (from one client address, and from anywhere), and new accounts from one
 client address.
 
 Counted by django-ratelimit in Django's default cache (Redis when REDIS_URL is
-set, so the limits hold across processes; in-process memory otherwise). The
+set, so the limits hold across processes; files on disk otherwise). The
 cache keys are SHA-256 hashes of the address, so the cache holds no e-mail
 address. A request over a limit is answered exactly as one under it: only the
 e-mail is not sent, so the answer tells nobody whether a limit was hit (or
@@ -12,6 +12,18 @@ whether an address has an account). Wrong sign-in codes are the exception: only
 someone who gave the account's password gets that far, and is told. So are new
 accounts: over the limit, the form says so and no account is made (it tells
 nothing about anyone).
+
+When the cache cannot count (Redis is away), each limit fails its own way:
+- the e-mail limits fail closed: no e-mail is sent on request until the cache
+  is back. A reset link that arrives later is a nuisance the person can retry;
+  an unlimited mailer at anyone's command is not, and its harm (a flooded
+  inbox, our sending reputation) cannot be taken back.
+- the sign-in limit fails open: closing it would stop everyone signing in,
+  which is the outage this guards against. The lockout of one address from one
+  client (django-axes) is kept in the database and still holds. The limits on
+  wrong two-step codes fail open for the same reason (a wrong code still counts
+  toward that lockout), and so does the limit on new accounts: an outage must not
+  stop people joining, and the e-mail a new account is sent is itself limited.
 """
 
 import logging
@@ -30,21 +42,34 @@ logger = logging.getLogger(__name__)
 
 
 def _over(
-    *, request: HttpRequest | None, group: str, value: str, rate: str, increment: bool
+    *,
+    request: HttpRequest | None,
+    group: str,
+    value: str,
+    rate: str,
+    increment: bool,
+    when_uncounted: bool,
 ) -> bool:
     """With `increment`, count this one and say whether it goes over the limit;
-    without, say whether the next one would."""
+    without, say whether the next one would. `when_uncounted` is the answer when
+    the cache cannot say (see the module's docstring)."""
     try:
         usage = get_usage(
             request, group=group, key=lambda _group, _request: value, rate=rate, increment=increment
         )
-    except Exception:
-        # The cache (Redis) is away: people can still reset a password or sign in;
-        # the limits come back with it.
-        logger.warning("rate limit %s not checked: the cache is unavailable", group, exc_info=True)
+    except Exception:  # a cache backend that raises rather than misses
+        usage = {"time_left": -1}
+    if usage is None:  # the limits are turned off (RATELIMIT_ENABLE)
         return False
-    if usage is None:
-        return False
+    # With RATELIMIT_FAIL_OPEN off django-ratelimit says it could not count this
+    # one with a time_left of -1. (A count the cache cannot read comes back as 0.)
+    if usage["time_left"] < 0:
+        logger.warning(
+            "rate limit %s not counted (the cache is unavailable): %s",
+            group,
+            "refused" if when_uncounted else "allowed",
+        )
+        return when_uncounted
     return usage["count"] > usage["limit"] if increment else usage["count"] >= usage["limit"]
 
 
@@ -57,6 +82,7 @@ def email_allowed(*, request: HttpRequest, address: str) -> bool:
         value=address.strip().lower(),
         rate=settings.EMAIL_LIMIT_PER_ADDRESS,
         increment=True,
+        when_uncounted=True,
     )
     per_ip = _over(
         request=request,
@@ -64,6 +90,7 @@ def email_allowed(*, request: HttpRequest, address: str) -> bool:
         value=client_ip(request),
         rate=settings.EMAIL_LIMIT_PER_IP,
         increment=True,
+        when_uncounted=True,
     )
     if per_address or per_ip:
         logger.info("e-mail not sent: rate limit (%s)", "address" if per_address else "client")
@@ -80,6 +107,7 @@ def sign_in_blocked(*, request: HttpRequest) -> bool:
         value=client_ip(request),
         rate=settings.SIGN_IN_LIMIT_PER_IP,
         increment=False,
+        when_uncounted=False,
     )
 
 
@@ -90,6 +118,7 @@ def sign_in_failed(*, request: HttpRequest) -> None:
         value=client_ip(request),
         rate=settings.SIGN_IN_LIMIT_PER_IP,
         increment=True,
+        when_uncounted=False,
     )
 
 
@@ -112,6 +141,7 @@ def sign_in_code_blocked_here(*, request: HttpRequest, user: AbstractBaseUser) -
         value=f"{_account(user)}:{client_ip(request)}",
         rate=settings.SIGN_IN_CODE_LIMIT_PER_IP,
         increment=False,
+        when_uncounted=False,
     )
 
 
@@ -122,6 +152,7 @@ def sign_in_code_failed_here(*, request: HttpRequest, user: AbstractBaseUser) ->
         value=f"{_account(user)}:{client_ip(request)}",
         rate=settings.SIGN_IN_CODE_LIMIT_PER_IP,
         increment=True,
+        when_uncounted=False,
     )
 
 
@@ -135,6 +166,7 @@ def sign_in_codes_blocked(*, user: AbstractBaseUser) -> bool:
         value=_account(user),
         rate=settings.SIGN_IN_CODE_LIMIT_PER_ACCOUNT,
         increment=False,
+        when_uncounted=False,
     )
 
 
@@ -145,6 +177,7 @@ def sign_in_code_failed(*, user: AbstractBaseUser) -> None:
         value=_account(user),
         rate=settings.SIGN_IN_CODE_LIMIT_PER_ACCOUNT,
         increment=True,
+        when_uncounted=False,
     )
 
 
@@ -165,6 +198,7 @@ def signup_allowed(*, request: HttpRequest, form: BaseForm) -> bool:
         value=client_ip(request),
         rate=settings.SIGNUP_LIMIT_PER_IP,
         increment=True,
+        when_uncounted=False,
     ):
         logger.info("account not made: rate limit (client)")
         form.add_error(None, SIGNUP_REFUSED)

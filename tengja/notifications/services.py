@@ -108,7 +108,8 @@ def _enqueue(due_at: datetime) -> None:
             )
         except Exception:
             first = True  # the cache away a moment: a second task is harmless, a lost one is not
-        if first:
+        # (django-redis answers None, not False, when Redis is away: the same case.)
+        if first is not False:
             try:
                 deliveries_send_task.using(run_after=slot).enqueue()
             except Exception:

@@ -110,7 +110,9 @@ def feed(request: HttpRequest, user_id: int, token: str) -> HttpResponse:
     body = calendar_for(bookings, viewer=user)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="tengja.ics"'
-    response["Cache-Control"] = "private, max-age=300"
+    # A person's sessions: kept by no proxy, nor on the disk of a browser that
+    # opened the address. (Calendar apps poll on their own schedule, not HTTP's.)
+    response["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -372,7 +372,7 @@ def _erase_related(*, user: User, addresses: set[str], placeholder: str, now: da
 def _sessions_delete(*, user_id: int) -> None:
     """Sign the person out everywhere. Session data is encoded, so each live
     session is read; account deletion is rare enough for that. Each goes through
-    the session engine, which also drops a cached copy (cached_db with Redis)."""
+    the session engine, which also drops any cached copy the engine keeps."""
     store_class = import_module(settings.SESSION_ENGINE).SessionStore
     for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
         if session.get_decoded().get("_auth_user_id") == str(user_id):

@@ -41,7 +41,7 @@ def export_download(request: HttpRequest, token: str) -> HttpResponse:
                 filename=f"tengja-{timezone.localdate():%Y-%m-%d}.zip",
                 content_type="application/zip",
             )
-            response["Cache-Control"] = "no-store"
+            response["Cache-Control"] = "private, no-store"
             return response
     except services.PrivacyError as error:
         return render(request, "accounts/link_problem.html", {"problem": str(error)}, status=400)

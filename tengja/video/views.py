@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from tengja.bookings.models import Booking
 from tengja.bookings.selectors import booking_for_user
 from tengja.bookings.services import invitation_seen
+from tengja.lib.middleware import permissions_policy_with
 from tengja.video.ice import ice_servers_for
 
 
@@ -101,7 +102,7 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
             "you": _("You"),
         },
     }
-    return render(
+    response = render(
         request,
         "video/join.html",
         {
@@ -112,3 +113,12 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
             "is_professional": is_professional,
         },
     )
+    # The one page that may use the camera, microphone, screen sharing and the
+    # choice of speaker (this origin only; not a frame of any other).
+    response["Permissions-Policy"] = permissions_policy_with(
+        camera="(self)",
+        microphone="(self)",
+        display_capture="(self)",
+        speaker_selection="(self)",
+    )
+    return response

@@ -8,6 +8,7 @@ from django.core import mail
 from django.urls import reverse
 
 from tengja.hubs.models import Membership
+from tengja.settings import redis_cache
 from tests.factories import UserFactory
 
 RESET = reverse("accounts:password_reset")
@@ -150,19 +151,48 @@ def test_a_bad_rate_fails_loudly(name):
     assert f"{name} must be a rate such as 3/h" in result.stderr
 
 
-def test_with_the_cache_away_resets_still_work(
-    client, alice, settings, django_capture_on_commit_callbacks
-):
-    settings.CACHES = {
-        "default": {
+CACHE_AWAY = [
+    # What runs with REDIS_URL: errors logged, reads miss, writes do nothing.
+    pytest.param(lambda: redis_cache("redis://127.0.0.1:1/0"), id="django-redis"),
+    # A backend that raises instead.
+    pytest.param(
+        lambda: {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",
-        }
-    }
+        },
+        id="raising",
+    ),
+]
+
+
+@pytest.mark.parametrize("cache_config", CACHE_AWAY)
+def test_with_the_cache_away_no_email_is_sent_on_request(
+    cache_config, client, alice, settings, django_capture_on_commit_callbacks, caplog
+):
+    """Fail closed: the limits cannot count, so nobody can use us to flood an inbox
+    meanwhile. The answer is the same as ever."""
+    settings.CACHES = {"default": cache_config()}
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(RESET, {"email": alice.email})
     assert response.status_code == 302
-    assert len(mail.outbox) == 1
+    assert response["Location"] == reverse("accounts:password_reset_done")
+    assert len(mail.outbox) == 0
+    assert "rate limit email-to-address not counted (the cache is unavailable)" in caplog.text
+
+
+@pytest.mark.parametrize("cache_config", CACHE_AWAY)
+def test_with_the_cache_away_people_still_sign_in(cache_config, client, alice, password, settings):
+    """Fail open: stopping every sign-in is the outage itself. Each address's lockout
+    (django-axes) is in the database and still holds."""
+    settings.CACHES = {"default": cache_config()}
+    response = client.post(LOGIN, {"username": alice.email, "password": password})
+    assert response.status_code == 302
+    assert client.get(reverse("dashboard:home")).context["user"] == alice
+    client.logout()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(LOGIN, {"username": alice.email, "password": "wrong"})
+    response = client.post(LOGIN, {"username": alice.email, "password": password})
+    assert "_auth_user_id" not in client.session  # locked out, cache or not
 
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/5")

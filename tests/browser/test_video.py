@@ -450,3 +450,23 @@ def test_refused_permission_says_how_to_fix_it(playwright, live, alice, password
     expect(error).to_contain_text("choose Allow")
     expect(page.get_by_role("button", name="Join session")).to_be_disabled()
     browser.close()
+
+
+def test_only_the_call_page_may_use_the_camera_and_microphone(
+    browser, live, alice, password, booking
+):
+    """Permissions-Policy: the call page gets its devices (open_call checks the
+    preview), and any other page of ours is refused them, permission or not."""
+    context, call = open_call(browser, live, alice, password, booking)
+    assert not [w for w in call.warnings if "Permissions-Policy" in w]
+    asks = "navigator.mediaDevices.getUserMedia({video: true, audio: true}).then(() => 'granted', e => e.name)"
+    assert call.evaluate(asks) == "granted"
+    home = context.new_page()
+    said = []
+    home.on("console", lambda message: said.append(message.text))
+    home.goto("/")
+    assert home.evaluate(asks) == "NotAllowedError"
+    assert home.evaluate("document.featurePolicy.allowsFeature('display-capture')") is False
+    assert call.evaluate("document.featurePolicy.allowsFeature('display-capture')") is True
+    assert not [text for text in said if "Permissions-Policy" in text]  # each feature known
+    context.close()

@@ -57,7 +57,7 @@ def test_the_zip_holds_everything_and_downloads_once(
     response = client.post(path)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/zip"
-    assert response["Cache-Control"] == "no-store"
+    assert response["Cache-Control"] == "private, no-store"
     assert "attachment" in response["Content-Disposition"]
     archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     names = set(archive.namelist())
