@@ -122,7 +122,9 @@ class WeeklyWindowForm(forms.ModelForm):
     def clean(self) -> dict:
         cleaned = super().clean()
         if cleaned.get("starts") and cleaned.get("ends") and cleaned["starts"] >= cleaned["ends"]:
-            raise ValidationError(_("The end must come after the start."))
+            # On the field, which marks it invalid and leaves the model's own check
+            # (availability_order) out of validation: this says it better.
+            self.add_error("ends", _("The end must come after the start."))
         return cleaned
 
 

@@ -168,10 +168,14 @@ class SessionType(models.Model):
         verbose_name_plural = _("session types")
         constraints = [
             models.CheckConstraint(
-                condition=Q(duration_minutes__gt=0), name="sessiontype_duration_positive"
+                condition=Q(duration_minutes__gt=0),
+                name="sessiontype_duration_positive",
+                violation_error_message=_("Choose a duration between 5 and 480 minutes."),
             ),
             models.UniqueConstraint(
-                fields=["professional", "name"], name="sessiontype_name_unique_per_professional"
+                fields=["professional", "name"],
+                name="sessiontype_name_unique_per_professional",
+                violation_error_message=_("You already have a session type with this name."),
             ),
         ]
 
@@ -210,8 +214,16 @@ class WeeklyAvailability(models.Model):
         verbose_name_plural = _("weekly availability")
         ordering = ["weekday", "starts"]
         constraints = [
-            models.CheckConstraint(condition=Q(starts__lt=F("ends")), name="availability_order"),
-            models.CheckConstraint(condition=Q(weekday__lte=6), name="availability_weekday"),
+            models.CheckConstraint(
+                condition=Q(starts__lt=F("ends")),
+                name="availability_order",
+                violation_error_message=_("The end must come after the start."),
+            ),
+            models.CheckConstraint(
+                condition=Q(weekday__lte=6),
+                name="availability_weekday",
+                violation_error_message=_("Choose a day of the week."),
+            ),
         ]
 
     def __str__(self) -> str:
