@@ -187,9 +187,18 @@ class Booking(models.Model):
             ) % {"hours": hours}
         else:
             return None
-        contact = gettext("To arrange another time, contact %(name)s.") % {
-            "name": self.professional.user.name
-        }
+        name = self.professional.user.name
+        if self.professional.contact_email:
+            contact = gettext("To arrange another time, contact %(name)s at %(email)s.") % {
+                "name": name,
+                "email": self.professional.contact_email,
+            }
+        else:
+            # Until there is messaging, Tengja has no way to put them in touch.
+            contact = gettext(
+                "%(name)s has not shared any contact details on Tengja, so another time "
+                "cannot be arranged here."
+            ) % {"name": name}
         return f"{reason} {contact}"
 
 

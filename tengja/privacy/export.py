@@ -22,12 +22,14 @@ from tengja.billing.models import Invoice, PaymentMethod
 from tengja.bookings.models import Booking
 from tengja.hubs.models import CreditEntry, Membership
 from tengja.notifications.models import Notification, Preferences
+from tengja.professionals.models import Professional
 
 CHUNK = 500
 
 README = """Your data from Tengja, made {made}.
 
 profile.json            your account: name, e-mail, language, time zone, dates
+                        (and the contact e-mail on your page, as a professional)
 sessions.json           sessions you booked or held (as a professional, without
                         your clients' names: those are theirs)
 invoices.json           bills to you, and bills you issued as a professional
@@ -71,6 +73,10 @@ def _profile(user: User) -> dict:
         "terms_accepted_at": user.terms_accepted_at,
         "two_step_sign_in": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
         "email_reminders": preferences.email_reminders if preferences else True,
+        # A professional's contact e-mail, shown on their page (empty if none).
+        "professional_contact_email": Professional.objects.filter(user=user)
+        .values_list("contact_email", flat=True)
+        .first(),
     }
 
 

@@ -88,12 +88,19 @@ class SessionTypeForm(forms.ModelForm):
 class ProfessionalProfileForm(forms.ModelForm):
     class Meta:
         model = Professional
-        fields = ["title", "bio", "languages", "specialties"]
+        fields = ["title", "bio", "contact_email", "languages", "specialties"]
         labels = {
             "title": _("Title"),
             "bio": _("Short bio"),
+            "contact_email": _("Contact e-mail"),
             "languages": _("Languages"),
             "specialties": _("Specialties"),
+        }
+        help_texts = {
+            "contact_email": _(
+                "Shown on your public page, so that clients can reach you, for example "
+                "to arrange another time. Leave it empty to share none."
+            ),
         }
         widgets = {
             "bio": forms.Textarea(attrs={"rows": 5, "maxlength": 2000}),

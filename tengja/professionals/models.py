@@ -47,6 +47,9 @@ class Professional(models.Model):
     code = models.CharField(max_length=16, unique=True, default=public_code, editable=False)
     title = models.CharField(_("title"), max_length=100, help_text=_("For example Psychologist."))
     bio = models.TextField(_("short bio"), blank=True, max_length=2000)
+    # Until there is messaging, how a client reaches them (to arrange another time):
+    # shown to anyone who sees their page, only if they give one.
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
     languages = models.ManyToManyField(
         Language, blank=True, related_name="professionals", verbose_name=_("languages")
     )
