@@ -147,6 +147,20 @@ class Booking(models.Model):
             return _("This session has already started and can no longer be cancelled.")
         return None
 
+    def phase(self, now: datetime | None = None) -> str:
+        """Where the session stands, as its page says it: "cancelled", "past",
+        "started", "late" (within the notice period: a client's cancellation now
+        is late) or "free" (cancelling is free). The page changes at each of these
+        moments (bookings.selectors.shown_until and the session page's clock)."""
+        now = now or timezone.now()
+        if self.is_cancelled:
+            return "cancelled"
+        if self.is_past(now):
+            return "past"
+        if self.starts_at <= now:
+            return "started"
+        return "late" if self.is_late_for_client(now) else "free"
+
     def is_late_for_client(self, now=None) -> bool:
         """Whether a client's cancellation now falls within the notice period."""
         return (now or timezone.now()) > self.client_changes_until()

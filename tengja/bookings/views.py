@@ -80,6 +80,8 @@ def _detail_page(request: HttpRequest, code: str, csrf_token: str | None = None)
         "bookings/detail_body.html",
         {
             "booking": booking,
+            "role": role,
+            "phase": booking.phase(),
             "is_professional": role == Booking.Role.PROFESSIONAL,
             "can_cancel": booking.cancel_refusal(role) is None,
             "move_refusal": booking.move_refusal(role),
