@@ -144,7 +144,7 @@ def test_a_cancelled_session_says_who_cancelled_and_what_is_owed(
         when = f"{moment:%-d} March 2031, {moment:%H:%M}."
         shown = page(client, alice, booking)
         assert f"{client_says} " in shown and when in shown
-        assert f"18.000 kr. · {cost}" in shown or f"ISK 18,000 · {cost}" in shown or cost in shown
+        assert f" · {cost}" in shown
         assert FREE not in shown and "which has passed" not in shown
         pro = page(client, professional.user, booking)
         assert pro_says in pro and cost in pro

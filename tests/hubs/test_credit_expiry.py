@@ -33,7 +33,7 @@ def pages(member) -> list[str]:
         (
             "is",
             "Atlantic/Reykjavik",
-            "Ónotaðar inneignir falla úr gildi: laugardagur 1. mars 2031, 00:00.",
+            "Ónotaðar inneignir falla úr gildi: laugardagur 1. mars 2031, kl. 00:00.",
         ),
     ],
 )
