@@ -159,3 +159,10 @@ def test_failed_hub_forms_are_summarised(client, hub, hr):
     ]:
         body = _failed(client.post(reverse(url_name, args=[hub.code]), data))
         assert _invalid(body, field)
+
+
+def test_failed_account_deletion_marks_the_unticked_box(client, alice, password):
+    client.force_login(alice)
+    response = client.post(reverse("privacy:delete"), {"current_password": password})
+    body = _failed(response)
+    assert _invalid(body, "confirm")
