@@ -11,6 +11,11 @@
     }
   } catch (e) { /* old browsers keep the default zone */ }
 
+  // A form sent back with errors: its summary (includes/form_errors.html) takes the
+  // focus, so a screen reader reads it and the keyboard starts there.
+  var summary = document.querySelector("[data-error-summary]");
+  if (summary) summary.focus();
+
   // The name menu closes on Escape (focus back on its button) and on a click elsewhere.
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") return;

@@ -48,43 +48,71 @@
     field.appendChild(status);
     select.parentNode.insertBefore(field, select);
 
+    // The person's own choice: what the select showed before any search, or what
+    // they picked in it since. A search proposes a zone (the select shows it, and
+    // saving keeps it); a search that finds nothing, or an emptied one, goes back
+    // to this choice. (tengja.accounts.zones.zone_search does the same in Python.)
+    var chosen = select.value;
+    select.addEventListener("change", function () { chosen = select.value; });
+
+    function pick(matches, query) {
+      // The choice if it was found; else a zone that is the searched name's own
+      // ("est" is New York's); else the first whose place starts with the query
+      // ("easter": Easter Island); else one with a name starting with the query,
+      // the shortest such name first ("eastern": Eastern Time before Eastern
+      // European Time); else the first found.
+      var exact = "", place = "", starting = null, first = matches.length ? matches[0].value : "";
+      for (var i = 0; i < matches.length; i++) {
+        var option = matches[i];
+        if (option.value === chosen) return chosen;
+        if (!place && fold(option.textContent).indexOf(query) === 0) place = option.value;
+        var names = (option.getAttribute("data-best") || "").split("|").filter(Boolean);
+        for (var j = 0; j < names.length; j++) {
+          if (names[j] === query) exact = exact || option.value;
+          if (names[j].indexOf(query) === 0) {
+            var rank = [names[j].length, option.value];
+            if (!starting || rank[0] < starting[0] || (rank[0] === starting[0] && rank[1] < starting[1])) starting = rank;
+          }
+        }
+      }
+      return exact || place || (starting && starting[1]) || first;
+    }
+
     function filter() {
       var words = fold(input.value).split(/\s+/).filter(Boolean);
-      var current = select.value;
       var kept = document.createDocumentFragment();
-      var count = 0, first = "", stillThere = false;
+      var matches = [];
       Array.prototype.forEach.call(full.children, function (group) {
         var copy = group.cloneNode(false);
         var options = group.tagName === "OPTGROUP" ? group.children : [group];
         Array.prototype.forEach.call(options, function (option) {
-          var text = fold(option.textContent + " " + option.value + " " + (group.label || ""));
+          var text = fold([option.textContent, option.value, group.label || "", option.getAttribute("data-names") || ""].join(" "));
           if (words.every(function (word) { return text.indexOf(word) !== -1; })) {
             var match = option.cloneNode(true);
             match.selected = false;
             if (group.tagName === "OPTGROUP") copy.appendChild(match); else copy = match;
-            count += 1;
-            first = first || option.value;
-            stillThere = stillThere || option.value === current;
+            matches.push(option);
           }
         });
         if (copy.tagName !== "OPTGROUP" || copy.children.length) kept.appendChild(copy);
       });
-      if (!words.length || count === 0) {
-        // Nothing typed, or nothing found: the whole list, the choice unchanged.
+      if (!words.length || matches.length === 0) {
+        // Nothing typed, or nothing found: the whole list, and the person's own choice.
         select.replaceChildren.apply(select, Array.prototype.map.call(full.children, function (node) { return node.cloneNode(true); }));
-        select.value = current;
+        select.value = chosen;
         status.textContent = words.length ? select.getAttribute("data-none") : "";
         return;
       }
       select.replaceChildren(kept);
-      select.value = stillThere ? current : first;
-      status.textContent = plural(select, count);
+      select.value = pick(matches, words.join(" "));
+      status.textContent = plural(select, matches.length);
     }
 
     input.addEventListener("input", filter);
     input.addEventListener("keydown", function (event) {
-      // Enter in the search keeps the form from being sent; the list has the answer.
-      if (event.key === "Enter") { event.preventDefault(); select.focus(); }
+      // Enter in the search keeps the form from being sent; the list has the answer,
+      // which becomes the choice.
+      if (event.key === "Enter") { event.preventDefault(); chosen = select.value; select.focus(); }
     });
   }
 

@@ -5,13 +5,14 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from tengja.accounts.middleware import TIME_ZONE_COOKIE, request_time_zone
 from tengja.accounts.models import User, time_zone_names
 from tengja.accounts.services import password_reset_request
-from tengja.accounts.zones import canonical_zone, time_zone_choices
+from tengja.accounts.zones import best_names, canonical_zone, search_names, time_zone_choices
 from tengja.lib.images import picture_reencode
 from tengja.lib.limits import email_allowed
 
@@ -21,6 +22,20 @@ def email_is_taken(email: str, *, exclude: User | None = None) -> bool:
     if exclude is not None:
         users = users.exclude(pk=exclude.pk)
     return users.exists()
+
+
+class ZoneSelect(forms.Select):
+    """A select whose options also carry what the search finds them by (the names
+    people use: "Eastern", "EST", "CET") and the names they are chosen for."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        language = translation.get_language() or "en"
+        if names := search_names(str(value), language=language):
+            option["attrs"]["data-names"] = names
+        if best := best_names(str(value)):
+            option["attrs"]["data-best"] = best
+        return option
 
 
 class TimeZoneField(forms.ChoiceField):
@@ -34,12 +49,15 @@ class TimeZoneField(forms.ChoiceField):
         # Place names are names: marked so that nothing (a browser, a check) translates them.
         kwargs.setdefault(
             "widget",
-            forms.Select(
+            ZoneSelect(
                 attrs={
                     "translate": "no",
                     "data-zone-picker": "",
                     "data-search-label": _("Search for your city or country"),
-                    "data-none": _("No time zone matches. The list shows them all."),
+                    "data-none": _(
+                        "No time zone matches. The list shows them all, and your choice "
+                        "is as it was."
+                    ),
                     "data-one": _("%s time zone matches."),
                     "data-many": _("%s time zones match."),
                 }

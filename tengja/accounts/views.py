@@ -15,6 +15,7 @@ from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
@@ -232,7 +233,9 @@ def profile(request: HttpRequest) -> HttpResponse:
         samesite=settings.LANGUAGE_COOKIE_SAMESITE,
         secure=settings.LANGUAGE_COOKIE_SECURE,
     )
-    messages.success(request, _("Your profile has been saved."))
+    # Said in the language just chosen: the page that shows it speaks that one.
+    with translation.override(request.user.language):
+        messages.success(request, _("Your profile has been saved."))
     return response
 
 

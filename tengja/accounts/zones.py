@@ -10,6 +10,7 @@ A browser may report an alias (Chromium says Asia/Calcutta for India):
 `canonical_zone` follows tzdata's links back to a listed name.
 """
 
+import unicodedata
 import zoneinfo
 from datetime import UTC, datetime, timedelta
 from functools import cache, lru_cache
@@ -84,13 +85,159 @@ def format_offset(offset: timedelta) -> str:
 
 
 def zone_label(name: str, *, language: str, now: datetime) -> str:
-    """'(UTC+01:00) Berlin, Þýskaland': the offset now, the place, its country."""
+    """'Berlin, Þýskaland (UTC+01:00)': the place, its country, the offset now. The
+    place comes first so that typing on the select itself (without the search)
+    finds it, as a browser goes to the first option starting with what is typed."""
     offset = format_offset(_offset(name, now))
     if name == "UTC":
-        return f"({offset}) UTC"
+        return f"UTC ({offset})"
     place = ", ".join(part.replace("_", " ") for part in reversed(name.split("/")[1:]))
     country = Locale.parse(language).territories.get(listed_zones().get(name, ""), "")
-    return f"({offset}) {place}, {country}" if country else f"({offset}) {place}"
+    return f"{place}, {country} ({offset})" if country else f"{place} ({offset})"
+
+
+# The names people use for a zone that neither its place nor its country say: the
+# time's own name and its abbreviations (winter and summer). A name given to
+# several zones finds them all; the first zone listed for it is the one chosen
+# when that name is searched for (so "GMT" chooses London, though Reykjavik and
+# UTC are on Greenwich time too). Not translated: they are what people type.
+_CET = ("CET", "CEST", "Central European Time")
+_EET = ("EET", "EEST", "Eastern European Time")
+COMMON_NAMES: dict[str, tuple[str, ...]] = {
+    "America/New_York": ("Eastern Time", "ET", "EST", "EDT", "US Eastern"),
+    "America/Chicago": ("Central Time", "CT", "CST", "CDT", "US Central"),
+    "America/Denver": ("Mountain Time", "MT", "MST", "MDT", "US Mountain"),
+    "America/Los_Angeles": ("Pacific Time", "PT", "PST", "PDT", "US Pacific"),
+    "America/Anchorage": ("Alaska Time", "AKST", "AKDT"),
+    "Pacific/Honolulu": ("Hawaii Time", "HST"),
+    "America/Phoenix": ("Mountain Time", "MST", "Arizona"),
+    "America/Toronto": ("Eastern Time", "ET", "EST", "EDT"),
+    "America/Vancouver": ("Pacific Time", "PT", "PST", "PDT"),
+    "America/Halifax": ("Atlantic Time", "AST", "ADT"),
+    "America/St_Johns": ("Newfoundland Time", "NST", "NDT"),
+    "America/Sao_Paulo": ("Brasilia Time", "BRT"),
+    "Asia/Kolkata": ("India Standard Time", "IST", "India"),
+    "Europe/London": ("GMT", "Greenwich Mean Time", "BST", "British Summer Time", "UK"),
+    "UTC": ("UTC", "GMT", "Greenwich Mean Time", "Coordinated Universal Time", "Zulu"),
+    "Atlantic/Reykjavik": ("GMT", "Greenwich Mean Time"),
+    "Europe/Dublin": ("GMT", "IST", "Irish Standard Time"),
+    "Europe/Lisbon": ("WET", "WEST", "Western European Time"),
+    "Europe/Berlin": _CET,
+    "Europe/Paris": _CET,
+    "Europe/Brussels": _CET,
+    "Europe/Amsterdam": _CET,
+    "Europe/Luxembourg": _CET,
+    "Europe/Zurich": _CET,
+    "Europe/Vienna": _CET,
+    "Europe/Rome": _CET,
+    "Europe/Madrid": _CET,
+    "Europe/Copenhagen": _CET,
+    "Europe/Oslo": _CET,
+    "Europe/Stockholm": _CET,
+    "Europe/Warsaw": _CET,
+    "Europe/Prague": _CET,
+    "Europe/Budapest": _CET,
+    "Europe/Helsinki": _EET,
+    "Europe/Athens": _EET,
+    "Europe/Bucharest": _EET,
+    "Europe/Sofia": _EET,
+    "Europe/Kyiv": _EET,
+    "Europe/Riga": _EET,
+    "Europe/Tallinn": _EET,
+    "Europe/Vilnius": _EET,
+    "Europe/Moscow": ("Moscow Time", "MSK"),
+    "Africa/Johannesburg": ("South Africa Standard Time", "SAST"),
+    "Africa/Lagos": ("West Africa Time", "WAT"),
+    "Africa/Nairobi": ("East Africa Time", "EAT"),
+    "Asia/Dubai": ("Gulf Standard Time", "GST"),
+    "Asia/Jerusalem": ("Israel Time", "IST", "IDT"),
+    "Asia/Shanghai": ("China Standard Time", "CST", "Beijing"),
+    "Asia/Hong_Kong": ("Hong Kong Time", "HKT"),
+    "Asia/Singapore": ("Singapore Time", "SGT"),
+    "Asia/Seoul": ("Korea Standard Time", "KST"),
+    "Asia/Tokyo": ("Japan Standard Time", "JST"),
+    "Australia/Perth": ("Australian Western Time", "AWST"),
+    "Australia/Adelaide": ("Australian Central Time", "ACST", "ACDT"),
+    "Australia/Darwin": ("Australian Central Time", "ACST"),
+    "Australia/Sydney": ("Australian Eastern Time", "AEST", "AEDT"),
+    "Australia/Melbourne": ("Australian Eastern Time", "AEST", "AEDT"),
+    "Australia/Brisbane": ("Australian Eastern Time", "AEST"),
+    "Pacific/Auckland": ("New Zealand Time", "NZST", "NZDT"),
+}
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, so "reykjavik" finds "Reykjavík" (as zones.js does)."""
+    decomposed = unicodedata.normalize("NFD", text.lower())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+@cache
+def _best_for() -> dict[str, str]:
+    """Folded common name -> the zone chosen when it is searched for."""
+    best: dict[str, str] = {}
+    for zone, names in COMMON_NAMES.items():
+        for name in names:
+            best.setdefault(fold(name), zone)
+    return best
+
+
+def search_names(name: str, *, language: str) -> str:
+    """What the search finds a zone by besides its label, region and name: its
+    common names, and in another language than English its country's English name
+    too (a person in Icelandic may still type "Iceland")."""
+    words = list(COMMON_NAMES.get(name, ()))
+    if not language.startswith("en") and listed_zones().get(name):
+        words.append(Locale.parse("en").territories.get(listed_zones()[name], ""))
+    return " ".join(words)
+
+
+def best_names(name: str) -> str:
+    """The folded common names for which this zone is the one chosen, "|"-joined."""
+    return "|".join(folded for folded, zone in _best_for().items() if zone == name)
+
+
+def zone_search(query: str, *, now: datetime | None = None) -> tuple[list[str], str | None]:
+    """The zones the picker's search shows for `query`, in the active language,
+    and the one it chooses: static/js/zones.js does the same in the browser (with
+    the person's own choice kept when it is among them). Every word typed must be
+    in a zone's label, region, name or common names. None chosen when nothing
+    matches: the choice stays as it was."""
+    words = fold(query).split()
+    if not words:
+        return [], None
+    language = translation.get_language() or "en"
+    matches, places = [], []
+    query = " ".join(words)
+    for region, zones in time_zone_choices(now=now):
+        for name, label in zones:
+            text = fold(f"{label} {name} {region} {search_names(name, language=language)}")
+            if all(word in text for word in words):
+                matches.append(name)
+                if fold(label).startswith(query):
+                    places.append(name)
+    return matches, _chosen(matches, places, query)
+
+
+def _chosen(matches: list[str], places: list[str], query: str) -> str | None:
+    """A zone that is a searched name's own ("est"), else the first whose place
+    starts with what was typed ("easter": Easter Island), else one with a common
+    name starting with it, the shortest such name first ("eastern": Eastern Time
+    before Eastern European Time), else the first found."""
+    if not matches:
+        return None
+    best = _best_for()
+    if query in best and best[query] in matches:
+        return best[query]
+    if places:
+        return places[0]
+    starting = sorted(
+        (len(folded), zone) for folded, zone in best.items() if folded.startswith(query)
+    )
+    for _length, zone in starting:
+        if zone in matches:
+            return zone
+    return matches[0]
 
 
 @lru_cache(maxsize=16)

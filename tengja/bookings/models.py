@@ -147,6 +147,20 @@ class Booking(models.Model):
             return _("This session has already started and can no longer be cancelled.")
         return None
 
+    def phase(self, now: datetime | None = None) -> str:
+        """Where the session stands, as its page says it: "cancelled", "past",
+        "started", "late" (within the notice period: a client's cancellation now
+        is late) or "free" (cancelling is free). The page changes at each of these
+        moments (bookings.selectors.shown_until and the session page's clock)."""
+        now = now or timezone.now()
+        if self.is_cancelled:
+            return "cancelled"
+        if self.is_past(now):
+            return "past"
+        if self.starts_at <= now:
+            return "started"
+        return "late" if self.is_late_for_client(now) else "free"
+
     def is_late_for_client(self, now=None) -> bool:
         """Whether a client's cancellation now falls within the notice period."""
         return (now or timezone.now()) > self.client_changes_until()
@@ -187,9 +201,18 @@ class Booking(models.Model):
             ) % {"hours": hours}
         else:
             return None
-        contact = gettext("To arrange another time, contact %(name)s.") % {
-            "name": self.professional.user.name
-        }
+        name = self.professional.user.name
+        if self.professional.contact_email:
+            contact = gettext("To arrange another time, contact %(name)s at %(email)s.") % {
+                "name": name,
+                "email": self.professional.contact_email,
+            }
+        else:
+            # Until there is messaging, Tengja has no way to put them in touch.
+            contact = gettext(
+                "%(name)s has not shared any contact details on Tengja, so another time "
+                "cannot be arranged here."
+            ) % {"name": name}
         return f"{reason} {contact}"
 
 

@@ -47,24 +47,25 @@ def booking_for_user(*, user: User, code: str) -> Booking:
     return booking
 
 
-def booking_access(*, user: User, code: str) -> tuple["Booking.Role", bool]:
-    """The user's role in the booking named in a URL, and whether opening its page
-    now accepts the client's invitation (services.invitation_seen); 404 for anyone
-    who is neither its client nor its professional. Three columns: the session page
-    reads the rest only when it renders (`booking_for_user`)."""
+def booking_access(*, user: User, code: str) -> tuple["Booking.Role", bool, int]:
+    """The user's role in the booking named in a URL, whether opening its page
+    now accepts the client's invitation (services.invitation_seen), and its
+    professional's id; 404 for anyone who is neither its client nor its
+    professional. Four columns: the session page reads the rest only when it
+    renders (`booking_for_user`)."""
     if not user.is_authenticated:
         raise Http404
     row = (
         Booking.objects.filter(_as_either(user), code=code)
-        .values_list("client_id", "invitation__pk", "invitation__accepted_at")
+        .values_list("client_id", "invitation__pk", "invitation__accepted_at", "professional_id")
         .first()
     )
     if row is None:
         raise Http404
-    client_id, invitation, accepted_at = row
+    client_id, invitation, accepted_at, professional_id = row
     if client_id == user.pk:
-        return Booking.Role.CLIENT, invitation is not None and accepted_at is None
-    return Booking.Role.PROFESSIONAL, False
+        return Booking.Role.CLIENT, invitation is not None and accepted_at is None, professional_id
+    return Booking.Role.PROFESSIONAL, False, professional_id
 
 
 def bookings_upcoming_for_user(*, user: User, limit: int) -> QuerySet[Booking]:

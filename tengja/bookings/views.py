@@ -41,10 +41,11 @@ MOVE_DAYS = 7
 @login_required
 def detail(request: HttpRequest, code: str) -> HttpResponse:
     """A session's page, for its client or its professional. Kept per person until
-    one of their sessions changes (tengja.lib.versions.bookings_of_user) or the
-    clock moves it on; the client's first look, which accepts the
-    professional's invitation, is rendered afresh."""
-    role, first_look = booking_access(user=request.user, code=code)
+    one of their sessions changes (tengja.lib.versions.bookings_of_user), its
+    professional's profile does (schedule_of: how to reach them), or the clock
+    moves it on; the client's first look, which accepts the professional's
+    invitation, is rendered afresh."""
+    role, first_look, professional_id = booking_access(user=request.user, code=code)
     if first_look:
         page = _detail_page(request, code)[0]
     else:
@@ -53,7 +54,11 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
             code,
             request.user.pk,
             role,
-            depends_on=[versions.bookings_of_user(request.user.pk)],
+            # The professional's profile too: how to reach them, when it cannot be moved.
+            depends_on=[
+                versions.bookings_of_user(request.user.pk),
+                versions.schedule_of(professional_id),
+            ],
             render=lambda: _detail_page(request, code, csrf_token=versions.CSRF_PLACEHOLDER),
             request=request,
         )
@@ -76,6 +81,8 @@ def _detail_page(request: HttpRequest, code: str, csrf_token: str | None = None)
         "bookings/detail_body.html",
         {
             "booking": booking,
+            "role": role,
+            "phase": booking.phase(),
             "is_professional": role == Booking.Role.PROFESSIONAL,
             "can_cancel": booking.cancel_refusal(role) is None,
             "move_refusal": booking.move_refusal(role),

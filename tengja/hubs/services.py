@@ -214,11 +214,19 @@ def balance(*, membership: Membership, now: datetime | None = None) -> int:
 def balance_kept(*, membership: Membership) -> int:
     """`balance`, for pages: the ledger's sum and when its period ends are kept
     until the member's credits change (tengja.lib.versions.account_of)."""
+    return credits_kept(membership=membership)[0]
+
+
+def credits_kept(*, membership: Membership) -> tuple[int, datetime | None]:
+    """The credits the member may spend now and when they expire (the end of the
+    current period; None and 0 outside one), kept as `balance_kept` is."""
     parts, depends_on = _kept_credits(membership)
     total, ends = versions.kept(
         *parts, depends_on=depends_on, compute=lambda: _ledger(membership, timezone.now())
     )
-    return total if ends and ends > timezone.now() else 0
+    if ends and ends > timezone.now():
+        return total, ends
+    return 0, None
 
 
 def balance_read_ahead(*, membership: Membership) -> None:

@@ -211,13 +211,15 @@ def browse(request: HttpRequest, hub: Hub, membership: Membership) -> HttpRespon
             ],
             render=lambda: _browse_offers(request, hub, "", "", None),
         )
+    balance, expires = services.credits_kept(membership=membership)
     return render(
         request,
         "hubs/browse.html",
         {
             "hub": hub,
             "membership": membership,
-            "balance": services.balance_kept(membership=membership),
+            "balance": balance,
+            "expires": expires,
             "offers": offers,
         },
     )

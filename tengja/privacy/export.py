@@ -62,7 +62,8 @@ payment_methods.json    saved cards: brand, last four digits and expiry only
                         (card numbers never reach Tengja)
 professional.json       as a professional: title, bio, languages, specialties,
                         business name and address, ID number (kennitala), VAT
-                        number, whether you take new bookings
+                        number, the contact e-mail on your page, whether you
+                        take new bookings
 session_types.json      as a professional: your session types and prices
 availability.json       as a professional: weekly hours and days off or extra hours
 hub_offers.json         as a professional: hubs that asked to offer you, and your answer

@@ -53,6 +53,7 @@ def professional_of(user: User) -> dict | None:
         "business_address": professional.business_address,
         "business_id": professional.business_id,
         "vat_number": professional.vat_number,
+        "contact_email": professional.contact_email,
         "taking_new_bookings": professional.is_active,
         "paused_at": professional.deactivated_at,
     }

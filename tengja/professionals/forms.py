@@ -88,12 +88,19 @@ class SessionTypeForm(forms.ModelForm):
 class ProfessionalProfileForm(forms.ModelForm):
     class Meta:
         model = Professional
-        fields = ["title", "bio", "languages", "specialties"]
+        fields = ["title", "bio", "contact_email", "languages", "specialties"]
         labels = {
             "title": _("Title"),
             "bio": _("Short bio"),
+            "contact_email": _("Contact e-mail"),
             "languages": _("Languages"),
             "specialties": _("Specialties"),
+        }
+        help_texts = {
+            "contact_email": _(
+                "Shown on your public page, so that clients can reach you, for example "
+                "to arrange another time. Leave it empty to share none."
+            ),
         }
         widgets = {
             "bio": forms.Textarea(attrs={"rows": 5, "maxlength": 2000}),
@@ -122,7 +129,9 @@ class WeeklyWindowForm(forms.ModelForm):
     def clean(self) -> dict:
         cleaned = super().clean()
         if cleaned.get("starts") and cleaned.get("ends") and cleaned["starts"] >= cleaned["ends"]:
-            raise ValidationError(_("The end must come after the start."))
+            # On the field, which marks it invalid and leaves the model's own check
+            # (availability_order) out of validation: this says it better.
+            self.add_error("ends", _("The end must come after the start."))
         return cleaned
 
 

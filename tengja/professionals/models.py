@@ -47,6 +47,9 @@ class Professional(models.Model):
     code = models.CharField(max_length=16, unique=True, default=public_code, editable=False)
     title = models.CharField(_("title"), max_length=100, help_text=_("For example Psychologist."))
     bio = models.TextField(_("short bio"), blank=True, max_length=2000)
+    # Until there is messaging, how a client reaches them (to arrange another time):
+    # shown to anyone who sees their page, only if they give one.
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
     languages = models.ManyToManyField(
         Language, blank=True, related_name="professionals", verbose_name=_("languages")
     )
@@ -168,10 +171,14 @@ class SessionType(models.Model):
         verbose_name_plural = _("session types")
         constraints = [
             models.CheckConstraint(
-                condition=Q(duration_minutes__gt=0), name="sessiontype_duration_positive"
+                condition=Q(duration_minutes__gt=0),
+                name="sessiontype_duration_positive",
+                violation_error_message=_("Choose a duration between 5 and 480 minutes."),
             ),
             models.UniqueConstraint(
-                fields=["professional", "name"], name="sessiontype_name_unique_per_professional"
+                fields=["professional", "name"],
+                name="sessiontype_name_unique_per_professional",
+                violation_error_message=_("You already have a session type with this name."),
             ),
         ]
 
@@ -210,8 +217,16 @@ class WeeklyAvailability(models.Model):
         verbose_name_plural = _("weekly availability")
         ordering = ["weekday", "starts"]
         constraints = [
-            models.CheckConstraint(condition=Q(starts__lt=F("ends")), name="availability_order"),
-            models.CheckConstraint(condition=Q(weekday__lte=6), name="availability_weekday"),
+            models.CheckConstraint(
+                condition=Q(starts__lt=F("ends")),
+                name="availability_order",
+                violation_error_message=_("The end must come after the start."),
+            ),
+            models.CheckConstraint(
+                condition=Q(weekday__lte=6),
+                name="availability_weekday",
+                violation_error_message=_("Choose a day of the week."),
+            ),
         ]
 
     def __str__(self) -> str:

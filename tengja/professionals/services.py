@@ -65,11 +65,13 @@ def professional_profile_update(
     bio: str,
     languages: list[Language],
     specialties: list[Specialty],
+    contact_email: str = "",
 ) -> None:
     with transaction.atomic():
         professional.title = title
         professional.bio = bio
-        professional.save(update_fields=["title", "bio"])
+        professional.contact_email = contact_email
+        professional.save(update_fields=["title", "bio", "contact_email"])
         professional.languages.set(languages)
         professional.specialties.set(specialties)
         versions.bump(versions.schedule_of(professional.pk))

@@ -127,3 +127,15 @@ def test_password_change_needs_the_current_one(client, alice, password):
     assert alice.check_password("fresh passphrase 2026")
     # Still signed in after the change.
     assert client.get(URL).status_code == 200
+
+
+def test_the_saved_message_speaks_the_new_language(client, alice):
+    """Switching the language in the profile: its "saved" message is in the new one."""
+    client.force_login(alice)
+    data = {"name": alice.name, "time_zone": alice.time_zone}
+    body = client.post(URL, {**data, "language": "is"}, follow=True).content.decode()
+    assert "Prófíllinn þinn hefur verið vistaður." in body
+    assert "Your profile has been saved." not in body
+    body = client.post(URL, {**data, "language": "en"}, follow=True).content.decode()
+    assert "Your profile has been saved." in body
+    assert "Prófíllinn þinn hefur verið vistaður." not in body

@@ -4,10 +4,11 @@ with their offsets now, in both languages; the browser's zone chosen on sign-up.
 import re
 from datetime import UTC, datetime
 
+import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from tengja.accounts.zones import canonical_zone, time_zone_choices
+from tengja.accounts.zones import canonical_zone, time_zone_choices, zone_search
 
 JULY = datetime(2026, 7, 1, 12, tzinfo=UTC)
 JANUARY = datetime(2026, 1, 15, 12, tzinfo=UTC)
@@ -28,24 +29,26 @@ def test_only_canonical_zones_grouped_by_region_and_sorted_by_offset():
     labels = [label for label, _zones in groups]
     assert labels[:2] == ["Africa", "Americas"] and labels[-1] == "Other"
     for _label, members in groups:
-        offsets = [re.match(r"\(UTC([+-]\d\d):(\d\d)\)", text).groups() for _name, text in members]
+        offsets = [
+            re.search(r"\(UTC([+-]\d\d):(\d\d)\)$", text).groups() for _name, text in members
+        ]
         minutes = [int(h) * 60 + (int(m) if h[0] == "+" else -int(m)) for h, m in offsets]
         assert minutes == sorted(minutes)
-    assert zones["Atlantic/Reykjavik"] == "(UTC+00:00) Reykjavik, Iceland"
-    assert zones["America/Indiana/Knox"] == "(UTC-05:00) Knox, Indiana, United States"
+    assert zones["Atlantic/Reykjavik"] == "Reykjavik, Iceland (UTC+00:00)"
+    assert zones["America/Indiana/Knox"] == "Knox, Indiana, United States (UTC-05:00)"
 
 
 def test_the_offset_is_todays():
     with translation.override("en"):
-        assert flat(time_zone_choices(now=JULY))["Europe/Berlin"].startswith("(UTC+02:00)")
-        assert flat(time_zone_choices(now=JANUARY))["Europe/Berlin"].startswith("(UTC+01:00)")
+        assert flat(time_zone_choices(now=JULY))["Europe/Berlin"].endswith("(UTC+02:00)")
+        assert flat(time_zone_choices(now=JANUARY))["Europe/Berlin"].endswith("(UTC+01:00)")
 
 
 def test_countries_and_regions_in_icelandic():
     with translation.override("is"):
         groups = time_zone_choices(now=JULY)
-    assert flat(groups)["Europe/Berlin"] == "(UTC+02:00) Berlin, Þýskaland"
-    assert flat(groups)["Atlantic/Reykjavik"] == "(UTC+00:00) Reykjavik, Ísland"
+    assert flat(groups)["Europe/Berlin"] == "Berlin, Þýskaland (UTC+02:00)"
+    assert flat(groups)["Atlantic/Reykjavik"] == "Reykjavik, Ísland (UTC+00:00)"
     assert [label for label, _zones in groups][:2] == ["Afríka", "Ameríka"]
 
 
@@ -124,3 +127,84 @@ def test_a_zone_nobody_knows_is_refused(client, alice):
         reverse("accounts:profile"), {"name": "A", "language": "en", "time_zone": "Mars/Olympus"}
     )
     assert response.status_code == 400
+
+
+def test_the_place_comes_first_so_typing_on_the_select_finds_it(client, alice):
+    """Without the script, a browser goes to the first option that starts with
+    what is typed on the select: the labels start with the place."""
+    with translation.override("en"):
+        zones = flat(time_zone_choices(now=JULY))
+    assert zones["America/New_York"] == "New York, United States (UTC-04:00)"
+    assert zones["UTC"] == "UTC (UTC+00:00)"
+    client.force_login(alice)
+    body = client.get(reverse("accounts:profile")).content.decode()
+    assert re.search(r'value="Asia/Tokyo"[^>]*>\s*Tokyo, Japan \(UTC', body)
+
+
+@pytest.mark.parametrize(
+    ("query", "chosen"),
+    [
+        ("eastern", "America/New_York"),
+        ("Eastern", "America/New_York"),
+        ("EST", "America/New_York"),
+        ("eastern time", "America/New_York"),
+        ("US Eastern", "America/New_York"),
+        ("pacific time", "America/Los_Angeles"),
+        ("central", "America/Chicago"),
+        ("GMT", "Europe/London"),
+        ("UTC", "UTC"),
+        ("CET", "Europe/Berlin"),
+        ("central european", "Europe/Berlin"),
+        ("EET", "Europe/Helsinki"),
+        ("Iceland", "Atlantic/Reykjavik"),
+        ("reykjavík", "Atlantic/Reykjavik"),
+        ("tokyo", "Asia/Tokyo"),
+        ("IST", "Asia/Kolkata"),
+        ("india", "Asia/Kolkata"),
+    ],
+)
+def test_zones_are_found_by_the_names_people_use(query, chosen):
+    with translation.override("en"):
+        matches, best = zone_search(query, now=JANUARY)
+    assert best == chosen
+    assert chosen in matches
+
+
+def test_names_people_use_find_every_zone_that_has_them():
+    with translation.override("en"):
+        gmt, _best = zone_search("gmt", now=JANUARY)
+        cet, _best = zone_search("cet", now=JANUARY)
+        ist, _best = zone_search("ist", now=JANUARY)
+    assert {"Europe/London", "UTC", "Atlantic/Reykjavik", "Europe/Dublin"} <= set(gmt)
+    assert {"Europe/Berlin", "Europe/Paris", "Europe/Oslo"} <= set(cet)
+    assert "America/New_York" not in cet
+    assert {"Asia/Kolkata", "Europe/Dublin", "Asia/Jerusalem"} <= set(ist)
+
+
+def test_english_names_are_found_in_icelandic_too():
+    with translation.override("is"):
+        for query in ("Iceland", "ísland", "island", "GMT"):
+            matches, _best = zone_search(query, now=JANUARY)
+            assert "Atlantic/Reykjavik" in matches, query
+        matches, best = zone_search("eastern", now=JANUARY)
+        assert best == "America/New_York"
+        matches, best = zone_search("þýskaland", now=JANUARY)
+        assert best == "Europe/Berlin"
+
+
+def test_a_search_that_finds_nothing_chooses_nothing():
+    """("eastern" once found nothing, after "easter" had chosen Easter Island.)"""
+    with translation.override("en"):
+        assert zone_search("zzzz", now=JANUARY) == ([], None)
+        assert zone_search("   ", now=JANUARY) == ([], None)
+        matches, best = zone_search("easter", now=JANUARY)
+    assert best == "Pacific/Easter"
+    assert "America/New_York" in matches  # "Eastern Time" starts with it too
+
+
+def test_the_profile_page_carries_the_names_for_the_search(client, alice):
+    client.force_login(alice)
+    body = client.get(reverse("accounts:profile")).content.decode()
+    new_york = re.search(r'<option value="America/New_York"[^>]*>', body).group(0)
+    assert 'data-names="Eastern Time ET EST EDT US Eastern"' in new_york
+    assert "data-best=" in new_york and "|est|" in new_york

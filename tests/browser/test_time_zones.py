@@ -87,3 +87,69 @@ def test_an_invited_clients_first_visit_shows_the_time_in_their_zone(
     expect(when).not_to_contain_text("Reykjavik")
     expect(page.get_by_label("Time zone", exact=True)).to_have_value("America/New_York")
     context.close()
+
+
+def test_a_search_that_finds_nothing_keeps_the_choice(page, alice, password):
+    """With New York chosen, typing "eastern" went through "easter" (Easter Island)
+    and ended on "No time zone matches" with Easter Island still chosen."""
+    alice.time_zone = "America/New_York"
+    alice.save()
+    sign_in(page, alice.email, password)
+    page.goto("/accounts/profile/")
+    search = page.get_by_label("Search for your city or country")
+    zone = page.get_by_label("Time zone", exact=True)
+    search.press_sequentially("easter")
+    expect(zone).to_have_value("America/New_York")  # found: the choice stays
+    search.fill("easter chile")
+    expect(zone).to_have_value("Pacific/Easter")  # proposed by the search
+    search.fill("easter chilez")
+    expect(page.get_by_text("No time zone matches.")).to_be_visible()
+    expect(zone).to_have_value("America/New_York")  # nothing found: as it was
+    search.fill("tokyo")
+    expect(zone).to_have_value("Asia/Tokyo")
+    search.fill("")
+    expect(zone).to_have_value("America/New_York")
+    page.get_by_role("button", name="Save details").click()
+    expect(page.get_by_text("Your profile has been saved.")).to_be_visible()
+    assert User.objects.get(pk=alice.pk).time_zone == "America/New_York"
+
+
+def test_zones_are_found_by_the_names_people_use(page, alice, password):
+    alice.time_zone = "Asia/Tokyo"
+    alice.save()
+    sign_in(page, alice.email, password)
+    page.goto("/accounts/profile/")
+    search = page.get_by_label("Search for your city or country")
+    zone = page.get_by_label("Time zone", exact=True)
+    for query, expected in [
+        ("Eastern", "America/New_York"),
+        ("EST", "America/New_York"),
+        ("GMT", "Europe/London"),
+        ("CET", "Europe/Berlin"),
+        ("Iceland", "Atlantic/Reykjavik"),
+        ("pacific time", "America/Los_Angeles"),
+    ]:
+        search.fill(query)
+        expect(zone).to_have_value(expected)
+    search.fill("eastern")
+    search.press("Enter")  # the proposal becomes the choice; the form is not sent
+    expect(zone).to_be_focused()
+    page.get_by_role("button", name="Save details").click()
+    expect(page.get_by_text("Your profile has been saved.")).to_be_visible()
+    assert User.objects.get(pk=alice.pk).time_zone == "America/New_York"
+
+
+def test_typing_on_the_select_itself_works_without_javascript(browser, live, alice, password):
+    context = browser.new_context(base_url=live.url, locale="en-GB", java_script_enabled=False)
+    page = context.new_page()
+    sign_in(page, alice.email, password)
+    page.goto("/accounts/profile/")
+    expect(page.get_by_label("Search for your city or country")).to_have_count(0)
+    zone = page.get_by_label("Time zone", exact=True)
+    zone.focus()
+    page.keyboard.type("Tokyo")
+    expect(zone).to_have_value("Asia/Tokyo")
+    page.get_by_role("button", name="Save details").click()
+    expect(page.get_by_text("Your profile has been saved.")).to_be_visible()
+    assert User.objects.get(pk=alice.pk).time_zone == "Asia/Tokyo"
+    context.close()
