@@ -206,7 +206,7 @@ def test_a_cancelled_credit_session_says_whether_the_credit_came_back(
         if credits_after == 2:
             assert "Paid with 1 credit" not in shown, name
     if credits_after == 1:
-        assert "so the credit is spent" in after["session"]
+        assert "so its 1 credit is spent" in after["session"]
     assert FREE not in after["session"] and "which has passed" not in after["session"]
 
 

@@ -149,7 +149,7 @@ def test_a_credit_session_cancelled_in_time_says_its_credit_came_back_page_and_m
     says_no_money(to(offer.professional.user.email)[0])
 
     page = client.get(reverse("bookings:detail", args=[booking.code])).content.decode()
-    returned = {"en": "1 credit, returned", "is": "1 inneign, endurgreidd"}[language]
+    returned = {"en": "1 credit, given back", "is": "1 inneign, skilað aftur"}[language]
     assert returned in page
     assert not MONEY.search(page.split("<main", 1)[1])
     # The in-app notice of it, and the list of sessions, say no price either.
