@@ -1,15 +1,19 @@
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from tengja.accounts.models import User
-from tengja.billing.models import Invoice, LocalIntent, Payment, PaymentMethod
+from tengja.billing.models import Invoice, LocalIntent, Payment, PaymentMethod, Refund
 from tengja.bookings.models import Booking
 
 
 def invoices_for_client(*, user: User) -> QuerySet[Invoice]:
+    """With `refund_status`, the latest refund's: a void bill whose payment came
+    after the session was cancelled says that money is going back."""
+    latest_refund = Refund.objects.filter(payment__invoice=OuterRef("pk")).order_by("-created_at")
     return (
         Invoice.objects.filter(booking__client=user)
         .select_related("booking__session_type", "professional__user", "corrects")
+        .annotate(refund_status=Subquery(latest_refund.values("status")[:1]))
         .order_by("-issued_at", "-number")
     )
 
@@ -52,6 +56,15 @@ def payment_for_intent(*, user: User, intent_id: str) -> Payment:
     if payment is None:
         raise Http404
     return payment
+
+
+def payment_in_progress(*, invoice: Invoice) -> Payment | None:
+    """The bill's payment waiting for the bank (at most one: a constraint), with its card."""
+    return (
+        invoice.payments.filter(status__in=[Payment.Status.PENDING, Payment.Status.REQUIRES_ACTION])
+        .select_related("method")
+        .first()
+    )
 
 
 def credit_sessions_for(*, user: User) -> QuerySet[Booking]:
