@@ -36,6 +36,21 @@ def invoice_for_user(*, user: User, code: str) -> Invoice:
     return invoice
 
 
+def invoice_of_session_for_client(*, user: User, booking_code: str) -> Invoice:
+    """The bill that stands for the client's session (as invoice_standing); else 404."""
+    invoice = (
+        Invoice.objects.filter(
+            booking__code=booking_code, booking__client=user, kind=Invoice.Kind.INVOICE
+        )
+        .exclude(status=Invoice.Status.CREDITED)
+        .only("code", "status")
+        .first()
+    )
+    if invoice is None:
+        raise Http404
+    return invoice
+
+
 def cards_for(*, user: User) -> list[PaymentMethod]:
     return list(PaymentMethod.objects.filter(user=user, removed_at__isnull=True))
 

@@ -22,6 +22,7 @@ from tengja.billing.selectors import (
     cards_for,
     credit_sessions_for,
     invoice_for_user,
+    invoice_of_session_for_client,
     invoice_standing,
     invoices_for_client,
     local_setup_for,
@@ -137,6 +138,15 @@ def pay(request: HttpRequest, code: str) -> HttpResponse:
             "in_progress": payment_in_progress(invoice=invoice),
         },
     )
+
+
+@login_required
+def session_pay(request: HttpRequest, code: str) -> HttpResponse:
+    """Straight from booking a session to paying its bill ("Book and pay")."""
+    invoice = invoice_of_session_for_client(user=request.user, booking_code=code)
+    if invoice.status == Invoice.Status.OPEN:
+        return redirect("billing:pay", code=invoice.code)
+    return redirect("billing:invoice", code=invoice.code)
 
 
 def _say_outcome(request: HttpRequest, payment: Payment) -> None:
