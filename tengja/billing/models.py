@@ -169,6 +169,10 @@ class PaymentStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+# A payment that took the bill's money (and may have given it back since).
+PAID = (PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED)
+
+
 class CancelReason(models.TextChoices):
     NONE = "", "-"
     CARD_CHANGED = "card_changed", _("Another card was chosen")

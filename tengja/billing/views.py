@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from tengja.billing import services
 from tengja.billing.forms import ExpiryForm, LocalCardForm
-from tengja.billing.models import Invoice, Payment
+from tengja.billing.models import PAID, Invoice, Payment
 from tengja.billing.pdf import invoice_pdf
 from tengja.billing.providers import CardAuthentication, ProviderError, get_provider
 from tengja.billing.selectors import (
@@ -76,6 +76,10 @@ def invoice(request: HttpRequest, code: str) -> HttpResponse:
         invitation_seen(booking=invoice.booking)  # the client has it in front of them
     payment = invoice.payments.select_related("method").first()
     refund = payment.refunds.first() if payment else None
+    # The card that paid: never one whose payment was cancelled or declined.
+    paid = payment if payment is not None and payment.status in PAID else None
+    if paid is None and invoice.paid_at:
+        paid = invoice.payments.filter(status__in=PAID).select_related("method").first()
     corrected_by = (
         invoice_standing(booking=invoice.booking)
         if invoice.status == Invoice.Status.CREDITED
@@ -88,6 +92,7 @@ def invoice(request: HttpRequest, code: str) -> HttpResponse:
             "invoice": invoice,
             "payment": payment,
             "refund": refund,
+            "paid_with": paid.method if paid is not None and invoice.paid_at else None,
             "corrected_by": corrected_by,
             "is_client": is_client,
         },
