@@ -734,7 +734,11 @@ def _on_intent_succeeded(provider: str, obj: dict) -> str:
     problem = _mismatch(payment, obj, "amount_received")
     if problem:
         return f"refused: {problem}"
-    payment_record(payment_id=payment.pk, result=ChargeResult(ChargeStatus.SUCCEEDED, obj["id"]))
+    payment = payment_record(
+        payment_id=payment.pk, result=ChargeResult(ChargeStatus.SUCCEEDED, obj["id"])
+    )
+    if payment.status == Payment.Status.CANCELLED:
+        return "refunded: the payment had been cancelled"
     return "succeeded"
 
 
@@ -825,7 +829,8 @@ def _on_dispute(provider: str, obj: dict) -> str:
         payment.dispute, kind = Payment.Dispute.WON, billing_events.Kind.DISPUTE_CLOSED
     elif status == "lost":
         payment.dispute, kind = Payment.Dispute.LOST, billing_events.Kind.DISPUTE_CLOSED
-        payment.status = Payment.Status.REFUNDED
+        if payment.status != Payment.Status.CANCELLED:  # a cancelled one never paid the bill
+            payment.status = Payment.Status.REFUNDED
         now = timezone.now()
         Refund.objects.get_or_create(
             idempotency_key=f"dispute-{payment.dispute_ref or payment.code}",
@@ -839,7 +844,10 @@ def _on_dispute(provider: str, obj: dict) -> str:
                 "succeeded_at": now,
             },
         )
-        if invoice.status in (Invoice.Status.PAID, Invoice.Status.REFUND_PENDING):
+        if payment.status != Payment.Status.CANCELLED and invoice.status in (
+            Invoice.Status.PAID,
+            Invoice.Status.REFUND_PENDING,
+        ):
             invoice.status, invoice.refunded_at = Invoice.Status.REFUNDED, now
             invoice.save(update_fields=["status", "refunded_at"])
             _bills_changed(invoice)

@@ -323,7 +323,7 @@ def test_stripe_a_success_reported_after_the_cancel_is_refunded(
             content_type="application/json",
             HTTP_STRIPE_SIGNATURE=header,
         )
-    assert response.status_code == 200
+    assert (response.status_code, response.content) == (200, b"refunded")
     old.refresh_from_db()
     assert old.status == "cancelled"
     assert Refund.objects.get().status == "succeeded"
