@@ -21,6 +21,7 @@ from tengja.billing.services import (
 )
 from tests.billing.conftest import AUTHENTICATE, GOOD, add_card
 from tests.billing.stripe_double import recorded, signed
+from tests.conftest import race, requires_postgres
 
 
 def pay(client, invoice, card):
@@ -347,3 +348,48 @@ def test_stripe_a_payment_the_bank_is_processing_is_not_switched_or_its_card_rem
     old.refresh_from_db()
     assert visa.removed_at is None and old.status == "pending"
     assert Payment.objects.count() == 1
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_paying_with_a_card_while_it_is_removed_never_deadlocks_or_keeps_its_money(
+    alice, professional, kind
+):
+    """Pay and remove the same card at once, many times over: one waits for the
+    other; the payment is refused, cancelled, or made before the card was gone,
+    and a removed card's payment never stays taken."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tengja.bookings.services import booking_invite
+
+    for attempt in range(6):
+        start = timezone.now() + timedelta(days=3, hours=attempt)
+        booking = booking_invite(
+            professional=professional, session_type=kind, starts_at=start, email=alice.email
+        )
+        invoice = Invoice.objects.get(booking=booking)
+        card = add_card(alice, AUTHENTICATE if attempt % 2 else GOOD)
+        results = race(
+            [
+                lambda i=invoice, c=card: invoice_pay(
+                    invoice=i, method=c, payment_key=new_payment_key()
+                ),
+                lambda c=card: card_remove(method=c),
+            ],
+            expected=BillingError,
+        )
+        assert not [
+            r for r in results if isinstance(r, Exception) and not isinstance(r, BillingError)
+        ]
+        invoice.refresh_from_db()
+        for payment in Payment.objects.filter(invoice=invoice):
+            assert payment.status in ("succeeded", "cancelled"), payment.status
+            if payment.status == "cancelled" and payment.succeeded_at:
+                assert payment.refunds.exists()  # taken after all: going back
+        paid = Payment.objects.filter(invoice=invoice, status="succeeded").exists()
+        assert invoice.status == ("paid" if paid else "open")
+        assert not LocalIntent.objects.filter(
+            kind="payment", status="requires_action", payment_method_ref=card.provider_ref
+        ).exists()  # no bank page of a removed card is left able to take money
