@@ -492,6 +492,22 @@ def _settle_unwanted(invoice: Invoice, payment: Payment, result: ChargeResult) -
         )
         refund_request(invoice=invoice, payment=payment, reason=Refund.Reason.PAYMENT_CANCELLED)
         _bills_changed(invoice)
+        client = invoice.booking.client
+        if client is not None:
+            # Their statement shows a charge: say at once why, and that it goes back.
+            email_send(
+                template="payment-returned",
+                to=client.email,
+                context={
+                    "invoice": invoice,
+                    "payment": payment,
+                    "session_cancelled": invoice.status == Invoice.Status.VOID,
+                    "url": settings.SITE_URL
+                    + reverse("billing:invoice", kwargs={"code": invoice.code}),
+                },
+                language=client.language,
+                time_zone=client.time_zone,
+            )
         return
     payment.save(update_fields=["provider_ref"])
     if result.status == ChargeStatus.REQUIRES_ACTION and payment.status == Payment.Status.CANCELLED:

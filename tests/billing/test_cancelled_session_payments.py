@@ -24,6 +24,7 @@ SAID = {
         "list_returning": "session cancelled, your payment is being returned",
         "list_returned": "session cancelled, your payment was returned",
         "paid": "Thank you",
+        "subject": "Your payment for invoice {number} is being returned",
     },
     "is": {
         "nothing_taken": "Hætt var við þessa greiðslu af því að tíminn var afbókaður. "
@@ -35,6 +36,7 @@ SAID = {
         "list_returning": "tíminn afbókaður, greiðslan þín er í endurgreiðslu",
         "list_returned": "tíminn afbókaður, greiðslan þín var endurgreidd",
         "paid": "Takk",
+        "subject": "Greiðslan þín vegna reiknings {number} er endurgreidd",
     },
 }
 
@@ -105,8 +107,13 @@ def test_a_payment_the_bank_took_after_the_session_was_cancelled_says_it_goes_ba
     payments = text(client.get(reverse("billing:payments")))
     assert said["list_returned"] in payments and said["list_returning"] not in payments
     assert said["bill"] in text(client.get(reverse("billing:invoice", args=[invoice.code])))
-    # No receipt thanks them for paying; they are told of the refund instead.
-    assert not mail.outbox
+    # No receipt thanks them for paying: an e-mail says why they see a charge.
+    [returned] = mail.outbox
+    assert returned.to == [alice.email]
+    assert returned.subject == said["subject"].format(number=invoice.display_number)
+    assert said["returned_now"] in returned.body
+    assert said["returned_now"] in returned.alternatives[0][0]
+    assert "Visa •••• 3184" in returned.body
     assert Notification.objects.filter(user=alice, kind="refunded").exists()
     assert not Notification.objects.filter(kind="payment_received").exists()
 

@@ -287,6 +287,8 @@ def test_stripe_too_late_to_cancel_gives_the_money_back(
     assert (refund.payment, refund.status, refund.reason) == (old, "succeeded", "payment_cancelled")
     [asked] = [r for r in stripe_api.requests if r[1] == "/v1/refunds"]
     assert asked[3]["payment_intent"] == ["pi_3ds"]
+    [returned] = [m for m in mail.outbox if "is being returned" in m.subject]
+    assert "This payment had been cancelled, but your bank took it all the same." in (returned.body)
     invoice.refresh_from_db()
     assert invoice.status == "paid"
     # Stripe's event for that success, coming after, is no second refund.
