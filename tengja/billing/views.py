@@ -183,8 +183,10 @@ def _say_outcome(request: HttpRequest, payment: Payment) -> None:
             ),
         )
     elif payment.status == Payment.Status.CANCELLED:
-        text = payment.cancel_message()
-        messages.warning(request, f"{text} {open_again}" if invoice.is_open else text)
+        latest = invoice.payments.values_list("pk", flat=True).first()
+        if not (invoice.is_open and latest == payment.pk):  # else the bill's page says it
+            text = payment.cancel_message()
+            messages.warning(request, f"{text} {open_again}" if invoice.is_open else text)
     elif payment.status == Payment.Status.FAILED:
         messages.error(request, payment.failure_message or _("The payment did not go through."))
 

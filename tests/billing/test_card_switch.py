@@ -120,6 +120,7 @@ def test_a_removed_card_is_never_charged_and_its_old_page_says_so(
     body = shown(response)
     assert "This payment with Visa •••• 3184 was cancelled because you removed the card." in body
     assert "The bill is still open: pay it with another card." in body
+    assert body.count("because you removed the card") == 1  # said once, not twice
     invoice.refresh_from_db()
     assert invoice.status == "open"
 
