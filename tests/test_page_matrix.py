@@ -247,7 +247,7 @@ PAGES: dict[str, list[tuple[str, Kwargs, str | Callable[[World], str], dict[str,
     ],
     "billing:invoice": [
         (name, invoice(name), "", expect(CLIENT, PRO))
-        for name in ("soon", "paid", "waiting", "void", "late", "refunded", "past")
+        for name in ("soon", "paid", "waiting", "void", "late", "refunded", "returned", "past")
     ],
     "billing:invoice_pdf": [
         (name, invoice(name), "", expect(CLIENT, PRO)) for name in ("soon", "refunded")
@@ -255,6 +255,10 @@ PAGES: dict[str, list[tuple[str, Kwargs, str | Callable[[World], str], dict[str,
     "billing:pay": [
         ("open", invoice("soon"), "", expect(CLIENT)),
         ("paid: back to the bill", invoice("paid"), "", expect(CLIENT, status=302)),
+    ],
+    "billing:session_pay": [
+        ("open: to paying it", booking("soon"), "", expect(CLIENT, status=302)),
+        ("paid: to the bill", booking("paid"), "", expect(CLIENT, status=302)),
     ],
     "billing:card_add": [("", NONE, "", signed_in(200))],
     "billing:card_update": [("", lambda w: {"code": w.card.code}, "", expect(CLIENT))],

@@ -21,7 +21,7 @@ from PIL import Image
 
 from tengja.accounts.models import User
 from tengja.accounts.services import email_change_request, user_set_picture
-from tengja.billing.models import Payment, PaymentMethod
+from tengja.billing.models import LocalIntent, Payment, PaymentMethod
 from tengja.billing.selectors import invoice_standing
 from tengja.billing.services import invoice_issue, invoice_pay, new_payment_key
 from tengja.bookings.models import Booking
@@ -157,6 +157,18 @@ def build_world(capture) -> World:
             invoice=invoice_standing(booking=refunded), method=card, payment_key=new_payment_key()
         )
         bookings["refunded"] = booking_cancel(booking=refunded, by=pro_user)
+        # Cancelled while its payment waited for the bank, whose yes came a moment
+        # before the cancellation reached it: the payment goes back.
+        returned = invite("returned", timedelta(days=11))
+        payment_returned = invoice_pay(
+            invoice=invoice_standing(booking=returned),
+            method=waiting_card,
+            payment_key=new_payment_key(),
+        )
+        LocalIntent.objects.filter(intent_id=payment_returned.provider_ref).update(
+            status="succeeded"
+        )
+        bookings["returned"] = booking_cancel(booking=returned, by=client)
     invite("invited", timedelta(days=7), email="nyr.skjolstaedingur@example.com")
     tokens = {"invitation": _link(r"/invitations/([^/\s]+)/")}
     # A session in the past, billed and paid.
@@ -297,6 +309,8 @@ def sanity(world: World) -> None:
     assert invoice_standing(booking=b["void"]).status == "void"
     assert b["late"].late_cancellation and invoice_standing(booking=b["late"]).status == "open"
     assert invoice_standing(booking=b["refunded"]).status == "refunded"
+    returned = invoice_standing(booking=b["returned"])
+    assert returned.status == "void" and returned.payments.get().refunds.get().status == "succeeded"
     assert b["moved"].sequence == 1
     assert b["past"].is_past() and invoice_standing(booking=b["past"]).status == "paid"
     assert b["invited"].client is None

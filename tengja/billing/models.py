@@ -176,10 +176,26 @@ class PaymentStatus(models.TextChoices):
     SUCCEEDED = "succeeded", _("Paid")
     FAILED = "failed", _("Failed")
     REFUNDED = "refunded", _("Refunded")
+    # Stopped before it was taken: a payment in progress belongs to the card it was
+    # started with, and ends (at the provider too) when that no longer holds.
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# A payment that took the bill's money (and may have given it back since).
+PAID = (PaymentStatus.SUCCEEDED, PaymentStatus.REFUNDED)
+
+
+class CancelReason(models.TextChoices):
+    NONE = "", "-"
+    CARD_CHANGED = "card_changed", _("Another card was chosen")
+    CARD_REMOVED = "card_removed", _("The card was removed")
+    SESSION_CANCELLED = "session_cancelled", _("The session was cancelled")
+    PROVIDER = "provider", _("Cancelled at the payment provider")
 
 
 class Payment(models.Model):
     Status = PaymentStatus
+    CancelReason = CancelReason
 
     code = models.CharField(max_length=16, unique=True, default=public_code, editable=False)
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
@@ -197,6 +213,10 @@ class Payment(models.Model):
     failure_message = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     succeeded_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(
+        max_length=20, choices=CancelReason, blank=True, default=CancelReason.NONE
+    )
 
     class Dispute(models.TextChoices):
         NONE = "", _("None")
@@ -227,6 +247,33 @@ class Payment(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.status}"
 
+    @property
+    def is_in_progress(self) -> bool:
+        return self.status in (PaymentStatus.PENDING, PaymentStatus.REQUIRES_ACTION)
+
+    def cancel_message(self) -> str:
+        """Why this payment was stopped, said to the client (in their language)."""
+        card = str(self.method) if self.method_id else _("your card")
+        messages = {
+            CancelReason.CARD_CHANGED: _(
+                "This payment with %(card)s was cancelled because you chose to pay with "
+                "another card. Nothing was taken from %(card)s."
+            ),
+            CancelReason.CARD_REMOVED: _(
+                "This payment with %(card)s was cancelled because you removed the card. "
+                "Nothing was taken from it."
+            ),
+            CancelReason.SESSION_CANCELLED: _(
+                "This payment was cancelled because the session was cancelled. Nothing was "
+                "taken from %(card)s."
+            ),
+        }
+        message = messages.get(
+            self.cancel_reason,
+            _("This payment with %(card)s was cancelled. Nothing was taken from it."),
+        )
+        return str(message) % {"card": card}
+
 
 class RefundStatus(models.TextChoices):
     PENDING = "pending", _("Refund pending")
@@ -247,6 +294,9 @@ class Refund(models.Model):
         LATE_PAYMENT = "late_payment", _("The payment came after the bill was voided.")
         PROVIDER = "provider", _("Refunded through the payment provider.")
         DISPUTE = "dispute", _("The client's bank reversed the payment.")
+        # The bank confirmed a payment after it had been cancelled (another card
+        # chosen, the card removed, the session cancelled): it is never kept.
+        PAYMENT_CANCELLED = "payment_cancelled", _("The payment had been cancelled.")
 
     code = models.CharField(max_length=16, unique=True, default=public_code, editable=False)
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
@@ -317,6 +367,7 @@ class LocalIntent(models.Model):
         SUCCEEDED = "succeeded", "succeeded"
         FAILED = "failed", "failed"
         REFUNDED = "refunded", "refunded"
+        CANCELED = "canceled", "canceled"
 
     intent_id = models.CharField(max_length=40, unique=True)
     idempotency_key = models.CharField(max_length=80, unique=True)

@@ -12,7 +12,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 
-from tengja.billing.models import Invoice
+from tengja.billing.models import PAID, Invoice
 from tengja.lib.money import money_format
 
 FONTS = Path(__file__).resolve().parent / "fonts"
@@ -84,7 +84,11 @@ def invoice_pdf(invoice: Invoice) -> bytes:
         rows.append(
             (_("Paid"), date_format(timezone.localtime(invoice.paid_at), "DATETIME_FORMAT"))
         )
-        payment = invoice.payments.filter(method__isnull=False).select_related("method").first()
+        payment = (
+            invoice.payments.filter(status__in=PAID, method__isnull=False)
+            .select_related("method")
+            .first()
+        )
         if payment is not None:
             card = payment.method
             rows.append(

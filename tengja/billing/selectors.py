@@ -1,15 +1,19 @@
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from tengja.accounts.models import User
-from tengja.billing.models import Invoice, LocalIntent, Payment, PaymentMethod
+from tengja.billing.models import Invoice, LocalIntent, Payment, PaymentMethod, Refund
 from tengja.bookings.models import Booking
 
 
 def invoices_for_client(*, user: User) -> QuerySet[Invoice]:
+    """With `refund_status`, the latest refund's: a void bill whose payment came
+    after the session was cancelled says that money is going back."""
+    latest_refund = Refund.objects.filter(payment__invoice=OuterRef("pk")).order_by("-created_at")
     return (
         Invoice.objects.filter(booking__client=user)
         .select_related("booking__session_type", "professional__user", "corrects")
+        .annotate(refund_status=Subquery(latest_refund.values("status")[:1]))
         .order_by("-issued_at", "-number")
     )
 
@@ -25,6 +29,21 @@ def invoice_for_user(*, user: User, code: str) -> Invoice:
             "booking__professional",
             "professional__user",
         )
+        .first()
+    )
+    if invoice is None:
+        raise Http404
+    return invoice
+
+
+def invoice_of_session_for_client(*, user: User, booking_code: str) -> Invoice:
+    """The bill that stands for the client's session (as invoice_standing); else 404."""
+    invoice = (
+        Invoice.objects.filter(
+            booking__code=booking_code, booking__client=user, kind=Invoice.Kind.INVOICE
+        )
+        .exclude(status=Invoice.Status.CREDITED)
+        .only("code", "status")
         .first()
     )
     if invoice is None:
@@ -52,6 +71,15 @@ def payment_for_intent(*, user: User, intent_id: str) -> Payment:
     if payment is None:
         raise Http404
     return payment
+
+
+def payment_in_progress(*, invoice: Invoice) -> Payment | None:
+    """The bill's payment waiting for the bank (at most one: a constraint), with its card."""
+    return (
+        invoice.payments.filter(status__in=[Payment.Status.PENDING, Payment.Status.REQUIRES_ACTION])
+        .select_related("method")
+        .first()
+    )
 
 
 def credit_sessions_for(*, user: User) -> QuerySet[Booking]:

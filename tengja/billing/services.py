@@ -110,11 +110,13 @@ def invoice_after_cancellation(*, booking: Booking) -> None:
         invoice.status, invoice.voided_at = Invoice.Status.VOID, now
         invoice.save(update_fields=["status", "voided_at"])
         _bills_changed(invoice)
-        # A payment still waiting for the bank is dropped; if the bank says yes
-        # later, _succeed refunds it.
-        invoice.payments.filter(
-            status__in=[Payment.Status.PENDING, Payment.Status.REQUIRES_ACTION]
-        ).update(status=Payment.Status.FAILED, failure_message="The session was cancelled.")
+        # A payment still waiting for the bank is cancelled, at the provider too
+        # once this commits; if the bank says yes all the same, it is refunded.
+        for payment in invoice.payments.select_for_update().filter(status__in=IN_PROGRESS):
+            _cancel_recorded(payment, reason=Payment.CancelReason.SESSION_CANCELLED)
+            transaction.on_commit(
+                lambda pk=payment.pk: payment_cancel_at_provider(payment_id=pk), robust=True
+            )
     elif invoice.status == Invoice.Status.PAID:
         # The refund is recorded here and asked of the provider after commit: a
         # provider that fails cannot undo the cancellation, and a cancellation
@@ -223,12 +225,29 @@ def card_update_expiry(*, method: PaymentMethod, exp_month: int, exp_year: int) 
 
 
 def card_remove(*, method: PaymentMethod) -> None:
+    """Remove a saved card. A payment it was paying that the bank has not taken yet
+    is cancelled (at the provider too): a removed card is never charged."""
+    processing = Payment.objects.filter(method=method, status=Payment.Status.PENDING).exclude(
+        provider_ref=""
+    )
+    if processing.exists():
+        # The bank is deciding and the provider cannot stop it now.
+        raise BillingError(
+            _(
+                "Your %(card)s is paying a bill that the bank is still processing. You can "
+                "remove it once the bank has decided."
+            )
+            % {"card": method}
+        )
     try:
         get_provider(method.provider).card_remove(provider_ref=method.provider_ref)
     except ProviderError as error:
         raise BillingError(str(error)) from None
     with transaction.atomic():
-        was_default = method.is_default
+        # Alone in its transaction: invoice_pay locks a card after its invoice,
+        # and the payments below are locked after theirs.
+        locked = PaymentMethod.objects.select_for_update().get(pk=method.pk)
+        was_default = locked.is_default
         method.removed_at, method.is_default = timezone.now(), False
         method.save(update_fields=["removed_at", "is_default"])
         if was_default:
@@ -239,6 +258,11 @@ def card_remove(*, method: PaymentMethod) -> None:
                 successor.is_default = True
                 successor.save(update_fields=["is_default"])
         _cards_changed(method.user_id)
+    # Any payment started with the card before it was marked removed is seen here.
+    for payment_id in Payment.objects.filter(method=method, status__in=IN_PROGRESS).values_list(
+        "pk", flat=True
+    ):
+        payment_cancel(payment_id=payment_id, reason=Payment.CancelReason.CARD_REMOVED)
 
 
 def card_make_default(*, method: PaymentMethod) -> None:
@@ -256,25 +280,58 @@ def new_payment_key() -> str:
     return uuid.uuid4().hex
 
 
+IN_PROGRESS = [Payment.Status.PENDING, Payment.Status.REQUIRES_ACTION]
+
+
 def invoice_pay(*, invoice: Invoice, method: PaymentMethod, payment_key: str) -> Payment:
-    """Charge the invoice once. The same `payment_key` always gives the same payment."""
+    """Charge the invoice once. The same `payment_key` always gives the same payment.
+
+    A payment in progress belongs to the card it was started with: paying with
+    that card again continues it (its bank page), while another card cancels it,
+    at the provider too, and starts a new one."""
     if len(payment_key) != 32 or not payment_key.isalnum():
         raise BillingError(_("This payment form has expired. Open the bill and try again."))
     key = f"pay-{invoice.code}-{payment_key}"
+    cancelled = None
     with transaction.atomic():
         invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
         existing = Payment.objects.filter(idempotency_key=key).first()
         if existing is None:
-            existing = invoice.payments.filter(
-                status__in=[Payment.Status.PENDING, Payment.Status.REQUIRES_ACTION]
-            ).first()
+            # Locked after the invoice; card_remove marks a card removed holding only
+            # the card, so a payment is either started before that (and then
+            # cancelled by it) or sees the card removed.
+            usable = (
+                PaymentMethod.objects.select_for_update()
+                .filter(pk=method.pk, removed_at__isnull=True)
+                .values_list("pk")
+                .first()
+            )
+            if usable is None:
+                raise BillingError(_("That card has been removed. Choose another."))
+            in_progress = (
+                invoice.payments.select_for_update(of=("self",))
+                .select_related("method")
+                .filter(status__in=IN_PROGRESS)
+                .first()
+            )
+            if in_progress is not None and in_progress.method_id == method.pk:
+                existing = in_progress  # under way with this card: continue it
+            elif in_progress is not None:
+                if in_progress.status == Payment.Status.PENDING and in_progress.provider_ref:
+                    raise BillingError(
+                        _(
+                            "Your payment with %(card)s is still being processed by the bank "
+                            "and cannot be stopped now. This bill shows the result when it "
+                            "is known."
+                        )
+                        % {"card": in_progress.method or _("another card")}
+                    )
+                _cancel_recorded(in_progress, reason=Payment.CancelReason.CARD_CHANGED)
+                cancelled = in_progress
         if existing is not None:
             payment = existing  # the same request again, or one already under way
         elif invoice.status != Invoice.Status.OPEN:
-            raise BillingError(
-                _("This bill is not open for payment (it is %(status)s).")
-                % {"status": invoice.get_status_display().lower()}
-            )
+            raise BillingError(_bill_not_open_message(invoice))
         else:
             payment = Payment.objects.create(
                 invoice=invoice,
@@ -284,6 +341,9 @@ def invoice_pay(*, invoice: Invoice, method: PaymentMethod, payment_key: str) ->
                 idempotency_key=key,
                 provider=method.provider,
             )
+    if cancelled is not None:
+        # Before the new card is charged: the old page can no longer take money.
+        payment_cancel_at_provider(payment_id=cancelled.pk)
     if payment.status != Payment.Status.PENDING:
         return payment  # settled, or waiting for the bank: no second charge
     # New, or left pending by a lost answer: ask the provider with the same key,
@@ -291,11 +351,24 @@ def invoice_pay(*, invoice: Invoice, method: PaymentMethod, payment_key: str) ->
     return payment_charge(payment=payment)
 
 
+def _bill_not_open_message(invoice: Invoice) -> str:
+    if invoice.status == Invoice.Status.VOID:
+        return _("The session was cancelled, so this bill is void: there is nothing to pay.")
+    return _("This bill is not open for payment (it is %(status)s).") % {
+        "status": invoice.get_status_display().lower()
+    }
+
+
 def payment_charge(*, payment: Payment) -> Payment:
     """Ask the provider (again, with the same idempotency key) and record the answer."""
     method = payment.method
-    if method is None:
+    if method is None or method.removed_at is not None:
         raise BillingError(_("That card has been removed. Choose another."))
+    if Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING).count() == 0:
+        # Cancelled (or settled) since it was started: never charged now. A charge
+        # already on its way is cancelled or refunded when its answer comes.
+        payment.refresh_from_db()
+        return payment
     return_url = settings.SITE_URL + reverse(
         "billing:invoice", kwargs={"code": payment.invoice.code}
     )
@@ -313,6 +386,43 @@ def payment_charge(*, payment: Payment) -> Payment:
         Payment.objects.filter(pk=payment.pk).update(failure_message=str(error)[:300])
         raise BillingError(str(error)) from None
     return payment_record(payment_id=payment.pk, result=result)
+
+
+def _cancel_recorded(payment: Payment, *, reason: str) -> None:
+    """Mark a payment in progress cancelled (it is locked, after its invoice). The
+    caller asks the provider to cancel it too once this commits
+    (payment_cancel_at_provider): never inside the transaction."""
+    payment.status, payment.cancel_reason = Payment.Status.CANCELLED, reason
+    payment.cancelled_at, payment.action_url = timezone.now(), ""
+    payment.save(update_fields=["status", "cancel_reason", "cancelled_at", "action_url"])
+
+
+def payment_cancel(*, payment_id: int, reason: str) -> None:
+    """Cancel a payment in progress: recorded first, then asked of the provider."""
+    with transaction.atomic():
+        _invoice, payment = _lock_invoice_then_payment(payment_id)
+        if not payment.is_in_progress:
+            return
+        _cancel_recorded(payment, reason=reason)
+    payment_cancel_at_provider(payment_id=payment_id)
+
+
+def payment_cancel_at_provider(*, payment_id: int) -> None:
+    """Ask the provider to cancel a payment we have recorded as cancelled, with an
+    idempotency key, and record what it says: too late (the bank said yes) means
+    the money goes back. If the provider cannot be reached, the charge stays
+    cancelled here, and a yes that comes later is refunded (payment_record)."""
+    payment = Payment.objects.get(pk=payment_id)
+    if payment.status != Payment.Status.CANCELLED:
+        return
+    try:
+        result = get_provider(payment.provider).cancel(
+            payment_ref=payment.provider_ref, idempotency_key=payment.idempotency_key
+        )
+    except ProviderError as error:
+        logger.warning("payment %s: cancel at the provider failed: %r", payment.code, error)
+        return
+    payment_record(payment_id=payment_id, result=result)
 
 
 def _lock_invoice_then_payment(payment_id: int) -> tuple[Invoice, Payment]:
@@ -342,7 +452,14 @@ def payment_record(*, payment_id: int, result: ChargeResult) -> Payment:
         if payment.status in (Payment.Status.SUCCEEDED, Payment.Status.REFUNDED):
             payment.save(update_fields=["provider_ref"])
             return payment  # settled already (an event came first): never undone
-        if result.status == ChargeStatus.SUCCEEDED:
+        if payment.status == Payment.Status.CANCELLED or (
+            result.status == ChargeStatus.SUCCEEDED
+            and invoice.payments.filter(
+                status__in=[Payment.Status.SUCCEEDED, Payment.Status.REFUNDED]
+            ).exists()
+        ):
+            _settle_unwanted(invoice, payment, result)
+        elif result.status == ChargeStatus.SUCCEEDED:
             _succeed(invoice, payment)
         elif result.status == ChargeStatus.REQUIRES_ACTION:
             payment.status, payment.action_url = Payment.Status.REQUIRES_ACTION, result.action_url
@@ -351,9 +468,53 @@ def payment_record(*, payment_id: int, result: ChargeResult) -> Payment:
             payment.status = Payment.Status.FAILED
             payment.failure_message = result.message[:300]
             payment.save(update_fields=["status", "failure_message", "provider_ref"])
+        elif result.status == ChargeStatus.CANCELLED and payment.is_in_progress:
+            # Cancelled at the provider without us (its dashboard, or it gave up).
+            _cancel_recorded(payment, reason=Payment.CancelReason.PROVIDER)
+            payment.save(update_fields=["provider_ref"])
         else:
             payment.save(update_fields=["provider_ref"])
     return payment
+
+
+def _settle_unwanted(invoice: Invoice, payment: Payment, result: ChargeResult) -> None:
+    """What the provider says of a payment that must not be kept: one we cancelled
+    (another card chosen, the card removed, the session cancelled), or a second
+    one for a bill already paid. Money it took goes back; a charge still waiting
+    for the bank is cancelled there too."""
+    if result.status == ChargeStatus.SUCCEEDED and payment.succeeded_at is None:
+        now = timezone.now()
+        if payment.status != Payment.Status.CANCELLED:
+            payment.status, payment.cancelled_at = Payment.Status.CANCELLED, now
+        payment.succeeded_at, payment.action_url = now, ""
+        payment.save(
+            update_fields=["status", "cancelled_at", "succeeded_at", "action_url", "provider_ref"]
+        )
+        refund_request(invoice=invoice, payment=payment, reason=Refund.Reason.PAYMENT_CANCELLED)
+        _bills_changed(invoice)
+        client = invoice.booking.client
+        if client is not None:
+            # Their statement shows a charge: say at once why, and that it goes back.
+            email_send(
+                template="payment-returned",
+                to=client.email,
+                context={
+                    "invoice": invoice,
+                    "payment": payment,
+                    "session_cancelled": invoice.status == Invoice.Status.VOID,
+                    "url": settings.SITE_URL
+                    + reverse("billing:invoice", kwargs={"code": invoice.code}),
+                },
+                language=client.language,
+                time_zone=client.time_zone,
+            )
+        return
+    payment.save(update_fields=["provider_ref"])
+    if result.status == ChargeStatus.REQUIRES_ACTION and payment.status == Payment.Status.CANCELLED:
+        # A charge call that was on its way when we cancelled: its bank page is live.
+        transaction.on_commit(
+            lambda: payment_cancel_at_provider(payment_id=payment.pk), robust=True
+        )
 
 
 def _succeed(invoice: Invoice, payment: Payment) -> None:
@@ -416,7 +577,7 @@ def refund_request(*, invoice: Invoice, payment: Payment, reason: str) -> Refund
             "reason": reason,
         },
     )
-    if invoice.status == Invoice.Status.PAID:
+    if invoice.status == Invoice.Status.PAID and payment.status == Payment.Status.SUCCEEDED:
         invoice.status = Invoice.Status.REFUND_PENDING
         invoice.save(update_fields=["status"])
         _bills_changed(invoice)
@@ -485,12 +646,16 @@ def refund_succeeded(*, refund_id: int, provider_ref: str = "") -> None:
         refund.status, refund.succeeded_at, refund.claimed_at = Refund.Status.SUCCEEDED, now, None
         refund.provider_ref = provider_ref or refund.provider_ref
         refund.save(update_fields=["status", "succeeded_at", "claimed_at", "provider_ref"])
-        payment.status = Payment.Status.REFUNDED
-        payment.save(update_fields=["status"])
-        if invoice.status in (Invoice.Status.PAID, Invoice.Status.REFUND_PENDING):
-            invoice.status, invoice.refunded_at = Invoice.Status.REFUNDED, now
-            invoice.save(update_fields=["status", "refunded_at"])
+        if payment.status == Payment.Status.CANCELLED:
+            # Money a cancelled payment took: the bill is not this payment's.
             _bills_changed(invoice)
+        else:
+            payment.status = Payment.Status.REFUNDED
+            payment.save(update_fields=["status"])
+            if invoice.status in (Invoice.Status.PAID, Invoice.Status.REFUND_PENDING):
+                invoice.status, invoice.refunded_at = Invoice.Status.REFUNDED, now
+                invoice.save(update_fields=["status", "refunded_at"])
+                _bills_changed(invoice)
         billing_events.publish(
             billing_events.BillingEvent(
                 billing_events.Kind.REFUNDED, invoice, payment=payment, refund=refund
@@ -585,7 +750,11 @@ def _on_intent_succeeded(provider: str, obj: dict) -> str:
     problem = _mismatch(payment, obj, "amount_received")
     if problem:
         return f"refused: {problem}"
-    payment_record(payment_id=payment.pk, result=ChargeResult(ChargeStatus.SUCCEEDED, obj["id"]))
+    payment = payment_record(
+        payment_id=payment.pk, result=ChargeResult(ChargeStatus.SUCCEEDED, obj["id"])
+    )
+    if payment.status == Payment.Status.CANCELLED:
+        return "refunded: the payment had been cancelled"
     return "succeeded"
 
 
@@ -603,6 +772,18 @@ def _on_intent_failed(provider: str, obj: dict) -> str:
     )
     payment_record(payment_id=payment.pk, result=result)
     return "failed"
+
+
+def _on_intent_canceled(provider: str, obj: dict) -> str:
+    """Stripe's word that an intent is cancelled: ours (already recorded), or one
+    cancelled in its dashboard, which ends the payment in progress here too."""
+    payment = _payment_for(provider, obj, intent_key="id")
+    if payment is None:
+        return "ignored: no such payment"
+    payment = payment_record(
+        payment_id=payment.pk, result=ChargeResult(ChargeStatus.CANCELLED, obj["id"])
+    )
+    return "cancelled" if payment.status == Payment.Status.CANCELLED else "ignored: settled"
 
 
 def _on_charge_refunded(provider: str, obj: dict) -> str:
@@ -634,7 +815,7 @@ def _on_charge_refunded(provider: str, obj: dict) -> str:
         provider_ref=str(obj.get("id", "")),
         succeeded_at=now,
     )
-    if refunded >= payment.amount:
+    if refunded >= payment.amount and payment.status != Payment.Status.CANCELLED:
         payment.status = Payment.Status.REFUNDED
         payment.save(update_fields=["status"])
         if invoice.status in (Invoice.Status.PAID, Invoice.Status.REFUND_PENDING):
@@ -664,7 +845,8 @@ def _on_dispute(provider: str, obj: dict) -> str:
         payment.dispute, kind = Payment.Dispute.WON, billing_events.Kind.DISPUTE_CLOSED
     elif status == "lost":
         payment.dispute, kind = Payment.Dispute.LOST, billing_events.Kind.DISPUTE_CLOSED
-        payment.status = Payment.Status.REFUNDED
+        if payment.status != Payment.Status.CANCELLED:  # a cancelled one never paid the bill
+            payment.status = Payment.Status.REFUNDED
         now = timezone.now()
         Refund.objects.get_or_create(
             idempotency_key=f"dispute-{payment.dispute_ref or payment.code}",
@@ -678,7 +860,10 @@ def _on_dispute(provider: str, obj: dict) -> str:
                 "succeeded_at": now,
             },
         )
-        if invoice.status in (Invoice.Status.PAID, Invoice.Status.REFUND_PENDING):
+        if payment.status != Payment.Status.CANCELLED and invoice.status in (
+            Invoice.Status.PAID,
+            Invoice.Status.REFUND_PENDING,
+        ):
             invoice.status, invoice.refunded_at = Invoice.Status.REFUNDED, now
             invoice.save(update_fields=["status", "refunded_at"])
             _bills_changed(invoice)
@@ -693,6 +878,7 @@ def _on_dispute(provider: str, obj: dict) -> str:
 EVENT_HANDLERS = {
     "payment_intent.succeeded": _on_intent_succeeded,
     "payment_intent.payment_failed": _on_intent_failed,
+    "payment_intent.canceled": _on_intent_canceled,
     "charge.refunded": _on_charge_refunded,
     "charge.dispute.created": _on_dispute,
     "charge.dispute.closed": _on_dispute,

@@ -9,6 +9,7 @@ urlpatterns = [
     path("invoices/<str:code>/", views.invoice, name="invoice"),
     path("invoices/<str:code>/pdf/", views.invoice_download, name="invoice_pdf"),
     path("invoices/<str:code>/pay/", views.pay, name="pay"),
+    path("sessions/<str:code>/pay/", views.session_pay, name="session_pay"),
     path("cards/new/", views.card_add, name="card_add"),
     path("cards/<str:code>/", views.card_update, name="card_update"),
     path("cards/<str:code>/remove/", views.card_remove, name="card_remove"),

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from tengja.billing import services
 from tengja.billing.forms import ExpiryForm, LocalCardForm
-from tengja.billing.models import Invoice, Payment
+from tengja.billing.models import PAID, Invoice, Payment
 from tengja.billing.pdf import invoice_pdf
 from tengja.billing.providers import CardAuthentication, ProviderError, get_provider
 from tengja.billing.selectors import (
@@ -22,10 +22,12 @@ from tengja.billing.selectors import (
     cards_for,
     credit_sessions_for,
     invoice_for_user,
+    invoice_of_session_for_client,
     invoice_standing,
     invoices_for_client,
     local_setup_for,
     payment_for_intent,
+    payment_in_progress,
 )
 from tengja.bookings.models import Booking
 from tengja.bookings.services import invitation_seen
@@ -74,6 +76,10 @@ def invoice(request: HttpRequest, code: str) -> HttpResponse:
         invitation_seen(booking=invoice.booking)  # the client has it in front of them
     payment = invoice.payments.select_related("method").first()
     refund = payment.refunds.first() if payment else None
+    # The card that paid: never one whose payment was cancelled or declined.
+    paid = payment if payment is not None and payment.status in PAID else None
+    if paid is None and invoice.paid_at:
+        paid = invoice.payments.filter(status__in=PAID).select_related("method").first()
     corrected_by = (
         invoice_standing(booking=invoice.booking)
         if invoice.status == Invoice.Status.CREDITED
@@ -86,6 +92,7 @@ def invoice(request: HttpRequest, code: str) -> HttpResponse:
             "invoice": invoice,
             "payment": payment,
             "refund": refund,
+            "paid_with": paid.method if paid is not None and invoice.paid_at else None,
             "corrected_by": corrected_by,
             "is_client": is_client,
         },
@@ -122,18 +129,66 @@ def pay(request: HttpRequest, code: str) -> HttpResponse:
             return redirect("billing:invoice", code=invoice.code)
         if payment.status == Payment.Status.REQUIRES_ACTION and payment.action_url:
             return redirect(payment.action_url)
-        if payment.status == Payment.Status.SUCCEEDED:
-            messages.success(request, _("Thank you: the bill is paid. A receipt is on its way."))
-        elif payment.status == Payment.Status.FAILED:
-            messages.error(request, payment.failure_message or _("The payment did not go through."))
+        _say_outcome(request, payment)
         return redirect("billing:invoice", code=invoice.code)
     if invoice.status != Invoice.Status.OPEN:
         return redirect("billing:invoice", code=invoice.code)
     return render(
         request,
         "billing/pay.html",
-        {"invoice": invoice, "cards": cards, "payment_key": services.new_payment_key()},
+        {
+            "invoice": invoice,
+            "cards": cards,
+            "payment_key": services.new_payment_key(),
+            "in_progress": payment_in_progress(invoice=invoice),
+        },
     )
+
+
+@login_required
+def session_pay(request: HttpRequest, code: str) -> HttpResponse:
+    """Straight from booking a session to paying its bill ("Book and pay")."""
+    invoice = invoice_of_session_for_client(user=request.user, booking_code=code)
+    if invoice.status == Invoice.Status.OPEN:
+        return redirect("billing:pay", code=invoice.code)
+    return redirect("billing:invoice", code=invoice.code)
+
+
+def _say_outcome(request: HttpRequest, payment: Payment) -> None:
+    """What became of a payment the client just made, said as it is: paid; or not
+    kept, because the session was cancelled or the payment had been (the money
+    then goes back); or cancelled before anything was taken; or declined."""
+    payment.refresh_from_db()
+    invoice = payment.invoice
+    invoice.refresh_from_db(fields=["status"])
+    open_again = _("The bill is still open: pay it with another card.")
+    taken = payment.succeeded_at is not None
+    if payment.status == Payment.Status.SUCCEEDED and invoice.status == Invoice.Status.PAID:
+        messages.success(request, _("Thank you: the bill is paid. A receipt is on its way."))
+    elif taken and invoice.status == Invoice.Status.VOID:
+        messages.warning(
+            request,
+            _(
+                "The session was cancelled before your payment went through, so there is "
+                "nothing to pay. Your payment is being returned to your card; banks can take "
+                "a few days to show it."
+            ),
+        )
+    elif taken:
+        messages.warning(
+            request,
+            _(
+                "This payment had been cancelled, but your bank took it all the same. It is "
+                "being returned to your card; banks can take a few days to show it."
+            ),
+        )
+    elif payment.status == Payment.Status.CANCELLED:
+        latest = invoice.payments.values_list("pk", flat=True).first()
+        if not (invoice.is_open and latest == payment.pk):  # else the bill's page says it
+            text = payment.cancel_message()
+            messages.warning(request, f"{text} {open_again}" if invoice.is_open else text)
+    elif payment.status == Payment.Status.FAILED:
+        messages.error(request, payment.failure_message or _("The payment did not go through."))
 
 
 @login_required
@@ -255,11 +310,7 @@ def local_authenticate(request: HttpRequest, intent_id: str) -> HttpResponse:
     if request.method == "POST":
         approve = request.POST.get("outcome") == "complete"
         services.local_authenticate(intent_id=intent_id, approve=approve)
-        payment.refresh_from_db()
-        if payment.status == Payment.Status.SUCCEEDED:
-            messages.success(request, _("Thank you: the bill is paid. A receipt is on its way."))
-        else:
-            messages.error(request, payment.failure_message or _("The payment did not go through."))
+        _say_outcome(request, payment)
         return redirect("billing:invoice", code=payment.invoice.code)
     return render(request, "billing/local_authenticate.html", {"payment": payment})
 

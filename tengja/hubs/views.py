@@ -308,6 +308,10 @@ def review(
         except services.HubError as error:
             messages.error(request, str(error))
             return redirect("hubs:offer", code=hub.code, professional_code=professional_code)
+        if booking.paid_with == Booking.PaidWith.INVOICE and booking.price_amount:
+            # "Book and pay": booked, and now straight on to paying its bill.
+            messages.success(request, _("Your session is booked. Now pay for it to finish."))
+            return redirect("billing:session_pay", code=booking.code)
         messages.success(request, _("Your session is booked."))
         return redirect("bookings:detail", code=booking.code)
     return render(

@@ -3,6 +3,7 @@ served over real HTTP on this machine (Stripe's servers cannot be reached from
 here), and webhook events signed with the Stripe library's own scheme."""
 
 import json
+import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -14,6 +15,7 @@ import stripe
 
 WEBHOOK_SECRET = "whsec_test_secret"
 CARD = {"brand": "visa", "last4": "4242", "exp_month": 8, "exp_year": 2031}
+CARD_2 = {"brand": "mastercard", "last4": "4444", "exp_month": 9, "exp_year": 2032}
 RECORDED = {
     ("GET", "/v1/payment_methods/pm_card_visa"): (
         200,
@@ -39,6 +41,36 @@ RECORDED = {
             "card": CARD,
         },
     ),
+    ("GET", "/v1/payment_methods/pm_card_mastercard"): (
+        200,
+        {
+            "id": "pm_card_mastercard",
+            "object": "payment_method",
+            "type": "card",
+            "customer": None,
+            "card": CARD_2,
+        },
+    ),
+    ("POST", "/v1/payment_methods/pm_card_mastercard/attach"): (
+        200,
+        {
+            "id": "pm_card_mastercard",
+            "object": "payment_method",
+            "type": "card",
+            "customer": "cus_Q1",
+            "card": CARD_2,
+        },
+    ),
+    ("POST", "/v1/payment_methods/pm_card_visa/detach"): (
+        200,
+        {
+            "id": "pm_card_visa",
+            "object": "payment_method",
+            "type": "card",
+            "customer": None,
+            "card": CARD,
+        },
+    ),
     ("POST", "/v1/setup_intents"): (
         200,
         {"id": "seti_1", "object": "setup_intent", "client_secret": "seti_1_secret_x"},
@@ -58,6 +90,7 @@ INTENTS = {
             },
         },
     ),
+    "processing": (200, {"id": "pi_slow", "object": "payment_intent", "status": "processing"}),
     "declined": (
         402,
         {
@@ -72,6 +105,37 @@ INTENTS = {
     ),
 }
 
+# POST /v1/payment_intents/{id}/cancel, as Stripe answers it.
+CANCELS = {
+    "canceled": (
+        200,
+        {
+            "id": "{intent}",
+            "object": "payment_intent",
+            "status": "canceled",
+            "cancellation_reason": "requested_by_customer",
+        },
+    ),
+    # The holder confirmed at the bank a moment before: too late to cancel.
+    "too_late": (
+        400,
+        {
+            "error": {
+                "type": "invalid_request_error",
+                "code": "payment_intent_unexpected_state",
+                "message": "You cannot cancel this PaymentIntent because it has a status of "
+                "succeeded. Only a PaymentIntent with one of the following statuses may be "
+                "canceled: requires_payment_method, requires_capture, requires_confirmation, "
+                "requires_action, processing.",
+                "payment_intent": {
+                    "id": "{intent}",
+                    "object": "payment_intent",
+                    "status": "succeeded",
+                },
+            }
+        },
+    ),
+}
 
 REFUNDS = {
     "succeeded": (200, {"id": "re_1", "object": "refund", "status": "succeeded"}),
@@ -82,6 +146,7 @@ REFUNDS = {
 class RecordedStripe(BaseHTTPRequestHandler):
     intent_outcome = "succeeded"
     refund_outcome = "succeeded"
+    cancel_outcome = "canceled"
     requests: list = []
 
     def _reply(self) -> None:
@@ -93,6 +158,10 @@ class RecordedStripe(BaseHTTPRequestHandler):
             status, payload = INTENTS[type(self).intent_outcome]
         elif (self.command, path) == ("POST", "/v1/refunds"):
             status, payload = REFUNDS[type(self).refund_outcome]
+        elif self.command == "POST" and re.fullmatch(r"/v1/payment_intents/\w+/cancel", path):
+            status, payload = CANCELS[type(self).cancel_outcome]
+            intent = path.split("/")[3]
+            payload = json.loads(json.dumps(payload).replace("{intent}", intent))
         else:
             status, payload = RECORDED.get(
                 (self.command, path),
@@ -122,6 +191,7 @@ def stripe_api(settings):
     RecordedStripe.requests = []
     RecordedStripe.intent_outcome = "succeeded"
     RecordedStripe.refund_outcome = "succeeded"
+    RecordedStripe.cancel_outcome = "canceled"
     settings.PAYMENT_PROVIDER = "stripe"
     settings.STRIPE_SECRET_KEY = "sk_test_recorded"
     settings.STRIPE_PUBLISHABLE_KEY = "pk_test_recorded"

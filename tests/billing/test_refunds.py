@@ -159,10 +159,11 @@ def test_a_cancellation_and_the_banks_answer_at_once_never_deadlock(alice, profe
         assert not [r for r in results if isinstance(r, Exception)], results
         invoice.refresh_from_db()
         payment.refresh_from_db()
-        # Cancelled first: the bill was voided and the late "yes" is given back.
-        # Paid first: the bill was paid, then refunded. Either way, once.
+        # Cancelled first: the bill was voided, the payment cancelled with it, and
+        # the late "yes" is given back. Paid first: the bill was paid, then
+        # refunded. Either way, once.
         assert (invoice.status, payment.status) in (
-            (Invoice.Status.VOID, Payment.Status.REFUNDED),
+            (Invoice.Status.VOID, Payment.Status.CANCELLED),
             (Invoice.Status.REFUNDED, Payment.Status.REFUNDED),
         )
         assert Refund.objects.filter(payment=payment, status="succeeded").count() == 1

@@ -77,3 +77,34 @@ def test_employee_claims_credits_and_books(page):
     page.get_by_role("link", name="Home").click()
     expect(page.get_by_text("5 credits left")).to_be_visible()
     expect(page.get_by_text("With Dr. Sól")).to_be_visible()
+
+
+def test_book_and_pay_goes_on_to_paying(page, member, offer):
+    """With no credits left, "Book and pay ISK 15,000" books and then takes the
+    member straight to paying the bill (issue #26: it used to only book)."""
+    from tengja.billing.selectors import invoice_standing
+    from tengja.hubs.models import CreditEntry
+    from tests.browser.conftest import sign_in
+    from tests.browser.test_payments import add_card
+    from tests.factories import PASSWORD
+
+    CreditEntry.objects.create(membership=member, kind="spend", amount=-2)
+    sign_in(page, member.user.email, PASSWORD)
+    page.goto(f"/hubs/{member.hub.code}/professionals/{offer.professional.code}/")
+    page.locator(".slot").first.click()
+    button = page.get_by_role("button", name="Book and pay ISK 15,000")
+    expect(button).to_have_accessible_description(
+        "The session is booked for you at once; next you pay ISK 15,000 with your card, "
+        "on the next page."
+    )
+    button.click()
+    expect(page.get_by_text("Your session is booked. Now pay for it to finish.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Pay your bill")).to_be_visible()
+    page.get_by_role("link", name="Add a new card").click()
+    add_card(page, "4242 4242 4242 4242")
+    expect(page.get_by_role("heading", name="Pay your bill")).to_be_visible()
+    page.get_by_role("button", name="Pay ISK 15,000").click()
+    expect(page.get_by_text("Thank you: the bill is paid.")).to_be_visible()
+    booking = Booking.objects.get()
+    assert booking.paid_with == "invoice"
+    assert invoice_standing(booking=booking).status == "paid"

@@ -102,3 +102,76 @@ def test_cards_and_paying_bills(page, professional, alice, password, tmp_path):
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("Your card has been updated.")).to_be_visible()
     expect(page.get_by_text("expires 03/")).to_be_visible()
+
+
+def test_a_payment_in_progress_belongs_to_its_card(page, professional, alice, password):
+    """Issue #26: a payment started with a card that asks for authentication, its
+    bank page left open; another card chosen, then the first card removed. The
+    card chosen pays, the removed card is never charged, and the old page,
+    completed, says the payment was cancelled."""
+    from tengja.billing.models import LocalIntent, Payment
+    from tests.billing.conftest import AUTHENTICATE, GOOD
+    from tests.billing.conftest import add_card as saved_card
+
+    first, second = bills(professional, alice, 2)
+    saved_card(alice, AUTHENTICATE)
+    saved_card(alice, GOOD)
+    sign_in(page, alice.email, password)
+
+    # Start paying with 3184; its bank page stays open in another tab.
+    page.goto(f"/payments/invoices/{first.code}/pay/")
+    page.get_by_label("Visa •••• 3184").check()
+    page.get_by_role("button", name="Pay").click()
+    expect(page.get_by_role("heading", name="Confirm payment")).to_be_visible()
+    old_page = page.context.new_page()
+    old_page.goto(page.url)
+
+    # Back on the bill, 4242 chosen: it pays, not the old page.
+    page.goto(f"/payments/invoices/{first.code}/pay/")
+    expect(page.get_by_text("A payment with your Visa •••• 3184 is waiting")).to_be_visible()
+    page.get_by_label("Visa •••• 4242").check()
+    page.get_by_role("button", name="Pay").click()
+    expect(page.get_by_text("Thank you: the bill is paid.")).to_be_visible()
+    expect(page.get_by_text("Visa •••• 4242")).to_be_visible()
+    old_page.get_by_role("button", name="Complete authentication").click()
+    expect(
+        old_page.get_by_text("This payment with Visa •••• 3184 was cancelled because you chose")
+    ).to_be_visible()
+    expect(old_page.get_by_text("Visa •••• 4242")).to_be_visible()  # the bill paid with it
+
+    # The second bill: started with 3184 again, its page left open; 3184 removed.
+    page.goto(f"/payments/invoices/{second.code}/pay/")
+    page.get_by_label("Visa •••• 3184").check()
+    page.get_by_role("button", name="Pay").click()
+    expect(page.get_by_role("heading", name="Confirm payment")).to_be_visible()
+    old_page.goto(page.url)
+    page.goto("/payments/")
+    page.get_by_role("link", name="Remove 3184").click()
+    page.get_by_role("button", name="Remove card").click()
+    expect(page.get_by_text("Your Visa •••• 3184 has been removed.")).to_be_visible()
+    # Paid with the only card left.
+    page.goto(f"/payments/invoices/{second.code}/pay/")
+    page.get_by_role("button", name="Pay").click()
+    expect(page.get_by_text("Thank you: the bill is paid.")).to_be_visible()
+    expect(page.get_by_text("Visa •••• 4242")).to_be_visible()
+    # The old page, completed now, takes nothing and says so.
+    old_page.get_by_role("button", name="Complete authentication").click()
+    expect(
+        old_page.get_by_text(
+            "This payment with Visa •••• 3184 was cancelled because you removed the card."
+        )
+    ).to_be_visible()
+    expect(old_page.get_by_text("Thank you")).to_have_count(0)
+    expect(old_page.get_by_text("Visa •••• 4242")).to_be_visible()
+    expect(old_page.get_by_text("3184")).to_have_count(1)  # only in the message
+
+    paid = Payment.objects.filter(status="succeeded").select_related("method")
+    assert sorted((p.invoice_id, p.method.last4) for p in paid) == [
+        (first.pk, "4242"),
+        (second.pk, "4242"),
+    ]
+    assert set(
+        LocalIntent.objects.filter(
+            payment_method_ref__contains="auth_always", kind="payment"
+        ).values_list("status", flat=True)
+    ) == {"canceled"}

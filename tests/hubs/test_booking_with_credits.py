@@ -428,3 +428,47 @@ def test_with_no_credits_left_the_review_says_the_price_before_billing(client, m
     booking = Booking.objects.get()
     assert booking.paid_with == "invoice"
     assert invoice_standing(booking=booking).amount == 15000
+
+
+def test_book_and_pay_books_then_takes_the_client_straight_to_paying(client, member, offer):
+    """ "Book and pay ISK 15,000" said it would take the payment, and only booked
+    (issue #26): the review says what happens, and paying follows at once."""
+    from tests.billing.conftest import add_card
+
+    CreditEntry.objects.create(membership=member, kind="spend", amount=-2)
+    card = add_card(member.user)
+    client.force_login(member.user)
+    review = reverse("hubs:review", args=[member.hub.code, offer.professional.code])
+    starts = slots(offer)[0].starts_at.isoformat()
+    body = client.get(review, {"starts_at": starts}).content.decode()
+    assert "next you pay ISK\xa015,000 with your card, on the next page" in body
+    assert 'aria-describedby="pay-next"' in body
+    response = client.post(review, {"starts_at": starts}, follow=True)
+    booking = Booking.objects.get()
+    bill = invoice_standing(booking=booking)
+    assert response.redirect_chain == [
+        (reverse("billing:session_pay", args=[booking.code]), 302),
+        (reverse("billing:pay", args=[bill.code]), 302),
+    ]
+    page = response.content.decode()
+    assert "Your session is booked. Now pay for it to finish." in page
+    assert "Pay ISK\xa015,000" in page and f'value="{card.code}" checked' in page
+    client.post(
+        reverse("billing:pay", args=[bill.code]),
+        {"card": card.code, "payment_key": response.context["payment_key"]},
+    )
+    bill.refresh_from_db()
+    assert bill.status == "paid"
+    # Once paid, the way in from booking leads to the bill; nobody else's session is theirs.
+    assert client.get(reverse("billing:session_pay", args=[booking.code]))["Location"] == (
+        reverse("billing:invoice", args=[bill.code])
+    )
+    client.force_login(offer.professional.user)
+    assert client.get(reverse("billing:session_pay", args=[booking.code])).status_code == 404
+
+
+def test_booking_with_credits_goes_to_the_session(client, member, offer):
+    client.force_login(member.user)
+    review = reverse("hubs:review", args=[member.hub.code, offer.professional.code])
+    response = client.post(review, {"starts_at": slots(offer)[0].starts_at.isoformat()})
+    assert response["Location"] == reverse("bookings:detail", args=[Booking.objects.get().code])

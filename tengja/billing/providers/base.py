@@ -30,6 +30,7 @@ class ChargeStatus(StrEnum):
     REQUIRES_ACTION = "requires_action"  # the bank wants the person to authenticate
     PENDING = "pending"  # the provider has not decided yet: its event will say
     FAILED = "failed"
+    CANCELLED = "canceled"  # stopped before it was taken: it never will be
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,13 @@ class PaymentProvider(Protocol):
         idempotency_key: str,
         return_url: str,
     ) -> ChargeResult: ...
+
+    def cancel(self, *, payment_ref: str, idempotency_key: str) -> ChargeResult:
+        """Stop a charge that has not been taken (as Stripe's PaymentIntent cancel
+        does): CANCELLED, or what it became if it was too late (SUCCEEDED; PENDING
+        while the bank is still deciding and it cannot be stopped). `payment_ref`
+        may be empty when the charge call's answer was lost; `idempotency_key` is
+        the one the charge was asked with."""
 
     def refund(self, *, payment_ref: str, idempotency_key: str) -> str:
         """Give the whole payment back, once per idempotency key; the refund's reference."""

@@ -224,6 +224,10 @@ class LocalProvider:
                 else:
                     intent.status = LocalIntent.Status.FAILED
                 intent.save(update_fields=["status"])
+        if intent.status == LocalIntent.Status.CANCELED:
+            # Cancelled before this call came (its answer to a lost call): as Stripe
+            # answers a replayed request, nothing is charged.
+            return ChargeResult(ChargeStatus.CANCELLED, intent.intent_id)
         if intent.status == LocalIntent.Status.FAILED:
             return ChargeResult(
                 ChargeStatus.FAILED, intent.intent_id, message=decline_message(card.on_charge)
@@ -232,6 +236,32 @@ class LocalProvider:
             url = reverse("billing:local_authenticate", kwargs={"intent_id": intent.intent_id})
             return ChargeResult(ChargeStatus.REQUIRES_ACTION, intent.intent_id, action_url=url)
         return ChargeResult(ChargeStatus.SUCCEEDED, intent.intent_id)
+
+    def cancel(self, *, payment_ref: str, idempotency_key: str) -> ChargeResult:
+        with transaction.atomic():
+            intents = LocalIntent.objects.select_for_update()
+            intent = (
+                intents.filter(intent_id=payment_ref).first() if payment_ref else None
+            ) or intents.filter(idempotency_key=idempotency_key).first()
+            if intent is None:
+                # The charge was never asked for (or its call is still on its way):
+                # a cancelled intent under its key, so that call charges nothing.
+                intent = LocalIntent.objects.create(
+                    intent_id=f"pi_local_{secrets.token_hex(10)}",
+                    idempotency_key=idempotency_key,
+                    payment_method_ref="",
+                    amount=0,
+                    currency="",
+                    status=LocalIntent.Status.CANCELED,
+                )
+            elif intent.status in (LocalIntent.Status.NEW, LocalIntent.Status.REQUIRES_ACTION):
+                intent.status = LocalIntent.Status.CANCELED
+                intent.save(update_fields=["status"])
+        outcome = {
+            LocalIntent.Status.CANCELED: ChargeStatus.CANCELLED,
+            LocalIntent.Status.FAILED: ChargeStatus.FAILED,
+        }.get(intent.status, ChargeStatus.SUCCEEDED)  # succeeded (or refunded since)
+        return ChargeResult(outcome, intent.intent_id)
 
     def refund(self, *, payment_ref: str, idempotency_key: str) -> str:
         intent = LocalIntent.objects.filter(intent_id=payment_ref).first()

@@ -139,6 +139,32 @@ class StripeProvider:
             return ChargeResult(ChargeStatus.PENDING, intent_id)
         return ChargeResult(ChargeStatus.FAILED, intent_id, message=_("Your card was declined."))
 
+    def cancel(self, *, payment_ref: str, idempotency_key: str) -> ChargeResult:
+        if not payment_ref:
+            # No intent was ever named to us (the charge call was lost): nothing to
+            # cancel by id. Should one succeed after all, its event is refunded.
+            return ChargeResult(ChargeStatus.CANCELLED)
+        try:
+            intent = self.client.v1.payment_intents.cancel(
+                payment_ref,
+                params={"cancellation_reason": "requested_by_customer"},
+                options={"idempotency_key": f"cancel-{idempotency_key}"},
+            ).to_dict()
+        except stripe.InvalidRequestError as error:
+            # Too late to cancel: Stripe says what the intent became.
+            intent = (error.json_body or {}).get("error", {}).get("payment_intent") or {}
+            if not intent.get("status"):
+                raise _unavailable(error) from error
+        except stripe.StripeError as error:
+            raise _unavailable(error) from error
+        status = {
+            "canceled": ChargeStatus.CANCELLED,
+            "succeeded": ChargeStatus.SUCCEEDED,
+            "processing": ChargeStatus.PENDING,
+            "requires_capture": ChargeStatus.PENDING,
+        }.get(intent["status"], ChargeStatus.FAILED)
+        return ChargeResult(status, intent.get("id") or payment_ref)
+
     def refund(self, *, payment_ref: str, idempotency_key: str) -> str:
         try:
             refund = self.client.v1.refunds.create(
