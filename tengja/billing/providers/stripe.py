@@ -16,12 +16,23 @@ from tengja.billing.providers.base import (
     ProviderError,
 )
 
+# How long one request to Stripe may take: 5 s to connect, 20 s for the answer,
+# three tries at most. A call is then over within about 80 s, which is what lets
+# a claim on a refund lapse after REFUND_CLAIM_TIMEOUT (billing.services) without
+# two workers asking at the same time (the library's own default waits 80 s a try).
+STRIPE_TIMEOUT = (5.0, 20.0)
+
 
 def stripe_client() -> stripe.StripeClient:
     options = {}
     if settings.STRIPE_API_BASE:  # tests point this at recorded responses
         options["base_addresses"] = {"api": settings.STRIPE_API_BASE}
-    return stripe.StripeClient(settings.STRIPE_SECRET_KEY, max_network_retries=2, **options)
+    return stripe.StripeClient(
+        settings.STRIPE_SECRET_KEY,
+        max_network_retries=2,
+        http_client=stripe.RequestsClient(timeout=STRIPE_TIMEOUT),
+        **options,
+    )
 
 
 def _unavailable(error: Exception) -> ProviderError:
