@@ -158,3 +158,4 @@ def test_an_open_bill_without_a_payment_says_nothing_about_a_failure(client, ali
     body = client.get(reverse("billing:invoice", args=[invoice.code])).content.decode()
     assert "Pay now" in body
     assert "did not go through" not in body and "being processed" not in body
+    assert "dispute" not in body

@@ -1,3 +1,4 @@
+import re
 from datetime import UTC, date, datetime, timedelta
 
 from django.urls import reverse
@@ -100,6 +101,14 @@ def test_hr_sees_ended_months_in_totals_but_never_who_or_when(client, hr, hub, o
     assert (months[-1]["granted"], months[-1]["used"]) == (12, 5)
     assert all(m["granted"] == 0 and m["used"] == 0 for m in months[:-1])
     assert 'aria-labelledby="usage-chart-title"' in body
+    # In Icelandic too, the chart's coordinates are plain numbers (3.5, never 3,5).
+    hr.language = "is"
+    hr.save(update_fields=["language"])
+    body_is = client.get(reverse("hubs:admin", args=[hub.code])).content.decode()
+    assert '<html lang="is">' in body_is
+    coordinates = re.findall(r'<rect x="([^"]+)" y="([^"]+)" width="([^"]+)"', body_is)
+    assert len(coordinates) == 12
+    assert all(re.fullmatch(r"-?\d+(\.\d+)?", value) for row in coordinates for value in row)
     for person in group:
         assert person.user.name not in body and person.email not in body
 
