@@ -263,7 +263,20 @@ def used(before: dict[int, float], after: dict[int, float]) -> float:
     return sum(cpu - before.get(pid, 0) for pid, cpu in after.items())
 
 
+def settle(stack: dict, most: float = 120) -> None:
+    """Wait until the servers are idle: requests queued by the last run (whose
+    clients wrk has closed) are still worked through, and would be the next
+    run's first seconds."""
+    deadline = time.monotonic() + most
+    while time.monotonic() < deadline:
+        before = cpu_seconds(stack["servers"])
+        time.sleep(1)
+        if used(before, cpu_seconds(stack["servers"])) < 0.05:
+            return
+
+
 def run_wrk(base: str, script: Path, connections: int, seconds: int, stack: dict) -> dict:
+    settle(stack)
     groups = {
         "server": lambda: stack["servers"],
         "nginx": lambda: [stack["nginx"]],
@@ -472,6 +485,10 @@ def main() -> None:
     def ms(us: int) -> str:
         return f"{us / 1000:.0f}"
 
+    def answered(cell):
+        """A cell's figure, or a dash when no request was answered."""
+        return lambda r, all: cell(r, all) if r["requests"] else "-"
+
     def errors(r: dict) -> str:
         if not r["errors"]:
             return "0"
@@ -495,17 +512,22 @@ def main() -> None:
 
     common = [
         ("requests/s", lambda r, _: f"{r['rate']:.0f}"),
-        ("p50 / p95 / p99 ms", lambda r, _: f"{ms(r['p50'])} / {ms(r['p95'])} / {ms(r['p99'])}"),
+        (
+            "p50 / p95 / p99 ms",
+            answered(lambda r, _: f"{ms(r['p50'])} / {ms(r['p95'])} / {ms(r['p99'])}"),
+        ),
         ("errors", lambda r, _: errors(r)),
         (
             "CPU ms/request: server, nginx, PostgreSQL",
-            lambda r, _: f"{r['server_ms']:.1f}, {r['nginx_ms']:.1f}, {r['database_ms']:.1f}",
+            answered(
+                lambda r, _: f"{r['server_ms']:.1f}, {r['nginx_ms']:.1f}, {r['database_ms']:.1f}"
+            ),
         ),
         ("load average at start", lambda r, _: f"{r['load']:.1f}"),
     ]
     to_fortunes = (
         "server CPU / fortunes'",
-        lambda r, all: f"{r['server_ms'] / all['fortunes']['server_ms']:.1f}x",
+        answered(lambda r, all: f"{r['server_ms'] / all['fortunes']['server_ms']:.1f}x"),
     )
     section(f"/health/ (the ceiling), {args.clients} connections", "ceiling", common)
     section(f"fortunes ({FORTUNES}), {args.clients} connections", "fortunes", common)
