@@ -14,6 +14,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+import pytest
 from django.core.handlers.asgi import ASGIHandler
 from websockets.exceptions import ConnectionClosed
 
@@ -174,3 +175,20 @@ def test_the_readmes_production_commands_have_every_option_the_servers_use():
     assert "--no-access-log" not in uvicorn_command(
         host="127.0.0.1", port=8000, workers=1, access_log=True
     )
+
+
+@pytest.mark.django_db
+def test_the_wsgi_application_serves_pages_with_every_middleware():
+    """tengja.wsgi, what gunicorn serves at scale (tests/test_nginx.py runs it)."""
+    from wsgiref.util import setup_testing_defaults
+
+    from tengja.wsgi import application
+
+    environ = {"PATH_INFO": "/accounts/terms/", "HTTP_HOST": "testserver"}
+    setup_testing_defaults(environ)
+    started = []
+    body = b"".join(application(environ, lambda status, headers: started.append((status, headers))))
+    [(status, headers)] = started
+    names = {name.lower() for name, _ in headers}
+    assert status.startswith("200") and b"Terms" in body
+    assert {"content-security-policy", "x-content-type-options"} <= names
