@@ -34,11 +34,13 @@ $(DEV_STAMP): $(RUN_STAMP) requirements-dev.lock
 # Debian's Chromium for the browser tests, GNU gettext for the translation check,
 # Node.js's npm for axe-core (accessibility rules the browser tests run), coturn's
 # turnserver for the video call through a TURN relay (the test starts its own on
-# loopback; Debian's coturn service stays off unless /etc/default/coturn enables it).
+# loopback; Debian's coturn service stays off unless /etc/default/coturn enables it),
+# nginx for serving as "Running at scale" does (the tests run their own as an
+# ordinary process on loopback ports, with deploy/nginx/'s configuration).
 system-packages:
 	@if [ ! -x $(CHROMIUM) ] || ! command -v xgettext >/dev/null || ! command -v npm >/dev/null \
-			|| ! command -v turnserver >/dev/null; then \
-		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium gettext coturn \
+			|| ! command -v turnserver >/dev/null || [ ! -x /usr/sbin/nginx ]; then \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium gettext coturn nginx \
 			$$(command -v npm >/dev/null || echo nodejs npm); \
 	fi
 

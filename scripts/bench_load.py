@@ -1,51 +1,74 @@
 #!/usr/bin/env python
-"""Load: signed-in clients against the production-like set-up (PostgreSQL, Redis,
-Tengja's ASGI server started as `manage.py serve` starts it), driven by wrk.
+"""Load: signed-in clients against Tengja served as README's "Running at scale"
+says (nginx in front, deploy/nginx/), on PostgreSQL and Redis, driven by wrk.
 
-For each number of ASGI worker processes (1 and 2 by default), with the same
-data and the same signed-in sessions, three runs of `--duration` seconds each:
+nginx (a configuration rendered from the shipped one, on loopback ports, run as
+an ordinary process with its own pid, logs and temporary files) sends /ws/ to
+uvicorn and HTTP to the stock server under test, each `--servers` in turn:
+
+- gunicorn: `tengja.wsgi` with threaded workers (tengja.lib.server), and one
+  uvicorn process for /ws/;
+- uvicorn: `tengja.asgi` (Django's own ASGI handler) for HTTP and /ws/ alike.
+
+Each with `--workers` processes (2), the same data and the same signed-in
+sessions, and these runs of `--duration` seconds each:
 
 - ceiling: `/health/` alone at `--clients` connections: what the server, the
   session and the user lookup cost with no page behind them;
+- fortunes: TechEmpower's "fortunes" (one query of 10 rows, a small template;
+  the benchmark's own view, bench_urls.py) at `--clients` connections: the
+  yardstick for what a page costs in this server;
 - mix: Home, calendar, Payments and notifications at `--clients` connections,
   with its throughput as a ratio to the ceiling;
-- people: `--people` simulated people (2,000), each signed in as a different
-  client, making one request every `--think` seconds (10, with 10 % jitter;
-  the first spread over the first interval), going through the mix's pages in
-  turn, so about people / think requests a second at a steady pace. Nothing
-  is kept for them at the start: each person's first visit to each page is
-  rendered afresh, as when they all arrive at once (in 60 s, four of six).
+- people: for each of `--people` (2,000; `--people 2000,4000` adds 4,000),
+  that many simulated people, each signed in as a different client, making one
+  request every `--think` seconds (10, with 10 % jitter; the first spread over
+  the first interval), going through the mix's pages in turn, so about people /
+  think requests a second at a steady pace. Each person's first visit to each
+  page is their first: a cold request.
 
-Prints requests/s, p50/p95/p99, errors (which must be 0) and the server's CPU
-time per request, side by side for each worker count.
+Prints requests/s, p50/p95/p99, errors (which must be 0), the CPU time per
+request of the servers (and, apart, of nginx and PostgreSQL), and the servers'
+CPU per request of the mix and of the people as a multiple of the fortunes'.
 
     .venv/bin/python scripts/bench_load.py [--duration 60] [--clients 200]
-        [--workers 1,2] [--people 2000] [--think 10]
+        [--servers gunicorn,uvicorn] [--workers 2] [--people 2000[,4000]] [--think 10]
         [--database-url postgres://postgres@127.0.0.1:5432/tengja_load]
         [--redis-url redis://127.0.0.1:6379/5]
 
-Needs wrk (Debian: apt-get install wrk). The database and the Redis database
-are scratch ones: the database is created if missing and filled with test
-data, and its sessions are replaced on every run.
+Needs wrk and nginx (Debian: apt-get install wrk nginx) and, for gunicorn, the
+packages of requirements.lock. The database and the Redis database are scratch
+ones: the database is created if missing and filled with test data, and its
+sessions are replaced on every run.
 """
 
 import argparse
+import contextlib
 import http.client
+import importlib.util
 import json
 import os
 import resource
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 from importlib import import_module
 from pathlib import Path
 
-from support import asgi_server, free_port, production_env
+from support import ROOT, free_port, production_env
 
+from tengja.lib.server import gunicorn_command, nginx_config, uvicorn_command
+
+SCRIPTS = Path(__file__).resolve().parent
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 PATHS = ["/", "/calendar/", "/payments/", "/notifications/"]
+FORTUNES = "/bench/fortunes/"
 
 LUA = r"""
 local cookies = {COOKIES}
@@ -182,14 +205,14 @@ def sign_in(users: list) -> list[str]:
     from django.core.cache import caches
     from django.utils.crypto import get_random_string
 
-    from tengja.accounts.backends import USER_BACKEND
-
+    # As the sign-in view stores it: the backend that checks the user on each request.
+    backend = settings.AUTHENTICATION_BACKENDS[-1]
     store_class = import_module(settings.SESSION_ENGINE).SessionStore
     stores = []
     for user in users:
         store = store_class()
         store[SESSION_KEY] = str(user.pk)
-        store[BACKEND_SESSION_KEY] = USER_BACKEND
+        store[BACKEND_SESSION_KEY] = backend
         store[HASH_SESSION_KEY] = user.get_session_auth_hash()
         store._session_key = get_random_string(32, VALID_KEY_CHARS)
         stores.append(store)
@@ -203,8 +226,8 @@ def sign_in(users: list) -> list[str]:
     return [s.session_key for s in stores]
 
 
-def cpu_seconds(pids: set[int] | None = None, parent: int | None = None) -> dict[int, float]:
-    """CPU time (user + system) of the given processes, or of `parent`'s descendants."""
+def cpu_seconds(roots: list[int]) -> dict[int, float]:
+    """CPU time (user + system) of each process in the trees rooted at `roots`."""
     tick = os.sysconf("SC_CLK_TCK")
     table = {}
     for entry in os.scandir("/proc"):
@@ -215,17 +238,16 @@ def cpu_seconds(pids: set[int] | None = None, parent: int | None = None) -> dict
         except OSError:
             continue
         table[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
-    if pids is None:
-        pids, todo = set(), [parent]
-        while todo:
-            ppid = todo.pop()
-            children = [pid for pid, (pp, _) in table.items() if pp == ppid]
-            pids.update(children)
-            todo += children
-    return {pid: table[pid][1] for pid in pids if pid in table}
+    pids, todo = set(), list(roots)
+    while todo:
+        pid = todo.pop()
+        if pid in table and pid not in pids:
+            pids.add(pid)
+            todo += [child for child, (parent, _) in table.items() if parent == pid]
+    return {pid: table[pid][1] for pid in pids}
 
 
-def database_pids(url: str) -> set[int]:
+def database_pids(url: str) -> list[int]:
     import psycopg
 
     name = url.rsplit("/", 1)[1]
@@ -234,12 +256,33 @@ def database_pids(url: str) -> set[int]:
             "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
             [name],
         ).fetchall()
-    return {pid for (pid,) in rows}
+    return [pid for (pid,) in rows]
 
 
-def run_wrk(base: str, script: Path, connections: int, seconds: int, database_url: str) -> dict:
-    before = cpu_seconds(parent=os.getpid())
-    db_before = cpu_seconds(database_pids(database_url))
+def used(before: dict[int, float], after: dict[int, float]) -> float:
+    return sum(cpu - before.get(pid, 0) for pid, cpu in after.items())
+
+
+def settle(stack: dict, most: float = 120) -> None:
+    """Wait until the servers are idle: requests queued by the last run (whose
+    clients wrk has closed) are still worked through, and would be the next
+    run's first seconds."""
+    deadline = time.monotonic() + most
+    while time.monotonic() < deadline:
+        before = cpu_seconds(stack["servers"])
+        time.sleep(1)
+        if used(before, cpu_seconds(stack["servers"])) < 0.05:
+            return
+
+
+def run_wrk(base: str, script: Path, connections: int, seconds: int, stack: dict) -> dict:
+    settle(stack)
+    groups = {
+        "server": lambda: stack["servers"],
+        "nginx": lambda: [stack["nginx"]],
+        "database": lambda: database_pids(stack["database_url"]),
+    }
+    before = {name: cpu_seconds(pids()) for name, pids in groups.items()}
     load = os.getloadavg()[0]
     out = subprocess.run(
         [
@@ -258,21 +301,17 @@ def run_wrk(base: str, script: Path, connections: int, seconds: int, database_ur
     )
     if "RESULT " not in out.stdout:
         sys.exit(f"wrk failed: {out.stderr or out.stdout}")
-    out = out.stdout
-    after = cpu_seconds(parent=os.getpid())
-    db_after = cpu_seconds(database_pids(database_url))
-    result = json.loads(out.split("RESULT ", 1)[1].splitlines()[0])
+    result = json.loads(out.stdout.split("RESULT ", 1)[1].splitlines()[0])
     result["rate"] = result["requests"] / result["seconds"]
     result["errors"] = sum(result[k] for k in ("connect", "read", "write", "timeout", "non_200"))
     requests = max(result["requests"], 1)
-    server = sum(cpu - before.get(pid, 0) for pid, cpu in after.items())
-    database = sum(cpu - db_before.get(pid, 0) for pid, cpu in db_after.items())
-    result["server_ms"] = server * 1000 / requests
-    result["database_ms"] = database * 1000 / requests
+    for name, pids in groups.items():
+        result[f"{name}_ms"] = used(before[name], cpu_seconds(pids())) * 1000 / requests
     result["load"] = load
     print(
         f"  {script.stem}, {connections} connections: {result['rate']:.0f} requests/s, "
-        f"p95 {result['p95'] / 1000:.0f} ms, errors {result['errors']}",
+        f"p95 {result['p95'] / 1000:.0f} ms, errors {result['errors']}, "
+        f"server CPU {result['server_ms']:.1f} ms/request",
         file=sys.stderr,
     )
     return result
@@ -294,7 +333,7 @@ def lua(path: Path, cookies: list[str], paths: list[str], think_ms: int, connect
 def check_pages(base: str, cookie: str) -> None:
     """Every page answers 200 to a signed-in client (not a redirect to sign in)."""
     conn = http.client.HTTPConnection(*base.removeprefix("http://").split(":"))
-    for path in ["/health/", *PATHS]:
+    for path in ["/health/", FORTUNES, *PATHS]:
         conn.request("GET", path, headers={"Cookie": f"sessionid={cookie}"})
         response = conn.getresponse()
         response.read()
@@ -303,61 +342,152 @@ def check_pages(base: str, cookie: str) -> None:
     conn.close()
 
 
+def wait_for_port(port: int, processes: list[subprocess.Popen]) -> None:
+    deadline = time.monotonic() + 30
+    while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
+        if any(p.poll() is not None for p in processes) or time.monotonic() > deadline:
+            raise RuntimeError("a server did not start (see the log)")
+        time.sleep(0.1)
+
+
+@contextlib.contextmanager
+def served(kind: str, workers: int, env: dict, workdir: Path, log: Path) -> Iterator[dict]:
+    """nginx in front of `kind` (gunicorn or uvicorn) for HTTP and of uvicorn for
+    /ws/, as README's "Running at scale"; yields nginx's URL and the processes."""
+    http_port, nginx_port = free_port(), free_port()
+    if kind == "gunicorn":
+        ws_port = free_port()
+        commands = [
+            (gunicorn_command(host="127.0.0.1", port=http_port, workers=workers), http_port),
+            (uvicorn_command(host="127.0.0.1", port=ws_port, workers=1), ws_port),
+        ]
+    else:  # Django's ASGI handler for HTTP: the same uvicorn serves /ws/
+        ws_port = http_port
+        commands = [(uvicorn_command(host="127.0.0.1", port=http_port, workers=workers), http_port)]
+    conf = workdir / f"nginx-{kind}.conf"
+    conf.write_text(
+        nginx_config(workdir=workdir, listen_port=nginx_port, http_port=http_port, ws_port=ws_port)
+    )
+    processes: list[subprocess.Popen] = []
+    with log.open("ab") as output:
+        try:
+            for command, port in commands:
+                processes.append(
+                    subprocess.Popen(
+                        command,
+                        cwd=ROOT,
+                        env=env,
+                        stdout=output,
+                        stderr=output,
+                        start_new_session=True,  # its own group: its workers stop with it
+                    )
+                )
+                wait_for_port(port, processes)
+            nginx = subprocess.Popen(
+                [NGINX, "-p", str(workdir), "-c", str(conf), "-e", str(workdir / "error.log")],
+                stdout=output,
+                stderr=output,
+                start_new_session=True,
+            )
+            processes.append(nginx)
+            wait_for_port(nginx_port, processes)
+            yield {
+                "base": f"http://127.0.0.1:{nginx_port}",
+                "servers": [p.pid for p in processes[:-1]],
+                "nginx": nginx.pid,
+            }
+        finally:
+            for process in processes:
+                process.terminate()
+            for process in processes:
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    # Requests still queued after a load test: stop the workers too.
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=60, help="seconds per run")
     parser.add_argument("--clients", type=int, default=200, help="connections, no think time")
-    parser.add_argument("--workers", default="1,2", help="ASGI worker processes, e.g. 1,2")
-    parser.add_argument("--people", type=int, default=2000, help="people with think time")
+    parser.add_argument(
+        "--servers", default="gunicorn,uvicorn", help="HTTP servers behind nginx, in turn"
+    )
+    parser.add_argument("--workers", type=int, default=2, help="processes of the HTTP server")
+    parser.add_argument(
+        "--people", default="2000", help="people with think time, e.g. 2000 or 2000,4000"
+    )
     parser.add_argument("--think", type=float, default=10, help="seconds between their requests")
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/tengja_load")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/5")
     args = parser.parse_args()
-    workers = [int(n) for n in args.workers.split(",")]
-    if not shutil.which("wrk"):
-        sys.exit("wrk is missing: apt-get install wrk")
-    raise_open_files(args.people + args.clients + 1024)
+    servers = args.servers.split(",")
+    crowds = [int(n) for n in args.people.split(",")]
+    for tool in ("wrk", NGINX):
+        if not shutil.which(tool):
+            sys.exit(f"{tool} is missing: apt-get install wrk nginx")
+    if "gunicorn" in servers and importlib.util.find_spec("gunicorn") is None:
+        sys.exit("gunicorn is missing: pip install -r requirements.lock")
+    raise_open_files(max(crowds) + args.clients + 1024)
     ensure_database(args.database_url)
     workdir = Path(tempfile.mkdtemp(prefix="tengja-load-"))
-    env = production_env(workdir, args.database_url, args.redis_url)
+    env = {
+        **production_env(workdir, args.database_url, args.redis_url),
+        # Its URLs and the fortunes view (bench_settings.py, bench_urls.py).
+        "DJANGO_SETTINGS_MODULE": "bench_settings",
+        # nginx on this machine is the proxy whose X-Forwarded-For is believed.
+        "TRUSTED_PROXIES": "127.0.0.1",
+    }
     os.environ.update(env)
+    server_env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(SCRIPTS), os.environ.get("PYTHONPATH")])),
+    }
     import django
 
     django.setup()
+    import bench_urls
     from django.conf import settings
     from django.core.cache import cache
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
     call_command("collectstatic", verbosity=0, interactive=False)
-    users = make_data(max(args.clients, args.people))
+    bench_urls.create_table()
+    users = make_data(max(args.clients, *crowds))
     cookies = sign_in(users)
     mix = lua(workdir / "mix.lua", cookies[: args.clients], PATHS, 0, args.clients)
     ceiling = lua(workdir / "health.lua", cookies[: args.clients], ["/health/"], 0, args.clients)
+    fortunes = lua(workdir / "fortunes.lua", [""], [FORTUNES], 0, args.clients)
     think_ms = int(args.think * 1000)
-    people = lua(workdir / "people.lua", cookies[: args.people], PATHS, think_ms, args.people)
+    people = {n: lua(workdir / f"people{n}.lua", cookies[:n], PATHS, think_ms, n) for n in crowds}
 
     results = {}
-    for count in workers:
-        # The scratch Redis database: each worker count starts with nothing kept
-        # (from the last run, or the other column), then has the same warm-up.
-        cache.clear()
-        port = free_port()
-        with asgi_server(
-            {**os.environ, **env}, port, workers=count, log=workdir / "server.log"
-        ) as base:
+    for kind in servers:
+        cache.clear()  # the scratch Redis database: each server starts with nothing
+        with served(kind, args.workers, server_env, workdir, workdir / "server.log") as stack:
+            stack["database_url"] = args.database_url
+            base = stack["base"]
             check_pages(base, cookies[0])
             time.sleep(1)  # the other workers finish starting
-            # Warm up: every worker's pool, caches and compiled templates.
-            run_wrk(base, mix, args.clients, 5, args.database_url)
-            results[count] = {
-                "ceiling": run_wrk(base, ceiling, args.clients, args.duration, args.database_url),
-                "mix": run_wrk(base, mix, args.clients, args.duration, args.database_url),
-                "people": run_wrk(base, people, args.people, args.duration, args.database_url),
+            # Warm up: every worker's pool, compiled templates, nginx's connections.
+            run_wrk(base, mix, args.clients, 5, stack)
+            results[kind] = {
+                "ceiling": run_wrk(base, ceiling, args.clients, args.duration, stack),
+                "fortunes": run_wrk(base, fortunes, args.clients, args.duration, stack),
+                "mix": run_wrk(base, mix, args.clients, args.duration, stack),
             }
+            for n, script in people.items():
+                results[kind][f"people{n}"] = run_wrk(base, script, n, args.duration, stack)
 
     def ms(us: int) -> str:
         return f"{us / 1000:.0f}"
+
+    def answered(cell):
+        """A cell's figure, or a dash when no request was answered."""
+        return lambda r, all: cell(r, all) if r["requests"] else "-"
 
     def errors(r: dict) -> str:
         if not r["errors"]:
@@ -366,25 +496,41 @@ def main() -> None:
         return f"{r['errors']} (" + ", ".join(f"{k} {r[k]}" for k in kinds if r[k]) + ")"
 
     rows: list[tuple[str, ...]] = [
-        ("", *(f"{n} worker{'s' if n > 1 else ''}" for n in workers)),
+        (
+            "",
+            *(
+                f"{kind}, {args.workers} worker{'s' if args.workers > 1 else ''}"
+                for kind in servers
+            ),
+        ),
     ]
 
     def section(title: str, run: str, lines: list[tuple[str, object]]) -> None:
-        rows.append((title, *("" for _ in workers)))
+        rows.append((title, *("" for _ in servers)))
         for label, cell in lines:
-            rows.append((f"  {label}", *(cell(results[n][run], results[n]) for n in workers)))
+            rows.append((f"  {label}", *(cell(results[k][run], results[k]) for k in servers)))
 
     common = [
         ("requests/s", lambda r, _: f"{r['rate']:.0f}"),
-        ("p50 / p95 / p99 ms", lambda r, _: f"{ms(r['p50'])} / {ms(r['p95'])} / {ms(r['p99'])}"),
+        (
+            "p50 / p95 / p99 ms",
+            answered(lambda r, _: f"{ms(r['p50'])} / {ms(r['p95'])} / {ms(r['p99'])}"),
+        ),
         ("errors", lambda r, _: errors(r)),
         (
-            "CPU ms/request: server, PostgreSQL",
-            lambda r, _: f"{r['server_ms']:.1f}, {r['database_ms']:.1f}",
+            "CPU ms/request: server, nginx, PostgreSQL",
+            answered(
+                lambda r, _: f"{r['server_ms']:.1f}, {r['nginx_ms']:.1f}, {r['database_ms']:.1f}"
+            ),
         ),
         ("load average at start", lambda r, _: f"{r['load']:.1f}"),
     ]
+    to_fortunes = (
+        "server CPU / fortunes'",
+        answered(lambda r, all: f"{r['server_ms'] / all['fortunes']['server_ms']:.1f}x"),
+    )
     section(f"/health/ (the ceiling), {args.clients} connections", "ceiling", common)
+    section(f"fortunes ({FORTUNES}), {args.clients} connections", "fortunes", common)
     section(
         f"page mix ({', '.join(PATHS)}), {args.clients} connections",
         "mix",
@@ -392,23 +538,24 @@ def main() -> None:
             common[0],
             ("ratio to the ceiling", lambda r, all: f"{r['rate'] / all['ceiling']['rate']:.2f}"),
             *common[1:],
+            to_fortunes,
         ],
     )
-    section(
-        f"{args.people:,} people, one request every {args.think:g} s (expected "
-        f"{args.people / args.think:.0f}/s)",
-        "people",
-        common,
-    )
+    for n in crowds:
+        section(
+            f"{n:,} people, one request every {args.think:g} s (expected {n / args.think:.0f}/s)",
+            f"people{n}",
+            [*common, to_fortunes],
+        )
     print(
-        f"Load: {args.duration} s per run; PostgreSQL + Redis; {os.cpu_count()} CPUs; "
-        f"session engine {settings.SESSION_ENGINE.rsplit('.', 1)[1]}"
+        f"Load: {args.duration} s per run; nginx in front; PostgreSQL + Redis; "
+        f"{os.cpu_count()} CPUs; session engine {settings.SESSION_ENGINE.rsplit('.', 1)[1]}"
     )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
     if any(r["errors"] for runs in results.values() for r in runs.values()):
-        sys.exit(f"FAILED: there were errors (the server's log: {workdir / 'server.log'})")
+        sys.exit(f"FAILED: there were errors (the servers' log: {workdir / 'server.log'})")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,7 @@
 """What the benchmark scripts share: a free port, and Tengja's ASGI server
-started as users get it (uvicorn, the production settings given in `env`)."""
+started as `manage.py serve` starts it (uvicorn, Django's ASGI handler, the
+production settings given in `env`). bench_load.py serves as "Running at scale"
+does instead: nginx in front of gunicorn and uvicorn."""
 
 import os
 import signal

@@ -142,7 +142,7 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "tengja.urls"
 ASGI_APPLICATION = "tengja.asgi.application"
-WSGI_APPLICATION = None
+WSGI_APPLICATION = "tengja.wsgi.application"
 
 FORM_RENDERER = "tengja.lib.forms.FormRenderer"
 
@@ -195,9 +195,6 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and envbo
     # DATABASE_POOL=false, which leaves both off.)
     DATABASES["default"]["OPTIONS"].update(server_side_binding=True, prepare_threshold=5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-# HTTP requests one server process works on at once (each in a thread, holding
-# at most one database connection); more wait their turn (tengja.lib.concurrency).
-HTTP_CONCURRENCY = envint("HTTP_CONCURRENCY", "4")
 
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:

@@ -203,15 +203,16 @@ def test_production_without_stripe_keys_fails_the_deploy_check_and_will_not_star
     assert "STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY, STRIPE_WEBHOOK_SECRET are not set" in (
         result.stderr
     )
-    started = subprocess.run(
-        [sys.executable, "-c", "import tengja.asgi"],
-        cwd=ROOT,
-        env={**WITHOUT_STRIPE, "DJANGO_SETTINGS_MODULE": "tengja.settings"},
-        capture_output=True,
-        text=True,
-    )
-    assert started.returncode != 0
-    assert "Tengja will not start: Payments go through Stripe" in started.stderr
+    for server in ("tengja.asgi", "tengja.wsgi"):  # uvicorn's and gunicorn's
+        started = subprocess.run(
+            [sys.executable, "-c", f"import {server}"],
+            cwd=ROOT,
+            env={**WITHOUT_STRIPE, "DJANGO_SETTINGS_MODULE": "tengja.settings"},
+            capture_output=True,
+            text=True,
+        )
+        assert started.returncode != 0, server
+        assert "Tengja will not start: Payments go through Stripe" in started.stderr
 
 
 def test_production_refuses_the_local_provider_unless_a_demo_says_so():

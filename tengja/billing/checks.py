@@ -1,6 +1,8 @@
 """Payments fail closed: a production server with no way to take real money, or
 with fake money taken for real, must not start, and `check --deploy` says why."""
 
+import logging
+
 from django.conf import settings
 from django.core import checks
 
@@ -38,6 +40,16 @@ def payment_problems() -> list[checks.CheckMessage]:
                 )
             )
     return problems
+
+
+def refuse_to_start_on_payment_problems() -> None:
+    """For the servers (tengja.asgi, tengja.wsgi) as they start: one that cannot take
+    real money, or would take fake money for real, does not start; one running a
+    demo with fake payments says so loudly."""
+    for problem in payment_problems():
+        if problem.is_serious():
+            raise RuntimeError(f"Tengja will not start: {problem.msg} {problem.hint}")
+        logging.getLogger("tengja").warning("%s %s", problem.msg, problem.hint)
 
 
 @checks.register(checks.Tags.security, deploy=True)

@@ -59,14 +59,13 @@ class AsgiServer:
         # Tests run with DEBUG off; the local provider stands in for Stripe, as in
         # a demo (see tests/conftest.py), or the app refuses to start.
         override_settings(DEMO_FAKE_PAYMENTS=True).enable()
-        from tengja.asgi import application
-        from tengja.lib.handler import SyncChainASGIHandler
+        from tengja.asgi import application, django_asgi_app
 
         app = ProtocolTypeRouter(
             {
-                # Tengja's own handler, as users get it, with the static files in front
-                # (whitenoise serves them in production, from collected files).
-                "http": ASGIStaticFilesHandler(SyncChainASGIHandler()),
+                # Django's handler, as `manage.py serve` runs it, with the static files
+                # in front (whitenoise serves them in production, from collected files).
+                "http": ASGIStaticFilesHandler(django_asgi_app),
                 "websocket": application.application_mapping["websocket"],
             }
         )
