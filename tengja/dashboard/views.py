@@ -19,6 +19,7 @@ from tengja.dashboard.selectors import (
     client_open_bills,
     client_sessions_past,
     client_sessions_upcoming,
+    header_of_request,
     practice_invited,
 )
 from tengja.dashboard.selectors import practice_client as practice_client_of
@@ -49,7 +50,9 @@ def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return render(request, "dashboard/welcome.html", {"form": HubFindForm()})
     user = request.user
-    professional = professional_of_request(request)
+    # A client's Home asks nothing more of a practice than the header knows.
+    has_practice = header_of_request(request)["has_practice"]
+    professional = professional_of_request(request) if has_practice else None
     return render(
         request,
         "dashboard/home.html",

@@ -214,7 +214,7 @@ def test_the_checklist_shows_until_profile_type_and_hours_are_done(
 
 def test_the_staff_page_query_count_is_flat(staff_client, django_assert_max_num_queries):
     def page() -> None:
-        with django_assert_max_num_queries(9):
+        with django_assert_max_num_queries(7):
             assert staff_client.get(reverse("professionals:staff")).status_code == 200
 
     page()
