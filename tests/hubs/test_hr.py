@@ -60,8 +60,8 @@ def members(hub, count, *, spenders=0, month_ago=True):
 
 
 def usage_of(client, hub):
-    """What HR's page shows of the hub's usage, worked out afresh (the page keeps
-    it until the hub changes: tests/test_kept_pages.py)."""
+    """What HR's page shows of the hub's usage (the page works it out afresh on
+    each visit)."""
     assert client.get(reverse("hubs:admin", args=[hub.code])).status_code == 200
     return hub_usage(hub=hub)
 
