@@ -167,7 +167,7 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     call_command("flush", verbosity=0, interactive=False)  # a scratch database: start empty
-    cache.clear()  # and nothing kept from the last run (its ids are this run's)
+    cache.clear()  # no rate-limit counts left from the last run
     call_command("collectstatic", verbosity=0, interactive=False)
     started = time.perf_counter()
     people, upcoming = build(timezone.now())
@@ -203,7 +203,6 @@ def main() -> None:
         assert status == 200, (path, status)
         queries[name] = len(captured.captured_queries)
 
-    cache.clear()  # the server starts with nothing kept (the query counts above filled it)
     port = free_port()
     with asgi_server({**os.environ, **env}, port):
         conn = http.client.HTTPConnection("127.0.0.1", port)
@@ -224,8 +223,9 @@ def main() -> None:
         for name, (who, path) in pages.items():
             # Each request of the page is followed by one of /health/: the ratio
             # is taken over the same stretch of time, whatever the machine does
-            # meanwhile. The first is cold (nothing kept yet); the rest are what
-            # a person coming back, or anyone after them, gets.
+            # meanwhile. The first is cold (the page's templates and queries
+            # not yet run in this process); the rest are the same page again.
+            # Nothing is kept between requests: each renders from the database.
             samples, baseline = [], []
             for _ in range(args.requests + 1):
                 samples.append(get(who, path))

@@ -131,7 +131,6 @@ MIDDLEWARE = [
     "tengja.lib.middleware.private_responses_middleware",
     "django_otp.middleware.OTPMiddleware",
     "tengja.accounts.middleware.preferences_middleware",
-    "tengja.dashboard.middleware.versions_middleware",
     "tengja.accounts.middleware.second_factor_required_middleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -222,8 +221,7 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     # The embedded default's processes (server, task worker, clock) share one
-    # cache on disk, so what the worker changes (a reminder's notice, a refund)
-    # shows at once on the pages the server keeps (tengja.lib.versions).
+    # cache on disk (the sign-in limits, the free times browse shows).
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",

@@ -4,7 +4,6 @@ per process, and Redis away costs speed, never a page."""
 import logging
 import threading
 
-import pytest
 from django_redis.cache import RedisCache
 
 from tengja.settings import redis_cache
@@ -52,20 +51,3 @@ def test_with_redis_away_reads_miss_and_writes_do_nothing(caplog):
             None,
         )
     }
-
-
-@pytest.mark.django_db
-def test_with_redis_away_a_kept_page_is_rendered_afresh(client, alice, settings):
-    from tengja.lib import versions
-
-    settings.CACHES = {"default": redis_cache(CLOSED_PORT)}
-    renders = []
-
-    def render():
-        renders.append(1)
-        return "<p>fresh</p>"
-
-    for _ in range(2):
-        html = versions.fragment("x", depends_on=[versions.account_of(alice.pk)], render=render)
-        assert html == "<p>fresh</p>"
-    assert len(renders) == 2

@@ -24,7 +24,6 @@ from tengja.accounts.models import (
     User,
     recovery_code_normalise,
 )
-from tengja.lib import versions
 from tengja.lib.emails import email_deliver_now, email_render, email_send
 from tengja.lib.limits import sign_in_code_failed, sign_in_codes_blocked
 from tengja.lib.realtime import group_send_on_commit, session_key_digest, user_group
@@ -84,7 +83,6 @@ def user_set_picture(*, user: User, picture: ContentFile | None) -> None:
     else:
         user.picture.save(picture.name, picture, save=False)
         user.save(update_fields=["picture"])
-    versions.bump(versions.account_of(user.pk))  # a professional's set-up checklist
     if old:
         storage = user.picture.storage
         transaction.on_commit(lambda: storage.delete(old))

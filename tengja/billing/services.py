@@ -36,7 +36,6 @@ from tengja.billing.providers import (
 from tengja.billing.selectors import invoice_standing
 from tengja.bookings.events import BookingEvent, Kind
 from tengja.bookings.models import Booking
-from tengja.lib import versions
 from tengja.lib.emails import email_send
 
 logger = logging.getLogger(__name__)
@@ -63,21 +62,6 @@ def _next_number(professional) -> int:
     return counter.last_number
 
 
-def _bills_changed(invoice: Invoice) -> None:
-    """Pages kept by what they show (the client's Payments, the professional's
-    clients) render afresh once the change commits. Every caller has the session
-    and the professional at hand already."""
-    client_id = invoice.booking.client_id
-    versions.bump(
-        versions.payments_of_user(client_id) if client_id else "",
-        versions.payments_of_user(invoice.professional.user_id),
-    )
-
-
-def _cards_changed(user_id: int) -> None:
-    versions.bump(versions.payments_of_user(user_id))
-
-
 def invoice_issue(*, booking: Booking) -> Invoice | None:
     """The invoice for a booked session that is not paid with credits."""
     if booking.paid_with != Booking.PaidWith.INVOICE or booking.price_amount == 0:
@@ -92,7 +76,6 @@ def invoice_issue(*, booking: Booking) -> Invoice | None:
             amount=booking.price_amount,
             currency=booking.currency,
         )
-        _bills_changed(invoice)
         billing_events.publish(
             billing_events.BillingEvent(billing_events.Kind.PAYMENT_DUE, invoice)
         )
@@ -109,7 +92,6 @@ def invoice_after_cancellation(*, booking: Booking) -> None:
     if invoice.status == Invoice.Status.OPEN:
         invoice.status, invoice.voided_at = Invoice.Status.VOID, now
         invoice.save(update_fields=["status", "voided_at"])
-        _bills_changed(invoice)
         # A payment still waiting for the bank is cancelled, at the provider too
         # once this commits; if the bank says yes all the same, it is refunded.
         for payment in invoice.payments.select_for_update().filter(status__in=IN_PROGRESS):
@@ -162,7 +144,6 @@ def invoice_correct_after_move(*, booking: Booking) -> Invoice | None:
         paid_at=invoice.paid_at,
     )
     invoice.payments.update(invoice=corrected)
-    _bills_changed(corrected)
     return corrected
 
 
@@ -208,7 +189,6 @@ def _card_keep(*, user: User, provider: str, card: CardDetails) -> PaymentMethod
             exp_year=card.exp_year,
             is_default=not has_default,
         )
-        _cards_changed(user.pk)
         return card
 
 
@@ -221,7 +201,6 @@ def card_update_expiry(*, method: PaymentMethod, exp_month: int, exp_year: int) 
         raise BillingError(str(error), field=error.field) from None
     method.exp_month, method.exp_year = exp_month, exp_year
     method.save(update_fields=["exp_month", "exp_year"])
-    _cards_changed(method.user_id)
 
 
 def card_remove(*, method: PaymentMethod) -> None:
@@ -257,7 +236,6 @@ def card_remove(*, method: PaymentMethod) -> None:
             if successor:
                 successor.is_default = True
                 successor.save(update_fields=["is_default"])
-        _cards_changed(method.user_id)
     # Any payment started with the card before it was marked removed is seen here.
     for payment_id in Payment.objects.filter(method=method, status__in=IN_PROGRESS).values_list(
         "pk", flat=True
@@ -269,7 +247,6 @@ def card_make_default(*, method: PaymentMethod) -> None:
     with transaction.atomic():
         PaymentMethod.objects.filter(user=method.user, is_default=True).update(is_default=False)
         PaymentMethod.objects.filter(pk=method.pk).update(is_default=True)
-        _cards_changed(method.user_id)
 
 
 # ------------------------------------------------------------------ payments
@@ -491,7 +468,6 @@ def _settle_unwanted(invoice: Invoice, payment: Payment, result: ChargeResult) -
             update_fields=["status", "cancelled_at", "succeeded_at", "action_url", "provider_ref"]
         )
         refund_request(invoice=invoice, payment=payment, reason=Refund.Reason.PAYMENT_CANCELLED)
-        _bills_changed(invoice)
         client = invoice.booking.client
         if client is not None:
             # Their statement shows a charge: say at once why, and that it goes back.
@@ -530,7 +506,6 @@ def _succeed(invoice: Invoice, payment: Payment) -> None:
         return
     invoice.status, invoice.paid_at = Invoice.Status.PAID, now
     invoice.save(update_fields=["status", "paid_at"])
-    _bills_changed(invoice)
     billing_events.publish(
         billing_events.BillingEvent(billing_events.Kind.PAYMENT_RECEIVED, invoice, payment=payment)
     )
@@ -583,7 +558,6 @@ def refund_request(*, invoice: Invoice, payment: Payment, reason: str) -> Refund
     if invoice.status == Invoice.Status.PAID and payment.status == Payment.Status.SUCCEEDED:
         invoice.status = Invoice.Status.REFUND_PENDING
         invoice.save(update_fields=["status"])
-        _bills_changed(invoice)
     transaction.on_commit(lambda: _enqueue_refund(refund.pk, refund.due_at))
     return refund
 
@@ -649,16 +623,13 @@ def refund_succeeded(*, refund_id: int, provider_ref: str = "") -> None:
         refund.status, refund.succeeded_at, refund.claimed_at = Refund.Status.SUCCEEDED, now, None
         refund.provider_ref = provider_ref or refund.provider_ref
         refund.save(update_fields=["status", "succeeded_at", "claimed_at", "provider_ref"])
-        if payment.status == Payment.Status.CANCELLED:
-            # Money a cancelled payment took: the bill is not this payment's.
-            _bills_changed(invoice)
-        else:
+        # Money a cancelled payment took: the bill is not this payment's.
+        if payment.status != Payment.Status.CANCELLED:
             payment.status = Payment.Status.REFUNDED
             payment.save(update_fields=["status"])
             if invoice.status in (Invoice.Status.PAID, Invoice.Status.REFUND_PENDING):
                 invoice.status, invoice.refunded_at = Invoice.Status.REFUNDED, now
                 invoice.save(update_fields=["status", "refunded_at"])
-                _bills_changed(invoice)
         billing_events.publish(
             billing_events.BillingEvent(
                 billing_events.Kind.REFUNDED, invoice, payment=payment, refund=refund
@@ -824,7 +795,6 @@ def _on_charge_refunded(provider: str, obj: dict) -> str:
         if invoice.status in (Invoice.Status.PAID, Invoice.Status.REFUND_PENDING):
             invoice.status, invoice.refunded_at = Invoice.Status.REFUNDED, now
             invoice.save(update_fields=["status", "refunded_at"])
-            _bills_changed(invoice)
     billing_events.publish(
         billing_events.BillingEvent(
             billing_events.Kind.REFUNDED, invoice, payment=payment, refund=refund
@@ -869,7 +839,6 @@ def _on_dispute(provider: str, obj: dict) -> str:
         ):
             invoice.status, invoice.refunded_at = Invoice.Status.REFUNDED, now
             invoice.save(update_fields=["status", "refunded_at"])
-            _bills_changed(invoice)
     else:
         payment.dispute, kind = Payment.Dispute.OPEN, billing_events.Kind.DISPUTE_OPENED
     payment.save(update_fields=["dispute", "dispute_ref", "status"])

@@ -6,7 +6,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -31,40 +30,22 @@ from tengja.billing.selectors import (
 )
 from tengja.bookings.models import Booking
 from tengja.bookings.services import invitation_seen
-from tengja.lib import versions
 from tengja.lib.http import render_form, safe_next
 
 
 @login_required
 def payments(request: HttpRequest) -> HttpResponse:
-    """The Payments tab: bills, cards, and sessions covered by credits; rendered
-    once per change of the person's sessions, bills or cards and kept (see
-    tengja.lib.versions)."""
-    page = request.GET.get("page") or "1"
-    body = versions.fragment(
-        "payments",
-        request.user.pk,
-        page,
-        depends_on=[
-            versions.bookings_of_user(request.user.pk),
-            versions.payments_of_user(request.user.pk),
-        ],
-        render=lambda: _payments_body(request, page),
-        request=request,
-    )
-    return render(request, "billing/payments.html", {"body": body})
-
-
-def _payments_body(request: HttpRequest, page: str) -> str:
-    return render_to_string(
-        "billing/payments_body.html",
+    """The Payments tab: bills, cards, and sessions covered by credits."""
+    return render(
+        request,
+        "billing/payments.html",
         {
-            "page": Paginator(invoices_for_client(user=request.user), 10).get_page(page),
+            "page": Paginator(invoices_for_client(user=request.user), 10).get_page(
+                request.GET.get("page")
+            ),
             "cards": cards_for(user=request.user),
             "credit_sessions": credit_sessions_for(user=request.user)[:10],
-            "csrf_token": versions.CSRF_PLACEHOLDER,
         },
-        request=request,
     )
 
 

@@ -150,8 +150,7 @@ class Booking(models.Model):
     def phase(self, now: datetime | None = None) -> str:
         """Where the session stands, as its page says it: "cancelled", "past",
         "started", "late" (within the notice period: a client's cancellation now
-        is late) or "free" (cancelling is free). The page changes at each of these
-        moments (bookings.selectors.shown_until and the session page's clock)."""
+        is late) or "free" (cancelling is free)."""
         now = now or timezone.now()
         if self.is_cancelled:
             return "cancelled"

@@ -1,4 +1,3 @@
-from collections.abc import Iterable
 from datetime import datetime
 
 from django.db.models import Q, QuerySet, Subquery
@@ -12,20 +11,6 @@ from tengja.professionals.models import Professional
 # What a session row shows: its type, both people, and (before the client has an
 # account) the invited address.
 RELATED = ("session_type", "professional__user", "client", "invitation")
-
-
-def shown_until(
-    bookings: Iterable[Booking], now: datetime | None = None, also: Iterable[datetime] = ()
-) -> datetime | None:
-    """The next moment a list of these sessions shows differently with no change of
-    data: a Join button opens or closes, or a session ends (and moves to the past);
-    or one of `also`. A moment now counts: what changes only after it (a client's
-    free move, until the very end of the notice) is worked out again then."""
-    now = now or timezone.now()
-    moments = [
-        moment for booking in bookings for moment in (*booking.join_window(), booking.ends_at)
-    ]
-    return min((m for m in (*moments, *also) if m >= now), default=None)
 
 
 def _as_either(user: User) -> Q:
@@ -45,27 +30,6 @@ def booking_for_user(*, user: User, code: str) -> Booking:
     if booking is None:
         raise Http404
     return booking
-
-
-def booking_access(*, user: User, code: str) -> tuple["Booking.Role", bool, int]:
-    """The user's role in the booking named in a URL, whether opening its page
-    now accepts the client's invitation (services.invitation_seen), and its
-    professional's id; 404 for anyone who is neither its client nor its
-    professional. Four columns: the session page reads the rest only when it
-    renders (`booking_for_user`)."""
-    if not user.is_authenticated:
-        raise Http404
-    row = (
-        Booking.objects.filter(_as_either(user), code=code)
-        .values_list("client_id", "invitation__pk", "invitation__accepted_at", "professional_id")
-        .first()
-    )
-    if row is None:
-        raise Http404
-    client_id, invitation, accepted_at, professional_id = row
-    if client_id == user.pk:
-        return Booking.Role.CLIENT, invitation is not None and accepted_at is None, professional_id
-    return Booking.Role.PROFESSIONAL, False, professional_id
 
 
 def bookings_upcoming_for_user(*, user: User, limit: int) -> QuerySet[Booking]:

@@ -11,7 +11,6 @@ from tengja.accounts.services import AccountError, user_sign_up
 from tengja.bookings.events import BookingEvent, Kind, publish
 from tengja.bookings.models import Booking, Invitation
 from tengja.bookings.slots import free_to_move_to
-from tengja.lib import versions
 from tengja.lib.tokens import token_hash, token_make
 from tengja.professionals.models import Professional, SessionType
 
@@ -64,15 +63,6 @@ def _overlaps(
     return clashes.exists()
 
 
-def _changed(booking: Booking) -> None:
-    """Pages cached by what they show (the calendars, next free times) render afresh."""
-    versions.bump(
-        versions.bookings_of_user(booking.client_id) if booking.client_id else "",
-        versions.bookings_of_user(booking.professional.user_id),
-        versions.schedule_of(booking.professional_id),
-    )
-
-
 def _save_without_overlap(booking: Booking, *, fields: list[str] | None = None) -> None:
     """Save, or BookingError if the professional is busy then (checked twice: here,
     and on PostgreSQL by the exclusion constraint should anything slip past)."""
@@ -92,7 +82,6 @@ def _save_without_overlap(booking: Booking, *, fields: list[str] | None = None) 
                 _("That time overlaps another session. Choose another time.")
             ) from None
         raise
-    _changed(booking)
 
 
 def session_link(invitation_token: str) -> str:
@@ -257,7 +246,6 @@ def invitation_accept_new_client(
         invitation.save(update_fields=["accepted_at"])
         booking = invitation.booking
         booking.client = user
-        _changed(booking)  # both calendars, and the professional's pages now name them
     return user
 
 
@@ -268,14 +256,11 @@ def invitation_accept_existing(*, token: str, user: User) -> Booking:
         booking = invitation.booking
         if invitation.email.lower() != user.email.lower() and booking.client_id != user.pk:
             raise InvitationProblem(InvitationProblem.Kind.MISMATCH, invitation)
-        changed = booking.client_id is None or invitation.accepted_at is None
         if booking.client_id is None:
             Booking.objects.filter(pk=booking.pk, client__isnull=True).update(client=user)
             booking.client = user
         if invitation.accepted_at is None:
             Invitation.objects.filter(pk=invitation.pk).update(accepted_at=timezone.now())
-        if changed:
-            _changed(booking)  # both calendars, and the professional's pages now name them
     return booking
 
 
@@ -291,7 +276,6 @@ def invitation_seen(*, booking: Booking) -> None:
     )
     if accepted:
         booking.invitation.accepted_at = now  # what the caller shows next names them too
-        _changed(booking)  # the professional's pages now name the client
 
 
 def booking_cancel(*, booking: Booking, by: User) -> Booking:
@@ -327,7 +311,6 @@ def booking_cancel(*, booking: Booking, by: User) -> Booking:
                 "sequence",
             ]
         )
-        _changed(booking)
         publish(BookingEvent(Kind.CANCELLED, booking))
     return booking
 

@@ -7,11 +7,8 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -22,17 +19,13 @@ from tengja.bookings import services
 from tengja.bookings.forms import InvitationSignUpForm, InviteForm, MoveForm
 from tengja.bookings.models import BOOKING_HORIZON, Booking
 from tengja.bookings.selectors import (
-    booking_access,
     booking_for_user,
     bookings_upcoming_for_professional,
-    shown_until,
 )
 from tengja.bookings.slots import free_slots_to_move_to, free_to_move_to
-from tengja.dashboard.context_processors import header_of
-from tengja.lib import versions
 from tengja.lib.http import render_form
 from tengja.lib.limits import signup_allowed
-from tengja.professionals.selectors import professional_for_user
+from tengja.professionals.selectors import professional_for_user, professional_of_request
 
 # The client's move page shows a week of free times at a time.
 MOVE_DAYS = 7
@@ -40,45 +33,15 @@ MOVE_DAYS = 7
 
 @login_required
 def detail(request: HttpRequest, code: str) -> HttpResponse:
-    """A session's page, for its client or its professional. Kept per person until
-    one of their sessions changes (tengja.lib.versions.bookings_of_user), its
-    professional's profile does (schedule_of: how to reach them), or the clock
-    moves it on; the client's first look, which accepts the professional's
-    invitation, is rendered afresh."""
-    role, first_look, professional_id = booking_access(user=request.user, code=code)
-    if first_look:
-        page = _detail_page(request, code)[0]
-    else:
-        page = versions.fragment(
-            "session-page",
-            code,
-            request.user.pk,
-            role,
-            # The professional's profile too: how to reach them, when it cannot be moved.
-            depends_on=[
-                versions.bookings_of_user(request.user.pk),
-                versions.schedule_of(professional_id),
-            ],
-            render=lambda: _detail_page(request, code, csrf_token=versions.CSRF_PLACEHOLDER),
-            request=request,
-        )
-    title, body = str(page).split(TITLE_END, 1)
-    # Our own template's output, the title escaped there.
-    shown = {"title": mark_safe(title), "body": mark_safe(body)}  # noqa: S308
-    return render(request, "bookings/detail.html", shown)
-
-
-# Between the page's title and its body in what `_detail_page` renders.
-TITLE_END = "<!--title-->"
-
-
-def _detail_page(request: HttpRequest, code: str, csrf_token: str | None = None):
+    """A session's page, for its client or its professional; the client's first
+    look accepts the professional's invitation."""
     booking = booking_for_user(user=request.user, code=code)
     role = booking.role_of(request.user)
     if role == Booking.Role.CLIENT:
         services.invitation_seen(booking=booking)
-    html = render_to_string(
-        "bookings/detail_body.html",
+    return render(
+        request,
+        "bookings/detail.html",
         {
             "booking": booking,
             "role": role,
@@ -86,13 +49,8 @@ def _detail_page(request: HttpRequest, code: str, csrf_token: str | None = None)
             "is_professional": role == Booking.Role.PROFESSIONAL,
             "can_cancel": booking.cancel_refusal(role) is None,
             "move_refusal": booking.move_refusal(role),
-            **({"csrf_token": csrf_token} if csrf_token else {}),
         },
-        request=request,
     )
-    # Besides Join and the end: the client's free move and cancel end, then it starts.
-    until = shown_until([booking], also=(booking.client_changes_until(), booking.starts_at))
-    return escape(booking.session_type.name) + TITLE_END + html, until
 
 
 @login_required
@@ -329,39 +287,21 @@ PRACTICE_NEXT = 10
 @login_required
 def practice(request: HttpRequest) -> HttpResponse:
     """The professional's own page: the next sessions (the week view has them all),
-    session types, hours and profile, and the invitation button. Rendered once per
-    change of their sessions or of what they offer, and kept (see
-    tengja.lib.versions)."""
-    professional_id = header_of(request)["professional_id"]
-    if professional_id is None:
+    session types, hours and profile, and the invitation button."""
+    professional = professional_of_request(request)
+    if professional is None:
         raise Http404
-    body = versions.fragment(
-        "practice",
-        request.user.pk,
-        professional_id,
-        depends_on=[
-            versions.bookings_of_user(request.user.pk),
-            versions.schedule_of(professional_id),
-        ],
-        render=lambda: _practice_body(request),
-    )
-    return render(request, "bookings/practice.html", {"body": body})
-
-
-def _practice_body(request: HttpRequest):
-    professional = professional_for_user(user=request.user)
-    upcoming = list(bookings_upcoming_for_professional(professional=professional)[:PRACTICE_NEXT])
-    html = render_to_string(
-        "bookings/practice_body.html",
+    return render(
+        request,
+        "bookings/practice.html",
         {
             "professional": professional,
-            "upcoming": upcoming,
+            "upcoming": bookings_upcoming_for_professional(professional=professional)[
+                :PRACTICE_NEXT
+            ],
             "session_types": professional.session_types.all(),
         },
-        request=request,
     )
-    # Ends of sessions beyond the tenth do not change what shows: the tenth's end does.
-    return html, shown_until(upcoming)
 
 
 @login_required

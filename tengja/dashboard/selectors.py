@@ -1,14 +1,17 @@
 """The professional's view of their clients: sessions and bills together, so
 these reads live here, where bookings and billing meet."""
 
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
-from django.http import Http404
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import Http404, HttpRequest
 from django.utils import timezone
 
 from tengja.accounts.models import User
 from tengja.billing.models import Invoice
 from tengja.bookings.models import Booking
 from tengja.bookings.selectors import RELATED
+from tengja.hubs.models import Membership
+from tengja.notifications.models import Notification
 from tengja.professionals.models import Professional
 
 
@@ -106,3 +109,47 @@ def client_open_bills(*, professional: Professional, client: User) -> list[Invoi
             professional=professional, booking__client=client, status=Invoice.Status.OPEN
         ).order_by("session_starts_at")
     )
+
+
+def header_of_request(request: HttpRequest) -> dict:
+    """What the header shows of the signed-in person, read once per request in
+    one query (see `header_values`); Home asks too."""
+    if not hasattr(request, "_header"):
+        request._header = header_values(user=request.user)
+    return request._header
+
+
+def header_values(*, user: User) -> dict:
+    """The header's values, in one query: the unread count; the hub behind the
+    house-and-heart icon (shown from the moment a person joins: a pending member
+    is taken to the hub's page, which asks them to confirm their work address;
+    an active one to browse); and whether they have a practice."""
+    membership = Membership.objects.filter(
+        user=OuterRef("pk"), status__in=[Membership.Status.ACTIVE, Membership.Status.PENDING]
+    ).order_by("status", "joined_at")  # "active" sorts before "pending"
+    unread = (
+        Notification.objects.filter(user=OuterRef("pk"), read_at__isnull=True)
+        .order_by()
+        .values("user")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    row = (
+        User.objects.filter(pk=user.pk)
+        .values(
+            unread=Coalesce(Subquery(unread), Value(0)),
+            hub_status=Subquery(membership.values("status")[:1]),
+            hub_code=Subquery(membership.values("hub__code")[:1]),
+            has_practice=Exists(Professional.objects.filter(user=OuterRef("pk"))),
+        )
+        .first()
+    ) or {"unread": 0, "hub_status": None, "hub_code": None, "has_practice": False}
+    return {
+        "unread": row["unread"],
+        "hub": row["hub_code"]
+        and {
+            "is_active": row["hub_status"] == Membership.Status.ACTIVE,
+            "hub": {"code": row["hub_code"]},
+        },
+        "has_practice": row["has_practice"],
+    }

@@ -4,7 +4,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from tengja.bookings.selectors import (
@@ -14,14 +13,13 @@ from tengja.bookings.selectors import (
     bookings_upcoming_for_user,
     bookings_with_professional_for_client,
     connections_for_client,
-    shown_until,
 )
 from tengja.dashboard.calendar import local_midnight, month_weeks, place, week_days
-from tengja.dashboard.context_processors import header_of
 from tengja.dashboard.selectors import (
     client_open_bills,
     client_sessions_past,
     client_sessions_upcoming,
+    header_of_request,
     practice_invited,
 )
 from tengja.dashboard.selectors import practice_client as practice_client_of
@@ -33,7 +31,6 @@ from tengja.hubs.selectors import (
     offers_of_professional,
     offers_waiting_count,
 )
-from tengja.lib import versions
 from tengja.professionals.selectors import (
     professional_for_user,
     professional_of_request,
@@ -46,76 +43,34 @@ HOME_UPCOMING = 10
 
 def home(request: HttpRequest) -> HttpResponse:
     """Home when signed in (a client's, with the practice on top for a
-    professional); a short welcome for visitors."""
+    professional); a short welcome for visitors. Its cards: the practice (with its
+    set-up checklist and the hubs waiting for an answer), the hubs the person runs
+    as HR, and their hub memberships with the credits left; then the upcoming
+    sessions, connections and past sessions."""
     if not request.user.is_authenticated:
         return render(request, "dashboard/welcome.html", {"form": HubFindForm()})
     user = request.user
-    page = request.GET.get("page") or "1"
-    professional_id = header_of(request)["professional_id"]
-    is_professional = professional_id is not None
-    sessions_parts = ("home-sessions", user.pk, page, is_professional)
-    sessions_depend_on = [versions.bookings_of_user(user.pk)]
-    # The sessions are read with the cards: one round trip for both.
-    versions.read_ahead(lambda: [versions.fragment_key(*sessions_parts)], names=sessions_depend_on)
-    cards = versions.fragment(
-        "home-cards",
-        user.pk,
-        professional_id,
-        depends_on=[
-            versions.account_of(user.pk),
-            *([versions.schedule_of(professional_id)] if professional_id else []),
-        ],
-        render=lambda: _home_cards(request, professional_id),
-    )
-    sessions = versions.fragment(
-        *sessions_parts,
-        depends_on=sessions_depend_on,
-        render=lambda: _home_sessions(request, page, is_professional),
-    )
-    return render(request, "dashboard/home.html", {"cards": cards, "sessions": sessions})
-
-
-def _home_cards(request: HttpRequest, professional_id: int | None):
-    """Home's cards: the practice (with its set-up checklist and the hubs waiting
-    for an answer), the hubs the person runs as HR, and their hub memberships with
-    the credits left. Until the first credit period ends, when its credits go."""
-    user = request.user
-    memberships = hubs_of(user=user)
-    html = render_to_string(
-        "dashboard/home_cards.html",
+    # A client's Home asks nothing more of a practice than the header knows.
+    has_practice = header_of_request(request)["has_practice"]
+    professional = professional_of_request(request) if has_practice else None
+    return render(
+        request,
+        "dashboard/home.html",
         {
-            "professional": professional_id and professional_of_request(request),
-            "hub_offers_waiting": professional_id and offers_waiting_count(user=user),
+            "professional": professional,
+            "hub_offers_waiting": professional and offers_waiting_count(user=user),
             "administered": hubs_administered_by(user=user),
-            "memberships": memberships,
-        },
-        request=request,
-    )
-    ends = [m.period_ends for m in memberships if m.is_active and m.period_ends]
-    return html, min(ends, default=None)
-
-
-def _home_sessions(request: HttpRequest, page: str, is_professional: bool):
-    """Home's upcoming sessions, connections and past sessions, and until when they
-    hold without a change of data: the next moment a Join button opens or closes,
-    or a session ends and moves to the past."""
-    user = request.user
-    # One more than shown: its end is also a moment the lists change.
-    upcoming = list(bookings_upcoming_for_user(user=user, limit=HOME_UPCOMING + 1))
-    history = Paginator(bookings_past_for_user(user=user), HISTORY_PAGE_SIZE).get_page(page)
-    html = render_to_string(
-        "dashboard/home_sessions.html",
-        {
-            "upcoming": upcoming[:HOME_UPCOMING],
-            "history": history,
+            "memberships": hubs_of(user=user),
+            "upcoming": bookings_upcoming_for_user(user=user, limit=HOME_UPCOMING),
+            "history": Paginator(bookings_past_for_user(user=user), HISTORY_PAGE_SIZE).get_page(
+                request.GET.get("page")
+            ),
             # A professional's clients are on the practice page; their Home lists
             # the professionals they themselves see, if any.
             "connections": list(connections_for_client(user=user)[:6]),
-            "is_professional": is_professional,
+            "is_professional": professional is not None,
         },
-        request=request,
     )
-    return html, shown_until(upcoming)
 
 
 def _param_date(value: str | None) -> date | None:
@@ -134,27 +89,12 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
     """A month grid, and on small screens the week list (CSS picks which shows).
 
     ?month=2026-11 picks the month; ?week=2026-11-23 the week (Monday first).
-    Both are rendered once per change of the person's sessions (see
-    tengja.lib.versions) and kept, for the language, zone and day they show.
     """
     today = timezone.localdate()
     month = _param_date(request.GET.get("month"))
     week_anchor = _param_date(request.GET.get("week")) or month or today
     month_start = (month or week_anchor).replace(day=1)
     week_start = week_anchor - timedelta(days=week_anchor.weekday())
-    body = versions.fragment(
-        "calendar",
-        request.user.pk,
-        month_start,
-        week_start,
-        today,
-        depends_on=[versions.bookings_of_user(request.user.pk)],
-        render=lambda: _calendar_body(request, today, month_start, week_start),
-    )
-    return render(request, "dashboard/calendar.html", {"body": body})
-
-
-def _calendar_body(request, today: date, month_start: date, week_start: date) -> str:
     weeks = month_weeks(month_start.year, month_start.month, today)
     week = week_days(week_start, today)
     grid_days = [day for w in weeks for day in w]
@@ -165,8 +105,9 @@ def _calendar_body(request, today: date, month_start: date, week_start: date) ->
     )
     place(bookings, grid_days)
     place(bookings, week)
-    return render_to_string(
-        "dashboard/calendar_body.html",
+    return render(
+        request,
+        "dashboard/calendar.html",
         {
             "month_start": month_start,
             "weeks": weeks,
@@ -222,23 +163,6 @@ def practice_week(request: HttpRequest) -> HttpResponse:
     week_end = week_start + timedelta(days=6)
     if day is None:
         day = today if week_start <= today <= week_end else week_start
-    body = versions.fragment(
-        "practice-week",
-        request.user.pk,
-        week_start,
-        day,
-        today,
-        depends_on=[versions.bookings_of_user(request.user.pk)],
-        render=lambda: _practice_week_body(professional, today, week_start, day),
-    )
-    return render(
-        request,
-        "dashboard/practice_week.html",
-        {"professional": professional, "body": body},
-    )
-
-
-def _practice_week_body(professional, today: date, week_start: date, day: date) -> str:
     week = week_days(week_start, today)
     bookings = bookings_between_for_professional(
         professional=professional,
@@ -246,9 +170,11 @@ def _practice_week_body(professional, today: date, week_start: date, day: date) 
         end=local_midnight(week_start + timedelta(days=7)),
     )
     place(bookings, week)
-    return render_to_string(
-        "dashboard/practice_week_body.html",
+    return render(
+        request,
+        "dashboard/practice_week.html",
         {
+            "professional": professional,
             "week": week,
             "day": next(d for d in week if d.date == day),
             "previous_week": week_start - timedelta(days=7),
@@ -262,36 +188,20 @@ def _practice_week_body(professional, today: date, week_start: date, day: date) 
 
 @login_required
 def practice_clients(request: HttpRequest) -> HttpResponse:
-    """Rendered once per change of the professional's sessions or bills, and again
-    when one of their sessions ends (it moves from "To come" to "Past")."""
+    """The professional's clients, and those invited who have no account yet."""
     professional = professional_for_user(user=request.user)
-    user = request.user
-    page = request.GET.get("page") or "1"
-    body = versions.fragment(
-        "practice-clients",
-        user.pk,
-        page,
-        depends_on=[versions.bookings_of_user(user.pk), versions.payments_of_user(user.pk)],
-        render=lambda: _practice_clients_body(request, professional, page),
+    clients = Paginator(practice_clients_of(professional=professional), 50).get_page(
+        request.GET.get("page")
     )
     return render(
         request,
         "dashboard/practice_clients.html",
-        {"professional": professional, "body": body},
+        {
+            "professional": professional,
+            "clients": clients,
+            "invited": practice_invited(professional=professional),
+        },
     )
-
-
-def _practice_clients_body(request: HttpRequest, professional, page: str):
-    clients = Paginator(practice_clients_of(professional=professional), 50).get_page(page)
-    invited = practice_invited(professional=professional)
-    html = render_to_string(
-        "dashboard/practice_clients_body.html",
-        {"clients": clients, "invited": invited},
-        request=request,
-    )
-    # Until a session shown ends: its client's counts change, or it leaves the invited.
-    ends = [person.next_end for person in clients if person.next_end]
-    return html, min([*ends, *(booking.ends_at for booking in invited)], default=None)
 
 
 @login_required

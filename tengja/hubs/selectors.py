@@ -7,9 +7,8 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from tengja.accounts.models import User
-from tengja.bookings.slots import MIN_NOTICE, Slot, free_slots
+from tengja.bookings.slots import Slot, free_slots
 from tengja.hubs.models import CreditEntry, CreditRequest, Hub, HubProfessional, Membership
-from tengja.lib import versions
 from tengja.lib.dates import add_months
 
 BROWSE_DAYS = 28
@@ -81,27 +80,11 @@ def hubs_administered_by(*, user: User) -> list[Hub]:
     return list(Hub.objects.filter(company__admins=user).select_related("company"))
 
 
-def offered_professional_ids(*, hub: Hub) -> list[int]:
-    """Every professional asked, offered or declined in the hub (what browse may
-    show), kept until the hub's offers change."""
-    return versions.kept(
-        "offered-professionals",
-        hub.pk,
-        depends_on=[versions.hub_of(hub.pk)],
-        compute=lambda: list(
-            HubProfessional.objects.filter(hub=hub).values_list("professional_id", flat=True)
-        ),
-    )
-
-
 def offers_for_browse(
     *, hub: Hub, specialty: str = "", language: str = "", within_days: int | None = None
-) -> tuple[list[tuple[HubProfessional, Slot | None]], datetime | None]:
+) -> list[tuple[HubProfessional, Slot | None]]:
     """The hub's professionals with their next free slot; filters by specialty,
-    language and how soon they are free. A fixed number of queries, however many.
-
-    Also until when the list holds as the clock moves: a next free time shown is
-    too near to book, or one left out comes within `within_days`."""
+    language and how soon they are free. A fixed number of queries, however many."""
     offers = (
         HubProfessional.objects.filter(
             hub=hub,
@@ -119,67 +102,28 @@ def offers_for_browse(
         offers = offers.filter(professional__languages__code=language)
     offers = list(offers.distinct())
     firsts = next_free_times(offers)
-    result, moments = [], []
+    result = []
     for offer in offers:
         first = firsts[offer.professional_id]
         if within_days is not None and (
             first is None or first.starts_at > timezone.now() + timedelta(days=within_days)
         ):
-            if first is not None:
-                moments.append(first.starts_at - timedelta(days=within_days))
             continue
         result.append((offer, first))
-        if first is not None:
-            moments.append(first.starts_at - MIN_NOTICE)
-    return result, min(moments, default=None)
-
-
-NO_FREE_TIME = "none"  # cached for "nothing free in the next four weeks"
+    return result
 
 
 def next_free_times(offers: list[HubProfessional]) -> dict[int, Slot | None]:
-    """Each offered professional's next free time: from the cache when their
-    schedule has not changed since (versions.schedule_of), it was worked out
-    today for this session length and zone, and it is still far enough ahead;
-    else by `free_slots`, and cached. Two cache round trips, and the bookings
-    of only those not cached."""
-    today = timezone.localdate()
-    earliest = timezone.now() + MIN_NOTICE
-    tokens = versions.current(versions.schedule_of(o.professional_id) for o in offers)
-    keys = {
-        o.professional_id: ":".join(
-            [
-                "next-free",
-                str(o.professional_id),
-                tokens[versions.schedule_of(o.professional_id)],
-                str(int(o.session_type.duration.total_seconds())),
-                o.professional.user.time_zone,
-                today.isoformat(),
-            ]
-        )
-        for o in offers
-    }
-    cached = versions.fragments_get(keys.values())
-    firsts: dict[int, Slot | None] = {}
-    for pk, key in keys.items():
-        value = cached.get(key)
-        if value == NO_FREE_TIME:
-            firsts[pk] = None
-        elif value is not None and value.starts_at >= earliest:
-            firsts[pk] = value
-    todo = [o for o in offers if o.professional_id not in firsts]
-    if todo:
-        slots = free_slots(
-            professionals=[o.professional for o in todo],
-            duration={o.professional_id: o.session_type.duration for o in todo},
-            start=today,
-            days=BROWSE_DAYS,
-            first_only=True,
-        )
-        fresh = {o.professional_id: next(iter(slots[o.professional_id]), None) for o in todo}
-        firsts.update(fresh)
-        versions.fragments_set({keys[pk]: first or NO_FREE_TIME for pk, first in fresh.items()})
-    return firsts
+    """Each offered professional's next free time within BROWSE_DAYS (None when
+    nothing is free), worked out from their hours and sessions as they are now."""
+    slots = free_slots(
+        professionals=[o.professional for o in offers],
+        duration={o.professional_id: o.session_type.duration for o in offers},
+        start=timezone.localdate(),
+        days=BROWSE_DAYS,
+        first_only=True,
+    )
+    return {o.professional_id: next(iter(slots[o.professional_id]), None) for o in offers}
 
 
 def offer_in_hub(*, hub: Hub, professional_code: str) -> HubProfessional:

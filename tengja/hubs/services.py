@@ -32,7 +32,6 @@ from tengja.hubs.models import (
     domain_normalise,
 )
 from tengja.hubs.selectors import period_ends
-from tengja.lib import versions
 from tengja.lib.dates import add_months
 from tengja.lib.emails import email_deliver_now, email_render, email_send
 from tengja.lib.tokens import token_hash, token_make
@@ -108,7 +107,6 @@ def membership_join(*, hub: Hub, user: User, email: str, send_link: bool = True)
             raise HubError(_("Your membership of this hub has ended. Ask your HR team."))
         membership.email = email
         membership.save(update_fields=["email"])
-        versions.bump(versions.account_of(user.pk))  # the header's hub icon
         if send_link:
             transaction.on_commit(lambda: _enqueue_verification(membership.pk))
     return membership
@@ -184,7 +182,6 @@ def membership_verify(*, token: str, user: User) -> Membership:
                 membership.save(update_fields=["status", "verified_at", "verify_token_hash"])
         except IntegrityError:
             raise taken from None
-        versions.bump(versions.account_of(user.pk))
         credits_renew(membership=membership, now=now)
     return membership
 
@@ -198,9 +195,7 @@ def _current_grant(membership: Membership, now: datetime) -> CreditEntry | None:
 
 
 def _credit(*, membership: Membership, **fields) -> CreditEntry:
-    """Every change of a member's credits is an entry in their ledger, written here:
-    their Home shows the credits left (tengja.lib.versions.account_of)."""
-    versions.bump(versions.account_of(membership.user_id))
+    """Every change of a member's credits is an entry in their ledger, written here."""
     return CreditEntry.objects.create(membership=membership, **fields)
 
 
@@ -211,34 +206,11 @@ def balance(*, membership: Membership, now: datetime | None = None) -> int:
     return total if ends else 0
 
 
-def balance_kept(*, membership: Membership) -> int:
-    """`balance`, for pages: the ledger's sum and when its period ends are kept
-    until the member's credits change (tengja.lib.versions.account_of)."""
-    return credits_kept(membership=membership)[0]
-
-
-def credits_kept(*, membership: Membership) -> tuple[int, datetime | None]:
+def credits_left(*, membership: Membership) -> tuple[int, datetime | None]:
     """The credits the member may spend now and when they expire (the end of the
-    current period; None and 0 outside one), kept as `balance_kept` is."""
-    parts, depends_on = _kept_credits(membership)
-    total, ends = versions.kept(
-        *parts, depends_on=depends_on, compute=lambda: _ledger(membership, timezone.now())
-    )
-    if ends and ends > timezone.now():
-        return total, ends
-    return 0, None
-
-
-def balance_read_ahead(*, membership: Membership) -> None:
-    """`balance_kept` will be read in this request: fetch it with the next kept
-    value the request reads (tengja.lib.versions.read_ahead)."""
-    parts, depends_on = _kept_credits(membership)
-    versions.read_ahead(lambda: [versions.kept_key(*parts)], names=depends_on)
-
-
-def _kept_credits(membership: Membership) -> tuple[tuple, list[str]]:
-    """What the member's kept balance is kept under, and changes with."""
-    return ("credits", membership.pk), [versions.account_of(membership.user_id)]
+    current period; 0 and None outside one): one query."""
+    total, ends = _ledger(membership, timezone.now())
+    return (total, ends) if ends else (0, None)
 
 
 def _ledger(membership: Membership, now: datetime) -> tuple[int, datetime | None]:
@@ -394,12 +366,7 @@ def membership_remove(*, hub: Hub, email: str) -> bool:
     members = Membership.objects.filter(hub=hub, email=email.strip().lower()).exclude(
         status=Membership.Status.REMOVED
     )
-    users = list(members.values_list("user_id", flat=True))
-    updated = members.update(status=Membership.Status.REMOVED, removed_at=timezone.now())
-    if updated:
-        # Its usage counts members; their header loses the hub's icon.
-        versions.bump(versions.hub_of(hub.pk), *(versions.account_of(pk) for pk in users))
-    return bool(updated)
+    return bool(members.update(status=Membership.Status.REMOVED, removed_at=timezone.now()))
 
 
 def credit_request_create(*, booking: Booking, credits: int) -> CreditRequest:
@@ -419,7 +386,6 @@ def credit_request_create(*, booking: Booking, credits: int) -> CreditRequest:
         )
         if spent is None:
             raise HubError(_("This session was not booked through a Wellbeing Hub."))
-        versions.bump(versions.hub_of(spent.membership.hub_id))  # HR's list of requests
         return CreditRequest.objects.create(
             membership_id=spent.membership_id,
             professional=booking.professional,
@@ -439,13 +405,8 @@ def credit_requests_close(*, booking: Booking | None = None, user: User | None =
         waiting = waiting.filter(booking=booking)
     if user is not None:
         waiting = waiting.filter(membership__user=user)
-    hubs = set(waiting.values_list("membership__hub_id", flat=True))
-    if not hubs:
-        return 0
     # Conditional: a request HR decided a moment ago stays decided.
-    closed = waiting.update(status=CreditRequest.Status.CLOSED, decided_at=timezone.now())
-    versions.bump(*(versions.hub_of(hub_id) for hub_id in hubs))  # HR's list of requests
-    return closed
+    return waiting.update(status=CreditRequest.Status.CLOSED, decided_at=timezone.now())
 
 
 def credit_request_decide(*, request: CreditRequest, approve: bool) -> None:
@@ -474,7 +435,6 @@ def credit_request_decide(*, request: CreditRequest, approve: bool) -> None:
         request.status = CreditRequest.Status.APPROVED if approve else CreditRequest.Status.DECLINED
         request.decided_at = timezone.now()
         request.save(update_fields=["status", "decided_at"])
-        versions.bump(versions.hub_of(membership.hub_id))  # HR's list of requests
         if approve:
             credits_renew(membership=membership)
             current_grant = (
@@ -524,24 +484,20 @@ def hub_settings_update(
                 *zone_fields,
             ]
         )
-    versions.bump(versions.hub_of(hub.pk))
 
 
 def hub_domain_add(*, hub: Hub, domain: str) -> HubDomain:
     """Addresses at the domain may join (adding one twice is harmless)."""
-    versions.bump(versions.hub_of(hub.pk))  # HR's page lists them
     return HubDomain.objects.get_or_create(hub=hub, domain=domain_normalise(domain))[0]
 
 
 def hub_domain_remove(*, hub: Hub, domain: str) -> None:
     """New addresses at the domain may no longer join; members stay members."""
-    versions.bump(versions.hub_of(hub.pk))
     hub.domains.filter(domain=domain_normalise(domain)).delete()
 
 
 def hub_address_invite(*, hub: Hub, email: str) -> HubInvitedAddress:
     """One address may join whatever its domain (a contractor, a private address)."""
-    versions.bump(versions.hub_of(hub.pk))
     return HubInvitedAddress.objects.get_or_create(hub=hub, email=email.strip().lower())[0]
 
 
@@ -568,8 +524,6 @@ def hub_offer_ask(*, hub: Hub, professional_email: str, send_email: bool = True)
             None,
         )
         offer.save(update_fields=["status", "asked_at", "answered_at"])
-        # The hub's list, and the professional's Home (the hubs waiting for an answer).
-        versions.bump(versions.hub_of(hub.pk), versions.account_of(professional.user_id))
         if not send_email:
             return  # over the rate limit: they still see the question on their page
         user = professional.user
@@ -601,26 +555,9 @@ def hub_offer_answer(
     offer.session_type = session_type if accept else offer.session_type
     offer.answered_at = timezone.now()
     offer.save(update_fields=["status", "session_type", "answered_at"])
-    versions.bump(versions.hub_of(offer.hub_id), versions.account_of(offer.professional.user_id))
 
 
 def hub_offer_remove(*, hub: Hub, professional_code: str) -> None:
     """Members can no longer book the professional here; booked sessions stay."""
     offers = hub.offers.filter(professional__code=professional_code)
-    users = list(offers.values_list("professional__user_id", flat=True))
     offers.delete()
-    versions.bump(versions.hub_of(hub.pk), *(versions.account_of(pk) for pk in users))
-
-
-def company_admins_changed(*, instance, action: str, reverse: bool, pk_set, **kwargs) -> None:
-    """m2m_changed of Company.admins, from either side: each person added or removed
-    as an HR admin has their Home's hub cards worked out again."""
-    if action not in ("post_add", "post_remove", "pre_clear"):
-        return
-    if reverse:  # user.administered_companies: the one person
-        users = [instance.pk]
-    elif action == "pre_clear":  # who is cleared is only known before
-        users = list(instance.admins.values_list("pk", flat=True))
-    else:
-        users = list(pk_set or ())
-    versions.bump(*(versions.account_of(pk) for pk in users))

@@ -3,16 +3,13 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from functools import wraps
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -42,11 +39,9 @@ from tengja.hubs.selectors import (
     hub_public,
     hub_usage,
     offer_in_hub,
-    offered_professional_ids,
     offers_for_browse,
     offers_public,
 )
-from tengja.lib import versions
 from tengja.lib.http import render_form
 from tengja.lib.limits import email_allowed, signup_allowed
 from tengja.professionals.models import Specialty
@@ -183,35 +178,15 @@ def members_only(view):
 
 @members_only
 def browse(request: HttpRequest, hub: Hub, membership: Membership) -> HttpResponse:
-    """The hub's professionals, each with their next free time. The whole list is
-    rendered once per change of the hub's offers or of one of their schedules, and
-    kept for every member (see tengja.lib.versions); the credits left are the
-    member's own.
-
-    A filtered list is rendered for the one who asks and not kept: kept, it would
-    come back faster to the next colleague asking the same, which would tell them
-    that someone at work had looked for that specialty, language or soonness."""
+    """The hub's professionals, each with their next free time, and the member's
+    credits left."""
     within = request.GET.get("within", "")
     # Only the choices the filter offers; anything else means no limit.
     within = int(within) if within in WITHIN_CHOICES else None
     specialty = request.GET.get("specialty", "")[:80]
     language = request.GET.get("language", "")[:8]
-    # Read with the list of offered professionals: one round trip fewer.
-    services.balance_read_ahead(membership=membership)
-    if specialty or language or within:
-        offers, _until = _browse_offers(request, hub, specialty, language, within)
-    else:
-        offers = versions.fragment(
-            "browse",
-            hub.pk,
-            timezone.localdate(),
-            depends_on=[
-                versions.hub_of(hub.pk),
-                *(versions.schedule_of(pk) for pk in offered_professional_ids(hub=hub)),
-            ],
-            render=lambda: _browse_offers(request, hub, "", "", None),
-        )
-    balance, expires = services.credits_kept(membership=membership)
+    offers = offers_for_browse(hub=hub, specialty=specialty, language=language, within_days=within)
+    balance, expires = services.credits_left(membership=membership)
     return render(
         request,
         "hubs/browse.html",
@@ -221,26 +196,11 @@ def browse(request: HttpRequest, hub: Hub, membership: Membership) -> HttpRespon
             "balance": balance,
             "expires": expires,
             "offers": offers,
-        },
-    )
-
-
-def _browse_offers(request: HttpRequest, hub: Hub, specialty: str, language: str, within):
-    offers, until = offers_for_browse(
-        hub=hub, specialty=specialty, language=language, within_days=within
-    )
-    html = render_to_string(
-        "hubs/browse_offers.html",
-        {
-            "hub": hub,
-            "offers": offers,
             "specialties": Specialty.objects.filter(professionals__hub_offers__hub=hub).distinct(),
             "languages": [("is", "Íslenska"), ("en", "English")],
             "selected": {"specialty": specialty, "language": language, "within": within},
         },
-        request=request,
     )
-    return html, until
 
 
 @members_only
@@ -348,49 +308,21 @@ def hr_only(view):
 
 
 def _hr_page(request: HttpRequest, hub: Hub, **forms) -> HttpResponse:
-    """HR's page. As first shown it is the same for the hub's whole HR team until
-    the hub changes (tengja.lib.versions.hub_of) or a month ends (the usage
-    covers ended months), and kept; with a form's errors it is made afresh."""
-
-    def body(csrf_token: str | None = None) -> str:
-        context = {
-            "hub": hub,
-            "settings_form": forms.get("settings_form") or HubSettingsForm(instance=hub),
-            "domain_form": forms.get("domain_form") or DomainForm(),
-            "address_form": forms.get("address_form") or InviteAddressForm(prefix="invite"),
-            "remove_form": forms.get("remove_form") or RemoveMemberForm(prefix="remove"),
-            "offer_form": forms.get("offer_form") or OfferForm(),
-            # Ended months only, in the hub's zone: the same all month for every viewer.
-            "usage": versions.kept(
-                "hub-usage",
-                hub.pk,
-                hub.month_start().date(),
-                hub.time_zone,
-                settings.HUB_REPORTING_MIN_GROUP,
-                depends_on=[versions.hub_of(hub.pk)],
-                compute=lambda: hub_usage(hub=hub),
-            ),
-            "requests": credit_requests_for_hr(hub=hub),
-            "domains": hub.domains.all(),
-            "invited": hub.invited_addresses.all(),
-            **({"csrf_token": csrf_token} if csrf_token else {}),
-        }
-        return render_to_string("hubs/admin_body.html", context, request=request)
-
-    if forms:
-        html = mark_safe(body())  # noqa: S308 (our own template's output)
-    else:
-        html = versions.fragment(
-            "hr-admin",
-            hub.pk,
-            hub.month_start().date(),
-            hub.time_zone,
-            settings.HUB_REPORTING_MIN_GROUP,
-            depends_on=[versions.hub_of(hub.pk)],
-            render=lambda: body(csrf_token=versions.CSRF_PLACEHOLDER),
-            request=request,
-        )
-    return render_form(request, "hubs/admin.html", {"hub": hub, "body": html}, *forms.values())
+    """HR's page, with a form's errors when one was sent back."""
+    context = {
+        "hub": hub,
+        "settings_form": forms.get("settings_form") or HubSettingsForm(instance=hub),
+        "domain_form": forms.get("domain_form") or DomainForm(),
+        "address_form": forms.get("address_form") or InviteAddressForm(prefix="invite"),
+        "remove_form": forms.get("remove_form") or RemoveMemberForm(prefix="remove"),
+        "offer_form": forms.get("offer_form") or OfferForm(),
+        # Ended months only, in the hub's zone.
+        "usage": hub_usage(hub=hub),
+        "requests": credit_requests_for_hr(hub=hub),
+        "domains": hub.domains.all(),
+        "invited": hub.invited_addresses.all(),
+    }
+    return render_form(request, "hubs/admin.html", context, *forms.values())
 
 
 @hr_only

@@ -25,7 +25,6 @@ from tengja.billing.selectors import invoice_standing
 from tengja.bookings.events import BookingEvent, Kind
 from tengja.bookings.models import Booking
 from tengja.bookings.services import booking_recipient, invitation_link_new
-from tengja.lib import versions
 from tengja.lib.codes import public_code
 from tengja.lib.emails import Email, email_message, email_render
 from tengja.notifications.feed import preferences_for
@@ -125,7 +124,6 @@ def _notify(
 ) -> None:
     if user is not None:
         Notification.objects.create(user=user, kind=kind, booking=booking, invoice=invoice)
-        versions.bump(versions.notifications_of_user(user.pk))
 
 
 def reminders_plan(*, booking: Booking, now: datetime | None = None) -> None:
@@ -482,7 +480,6 @@ def _send_batch(claim: str, ids: list[int], now: datetime) -> Counter:
             Notification(user_id=b.client_id, kind=Notification.Kind.UPCOMING, booking=b)
             for b in notified
         )
-        versions.bump(*{versions.notifications_of_user(b.client_id) for b in notified})
     return outcomes
 
 
@@ -685,10 +682,7 @@ def notifications_mark_read(*, user: User, code: str | None = None) -> int:
     unread = Notification.objects.filter(user=user, read_at__isnull=True)
     if code is not None:
         unread = unread.filter(code=code)
-    marked = unread.update(read_at=timezone.now())
-    if marked:
-        versions.bump(versions.notifications_of_user(user.pk))
-    return marked
+    return unread.update(read_at=timezone.now())
 
 
 def preferences_update(*, user: User, email_reminders: bool) -> None:

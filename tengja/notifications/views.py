@@ -5,14 +5,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tengja.bookings.selectors import booking_for_user
-from tengja.lib import versions
 from tengja.lib.http import safe_next
 from tengja.notifications import services
 from tengja.notifications.feed import feed_revoke, feed_token_for, feed_user, preferences_for
@@ -22,30 +20,8 @@ from tengja.notifications.selectors import feed_bookings, notification_for_user,
 
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
-    """Rendered once per change of the person's notifications, or of the sessions
-    and bills they are about, and kept (see tengja.lib.versions)."""
-    user = request.user
-    page = request.GET.get("page") or "1"
-    body = versions.fragment(
-        "notifications",
-        user.pk,
-        page,
-        depends_on=[
-            versions.notifications_of_user(user.pk),
-            versions.bookings_of_user(user.pk),
-            versions.payments_of_user(user.pk),
-        ],
-        render=lambda: render_to_string(
-            "notifications/list_body.html",
-            {
-                "page": Paginator(notifications_for(user=user), 20).get_page(page),
-                "csrf_token": versions.CSRF_PLACEHOLDER,
-            },
-            request=request,
-        ),
-        request=request,
-    )
-    return render(request, "notifications/list.html", {"body": body})
+    page = Paginator(notifications_for(user=request.user), 20).get_page(request.GET.get("page"))
+    return render(request, "notifications/list.html", {"page": page})
 
 
 @login_required

@@ -30,7 +30,6 @@ from tengja.bookings.models import Booking, Invitation
 from tengja.bookings.services import booking_cancel
 from tengja.hubs.models import HubInvitedAddress, Membership
 from tengja.hubs.services import credit_requests_close
-from tengja.lib import versions
 from tengja.lib.emails import email_deliver_now, email_render
 from tengja.lib.tokens import token_hash, token_make
 from tengja.notifications.models import Delivery, Notification, Preferences
@@ -298,24 +297,6 @@ def account_delete(*, user: User) -> None:
 
 def _erase_related(*, user: User, addresses: set[str], placeholder: str, now: datetime) -> None:
     """Every other row that names the person, or that exists only for them."""
-    # Pages kept by what they show (tengja.lib.versions) that name them: theirs,
-    # their professionals' (clients, week, notices) and their hubs' (usage).
-    professionals = (
-        Booking.objects.filter(client=user)
-        .values_list("professional__user_id", flat=True)
-        .distinct()
-    )
-    hubs = Membership.objects.filter(user=user).values_list("hub_id", flat=True)
-    versions.bump(
-        *(
-            name(user_id)
-            for user_id in {user.pk, *professionals}
-            for name in (versions.bookings_of_user, versions.payments_of_user)
-        ),
-        versions.notifications_of_user(user.pk),
-        versions.account_of(user.pk),
-        *(versions.hub_of(hub_id) for hub_id in set(hubs)),
-    )
     # Their own things.
     Notification.objects.filter(user=user).delete()
     EmailChange.objects.filter(user=user).delete()

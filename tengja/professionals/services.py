@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 
 from tengja.accounts.models import User
 from tengja.accounts.services import AccountError, user_sign_up
-from tengja.lib import versions
 from tengja.lib.emails import email_deliver_now, email_render
 from tengja.lib.tokens import token_hash, token_make
 from tengja.professionals.models import (
@@ -47,7 +46,6 @@ def session_type_save(
     session_type.mode = mode
     session_type.cancellation_notice_hours = cancellation_notice_hours
     session_type.save()
-    versions.bump(versions.schedule_of(professional.pk))
     return session_type
 
 
@@ -55,7 +53,6 @@ def session_type_set_offered(*, session_type: SessionType, offered: bool) -> Non
     """Stop offering a session type (nobody can be invited to it), or offer it again."""
     session_type.is_active = offered
     session_type.save(update_fields=["is_active"])
-    versions.bump(versions.schedule_of(session_type.professional_id))
 
 
 def professional_profile_update(
@@ -74,38 +71,29 @@ def professional_profile_update(
         professional.save(update_fields=["title", "bio", "contact_email"])
         professional.languages.set(languages)
         professional.specialties.set(specialties)
-        versions.bump(versions.schedule_of(professional.pk))
-
-
-# Each change of hours says so (versions.schedule_of), so the next free times
-# shown for the professional are worked out afresh.
 
 
 def availability_window_add(
     *, professional: Professional, weekday: int, starts: time, ends: time
 ) -> WeeklyAvailability:
-    versions.bump(versions.schedule_of(professional.pk))
     return WeeklyAvailability.objects.create(
         professional=professional, weekday=weekday, starts=starts, ends=ends
     )
 
 
 def availability_window_remove(*, professional: Professional, code: str) -> None:
-    versions.bump(versions.schedule_of(professional.pk))
     professional.weekly_availability.filter(code=code).delete()
 
 
 def availability_exception_add(
     *, professional: Professional, date: date, kind: str, starts: time | None, ends: time | None
 ) -> AvailabilityException:
-    versions.bump(versions.schedule_of(professional.pk))
     return AvailabilityException.objects.create(
         professional=professional, date=date, kind=kind, starts=starts, ends=ends
     )
 
 
 def availability_exception_remove(*, professional: Professional, code: str) -> None:
-    versions.bump(versions.schedule_of(professional.pk))
     professional.availability_exceptions.filter(code=code).delete()
 
 
@@ -268,7 +256,6 @@ def _claim(token: str) -> ProfessionalInvitation:
 def _become_professional(invitation: ProfessionalInvitation, user: User) -> Professional:
     # The title and the rest come from the set-up checklist on their Home.
     professional, _created = Professional.objects.get_or_create(user=user, defaults={"title": ""})
-    versions.bump(versions.account_of(user.pk))  # the header's Practice link
     invitation.accepted_at = timezone.now()
     invitation.professional = professional
     invitation.save(update_fields=["accepted_at", "professional"])
@@ -315,5 +302,4 @@ def professional_set_active(*, professional: Professional, active: bool) -> None
         locked.is_active = active
         locked.deactivated_at = None if active else timezone.now()
         locked.save(update_fields=["is_active", "deactivated_at"])
-        versions.bump(versions.schedule_of(professional.pk))
     professional.is_active, professional.deactivated_at = locked.is_active, locked.deactivated_at

@@ -113,7 +113,7 @@ def test_payments_page_lists_bills_newest_first_with_flat_queries(
             email=alice.email,
         )
     client.force_login(alice)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(8):
         response = client.get(reverse("billing:payments"))
     page = response.context["page"]
     assert len(page) == 10 and page.paginator.count == 25

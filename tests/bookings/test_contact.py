@@ -65,8 +65,8 @@ def test_the_contact_email_is_on_the_session_and_the_professionals_page(
 ):
     client.force_login(alice)
     with time_machine.travel(START - timedelta(hours=23), tick=False):
-        # The session page is kept (tengja.lib.versions): read it before the change
-        # (twice: the first look accepts the invitation, and is rendered afresh).
+        # Read before the change and after it (twice: the first look accepts the
+        # invitation).
         for _look in range(2):
             assert "mailto:" not in client.get(detail_url(booking)).content.decode()
         give_contact(professional, CONTACT, django_capture_on_commit_callbacks)

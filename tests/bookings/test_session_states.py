@@ -2,8 +2,7 @@
 and paying is true in every state of the session: free to cancel, within the
 notice period, started, over, cancelled by the client (in time or late) or by
 the professional, and for credits whether the credit came back; in both
-languages. The pages are kept (tengja.lib.versions): each is read before a
-change and again after it."""
+languages. Each page is read before a change and again after it."""
 
 import re
 from datetime import timedelta
@@ -36,7 +35,7 @@ def booking(moving):
 def page(client, user, booking) -> str:
     client.force_login(user)
     url = reverse("bookings:detail", args=[booking.code])
-    client.get(url)  # the client's first look accepts the invitation; read again, kept
+    client.get(url)  # the client's first look accepts the invitation; read again
     return text(client.get(url).content.decode())
 
 

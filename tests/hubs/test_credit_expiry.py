@@ -58,9 +58,8 @@ def test_no_expiry_is_shown_without_credits(client, period):
             assert "expire on" not in body
 
 
-def test_the_kept_pages_show_the_new_periods_expiry(client, period, hub):
-    """Both pages are kept (tengja.lib.versions): the renewal's credit entries
-    bump the member's account_of, and the pages show the new end at once."""
+def test_the_pages_show_the_new_periods_expiry(client, period, hub):
+    """Once the renewal has run, both pages show the new end at once."""
     with time_machine.travel(ENDS - timedelta(days=1)):
         client.force_login(period.user)
         for url in pages(period):
