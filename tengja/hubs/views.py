@@ -314,6 +314,15 @@ def review(
             return redirect("billing:session_pay", code=booking.code)
         messages.success(request, _("Your session is booked."))
         return redirect("bookings:detail", code=booking.code)
+    # The session as it would be booked, so that the review's Cancellation says what
+    # the session page will say (within 24 hours, cancelling spends the credit).
+    draft = Booking(
+        starts_at=starts_at,
+        ends_at=starts_at + offer.session_type.duration,
+        paid_with=Booking.PaidWith.CREDITS if enough else Booking.PaidWith.INVOICE,
+        credits=offer.credits,
+        cancellation_notice_hours=services.CREDIT_NOTICE_HOURS,
+    )
     return render(
         request,
         "hubs/review.html",
@@ -326,6 +335,8 @@ def review(
             "credits": credits,
             "enough": enough,
             "credits_after": credits - offer.credits,
+            "draft": draft,
+            "phase": draft.phase(),
         },
     )
 
