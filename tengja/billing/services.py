@@ -71,6 +71,9 @@ def _bills_changed(invoice: Invoice) -> None:
     versions.bump(
         versions.payments_of_user(client_id) if client_id else "",
         versions.payments_of_user(invoice.professional.user_id),
+        # A session's Cost line says what became of its payment (being refunded, refunded).
+        versions.bookings_of_user(client_id) if client_id else "",
+        versions.bookings_of_user(invoice.professional.user_id),
     )
 
 

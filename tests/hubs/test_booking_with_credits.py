@@ -509,3 +509,35 @@ def test_the_review_of_a_time_within_24_hours_says_cancelling_spends_the_credit(
         body = client.get(review, {"starts_at": free[2].starts_at.isoformat()}).content.decode()
         assert "en sá frestur er liðinn: ef þú afbókar núna þarf samt að greiða" in body
         assert "ekkert að greiða" not in body
+
+
+@pytest.mark.parametrize(
+    "language, said",
+    [
+        (
+            "en",
+            "The session is cancelled. As it was within the notice period, its 1 credit is spent.",
+        ),
+        (
+            "is",
+            "Tíminn hefur verið afbókaður. Þar sem það var innan afbókunarfrests er 1 inneign "
+            "sem fór í hann notuð.",
+        ),
+    ],
+)
+def test_cancelling_a_credit_session_late_says_the_credit_is_spent(
+    client, member, offer, language, said
+):
+    """Not "it stays payable", which is for a bill (issue #26)."""
+    evening = (timezone.now() + timedelta(days=1)).replace(
+        hour=20, minute=0, second=0, microsecond=0
+    )
+    member.user.language = language
+    member.user.save()
+    client.force_login(member.user)
+    with time_machine.travel(evening, tick=False):
+        booking = hub_book(membership=member, offer=offer, starts_at=slots(offer)[0].starts_at)
+        cancel = reverse("bookings:cancel", args=[booking.code])
+        body = client.post(cancel, follow=True).content.decode()
+    assert said in body
+    assert "stays payable" not in body and "greiða" not in body
