@@ -28,6 +28,7 @@ from tengja.billing.selectors import (
     local_setup_for,
     payment_for_intent,
     payment_in_progress,
+    payments_stopped_by_removing,
 )
 from tengja.bookings.models import Booking
 from tengja.bookings.services import invitation_seen
@@ -258,14 +259,21 @@ def card_update(request: HttpRequest, code: str) -> HttpResponse:
 def card_remove(request: HttpRequest, code: str) -> HttpResponse:
     """GET asks to confirm; POST removes."""
     card = card_for_user(user=request.user, code=code)
+    stopped = payments_stopped_by_removing(method=card)
     if request.method != "POST":
-        return render(request, "billing/card_remove.html", {"card": card})
+        return render(request, "billing/card_remove.html", {"card": card, "stopped": stopped})
     try:
         services.card_remove(method=card)
     except services.BillingError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, _("Your %(card)s has been removed.") % {"card": card})
+        said = [_("Your %(card)s has been removed.") % {"card": card}]
+        said += [
+            _("The payment waiting on bill %(number)s is cancelled: nothing is taken.")
+            % {"number": payment.invoice.display_number}
+            for payment in stopped
+        ]
+        messages.success(request, " ".join(said))
     return redirect("billing:payments")
 
 

@@ -396,3 +396,42 @@ def test_paying_with_a_card_while_it_is_removed_never_deadlocks_or_keeps_its_mon
         assert not LocalIntent.objects.filter(
             kind="payment", status="requires_action", payment_method_ref=card.provider_ref
         ).exists()  # no bank page of a removed card is left able to take money
+
+
+@pytest.mark.parametrize(
+    "language, said",
+    [
+        (
+            "en",
+            {
+                "confirm": "Removing it cancels the payment waiting on bill {number}: "
+                "nothing is taken.",
+                "after": "Your Visa •••• 3184 has been removed. The payment waiting on bill "
+                "{number} is cancelled: nothing is taken.",
+            },
+        ),
+        (
+            "is",
+            {
+                "confirm": "Ef þú fjarlægir kortið fellur greiðslan vegna reiknings {number} "
+                "niður: ekkert er tekið af því.",
+                "after": "Kortið þitt Visa •••• 3184 hefur verið fjarlægt. Greiðslan vegna "
+                "reiknings {number} fellur niður: ekkert er tekið af kortinu.",
+            },
+        ),
+    ],
+)
+def test_removing_a_card_says_its_payment_in_progress_is_cancelled(
+    client, alice, invoice, language, said
+):
+    alice.language = language
+    alice.save(update_fields=["language"])
+    asks = add_card(alice, AUTHENTICATE)
+    client.force_login(alice)
+    pay(client, invoice, asks)
+    remove = reverse("billing:card_remove", args=[asks.code])
+    number = invoice.display_number
+    assert said["confirm"].format(number=number) in shown(client.get(remove))
+    response = client.post(remove, follow=True)
+    assert said["after"].format(number=number) in shown(response)
+    assert Payment.objects.get().status == "cancelled"
