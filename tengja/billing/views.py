@@ -1,4 +1,4 @@
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -7,14 +7,14 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from tengja.billing import services
 from tengja.billing.forms import ExpiryForm, LocalCardForm
-from tengja.billing.models import PAID, Invoice, Payment
+from tengja.billing.models import PAID, Invoice, Payment, PaymentMethod
 from tengja.billing.pdf import invoice_pdf
 from tengja.billing.providers import CardAuthentication, ProviderError, get_provider
 from tengja.billing.selectors import (
@@ -140,6 +140,11 @@ def pay(request: HttpRequest, code: str) -> HttpResponse:
         {
             "invoice": invoice,
             "cards": cards,
+            # The card just added with "Use a new card", else the default one.
+            "chosen": next(
+                (c for c in cards if c.code == request.GET.get("card")),
+                next((c for c in cards if c.is_default), None),
+            ),
             "payment_key": services.new_payment_key(),
             "in_progress": payment_in_progress(invoice=invoice),
         },
@@ -219,7 +224,7 @@ def card_add(request: HttpRequest) -> HttpResponse:
                     messages.error(request, str(error))
             else:
                 messages.success(request, _("Your %(card)s has been saved.") % {"card": card})
-                return redirect(safe_next(request, "/payments/"))
+                return redirect(_back_with_card(safe_next(request, "/payments/"), card))
     try:
         provider_context = provider.page_context(user=request.user)
     except ProviderError as error:
@@ -236,6 +241,18 @@ def card_add(request: HttpRequest) -> HttpResponse:
         },
         status=400 if request.method == "POST" else 200,
     )
+
+
+def _back_with_card(url: str, card: PaymentMethod) -> str:
+    """Back to where the card was added from; a pay page then chooses that card
+    ("Use a new card" means paying with it)."""
+    parts = urlsplit(url)
+    try:
+        if resolve(parts.path).view_name != "billing:pay":
+            return url
+    except Resolver404:
+        return url
+    return urlunsplit(parts._replace(query=urlencode({"card": card.code})))
 
 
 @login_required
@@ -308,7 +325,7 @@ def local_authenticate(request: HttpRequest, intent_id: str) -> HttpResponse:
                 )
                 return redirect("billing:card_add")
             messages.success(request, _("Your %(card)s has been saved.") % {"card": card})
-            return redirect(safe_next(request, reverse("billing:payments")))
+            return redirect(_back_with_card(safe_next(request, reverse("billing:payments")), card))
         return render(
             request,
             "billing/local_authenticate.html",
