@@ -74,15 +74,21 @@ def hub(request: HttpRequest, code: str) -> HttpResponse:
     hub = hub_public(code=code)
     membership = None
     is_hr = False
+    balance, expires = 0, None
     if request.user.is_authenticated:
         membership = Membership.objects.filter(hub=hub, user=request.user).first()
         is_hr = hub.company.admins.filter(pk=request.user.pk).exists()
+        if membership is not None and membership.is_active:
+            # What Home and the professionals list say too.
+            balance, expires = services.credits_kept(membership=membership)
     return render(
         request,
         "hubs/hub.html",
         {
             "hub": hub,
             "membership": membership,
+            "balance": balance,
+            "expires": expires,
             # The one place that names the professionals offered (HR manages them here).
             "offers": offers_public(hub=hub),
             "is_hr": is_hr,
