@@ -13,6 +13,31 @@
     return text.toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "");
   }
 
+  // A word this short is found only where a word starts ("est" finds EST and
+  // Estonia, never West Africa); a longer one anywhere. (zones.py's _found.)
+  var SHORT_WORD = 3;
+  var WORD_CHAR = /[\p{L}\p{N}]/u;
+  var RANKED = 3;  // found in another way than by its names
+
+  function found(word, text) {
+    if (word.length > SHORT_WORD || !WORD_CHAR.test(word[0])) return text.indexOf(word) !== -1;
+    for (var at = text.indexOf(word); at !== -1; at = text.indexOf(word, at + 1)) {
+      if (at === 0 || !WORD_CHAR.test(text[at - 1])) return true;
+    }
+    return false;
+  }
+
+  function rank(option, query) {
+    // Listed first: the zones the query names exactly ("est", "gmt"); then those
+    // whose place starts with it ("easter"); then those with a common name
+    // starting with it ("eastern"); then the others. (zones.py's _rank.)
+    var names = (option.getAttribute("data-aliases") || "").split("|").filter(Boolean);
+    if (names.indexOf(query) !== -1) return 0;
+    if (fold(option.textContent.trim()).indexOf(query) === 0) return 1;
+    for (var i = 0; i < names.length; i++) if (names[i].indexOf(query) === 0) return 2;
+    return RANKED;
+  }
+
   function plural(select, count) {
     var one = "one";
     try { one = new Intl.PluralRules(lang).select(count); } catch (e) { one = count === 1 ? "one" : "other"; }
@@ -80,22 +105,29 @@
 
     function filter() {
       var words = fold(input.value).split(/\s+/).filter(Boolean);
+      var query = words.join(" ");
       var kept = document.createDocumentFragment();
-      var matches = [];
+      var hits = [];  // [rank, order, option, its copy]
       Array.prototype.forEach.call(full.children, function (group) {
-        var copy = group.cloneNode(false);
-        var options = group.tagName === "OPTGROUP" ? group.children : [group];
-        Array.prototype.forEach.call(options, function (option) {
+        var isGroup = group.tagName === "OPTGROUP";
+        var copy = isGroup ? group.cloneNode(false) : null;
+        Array.prototype.forEach.call(isGroup ? group.children : [group], function (option) {
           var text = fold([option.textContent, option.value, group.label || "", option.getAttribute("data-names") || ""].join(" "));
-          if (words.every(function (word) { return text.indexOf(word) !== -1; })) {
+          if (words.every(function (word) { return found(word, text); })) {
             var match = option.cloneNode(true);
             match.selected = false;
-            if (group.tagName === "OPTGROUP") copy.appendChild(match); else copy = match;
-            matches.push(option);
+            var r = rank(option, query);
+            hits.push([r, hits.length, option, match]);
+            // The zones the query names go above the groups; the others stay in theirs.
+            if (r === RANKED) { if (isGroup) copy.appendChild(match); else copy = match; }
           }
         });
-        if (copy.tagName !== "OPTGROUP" || copy.children.length) kept.appendChild(copy);
+        if (copy && (!isGroup || copy.children.length)) kept.appendChild(copy);
       });
+      hits.sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; });
+      var top = hits.filter(function (f) { return f[0] < RANKED; }).map(function (f) { return f[3]; });
+      kept.prepend.apply(kept, top);
+      var matches = hits.map(function (f) { return f[2]; });
       if (!words.length || matches.length === 0) {
         // Nothing typed, or nothing found: the whole list, and the person's own choice.
         select.replaceChildren.apply(select, Array.prototype.map.call(full.children, function (node) { return node.cloneNode(true); }));
@@ -104,7 +136,7 @@
         return;
       }
       select.replaceChildren(kept);
-      select.value = pick(matches, words.join(" "));
+      select.value = pick(matches, query);
       status.textContent = plural(select, matches.length);
     }
 

@@ -12,7 +12,13 @@ from django.utils.translation import gettext_lazy as _
 from tengja.accounts.middleware import TIME_ZONE_COOKIE, request_time_zone
 from tengja.accounts.models import User, time_zone_names
 from tengja.accounts.services import password_reset_request
-from tengja.accounts.zones import best_names, canonical_zone, search_names, time_zone_choices
+from tengja.accounts.zones import (
+    aliases,
+    best_names,
+    canonical_zone,
+    search_names,
+    time_zone_choices,
+)
 from tengja.lib.images import picture_reencode
 from tengja.lib.limits import email_allowed
 
@@ -33,6 +39,8 @@ class ZoneSelect(forms.Select):
         language = translation.get_language() or "en"
         if names := search_names(str(value), language=language):
             option["attrs"]["data-names"] = names
+        if folded := aliases(str(value)):
+            option["attrs"]["data-aliases"] = folded
         if best := best_names(str(value)):
             option["attrs"]["data-best"] = best
         return option

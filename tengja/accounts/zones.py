@@ -192,6 +192,46 @@ def search_names(name: str, *, language: str) -> str:
     return " ".join(words)
 
 
+def aliases(name: str) -> str:
+    """The zone's folded common names, "|"-joined: a search for one of them exactly
+    (or for the start of one) lists the zone first."""
+    return "|".join(fold(alias) for alias in COMMON_NAMES.get(name, ()))
+
+
+# A word this short is found only where a word starts ("est" finds EST and
+# Estonia, never West Africa or Western Sahara); a longer one anywhere.
+SHORT_WORD = 3
+# The rank of a zone found in another way than by its names (see _rank).
+RANKED = 3
+
+
+def _found(word: str, text: str) -> bool:
+    """Whether a searched word is in a zone's folded text (as zones.js's found())."""
+    if len(word) > SHORT_WORD or not word[0].isalnum():
+        return word in text
+    start = text.find(word)
+    while start != -1:
+        if start == 0 or not text[start - 1].isalnum():
+            return True
+        start = text.find(word, start + 1)
+    return False
+
+
+def _rank(name: str, label: str, query: str) -> int:
+    """Where a found zone is listed (as zones.js's rank()): first the zones the
+    query names exactly ("est", "gmt", "cet"), then those whose place starts with
+    it ("easter": Easter Island), then those with a common name starting with it
+    ("eastern"), then the others (RANKED, in the list's order)."""
+    names = aliases(name).split("|")
+    if query in names:
+        return 0
+    if fold(label).startswith(query):
+        return 1
+    if any(alias.startswith(query) for alias in names if alias):
+        return 2
+    return RANKED
+
+
 def best_names(name: str) -> str:
     """The folded common names for which this zone is the one chosen, "|"-joined."""
     return "|".join(folded for folded, zone in _best_for().items() if zone == name)
@@ -201,21 +241,24 @@ def zone_search(query: str, *, now: datetime | None = None) -> tuple[list[str], 
     """The zones the picker's search shows for `query`, in the active language,
     and the one it chooses: static/js/zones.js does the same in the browser (with
     the person's own choice kept when it is among them). Every word typed must be
-    in a zone's label, region, name or common names. None chosen when nothing
-    matches: the choice stays as it was."""
+    in a zone's label, region, name or common names (a short word at the start of
+    a word there). The zones the query names come first (see _rank), then the
+    others as the list has them. None chosen when nothing matches: the choice
+    stays as it was."""
     words = fold(query).split()
     if not words:
         return [], None
     language = translation.get_language() or "en"
-    matches, places = [], []
+    found, places = [], []
     query = " ".join(words)
     for region, zones in time_zone_choices(now=now):
         for name, label in zones:
             text = fold(f"{label} {name} {region} {search_names(name, language=language)}")
-            if all(word in text for word in words):
-                matches.append(name)
+            if all(_found(word, text) for word in words):
+                found.append((_rank(name, label, query), len(found), name))
                 if fold(label).startswith(query):
                     places.append(name)
+    matches = [name for _rank_, _order, name in sorted(found)]
     return matches, _chosen(matches, places, query)
 
 

@@ -82,6 +82,19 @@ def payment_in_progress(*, invoice: Invoice) -> Payment | None:
     )
 
 
+def payments_stopped_by_removing(*, method: PaymentMethod) -> list[Payment]:
+    """The card's payments that removing it cancels (services.card_remove), with
+    their bills: those waiting for the card holder or not yet sent to the bank."""
+    return list(
+        Payment.objects.filter(
+            method=method, status__in=[Payment.Status.PENDING, Payment.Status.REQUIRES_ACTION]
+        )
+        .exclude(status=Payment.Status.PENDING, provider_ref__gt="")
+        .select_related("invoice")
+        .order_by("pk")
+    )
+
+
 def credit_sessions_for(*, user: User) -> QuerySet[Booking]:
     return (
         Booking.objects.filter(client=user, paid_with=Booking.PaidWith.CREDITS)

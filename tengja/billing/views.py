@@ -1,4 +1,4 @@
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -6,14 +6,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from tengja.billing import services
 from tengja.billing.forms import ExpiryForm, LocalCardForm
-from tengja.billing.models import PAID, Invoice, Payment
+from tengja.billing.models import PAID, Invoice, Payment, PaymentMethod
 from tengja.billing.pdf import invoice_pdf
 from tengja.billing.providers import CardAuthentication, ProviderError, get_provider
 from tengja.billing.selectors import (
@@ -27,6 +27,7 @@ from tengja.billing.selectors import (
     local_setup_for,
     payment_for_intent,
     payment_in_progress,
+    payments_stopped_by_removing,
 )
 from tengja.bookings.models import Booking
 from tengja.bookings.services import invitation_seen
@@ -120,6 +121,11 @@ def pay(request: HttpRequest, code: str) -> HttpResponse:
         {
             "invoice": invoice,
             "cards": cards,
+            # The card just added with "Use a new card", else the default one.
+            "chosen": next(
+                (c for c in cards if c.code == request.GET.get("card")),
+                next((c for c in cards if c.is_default), None),
+            ),
             "payment_key": services.new_payment_key(),
             "in_progress": payment_in_progress(invoice=invoice),
         },
@@ -199,7 +205,7 @@ def card_add(request: HttpRequest) -> HttpResponse:
                     messages.error(request, str(error))
             else:
                 messages.success(request, _("Your %(card)s has been saved.") % {"card": card})
-                return redirect(safe_next(request, "/payments/"))
+                return redirect(_back_with_card(safe_next(request, "/payments/"), card))
     try:
         provider_context = provider.page_context(user=request.user)
     except ProviderError as error:
@@ -216,6 +222,18 @@ def card_add(request: HttpRequest) -> HttpResponse:
         },
         status=400 if request.method == "POST" else 200,
     )
+
+
+def _back_with_card(url: str, card: PaymentMethod) -> str:
+    """Back to where the card was added from; a pay page then chooses that card
+    ("Use a new card" means paying with it)."""
+    parts = urlsplit(url)
+    try:
+        if resolve(parts.path).view_name != "billing:pay":
+            return url
+    except Resolver404:
+        return url
+    return urlunsplit(parts._replace(query=urlencode({"card": card.code})))
 
 
 @login_required
@@ -239,14 +257,21 @@ def card_update(request: HttpRequest, code: str) -> HttpResponse:
 def card_remove(request: HttpRequest, code: str) -> HttpResponse:
     """GET asks to confirm; POST removes."""
     card = card_for_user(user=request.user, code=code)
+    stopped = payments_stopped_by_removing(method=card)
     if request.method != "POST":
-        return render(request, "billing/card_remove.html", {"card": card})
+        return render(request, "billing/card_remove.html", {"card": card, "stopped": stopped})
     try:
         services.card_remove(method=card)
     except services.BillingError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, _("Your %(card)s has been removed.") % {"card": card})
+        said = [_("Your %(card)s has been removed.") % {"card": card}]
+        said += [
+            _("The payment waiting on bill %(number)s is cancelled: nothing is taken.")
+            % {"number": payment.invoice.display_number}
+            for payment in stopped
+        ]
+        messages.success(request, " ".join(said))
     return redirect("billing:payments")
 
 
@@ -281,7 +306,7 @@ def local_authenticate(request: HttpRequest, intent_id: str) -> HttpResponse:
                 )
                 return redirect("billing:card_add")
             messages.success(request, _("Your %(card)s has been saved.") % {"card": card})
-            return redirect(safe_next(request, reverse("billing:payments")))
+            return redirect(_back_with_card(safe_next(request, reverse("billing:payments")), card))
         return render(
             request,
             "billing/local_authenticate.html",

@@ -184,8 +184,9 @@ class Booking(models.Model):
         if role == self.Role.PROFESSIONAL:
             return gettext("This session has been cancelled.") if self.is_cancelled else None
         if self.is_cancelled:
-            reason = gettext("This session has been cancelled, so it cannot be moved.")
-        elif self.is_past(now):
+            # Nothing to arrange for it: whom to contact is for a session still on.
+            return gettext("This session has been cancelled, so it cannot be moved.")
+        if self.is_past(now):
             reason = gettext("This session is over, so it cannot be moved.")
         elif self.starts_at <= now:
             reason = gettext("This session has already started, so it can no longer be moved.")

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from django.db.models import Q, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -22,11 +22,31 @@ def _as_either(user: User) -> Q:
     return Q(client=user) | Q(professional_id=own)
 
 
+def _with_bill_status(bookings: QuerySet[Booking]) -> QuerySet[Booking]:
+    """Each session with `bill_status`: the status of the bill that stands for it
+    (billing.selectors.invoice_standing's), or None. Its Cost line and the cancel
+    page say with it that a paid session's payment is refunded, in the same query
+    (a scalar subquery; bookings does not import billing, so the model is reached
+    through the relation billing declares)."""
+    invoices = Booking.invoices.rel.related_model.objects  # type: ignore[attr-defined]
+    standing = (
+        invoices.filter(booking=OuterRef("pk"), kind="invoice")
+        .exclude(status="credited")
+        .values("status")[:1]
+    )
+    return bookings.annotate(bill_status=Subquery(standing))
+
+
 def booking_for_user(*, user: User, code: str) -> Booking:
-    """The booking named in a URL, if the user is its client or its professional; else 404."""
+    """The booking named in a URL, if the user is its client or its professional; else 404.
+    It comes with `bill_status` (see _with_bill_status)."""
     if not user.is_authenticated:
         raise Http404
-    booking = Booking.objects.select_related(*RELATED).filter(_as_either(user), code=code).first()
+    booking = (
+        _with_bill_status(Booking.objects.select_related(*RELATED))
+        .filter(_as_either(user), code=code)
+        .first()
+    )
     if booking is None:
         raise Http404
     return booking
@@ -46,9 +66,10 @@ def bookings_upcoming_for_user(*, user: User, limit: int) -> QuerySet[Booking]:
 
 
 def bookings_past_for_user(*, user: User) -> QuerySet[Booking]:
-    """Sessions over or cancelled, as client or professional, newest first (to paginate)."""
+    """Sessions over or cancelled, as client or professional, newest first (to paginate),
+    with `bill_status` for their Cost line."""
     return (
-        Booking.objects.filter(_as_either(user))
+        _with_bill_status(Booking.objects.filter(_as_either(user)))
         .filter(Q(ends_at__lte=timezone.now()) | Q(status=Booking.Status.CANCELLED))
         .select_related(*RELATED)
         .order_by("-starts_at")

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from tengja.accounts.backends import USER_BACKEND
@@ -25,6 +26,7 @@ from tengja.bookings.selectors import (
 from tengja.bookings.slots import free_slots_to_move_to, free_to_move_to
 from tengja.lib.http import render_form
 from tengja.lib.limits import signup_allowed
+from tengja.lib.money import money_format
 from tengja.professionals.selectors import professional_for_user, professional_of_request
 
 # The client's move page shows a week of free times at a time.
@@ -60,19 +62,13 @@ def cancel(request: HttpRequest, code: str) -> HttpResponse:
     is_professional = booking.role_of(request.user) == Booking.Role.PROFESSIONAL
     if request.method == "POST":
         try:
-            booking = services.booking_cancel(booking=booking, by=request.user)
+            services.booking_cancel(booking=booking, by=request.user)
         except services.BookingError as error:
             messages.error(request, str(error))
         else:
-            if booking.late_cancellation:
-                messages.success(
-                    request,
-                    _(
-                        "The session is cancelled. As it was within the notice period, it stays payable."
-                    ),
-                )
-            else:
-                messages.success(request, _("The session is cancelled."))
+            # Read again: the bill (or credit) has been settled with the cancellation.
+            cancelled = booking_for_user(user=request.user, code=code)
+            messages.success(request, _cancelled_message(cancelled, is_professional))
         return redirect("bookings:detail", code=booking.code)
     return render(
         request,
@@ -83,6 +79,39 @@ def cancel(request: HttpRequest, code: str) -> HttpResponse:
             "late": not is_professional and booking.is_late_for_client(),
         },
     )
+
+
+def _cancelled_message(booking: Booking, is_professional: bool) -> str:
+    """What the cancellation did, as its e-mail says it: a credit spent or given
+    back, a payment refunded or kept, a bill still to pay."""
+    if is_professional:
+        return _("The session is cancelled.")
+    if booking.paid_with_credits:
+        credits = booking.credits or 1
+        if booking.late_cancellation:
+            return ngettext(
+                "The session is cancelled. As it was within the notice period, its %(credits)s "
+                "credit is spent.",
+                "The session is cancelled. As it was within the notice period, its %(credits)s "
+                "credits are spent.",
+                credits,
+            ) % {"credits": credits}
+        return _("The session is cancelled.")
+    if not booking.price_amount:
+        return _("The session is cancelled.")
+    amount = money_format(booking.price_amount, booking.currency)
+    if booking.bill_status in ("refund_pending", "refunded"):
+        return _(
+            "The session is cancelled. Your payment of %(amount)s is being refunded to your card."
+        ) % {"amount": amount}
+    if not booking.late_cancellation:
+        return _("The session is cancelled.")
+    if booking.bill_status == "paid":
+        return _(
+            "The session is cancelled. As it was within the notice period, your payment of "
+            "%(amount)s is not refunded."
+        ) % {"amount": amount}
+    return _("The session is cancelled. As it was within the notice period, it stays payable.")
 
 
 def _professional_booking(request: HttpRequest, code: str):

@@ -69,15 +69,21 @@ def hub(request: HttpRequest, code: str) -> HttpResponse:
     hub = hub_public(code=code)
     membership = None
     is_hr = False
+    balance, expires = 0, None
     if request.user.is_authenticated:
         membership = Membership.objects.filter(hub=hub, user=request.user).first()
         is_hr = hub.company.admins.filter(pk=request.user.pk).exists()
+        if membership is not None and membership.is_active:
+            # What Home and the professionals list say too.
+            balance, expires = services.credits_kept(membership=membership)
     return render(
         request,
         "hubs/hub.html",
         {
             "hub": hub,
             "membership": membership,
+            "balance": balance,
+            "expires": expires,
             # The one place that names the professionals offered (HR manages them here).
             "offers": offers_public(hub=hub),
             "is_hr": is_hr,
@@ -274,6 +280,15 @@ def review(
             return redirect("billing:session_pay", code=booking.code)
         messages.success(request, _("Your session is booked."))
         return redirect("bookings:detail", code=booking.code)
+    # The session as it would be booked, so that the review's Cancellation says what
+    # the session page will say (within 24 hours, cancelling spends the credit).
+    draft = Booking(
+        starts_at=starts_at,
+        ends_at=starts_at + offer.session_type.duration,
+        paid_with=Booking.PaidWith.CREDITS if enough else Booking.PaidWith.INVOICE,
+        credits=offer.credits,
+        cancellation_notice_hours=services.CREDIT_NOTICE_HOURS,
+    )
     return render(
         request,
         "hubs/review.html",
@@ -286,6 +301,8 @@ def review(
             "credits": credits,
             "enough": enough,
             "credits_after": credits - offer.credits,
+            "draft": draft,
+            "phase": draft.phase(),
         },
     )
 

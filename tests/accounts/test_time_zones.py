@@ -208,3 +208,38 @@ def test_the_profile_page_carries_the_names_for_the_search(client, alice):
     new_york = re.search(r'<option value="America/New_York"[^>]*>', body).group(0)
     assert 'data-names="Eastern Time ET EST EDT US Eastern"' in new_york
     assert "data-best=" in new_york and "|est|" in new_york
+
+
+@pytest.mark.parametrize(
+    ("query", "first"),
+    [
+        ("EST", ["America/New_York", "America/Toronto"]),
+        ("gmt", ["Atlantic/Reykjavik", "Europe/Dublin", "Europe/London", "UTC"]),
+        ("easter", ["Pacific/Easter", "America/New_York", "America/Toronto"]),
+        ("eastern", ["America/New_York", "America/Toronto", "Europe/Athens"]),
+    ],
+)
+def test_a_name_people_use_lists_its_zones_first(query, first):
+    """ "EST" found 36 zones by their letters anywhere, El Aaiun (Western Sahara),
+    Lagos (West Africa), Creston and Gaza first (issue #26): the zones a name is
+    of come first, then those whose place or name starts with it."""
+    with translation.override("en"):
+        matches, _best = zone_search(query, now=JANUARY)
+    assert matches[: len(first)] == first
+
+
+def test_a_short_word_is_found_only_where_a_word_starts():
+    with translation.override("en"):
+        assert zone_search("EST", now=JANUARY) == (
+            ["America/New_York", "America/Toronto", "Europe/Tallinn"],  # Estonia
+            "America/New_York",
+        )
+        cet, best = zone_search("cet", now=JANUARY)
+        assert best == "Europe/Berlin" and len(cet) == 15
+        assert all(zone.startswith("Europe/") for zone in cet)
+        # Four letters or more: anywhere, as before.
+        assert {"Africa/Lagos", "Africa/El_Aaiun"} <= set(zone_search("west", now=JANUARY)[0])
+    with translation.override("is"):
+        ist, best = zone_search("ist", now=JANUARY)
+        assert best == "Asia/Kolkata"
+        assert set(ist[:3]) == {"Asia/Kolkata", "Europe/Dublin", "Asia/Jerusalem"}

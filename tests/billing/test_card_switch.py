@@ -8,7 +8,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from tengja.billing.models import Invoice, LocalIntent, Payment, Refund
+from tengja.billing.models import Invoice, LocalIntent, Payment, PaymentMethod, Refund
 from tengja.billing.providers import get_provider
 from tengja.billing.services import (
     BillingError,
@@ -396,3 +396,75 @@ def test_paying_with_a_card_while_it_is_removed_never_deadlocks_or_keeps_its_mon
         assert not LocalIntent.objects.filter(
             kind="payment", status="requires_action", payment_method_ref=card.provider_ref
         ).exists()  # no bank page of a removed card is left able to take money
+
+
+@pytest.mark.parametrize(
+    "language, said",
+    [
+        (
+            "en",
+            {
+                "confirm": "Removing it cancels the payment waiting on bill {number}: "
+                "nothing is taken.",
+                "after": "Your Visa •••• 3184 has been removed. The payment waiting on bill "
+                "{number} is cancelled: nothing is taken.",
+            },
+        ),
+        (
+            "is",
+            {
+                "confirm": "Ef þú fjarlægir kortið fellur greiðslan vegna reiknings {number} "
+                "niður: ekkert er tekið af því.",
+                "after": "Kortið þitt Visa •••• 3184 hefur verið fjarlægt. Greiðslan vegna "
+                "reiknings {number} fellur niður: ekkert er tekið af kortinu.",
+            },
+        ),
+    ],
+)
+def test_removing_a_card_says_its_payment_in_progress_is_cancelled(
+    client, alice, invoice, language, said
+):
+    alice.language = language
+    alice.save(update_fields=["language"])
+    asks = add_card(alice, AUTHENTICATE)
+    client.force_login(alice)
+    pay(client, invoice, asks)
+    remove = reverse("billing:card_remove", args=[asks.code])
+    number = invoice.display_number
+    assert said["confirm"].format(number=number) in shown(client.get(remove))
+    response = client.post(remove, follow=True)
+    assert said["after"].format(number=number) in shown(response)
+    assert Payment.objects.get().status == "cancelled"
+
+
+@pytest.mark.parametrize("number", [GOOD, "4000 0025 0000 3155"])
+def test_a_card_added_from_the_pay_page_is_the_one_chosen_there(client, alice, invoice, number):
+    """After "Use a new card" the pay page chose the old card again, whose payment
+    waits for the bank (issue #26): the card just added is chosen (also one its
+    bank asks about first)."""
+    asks = add_card(alice, AUTHENTICATE)
+    client.force_login(alice)
+    pay(client, invoice, asks)
+    pay_page = reverse("billing:pay", args=[invoice.code])
+    assert f'value="{asks.code}" checked' in shown(client.get(pay_page))
+    response = client.post(
+        reverse("billing:card_add"),
+        {"number": number, "exp_month": 12, "exp_year": 2040, "cvc": "123", "next": pay_page},
+    )
+    if "authenticate" in response["Location"]:
+        intent_id = response["Location"].split("/")[-2]
+        response = client.post(
+            reverse("billing:local_authenticate", args=[intent_id]),
+            {"outcome": "complete", "next": pay_page},
+        )
+    new = PaymentMethod.objects.exclude(pk=asks.pk).get()
+    assert response["Location"] == f"{pay_page}?card={new.code}"
+    body = shown(client.get(response["Location"]))
+    assert f'value="{new.code}" checked' in body
+    assert f'value="{asks.code}" checked' not in body
+    # From Payments, adding a card goes back to Payments as before.
+    response = client.post(
+        reverse("billing:card_add"),
+        {"number": GOOD, "exp_month": 11, "exp_year": 2041, "cvc": "123", "next": "/payments/"},
+    )
+    assert response["Location"] == "/payments/"

@@ -109,3 +109,26 @@ def test_the_contact_email_is_in_the_professionals_data_export(professional, ali
         with zipfile.ZipFile(out) as archive:
             practice = json.loads(archive.read("professional.json"))
         assert (practice and practice["contact_email"]) == expected
+
+
+@pytest.mark.parametrize(
+    ("language", "cancelled", "contact"),
+    [
+        ("en", "This session has been cancelled, so it cannot be moved.", "has not shared"),
+        ("is", "Þessi tími hefur verið afbókaður", "hefur ekki gefið upp"),
+    ],
+)
+def test_a_cancelled_session_does_not_say_how_to_arrange_another_time(
+    client, alice, booking, language, cancelled, contact
+):
+    """The contact sentence is for a session still on that can no longer be
+    moved; a cancelled one has nothing to arrange (issue #26)."""
+    from tengja.bookings.services import booking_cancel
+
+    alice.language = language
+    alice.save()
+    client.force_login(alice)
+    booking_cancel(booking=booking, by=alice)
+    page = client.get(detail_url(booking)).content.decode()
+    assert cancelled in page
+    assert contact not in page and "To arrange another time" not in page

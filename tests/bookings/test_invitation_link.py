@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import time_machine
 from django.core import mail
 from django.urls import reverse
@@ -166,3 +168,21 @@ def test_bad_sign_up_input_creates_nothing(
     assert not User.objects.filter(email="new@example.com").exists()
     assert Booking.objects.get().client is None
     assert mail.outbox  # the invitation itself
+
+
+def test_accepting_an_invitation_within_the_notice_says_cancelling_now_stays_payable(
+    client, professional, session_type, django_capture_on_commit_callbacks
+):
+    """A card session invited 5 hours ahead: the first look (accepting it) says
+    the free cancellation has passed, never "Free until 24 hours before"."""
+    from django.utils import timezone
+
+    soon = (timezone.now() + timedelta(hours=5)).replace(second=0, microsecond=0)
+    booking = invite(
+        professional, session_type, soon, "new@example.com", django_capture_on_commit_callbacks
+    )
+    response = client.post(invitation_path(), SIGN_UP, follow=True)
+    body = response.content.decode()
+    assert response.redirect_chain[-1][0] == reverse("bookings:detail", args=[booking.code])
+    assert "which has passed: if you cancel now, the session stays payable." in body
+    assert "Free until 24 hours before the start" not in body

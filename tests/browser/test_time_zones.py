@@ -131,6 +131,23 @@ def test_zones_are_found_by_the_names_people_use(page, alice, password):
     ]:
         search.fill(query)
         expect(zone).to_have_value(expected)
+    # A short name is found where a word starts, and its own zones come first
+    # (issue #26: "EST" listed El Aaiun, Lagos, Creston and Gaza first, of 36).
+    search.fill("EST")
+    expect(page.get_by_text("3 time zones match.")).to_be_visible()
+    options = zone.locator("option")
+    assert options.evaluate_all("os => os.map(o => o.value)") == [
+        "America/New_York",
+        "America/Toronto",
+        "Europe/Tallinn",
+    ]
+    search.fill("easter")
+    assert options.evaluate_all("os => os.map(o => o.value)")[:3] == [
+        "Pacific/Easter",
+        "America/New_York",
+        "America/Toronto",
+    ]
+    expect(zone).to_have_value("Pacific/Easter")
     search.fill("eastern")
     search.press("Enter")  # the proposal becomes the choice; the form is not sent
     expect(zone).to_be_focused()

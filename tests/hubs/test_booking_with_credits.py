@@ -466,3 +466,72 @@ def test_booking_with_credits_goes_to_the_session(client, member, offer):
     review = reverse("hubs:review", args=[member.hub.code, offer.professional.code])
     response = client.post(review, {"starts_at": slots(offer)[0].starts_at.isoformat()})
     assert response["Location"] == reverse("bookings:detail", args=[Booking.objects.get().code])
+
+
+def test_the_review_of_a_time_within_24_hours_says_cancelling_spends_the_credit(
+    client, member, offer
+):
+    """The review promised "Free until 24 hours before the start: the credit comes
+    back" for a time 13 hours away, and the session page then said the credit was
+    spent if cancelled (issue #26): the review says what the session page will."""
+    evening = (timezone.now() + timedelta(days=1)).replace(
+        hour=20, minute=0, second=0, microsecond=0
+    )
+    client.force_login(member.user)
+    review = reverse("hubs:review", args=[member.hub.code, offer.professional.code])
+    with time_machine.travel(evening, tick=False):
+        free = slots(offer, days=10)
+        soon, later = (
+            free[0],
+            next(s for s in free if s.starts_at > timezone.now() + timedelta(days=2)),
+        )
+        body = client.get(review, {"starts_at": soon.starts_at.isoformat()}).content.decode()
+        assert "the credit comes back" not in body
+        until = timezone.localtime(soon.starts_at - timedelta(hours=24))
+        assert f"{until:%H:%M}, which has passed: if you cancel now, the credit is spent." in body
+        body = client.get(review, {"starts_at": later.starts_at.isoformat()}).content.decode()
+        assert "Free until 24 hours before the start: the credit comes back." in body
+        client.post(review, {"starts_at": soon.starts_at.isoformat()})
+        booking = Booking.objects.get()
+        page = client.get(reverse("bookings:detail", args=[booking.code])).content.decode()
+        assert "which has passed: if you cancel now, the credit is spent." in page
+        # In Icelandic too, and without credits: the session stays payable.
+        CreditEntry.objects.create(membership=member, kind="spend", amount=-1)
+        member.user.language = "is"
+        member.user.save()
+        assert free[2].starts_at < timezone.now() + timedelta(hours=24)
+        body = client.get(review, {"starts_at": free[2].starts_at.isoformat()}).content.decode()
+        assert "en sá frestur er liðinn: ef þú afbókar núna þarf samt að greiða" in body
+        assert "ekkert að greiða" not in body
+
+
+@pytest.mark.parametrize(
+    "language, said",
+    [
+        (
+            "en",
+            "The session is cancelled. As it was within the notice period, its 1 credit is spent.",
+        ),
+        (
+            "is",
+            "Tíminn hefur verið afbókaður. Þar sem það var innan afbókunarfrests er 1 inneign "
+            "sem fór í hann notuð.",
+        ),
+    ],
+)
+def test_cancelling_a_credit_session_late_says_the_credit_is_spent(
+    client, member, offer, language, said
+):
+    """Not "it stays payable", which is for a bill (issue #26)."""
+    evening = (timezone.now() + timedelta(days=1)).replace(
+        hour=20, minute=0, second=0, microsecond=0
+    )
+    member.user.language = language
+    member.user.save()
+    client.force_login(member.user)
+    with time_machine.travel(evening, tick=False):
+        booking = hub_book(membership=member, offer=offer, starts_at=slots(offer)[0].starts_at)
+        cancel = reverse("bookings:cancel", args=[booking.code])
+        body = client.post(cancel, follow=True).content.decode()
+    assert said in body
+    assert "stays payable" not in body and "greiða" not in body

@@ -21,20 +21,34 @@ def period(member):
 
 
 def pages(member) -> list[str]:
-    return [reverse("dashboard:home"), reverse("hubs:browse", args=[member.hub.code])]
+    """Home, the hub's own page (issue #26: it showed neither) and its professionals."""
+    return [
+        reverse("dashboard:home"),
+        reverse("hubs:hub", args=[member.hub.code]),
+        reverse("hubs:browse", args=[member.hub.code]),
+    ]
 
 
 @pytest.mark.parametrize(
     ("language", "zone", "expected"),
     [
-        ("en", "Atlantic/Reykjavik", "Unused credits expire on Saturday 1 March 2031, 00:00."),
+        # A date, without the minute (issue #26). At midnight in Reykjavik, the last
+        # day to use them is the day before.
+        (
+            "en",
+            "Atlantic/Reykjavik",
+            "Unused credits expire at the end of Friday 28 February 2031.",
+        ),
         # Evening of the day before in New York: the viewer's own zone.
-        ("en", "America/New_York", "Unused credits expire on Friday 28 February 2031, 19:00."),
+        ("en", "America/New_York", "Unused credits expire on Friday 28 February 2031."),
+        # Past midnight in Tokyo: the day after, in Tokyo.
+        ("en", "Asia/Tokyo", "Unused credits expire on Saturday 1 March 2031."),
         (
             "is",
             "Atlantic/Reykjavik",
-            "Ónotaðar inneignir falla úr gildi: laugardagur 1. mars 2031, kl. 00:00.",
+            "Ónotaðar inneignir gilda til og með: föstudagur 28. febrúar 2031.",
         ),
+        ("is", "Asia/Tokyo", "Ónotaðar inneignir falla úr gildi: laugardagur 1. mars 2031."),
     ],
 )
 def test_home_and_the_hub_page_say_when_credits_expire(client, period, language, zone, expected):
@@ -46,6 +60,8 @@ def test_home_and_the_hub_page_say_when_credits_expire(client, period, language,
         for url in pages(period):
             body = client.get(url).content.decode()
             assert expected in body, url
+            assert "00:00" not in body and "09:00" not in body, url
+            assert ("2 credits left" if language == "en" else "2 inneignir eftir") in body, url
 
 
 def test_no_expiry_is_shown_without_credits(client, period):
@@ -55,7 +71,7 @@ def test_no_expiry_is_shown_without_credits(client, period):
         for url in pages(period):
             body = client.get(url).content.decode()
             assert "0 credits left" in body
-            assert "expire on" not in body
+            assert "expire" not in body
 
 
 def test_the_pages_show_the_new_periods_expiry(client, period, hub):
@@ -63,12 +79,13 @@ def test_the_pages_show_the_new_periods_expiry(client, period, hub):
     with time_machine.travel(ENDS - timedelta(days=1)):
         client.force_login(period.user)
         for url in pages(period):
-            assert "expire on Saturday 1 March 2031" in client.get(url).content.decode()
+            assert "at the end of Friday 28 February 2031" in client.get(url).content.decode()
     with time_machine.travel(ENDS + timedelta(minutes=1)):
         assert credits_renew_due() == 1
         new_end = CreditEntry.objects.filter(membership=period, kind="grant").latest("expires_at")
-        expected = f"{new_end.expires_at:%B %Y}, 00:00."
+        last = new_end.expires_at - timedelta(days=1)
+        expected = f"at the end of {last:%A} {last.day} {last:%B %Y}."
         for url in pages(period):
             body = client.get(url).content.decode()
-            assert "expire on Saturday 1 March 2031" not in body, url
+            assert "Friday 28 February 2031" not in body, url
             assert expected in body and "2 credits left" in body, url

@@ -151,6 +151,12 @@ def test_a_credit_session_cancelled_in_time_says_its_credit_came_back_page_and_m
     page = client.get(reverse("bookings:detail", args=[booking.code])).content.decode()
     returned = {"en": "1 credit, given back", "is": "1 inneign, skilað aftur"}[language]
     assert returned in page
+    # One word for it on the page (issue #26: "endurgreidd" above, "skilað" under Cost).
+    said = {
+        "en": "This session has been cancelled, and its 1 credit returned.",
+        "is": "1 inneign sem fór í hann hefur verið skilað aftur.",
+    }[language]
+    assert said in page and "endurgreidd" not in page
     assert not MONEY.search(page.split("<main", 1)[1])
     # The in-app notice of it, and the list of sessions, say no price either.
     notices = client.get(reverse("notifications:list")).content.decode()
