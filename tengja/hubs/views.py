@@ -75,7 +75,7 @@ def hub(request: HttpRequest, code: str) -> HttpResponse:
         is_hr = hub.company.admins.filter(pk=request.user.pk).exists()
         if membership is not None and membership.is_active:
             # What Home and the professionals list say too.
-            balance, expires = services.credits_kept(membership=membership)
+            balance, expires = services.credits_left(membership=membership)
     return render(
         request,
         "hubs/hub.html",
