@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "tengja.dashboard",
     "tengja.privacy",
     "tengja.devmail",
+    "tengja.wiring",  # last: it depends on every app above (docs/architecture.md)
 ]
 
 MIDDLEWARE = [
