@@ -3,7 +3,6 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -33,6 +32,7 @@ from tengja.bookings.models import Booking
 from tengja.bookings.services import invitation_seen
 from tengja.lib import versions
 from tengja.lib.http import render_form, safe_next
+from tengja.lib.windows import window
 
 
 @login_required
@@ -59,7 +59,7 @@ def _payments_body(request: HttpRequest, page: str) -> str:
     return render_to_string(
         "billing/payments_body.html",
         {
-            "page": Paginator(invoices_for_client(user=request.user), 10).get_page(page),
+            "page": window(invoices_for_client(user=request.user), page=page, size=10),
             "cards": cards_for(user=request.user),
             "credit_sessions": credit_sessions_for(user=request.user)[:10],
             "csrf_token": versions.CSRF_PLACEHOLDER,

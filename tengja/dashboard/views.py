@@ -34,6 +34,7 @@ from tengja.hubs.selectors import (
     offers_waiting_count,
 )
 from tengja.lib import versions
+from tengja.lib.windows import window
 from tengja.professionals.selectors import (
     professional_for_user,
     professional_of_request,
@@ -102,7 +103,7 @@ def _home_sessions(request: HttpRequest, page: str, is_professional: bool):
     user = request.user
     # One more than shown: its end is also a moment the lists change.
     upcoming = list(bookings_upcoming_for_user(user=user, limit=HOME_UPCOMING + 1))
-    history = Paginator(bookings_past_for_user(user=user), HISTORY_PAGE_SIZE).get_page(page)
+    history = window(bookings_past_for_user(user=user), page=page, size=HISTORY_PAGE_SIZE)
     html = render_to_string(
         "dashboard/home_sessions.html",
         {
@@ -133,13 +134,16 @@ def _param_date(value: str | None) -> date | None:
 def calendar_page(request: HttpRequest) -> HttpResponse:
     """A month grid, and on small screens the week list (CSS picks which shows).
 
-    ?month=2026-11 picks the month; ?week=2026-11-23 the week (Monday first).
-    Both are rendered once per change of the person's sessions (see
+    ?month=2026-11 picks the month; ?week=2026-11-23 the week (Monday first);
+    ?day=2026-11-25 lists that day's sessions, all of them (the grid and the
+    week show a few a day, and link a day that has more here), with its week
+    and month. Rendered once per change of the person's sessions (see
     tengja.lib.versions) and kept, for the language, zone and day they show.
     """
     today = timezone.localdate()
     month = _param_date(request.GET.get("month"))
-    week_anchor = _param_date(request.GET.get("week")) or month or today
+    day = _param_date(request.GET.get("day"))
+    week_anchor = _param_date(request.GET.get("week")) or day or month or today
     month_start = (month or week_anchor).replace(day=1)
     week_start = week_anchor - timedelta(days=week_anchor.weekday())
     body = versions.fragment(
@@ -147,35 +151,58 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
         request.user.pk,
         month_start,
         week_start,
+        day,
         today,
         depends_on=[versions.bookings_of_user(request.user.pk)],
-        render=lambda: _calendar_body(request, today, month_start, week_start),
+        render=lambda: _calendar_body(request, today, month_start, week_start, day),
     )
     return render(request, "dashboard/calendar.html", {"body": body})
 
 
-def _calendar_body(request, today: date, month_start: date, week_start: date) -> str:
+# How many sessions a day of the calendar's month and week shows; a day with more
+# links to its own list.
+CALENDAR_PER_DAY = 3
+
+
+def _calendar_body(
+    request, today: date, month_start: date, week_start: date, day: date | None = None
+) -> str:
     weeks = month_weeks(month_start.year, month_start.month, today)
     week = week_days(week_start, today)
-    grid_days = [day for w in weeks for day in w]
+    grid_days = [d for w in weeks for d in w]
     start = min(grid_days[0].date, week[0].date)
     end = max(grid_days[-1].date, week[-1].date) + timedelta(days=1)
     bookings = bookings_between_for_user(
-        user=request.user, start=local_midnight(start), end=local_midnight(end)
+        user=request.user,
+        start=local_midnight(start),
+        end=local_midnight(end),
+        per_day=CALENDAR_PER_DAY,
     )
     place(bookings, grid_days)
     place(bookings, week)
+    one_day = None
+    if day is not None:
+        [one_day] = week_days(day, today)[:1]
+        place(
+            bookings_between_for_user(
+                user=request.user,
+                start=local_midnight(day),
+                end=local_midnight(day + timedelta(days=1)),
+            ),
+            [one_day],
+        )
     return render_to_string(
         "dashboard/calendar_body.html",
         {
             "month_start": month_start,
             "weeks": weeks,
             "week": week,
+            "day": one_day,
             "previous_month": (month_start - timedelta(days=1)).replace(day=1),
             "next_month": (month_start + timedelta(days=32)).replace(day=1),
             "previous_week": week_start - timedelta(days=7),
             "next_week": week_start + timedelta(days=7),
-            "weekday_names": [day.date for day in weeks[0]],
+            "weekday_names": [d.date for d in weeks[0]],
         },
     )
 
