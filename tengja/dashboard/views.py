@@ -309,7 +309,7 @@ def practice_clients(request: HttpRequest) -> HttpResponse:
 
 
 def _practice_clients_body(request: HttpRequest, professional, page: str):
-    clients = Paginator(practice_clients_of(professional=professional), 50).get_page(page)
+    clients = window(practice_clients_of(professional=professional), page=page, size=50)
     invited = practice_invited(professional=professional)
     html = render_to_string(
         "dashboard/practice_clients_body.html",
