@@ -12,8 +12,10 @@ A request is timed in this process with Django's test client and the production
 settings (DEBUG off), with the cache emptied before it (cold: nothing kept from
 an earlier request); the figure is the median of `--requests` such requests.
 CPU is this process's CPU time for the request (the database's is not in it);
-SQL is the time spent waiting on the database's answers. A page's cost should
-not grow by more than a fifth from 1,000 to 10,000 sessions.
+SQL is the time spent waiting on the database's answers; DB is what the
+database itself spent planning and running them (EXPLAIN ANALYZE of each again:
+on a busy machine the time waited is noisy, this is not). Neither CPU nor DB
+time should grow by more than a fifth from 1,000 to 10,000 sessions.
 
     .venv/bin/python scripts/bench_growth.py --database-url postgres://…/scratch [--requests 15]
 
@@ -136,11 +138,13 @@ def build(sessions: int):
 
 
 class SqlTimer:
-    """The time spent in the database's answers, and how many there were."""
+    """The time spent in the database's answers, how many there were, and the
+    reads among them."""
 
     def __init__(self) -> None:
         self.seconds = 0.0
         self.count = 0
+        self.reads = []
 
     def __call__(self, execute, sql, params, many, context):
         start = time.perf_counter()
@@ -149,10 +153,31 @@ class SqlTimer:
         finally:
             self.seconds += time.perf_counter() - start
             self.count += 1
+            if sql.startswith("SELECT"):
+                self.reads.append((sql, params))
 
 
-def measure(who, path: str) -> tuple[float, float, int, int]:
-    """One cold request: CPU s, SQL s, the query count and the page's size in bytes."""
+def database_time(reads: list) -> float:
+    """What the database itself spent planning and running the reads, in seconds
+    (EXPLAIN ANALYZE of each again, the least of three): unlike the time waited,
+    nothing else on the machine adds to it."""
+    from django.db import connection
+
+    total = 0.0
+    with connection.cursor() as cursor:
+        for sql, params in reads:
+            best = float("inf")
+            for _ in range(3):
+                cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
+                [[plan]] = cursor.fetchone()
+                best = min(best, plan["Planning Time"] + plan["Execution Time"])
+            total += best / 1000
+    return total
+
+
+def measure(who, path: str) -> tuple[float, float, float, int, int]:
+    """One cold request: CPU s, SQL s (waited), database s, the query count and
+    the page's size in bytes."""
     from django.core.cache import cache
     from django.db import connection
 
@@ -163,7 +188,8 @@ def measure(who, path: str) -> tuple[float, float, int, int]:
         response = who.get(path, secure=True)
         cpu = time.process_time() - start
     assert response.status_code == 200, (path, response.status_code)
-    return cpu, timer.seconds, timer.count, len(response.content)
+    database = database_time(timer.reads)
+    return cpu, timer.seconds, database, timer.count, len(response.content)
 
 
 def main() -> None:
@@ -211,28 +237,31 @@ def main() -> None:
         key: (
             statistics.median(s[0] for s in runs) * 1000,
             statistics.median(s[1] for s in runs) * 1000,
-            max(s[2] for s in runs),
-            runs[-1][3],
+            statistics.median(s[2] for s in runs) * 1000,
+            max(s[3] for s in runs),
+            runs[-1][4],
         )
         for key, runs in samples.items()
     }
 
     small, large = SCALES
-    print(
-        f"{'page':<14}{'CPU ms':>16}{'SQL ms':>16}{'queries':>12}{'KB':>14}"
-        f"\n{'':<14}" + f"{f'{small:,}':>8}{f'{large:,}':>8}" * 4 + f"{'growth':>10}"
-    )
+    columns = ("CPU ms", "SQL ms", "DB ms", "queries", "KB")
+    print(f"{'page':<14}" + "".join(f"{c:>14}" for c in columns) + f"{'growth':>9}")
+    print(f"{'':<14}" + f"{f'{small:,}':>7}{f'{large:,}':>7}" * len(columns))
     worst = 0.0
     for name in [*CLIENT_PAGES, *PROFESSIONAL_PAGES]:
-        (cpu1, sql1, q1, kb1), (cpu2, sql2, q2, kb2) = results[name, small], results[name, large]
-        growth = max(cpu2 / cpu1, sql2 / sql1) - 1
+        one, two = results[name, small], results[name, large]
+        # Growth of CPU and of the database's own time (the time waited on it
+        # also holds whatever else the machine did meanwhile).
+        growth = max(two[0] / one[0], two[2] / one[2]) - 1
         worst = max(worst, growth)
         print(
-            f"{name:<14}{cpu1:>8.1f}{cpu2:>8.1f}{sql1:>8.1f}{sql2:>8.1f}{q1:>6}{q2:>6}"
-            f"{kb1 / 1000:>7.1f}{kb2 / 1000:>7.1f}{growth:>+9.0%}"
+            f"{name:<14}"
+            + "".join(f"{a:>7.1f}{b:>7.1f}" for a, b in zip(one[:3], two[:3], strict=True))
+            + f"{one[3]:>7}{two[3]:>7}{one[4] / 1000:>7.1f}{two[4] / 1000:>7.1f}{growth:>+9.0%}"
         )
-    print(f"largest growth: {worst:+.0%} (at most +20%)")
-    calendar = results["calendar", large][3] / 1000
+    print(f"largest growth of CPU or DB time: {worst:+.0%} (at most +20%)")
+    calendar = results["calendar", large][4] / 1000
     print(f"calendar page at {large:,} sessions: {calendar:.1f} KB (under 40 KB)")
 
 

@@ -157,7 +157,7 @@ def bookings_upcoming_for_professional(*, professional: Professional) -> QuerySe
             ends_at__gt=timezone.now(),
         )
         .select_related(*RELATED)
-        .order_by("ends_at", "starts_at")
+        .order_by("ends_at")
     )
 
 
