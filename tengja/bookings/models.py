@@ -78,8 +78,12 @@ class Booking(models.Model):
             models.Index(fields=["professional", "starts_at"]),
             models.Index(fields=["client", "ends_at"], name="booking_client_ends"),
             models.Index(fields=["professional", "ends_at"], name="booking_professional_ends"),
-            # The professionals a client has seen, without reading the sessions.
-            models.Index(fields=["client", "professional"], name="booking_client_professional"),
+            # The professionals a client has seen, without reading the sessions;
+            # and the sessions of one client with one professional, in order.
+            models.Index(
+                fields=["client", "professional", "starts_at"],
+                name="booking_client_professional",
+            ),
             # A client's sessions paid with credits (Payments), however few.
             models.Index(
                 fields=["client", "starts_at"],

@@ -1,7 +1,6 @@
 from datetime import date, timedelta
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -220,10 +219,11 @@ def connections(request: HttpRequest) -> HttpResponse:
 def connection(request: HttpRequest, code: str) -> HttpResponse:
     """A professional the client has worked with: their profile and the shared sessions."""
     professional = professional_public(code=code)
-    sessions = Paginator(
+    sessions = window(
         bookings_with_professional_for_client(user=request.user, professional=professional),
-        HISTORY_PAGE_SIZE,
-    ).get_page(request.GET.get("page"))
+        page=request.GET.get("page"),
+        size=HISTORY_PAGE_SIZE,
+    )
     return render(
         request,
         "dashboard/connection.html",
@@ -341,9 +341,11 @@ def practice_client(request: HttpRequest, code: str) -> HttpResponse:
     """One of the professional's own clients: sessions to come, past ones, open bills."""
     professional = professional_for_user(user=request.user)
     client = practice_client_of(professional=professional, code=code)
-    past = Paginator(
-        client_sessions_past(professional=professional, client=client), HISTORY_PAGE_SIZE
-    ).get_page(request.GET.get("page"))
+    past = window(
+        client_sessions_past(professional=professional, client=client),
+        page=request.GET.get("page"),
+        size=HISTORY_PAGE_SIZE,
+    )
     return render(
         request,
         "dashboard/practice_client.html",

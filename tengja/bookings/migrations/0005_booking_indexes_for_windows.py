@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='booking',
-            index=models.Index(fields=['client', 'professional'], name='booking_client_professional'),
+            index=models.Index(fields=['client', 'professional', 'starts_at'], name='booking_client_professional'),
         ),
         migrations.AddIndex(
             model_name='booking',
