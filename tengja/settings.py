@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "tengja.dashboard",
     "tengja.privacy",
     "tengja.devmail",
+    "tengja.wiring",  # last: it depends on every app above (docs/architecture.md)
 ]
 
 MIDDLEWARE = [
@@ -282,8 +283,8 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "dashboard:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
-# Lockouts first (django-axes); then passwords, and the signed-in user found on
-# each request by a query compiled once (tengja.accounts.backends).
+# Lockouts first (django-axes); then passwords and the signed-in user: Django's
+# ModelBackend, under the name sessions record (tengja.accounts.backends).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "tengja.accounts.backends.UserBackend",

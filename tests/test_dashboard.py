@@ -51,9 +51,14 @@ def test_home_lists_past_sessions_below_and_paginates(client, alice):
     client.force_login(alice)
     first = client.get(reverse("dashboard:home"))
     assert len(first.context["history"]) == 10
-    assert "Page 1 of 2" in first.content.decode()
+    # A window, never counted: "Older" leads on, "Newer" back.
+    body = first.content.decode()
+    assert "Page 1" in body and 'href="?page=2#history" rel="next">Older' in body
+    assert " of " not in body.split('class="pagination"')[1].split("</nav>")[0]
     second = client.get(reverse("dashboard:home") + "?page=2")
     assert len(second.context["history"]) == 2
+    body = second.content.decode()
+    assert 'href="?page=1#history" rel="prev">Newer' in body and 'rel="next"' not in body
     assert client.get(reverse("dashboard:home") + "?page=abc").status_code == 200
 
 
@@ -85,25 +90,42 @@ def test_calendar_week_view_and_bad_parameters(client, alice):
         assert client.get(reverse("dashboard:calendar") + bad).status_code == 200
 
 
-def test_calendar_query_count_does_not_grow(client, alice, django_assert_max_num_queries):
+def test_calendar_shows_a_window_whatever_the_history(client, alice, django_assert_max_num_queries):
+    """300 sessions two hours apart (12 a day): each day of the month and of the
+    week shows three and links the rest, listed on the day's own page; the page
+    stays small and its queries as few as with one session."""
     kind = SessionTypeFactory()
     client.force_login(alice)
-    start = datetime(2031, 3, 1, 9, tzinfo=UTC)
+    start = datetime(2031, 3, 1, 0, 30, tzinfo=UTC)
     Booking.objects.bulk_create(
         Booking(
             professional=kind.professional,
             client=alice,
             session_type=kind,
-            starts_at=start + timedelta(hours=5 * i),
-            ends_at=start + timedelta(hours=5 * i, minutes=50),
+            starts_at=start + timedelta(hours=2 * i),
+            ends_at=start + timedelta(hours=2 * i, minutes=50),
             price_amount=1,
             currency="ISK",
         )
-        for i in range(150)
+        for i in range(300)
     )
-    with django_assert_max_num_queries(4):
-        response = client.get(reverse("dashboard:calendar") + "?month=2031-03")
-    assert sum(len(d.bookings) for w in response.context["weeks"] for d in w) > 100
+    with django_assert_max_num_queries(6):
+        response = client.get(reverse("dashboard:calendar") + "?month=2031-03&week=2031-03-10")
+    assert len(response.content) < 40_000
+    days = [d for w in response.context["weeks"] for d in w if d.in_month]
+    assert all(len(d.bookings) <= 3 for d in days)
+    assert sum(len(d.bookings) + d.more for d in days) == 300
+    tenth = next(d for d in days if d.date.day == 10)
+    assert (len(tenth.bookings), tenth.more) == (3, 9)
+    assert [(len(d.bookings), d.more) for d in response.context["week"]] == [(3, 9)] * 7
+    body = response.content.decode()
+    assert 'href="?day=2031-03-10#day-heading">9 more sessions' in body
+    # The day's own list: all twelve, in order.
+    with django_assert_max_num_queries(7):
+        response = client.get(reverse("dashboard:calendar") + "?day=2031-03-10")
+    day = response.context["day"]
+    assert [b.starts_at.hour for b in day.bookings] == list(range(0, 24, 2))
+    assert 'id="day-heading">Monday 10 March 2031' in response.content.decode()
 
 
 def test_the_calendar_follows_the_persons_sessions(

@@ -83,7 +83,7 @@ def test_home_query_count_does_not_grow_with_bookings(client, alice, django_asse
         response = client.get(reverse("dashboard:home"))
     assert len(response.context["upcoming"]) == 10
     assert len(response.context["history"]) == 10
-    assert response.context["history"].paginator.count > 900
+    assert response.context["history"].has_next()
     with django_assert_max_num_queries(HOME_QUERIES):
         client.get(reverse("dashboard:home") + "?page=50")
 

@@ -19,13 +19,32 @@ def test_one_run_renews_credits_that_are_due(member):
     assert CreditEntry.objects.filter(membership=member, kind="grant").count() == 2
 
 
+def test_the_jobs_are_real_functions_so_renames_and_usages_see_them():
+    from tengja.billing import services as billing
+    from tengja.hubs import services as hubs
+    from tengja.notifications import services as notifications
+    from tengja.privacy import services as privacy
+    from tengja.wiring.management.commands import periodic
+
+    jobs = (
+        notifications.deliveries_sweep,
+        billing.refunds_sweep,
+        hubs.credits_renew_due,
+        privacy.data_exports_sweep,
+    )
+    assert jobs == periodic.JOBS
+
+
 def test_a_failing_job_does_not_stop_the_others(member, monkeypatch, caplog):
     from tengja.notifications import services as notifications
+    from tengja.wiring.management.commands import periodic
 
     def broken(**kwargs):
         raise RuntimeError("the database went away for a moment")
 
-    monkeypatch.setattr(notifications, "deliveries_sweep", broken)
+    broken.__module__, broken.__qualname__ = notifications.__name__, "deliveries_sweep"
+    jobs = tuple(broken if job is notifications.deliveries_sweep else job for job in periodic.JOBS)
+    monkeypatch.setattr(periodic, "JOBS", jobs)
     grant = CreditEntry.objects.get(membership=member, kind="grant")
     out = StringIO()
     with time_machine.travel(grant.expires_at + timedelta(seconds=1)):

@@ -1,11 +1,12 @@
 """Who hears of a change to a bill, and in which order (as tengja.bookings.events
-does for sessions). Billing imports none of its subscribers; they are named here."""
+does for sessions). Billing imports none of its subscribers: tengja.wiring
+names them and hands them over at start-up (`subscribe`)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cache
 
-from django.utils.module_loading import import_string
+from django.core.exceptions import ImproperlyConfigured
 
 from tengja.billing.models import Invoice, Payment, Refund
 
@@ -26,12 +27,21 @@ class BillingEvent:
     refund: Refund | None = None
 
 
-SUBSCRIBERS = ("tengja.notifications.services.on_billing_event",)
+Subscriber = Callable[[BillingEvent], None]
+
+_subscribers: tuple[Subscriber, ...] | None = None
 
 
-@cache
-def subscribers() -> tuple:
-    return tuple(import_string(path) for path in SUBSCRIBERS)
+def subscribe(*subscribers: Subscriber) -> None:
+    """Who hears of each change, in order: tengja.wiring's AppConfig.ready."""
+    global _subscribers
+    _subscribers = subscribers
+
+
+def subscribers() -> tuple[Subscriber, ...]:
+    if _subscribers is None:
+        raise ImproperlyConfigured("No billing subscribers: is tengja.wiring installed?")
+    return _subscribers
 
 
 def publish(event: BillingEvent) -> None:

@@ -117,6 +117,15 @@ class Invoice(models.Model):
 
     class Meta:
         ordering = ["-issued_at", "-number"]
+        indexes = [
+            # A professional's open bills (a client's page lists them), however
+            # many they have had paid.
+            models.Index(
+                fields=["professional", "session_starts_at"],
+                condition=Q(status=InvoiceStatus.OPEN),
+                name="invoice_open_by_professional",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["professional", "number"], name="invoice_number_unique_per_professional"

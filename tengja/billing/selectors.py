@@ -7,14 +7,18 @@ from tengja.bookings.models import Booking
 
 
 def invoices_for_client(*, user: User) -> QuerySet[Invoice]:
-    """With `refund_status`, the latest refund's: a void bill whose payment came
+    """The client's bills, by their session, newest first (a credit note after
+    the bill it corrects): read in the order of the index on the client's
+    sessions, so a page reads its own bills however many there are.
+
+    With `refund_status`, the latest refund's: a void bill whose payment came
     after the session was cancelled says that money is going back."""
     latest_refund = Refund.objects.filter(payment__invoice=OuterRef("pk")).order_by("-created_at")
     return (
         Invoice.objects.filter(booking__client=user)
         .select_related("booking__session_type", "professional__user", "corrects")
         .annotate(refund_status=Subquery(latest_refund.values("status")[:1]))
-        .order_by("-issued_at", "-number")
+        .order_by("-booking__starts_at", "-booking_id", "-issued_at", "-number")
     )
 
 

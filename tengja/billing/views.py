@@ -3,7 +3,6 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
@@ -32,6 +31,7 @@ from tengja.billing.selectors import (
 from tengja.bookings.models import Booking
 from tengja.bookings.services import invitation_seen
 from tengja.lib.http import render_form, safe_next
+from tengja.lib.windows import window
 
 
 @login_required
@@ -41,8 +41,8 @@ def payments(request: HttpRequest) -> HttpResponse:
         request,
         "billing/payments.html",
         {
-            "page": Paginator(invoices_for_client(user=request.user), 10).get_page(
-                request.GET.get("page")
+            "page": window(
+                invoices_for_client(user=request.user), page=request.GET.get("page"), size=10
             ),
             "cards": cards_for(user=request.user),
             "credit_sessions": credit_sessions_for(user=request.user)[:10],

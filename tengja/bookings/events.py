@@ -1,19 +1,18 @@
 """Who else hears of a change to a booking, and in which order.
 
 The booking services publish each change inside their transaction; the apps
-that depend on bookings are listed below, in the order they are told, so that
-what they write commits or rolls back with the booking. They are named by
-path because they depend on bookings, not the other way round: bookings
-imports none of them, and this list is the one place that says who listens.
+that depend on bookings hear of it, in order, so that what they write commits
+or rolls back with the booking. They depend on bookings, not the other way
+round, so bookings imports none of them: the one place that says who listens
+is `tengja.wiring.subscribers`, which hands them over at start-up (`subscribe`).
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from functools import cache
 
-from django.utils.module_loading import import_string
+from django.core.exceptions import ImproperlyConfigured
 
 from tengja.bookings.models import Booking
 
@@ -35,21 +34,23 @@ class BookingEvent:
     by: Booking.Role | None = None
 
 
-# In this order: the credit and the bill are settled before anyone is told, so
-# what people are told (and what their pages show) is already true.
-SUBSCRIBERS = (
-    "tengja.hubs.services.on_booking_event",  # a cancelled credit session's credit back
-    "tengja.billing.services.on_booking_event",  # the bill issued, voided or refunded
-    "tengja.notifications.services.on_booking_event",  # e-mails and in-app notices
-    "tengja.video.services.on_booking_event",  # a cancelled session's open call ends
-)
-
 Subscriber = Callable[[BookingEvent], None]
 
+_subscribers: tuple[Subscriber, ...] | None = None
 
-@cache
+
+def subscribe(*subscribers: Subscriber) -> None:
+    """Who hears of each change, in order (all at once, so running it again
+    changes nothing): tengja.wiring's AppConfig.ready."""
+    global _subscribers
+    _subscribers = subscribers
+
+
 def subscribers() -> tuple[Subscriber, ...]:
-    return tuple(import_string(path) for path in SUBSCRIBERS)
+    if _subscribers is None:
+        # Never a change that nobody hears of: no credit back, no bill, no e-mail.
+        raise ImproperlyConfigured("No booking subscribers: is tengja.wiring installed?")
+    return _subscribers
 
 
 def publish(event: BookingEvent) -> None:

@@ -71,9 +71,25 @@ class Booking(models.Model):
         verbose_name = _("booking")
         verbose_name_plural = _("bookings")
         ordering = ["starts_at"]
+        # Each person's sessions in order, from either side: what is to come by
+        # its end (still to come while it has not ended), the rest by its start.
         indexes = [
             models.Index(fields=["client", "starts_at"]),
             models.Index(fields=["professional", "starts_at"]),
+            models.Index(fields=["client", "ends_at"], name="booking_client_ends"),
+            models.Index(fields=["professional", "ends_at"], name="booking_professional_ends"),
+            # The professionals a client has seen, without reading the sessions;
+            # and the sessions of one client with one professional, in order.
+            models.Index(
+                fields=["client", "professional", "starts_at"],
+                name="booking_client_professional",
+            ),
+            # A client's sessions paid with credits (Payments), however few.
+            models.Index(
+                fields=["client", "starts_at"],
+                condition=Q(paid_with="credits"),
+                name="booking_client_credits",
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="booking_order"),

@@ -1,6 +1,8 @@
 from datetime import datetime
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db import connection
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Window
+from django.db.models.functions import RowNumber, TruncDate
 from django.http import Http404
 from django.utils import timezone
 
@@ -52,45 +54,89 @@ def booking_for_user(*, user: User, code: str) -> Booking:
     return booking
 
 
-def bookings_upcoming_for_user(*, user: User, limit: int) -> QuerySet[Booking]:
-    """Confirmed sessions not yet over, in which the user is the client or the professional."""
-    return (
-        Booking.objects.filter(
-            _as_either(user),
-            status=Booking.Status.CONFIRMED,
-            ends_at__gt=timezone.now(),
-        )
-        .select_related(*RELATED)
-        .order_by("starts_at")[:limit]
-    )
+def _own_professional(user: User) -> Subquery:
+    return Subquery(Professional.objects.filter(user=user).values("pk")[:1])
 
 
-def bookings_past_for_user(*, user: User) -> QuerySet[Booking]:
-    """Sessions over or cancelled, as client or professional, newest first (to paginate),
-    with `bill_status` for their Cost line."""
-    return (
-        _with_bill_status(Booking.objects.filter(_as_either(user)))
-        .filter(Q(ends_at__lte=timezone.now()) | Q(status=Booking.Status.CANCELLED))
-        .select_related(*RELATED)
-        .order_by("-starts_at")
-    )
+def _in_either_role(user: User, filters: Q, order: str, stop: int) -> Q:
+    """The first `stop` sessions in `order` matching `filters` in which the user is
+    the client or the professional: each role its own query, which an index on
+    (client or professional, the ordering column) answers in order, reading
+    `stop` rows however many the user has (an OR of the two roles would read and
+    sort them all). SQLite cannot limit the parts of a UNION: there each is its
+    own subquery."""
+    as_client = Booking.objects.filter(filters, client=user)
+    as_professional = Booking.objects.filter(filters, professional_id=_own_professional(user))
+    parts = [part.order_by(order).values("pk")[:stop] for part in (as_client, as_professional)]
+    if connection.features.supports_slicing_ordering_in_compound:
+        return Q(pk__in=parts[0].union(parts[1]))
+    return Q(pk__in=parts[0]) | Q(pk__in=parts[1])
 
 
-def bookings_between_for_user(*, user: User, start: datetime, end: datetime) -> list[Booking]:
-    """Confirmed sessions overlapping [start, end), for the calendar."""
+def bookings_upcoming_for_user(*, user: User, limit: int) -> list[Booking]:
+    """Confirmed sessions not yet over, in which the user is the client or the
+    professional: the first `limit` to end, which for sessions that do not
+    overlap (a person's never do) are the first `limit` to start."""
+    to_come = Q(status=Booking.Status.CONFIRMED, ends_at__gt=timezone.now())
     return list(
-        Booking.objects.filter(
-            _as_either(user),
-            status=Booking.Status.CONFIRMED,
-            starts_at__lt=end,
-            ends_at__gt=start,
-        )
+        Booking.objects.filter(_in_either_role(user, to_come, "ends_at", limit))
         .select_related(*RELATED)
         .order_by("starts_at")
     )
 
 
+class PastForUser:
+    """Sessions over or cancelled, as client or professional, newest first, read
+    a window at a time (tengja.lib.windows): a window reads its own rows and no
+    more, each role from its index, in order."""
+
+    def __init__(self, user: User) -> None:
+        self.user = user
+        self.past = Q(ends_at__lte=timezone.now()) | Q(status=Booking.Status.CANCELLED)
+
+    def __getitem__(self, window: slice) -> list[Booking]:
+        start, stop = window.start or 0, window.stop
+        # With `bill_status`, for their Cost line (see _with_bill_status).
+        return list(
+            _with_bill_status(
+                Booking.objects.filter(_in_either_role(self.user, self.past, "-starts_at", stop))
+            )
+            .select_related(*RELATED)
+            .order_by("-starts_at", "-pk")[start:stop]
+        )
+
+
+def bookings_past_for_user(*, user: User) -> PastForUser:
+    """Sessions over or cancelled, as client or professional, newest first (to
+    read a window at a time)."""
+    return PastForUser(user)
+
+
+def bookings_between_for_user(
+    *, user: User, start: datetime, end: datetime, per_day: int | None = None
+) -> list[Booking]:
+    """Confirmed sessions overlapping [start, end), for the calendar. With
+    `per_day`, only the first that many of each day (in the active time zone)
+    are read, each with `on_day`, how many that day has in all."""
+    bookings = Booking.objects.filter(
+        _as_either(user),
+        status=Booking.Status.CONFIRMED,
+        starts_at__lt=end,
+        ends_at__gt=start,
+    )
+    if per_day is not None:
+        day = TruncDate("starts_at", tzinfo=timezone.get_current_timezone())
+        bookings = bookings.annotate(
+            nth=Window(RowNumber(), partition_by=day, order_by=("starts_at", "pk")),
+            on_day=Window(Count("pk"), partition_by=day),
+        ).filter(nth__lte=per_day)
+    return list(bookings.select_related(*RELATED).order_by("starts_at"))
+
+
 def bookings_upcoming_for_professional(*, professional: Professional) -> QuerySet[Booking]:
+    """Confirmed sessions not yet over, in order. A professional's confirmed
+    sessions never overlap (a constraint), so in the order they end, which the
+    index on (professional, end) reads from now on, not from their first."""
     return (
         Booking.objects.filter(
             professional=professional,
@@ -98,19 +144,19 @@ def bookings_upcoming_for_professional(*, professional: Professional) -> QuerySe
             ends_at__gt=timezone.now(),
         )
         .select_related(*RELATED)
-        .order_by("starts_at")
+        .order_by("ends_at")
     )
 
 
 def connections_for_client(*, user: User) -> QuerySet[Professional]:
-    """The professionals the client has had a (not cancelled) session with."""
+    """The professionals the client has had a (not cancelled) session with: only
+    the professional's id of each of the client's sessions is read (an index
+    holds both), never the sessions themselves."""
+    seen = Booking.objects.filter(client=user, status=Booking.Status.CONFIRMED)
     return (
-        Professional.objects.filter(
-            bookings__client=user, bookings__status=Booking.Status.CONFIRMED
-        )
+        Professional.objects.filter(pk__in=seen.values("professional_id"))
         .select_related("user")
-        .distinct()
-        .order_by("user__name")
+        .order_by("user__name", "pk")
     )
 
 

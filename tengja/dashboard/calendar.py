@@ -15,6 +15,7 @@ class Day:
     in_month: bool
     is_today: bool
     bookings: list[Booking] = field(default_factory=list)
+    more: int = 0  # the day's sessions not shown (see `place`)
 
 
 def local_midnight(day: date) -> datetime:
@@ -33,9 +34,13 @@ def week_days(start: date, today: date) -> list[Day]:
 
 
 def place(bookings: list[Booking], days: list[Day]) -> None:
-    """Put each booking on the day it starts, in the active time zone."""
+    """Put each booking on the day it starts, in the active time zone. Bookings
+    read a few a day (`on_day`: how many the day has) tell each day how many
+    more it has than it shows."""
     by_date = {day.date: day for day in days}
     for booking in bookings:
         day = by_date.get(timezone.localtime(booking.starts_at).date())
         if day is not None:
             day.bookings.append(booking)
+            if hasattr(booking, "on_day"):
+                day.more = booking.on_day - len(day.bookings)

@@ -69,15 +69,16 @@ def practice_invited(*, professional: Professional) -> list[Booking]:
 
 def practice_client(*, professional: Professional, code: str) -> User:
     """One of the professional's clients; 404 for anyone who is not."""
-    client = (
-        User.objects.filter(code=code, bookings__professional=professional)
-        .filter(_known_to(professional))
-        .distinct()
-        .first()
+    # One session that names them is enough: the first found, not all of them.
+    named = (
+        Booking.objects.filter(professional=professional, client__code=code)
+        .filter(Q(invitation__isnull=True) | Q(invitation__accepted_at__isnull=False))
+        .select_related("client")
+        .order_by()[:1]
     )
-    if client is None:
+    if not named:
         raise Http404
-    return client
+    return named[0].client
 
 
 def client_sessions_upcoming(*, professional: Professional, client: User) -> list[Booking]:

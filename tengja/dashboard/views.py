@@ -1,7 +1,6 @@
 from datetime import date, timedelta
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -31,6 +30,7 @@ from tengja.hubs.selectors import (
     offers_of_professional,
     offers_waiting_count,
 )
+from tengja.lib.windows import window
 from tengja.professionals.selectors import (
     professional_for_user,
     professional_of_request,
@@ -39,6 +39,9 @@ from tengja.professionals.selectors import (
 
 HISTORY_PAGE_SIZE = 10
 HOME_UPCOMING = 10
+# How many sessions a day of the calendar's month and week shows; a day with more
+# links to its own list.
+CALENDAR_PER_DAY = 3
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -62,8 +65,10 @@ def home(request: HttpRequest) -> HttpResponse:
             "administered": hubs_administered_by(user=user),
             "memberships": hubs_of(user=user),
             "upcoming": bookings_upcoming_for_user(user=user, limit=HOME_UPCOMING),
-            "history": Paginator(bookings_past_for_user(user=user), HISTORY_PAGE_SIZE).get_page(
-                request.GET.get("page")
+            "history": window(
+                bookings_past_for_user(user=user),
+                page=request.GET.get("page"),
+                size=HISTORY_PAGE_SIZE,
             ),
             # A professional's clients are on the practice page; their Home lists
             # the professionals they themselves see, if any.
@@ -88,23 +93,41 @@ def _param_date(value: str | None) -> date | None:
 def calendar_page(request: HttpRequest) -> HttpResponse:
     """A month grid, and on small screens the week list (CSS picks which shows).
 
-    ?month=2026-11 picks the month; ?week=2026-11-23 the week (Monday first).
+    ?month=2026-11 picks the month; ?week=2026-11-23 the week (Monday first);
+    ?day=2026-11-25 lists that day's sessions, all of them (the grid and the
+    week show a few a day, and link a day that has more here), with its week
+    and month.
     """
     today = timezone.localdate()
     month = _param_date(request.GET.get("month"))
-    week_anchor = _param_date(request.GET.get("week")) or month or today
+    day = _param_date(request.GET.get("day"))
+    week_anchor = _param_date(request.GET.get("week")) or day or month or today
     month_start = (month or week_anchor).replace(day=1)
     week_start = week_anchor - timedelta(days=week_anchor.weekday())
     weeks = month_weeks(month_start.year, month_start.month, today)
     week = week_days(week_start, today)
-    grid_days = [day for w in weeks for day in w]
+    grid_days = [d for w in weeks for d in w]
     start = min(grid_days[0].date, week[0].date)
     end = max(grid_days[-1].date, week[-1].date) + timedelta(days=1)
     bookings = bookings_between_for_user(
-        user=request.user, start=local_midnight(start), end=local_midnight(end)
+        user=request.user,
+        start=local_midnight(start),
+        end=local_midnight(end),
+        per_day=CALENDAR_PER_DAY,
     )
     place(bookings, grid_days)
     place(bookings, week)
+    one_day = None
+    if day is not None:
+        [one_day] = week_days(day, today)[:1]
+        place(
+            bookings_between_for_user(
+                user=request.user,
+                start=local_midnight(day),
+                end=local_midnight(day + timedelta(days=1)),
+            ),
+            [one_day],
+        )
     return render(
         request,
         "dashboard/calendar.html",
@@ -112,11 +135,12 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
             "month_start": month_start,
             "weeks": weeks,
             "week": week,
+            "day": one_day,
             "previous_month": (month_start - timedelta(days=1)).replace(day=1),
             "next_month": (month_start + timedelta(days=32)).replace(day=1),
             "previous_week": week_start - timedelta(days=7),
             "next_week": week_start + timedelta(days=7),
-            "weekday_names": [day.date for day in weeks[0]],
+            "weekday_names": [d.date for d in weeks[0]],
         },
     )
 
@@ -134,10 +158,11 @@ def connections(request: HttpRequest) -> HttpResponse:
 def connection(request: HttpRequest, code: str) -> HttpResponse:
     """A professional the client has worked with: their profile and the shared sessions."""
     professional = professional_public(code=code)
-    sessions = Paginator(
+    sessions = window(
         bookings_with_professional_for_client(user=request.user, professional=professional),
-        HISTORY_PAGE_SIZE,
-    ).get_page(request.GET.get("page"))
+        page=request.GET.get("page"),
+        size=HISTORY_PAGE_SIZE,
+    )
     return render(
         request,
         "dashboard/connection.html",
@@ -190,8 +215,8 @@ def practice_week(request: HttpRequest) -> HttpResponse:
 def practice_clients(request: HttpRequest) -> HttpResponse:
     """The professional's clients, and those invited who have no account yet."""
     professional = professional_for_user(user=request.user)
-    clients = Paginator(practice_clients_of(professional=professional), 50).get_page(
-        request.GET.get("page")
+    clients = window(
+        practice_clients_of(professional=professional), page=request.GET.get("page"), size=50
     )
     return render(
         request,
@@ -224,9 +249,11 @@ def practice_client(request: HttpRequest, code: str) -> HttpResponse:
     """One of the professional's own clients: sessions to come, past ones, open bills."""
     professional = professional_for_user(user=request.user)
     client = practice_client_of(professional=professional, code=code)
-    past = Paginator(
-        client_sessions_past(professional=professional, client=client), HISTORY_PAGE_SIZE
-    ).get_page(request.GET.get("page"))
+    past = window(
+        client_sessions_past(professional=professional, client=client),
+        page=request.GET.get("page"),
+        size=HISTORY_PAGE_SIZE,
+    )
     return render(
         request,
         "dashboard/practice_client.html",

@@ -10,12 +10,11 @@ that carries a secret link (password reset, e-mail change, invitation) is not
 rendered here: its own task makes the token while sending and calls
 `email_deliver_now`, so the token exists only in that e-mail.
 
-Every message is built by `email_message`, which gives it the headers below.
+Every message is built by `email_message`: Django's EmailMultiAlternatives as it
+is, with the headers below.
 """
 
-import secrets
 import zoneinfo
-from email.policy import Compat32
 from email.utils import make_msgid
 from urllib.parse import urlsplit
 
@@ -47,63 +46,9 @@ def message_id(local: str | None = None) -> str:
     return make_msgid(idstring=install_id(), domain=site_domain())
 
 
-class _Headers(Compat32):
-    """The standard library's compat32 policy, which Django's messages use, with
-    a short way through for a header that fits on its line as it is.
-
-    compat32 runs every header through `email.header.Header` to fold it, 5 µs
-    each, fifteen to an e-mail. A header that is ASCII, has no line break and is
-    no longer than a line comes out of that unchanged, so it is written as it is.
-    """
-
-    def _fits(self, name: str, value) -> bool:
-        return (
-            isinstance(value, str)
-            and value.isascii()
-            and "\r" not in value
-            and "\n" not in value
-            and self.max_line_length is not None
-            and len(name) + 2 + len(value) <= self.max_line_length
-        )
-
-    def fold(self, name, value):
-        if self._fits(name, value):
-            return f"{name}: {value}{self.linesep}"
-        return super().fold(name, value)
-
-    def fold_binary(self, name, value):
-        if self._fits(name, value):
-            return f"{name}: {value}{self.linesep}".encode("ascii")
-        return super().fold_binary(name, value)
-
-
-HEADERS = _Headers()
-
-
-class Email(EmailMultiAlternatives):
-    """Django's e-mail, flattened with less work: headers as `_Headers` writes
-    them, and each multipart's boundary chosen here.
-
-    Left to itself, the standard library makes a boundary while flattening and
-    compiles a regular expression for it to check that no line of the parts
-    holds it: a tenth of a millisecond an e-mail, a twentieth of a reminder's
-    cost at the top of the hour. Here it is drawn in the same shape (19 random
-    digits), from `secrets`, once the text is written: a line of it holds the
-    boundary by a one-in-10¹⁹ chance, and nobody can aim for it.
-    """
-
-    def message(self):
-        msg = super().message()
-        msg.policy = HEADERS  # the generator passes it down to every part
-        for part in msg.walk():
-            if part.is_multipart():
-                part.set_boundary(f"{'=' * 15}{secrets.randbelow(10**19):019d}==")
-        return msg
-
-
 def email_message(
     *, to: str, subject: str, text: str, html: str, local_id: str | None = None
-) -> Email:
+) -> EmailMultiAlternatives:
     """An e-mail with its text and HTML parts and the headers every one of ours has.
 
     Every e-mail Tengja sends is written by the software, none by a person, so each
@@ -111,7 +56,7 @@ def email_message(
     leave it alone (X-Auto-Response-Suppress asks the same of Exchange, keeping
     bounces).
     """
-    message = Email(
+    message = EmailMultiAlternatives(
         subject=subject,
         body=text,
         to=[to],

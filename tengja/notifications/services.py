@@ -12,7 +12,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 from django.core.cache import cache
-from django.core.mail import get_connection
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection, models, transaction
 from django.db.models import Min, Q
 from django.utils import timezone
@@ -26,7 +26,7 @@ from tengja.bookings.events import BookingEvent, Kind
 from tengja.bookings.models import Booking
 from tengja.bookings.services import booking_recipient, invitation_link_new
 from tengja.lib.codes import public_code
-from tengja.lib.emails import Email, email_message, email_render
+from tengja.lib.emails import email_message, email_render
 from tengja.notifications.feed import preferences_for
 from tengja.notifications.ics import booking_ics, booking_url
 from tengja.notifications.models import Delivery, Notification, Preferences
@@ -315,7 +315,7 @@ def _writes_invitation(delivery: Delivery) -> bool:
     )
 
 
-def _message(delivery: Delivery) -> Email:
+def _message(delivery: Delivery) -> EmailMultiAlternatives:
     booking = delivery.booking
     role = delivery.role
     to, language, time_zone = booking_recipient(booking, role)

@@ -1,5 +1,6 @@
 """Who hears of a booking change, and in which order (tengja.bookings.events)."""
 
+from tengja.billing import events as billing_events
 from tengja.billing.models import Invoice
 from tengja.billing.selectors import invoice_standing
 from tengja.billing.services import invoice_pay, new_payment_key
@@ -19,6 +20,49 @@ def test_the_subscribers_and_their_order_are_pinned():
         notifications.on_booking_event,
         video_hears,
     )
+    assert billing_events.subscribers() == (notifications.on_billing_event,)
+
+
+def test_no_app_imports_one_above_it():
+    """The layers of docs/architecture.md, as each module's imports say them: only
+    tengja.wiring names the listeners, so bookings and billing import none."""
+    import ast
+    from pathlib import Path
+
+    import tengja
+
+    # lower ← higher; an app may import only apps to its left (and itself).
+    layers = [
+        {"lib"},
+        {"accounts"},
+        {"professionals"},
+        {"bookings"},
+        {"hubs", "billing", "video"},
+        {"notifications"},
+        {"dashboard", "privacy", "devmail"},
+        {"wiring"},
+    ]
+    rank = {app: n for n, apps in enumerate(layers) for app in apps}
+    root = Path(tengja.__file__).parent
+    wrong = []
+    for path in root.glob("*/**/*.py"):
+        app = path.relative_to(root).parts[0]
+        if app not in rank or "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            for name in names:
+                parts = name.split(".")
+                above = len(parts) > 1 and rank.get(parts[1], -1) > rank[app]
+                if parts[0] == "tengja" and above:
+                    wrong.append(f"{path.relative_to(root)} imports {name}")
+    assert wrong == []
 
 
 def test_people_are_told_after_the_bill_is_settled(

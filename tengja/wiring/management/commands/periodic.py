@@ -10,20 +10,23 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand
-from django.utils.module_loading import import_string
+
+from tengja.billing import services as billing
+from tengja.hubs import services as hubs
+from tengja.notifications import services as notifications
+from tengja.privacy import services as privacy
 
 logger = logging.getLogger(__name__)
 
-# Named by path: tengja.lib depends on no domain app.
 JOBS = (
     # E-mails whose task was lost (a worker killed mid-task, a failed enqueue).
-    "tengja.notifications.services.deliveries_sweep",
+    notifications.deliveries_sweep,
     # Refunds whose task was lost, or whose worker died while asking the provider.
-    "tengja.billing.services.refunds_sweep",
+    billing.refunds_sweep,
     # Hub credits: what is left at the end of a period expires, the new period's arrive.
-    "tengja.hubs.services.credits_renew_due",
+    hubs.credits_renew_due,
     # Data export files whose own removal task was lost.
-    "tengja.privacy.services.data_exports_sweep",
+    privacy.data_exports_sweep,
 )
 
 
@@ -42,7 +45,7 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
-        jobs = [(path, import_string(path)) for path in JOBS]
+        jobs = [(f"{job.__module__}.{job.__qualname__}", job) for job in JOBS]
         while True:
             for path, job in jobs:
                 try:

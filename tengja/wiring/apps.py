@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class WiringConfig(AppConfig):
+    name = "tengja.wiring"
+    verbose_name = "Wiring"
+
+    def ready(self) -> None:
+        # Imported here, not at the top: the services import models, which
+        # exist only once every app is loaded.
+        from tengja.billing import events as billing_events
+        from tengja.bookings import events as booking_events
+        from tengja.wiring import subscribers
+
+        booking_events.subscribe(*subscribers.BOOKING_SUBSCRIBERS)
+        billing_events.subscribe(*subscribers.BILLING_SUBSCRIBERS)

@@ -1,0 +1,20 @@
+"""Who hears of a change to a booking or a bill, and in which order (published by
+tengja.bookings.events and tengja.billing.events; connected in apps.py)."""
+
+from tengja.billing import services as billing
+from tengja.hubs import services as hubs
+from tengja.notifications import services as notifications
+from tengja.video import services as video
+
+# Told of every booking change, in this order: the credit and the bill are
+# settled before anyone is told, so what people are told (and what their pages
+# show) is already true.
+BOOKING_SUBSCRIBERS = (
+    hubs.on_booking_event,  # a cancelled credit session's credit back
+    billing.on_booking_event,  # the bill issued, voided or refunded
+    notifications.on_booking_event,  # e-mails and in-app notices
+    video.on_booking_event,  # a cancelled session's open call ends
+)
+
+# Told of every change to a bill.
+BILLING_SUBSCRIBERS = (notifications.on_billing_event,)
