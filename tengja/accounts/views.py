@@ -44,7 +44,7 @@ from tengja.accounts.selectors import (
     two_factor_enabled,
     two_factor_state,
 )
-from tengja.lib.http import render_form, safe_next
+from tengja.lib.http import AuthenticatedRequest, render_form, safe_next
 from tengja.lib.limits import (
     email_allowed,
     sign_in_blocked,
@@ -212,7 +212,7 @@ def profile_page(request: HttpRequest, **forms) -> HttpResponse:
 
 
 @login_required
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedRequest) -> HttpResponse:
     if request.method != "POST":
         return profile_page(request)
     # Bind to a copy so a failed form does not show the user a half-changed name.
@@ -241,7 +241,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def picture(request: HttpRequest) -> HttpResponse:
+def picture(request: AuthenticatedRequest) -> HttpResponse:
     if "remove" in request.POST:
         services.user_set_picture(user=request.user, picture=None)
         messages.success(request, _("Your picture has been removed."))
@@ -256,7 +256,7 @@ def picture(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def email_change(request: HttpRequest) -> HttpResponse:
+def email_change(request: AuthenticatedRequest) -> HttpResponse:
     form = EmailChangeForm(request.user, request.POST)
     if not form.is_valid():
         return profile_page(request, email_form=form)
@@ -305,7 +305,7 @@ TWO_FACTOR_KEY = "tengja_two_factor_key"
 
 
 @login_required
-def two_factor(request: HttpRequest) -> HttpResponse:
+def two_factor(request: AuthenticatedRequest) -> HttpResponse:
     """Set up two-step sign-in: the app is given a secret (as a QR code, or typed),
     and a code from the app and the password turn it on. The secret waits in the
     session until then, so nothing is stored for a set-up left half-way."""
@@ -339,7 +339,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def two_factor_disable(request: HttpRequest) -> HttpResponse:
+def two_factor_disable(request: AuthenticatedRequest) -> HttpResponse:
     if second_factor_required(user=request.user):
         messages.error(request, _("Two-step sign-in is required for your role on Tengja."))
         return redirect("accounts:profile")

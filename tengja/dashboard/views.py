@@ -31,6 +31,7 @@ from tengja.hubs.selectors import (
     offers_of_professional,
     offers_waiting_count,
 )
+from tengja.lib.http import AuthenticatedRequest
 from tengja.professionals.selectors import (
     professional_for_user,
     professional_of_request,
@@ -85,7 +86,7 @@ def _param_date(value: str | None) -> date | None:
 
 
 @login_required
-def calendar_page(request: HttpRequest) -> HttpResponse:
+def calendar_page(request: AuthenticatedRequest) -> HttpResponse:
     """A month grid, and on small screens the week list (CSS picks which shows).
 
     ?month=2026-11 picks the month; ?week=2026-11-23 the week (Monday first).
@@ -122,7 +123,7 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def connections(request: HttpRequest) -> HttpResponse:
+def connections(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "dashboard/connections.html",
@@ -131,7 +132,7 @@ def connections(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def connection(request: HttpRequest, code: str) -> HttpResponse:
+def connection(request: AuthenticatedRequest, code: str) -> HttpResponse:
     """A professional the client has worked with: their profile and the shared sessions."""
     professional = professional_public(code=code)
     sessions = Paginator(
@@ -149,7 +150,7 @@ def connection(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def practice_week(request: HttpRequest) -> HttpResponse:
+def practice_week(request: AuthenticatedRequest) -> HttpResponse:
     """The professional's week, every session (cancelled ones too), in their zone:
     seven columns on a wide screen, one day at a time on a phone (CSS picks).
 
@@ -187,7 +188,7 @@ def practice_week(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def practice_clients(request: HttpRequest) -> HttpResponse:
+def practice_clients(request: AuthenticatedRequest) -> HttpResponse:
     """The professional's clients, and those invited who have no account yet."""
     professional = professional_for_user(user=request.user)
     clients = Paginator(practice_clients_of(professional=professional), 50).get_page(
@@ -205,7 +206,7 @@ def practice_clients(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def practice_hubs(request: HttpRequest) -> HttpResponse:
+def practice_hubs(request: AuthenticatedRequest) -> HttpResponse:
     """The Wellbeing Hubs that asked to offer the professional, and those they are in."""
     professional = professional_for_user(user=request.user)
     return render(
@@ -220,7 +221,7 @@ def practice_hubs(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def practice_client(request: HttpRequest, code: str) -> HttpResponse:
+def practice_client(request: AuthenticatedRequest, code: str) -> HttpResponse:
     """One of the professional's own clients: sessions to come, past ones, open bills."""
     professional = professional_for_user(user=request.user)
     client = practice_client_of(professional=professional, code=code)

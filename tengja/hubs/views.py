@@ -42,7 +42,7 @@ from tengja.hubs.selectors import (
     offers_for_browse,
     offers_public,
 )
-from tengja.lib.http import render_form
+from tengja.lib.http import AuthenticatedRequest, render_form
 from tengja.lib.limits import email_allowed, signup_allowed
 from tengja.professionals.models import Specialty
 from tengja.professionals.selectors import professional_for_user
@@ -143,7 +143,7 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def verify(request: HttpRequest, token: str) -> HttpResponse:
+def verify(request: AuthenticatedRequest, token: str) -> HttpResponse:
     try:
         membership = services.membership_for_token(token=token)
         if request.method == "POST":
@@ -161,7 +161,7 @@ def members_only(view):
 
     @wraps(view)
     @login_required
-    def wrapper(request: HttpRequest, code: str, **kwargs) -> HttpResponse:
+    def wrapper(request: AuthenticatedRequest, code: str, **kwargs) -> HttpResponse:
         try:
             membership = active_membership(user=request.user, code=code)
         except MembershipPending as pending:
@@ -177,7 +177,7 @@ def members_only(view):
 
 
 @members_only
-def browse(request: HttpRequest, hub: Hub, membership: Membership) -> HttpResponse:
+def browse(request: AuthenticatedRequest, hub: Hub, membership: Membership) -> HttpResponse:
     """The hub's professionals, each with their next free time, and the member's
     credits left."""
     within = request.GET.get("within", "")
@@ -205,7 +205,7 @@ def browse(request: HttpRequest, hub: Hub, membership: Membership) -> HttpRespon
 
 @members_only
 def offer(
-    request: HttpRequest, hub: Hub, membership: Membership, professional_code: str
+    request: AuthenticatedRequest, hub: Hub, membership: Membership, professional_code: str
 ) -> HttpResponse:
     """An offered professional and their free times; choosing one leads to the review."""
     offer = offer_in_hub(hub=hub, professional_code=professional_code)
@@ -249,7 +249,7 @@ def _chosen_time(value: str) -> datetime | None:
 
 @members_only
 def review(
-    request: HttpRequest, hub: Hub, membership: Membership, professional_code: str
+    request: AuthenticatedRequest, hub: Hub, membership: Membership, professional_code: str
 ) -> HttpResponse:
     """Before credits or money are spent: who, when (in the viewer's zone), what,
     and what it costs. GET only shows; the confirm button (POST) books."""
@@ -301,7 +301,7 @@ def hr_only(view):
 
     @wraps(view)
     @login_required
-    def wrapper(request: HttpRequest, code: str, **kwargs) -> HttpResponse:
+    def wrapper(request: AuthenticatedRequest, code: str, **kwargs) -> HttpResponse:
         return view(request, hub_for_admin(user=request.user, code=code), **kwargs)
 
     return wrapper
@@ -326,7 +326,7 @@ def _hr_page(request: HttpRequest, hub: Hub, **forms) -> HttpResponse:
 
 
 @hr_only
-def hub_admin(request: HttpRequest, hub: Hub) -> HttpResponse:
+def hub_admin(request: AuthenticatedRequest, hub: Hub) -> HttpResponse:
     """For the company's HR team: settings, who may join, what is offered, and
     usage in aggregate only."""
     return _hr_page(request, hub)
@@ -334,7 +334,7 @@ def hub_admin(request: HttpRequest, hub: Hub) -> HttpResponse:
 
 @require_POST
 @hr_only
-def hub_settings(request: HttpRequest, hub: Hub) -> HttpResponse:
+def hub_settings(request: AuthenticatedRequest, hub: Hub) -> HttpResponse:
     form = HubSettingsForm(request.POST, instance=copy.copy(hub))
     if not form.is_valid():
         return _hr_page(request, hub, settings_form=form)
@@ -345,7 +345,7 @@ def hub_settings(request: HttpRequest, hub: Hub) -> HttpResponse:
 
 @require_POST
 @hr_only
-def hub_domain_add(request: HttpRequest, hub: Hub) -> HttpResponse:
+def hub_domain_add(request: AuthenticatedRequest, hub: Hub) -> HttpResponse:
     form = DomainForm(request.POST)
     if not form.is_valid():
         return _hr_page(request, hub, domain_form=form)
@@ -355,14 +355,14 @@ def hub_domain_add(request: HttpRequest, hub: Hub) -> HttpResponse:
 
 @require_POST
 @hr_only
-def hub_domain_remove(request: HttpRequest, hub: Hub, domain: str) -> HttpResponse:
+def hub_domain_remove(request: AuthenticatedRequest, hub: Hub, domain: str) -> HttpResponse:
     services.hub_domain_remove(hub=hub, domain=domain)
     return redirect("hubs:admin", code=hub.code)
 
 
 @require_POST
 @hr_only
-def hub_address_invite(request: HttpRequest, hub: Hub) -> HttpResponse:
+def hub_address_invite(request: AuthenticatedRequest, hub: Hub) -> HttpResponse:
     form = InviteAddressForm(request.POST, prefix="invite")
     if not form.is_valid():
         return _hr_page(request, hub, address_form=form)
@@ -372,7 +372,7 @@ def hub_address_invite(request: HttpRequest, hub: Hub) -> HttpResponse:
 
 @require_POST
 @hr_only
-def hub_member_remove(request: HttpRequest, hub: Hub) -> HttpResponse:
+def hub_member_remove(request: AuthenticatedRequest, hub: Hub) -> HttpResponse:
     form = RemoveMemberForm(request.POST, prefix="remove")
     if not form.is_valid():
         return _hr_page(request, hub, remove_form=form)
@@ -390,7 +390,7 @@ def hub_member_remove(request: HttpRequest, hub: Hub) -> HttpResponse:
 
 @require_POST
 @hr_only
-def hub_offer_set(request: HttpRequest, hub: Hub) -> HttpResponse:
+def hub_offer_set(request: AuthenticatedRequest, hub: Hub) -> HttpResponse:
     form = OfferForm(request.POST)
     if not form.is_valid():
         return _hr_page(request, hub, offer_form=form)
@@ -411,14 +411,16 @@ def hub_offer_set(request: HttpRequest, hub: Hub) -> HttpResponse:
 
 @require_POST
 @hr_only
-def hub_offer_remove(request: HttpRequest, hub: Hub, professional_code: str) -> HttpResponse:
+def hub_offer_remove(
+    request: AuthenticatedRequest, hub: Hub, professional_code: str
+) -> HttpResponse:
     services.hub_offer_remove(hub=hub, professional_code=professional_code)
     return redirect("hubs:hub", code=hub.code)
 
 
 @login_required
 @require_POST
-def offer_answer(request: HttpRequest, code: str, accept: bool) -> HttpResponse:
+def offer_answer(request: AuthenticatedRequest, code: str, accept: bool) -> HttpResponse:
     """A professional answers a hub that asked to offer them, or leaves one."""
     professional = professional_for_user(user=request.user)
     offer = get_object_or_404(
@@ -454,7 +456,7 @@ def offer_answer(request: HttpRequest, code: str, accept: bool) -> HttpResponse:
 @require_POST
 @hr_only
 def hub_credit_request_decide(
-    request: HttpRequest, hub: Hub, request_code: str, approve: bool
+    request: AuthenticatedRequest, hub: Hub, request_code: str, approve: bool
 ) -> HttpResponse:
     credit_request = get_object_or_404(CreditRequest, membership__hub=hub, code=request_code)
     try:
@@ -466,7 +468,7 @@ def hub_credit_request_decide(
 
 @login_required
 @require_POST
-def credit_request(request: HttpRequest, booking_code: str) -> HttpResponse:
+def credit_request(request: AuthenticatedRequest, booking_code: str) -> HttpResponse:
     """The professional of a hub session asks the company for more credits."""
     booking = booking_for_user(user=request.user, code=booking_code)
     if booking.role_of(request.user) != Booking.Role.PROFESSIONAL:
