@@ -24,7 +24,7 @@ class UserBackend(ModelBackend):
         return user if user is not None and self.user_can_authenticate(user) else None
 
 
-def user_by_pk(pk: object, using: str = DEFAULT_DB_ALIAS) -> User | None:
+def user_by_pk(pk: int | str, using: str = DEFAULT_DB_ALIAS) -> User | None:
     """`User.objects.filter(pk=pk).first()`, as the ORM would run it: its SQL, and
     the converters it applies to what the database returns (SQLite's dates come
     as text)."""

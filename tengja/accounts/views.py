@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -87,7 +88,7 @@ class SignInView(auth_views.LoginView):
             return sign_in_blocked_page(request)
         return super().post(request, *args, **kwargs)
 
-    def form_valid(self, form: SignInForm) -> HttpResponse:
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         """The password is right. With two-step sign-in on, the person is not signed
         in yet: the session remembers who they said they were, for a few minutes."""
         user = form.get_user()
@@ -95,7 +96,7 @@ class SignInView(auth_views.LoginView):
             return super().form_valid(form)
         self.request.session[SIGN_IN_PENDING] = {
             "user": user.pk,
-            "backend": user.backend,
+            "backend": user.backend,  # type: ignore[attr-defined]  # set by authenticate()
             "at": time.time(),
             "next": self.get_success_url(),
         }
@@ -197,7 +198,7 @@ def terms(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/terms.html", {"terms_version": settings.TERMS_VERSION})
 
 
-def profile_page(request: HttpRequest, **forms) -> HttpResponse:
+def profile_page(request: AuthenticatedRequest, **forms) -> HttpResponse:
     user = request.user
     context = {
         "profile_form": forms.get("profile_form") or ProfileForm(instance=user),

@@ -85,7 +85,7 @@ def cancel(request: AuthenticatedRequest, code: str) -> HttpResponse:
     )
 
 
-def _professional_booking(request: HttpRequest, code: str):
+def _professional_booking(request: AuthenticatedRequest, code: str):
     booking = booking_for_user(user=request.user, code=code)
     if booking.role_of(request.user) != Booking.Role.PROFESSIONAL:
         raise Http404

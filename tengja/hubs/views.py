@@ -92,7 +92,9 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
     """Create an account to claim the credits, or join with the account one has."""
     hub = hub_public(code=code)
     if request.user.is_authenticated:
-        form = JoinForm(request.POST or None, initial={"email": request.user.email})
+        form: JoinForm | SignUpForm = JoinForm(
+            request.POST or None, initial={"email": request.user.email}
+        )
         if request.method == "POST" and form.is_valid():
             try:
                 # Over the limit, the answer is the same; only no e-mail goes out.
@@ -180,7 +182,7 @@ def members_only(view):
 def browse(request: AuthenticatedRequest, hub: Hub, membership: Membership) -> HttpResponse:
     """The hub's professionals, each with their next free time, and the member's
     credits left."""
-    within = request.GET.get("within", "")
+    within: str | int | None = request.GET.get("within", "")
     # Only the choices the filter offers; anything else means no limit.
     within = int(within) if within in WITHIN_CHOICES else None
     specialty = request.GET.get("specialty", "")[:80]
@@ -209,6 +211,7 @@ def offer(
 ) -> HttpResponse:
     """An offered professional and their free times; choosing one leads to the review."""
     offer = offer_in_hub(hub=hub, professional_code=professional_code)
+    assert offer.session_type is not None  # an accepted offer has one
     credits = services.balance(membership=membership)
     slots = free_slots(
         professionals=[offer.professional],
@@ -254,6 +257,7 @@ def review(
     """Before credits or money are spent: who, when (in the viewer's zone), what,
     and what it costs. GET only shows; the confirm button (POST) books."""
     offer = offer_in_hub(hub=hub, professional_code=professional_code)
+    assert offer.session_type is not None  # an accepted offer has one
     starts_at = _chosen_time(request.POST.get("starts_at") or request.GET.get("starts_at", ""))
     if starts_at is None:
         messages.error(request, _("Choose one of the free times."))

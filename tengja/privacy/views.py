@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,7 +31,7 @@ def export_request(request: AuthenticatedRequest) -> HttpResponse:
 
 
 @login_required
-def export_download(request: AuthenticatedRequest, token: str) -> HttpResponse:
+def export_download(request: AuthenticatedRequest, token: str) -> HttpResponseBase:
     """GET says what the file holds; POST downloads it, once (mail scanners only GET)."""
     try:
         export = services.data_export_for_token(user=request.user, token=token)
