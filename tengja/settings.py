@@ -9,6 +9,7 @@ import os
 import re
 import warnings
 from pathlib import Path
+from typing import Final
 
 import dj_database_url
 import dj_email_url
@@ -373,7 +374,7 @@ USE_I18N = True
 USE_TZ = True
 TIME_ZONE = env("TIME_ZONE", "Atlantic/Reykjavik")
 LANGUAGE_COOKIE_NAME = "tengja_language"
-LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SAMESITE: Final = "Lax"
 
 # Static and media files
 STATIC_URL = "/static/"
@@ -409,7 +410,7 @@ if EMAIL_URL:
     vars().update(dj_email_url.parse(EMAIL_URL))
     # An SMTP server that stops answering must not hold a worker's batch for ever
     # (?timeout= in EMAIL_URL sets another).
-    EMAIL_TIMEOUT = EMAIL_TIMEOUT or 30  # noqa: F821 (set by the line above)
+    EMAIL_TIMEOUT: int = EMAIL_TIMEOUT or 30  # noqa: F821 (set by the line above)
 else:
     EMAIL_BACKEND = env("EMAIL_BACKEND", "tengja.lib.mail.EmlFileBackend")
     EMAIL_FILE_PATH = str(VAR_DIR / "mail")

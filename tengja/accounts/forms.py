@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
@@ -128,6 +130,7 @@ class SignUpForm(forms.Form):
         the list instead (`time_zone_known` False)."""
         super().__init__(*args, **kwargs)
         field = self.fields["time_zone"]
+        assert isinstance(field, TimeZoneField)
         if time_zone:
             self.initial.setdefault("time_zone", canonical_zone(time_zone))
             field.show(self.initial["time_zone"])
@@ -161,6 +164,7 @@ class SignUpForm(forms.Form):
 
     def clean(self) -> dict:
         cleaned = super().clean()
+        assert cleaned is not None  # a Form's clean() returns cleaned_data
         password = cleaned.get("password")
         if password:
             candidate = User(email=cleaned.get("email", ""), name=cleaned.get("name", ""))
@@ -201,7 +205,8 @@ class ResetPasswordForm(PasswordResetForm):
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
 
-    def save(self, *args, request: HttpRequest, **kwargs) -> None:
+    def save(self, *args, request: HttpRequest | None = None, **kwargs) -> None:
+        assert request is not None  # PasswordResetView passes it
         # Over the limit the answer is the same (the view always redirects to
         # "check your email"); only no e-mail goes out.
         if email_allowed(request=request, address=self.cleaned_data["email"]):
@@ -219,7 +224,7 @@ class ProfileForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["time_zone"].show(self.instance.time_zone)
+        cast(TimeZoneField, self.fields["time_zone"]).show(self.instance.time_zone)
 
     def clean_name(self) -> str:
         name = " ".join(self.cleaned_data["name"].split())

@@ -49,7 +49,8 @@ class UserManager(BaseUserManager["User"]):
         return self.create_user(email, password, **fields)
 
 
-class User(AbstractBaseUser, PermissionsMixin):
+# The plugin cannot see RecoveryCodes' manager: its base, django_otp's Device, is untyped.
+class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-missing]
     # Names a client in a professional's addresses (/practice/clients/<code>/).
     code = models.CharField(max_length=16, unique=True, default=public_code, editable=False)
     email = models.EmailField(_("email"), unique=True)

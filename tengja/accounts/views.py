@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -44,7 +45,7 @@ from tengja.accounts.selectors import (
     two_factor_enabled,
     two_factor_state,
 )
-from tengja.lib.http import render_form, safe_next
+from tengja.lib.http import AuthenticatedRequest, render_form, safe_next
 from tengja.lib.limits import (
     email_allowed,
     sign_in_blocked,
@@ -87,7 +88,7 @@ class SignInView(auth_views.LoginView):
             return sign_in_blocked_page(request)
         return super().post(request, *args, **kwargs)
 
-    def form_valid(self, form: SignInForm) -> HttpResponse:
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         """The password is right. With two-step sign-in on, the person is not signed
         in yet: the session remembers who they said they were, for a few minutes."""
         user = form.get_user()
@@ -95,7 +96,7 @@ class SignInView(auth_views.LoginView):
             return super().form_valid(form)
         self.request.session[SIGN_IN_PENDING] = {
             "user": user.pk,
-            "backend": user.backend,
+            "backend": user.backend,  # type: ignore[attr-defined]  # set by authenticate()
             "at": time.time(),
             "next": self.get_success_url(),
         }
@@ -197,7 +198,7 @@ def terms(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/terms.html", {"terms_version": settings.TERMS_VERSION})
 
 
-def profile_page(request: HttpRequest, **forms) -> HttpResponse:
+def profile_page(request: AuthenticatedRequest, **forms) -> HttpResponse:
     user = request.user
     context = {
         "profile_form": forms.get("profile_form") or ProfileForm(instance=user),
@@ -212,7 +213,7 @@ def profile_page(request: HttpRequest, **forms) -> HttpResponse:
 
 
 @login_required
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedRequest) -> HttpResponse:
     if request.method != "POST":
         return profile_page(request)
     # Bind to a copy so a failed form does not show the user a half-changed name.
@@ -241,7 +242,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def picture(request: HttpRequest) -> HttpResponse:
+def picture(request: AuthenticatedRequest) -> HttpResponse:
     if "remove" in request.POST:
         services.user_set_picture(user=request.user, picture=None)
         messages.success(request, _("Your picture has been removed."))
@@ -256,7 +257,7 @@ def picture(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def email_change(request: HttpRequest) -> HttpResponse:
+def email_change(request: AuthenticatedRequest) -> HttpResponse:
     form = EmailChangeForm(request.user, request.POST)
     if not form.is_valid():
         return profile_page(request, email_form=form)
@@ -305,7 +306,7 @@ TWO_FACTOR_KEY = "tengja_two_factor_key"
 
 
 @login_required
-def two_factor(request: HttpRequest) -> HttpResponse:
+def two_factor(request: AuthenticatedRequest) -> HttpResponse:
     """Set up two-step sign-in: the app is given a secret (as a QR code, or typed),
     and a code from the app and the password turn it on. The secret waits in the
     session until then, so nothing is stored for a set-up left half-way."""
@@ -339,7 +340,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def two_factor_disable(request: HttpRequest) -> HttpResponse:
+def two_factor_disable(request: AuthenticatedRequest) -> HttpResponse:
     if second_factor_required(user=request.user):
         messages.error(request, _("Two-step sign-in is required for your role on Tengja."))
         return redirect("accounts:profile")

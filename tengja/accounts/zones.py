@@ -249,7 +249,8 @@ def zone_search(query: str, *, now: datetime | None = None) -> tuple[list[str], 
     if not words:
         return [], None
     language = translation.get_language() or "en"
-    found, places = [], []
+    found: list[tuple[int, int, str]] = []
+    places: list[str] = []
     query = " ".join(words)
     for region, zones in time_zone_choices(now=now):
         for name, label in zones:

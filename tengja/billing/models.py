@@ -263,7 +263,7 @@ class Payment(models.Model):
     def cancel_message(self) -> str:
         """Why this payment was stopped, said to the client (in their language)."""
         card = str(self.method) if self.method_id else _("your card")
-        messages = {
+        messages: dict[str, object] = {
             CancelReason.CARD_CHANGED: _(
                 "This payment with %(card)s was cancelled because you chose to pay with "
                 "another card. Nothing was taken from %(card)s."

@@ -57,7 +57,7 @@ def invoice_pdf(invoice: Invoice) -> bytes:
             # A deleted account's invoice is kept (bookkeeping law) without its name;
             # an invitation not yet opened names its address (Booking.client_is_known).
             invoice.booking.invitation.email
-            if not invoice.booking.client_is_known
+            if client is None or not invoice.booking.client_is_known
             else client.display_name
             if client.erased_at
             else f"{client.name} <{client.email}>",
@@ -73,6 +73,7 @@ def invoice_pdf(invoice: Invoice) -> bytes:
         (_("Status"), str(invoice.get_status_display())),
     ]
     if invoice.is_credit_note:
+        assert invoice.corrects is not None  # a credit note corrects an invoice
         rows.insert(
             0,
             (
@@ -91,6 +92,7 @@ def invoice_pdf(invoice: Invoice) -> bytes:
         )
         if payment is not None:
             card = payment.method
+            assert card is not None  # method__isnull=False
             rows.append(
                 (
                     _("Paid with"),

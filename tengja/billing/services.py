@@ -6,6 +6,7 @@ provider event is processed once."""
 import logging
 import uuid
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -97,15 +98,15 @@ def invoice_after_cancellation(*, booking: Booking) -> None:
         for payment in invoice.payments.select_for_update().filter(status__in=IN_PROGRESS):
             _cancel_recorded(payment, reason=Payment.CancelReason.SESSION_CANCELLED)
             transaction.on_commit(
-                lambda pk=payment.pk: payment_cancel_at_provider(payment_id=pk), robust=True
+                partial(payment_cancel_at_provider, payment_id=payment.pk), robust=True
             )
     elif invoice.status == Invoice.Status.PAID:
         # The refund is recorded here and asked of the provider after commit: a
         # provider that fails cannot undo the cancellation, and a cancellation
         # that rolls back asks for nothing.
-        payment = invoice.payments.filter(status=Payment.Status.SUCCEEDED).first()
-        if payment is not None:
-            refund_request(invoice=invoice, payment=payment, reason=Refund.Reason.CANCELLED)
+        paid = invoice.payments.filter(status=Payment.Status.SUCCEEDED).first()
+        if paid is not None:
+            refund_request(invoice=invoice, payment=paid, reason=Refund.Reason.CANCELLED)
 
 
 def invoice_correct_after_move(*, booking: Booking) -> Invoice | None:
@@ -179,7 +180,7 @@ def _card_keep(*, user: User, provider: str, card: CardDetails) -> PaymentMethod
         has_default = PaymentMethod.objects.filter(
             user=user, is_default=True, removed_at__isnull=True
         ).exists()
-        card = PaymentMethod.objects.create(
+        kept = PaymentMethod.objects.create(
             user=user,
             provider=provider,
             provider_ref=card.provider_ref,
@@ -189,7 +190,7 @@ def _card_keep(*, user: User, provider: str, card: CardDetails) -> PaymentMethod
             exp_year=card.exp_year,
             is_default=not has_default,
         )
-        return card
+        return kept
 
 
 def card_update_expiry(*, method: PaymentMethod, exp_month: int, exp_year: int) -> None:
@@ -661,7 +662,8 @@ class EventError(ValueError):
     """A provider event we cannot read (even if signed): refused with 400."""
 
 
-def _text(value: object, name: str, limit: int) -> str:
+def _text(value: object, name: str, limit: int | None) -> str:
+    assert limit is not None  # the max_length of a CharField
     if not isinstance(value, str) or not 0 < len(value) <= limit:
         raise EventError(f"{name} must be text of 1 to {limit} characters")
     return value
@@ -901,6 +903,7 @@ def local_authenticate(*, intent_id: str, approve: bool) -> PaymentMethod | None
     if intent.kind == LocalIntent.Kind.SETUP:
         if outcome != LocalIntent.Status.SUCCEEDED:
             return None
+        assert intent.user is not None  # a card is set up for a user
         details = CardDetails(provider_ref=intent.payment_method_ref, **intent.card)
         return _card_keep(user=intent.user, provider="local", card=details)
     failure = (

@@ -30,12 +30,12 @@ from tengja.billing.selectors import (
 )
 from tengja.bookings.models import Booking
 from tengja.bookings.services import invitation_seen
-from tengja.lib.http import render_form, safe_next
+from tengja.lib.http import AuthenticatedRequest, render_form, safe_next
 from tengja.lib.windows import window
 
 
 @login_required
-def payments(request: HttpRequest) -> HttpResponse:
+def payments(request: AuthenticatedRequest) -> HttpResponse:
     """The Payments tab: bills, cards, and sessions covered by credits."""
     return render(
         request,
@@ -51,7 +51,7 @@ def payments(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def invoice(request: HttpRequest, code: str) -> HttpResponse:
+def invoice(request: AuthenticatedRequest, code: str) -> HttpResponse:
     invoice = invoice_for_user(user=request.user, code=code)
     is_client = invoice.booking.role_of(request.user) == Booking.Role.CLIENT
     if is_client:
@@ -82,7 +82,7 @@ def invoice(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def invoice_download(request: HttpRequest, code: str) -> HttpResponse:
+def invoice_download(request: AuthenticatedRequest, code: str) -> HttpResponse:
     invoice = invoice_for_user(user=request.user, code=code)
     if invoice.booking.role_of(request.user) == Booking.Role.CLIENT:
         invitation_seen(booking=invoice.booking)  # the client has it in front of them
@@ -92,7 +92,7 @@ def invoice_download(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def pay(request: HttpRequest, code: str) -> HttpResponse:
+def pay(request: AuthenticatedRequest, code: str) -> HttpResponse:
     invoice = invoice_for_user(user=request.user, code=code)
     if invoice.booking.role_of(request.user) != Booking.Role.CLIENT:
         raise Http404
@@ -133,7 +133,7 @@ def pay(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def session_pay(request: HttpRequest, code: str) -> HttpResponse:
+def session_pay(request: AuthenticatedRequest, code: str) -> HttpResponse:
     """Straight from booking a session to paying its bill ("Book and pay")."""
     invoice = invoice_of_session_for_client(user=request.user, booking_code=code)
     if invoice.status == Invoice.Status.OPEN:
@@ -179,7 +179,7 @@ def _say_outcome(request: HttpRequest, payment: Payment) -> None:
 
 
 @login_required
-def card_add(request: HttpRequest) -> HttpResponse:
+def card_add(request: AuthenticatedRequest) -> HttpResponse:
     provider = get_provider()
     form = LocalCardForm(request.POST or None) if provider.name == "local" else None
     if request.method == "POST":
@@ -237,7 +237,7 @@ def _back_with_card(url: str, card: PaymentMethod) -> str:
 
 
 @login_required
-def card_update(request: HttpRequest, code: str) -> HttpResponse:
+def card_update(request: AuthenticatedRequest, code: str) -> HttpResponse:
     card = card_for_user(user=request.user, code=code)
     form = ExpiryForm(
         request.POST or None, initial={"exp_month": card.exp_month, "exp_year": card.exp_year}
@@ -254,7 +254,7 @@ def card_update(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def card_remove(request: HttpRequest, code: str) -> HttpResponse:
+def card_remove(request: AuthenticatedRequest, code: str) -> HttpResponse:
     """GET asks to confirm; POST removes."""
     card = card_for_user(user=request.user, code=code)
     stopped = payments_stopped_by_removing(method=card)
@@ -277,7 +277,7 @@ def card_remove(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def card_default(request: HttpRequest, code: str) -> HttpResponse:
+def card_default(request: AuthenticatedRequest, code: str) -> HttpResponse:
     card = card_for_user(user=request.user, code=code)
     services.card_make_default(method=card)
     messages.success(request, _("Your %(card)s is now your default card.") % {"card": card})
@@ -285,7 +285,7 @@ def card_default(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def local_authenticate(request: HttpRequest, intent_id: str) -> HttpResponse:
+def local_authenticate(request: AuthenticatedRequest, intent_id: str) -> HttpResponse:
     """The local provider's stand-in for a bank's 3-D Secure page: for saving a
     card, or for a charge."""
     if settings.PAYMENT_PROVIDER != "local":

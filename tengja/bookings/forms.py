@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -56,7 +58,9 @@ class InviteForm(forms.Form):
 
     def __init__(self, *args, professional: Professional, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["session_type"].queryset = professional.session_types.filter(is_active=True)
+        cast(
+            forms.ModelChoiceField, self.fields["session_type"]
+        ).queryset = professional.session_types.filter(is_active=True)
 
 
 class MoveForm(forms.Form):

@@ -125,7 +125,7 @@ class Booking(models.Model):
     def client_label(self) -> str:
         """The client as the professional sees them: their name once known, else
         the invited address."""
-        if self.client_is_known:
+        if self.client_is_known and self.client is not None:
             return self.client.display_name
         return self.invitation.email
 

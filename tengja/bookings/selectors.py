@@ -1,5 +1,6 @@
 from datetime import datetime
 
+from django.apps import apps
 from django.db import connection
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Window
 from django.db.models.functions import RowNumber, TruncDate
@@ -28,9 +29,9 @@ def _with_bill_status(bookings: QuerySet[Booking]) -> QuerySet[Booking]:
     """Each session with `bill_status`: the status of the bill that stands for it
     (billing.selectors.invoice_standing's), or None. Its Cost line and the cancel
     page say with it that a paid session's payment is refunded, in the same query
-    (a scalar subquery; bookings does not import billing, so the model is reached
-    through the relation billing declares)."""
-    invoices = Booking.invoices.rel.related_model.objects  # type: ignore[attr-defined]
+    (a scalar subquery; bookings does not import billing, so the model is found
+    by its name in the app registry)."""
+    invoices = apps.get_model("billing", "Invoice")._default_manager
     standing = (
         invoices.filter(booking=OuterRef("pk"), kind="invoice")
         .exclude(status="credited")

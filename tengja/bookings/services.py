@@ -96,7 +96,7 @@ def invitation_link_new(*, invitation: Invitation) -> str:
     return session_link(raw)
 
 
-def booking_recipient(booking: Booking, role: Booking.Role) -> tuple[str, str, str]:
+def booking_recipient(booking: Booking, role: str) -> tuple[str, str, str]:
     """Address, language and time zone of the booking's client or professional;
     for a client without an account yet, the invited address in the professional's."""
     pro = booking.professional.user
@@ -299,6 +299,7 @@ def booking_cancel(*, booking: Booking, by: User) -> Booking:
             invitation_seen(booking=booking)
         booking.status = Booking.Status.CANCELLED
         booking.cancelled_at = now
+        assert role is not None  # cancel_refusal refused anyone else
         booking.cancelled_by = role
         booking.late_cancellation = role == Booking.Role.CLIENT and booking.is_late_for_client(now)
         booking.sequence += 1

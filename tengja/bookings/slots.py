@@ -125,10 +125,10 @@ def _slots(pros, duration, start, days, now, hours, ignore, *, first_only) -> di
         # Sorted by start, with the latest end so far: a slot is taken if any session
         # starting before it ends, ends after it starts (a bisection, not a scan).
         busy_starts = [b_start for b_start, _ in busy[pro_id]]
-        busy_ends = []
+        busy_ends: list[datetime] = []
         for _, b_end in busy[pro_id]:
             busy_ends.append(max(b_end, busy_ends[-1]) if busy_ends else b_end)
-        slots = []
+        slots: list[Slot] = []
         for offset in range(days):
             if first_only and slots:
                 break  # the days run in order: the first free day is found
@@ -191,7 +191,7 @@ def free_slots_to_move_to(
         .values_list("starts_at", "ends_at")
     )
     own_starts = [own_start for own_start, _ in own]
-    own_ends = []
+    own_ends: list[datetime] = []
     for _, own_end in own:
         own_ends.append(max(own_end, own_ends[-1]) if own_ends else own_end)
     free = []

@@ -24,7 +24,7 @@ from tengja.bookings.selectors import (
     bookings_upcoming_for_professional,
 )
 from tengja.bookings.slots import free_slots_to_move_to, free_to_move_to
-from tengja.lib.http import render_form
+from tengja.lib.http import AuthenticatedRequest, render_form
 from tengja.lib.limits import signup_allowed
 from tengja.lib.money import money_format
 from tengja.professionals.selectors import professional_for_user, professional_of_request
@@ -34,7 +34,7 @@ MOVE_DAYS = 7
 
 
 @login_required
-def detail(request: HttpRequest, code: str) -> HttpResponse:
+def detail(request: AuthenticatedRequest, code: str) -> HttpResponse:
     """A session's page, for its client or its professional; the client's first
     look accepts the professional's invitation."""
     booking = booking_for_user(user=request.user, code=code)
@@ -56,7 +56,7 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def cancel(request: HttpRequest, code: str) -> HttpResponse:
+def cancel(request: AuthenticatedRequest, code: str) -> HttpResponse:
     """GET asks for confirmation (warning about a late cancellation); POST cancels."""
     booking = booking_for_user(user=request.user, code=code)
     is_professional = booking.role_of(request.user) == Booking.Role.PROFESSIONAL
@@ -100,13 +100,14 @@ def _cancelled_message(booking: Booking, is_professional: bool) -> str:
     if not booking.price_amount:
         return _("The session is cancelled.")
     amount = money_format(booking.price_amount, booking.currency)
-    if booking.bill_status in ("refund_pending", "refunded"):
+    bill_status = getattr(booking, "bill_status", None)  # booking_for_user annotates it
+    if bill_status in ("refund_pending", "refunded"):
         return _(
             "The session is cancelled. Your payment of %(amount)s is being refunded to your card."
         ) % {"amount": amount}
     if not booking.late_cancellation:
         return _("The session is cancelled.")
-    if booking.bill_status == "paid":
+    if bill_status == "paid":
         return _(
             "The session is cancelled. As it was within the notice period, your payment of "
             "%(amount)s is not refunded."
@@ -114,7 +115,7 @@ def _cancelled_message(booking: Booking, is_professional: bool) -> str:
     return _("The session is cancelled. As it was within the notice period, it stays payable.")
 
 
-def _professional_booking(request: HttpRequest, code: str):
+def _professional_booking(request: AuthenticatedRequest, code: str):
     booking = booking_for_user(user=request.user, code=code)
     if booking.role_of(request.user) != Booking.Role.PROFESSIONAL:
         raise Http404
@@ -122,7 +123,7 @@ def _professional_booking(request: HttpRequest, code: str):
 
 
 @login_required
-def move(request: HttpRequest, code: str) -> HttpResponse:
+def move(request: AuthenticatedRequest, code: str) -> HttpResponse:
     """The professional picks any new time in a form; the client one of the
     professional's free times, shown here a week at a time (?from=<date>),
     each leading to move_confirm. Refused (403) with why, and whom to ask, when the
@@ -208,7 +209,7 @@ def _chosen_time(value: str) -> datetime | None:
 
 
 @login_required
-def move_confirm(request: HttpRequest, code: str) -> HttpResponse:
+def move_confirm(request: AuthenticatedRequest, code: str) -> HttpResponse:
     """The client's review of a new time: the old and the new, and what follows.
     GET only shows (and changes nothing); the button (POST) moves the session."""
     booking = booking_for_user(user=request.user, code=code)
@@ -250,7 +251,7 @@ def move_confirm(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def resend(request: HttpRequest, code: str) -> HttpResponse:
+def resend(request: AuthenticatedRequest, code: str) -> HttpResponse:
     booking = _professional_booking(request, code)
     try:
         services.invitation_resend(booking=booking)
@@ -314,7 +315,7 @@ PRACTICE_NEXT = 10
 
 
 @login_required
-def practice(request: HttpRequest) -> HttpResponse:
+def practice(request: AuthenticatedRequest) -> HttpResponse:
     """The professional's own page: the next sessions (the week view has them all),
     session types, hours and profile, and the invitation button."""
     professional = professional_of_request(request)
@@ -334,7 +335,7 @@ def practice(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def invite(request: HttpRequest) -> HttpResponse:
+def invite(request: AuthenticatedRequest) -> HttpResponse:
     professional = professional_for_user(user=request.user)
     # ?email= comes from a client's page ("Invite to another session").
     form = InviteForm(

@@ -76,9 +76,10 @@ def practice_client(*, professional: Professional, code: str) -> User:
         .select_related("client")
         .order_by()[:1]
     )
-    if not named:
+    client = named[0].client if named else None
+    if client is None:
         raise Http404
-    return named[0].client
+    return client
 
 
 def client_sessions_upcoming(*, professional: Professional, client: User) -> list[Booking]:
@@ -115,9 +116,11 @@ def client_open_bills(*, professional: Professional, client: User) -> list[Invoi
 def header_of_request(request: HttpRequest) -> dict:
     """What the header shows of the signed-in person, read once per request in
     one query (see `header_values`); Home asks too."""
-    if not hasattr(request, "_header"):
-        request._header = header_values(user=request.user)
-    return request._header
+    kept = vars(request)
+    if "_header" not in kept:
+        assert isinstance(request.user, User)  # the header is a signed-in person's
+        kept["_header"] = header_values(user=request.user)
+    return kept["_header"]
 
 
 def header_values(*, user: User) -> dict:

@@ -30,6 +30,7 @@ from tengja.hubs.selectors import (
     offers_of_professional,
     offers_waiting_count,
 )
+from tengja.lib.http import AuthenticatedRequest
 from tengja.lib.windows import window
 from tengja.professionals.selectors import (
     professional_for_user,
@@ -90,7 +91,7 @@ def _param_date(value: str | None) -> date | None:
 
 
 @login_required
-def calendar_page(request: HttpRequest) -> HttpResponse:
+def calendar_page(request: AuthenticatedRequest) -> HttpResponse:
     """A month grid, and on small screens the week list (CSS picks which shows).
 
     ?month=2026-11 picks the month; ?week=2026-11-23 the week (Monday first);
@@ -146,7 +147,7 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def connections(request: HttpRequest) -> HttpResponse:
+def connections(request: AuthenticatedRequest) -> HttpResponse:
     return render(
         request,
         "dashboard/connections.html",
@@ -155,7 +156,7 @@ def connections(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def connection(request: HttpRequest, code: str) -> HttpResponse:
+def connection(request: AuthenticatedRequest, code: str) -> HttpResponse:
     """A professional the client has worked with: their profile and the shared sessions."""
     professional = professional_public(code=code)
     sessions = window(
@@ -174,7 +175,7 @@ def connection(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def practice_week(request: HttpRequest) -> HttpResponse:
+def practice_week(request: AuthenticatedRequest) -> HttpResponse:
     """The professional's week, every session (cancelled ones too), in their zone:
     seven columns on a wide screen, one day at a time on a phone (CSS picks).
 
@@ -212,7 +213,7 @@ def practice_week(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def practice_clients(request: HttpRequest) -> HttpResponse:
+def practice_clients(request: AuthenticatedRequest) -> HttpResponse:
     """The professional's clients, and those invited who have no account yet."""
     professional = professional_for_user(user=request.user)
     clients = window(
@@ -230,7 +231,7 @@ def practice_clients(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def practice_hubs(request: HttpRequest) -> HttpResponse:
+def practice_hubs(request: AuthenticatedRequest) -> HttpResponse:
     """The Wellbeing Hubs that asked to offer the professional, and those they are in."""
     professional = professional_for_user(user=request.user)
     return render(
@@ -245,7 +246,7 @@ def practice_hubs(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def practice_client(request: HttpRequest, code: str) -> HttpResponse:
+def practice_client(request: AuthenticatedRequest, code: str) -> HttpResponse:
     """One of the professional's own clients: sessions to come, past ones, open bills."""
     professional = professional_for_user(user=request.user)
     client = practice_client_of(professional=professional, code=code)

@@ -1,10 +1,12 @@
 import re
+from typing import cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from tengja.accounts.forms import TimeZoneField
 from tengja.hubs.models import Hub
+from tengja.professionals.models import SessionType
 
 
 class JoinForm(forms.Form):
@@ -48,7 +50,7 @@ class HubSettingsForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["time_zone"].show(self.instance.time_zone)
+        cast(TimeZoneField, self.fields["time_zone"]).show(self.instance.time_zone)
 
     def clean_time_zone(self) -> str:
         return self.cleaned_data.get("time_zone") or self.instance.time_zone
@@ -101,13 +103,15 @@ class OfferForm(forms.Form):
 class OfferAnswerForm(forms.Form):
     """The professional's answer to a hub that asked to offer them."""
 
-    session_type = forms.ModelChoiceField(
+    session_type: "forms.ModelChoiceField[SessionType]" = forms.ModelChoiceField(
         label=_("Session type members book"), queryset=None, empty_label=None
     )
 
     def __init__(self, *args, professional, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["session_type"].queryset = professional.session_types.filter(is_active=True)
+        cast(
+            forms.ModelChoiceField, self.fields["session_type"]
+        ).queryset = professional.session_types.filter(is_active=True)
 
 
 class CreditRequestForm(forms.Form):

@@ -240,10 +240,6 @@ class Membership(models.Model):
     def is_pending(self) -> bool:
         return self.status == self.Status.PENDING
 
-    @property
-    def is_closed(self) -> bool:
-        return self.status == self.Status.CLOSED
-
 
 class CreditKind(models.TextChoices):
     GRANT = "grant", _("Granted")

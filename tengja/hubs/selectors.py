@@ -1,3 +1,4 @@
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -59,7 +60,7 @@ def period_ends(now: datetime, via: str = "") -> Max:
     return Max(f"{via}expires_at", filter=grants)
 
 
-def hubs_of(*, user: User) -> list[Membership]:
+def hubs_of(*, user: User) -> Sequence[Membership]:
     """The user's memberships, each with the credits it may spend now (none once
     its period has ended and before the new period's grant: see services.balance)
     and when its period ends (`period_ends`, None outside a period)."""
@@ -100,10 +101,10 @@ def offers_for_browse(
         offers = offers.filter(professional__specialties__name=specialty)
     if language:
         offers = offers.filter(professional__languages__code=language)
-    offers = list(offers.distinct())
-    firsts = next_free_times(offers)
+    offered = list(offers.distinct())
+    firsts = next_free_times(offered)
     result = []
-    for offer in offers:
+    for offer in offered:
         first = firsts[offer.professional_id]
         if within_days is not None and (
             first is None or first.starts_at > timezone.now() + timedelta(days=within_days)
@@ -118,7 +119,8 @@ def next_free_times(offers: list[HubProfessional]) -> dict[int, Slot | None]:
     nothing is free), worked out from their hours and sessions as they are now."""
     slots = free_slots(
         professionals=[o.professional for o in offers],
-        duration={o.professional_id: o.session_type.duration for o in offers},
+        # An accepted offer has its session type (hub_offer_accepted_with_a_session_type).
+        duration={o.professional_id: o.session_type.duration for o in offers if o.session_type},
         start=timezone.localdate(),
         days=BROWSE_DAYS,
         first_only=True,
@@ -168,7 +170,7 @@ def hub_usage(*, hub: Hub, now: datetime | None = None) -> dict:
     firsts = [add_months(first, index) for index in range(USAGE_MONTHS + 1)]
     bounds = [hub.month_boundary(day) for day in firsts]
     # Which month an entry falls in, by the boundaries: one query for the year.
-    month = Case(
+    month_of = Case(
         *(
             When(created_at__gte=bounds[index], then=Value(index))
             for index in reversed(range(USAGE_MONTHS))
@@ -180,7 +182,7 @@ def hub_usage(*, hub: Hub, now: datetime | None = None) -> dict:
         for row in CreditEntry.objects.filter(
             membership__hub=hub, created_at__gte=bounds[0], created_at__lt=bounds[-1]
         )
-        .annotate(month=month)
+        .annotate(month=month_of)
         .order_by()
         .values("month")
         .annotate(

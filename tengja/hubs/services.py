@@ -290,6 +290,7 @@ def hub_book(
             type(offer.professional).objects.select_related("user").get(pk=offer.professional_id)
         )
         day = timezone.localtime(starts_at, zoneinfo.ZoneInfo(professional.user.time_zone)).date()
+        assert offer.session_type is not None  # an accepted offer has one
         free = free_slots(
             professionals=[professional], duration=offer.session_type.duration, start=day, days=1
         ).get(professional.pk, [])

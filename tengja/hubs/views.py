@@ -42,7 +42,7 @@ from tengja.hubs.selectors import (
     offers_for_browse,
     offers_public,
 )
-from tengja.lib.http import render_form
+from tengja.lib.http import AuthenticatedRequest, render_form
 from tengja.lib.limits import email_allowed, signup_allowed
 from tengja.professionals.models import Specialty
 from tengja.professionals.selectors import professional_for_user
@@ -98,7 +98,9 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
     """Create an account to claim the credits, or join with the account one has."""
     hub = hub_public(code=code)
     if request.user.is_authenticated:
-        form = JoinForm(request.POST or None, initial={"email": request.user.email})
+        form: JoinForm | SignUpForm = JoinForm(
+            request.POST or None, initial={"email": request.user.email}
+        )
         if request.method == "POST" and form.is_valid():
             try:
                 # Over the limit, the answer is the same; only no e-mail goes out.
@@ -149,7 +151,7 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def verify(request: HttpRequest, token: str) -> HttpResponse:
+def verify(request: AuthenticatedRequest, token: str) -> HttpResponse:
     try:
         membership = services.membership_for_token(token=token)
         if request.method == "POST":
@@ -167,7 +169,7 @@ def members_only(view):
 
     @wraps(view)
     @login_required
-    def wrapper(request: HttpRequest, code: str, **kwargs) -> HttpResponse:
+    def wrapper(request: AuthenticatedRequest, code: str, **kwargs) -> HttpResponse:
         try:
             membership = active_membership(user=request.user, code=code)
         except MembershipPending as pending:
@@ -183,10 +185,10 @@ def members_only(view):
 
 
 @members_only
-def browse(request: HttpRequest, hub: Hub, membership: Membership) -> HttpResponse:
+def browse(request: AuthenticatedRequest, hub: Hub, membership: Membership) -> HttpResponse:
     """The hub's professionals, each with their next free time, and the member's
     credits left."""
-    within = request.GET.get("within", "")
+    within: str | int | None = request.GET.get("within", "")
     # Only the choices the filter offers; anything else means no limit.
     within = int(within) if within in WITHIN_CHOICES else None
     specialty = request.GET.get("specialty", "")[:80]
@@ -211,10 +213,11 @@ def browse(request: HttpRequest, hub: Hub, membership: Membership) -> HttpRespon
 
 @members_only
 def offer(
-    request: HttpRequest, hub: Hub, membership: Membership, professional_code: str
+    request: AuthenticatedRequest, hub: Hub, membership: Membership, professional_code: str
 ) -> HttpResponse:
     """An offered professional and their free times; choosing one leads to the review."""
     offer = offer_in_hub(hub=hub, professional_code=professional_code)
+    assert offer.session_type is not None  # an accepted offer has one
     credits = services.balance(membership=membership)
     slots = free_slots(
         professionals=[offer.professional],
@@ -255,11 +258,12 @@ def _chosen_time(value: str) -> datetime | None:
 
 @members_only
 def review(
-    request: HttpRequest, hub: Hub, membership: Membership, professional_code: str
+    request: AuthenticatedRequest, hub: Hub, membership: Membership, professional_code: str
 ) -> HttpResponse:
     """Before credits or money are spent: who, when (in the viewer's zone), what,
     and what it costs. GET only shows; the confirm button (POST) books."""
     offer = offer_in_hub(hub=hub, professional_code=professional_code)
+    assert offer.session_type is not None  # an accepted offer has one
     starts_at = _chosen_time(request.POST.get("starts_at") or request.GET.get("starts_at", ""))
     if starts_at is None:
         messages.error(request, _("Choose one of the free times."))
@@ -318,7 +322,7 @@ def hr_only(view):
 
     @wraps(view)
     @login_required
-    def wrapper(request: HttpRequest, code: str, **kwargs) -> HttpResponse:
+    def wrapper(request: AuthenticatedRequest, code: str, **kwargs) -> HttpResponse:
         return view(request, hub_for_admin(user=request.user, code=code), **kwargs)
 
     return wrapper
@@ -343,7 +347,7 @@ def _hr_page(request: HttpRequest, hub: Hub, **forms) -> HttpResponse:
 
 
 @hr_only
-def hub_admin(request: HttpRequest, hub: Hub) -> HttpResponse:
+def hub_admin(request: AuthenticatedRequest, hub: Hub) -> HttpResponse:
     """For the company's HR team: settings, who may join, what is offered, and
     usage in aggregate only."""
     return _hr_page(request, hub)
@@ -351,7 +355,7 @@ def hub_admin(request: HttpRequest, hub: Hub) -> HttpResponse:
 
 @require_POST
 @hr_only
-def hub_settings(request: HttpRequest, hub: Hub) -> HttpResponse:
+def hub_settings(request: AuthenticatedRequest, hub: Hub) -> HttpResponse:
     form = HubSettingsForm(request.POST, instance=copy.copy(hub))
     if not form.is_valid():
         return _hr_page(request, hub, settings_form=form)
@@ -362,7 +366,7 @@ def hub_settings(request: HttpRequest, hub: Hub) -> HttpResponse:
 
 @require_POST
 @hr_only
-def hub_domain_add(request: HttpRequest, hub: Hub) -> HttpResponse:
+def hub_domain_add(request: AuthenticatedRequest, hub: Hub) -> HttpResponse:
     form = DomainForm(request.POST)
     if not form.is_valid():
         return _hr_page(request, hub, domain_form=form)
@@ -372,14 +376,14 @@ def hub_domain_add(request: HttpRequest, hub: Hub) -> HttpResponse:
 
 @require_POST
 @hr_only
-def hub_domain_remove(request: HttpRequest, hub: Hub, domain: str) -> HttpResponse:
+def hub_domain_remove(request: AuthenticatedRequest, hub: Hub, domain: str) -> HttpResponse:
     services.hub_domain_remove(hub=hub, domain=domain)
     return redirect("hubs:admin", code=hub.code)
 
 
 @require_POST
 @hr_only
-def hub_address_invite(request: HttpRequest, hub: Hub) -> HttpResponse:
+def hub_address_invite(request: AuthenticatedRequest, hub: Hub) -> HttpResponse:
     form = InviteAddressForm(request.POST, prefix="invite")
     if not form.is_valid():
         return _hr_page(request, hub, address_form=form)
@@ -389,7 +393,7 @@ def hub_address_invite(request: HttpRequest, hub: Hub) -> HttpResponse:
 
 @require_POST
 @hr_only
-def hub_member_remove(request: HttpRequest, hub: Hub) -> HttpResponse:
+def hub_member_remove(request: AuthenticatedRequest, hub: Hub) -> HttpResponse:
     form = RemoveMemberForm(request.POST, prefix="remove")
     if not form.is_valid():
         return _hr_page(request, hub, remove_form=form)
@@ -407,7 +411,7 @@ def hub_member_remove(request: HttpRequest, hub: Hub) -> HttpResponse:
 
 @require_POST
 @hr_only
-def hub_offer_set(request: HttpRequest, hub: Hub) -> HttpResponse:
+def hub_offer_set(request: AuthenticatedRequest, hub: Hub) -> HttpResponse:
     form = OfferForm(request.POST)
     if not form.is_valid():
         return _hr_page(request, hub, offer_form=form)
@@ -428,14 +432,16 @@ def hub_offer_set(request: HttpRequest, hub: Hub) -> HttpResponse:
 
 @require_POST
 @hr_only
-def hub_offer_remove(request: HttpRequest, hub: Hub, professional_code: str) -> HttpResponse:
+def hub_offer_remove(
+    request: AuthenticatedRequest, hub: Hub, professional_code: str
+) -> HttpResponse:
     services.hub_offer_remove(hub=hub, professional_code=professional_code)
     return redirect("hubs:hub", code=hub.code)
 
 
 @login_required
 @require_POST
-def offer_answer(request: HttpRequest, code: str, accept: bool) -> HttpResponse:
+def offer_answer(request: AuthenticatedRequest, code: str, accept: bool) -> HttpResponse:
     """A professional answers a hub that asked to offer them, or leaves one."""
     professional = professional_for_user(user=request.user)
     offer = get_object_or_404(
@@ -471,7 +477,7 @@ def offer_answer(request: HttpRequest, code: str, accept: bool) -> HttpResponse:
 @require_POST
 @hr_only
 def hub_credit_request_decide(
-    request: HttpRequest, hub: Hub, request_code: str, approve: bool
+    request: AuthenticatedRequest, hub: Hub, request_code: str, approve: bool
 ) -> HttpResponse:
     credit_request = get_object_or_404(CreditRequest, membership__hub=hub, code=request_code)
     try:
@@ -483,7 +489,7 @@ def hub_credit_request_decide(
 
 @login_required
 @require_POST
-def credit_request(request: HttpRequest, booking_code: str) -> HttpResponse:
+def credit_request(request: AuthenticatedRequest, booking_code: str) -> HttpResponse:
     """The professional of a hub session asks the company for more credits."""
     booking = booking_for_user(user=request.user, code=booking_code)
     if booking.role_of(request.user) != Booking.Role.PROFESSIONAL:

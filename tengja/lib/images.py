@@ -18,7 +18,7 @@ ACCEPTED_FORMATS = {"JPEG", "MPO", "PNG", "GIF", "WEBP"}
 
 def picture_reencode(upload: UploadedFile) -> ContentFile:
     """A square JPEG of at most PICTURE_SIZE pixels, or ValidationError."""
-    if upload.size > settings.PICTURE_MAX_BYTES:
+    if (upload.size or 0) > settings.PICTURE_MAX_BYTES:
         raise ValidationError(
             _("The picture is too large. Choose a file of at most %(size)d MB.")
             % {"size": settings.PICTURE_MAX_BYTES // (1024 * 1024)},
@@ -31,6 +31,7 @@ def picture_reencode(upload: UploadedFile) -> ContentFile:
     too_many_pixels = ValidationError(
         _("The picture has too many pixels. Choose a smaller image."), code="too_many_pixels"
     )
+    image: Image.Image
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

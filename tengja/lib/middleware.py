@@ -23,7 +23,8 @@ def database_unavailable_middleware(get_response: Callable[[HttpRequest], HttpRe
             return response
         return None
 
-    middleware.process_exception = process_exception
+    # Django reads process_exception off the middleware; mypy allows no attributes on functions.
+    middleware.process_exception = process_exception  # type: ignore[attr-defined]
     return middleware
 
 

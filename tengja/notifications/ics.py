@@ -105,7 +105,7 @@ def booking_calendar_file(booking: Booking, *, viewer: User) -> bytes:
     return calendar_for([booking], viewer=viewer)
 
 
-def booking_ics(booking: Booking, *, role: Booking.Role) -> bytes:
+def booking_ics(booking: Booking, *, role: str) -> bytes:
     """The attachment of a confirmation, change (REQUEST) or cancellation (CANCEL),
     for the booking's client or professional, in their language."""
     email, language, _zone = booking_recipient(booking, role)

@@ -9,7 +9,9 @@ time over one mail connection (deliveries_send_due), each e-mail exactly once.
 
 import logging
 from collections import Counter
+from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import cast
 
 from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -33,7 +35,7 @@ from tengja.notifications.models import Delivery, Notification, Preferences
 
 logger = logging.getLogger(__name__)
 
-REMINDERS = {
+REMINDERS: dict[str, timedelta] = {
     Delivery.Kind.REMINDER_24H: timedelta(hours=24),
     Delivery.Kind.REMINDER_1H: timedelta(hours=1),
 }
@@ -75,9 +77,7 @@ FRESH_FIELDS = (
 )
 
 
-def _deliver(
-    booking: Booking, kind: Delivery.Kind, role: Booking.Role, due_at: datetime, **context
-) -> Delivery:
+def _deliver(booking: Booking, kind: str, role: str, due_at: datetime, **context) -> Delivery:
     delivery = Delivery.objects.create(
         booking=booking, kind=kind, role=role, due_at=due_at, context=context
     )
@@ -209,7 +209,7 @@ def cancellation_settlement(*, booking: Booking) -> Settlement:
         Invoice.Status.REFUNDED: Settlement.REFUNDED,
         Invoice.Status.OPEN: Settlement.PAYABLE,
         Invoice.Status.PAID: Settlement.PAID,
-    }.get(invoice.status, Settlement.NONE)
+    }.get(Invoice.Status(invoice.status), Settlement.NONE)
 
 
 def notify_cancelled(*, booking: Booking) -> None:
@@ -239,6 +239,7 @@ def on_booking_event(event: BookingEvent) -> None:
     elif event.kind == Kind.INVITATION_RESENT:
         notify_invitation_resent(booking=event.booking)
     elif event.kind == Kind.MOVED:
+        assert event.previous_starts_at is not None  # a MOVED event says from when
         notify_moved(
             booking=event.booking, previous_starts_at=event.previous_starts_at, by=event.by
         )
@@ -282,7 +283,7 @@ def _claim_due(now: datetime, limit: int) -> tuple[str, list[int]]:
         ids = list(due.values_list("pk", flat=True)[:limit])
         # Conditional, for SQLite (no row locks): of two workers, one gets each row.
         Delivery.objects.filter(OPEN, pk__in=ids).update(claimed_at=now, claim=claim)
-    ids = Delivery.objects.filter(UNFINISHED, claim=claim).values_list("pk", flat=True)
+    ids = list(Delivery.objects.filter(UNFINISHED, claim=claim).values_list("pk", flat=True))
     return claim, sorted(ids)
 
 
@@ -432,7 +433,7 @@ def _send_batch(claim: str, ids: list[int], now: datetime) -> Counter:
     the one e-mail that may have been on its way when a worker died (the first
     unrecorded) from the rest of its batch (surely not sent: they go again).
     """
-    deliveries = (
+    deliveries: Iterable[Delivery] = (
         Delivery.objects.filter(UNFINISHED, pk__in=ids, claim=claim)
         .select_related(
             "booking__professional__user",
@@ -477,10 +478,16 @@ def _send_batch(claim: str, ids: list[int], now: datetime) -> Counter:
         # The client's in-app notice of each reminder sent, in one write.
         notified = [b for b in upcoming if b.client_id]
         Notification.objects.bulk_create(
-            Notification(user_id=b.client_id, kind=Notification.Kind.UPCOMING, booking=b)
+            Notification(user_id=cast(int, b.client_id), kind=Notification.Kind.UPCOMING, booking=b)
             for b in notified
         )
     return outcomes
+
+
+def _column(name: str) -> str:
+    field = Delivery._meta.get_field(name)
+    assert isinstance(field, models.Field) and field.column  # a concrete field
+    return field.column
 
 
 # Only quoted column names are formatted in; the values are parameters.
@@ -491,7 +498,7 @@ _MARK_SENT = (  # noqa: S608
 ).format(
     table=connection.ops.quote_name(Delivery._meta.db_table),
     **{
-        name: connection.ops.quote_name(Delivery._meta.get_field(name).column)
+        name: connection.ops.quote_name(_column(name))
         for name in ("id", "sent_at", "attempts", "claim", "skipped_at", "failed_at")
     },
 )

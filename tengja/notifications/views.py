@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tengja.bookings.selectors import booking_for_user
-from tengja.lib.http import safe_next
+from tengja.lib.http import AuthenticatedRequest, safe_next
 from tengja.notifications import services
 from tengja.notifications.feed import feed_revoke, feed_token_for, feed_user, preferences_for
 from tengja.notifications.ics import booking_calendar_file, calendar_for
@@ -19,14 +19,14 @@ from tengja.notifications.selectors import feed_bookings, notification_for_user,
 
 
 @login_required
-def notification_list(request: HttpRequest) -> HttpResponse:
+def notification_list(request: AuthenticatedRequest) -> HttpResponse:
     page = Paginator(notifications_for(user=request.user), 20).get_page(request.GET.get("page"))
     return render(request, "notifications/list.html", {"page": page})
 
 
 @login_required
 @require_POST
-def notification_open(request: HttpRequest, code: str) -> HttpResponse:
+def notification_open(request: AuthenticatedRequest, code: str) -> HttpResponse:
     """Mark it read and go to what it is about."""
     notification = notification_for_user(user=request.user, code=code)
     if notification is None:
@@ -41,13 +41,13 @@ def notification_open(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def notification_read_all(request: HttpRequest) -> HttpResponse:
+def notification_read_all(request: AuthenticatedRequest) -> HttpResponse:
     services.notifications_mark_read(user=request.user)
     return redirect(safe_next(request, reverse("notifications:list")))
 
 
 @login_required
-def notification_settings(request: HttpRequest) -> HttpResponse:
+def notification_settings(request: AuthenticatedRequest) -> HttpResponse:
     """Which e-mails to get, and the private calendar feed's address."""
     if request.method == "POST":
         services.preferences_update(
@@ -71,7 +71,7 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def feed_address_renew(request: HttpRequest) -> HttpResponse:
+def feed_address_renew(request: AuthenticatedRequest) -> HttpResponse:
     feed_revoke(user=request.user)
     messages.success(request, _("Your calendar address has changed; the old one no longer works."))
     return redirect("notifications:settings")
@@ -93,7 +93,7 @@ def feed(request: HttpRequest, user_id: int, token: str) -> HttpResponse:
 
 
 @login_required
-def booking_calendar(request: HttpRequest, code: str) -> HttpResponse:
+def booking_calendar(request: AuthenticatedRequest, code: str) -> HttpResponse:
     """One session as a calendar file, for its client or professional (else 404)."""
     booking = booking_for_user(user=request.user, code=code)
     body = booking_calendar_file(booking, viewer=request.user)

@@ -331,23 +331,23 @@ def _invitations(user: User) -> Iterator[dict]:
     joining = ProfessionalInvitation.objects.filter(
         Q(professional__user=user) | Q(email=user.email.lower())
     )
-    for invitation in joining.order_by("created_at").iterator(CHUNK):
+    for joining_invitation in joining.order_by("created_at").iterator(CHUNK):
         yield {
             "kind": "to join as a professional, to you",
-            "email": invitation.email,
-            "sent_at": invitation.sent_at,
-            "expires_at": invitation.expires_at,
-            "accepted_at": invitation.accepted_at,
-            "withdrawn_at": invitation.revoked_at,
+            "email": joining_invitation.email,
+            "sent_at": joining_invitation.sent_at,
+            "expires_at": joining_invitation.expires_at,
+            "accepted_at": joining_invitation.accepted_at,
+            "withdrawn_at": joining_invitation.revoked_at,
         }
     invited = ProfessionalInvitation.objects.filter(invited_by=user)
-    for invitation in invited.order_by("created_at").iterator(CHUNK):
+    for sent_invitation in invited.order_by("created_at").iterator(CHUNK):
         yield {
             "kind": "to join as a professional, sent by you",
-            "sent_at": invitation.sent_at,
-            "expires_at": invitation.expires_at,
-            "accepted_at": invitation.accepted_at,
-            "withdrawn_at": invitation.revoked_at,
+            "sent_at": sent_invitation.sent_at,
+            "expires_at": sent_invitation.expires_at,
+            "accepted_at": sent_invitation.accepted_at,
+            "withdrawn_at": sent_invitation.revoked_at,
         }
 
 

@@ -30,6 +30,7 @@ class AccountDeleteForm(PasswordConfirmForm):
 
     def clean(self) -> dict:
         cleaned = super().clean()
+        assert cleaned is not None  # a Form's clean() returns cleaned_data
         # The code is checked last, once all else is right: checking uses it up.
         if "code" in self.fields and not self.errors:
             code = "".join(cleaned.get("code", "").split())

@@ -2,12 +2,13 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tengja.lib.http import render_form
+from tengja.lib.http import AuthenticatedRequest, render_form
 from tengja.lib.limits import email_allowed
 from tengja.privacy import selectors, services
 from tengja.privacy.forms import AccountDeleteForm
@@ -15,7 +16,7 @@ from tengja.privacy.forms import AccountDeleteForm
 
 @login_required
 @require_POST
-def export_request(request: HttpRequest) -> HttpResponse:
+def export_request(request: AuthenticatedRequest) -> HttpResponse:
     # It ends in an e-mail: the same limits as any e-mail sent on request.
     if email_allowed(request=request, address=request.user.email):
         services.data_export_request(user=request.user)
@@ -30,7 +31,7 @@ def export_request(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def export_download(request: HttpRequest, token: str) -> HttpResponse:
+def export_download(request: AuthenticatedRequest, token: str) -> HttpResponseBase:
     """GET says what the file holds; POST downloads it, once (mail scanners only GET)."""
     try:
         export = services.data_export_for_token(user=request.user, token=token)
@@ -49,7 +50,7 @@ def export_download(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @login_required
-def delete(request: HttpRequest) -> HttpResponse:
+def delete(request: AuthenticatedRequest) -> HttpResponse:
     """Delete my account: what happens is said first; the password (and the second
     step, if on) confirms it."""
     user = request.user

@@ -71,6 +71,7 @@ class SessionTypeForm(forms.ModelForm):
 
     def clean(self) -> dict:
         cleaned = super().clean()
+        assert cleaned is not None  # a ModelForm's clean() returns cleaned_data
         price, currency = cleaned.get("price"), cleaned.get("currency")
         if price is not None and currency:
             try:
@@ -113,7 +114,7 @@ class WeeklyWindowForm(forms.ModelForm):
     # The days themselves, Monday first: no empty "---------" choice to pick by mistake.
     weekday = forms.TypedChoiceField(
         label=_("Weekday"),
-        choices=WeeklyAvailability._meta.get_field("weekday").choices,
+        choices=WeeklyAvailability._meta.get_field("weekday").choices or (),
         coerce=int,
     )
 
@@ -128,6 +129,7 @@ class WeeklyWindowForm(forms.ModelForm):
 
     def clean(self) -> dict:
         cleaned = super().clean()
+        assert cleaned is not None  # a ModelForm's clean() returns cleaned_data
         if cleaned.get("starts") and cleaned.get("ends") and cleaned["starts"] >= cleaned["ends"]:
             # On the field, which marks it invalid and leaves the model's own check
             # (availability_order) out of validation: this says it better.
@@ -155,6 +157,7 @@ class ExceptionForm(forms.ModelForm):
 
     def clean(self) -> dict:
         cleaned = super().clean()
+        assert cleaned is not None  # a ModelForm's clean() returns cleaned_data
         if cleaned.get("kind") == AvailabilityException.Kind.EXTRA:
             starts, ends = cleaned.get("starts"), cleaned.get("ends")
             if not starts or not ends or starts >= ends:

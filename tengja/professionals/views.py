@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from tengja.accounts.backends import USER_BACKEND
 from tengja.accounts.forms import InvitedSignUpForm, signup_time_zone
 from tengja.accounts.models import User
-from tengja.lib.http import render_form
+from tengja.lib.http import AuthenticatedRequest, render_form
 from tengja.lib.limits import signup_allowed
 from tengja.professionals import services
 from tengja.professionals.forms import (
@@ -46,7 +46,7 @@ def public_profile(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
-def session_type_edit(request: HttpRequest, code: str | None = None) -> HttpResponse:
+def session_type_edit(request: AuthenticatedRequest, code: str | None = None) -> HttpResponse:
     professional = professional_for_user(user=request.user)
     instance = session_type_for_professional(professional=professional, code=code) if code else None
     # The form works on a copy: a refused change never shows as if it were made.
@@ -70,7 +70,7 @@ def session_type_edit(request: HttpRequest, code: str | None = None) -> HttpResp
 
 @login_required
 @require_POST
-def session_type_offered(request: HttpRequest, code: str, offered: bool) -> HttpResponse:
+def session_type_offered(request: AuthenticatedRequest, code: str, offered: bool) -> HttpResponse:
     professional = professional_for_user(user=request.user)
     session_type = session_type_for_professional(professional=professional, code=code)
     services.session_type_set_offered(session_type=session_type, offered=offered)
@@ -90,13 +90,13 @@ def _availability_page(request: HttpRequest, professional, **forms) -> HttpRespo
 
 
 @login_required
-def availability(request: HttpRequest) -> HttpResponse:
+def availability(request: AuthenticatedRequest) -> HttpResponse:
     return _availability_page(request, professional_for_user(user=request.user))
 
 
 @login_required
 @require_POST
-def availability_window_add(request: HttpRequest) -> HttpResponse:
+def availability_window_add(request: AuthenticatedRequest) -> HttpResponse:
     professional = professional_for_user(user=request.user)
     form = WeeklyWindowForm(request.POST, prefix="window")
     if not form.is_valid():
@@ -107,7 +107,7 @@ def availability_window_add(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def availability_window_remove(request: HttpRequest, code: str) -> HttpResponse:
+def availability_window_remove(request: AuthenticatedRequest, code: str) -> HttpResponse:
     professional = professional_for_user(user=request.user)
     services.availability_window_remove(professional=professional, code=code)
     return redirect("professionals:availability")
@@ -115,7 +115,7 @@ def availability_window_remove(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def availability_exception_add(request: HttpRequest) -> HttpResponse:
+def availability_exception_add(request: AuthenticatedRequest) -> HttpResponse:
     professional = professional_for_user(user=request.user)
     form = ExceptionForm(request.POST, prefix="exception")
     if not form.is_valid():
@@ -126,14 +126,14 @@ def availability_exception_add(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def availability_exception_remove(request: HttpRequest, code: str) -> HttpResponse:
+def availability_exception_remove(request: AuthenticatedRequest, code: str) -> HttpResponse:
     professional = professional_for_user(user=request.user)
     services.availability_exception_remove(professional=professional, code=code)
     return redirect("professionals:availability")
 
 
 @login_required
-def profile_edit(request: HttpRequest) -> HttpResponse:
+def profile_edit(request: AuthenticatedRequest) -> HttpResponse:
     professional = professional_for_user(user=request.user)
     form = ProfessionalProfileForm(request.POST or None, instance=copy.copy(professional))
     if request.method == "POST" and form.is_valid():
@@ -149,7 +149,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def business_details(request: HttpRequest) -> HttpResponse:
+def business_details(request: AuthenticatedRequest) -> HttpResponse:
     professional = professional_for_user(user=request.user)
     form = BusinessDetailsForm(request.POST or None, instance=copy.copy(professional))
     if request.method == "POST" and form.is_valid():
@@ -216,7 +216,7 @@ def staff_only(view):
 
     @wraps(view)
     @login_required
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapper(request: AuthenticatedRequest, *args, **kwargs) -> HttpResponse:
         if not request.user.is_staff:
             raise Http404
         return view(request, *args, **kwargs)
@@ -239,14 +239,14 @@ def _staff_page(request: HttpRequest, form: ProfessionalInviteForm | None = None
 
 
 @staff_only
-def staff_professionals(request: HttpRequest) -> HttpResponse:
+def staff_professionals(request: AuthenticatedRequest) -> HttpResponse:
     """The professionals, the invitations not yet accepted, and the invite form."""
     return _staff_page(request)
 
 
 @require_POST
 @staff_only
-def staff_invite(request: HttpRequest) -> HttpResponse:
+def staff_invite(request: AuthenticatedRequest) -> HttpResponse:
     form = ProfessionalInviteForm(request.POST)
     if form.is_valid():
         try:
@@ -268,7 +268,7 @@ def staff_invite(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @staff_only
-def staff_invitation_resend(request: HttpRequest, code: str) -> HttpResponse:
+def staff_invitation_resend(request: AuthenticatedRequest, code: str) -> HttpResponse:
     invitation = professional_invitation_open(code=code)
     services.professional_invitation_resend(invitation=invitation)
     messages.success(
@@ -281,7 +281,7 @@ def staff_invitation_resend(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_POST
 @staff_only
-def staff_invitation_revoke(request: HttpRequest, code: str) -> HttpResponse:
+def staff_invitation_revoke(request: AuthenticatedRequest, code: str) -> HttpResponse:
     invitation = professional_invitation_open(code=code)
     services.professional_invitation_revoke(invitation=invitation)
     messages.success(
@@ -293,7 +293,7 @@ def staff_invitation_revoke(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_POST
 @staff_only
-def staff_set_active(request: HttpRequest, code: str, active: bool) -> HttpResponse:
+def staff_set_active(request: AuthenticatedRequest, code: str, active: bool) -> HttpResponse:
     professional = professional_by_code(code=code)
     services.professional_set_active(professional=professional, active=active)
     name = professional.user.name or professional.user.email

@@ -214,6 +214,7 @@ class SessionConsumer(AsyncWebsocketConsumer):
     async def relay(self, event: dict) -> None:
         if event["sender"] == self.channel_name or self.replaced or self.ended:
             return
+        assert self.seat is not None  # seated on connect
         if event.get("kick"):
             if event["role"] == self.seat.role:
                 self.replaced = True
@@ -230,6 +231,7 @@ class SessionConsumer(AsyncWebsocketConsumer):
         if event["reason"] == "signed_out":
             if event.get("session") != self.session:
                 return  # another browser of the same person: still signed in there
+            assert self.seat is not None  # seated on connect
             # The other person hears that this one left, as after Leave.
             await self.channel_layer.group_send(
                 self.group,

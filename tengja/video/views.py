@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -8,12 +8,13 @@ from django.utils.translation import gettext as _
 from tengja.bookings.models import Booking
 from tengja.bookings.selectors import booking_for_user
 from tengja.bookings.services import invitation_seen
+from tengja.lib.http import AuthenticatedRequest
 from tengja.lib.middleware import permissions_policy_with
 from tengja.video.ice import ice_servers_for
 
 
 @login_required
-def join(request: HttpRequest, code: str) -> HttpResponse:
+def join(request: AuthenticatedRequest, code: str) -> HttpResponse:
     """The device check, the waiting room and the call, in one page."""
     booking = booking_for_user(user=request.user, code=code)
     role = booking.role_of(request.user)

@@ -260,7 +260,9 @@ class LocalProvider:
         outcome = {
             LocalIntent.Status.CANCELED: ChargeStatus.CANCELLED,
             LocalIntent.Status.FAILED: ChargeStatus.FAILED,
-        }.get(intent.status, ChargeStatus.SUCCEEDED)  # succeeded (or refunded since)
+        }.get(
+            LocalIntent.Status(intent.status), ChargeStatus.SUCCEEDED
+        )  # succeeded (or refunded since)
         return ChargeResult(outcome, intent.intent_id)
 
     def refund(self, *, payment_ref: str, idempotency_key: str) -> str:

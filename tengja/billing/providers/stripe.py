@@ -2,6 +2,8 @@
 saved with SetupIntents, charged with PaymentIntents (3-D Secure by redirect),
 confirmed by signed webhooks. Every call carries an idempotency key."""
 
+from typing import Any, cast
+
 import stripe
 from django.conf import settings
 from django.db import transaction
@@ -24,7 +26,7 @@ STRIPE_TIMEOUT = (5.0, 20.0)
 
 
 def stripe_client() -> stripe.StripeClient:
-    options = {}
+    options: dict[str, Any] = {}
     if settings.STRIPE_API_BASE:  # tests point this at recorded responses
         options["base_addresses"] = {"api": settings.STRIPE_API_BASE}
     return stripe.StripeClient(
@@ -129,7 +131,10 @@ class StripeProvider:
             ).to_dict()
         except stripe.CardError as error:
             intent_id = (
-                (error.json_body or {}).get("error", {}).get("payment_intent", {}).get("id", "")
+                cast(dict, error.json_body or {})
+                .get("error", {})
+                .get("payment_intent", {})
+                .get("id", "")
             )
             return ChargeResult(
                 ChargeStatus.FAILED,
@@ -163,7 +168,7 @@ class StripeProvider:
             ).to_dict()
         except stripe.InvalidRequestError as error:
             # Too late to cancel: Stripe says what the intent became.
-            intent = (error.json_body or {}).get("error", {}).get("payment_intent") or {}
+            intent = cast(dict, error.json_body or {}).get("error", {}).get("payment_intent") or {}
             if not intent.get("status"):
                 raise _unavailable(error) from error
         except stripe.StripeError as error:

@@ -225,7 +225,7 @@ class Command(BaseCommand):
             invoice_issue(booking=booking)
         assert Invoice.objects.filter(booking__code__startswith="demo-").exists()
 
-        result = {
+        result: dict[str, Any] = {
             role: {key: PEOPLE[role][key] for key in ("email", "password", "name")}
             for role in PEOPLE
         }
