@@ -39,13 +39,14 @@ from tengja.accounts.forms import (
 )
 from tengja.accounts.lockout import lockout_username
 from tengja.accounts.models import EmailChange, RecoveryCodes, User
+from tengja.accounts.requests import AuthenticatedRequest
 from tengja.accounts.selectors import (
     email_change_waiting,
     second_factor_required,
     two_factor_enabled,
     two_factor_state,
 )
-from tengja.lib.http import AuthenticatedRequest, render_form, safe_next
+from tengja.lib.http import render_form, safe_next
 from tengja.lib.limits import (
     email_allowed,
     sign_in_blocked,

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from tengja.accounts.requests import AuthenticatedRequest
 from tengja.billing import services
 from tengja.billing.forms import ExpiryForm, LocalCardForm
 from tengja.billing.models import PAID, Invoice, Payment, PaymentMethod
@@ -30,7 +31,7 @@ from tengja.billing.selectors import (
 )
 from tengja.bookings.models import Booking
 from tengja.bookings.services import invitation_seen
-from tengja.lib.http import AuthenticatedRequest, render_form, safe_next
+from tengja.lib.http import render_form, safe_next
 from tengja.lib.windows import window
 
 

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from tengja.accounts.backends import USER_BACKEND
 from tengja.accounts.forms import signup_time_zone
 from tengja.accounts.models import User
+from tengja.accounts.requests import AuthenticatedRequest
 from tengja.bookings import services
 from tengja.bookings.forms import InvitationSignUpForm, InviteForm, MoveForm
 from tengja.bookings.models import BOOKING_HORIZON, Booking
@@ -24,7 +25,7 @@ from tengja.bookings.selectors import (
     bookings_upcoming_for_professional,
 )
 from tengja.bookings.slots import free_slots_to_move_to, free_to_move_to
-from tengja.lib.http import AuthenticatedRequest, render_form
+from tengja.lib.http import render_form
 from tengja.lib.limits import signup_allowed
 from tengja.lib.money import money_format
 from tengja.professionals.selectors import professional_for_user, professional_of_request

@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from tengja.accounts.requests import AuthenticatedRequest
 from tengja.bookings.selectors import (
     bookings_between_for_professional,
     bookings_between_for_user,
@@ -30,7 +31,6 @@ from tengja.hubs.selectors import (
     offers_of_professional,
     offers_waiting_count,
 )
-from tengja.lib.http import AuthenticatedRequest
 from tengja.lib.windows import window
 from tengja.professionals.selectors import (
     professional_for_user,

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from tengja.accounts.backends import USER_BACKEND
 from tengja.accounts.forms import SignUpForm, signup_time_zone
+from tengja.accounts.requests import AuthenticatedRequest
 from tengja.bookings.models import Booking
 from tengja.bookings.selectors import booking_for_user
 from tengja.bookings.slots import free_slots
@@ -42,7 +43,7 @@ from tengja.hubs.selectors import (
     offers_for_browse,
     offers_public,
 )
-from tengja.lib.http import AuthenticatedRequest, render_form
+from tengja.lib.http import render_form
 from tengja.lib.limits import email_allowed, signup_allowed
 from tengja.professionals.models import Specialty
 from tengja.professionals.selectors import professional_for_user

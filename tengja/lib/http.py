@@ -1,19 +1,7 @@
-from typing import TYPE_CHECKING
-
 from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
-
-if TYPE_CHECKING:
-    from tengja.accounts.models import User
-
-
-class AuthenticatedRequest(HttpRequest):
-    """For annotations only: the request of a view behind `login_required`, whose
-    user is signed in (never AnonymousUser). Django builds plain HttpRequests."""
-
-    user: "User"
 
 
 def safe_next(request: HttpRequest, fallback: str) -> str:

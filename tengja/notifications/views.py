@@ -10,8 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from tengja.accounts.requests import AuthenticatedRequest
 from tengja.bookings.selectors import booking_for_user
-from tengja.lib.http import AuthenticatedRequest, safe_next
+from tengja.lib.http import safe_next
 from tengja.notifications import services
 from tengja.notifications.feed import feed_revoke, feed_token_for, feed_user, preferences_for
 from tengja.notifications.ics import booking_calendar_file, calendar_for

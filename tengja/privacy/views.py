@@ -8,7 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tengja.lib.http import AuthenticatedRequest, render_form
+from tengja.accounts.requests import AuthenticatedRequest
+from tengja.lib.http import render_form
 from tengja.lib.limits import email_allowed
 from tengja.privacy import selectors, services
 from tengja.privacy.forms import AccountDeleteForm

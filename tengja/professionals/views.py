@@ -15,7 +15,8 @@ from django.views.decorators.http import require_POST
 from tengja.accounts.backends import USER_BACKEND
 from tengja.accounts.forms import InvitedSignUpForm, signup_time_zone
 from tengja.accounts.models import User
-from tengja.lib.http import AuthenticatedRequest, render_form
+from tengja.accounts.requests import AuthenticatedRequest
+from tengja.lib.http import render_form
 from tengja.lib.limits import signup_allowed
 from tengja.professionals import services
 from tengja.professionals.forms import (

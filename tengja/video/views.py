@@ -5,10 +5,10 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from tengja.accounts.requests import AuthenticatedRequest
 from tengja.bookings.models import Booking
 from tengja.bookings.selectors import booking_for_user
 from tengja.bookings.services import invitation_seen
-from tengja.lib.http import AuthenticatedRequest
 from tengja.lib.middleware import permissions_policy_with
 from tengja.video.ice import ice_servers_for
 
