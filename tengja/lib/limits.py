@@ -132,53 +132,47 @@ def _account(user: AbstractBaseUser) -> str:
     return f"{user.pk}:{version}"
 
 
-def sign_in_code_blocked_here(*, request: HttpRequest, user: AbstractBaseUser) -> bool:
-    """Whether this client address has typed too many wrong codes for this account
-    lately (SIGN_IN_CODE_LIMIT_PER_IP). Others, the owner among them, are not held back."""
+def _codes_here(request: HttpRequest, user: AbstractBaseUser, *, increment: bool) -> bool:
     return _over(
         request=request,
         group="sign-in-code-failures-for-account-from-ip",
         value=f"{_account(user)}:{client_ip(request)}",
         rate=settings.SIGN_IN_CODE_LIMIT_PER_IP,
-        increment=False,
+        increment=increment,
         when_uncounted=False,
     )
+
+
+def _codes_anywhere(user: AbstractBaseUser, *, increment: bool) -> bool:
+    return _over(
+        request=None,
+        group="sign-in-code-failures-for-account",
+        value=_account(user),
+        rate=settings.SIGN_IN_CODE_LIMIT_PER_ACCOUNT,
+        increment=increment,
+        when_uncounted=False,
+    )
+
+
+def sign_in_code_blocked_here(*, request: HttpRequest, user: AbstractBaseUser) -> bool:
+    """Whether this client address has typed too many wrong codes for this account
+    lately (SIGN_IN_CODE_LIMIT_PER_IP). Others, the owner among them, are not held back."""
+    return _codes_here(request, user, increment=False)
 
 
 def sign_in_code_failed_here(*, request: HttpRequest, user: AbstractBaseUser) -> None:
-    _over(
-        request=request,
-        group="sign-in-code-failures-for-account-from-ip",
-        value=f"{_account(user)}:{client_ip(request)}",
-        rate=settings.SIGN_IN_CODE_LIMIT_PER_IP,
-        increment=True,
-        when_uncounted=False,
-    )
+    _codes_here(request, user, increment=True)
 
 
 def sign_in_codes_blocked(*, user: AbstractBaseUser) -> bool:
     """Whether the account has had too many wrong codes lately, from anywhere
     (SIGN_IN_CODE_LIMIT_PER_ACCOUNT): then no code is checked, right or wrong,
     until the count's day is over or the password changes."""
-    return _over(
-        request=None,
-        group="sign-in-code-failures-for-account",
-        value=_account(user),
-        rate=settings.SIGN_IN_CODE_LIMIT_PER_ACCOUNT,
-        increment=False,
-        when_uncounted=False,
-    )
+    return _codes_anywhere(user, increment=False)
 
 
 def sign_in_code_failed(*, user: AbstractBaseUser) -> None:
-    _over(
-        request=None,
-        group="sign-in-code-failures-for-account",
-        value=_account(user),
-        rate=settings.SIGN_IN_CODE_LIMIT_PER_ACCOUNT,
-        increment=True,
-        when_uncounted=False,
-    )
+    _codes_anywhere(user, increment=True)
 
 
 SIGNUP_REFUSED = _(
