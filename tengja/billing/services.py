@@ -342,10 +342,10 @@ def payment_charge(*, payment: Payment) -> Payment:
     method = payment.method
     if method is None or method.removed_at is not None:
         raise BillingError(_("That card has been removed. Choose another."))
-    if Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING).count() == 0:
+    payment.refresh_from_db(fields=["status", "provider_ref", "action_url"])
+    if payment.status != Payment.Status.PENDING:
         # Cancelled (or settled) since it was started: never charged now. A charge
         # already on its way is cancelled or refunded when its answer comes.
-        payment.refresh_from_db()
         return payment
     return_url = settings.SITE_URL + reverse(
         "billing:invoice", kwargs={"code": payment.invoice.code}
