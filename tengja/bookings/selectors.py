@@ -59,13 +59,37 @@ def _own_professional(user: User) -> Subquery:
     return Subquery(Professional.objects.filter(user=user).values("pk")[:1])
 
 
-def _in_either_role(user: User, filters: Q, order: str, stop: int) -> Q:
-    """The first `stop` sessions in `order` matching `filters` in which the user is
-    the client or the professional: each role its own query, which an index on
-    (client or professional, the ordering column) answers in order, reading
-    `stop` rows however many the user has (an OR of the two roles would read and
-    sort them all). SQLite cannot limit the parts of a UNION: there each is its
-    own subquery."""
+# What a client's own session row shows (includes/booking_row.html, the
+# calendar): its type's name and its professional's; only these columns are
+# read, as Django spends longer compiling a join's every column than the
+# database takes to answer it.
+CLIENT_ROW = (
+    *("code", "starts_at", "ends_at", "status", "price_amount", "currency"),
+    *("paid_with", "credits", "late_cancellation", "client"),
+    *("session_type__name", "professional__user__name"),
+)
+
+
+def _rows(bookings: QuerySet[Booking], has_practice: bool) -> QuerySet[Booking]:
+    """Session rows as the lists show them: a client's own, narrow; with a
+    practice, rows the person may see as the professional, whole (the client's
+    label needs their account and invitation)."""
+    if has_practice:
+        return bookings.select_related(*RELATED)
+    return bookings.select_related("session_type", "professional__user").only(*CLIENT_ROW)
+
+
+def _in_either_role(user: User, has_practice: bool, filters: Q, order: str, stop: int) -> Q:
+    """Sessions matching `filters` in which the user is the client or, if they
+    have a practice, the professional.
+
+    A client's are one index-ordered filter. With a practice, the first `stop`
+    in `order` of each role are read apart, each from its index on (client or
+    professional, the ordering column), and joined by a UNION: an OR of the two
+    roles would read and sort them all. SQLite cannot limit the parts of a
+    UNION: there each is its own subquery."""
+    if not has_practice:
+        return filters & Q(client=user)
     as_client = Booking.objects.filter(filters, client=user)
     as_professional = Booking.objects.filter(filters, professional_id=_own_professional(user))
     parts = [part.order_by(order).values("pk")[:stop] for part in (as_client, as_professional)]
@@ -74,53 +98,54 @@ def _in_either_role(user: User, filters: Q, order: str, stop: int) -> Q:
     return Q(pk__in=parts[0]) | Q(pk__in=parts[1])
 
 
-def bookings_upcoming_for_user(*, user: User, limit: int) -> list[Booking]:
-    """Confirmed sessions not yet over, in which the user is the client or the
-    professional: the first `limit` to end, which for sessions that do not
-    overlap (a person's never do) are the first `limit` to start."""
+def bookings_upcoming_for_user(*, user: User, has_practice: bool, limit: int) -> list[Booking]:
+    """Confirmed sessions not yet over, in which the user is the client or (with a
+    practice) the professional: the first `limit` to end, which for sessions
+    that do not overlap (a person's never do) are the first `limit` to start."""
     to_come = Q(status=Booking.Status.CONFIRMED, ends_at__gt=timezone.now())
-    return list(
-        Booking.objects.filter(_in_either_role(user, to_come, "ends_at", limit))
-        .select_related(*RELATED)
-        .order_by("starts_at")
-    )
+    mine = _in_either_role(user, has_practice, to_come, "ends_at", limit)
+    rows = _rows(Booking.objects.filter(mine), has_practice).order_by("ends_at")[:limit]
+    return sorted(rows, key=lambda booking: (booking.starts_at, booking.pk))
 
 
 class PastForUser:
-    """Sessions over or cancelled, as client or professional, newest first, read
-    a window at a time (tengja.lib.windows): a window reads its own rows and no
-    more, each role from its index, in order."""
+    """Sessions over or cancelled, as client or (with a practice) professional,
+    newest first, read a window at a time (tengja.lib.windows): a window reads
+    its own rows and no more, each role from its index, in order."""
 
-    def __init__(self, user: User) -> None:
+    def __init__(self, user: User, has_practice: bool) -> None:
         self.user = user
+        self.has_practice = has_practice
         self.past = Q(ends_at__lte=timezone.now()) | Q(status=Booking.Status.CANCELLED)
 
     def __getitem__(self, window: slice) -> list[Booking]:
         start, stop = window.start or 0, window.stop
+        mine = _in_either_role(self.user, self.has_practice, self.past, "-starts_at", stop)
         # With `bill_status`, for their Cost line (see _with_bill_status).
-        return list(
-            _with_bill_status(
-                Booking.objects.filter(_in_either_role(self.user, self.past, "-starts_at", stop))
-            )
-            .select_related(*RELATED)
-            .order_by("-starts_at", "-pk")[start:stop]
-        )
+        rows = _rows(_with_bill_status(Booking.objects.filter(mine)), self.has_practice)
+        return list(rows.order_by("-starts_at", "-pk")[start:stop])
 
 
-def bookings_past_for_user(*, user: User) -> PastForUser:
-    """Sessions over or cancelled, as client or professional, newest first (to
-    read a window at a time)."""
-    return PastForUser(user)
+def bookings_past_for_user(*, user: User, has_practice: bool) -> PastForUser:
+    """Sessions over or cancelled, as client or (with a practice) professional,
+    newest first (to read a window at a time)."""
+    return PastForUser(user, has_practice)
 
 
 def bookings_between_for_user(
-    *, user: User, start: datetime, end: datetime, per_day: int | None = None
+    *,
+    user: User,
+    has_practice: bool,
+    start: datetime,
+    end: datetime,
+    per_day: int | None = None,
 ) -> list[Booking]:
-    """Confirmed sessions overlapping [start, end), for the calendar. With
-    `per_day`, only the first that many of each day (in the active time zone)
-    are read, each with `on_day`, how many that day has in all."""
+    """Confirmed sessions overlapping [start, end) in which the user is the client
+    or (with a practice) the professional, for the calendar. With `per_day`,
+    only the first that many of each day (in the active time zone) are read,
+    each with `on_day`, how many that day has in all."""
     bookings = Booking.objects.filter(
-        _as_either(user),
+        _as_either(user) if has_practice else Q(client=user),
         status=Booking.Status.CONFIRMED,
         starts_at__lt=end,
         ends_at__gt=start,
@@ -131,7 +156,7 @@ def bookings_between_for_user(
             nth=Window(RowNumber(), partition_by=day, order_by=("starts_at", "pk")),
             on_day=Window(Count("pk"), partition_by=day),
         ).filter(nth__lte=per_day)
-    return list(bookings.select_related(*RELATED).order_by("starts_at"))
+    return list(_rows(bookings, has_practice).order_by("starts_at"))
 
 
 def bookings_upcoming_for_professional(*, professional: Professional) -> QuerySet[Booking]:

@@ -1,8 +1,8 @@
 """The professional's view of their clients: sessions and bills together, so
 these reads live here, where bookings and billing meet."""
 
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db import connection
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 
@@ -11,7 +11,6 @@ from tengja.billing.models import Invoice
 from tengja.bookings.models import Booking
 from tengja.bookings.selectors import RELATED
 from tengja.hubs.models import Membership
-from tengja.notifications.models import Notification
 from tengja.professionals.models import Professional
 
 
@@ -123,37 +122,46 @@ def header_of_request(request: HttpRequest) -> dict:
     return kept["_header"]
 
 
+# The header's values, in one statement. Raw SQL through Django's public API,
+# because every signed-in page asks it: as an ORM query (four correlated
+# subqueries) Django spent about 5 ms compiling it for 0.3 ms in the database.
+# Each subquery reads one index: notifications (user, read_at, created_at),
+# memberships (user, hub) and professionals (user).
+HEADER_SQL = """
+SELECT
+    (SELECT COUNT(*) FROM notifications_notification
+        WHERE user_id = %(user)s AND read_at IS NULL),
+    (SELECT m.status FROM hubs_membership m
+        WHERE m.user_id = %(user)s AND m.status IN (%(active)s, %(pending)s)
+        ORDER BY m.status, m.joined_at LIMIT 1),
+    (SELECT h.code FROM hubs_membership m
+        JOIN hubs_hub h ON h.id = m.hub_id
+        WHERE m.user_id = %(user)s AND m.status IN (%(active)s, %(pending)s)
+        ORDER BY m.status, m.joined_at LIMIT 1),
+    EXISTS(SELECT 1 FROM professionals_professional WHERE user_id = %(user)s)
+"""
+
+
 def header_values(*, user: User) -> dict:
     """The header's values, in one query: the unread count; the hub behind the
     house-and-heart icon (shown from the moment a person joins: a pending member
     is taken to the hub's page, which asks them to confirm their work address;
-    an active one to browse); and whether they have a practice."""
-    membership = Membership.objects.filter(
-        user=OuterRef("pk"), status__in=[Membership.Status.ACTIVE, Membership.Status.PENDING]
-    ).order_by("status", "joined_at")  # "active" sorts before "pending"
-    unread = (
-        Notification.objects.filter(user=OuterRef("pk"), read_at__isnull=True)
-        .order_by()
-        .values("user")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    row = (
-        User.objects.filter(pk=user.pk)
-        .values(
-            unread=Coalesce(Subquery(unread), Value(0)),
-            hub_status=Subquery(membership.values("status")[:1]),
-            hub_code=Subquery(membership.values("hub__code")[:1]),
-            has_practice=Exists(Professional.objects.filter(user=OuterRef("pk"))),
-        )
-        .first()
-    ) or {"unread": 0, "hub_status": None, "hub_code": None, "has_practice": False}
+    an active one to browse, the "active" membership first: it sorts before
+    "pending"); and whether they have a practice."""
+    params: dict[str, int | str] = {
+        "user": user.pk,
+        "active": Membership.Status.ACTIVE.value,
+        "pending": Membership.Status.PENDING.value,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(HEADER_SQL, params)
+        unread, hub_status, hub_code, has_practice = cursor.fetchone()
     return {
-        "unread": row["unread"],
-        "hub": row["hub_code"]
+        "unread": unread,
+        "hub": hub_code
         and {
-            "is_active": row["hub_status"] == Membership.Status.ACTIVE,
-            "hub": {"code": row["hub_code"]},
+            "is_active": hub_status == Membership.Status.ACTIVE,
+            "hub": {"code": hub_code},
         },
-        "has_practice": row["has_practice"],
+        "has_practice": bool(has_practice),
     }

@@ -65,9 +65,11 @@ def home(request: HttpRequest) -> HttpResponse:
             "hub_offers_waiting": professional and offers_waiting_count(user=user),
             "administered": hubs_administered_by(user=user),
             "memberships": hubs_of(user=user),
-            "upcoming": bookings_upcoming_for_user(user=user, limit=HOME_UPCOMING),
+            "upcoming": bookings_upcoming_for_user(
+                user=user, has_practice=has_practice, limit=HOME_UPCOMING
+            ),
             "history": window(
-                bookings_past_for_user(user=user),
+                bookings_past_for_user(user=user, has_practice=has_practice),
                 page=request.GET.get("page"),
                 size=HISTORY_PAGE_SIZE,
             ),
@@ -110,8 +112,11 @@ def calendar_page(request: AuthenticatedRequest) -> HttpResponse:
     grid_days = [d for w in weeks for d in w]
     start = min(grid_days[0].date, week[0].date)
     end = max(grid_days[-1].date, week[-1].date) + timedelta(days=1)
+    # Sessions as the professional too, for one with a practice (the header knows).
+    has_practice = header_of_request(request)["has_practice"]
     bookings = bookings_between_for_user(
         user=request.user,
+        has_practice=has_practice,
         start=local_midnight(start),
         end=local_midnight(end),
         per_day=CALENDAR_PER_DAY,
@@ -124,6 +129,7 @@ def calendar_page(request: AuthenticatedRequest) -> HttpResponse:
         place(
             bookings_between_for_user(
                 user=request.user,
+                has_practice=has_practice,
                 start=local_midnight(day),
                 end=local_midnight(day + timedelta(days=1)),
             ),
