@@ -9,10 +9,12 @@ from tengja.bookings.services import booking_invite
 from tengja.lib.tokens import token_make
 from tests.factories import BookingFactory, HubFactory, SessionTypeFactory, UserFactory
 
-# session, user, the header (one query: unread count, hub icon, practice),
-# upcoming, history count + page, connections, hub memberships, hubs the user
-# runs as HR
-HOME_QUERIES = 9
+# session, user, the header (one query: unread count, hub icon, practice, HR
+# team), upcoming, a window of the history, connections
+CLIENT_HOME_QUERIES = 6
+# and, for a hub member who is in an HR team too, their memberships and the
+# hubs they run (the header says whether they have any)
+HOME_QUERIES = CLIENT_HOME_QUERIES + 2
 # and the practice (with its set-up checklist), and the hubs asking to offer it
 PRO_HOME_QUERIES = HOME_QUERIES + 2
 
@@ -61,7 +63,7 @@ def test_home_query_count_does_not_grow_with_bookings(client, alice, django_asse
     kind = SessionTypeFactory()
     client.force_login(alice)
     BookingFactory(client=alice, session_type=kind)
-    with django_assert_max_num_queries(HOME_QUERIES):
+    with django_assert_max_num_queries(CLIENT_HOME_QUERIES):
         client.get(reverse("dashboard:home"))
     # 1,000 sessions to come and 1,000 past ones, with many professionals.
     start = timezone.now() + timedelta(days=1)
@@ -79,13 +81,47 @@ def test_home_query_count_does_not_grow_with_bookings(client, alice, django_asse
         for i in range(1, 1001)
         for sign in (1, -1)
     )
-    with django_assert_max_num_queries(HOME_QUERIES):
+    with django_assert_max_num_queries(CLIENT_HOME_QUERIES):
         response = client.get(reverse("dashboard:home"))
     assert len(response.context["upcoming"]) == 10
     assert len(response.context["history"]) == 10
     assert response.context["history"].has_next()
-    with django_assert_max_num_queries(HOME_QUERIES):
+    with django_assert_max_num_queries(CLIENT_HOME_QUERIES):
         client.get(reverse("dashboard:home") + "?page=50")
+
+
+def test_home_shows_hub_and_hr_cards_to_those_who_have_them(
+    client, alice, django_assert_max_num_queries
+):
+    """A client's Home asks for memberships and HR hubs only when the header says
+    there are any, and shows them as soon as there are, and no longer once they go."""
+    hub = HubFactory(name="Acme Wellbeing")
+    run = HubFactory(name="Initech Wellbeing")
+    client.force_login(alice)
+    with django_assert_max_num_queries(CLIENT_HOME_QUERIES):
+        body = client.get(reverse("dashboard:home")).content.decode()
+    assert "Acme Wellbeing" not in body and "Initech Wellbeing" not in body
+
+    membership = hub.memberships.create(user=alice, email=alice.email, status="active")
+    run.company.admins.add(alice)
+    with django_assert_max_num_queries(HOME_QUERIES):
+        body = client.get(reverse("dashboard:home")).content.decode()
+    assert "Acme Wellbeing" in body
+    assert reverse("hubs:browse", args=[hub.code]) in body
+    assert "Initech Wellbeing" in body
+    assert reverse("hubs:admin", args=[run.code]) in body
+
+    membership.status = "pending"
+    membership.save()
+    body = client.get(reverse("dashboard:home")).content.decode()
+    assert reverse("hubs:join", args=[hub.code]) in body  # asked to confirm the address
+
+    membership.status = "removed"
+    membership.save()
+    run.company.admins.remove(alice)
+    with django_assert_max_num_queries(CLIENT_HOME_QUERIES):
+        body = client.get(reverse("dashboard:home")).content.decode()
+    assert "Acme Wellbeing" not in body and "Initech Wellbeing" not in body
 
 
 def test_professional_home_query_count_does_not_grow(

@@ -54,8 +54,9 @@ def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return render(request, "dashboard/welcome.html", {"form": HubFindForm()})
     user = request.user
-    # A client's Home asks nothing more of a practice than the header knows.
-    has_practice = header_of_request(request)["has_practice"]
+    # A client's Home asks nothing more of a practice, hubs or HR than the header knows.
+    header = header_of_request(request)
+    has_practice = header["has_practice"]
     professional = professional_of_request(request) if has_practice else None
     return render(
         request,
@@ -63,8 +64,9 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "professional": professional,
             "hub_offers_waiting": professional and offers_waiting_count(user=user),
-            "administered": hubs_administered_by(user=user),
-            "memberships": hubs_of(user=user),
+            "administered": hubs_administered_by(user=user) if header["in_hr"] else [],
+            # The header's hub is a member's first membership not removed.
+            "memberships": hubs_of(user=user) if header["hub"] else [],
             "upcoming": bookings_upcoming_for_user(
                 user=user, has_practice=has_practice, limit=HOME_UPCOMING
             ),
