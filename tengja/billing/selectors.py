@@ -4,6 +4,15 @@ from django.http import Http404
 from tengja.accounts.models import User
 from tengja.billing.models import Invoice, LocalIntent, Payment, PaymentMethod, Refund
 from tengja.bookings.models import Booking
+from tengja.bookings.selectors import CLIENT_ROW
+
+# What a row of the client's bills shows (billing/payments_body.html): only these
+# columns are read, as Django spends longer compiling a join's every column
+# than the database takes to answer it.
+INVOICE_ROW = (
+    *("code", "kind", "number", "issued_at", "description", "session_starts_at"),
+    *("amount", "currency", "status", "professional__user__name"),
+)
 
 
 def invoices_for_client(*, user: User) -> QuerySet[Invoice]:
@@ -16,7 +25,8 @@ def invoices_for_client(*, user: User) -> QuerySet[Invoice]:
     latest_refund = Refund.objects.filter(payment__invoice=OuterRef("pk")).order_by("-created_at")
     return (
         Invoice.objects.filter(booking__client=user)
-        .select_related("booking__session_type", "professional__user", "corrects")
+        .select_related("professional__user")
+        .only(*INVOICE_ROW)
         .annotate(refund_status=Subquery(latest_refund.values("status")[:1]))
         .order_by("-booking__starts_at", "-booking_id", "-issued_at", "-number")
     )
@@ -103,6 +113,7 @@ def credit_sessions_for(*, user: User) -> QuerySet[Booking]:
     return (
         Booking.objects.filter(client=user, paid_with=Booking.PaidWith.CREDITS)
         .select_related("session_type", "professional__user")
+        .only(*CLIENT_ROW)
         .order_by("-starts_at")
     )
 
