@@ -1,0 +1,50 @@
+"""A session's Cost line, as a filter: `{% load sessions %}{{ booking|cost }}`.
+
+Lists show it on every row (a calendar month on up to 126), and as an included
+template of conditions it cost more to render than the rest of the row."""
+
+from django import template
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from tengja.bookings.models import Booking
+from tengja.lib.money import money_format
+
+register = template.Library()
+
+
+@register.filter
+def cost(booking: Booking) -> str:
+    """What the session costs, or cost: credits spent, kept or given back; or
+    its price, and for a cancelled one what became of the payment (`bill_status`,
+    where the selector read it: bookings.selectors._with_bill_status)."""
+    credits = booking.credits
+    if booking.paid_with_credits and credits:
+        if not booking.is_cancelled:
+            text = ngettext(
+                "Paid with %(credits)s credit", "Paid with %(credits)s credits", credits
+            )
+        elif booking.late_cancellation:
+            text = ngettext(
+                "Paid with %(credits)s credit, kept: cancelled late",
+                "Paid with %(credits)s credits, kept: cancelled late",
+                credits,
+            )
+        else:
+            text = ngettext(
+                "%(credits)s credit, given back", "%(credits)s credits, given back", credits
+            )
+        return text % {"credits": credits}
+    price = money_format(booking.price_amount, booking.currency)
+    if not (booking.is_cancelled and booking.price_amount):
+        return price
+    bill_status = getattr(booking, "bill_status", None)
+    if bill_status == "refund_pending":
+        what = _("payment being refunded")
+    elif bill_status == "refunded":
+        what = _("payment refunded")
+    elif booking.late_cancellation:
+        what = _("still payable")
+    else:
+        what = _("nothing to pay")
+    return f"{price} · {what}"

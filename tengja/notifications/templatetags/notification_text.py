@@ -1,0 +1,59 @@
+"""A notification's sentence, in the reader's language and time zone, as a
+filter: `{% load notification_text %}{{ notification|text }}`.
+
+The list shows twenty; as included templates of conditions and translations
+they cost more to render than the rest of the page."""
+
+from django import template
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from tengja.lib.money import money_format
+from tengja.notifications.models import Notification
+
+register = template.Library()
+
+
+@register.filter
+def text(notification: Notification) -> str:
+    """ "New booking: Couples session with Anna Jónsdóttir, 07/12/2026 15:00": the
+    session's type, the other person (the invited address until a client is
+    known to the professional), its time, and for a bill its amount."""
+    booking = notification.booking
+    if booking is None:
+        return notification.get_kind_display()
+    if booking.professional.user_id == notification.user_id:
+        name = booking.client_label
+    else:
+        name = booking.professional.user.name
+    invoice = notification.invoice
+    values = {
+        "kind": booking.session_type.name,
+        "name": name,
+        "when": date_format(timezone.localtime(booking.starts_at), "SHORT_DATETIME_FORMAT"),
+        "amount": money_format(invoice.amount, invoice.currency) if invoice else "",
+    }
+    kinds = Notification.Kind
+    match notification.kind:
+        case kinds.BOOKED:
+            sentence = _("New booking: %(kind)s with %(name)s, %(when)s")
+        case kinds.MOVED:
+            sentence = _("Moved: %(kind)s with %(name)s is now %(when)s")
+        case kinds.CANCELLED:
+            sentence = _("Cancelled: %(kind)s, %(when)s")
+        case kinds.UPCOMING:
+            sentence = _("Coming up: %(kind)s with %(name)s, %(when)s")
+        case kinds.PAYMENT_DUE:
+            sentence = _("Payment due: %(amount)s for %(kind)s with %(name)s, %(when)s")
+        case kinds.PAYMENT_RECEIVED:
+            sentence = _("Payment received: %(amount)s for %(kind)s, %(when)s")
+        case kinds.REFUNDED:
+            sentence = _("Refunded: %(amount)s for %(kind)s, %(when)s")
+        case kinds.DISPUTE_OPENED:
+            sentence = _("Payment disputed: %(amount)s for %(kind)s, %(when)s")
+        case kinds.DISPUTE_CLOSED:
+            sentence = _("Dispute closed: %(amount)s for %(kind)s, %(when)s")
+        case _:
+            return f"{notification.get_kind_display()}: {values['kind']}, {values['when']}"
+    return sentence % values
