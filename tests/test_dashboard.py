@@ -128,6 +128,38 @@ def test_calendar_shows_a_window_whatever_the_history(client, alice, django_asse
     assert 'id="day-heading">Monday 10 March 2031' in response.content.decode()
 
 
+def test_a_calendar_of_a_few_sessions_is_read_whole_and_cut_the_same(
+    client, alice, django_assert_num_queries
+):
+    """Fewer sessions than CALENDAR_READ_WHOLE are read in one plain query and
+    cut to three a day where they are placed: the page says the same as a
+    crowded one cut by the database."""
+    kind = SessionTypeFactory()
+    client.force_login(alice)
+    start = datetime(2031, 3, 10, 8, 0, tzinfo=UTC)
+    Booking.objects.bulk_create(
+        Booking(
+            professional=kind.professional,
+            client=alice,
+            session_type=kind,
+            starts_at=start + timedelta(hours=i),
+            ends_at=start + timedelta(hours=i, minutes=50),
+            price_amount=1,
+            currency="ISK",
+        )
+        for i in range(8)
+    )
+    # session, user, header, the count, the sessions
+    with django_assert_num_queries(5):
+        response = client.get(reverse("dashboard:calendar") + "?month=2031-03&week=2031-03-10")
+    tenth = next(d for w in response.context["weeks"] for d in w if d.date.day == 10)
+    assert [b.starts_at.hour for b in tenth.bookings] == [8, 9, 10]
+    assert tenth.more == 5
+    monday = response.context["week"][0]
+    assert (len(monday.bookings), monday.more) == (3, 5)
+    assert 'href="?day=2031-03-10#day-heading">5 more sessions' in response.content.decode()
+
+
 def test_the_calendar_follows_the_persons_sessions(
     client, alice, django_capture_on_commit_callbacks
 ):

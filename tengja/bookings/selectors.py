@@ -132,6 +132,11 @@ def bookings_past_for_user(*, user: User, has_practice: bool) -> PastForUser:
     return PastForUser(user, has_practice)
 
 
+# How many sessions a calendar reads whole; one with more has its days cut in
+# the database (see bookings_between_for_user).
+CALENDAR_READ_WHOLE = 60
+
+
 def bookings_between_for_user(
     *,
     user: User,
@@ -141,22 +146,28 @@ def bookings_between_for_user(
     per_day: int | None = None,
 ) -> list[Booking]:
     """Confirmed sessions overlapping [start, end) in which the user is the client
-    or (with a practice) the professional, for the calendar. With `per_day`,
-    only the first that many of each day (in the active time zone) are read,
-    each with `on_day`, how many that day has in all."""
+    or (with a practice) the professional, for the calendar.
+
+    With `per_day`, a crowded stretch (more than CALENDAR_READ_WHOLE sessions,
+    counted from the index first) has only the first `per_day` of each day (in
+    the active time zone) read, each with `on_day`, how many that day has in
+    all. Most people's are read whole and cut to `per_day` a day where they are
+    placed (dashboard.calendar.place): the window functions that cut them in
+    the database cost Django more to compile than the rest of the page's
+    queries together."""
     bookings = Booking.objects.filter(
         _as_either(user) if has_practice else Q(client=user),
         status=Booking.Status.CONFIRMED,
         starts_at__lt=end,
         ends_at__gt=start,
     )
-    if per_day is not None:
+    if per_day is not None and bookings.count() > CALENDAR_READ_WHOLE:
         day = TruncDate("starts_at", tzinfo=timezone.get_current_timezone())
         bookings = bookings.annotate(
             nth=Window(RowNumber(), partition_by=day, order_by=("starts_at", "pk")),
             on_day=Window(Count("pk"), partition_by=day),
         ).filter(nth__lte=per_day)
-    return list(_rows(bookings, has_practice).order_by("starts_at"))
+    return list(_rows(bookings, has_practice).order_by("starts_at", "pk"))
 
 
 def bookings_upcoming_for_professional(*, professional: Professional) -> QuerySet[Booking]:

@@ -33,14 +33,19 @@ def week_days(start: date, today: date) -> list[Day]:
     ]
 
 
-def place(bookings: list[Booking], days: list[Day]) -> None:
-    """Put each booking on the day it starts, in the active time zone. Bookings
-    read a few a day (`on_day`: how many the day has) tell each day how many
-    more it has than it shows."""
+def place(bookings: list[Booking], days: list[Day], per_day: int | None = None) -> None:
+    """Put each booking on the day it starts, in the active time zone, at most
+    `per_day` a day; each day says how many more it has than it shows: counted
+    here, or for bookings read a few a day (`on_day`: how many the day has in
+    all, see bookings_between_for_user) taken from them."""
     by_date = {day.date: day for day in days}
     for booking in bookings:
         day = by_date.get(timezone.localtime(booking.starts_at).date())
-        if day is not None:
-            day.bookings.append(booking)
-            if hasattr(booking, "on_day"):
-                day.more = booking.on_day - len(day.bookings)
+        if day is None:
+            continue
+        if per_day is not None and len(day.bookings) >= per_day:
+            day.more += 1
+            continue
+        day.bookings.append(booking)
+        if hasattr(booking, "on_day"):
+            day.more = booking.on_day - len(day.bookings)

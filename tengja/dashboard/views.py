@@ -123,8 +123,8 @@ def calendar_page(request: AuthenticatedRequest) -> HttpResponse:
         end=local_midnight(end),
         per_day=CALENDAR_PER_DAY,
     )
-    place(bookings, grid_days)
-    place(bookings, week)
+    place(bookings, grid_days, CALENDAR_PER_DAY)
+    place(bookings, week, CALENDAR_PER_DAY)
     one_day = None
     if day is not None:
         [one_day] = week_days(day, today)[:1]
