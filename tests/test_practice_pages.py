@@ -95,10 +95,65 @@ def test_a_day_picks_its_week_and_the_day_view(client, professional, week):
     client.force_login(professional.user)
     response = client.get(reverse("dashboard:practice_week") + f"?day={wednesday.isoformat()}")
     assert response.context["day"].date == wednesday
-    assert [b.invitation.email for b in response.context["day"].bookings] == [
-        "new.person@example.com"
-    ]
+    # The day's rows (dashboard.selectors.SessionRow) name the invited address.
+    assert [row.who for row in response.context["day"].bookings] == ["new.person@example.com"]
     assert response.context["week"][0].date == monday.date()
+
+
+def test_each_row_of_the_week_says_what_the_session_model_says(client, professional, kind, alice):
+    """The week's rows are made from a few columns, not from Booking instances:
+    they name the client and state of every kind of session as the model does."""
+    monday = next_monday()
+    erased = UserFactory(name="Gone Person", erased_at=timezone.now())
+    kinds = [
+        ({}, "Confirmed"),
+        ({"paid_with": Booking.PaidWith.CREDITS, "credits": 1}, "Confirmed · credits"),
+        ({"status": Booking.Status.CANCELLED}, "Cancelled"),
+        (
+            {"status": Booking.Status.CANCELLED, "paid_with": Booking.PaidWith.CREDITS},
+            "Cancelled · credits given back",
+        ),
+        ({"status": Booking.Status.CANCELLED, "late_cancellation": True}, "Cancelled late"),
+        (
+            {
+                "status": Booking.Status.CANCELLED,
+                "late_cancellation": True,
+                "paid_with": Booking.PaidWith.CREDITS,
+            },
+            "Cancelled late · credits",
+        ),
+        ({"client": erased}, "Confirmed"),
+    ]
+    bookings = [
+        BookingFactory(
+            professional=professional,
+            session_type=kind,
+            starts_at=monday + timedelta(hours=i),
+            **{"client": alice, **fields},
+        )
+        for i, (fields, _state) in enumerate(kinds)
+    ]
+    invited = booking_invite(
+        professional=professional,
+        session_type=kind,
+        starts_at=monday + timedelta(hours=len(kinds)),
+        email=alice.email,
+    )
+    client.force_login(professional.user)
+    response = client.get(reverse("dashboard:practice_week") + f"?day={monday.date()}")
+    rows = response.context["day"].bookings
+    assert [row.code for row in rows] == [b.code for b in [*bookings, invited]]
+    assert [row.status for row in rows] == [
+        *(state for _fields, state in kinds),
+        "Invited, not yet accepted",
+    ]
+    assert [row.who for row in rows] == [
+        Booking.objects.get(pk=b.pk).client_label for b in [*bookings, invited]
+    ]
+    assert rows[-2].who == "Deleted account" and rows[-1].who == alice.email
+    body = response.content.decode()
+    assert body.count("pro-session pro-session--cancelled") == 2 * 4  # the week and the day
+    assert f'href="/sessions/{invited.code}/"' in body
 
 
 def test_the_week_is_only_for_professionals(client, alice):

@@ -169,15 +169,3 @@ def bookings_with_professional_for_client(
         .select_related(*RELATED)
         .order_by("-starts_at")
     )
-
-
-def bookings_between_for_professional(
-    *, professional: Professional, start: datetime, end: datetime
-) -> list[Booking]:
-    """All the professional's sessions starting in [start, end), cancelled ones
-    too, for their week."""
-    return list(
-        Booking.objects.filter(professional=professional, starts_at__gte=start, starts_at__lt=end)
-        .select_related(*RELATED)
-        .order_by("starts_at", "status")
-    )

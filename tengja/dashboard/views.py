@@ -7,7 +7,6 @@ from django.utils import timezone
 
 from tengja.accounts.requests import AuthenticatedRequest
 from tengja.bookings.selectors import (
-    bookings_between_for_professional,
     bookings_between_for_user,
     bookings_past_for_user,
     bookings_upcoming_for_user,
@@ -21,6 +20,7 @@ from tengja.dashboard.selectors import (
     client_sessions_upcoming,
     header_of_request,
     practice_invited,
+    practice_week_sessions,
 )
 from tengja.dashboard.selectors import practice_client as practice_client_of
 from tengja.dashboard.selectors import practice_clients as practice_clients_of
@@ -190,12 +190,12 @@ def practice_week(request: AuthenticatedRequest) -> HttpResponse:
     if day is None:
         day = today if week_start <= today <= week_end else week_start
     week = week_days(week_start, today)
-    bookings = bookings_between_for_professional(
+    sessions = practice_week_sessions(
         professional=professional,
         start=local_midnight(week_start),
         end=local_midnight(week_start + timedelta(days=7)),
     )
-    place(bookings, week)
+    place(sessions, week)
     return render(
         request,
         "dashboard/practice_week.html",
