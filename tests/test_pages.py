@@ -13,8 +13,8 @@ from tests.factories import BookingFactory, HubFactory, SessionTypeFactory, User
 # upcoming, history count + page, connections, hub memberships, hubs the user
 # runs as HR
 HOME_QUERIES = 9
-# and the practice (with its set-up checklist), and the hubs asking to offer it
-PRO_HOME_QUERIES = HOME_QUERIES + 2
+# and the practice (with its set-up checklist and the hubs asking to offer it)
+PRO_HOME_QUERIES = HOME_QUERIES + 1
 
 
 def test_visitor_gets_the_welcome_page(client, db):

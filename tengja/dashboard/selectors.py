@@ -17,8 +17,22 @@ from tengja.billing.models import Invoice
 from tengja.bookings.models import Booking
 from tengja.bookings.selectors import RELATED
 from tengja.hubs.models import Membership
+from tengja.hubs.selectors import offers_waiting
 from tengja.notifications.models import Notification
 from tengja.professionals.models import Professional
+from tengja.professionals.selectors import professionals_with_checklist
+
+
+def practice_for_home(*, user: User) -> tuple[Professional | None, int]:
+    """The practice card on a professional's Home: their profile with its set-up
+    checklist (professional_of), and how many hubs wait for their answer, in one
+    query."""
+    professional = (
+        professionals_with_checklist(user=user)
+        .annotate(offers_waiting=offers_waiting(OuterRef("pk")))
+        .first()
+    )
+    return professional, getattr(professional, "offers_waiting", 0)
 
 
 def _known_to(professional: Professional) -> Exists:

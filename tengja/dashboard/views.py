@@ -19,6 +19,7 @@ from tengja.dashboard.selectors import (
     client_sessions_past,
     client_sessions_upcoming,
     header_of_request,
+    practice_for_home,
     practice_invited,
     practice_week_sessions,
 )
@@ -29,12 +30,10 @@ from tengja.hubs.selectors import (
     hubs_administered_by,
     hubs_of,
     offers_of_professional,
-    offers_waiting_count,
 )
 from tengja.lib.windows import window
 from tengja.professionals.selectors import (
     professional_for_user,
-    professional_of_request,
     professional_public,
 )
 
@@ -56,13 +55,13 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     # A client's Home asks nothing more of a practice than the header knows.
     has_practice = header_of_request(request)["has_practice"]
-    professional = professional_of_request(request) if has_practice else None
+    professional, hub_offers_waiting = practice_for_home(user=user) if has_practice else (None, 0)
     return render(
         request,
         "dashboard/home.html",
         {
             "professional": professional,
-            "hub_offers_waiting": professional and offers_waiting_count(user=user),
+            "hub_offers_waiting": hub_offers_waiting,
             "administered": hubs_administered_by(user=user),
             "memberships": hubs_of(user=user),
             "upcoming": bookings_upcoming_for_user(user=user, limit=HOME_UPCOMING),
