@@ -4,7 +4,9 @@ these reads live here, where bookings and billing meet."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Subquery, Value
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest
 from django.urls import reverse
@@ -46,28 +48,101 @@ def _known_to(professional: Professional) -> Exists:
     )
 
 
-def practice_clients(*, professional: Professional) -> QuerySet[User]:
-    """The professional's clients (people with an account who have had or have a
-    session with them), each with counts of sessions and open bills: one query
-    for any number, counting only this professional's sessions."""
-    now = timezone.now()
-    confirmed = Q(bookings__status=Booking.Status.CONFIRMED)
-    return (
-        # The filter comes first, so the counts below only see this professional's rows.
-        User.objects.filter(bookings__professional=professional)
-        .filter(_known_to(professional))
-        .annotate(
-            upcoming=Count("bookings", filter=confirmed & Q(bookings__ends_at__gt=now)),
-            past=Count("bookings", filter=confirmed & Q(bookings__ends_at__lte=now)),
-            cancelled=Count("bookings", filter=Q(bookings__status=Booking.Status.CANCELLED)),
-            open_bills=Count(
-                "bookings__invoices", filter=Q(bookings__invoices__status=Invoice.Status.OPEN)
-            ),
-            next_at=Min("bookings__starts_at", filter=confirmed & Q(bookings__ends_at__gt=now)),
-            next_end=Min("bookings__ends_at", filter=confirmed & Q(bookings__ends_at__gt=now)),
-            last_at=Max("bookings__starts_at", filter=confirmed & Q(bookings__ends_at__lte=now)),
+class PracticeClients:
+    """The professional's clients (people with an account who have a session
+    with them that names them), by name, read a window at a time
+    (tengja.lib.windows); each with what its row shows of their sessions with
+    this professional: how many are to come and the next (`upcoming`,
+    `next_at`), the last one held (`last_at`), and their open bills
+    (`open_bills`).
+
+    Nothing here reads a client's whole history, so the page costs the same
+    after years of sessions: the clients are found one index entry each
+    (_CLIENTS_OF); a window's rows are counted for themselves only, from the
+    index on (professional, client, ends_at), which has each one's sessions to
+    come and, read backwards from now, the last held; the open bills, in one
+    more query, are the professional's open ones (as a subquery of each row
+    the database would read every session of the client to find them). The
+    indexes serve the same plans when the statement is prepared and its
+    values are parameters (settings: prepare_threshold)."""
+
+    def __init__(self, professional: Professional) -> None:
+        self.professional = professional
+
+    def __getitem__(self, window: slice) -> list[User]:
+        now = timezone.now()
+        theirs = Booking.objects.filter(
+            professional=self.professional,
+            client=OuterRef("pk"),
+            status=Booking.Status.CONFIRMED,
         )
-        .order_by("name", "email")
+        to_come = theirs.filter(ends_at__gt=now)
+        clients: list[User] = list(
+            User.objects.filter(pk__in=_clients_of(self.professional))
+            .filter(_known_to(self.professional))
+            .only("code", "name", "email")
+            .annotate(
+                upcoming=_count(to_come),
+                next_at=Subquery(to_come.order_by("ends_at").values("starts_at")[:1]),
+                # The last to end is the last to start: a professional's
+                # confirmed sessions do not overlap.
+                last_at=Subquery(
+                    theirs.filter(ends_at__lte=now).order_by("-ends_at").values("starts_at")[:1]
+                ),
+            )
+            .order_by("name", "email", "pk")[window]
+        )
+        # The professional's open bills, each's client read by its session's
+        # key: a join, or a list of the window's clients, may have the database
+        # read every session of theirs (or of everyone).
+        client_of = Booking.objects.filter(pk=OuterRef("booking_id")).order_by().values("client_id")
+        open_bills = dict(
+            Invoice.objects.filter(professional=self.professional, status=Invoice.Status.OPEN)
+            .order_by()
+            .values_list(Subquery(client_of[:1]))
+            .annotate(n=Count("pk"))
+        )
+        for client in clients:
+            client.open_bills = open_bills.get(client.pk, 0)  # type: ignore[attr-defined]
+        return clients
+
+
+def practice_clients(*, professional: Professional) -> PracticeClients:
+    """The professional's clients, to read a window at a time (PracticeClients)."""
+    return PracticeClients(professional)
+
+
+# The ids of everyone who has a session with a professional, each read once: a
+# recursive query steps from one client to the next in the index on
+# (professional, client, ends_at) (booking_professional_client), so it reads as many
+# index entries as the professional has clients, not sessions (a DISTINCT, a
+# join or a semi-join would read every session, or every user). Raw SQL: the
+# ORM makes no recursive query. Only quoted names are formatted in; the
+# professional is a parameter.
+_CLIENTS_OF = (  # noqa: S608
+    "WITH RECURSIVE clients (id) AS ("
+    " SELECT MIN({client}) FROM {table} WHERE {professional} = %s"
+    " UNION ALL"
+    " SELECT (SELECT {client} FROM {table} WHERE {professional} = %s AND {client} > clients.id"
+    " ORDER BY {professional}, {client} LIMIT 1)"
+    " FROM clients WHERE clients.id IS NOT NULL"
+    ") SELECT id FROM clients WHERE id IS NOT NULL"
+).format(
+    table=connection.ops.quote_name(Booking._meta.db_table),
+    client=connection.ops.quote_name(Booking._meta.get_field("client").column),
+    professional=connection.ops.quote_name(Booking._meta.get_field("professional").column),
+)
+
+
+def _clients_of(professional: Professional) -> RawSQL:
+    return RawSQL(_CLIENTS_OF, (professional.pk, professional.pk))  # noqa: S611 (see _CLIENTS_OF)
+
+
+def _count(rows: QuerySet) -> Coalesce:
+    """How many `rows` there are, as a scalar subquery of an outer query."""
+    return Coalesce(
+        Subquery(rows.order_by().values(one=Value(1)).annotate(n=Count("pk")).values("n")),
+        Value(0),
     )
 
 
