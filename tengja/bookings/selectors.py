@@ -134,19 +134,23 @@ def bookings_between_for_user(
     return list(bookings.select_related(*RELATED).order_by("starts_at"))
 
 
-def bookings_upcoming_for_professional(*, professional: Professional) -> QuerySet[Booking]:
-    """Confirmed sessions not yet over, in order. A professional's confirmed
-    sessions never overlap (a constraint), so in the order they end, which the
-    index on (professional, end) reads from now on, not from their first."""
-    return (
+def bookings_upcoming_for_professional(*, professional: Professional, limit: int) -> list[Booking]:
+    """The first `limit` confirmed sessions not yet over, in order. A
+    professional's confirmed sessions never overlap (a constraint), so in the
+    order they end, which the index on (professional, end) reads from now on,
+    not from their first. Each has the professional given (not joined again)."""
+    bookings = list(
         Booking.objects.filter(
             professional=professional,
             status=Booking.Status.CONFIRMED,
             ends_at__gt=timezone.now(),
         )
-        .select_related(*RELATED)
-        .order_by("ends_at")
+        .select_related("session_type", "client", "invitation")
+        .order_by("ends_at")[:limit]
     )
+    for booking in bookings:
+        booking.professional = professional
+    return bookings
 
 
 def connections_for_client(*, user: User) -> QuerySet[Professional]:
