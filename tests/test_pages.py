@@ -15,8 +15,8 @@ CLIENT_HOME_QUERIES = 6
 # and, for a hub member who is in an HR team too, their memberships and the
 # hubs they run (the header says whether they have any)
 HOME_QUERIES = CLIENT_HOME_QUERIES + 2
-# and the practice (with its set-up checklist), and the hubs asking to offer it
-PRO_HOME_QUERIES = HOME_QUERIES + 2
+# and the practice (with its set-up checklist and the hubs asking to offer it)
+PRO_HOME_QUERIES = HOME_QUERIES + 1
 
 
 def test_visitor_gets_the_welcome_page(client, db):

@@ -142,7 +142,8 @@ def test_the_client_list_follows_bills_and_the_clock(
     # When the session ends it is past, with no change of data to say so.
     with time_machine.travel(booked.ends_at + timedelta(minutes=1)):
         assert '<td data-label="To come">0</td>' in row()
-        assert '<td data-label="Past">1</td>' in row()
+        last = timezone.localtime(booked.starts_at).isoformat()
+        assert f'<td data-label="Last session"><time datetime="{last}">' in row()
 
 
 def test_the_practice_page_follows_the_professionals_sessions_types_and_pause(

@@ -13,7 +13,7 @@ from tengja.bookings.models import Booking
 from tengja.bookings.services import booking_cancel, booking_invite
 from tests.factories import BookingFactory, SessionTypeFactory, UserFactory
 
-WEEK_QUERIES = 6
+WEEK_QUERIES = 5
 CLIENTS_QUERIES = 7
 CLIENT_QUERIES = 10
 
@@ -95,10 +95,65 @@ def test_a_day_picks_its_week_and_the_day_view(client, professional, week):
     client.force_login(professional.user)
     response = client.get(reverse("dashboard:practice_week") + f"?day={wednesday.isoformat()}")
     assert response.context["day"].date == wednesday
-    assert [b.invitation.email for b in response.context["day"].bookings] == [
-        "new.person@example.com"
-    ]
+    # The day's rows (dashboard.selectors.SessionRow) name the invited address.
+    assert [row.who for row in response.context["day"].bookings] == ["new.person@example.com"]
     assert response.context["week"][0].date == monday.date()
+
+
+def test_each_row_of_the_week_says_what_the_session_model_says(client, professional, kind, alice):
+    """The week's rows are made from a few columns, not from Booking instances:
+    they name the client and state of every kind of session as the model does."""
+    monday = next_monday()
+    erased = UserFactory(name="Gone Person", erased_at=timezone.now())
+    kinds = [
+        ({}, "Confirmed"),
+        ({"paid_with": Booking.PaidWith.CREDITS, "credits": 1}, "Confirmed · credits"),
+        ({"status": Booking.Status.CANCELLED}, "Cancelled"),
+        (
+            {"status": Booking.Status.CANCELLED, "paid_with": Booking.PaidWith.CREDITS},
+            "Cancelled · credits given back",
+        ),
+        ({"status": Booking.Status.CANCELLED, "late_cancellation": True}, "Cancelled late"),
+        (
+            {
+                "status": Booking.Status.CANCELLED,
+                "late_cancellation": True,
+                "paid_with": Booking.PaidWith.CREDITS,
+            },
+            "Cancelled late · credits",
+        ),
+        ({"client": erased}, "Confirmed"),
+    ]
+    bookings = [
+        BookingFactory(
+            professional=professional,
+            session_type=kind,
+            starts_at=monday + timedelta(hours=i),
+            **{"client": alice, **fields},
+        )
+        for i, (fields, _state) in enumerate(kinds)
+    ]
+    invited = booking_invite(
+        professional=professional,
+        session_type=kind,
+        starts_at=monday + timedelta(hours=len(kinds)),
+        email=alice.email,
+    )
+    client.force_login(professional.user)
+    response = client.get(reverse("dashboard:practice_week") + f"?day={monday.date()}")
+    rows = response.context["day"].bookings
+    assert [row.code for row in rows] == [b.code for b in [*bookings, invited]]
+    assert [row.status for row in rows] == [
+        *(state for _fields, state in kinds),
+        "Invited, not yet accepted",
+    ]
+    assert [row.who for row in rows] == [
+        Booking.objects.get(pk=b.pk).client_label for b in [*bookings, invited]
+    ]
+    assert rows[-2].who == "Deleted account" and rows[-1].who == alice.email
+    body = response.content.decode()
+    assert body.count("pro-session pro-session--cancelled") == 2 * 4  # the week and the day
+    assert f'href="/sessions/{invited.code}/"' in body
 
 
 def test_the_week_is_only_for_professionals(client, alice):
@@ -167,10 +222,64 @@ def test_clients_are_the_professionals_own_with_their_counts(
     response = client.get(reverse("dashboard:practice_clients"))
     [row] = response.context["clients"]
     assert row == alice
-    assert (row.upcoming, row.past, row.open_bills) == (1, 1, 2)
+    assert (row.upcoming, row.last_at, row.open_bills) == (1, past.starts_at, 2)
     body = response.content.decode()
     assert "Bob" not in body
     assert "new.person@example.com" in body  # invited, no account yet
+
+
+def test_the_client_list_shows_each_clients_last_session_held(
+    client, professional, other_professional, alice, kind
+):
+    """Not how many they have had (a count that grows with the years), but
+    when the last was: cancelled ones, those to come and those with another
+    professional aside."""
+    now = timezone.now()
+
+    def session(days, **fields):
+        return BookingFactory(
+            professional=professional,
+            session_type=kind,
+            client=alice,
+            starts_at=now + timedelta(days=days),
+            **fields,
+        )
+
+    session(-30)
+    held = session(-10)
+    session(-3, status=Booking.Status.CANCELLED)
+    to_come = session(4)
+    BookingFactory(
+        professional=other_professional,
+        session_type=SessionTypeFactory(professional=other_professional),
+        client=alice,
+        starts_at=now - timedelta(days=1),
+    )
+    client.force_login(professional.user)
+    response = client.get(reverse("dashboard:practice_clients"))
+    [row] = response.context["clients"]
+    assert (row.last_at, row.next_at, row.upcoming) == (held.starts_at, to_come.starts_at, 1)
+    body = response.content.decode()
+    assert '<th scope="col">Last session</th>' in body and ">Past<" not in body
+    assert f'<time datetime="{timezone.localtime(held.starts_at).isoformat()}">' in body
+
+
+def test_the_client_list_is_read_a_page_at_a_time_by_name(client, professional, kind):
+    start = timezone.now() + timedelta(days=1)
+    for i in range(52):
+        BookingFactory(
+            professional=professional,
+            session_type=kind,
+            client=UserFactory(name=f"Client {i:02}"),
+            starts_at=start + timedelta(hours=i),
+        )
+    client.force_login(professional.user)
+    first = client.get(reverse("dashboard:practice_clients")).context["clients"]
+    second = client.get(reverse("dashboard:practice_clients") + "?page=2").context["clients"]
+    assert [c.name for c in first] == [f"Client {i:02}" for i in range(50)]
+    assert [c.name for c in second] == ["Client 50", "Client 51"]
+    assert first.has_next() and not second.has_next()
+    assert [c.upcoming for c in second] == [1, 1]
 
 
 def test_a_client_page_shows_sessions_and_open_bills(client, professional, alice, week):

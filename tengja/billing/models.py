@@ -125,6 +125,10 @@ class Invoice(models.Model):
                 condition=Q(status=InvoiceStatus.OPEN),
                 name="invoice_open_by_professional",
             ),
+            # The same, where the status is a parameter of a prepared statement
+            # (which a partial index cannot serve): a professional's open bills
+            # by client (dashboard.selectors.PracticeClients).
+            models.Index(fields=["professional", "status"], name="invoice_professional_status"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -78,6 +78,11 @@ class Booking(models.Model):
             models.Index(fields=["professional", "starts_at"]),
             models.Index(fields=["client", "ends_at"], name="booking_client_ends"),
             models.Index(fields=["professional", "ends_at"], name="booking_professional_ends"),
+            # A professional's clients, each read once, and each one's sessions to
+            # come and last one held (dashboard.selectors.PracticeClients).
+            models.Index(
+                fields=["professional", "client", "ends_at"], name="booking_professional_client"
+            ),
             # The professionals a client has seen, without reading the sessions;
             # and the sessions of one client with one professional, in order.
             models.Index(

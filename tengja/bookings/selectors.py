@@ -170,19 +170,23 @@ def bookings_between_for_user(
     return list(_rows(bookings, has_practice).order_by("starts_at", "pk"))
 
 
-def bookings_upcoming_for_professional(*, professional: Professional) -> QuerySet[Booking]:
-    """Confirmed sessions not yet over, in order. A professional's confirmed
-    sessions never overlap (a constraint), so in the order they end, which the
-    index on (professional, end) reads from now on, not from their first."""
-    return (
+def bookings_upcoming_for_professional(*, professional: Professional, limit: int) -> list[Booking]:
+    """The first `limit` confirmed sessions not yet over, in order. A
+    professional's confirmed sessions never overlap (a constraint), so in the
+    order they end, which the index on (professional, end) reads from now on,
+    not from their first. Each has the professional given (not joined again)."""
+    bookings = list(
         Booking.objects.filter(
             professional=professional,
             status=Booking.Status.CONFIRMED,
             ends_at__gt=timezone.now(),
         )
-        .select_related(*RELATED)
-        .order_by("ends_at")
+        .select_related("session_type", "client", "invitation")
+        .order_by("ends_at")[:limit]
     )
+    for booking in bookings:
+        booking.professional = professional
+    return bookings
 
 
 def connections_for_client(*, user: User) -> QuerySet[Professional]:
@@ -204,16 +208,4 @@ def bookings_with_professional_for_client(
         Booking.objects.filter(client=user, professional=professional)
         .select_related(*RELATED)
         .order_by("-starts_at")
-    )
-
-
-def bookings_between_for_professional(
-    *, professional: Professional, start: datetime, end: datetime
-) -> list[Booking]:
-    """All the professional's sessions starting in [start, end), cancelled ones
-    too, for their week."""
-    return list(
-        Booking.objects.filter(professional=professional, starts_at__gte=start, starts_at__lt=end)
-        .select_related(*RELATED)
-        .order_by("starts_at", "status")
     )

@@ -28,7 +28,7 @@ from tengja.bookings.slots import free_slots_to_move_to, free_to_move_to
 from tengja.lib.http import render_form
 from tengja.lib.limits import signup_allowed
 from tengja.lib.money import money_format
-from tengja.professionals.selectors import professional_for_user, professional_of_request
+from tengja.professionals.selectors import professional_for_user
 
 # The client's move page shows a week of free times at a time.
 MOVE_DAYS = 7
@@ -319,17 +319,15 @@ PRACTICE_NEXT = 10
 def practice(request: AuthenticatedRequest) -> HttpResponse:
     """The professional's own page: the next sessions (the week view has them all),
     session types, hours and profile, and the invitation button."""
-    professional = professional_of_request(request)
-    if professional is None:
-        raise Http404
+    professional = professional_for_user(user=request.user)
     return render(
         request,
         "bookings/practice.html",
         {
             "professional": professional,
-            "upcoming": bookings_upcoming_for_professional(professional=professional)[
-                :PRACTICE_NEXT
-            ],
+            "upcoming": bookings_upcoming_for_professional(
+                professional=professional, limit=PRACTICE_NEXT
+            ),
             "session_types": professional.session_types.all(),
         },
     )

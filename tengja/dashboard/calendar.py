@@ -1,12 +1,20 @@
 """Month and week grids for the calendar page, in the viewer's time zone."""
 
 import calendar
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any, Protocol
 
 from django.utils import timezone
 
-from tengja.bookings.models import Booking
+
+class Placed(Protocol):
+    """A session as a day holds it: a Booking, or a row of the professional's
+    week (dashboard.selectors.SessionRow)."""
+
+    @property
+    def starts_at(self) -> datetime: ...
 
 
 @dataclass
@@ -14,7 +22,7 @@ class Day:
     date: date
     in_month: bool
     is_today: bool
-    bookings: list[Booking] = field(default_factory=list)
+    bookings: list[Any] = field(default_factory=list)
     more: int = 0  # the day's sessions not shown (see `place`)
 
 
@@ -33,7 +41,7 @@ def week_days(start: date, today: date) -> list[Day]:
     ]
 
 
-def place(bookings: list[Booking], days: list[Day], per_day: int | None = None) -> None:
+def place(bookings: Sequence[Placed], days: list[Day], per_day: int | None = None) -> None:
     """Put each booking on the day it starts, in the active time zone, at most
     `per_day` a day; each day says how many more it has than it shows: counted
     here, or for bookings read a few a day (`on_day`: how many the day has in

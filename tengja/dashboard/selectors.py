@@ -1,17 +1,39 @@
 """The professional's view of their clients: sessions and bills together, so
 these reads live here, where bookings and billing meet."""
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.db import connection
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext
 
 from tengja.accounts.models import User
 from tengja.billing.models import Invoice
 from tengja.bookings.models import Booking
 from tengja.bookings.selectors import RELATED
 from tengja.hubs.models import Membership
+from tengja.hubs.selectors import offers_waiting
 from tengja.professionals.models import Professional
+from tengja.professionals.selectors import professionals_with_checklist
+
+
+def practice_for_home(*, user: User) -> tuple[Professional | None, int]:
+    """The practice card on a professional's Home: their profile with its set-up
+    checklist (professional_of), and how many hubs wait for their answer, in one
+    query."""
+    professional = (
+        professionals_with_checklist(user=user)
+        .annotate(offers_waiting=offers_waiting(OuterRef("pk")))
+        .first()
+    )
+    return professional, getattr(professional, "offers_waiting", 0)
 
 
 def _known_to(professional: Professional) -> Exists:
@@ -25,28 +47,101 @@ def _known_to(professional: Professional) -> Exists:
     )
 
 
-def practice_clients(*, professional: Professional) -> QuerySet[User]:
-    """The professional's clients (people with an account who have had or have a
-    session with them), each with counts of sessions and open bills: one query
-    for any number, counting only this professional's sessions."""
-    now = timezone.now()
-    confirmed = Q(bookings__status=Booking.Status.CONFIRMED)
-    return (
-        # The filter comes first, so the counts below only see this professional's rows.
-        User.objects.filter(bookings__professional=professional)
-        .filter(_known_to(professional))
-        .annotate(
-            upcoming=Count("bookings", filter=confirmed & Q(bookings__ends_at__gt=now)),
-            past=Count("bookings", filter=confirmed & Q(bookings__ends_at__lte=now)),
-            cancelled=Count("bookings", filter=Q(bookings__status=Booking.Status.CANCELLED)),
-            open_bills=Count(
-                "bookings__invoices", filter=Q(bookings__invoices__status=Invoice.Status.OPEN)
-            ),
-            next_at=Min("bookings__starts_at", filter=confirmed & Q(bookings__ends_at__gt=now)),
-            next_end=Min("bookings__ends_at", filter=confirmed & Q(bookings__ends_at__gt=now)),
-            last_at=Max("bookings__starts_at", filter=confirmed & Q(bookings__ends_at__lte=now)),
+class PracticeClients:
+    """The professional's clients (people with an account who have a session
+    with them that names them), by name, read a window at a time
+    (tengja.lib.windows); each with what its row shows of their sessions with
+    this professional: how many are to come and the next (`upcoming`,
+    `next_at`), the last one held (`last_at`), and their open bills
+    (`open_bills`).
+
+    Nothing here reads a client's whole history, so the page costs the same
+    after years of sessions: the clients are found one index entry each
+    (_CLIENTS_OF); a window's rows are counted for themselves only, from the
+    index on (professional, client, ends_at), which has each one's sessions to
+    come and, read backwards from now, the last held; the open bills, in one
+    more query, are the professional's open ones (as a subquery of each row
+    the database would read every session of the client to find them). The
+    indexes serve the same plans when the statement is prepared and its
+    values are parameters (settings: prepare_threshold)."""
+
+    def __init__(self, professional: Professional) -> None:
+        self.professional = professional
+
+    def __getitem__(self, window: slice) -> list[User]:
+        now = timezone.now()
+        theirs = Booking.objects.filter(
+            professional=self.professional,
+            client=OuterRef("pk"),
+            status=Booking.Status.CONFIRMED,
         )
-        .order_by("name", "email")
+        to_come = theirs.filter(ends_at__gt=now)
+        clients: list[User] = list(
+            User.objects.filter(pk__in=_clients_of(self.professional))
+            .filter(_known_to(self.professional))
+            .only("code", "name", "email")
+            .annotate(
+                upcoming=_count(to_come),
+                next_at=Subquery(to_come.order_by("ends_at").values("starts_at")[:1]),
+                # The last to end is the last to start: a professional's
+                # confirmed sessions do not overlap.
+                last_at=Subquery(
+                    theirs.filter(ends_at__lte=now).order_by("-ends_at").values("starts_at")[:1]
+                ),
+            )
+            .order_by("name", "email", "pk")[window]
+        )
+        # The professional's open bills, each's client read by its session's
+        # key: a join, or a list of the window's clients, may have the database
+        # read every session of theirs (or of everyone).
+        client_of = Booking.objects.filter(pk=OuterRef("booking_id")).order_by().values("client_id")
+        open_bills = dict(
+            Invoice.objects.filter(professional=self.professional, status=Invoice.Status.OPEN)
+            .order_by()
+            .values_list(Subquery(client_of[:1]))
+            .annotate(n=Count("pk"))
+        )
+        for client in clients:
+            client.open_bills = open_bills.get(client.pk, 0)  # type: ignore[attr-defined]
+        return clients
+
+
+def practice_clients(*, professional: Professional) -> PracticeClients:
+    """The professional's clients, to read a window at a time (PracticeClients)."""
+    return PracticeClients(professional)
+
+
+# The ids of everyone who has a session with a professional, each read once: a
+# recursive query steps from one client to the next in the index on
+# (professional, client, ends_at) (booking_professional_client), so it reads as many
+# index entries as the professional has clients, not sessions (a DISTINCT, a
+# join or a semi-join would read every session, or every user). Raw SQL: the
+# ORM makes no recursive query. Only quoted names are formatted in; the
+# professional is a parameter.
+_CLIENTS_OF = (  # noqa: S608
+    "WITH RECURSIVE clients (id) AS ("
+    " SELECT MIN({client}) FROM {table} WHERE {professional} = %s"
+    " UNION ALL"
+    " SELECT (SELECT {client} FROM {table} WHERE {professional} = %s AND {client} > clients.id"
+    " ORDER BY {professional}, {client} LIMIT 1)"
+    " FROM clients WHERE clients.id IS NOT NULL"
+    ") SELECT id FROM clients WHERE id IS NOT NULL"
+).format(
+    table=connection.ops.quote_name(Booking._meta.db_table),
+    client=connection.ops.quote_name(Booking._meta.get_field("client").column),
+    professional=connection.ops.quote_name(Booking._meta.get_field("professional").column),
+)
+
+
+def _clients_of(professional: Professional) -> RawSQL:
+    return RawSQL(_CLIENTS_OF, (professional.pk, professional.pk))  # noqa: S611 (see _CLIENTS_OF)
+
+
+def _count(rows: QuerySet) -> Coalesce:
+    """How many `rows` there are, as a scalar subquery of an outer query."""
+    return Coalesce(
+        Subquery(rows.order_by().values(one=Value(1)).annotate(n=Count("pk")).values("n")),
+        Value(0),
     )
 
 
@@ -110,6 +205,116 @@ def client_open_bills(*, professional: Professional, client: User) -> list[Invoi
             professional=professional, booking__client=client, status=Invoice.Status.OPEN
         ).order_by("session_starts_at")
     )
+
+
+# A session of the professional's week: a link to it, with its times, who, what
+# and state (cancelled ones struck through by the class).
+SESSION_ROW = (
+    '<a class="pro-session{}" href="{}"><span class="pro-session__time">'
+    '<time datetime="{}">{}–{}</time></span> <span class="pro-session__who">{}</span> '
+    '<span class="pro-session__what">{}</span> <span class="pro-session__status">{}</span></a>'
+)
+
+
+@dataclass(slots=True)
+class SessionRow:
+    """One session of the professional's week, its row (`html`, SESSION_ROW)
+    made here once with format_html rather than by template tags and filters
+    per row: a busy week lists a couple of hundred sessions, and today's twice."""
+
+    starts_at: datetime  # the day it is placed on (calendar.place)
+    code: str
+    who: str
+    status: str
+    is_cancelled: bool
+    html: str
+
+
+def practice_week_sessions(
+    *, professional: Professional, start: datetime, end: datetime
+) -> list[SessionRow]:
+    """All the professional's sessions starting in [start, end), cancelled ones
+    too, for their week: only the columns a row shows, in one query (no model
+    instances: a busy week has a couple of hundred rows)."""
+    rows = (
+        Booking.objects.filter(professional=professional, starts_at__gte=start, starts_at__lt=end)
+        .order_by("starts_at", "status")
+        .values_list(
+            "code",
+            "starts_at",
+            "ends_at",
+            "status",
+            "late_cancellation",
+            "paid_with",
+            "client_id",
+            "client__name",
+            "client__erased_at",
+            "invitation__id",
+            "invitation__email",
+            "invitation__accepted_at",
+            "session_type__name",
+        )
+    )
+    # The detail link of each, from one reverse() (codes are URL-safe).
+    href = reverse("bookings:detail", args=["CODE"]).replace("CODE", "{}")
+    zone = timezone.get_current_timezone()
+    clock: dict = {}  # a time of day, as TIME_FORMAT shows it: a week has few
+
+    def hhmm(moment: datetime) -> str:
+        local = moment.astimezone(zone).time()
+        if local not in clock:
+            clock[local] = formats.time_format(local)
+        return clock[local]
+
+    labels = {
+        "late": gettext("Cancelled late"),
+        "cancelled": gettext("Cancelled"),
+        "invited": gettext("Invited, not yet accepted"),
+        "confirmed": gettext("Confirmed"),
+        "given back": gettext("credits given back"),
+        "credits": gettext("credits"),
+        "deleted": gettext("Deleted account"),
+    }
+    sessions = []
+    for (
+        code,
+        starts_at,
+        ends_at,
+        status,
+        late,
+        paid_with,
+        client_id,
+        name,
+        erased_at,
+        invitation_id,
+        email,
+        accepted_at,
+        what,
+    ) in rows:
+        # As Booking.client_is_known and Booking.client_label say.
+        known = client_id is not None and (invitation_id is None or accepted_at is not None)
+        cancelled = status == Booking.Status.CANCELLED
+        if cancelled:
+            state = labels["late"] if late else labels["cancelled"]
+        else:
+            state = labels["confirmed"] if known else labels["invited"]
+        if paid_with == Booking.PaidWith.CREDITS:
+            credits = labels["given back"] if cancelled and not late else labels["credits"]
+            state = f"{state} · {credits}"
+        who = (labels["deleted"] if erased_at else name) if known else email
+        html = format_html(
+            SESSION_ROW,
+            " pro-session--cancelled" if cancelled else "",
+            href.format(code),
+            starts_at.astimezone(zone).isoformat(),
+            hhmm(starts_at),
+            hhmm(ends_at),
+            who,
+            what,
+            state,
+        )
+        sessions.append(SessionRow(starts_at, code, who, state, cancelled, html))
+    return sessions
 
 
 def header_of_request(request: HttpRequest) -> dict:

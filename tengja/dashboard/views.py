@@ -7,7 +7,6 @@ from django.utils import timezone
 
 from tengja.accounts.requests import AuthenticatedRequest
 from tengja.bookings.selectors import (
-    bookings_between_for_professional,
     bookings_between_for_user,
     bookings_past_for_user,
     bookings_upcoming_for_user,
@@ -20,7 +19,9 @@ from tengja.dashboard.selectors import (
     client_sessions_past,
     client_sessions_upcoming,
     header_of_request,
+    practice_for_home,
     practice_invited,
+    practice_week_sessions,
 )
 from tengja.dashboard.selectors import practice_client as practice_client_of
 from tengja.dashboard.selectors import practice_clients as practice_clients_of
@@ -29,12 +30,10 @@ from tengja.hubs.selectors import (
     hubs_administered_by,
     hubs_of,
     offers_of_professional,
-    offers_waiting_count,
 )
 from tengja.lib.windows import window
 from tengja.professionals.selectors import (
     professional_for_user,
-    professional_of_request,
     professional_public,
 )
 
@@ -57,13 +56,13 @@ def home(request: HttpRequest) -> HttpResponse:
     # A client's Home asks nothing more of a practice, hubs or HR than the header knows.
     header = header_of_request(request)
     has_practice = header["has_practice"]
-    professional = professional_of_request(request) if has_practice else None
+    professional, hub_offers_waiting = practice_for_home(user=user) if has_practice else (None, 0)
     return render(
         request,
         "dashboard/home.html",
         {
             "professional": professional,
-            "hub_offers_waiting": professional and offers_waiting_count(user=user),
+            "hub_offers_waiting": hub_offers_waiting,
             "administered": hubs_administered_by(user=user) if header["in_hr"] else [],
             # The header's hub is a member's first membership not removed.
             "memberships": hubs_of(user=user) if header["hub"] else [],
@@ -198,12 +197,12 @@ def practice_week(request: AuthenticatedRequest) -> HttpResponse:
     if day is None:
         day = today if week_start <= today <= week_end else week_start
     week = week_days(week_start, today)
-    bookings = bookings_between_for_professional(
+    sessions = practice_week_sessions(
         professional=professional,
         start=local_midnight(week_start),
         end=local_midnight(week_start + timedelta(days=7)),
     )
-    place(bookings, week)
+    place(sessions, week)
     return render(
         request,
         "dashboard/practice_week.html",

@@ -2,7 +2,19 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Case, Count, IntegerField, Max, Q, Sum, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -275,8 +287,16 @@ def offers_of_professional(*, professional) -> list[HubProfessional]:
     )
 
 
-def offers_waiting_count(*, user) -> int:
-    """How many hubs wait for this professional's answer (for their Home)."""
-    return HubProfessional.objects.filter(
-        professional__user=user, status=HubProfessional.Status.ASKED
-    ).count()
+def offers_waiting(professional: OuterRef) -> Coalesce:
+    """How many hubs wait for the professional's answer, as an annotation of a
+    query of professionals (Home reads it with the practice, in one query)."""
+    asked = (
+        HubProfessional.objects.filter(
+            professional=professional, status=HubProfessional.Status.ASKED
+        )
+        .order_by()
+        .values("professional")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(asked), Value(0))

@@ -32,15 +32,16 @@ def professional_of_request(request) -> Professional | None:
 def professional_of(*, user: User) -> Professional | None:
     """The user's professional profile, or None for a client or HR admin; with what
     the set-up checklist needs (see Professional.is_set_up), in the same query."""
-    return (
-        Professional.objects.filter(user=user)
-        .annotate(
-            has_session_types=Exists(
-                SessionType.objects.filter(professional=OuterRef("pk"), is_active=True)
-            ),
-            has_hours=Exists(WeeklyAvailability.objects.filter(professional=OuterRef("pk"))),
-        )
-        .first()
+    return professionals_with_checklist(user=user).first()
+
+
+def professionals_with_checklist(*, user: User) -> QuerySet[Professional]:
+    """`professional_of`'s query, for a page that asks more of the practice in it."""
+    return Professional.objects.filter(user=user).annotate(
+        has_session_types=Exists(
+            SessionType.objects.filter(professional=OuterRef("pk"), is_active=True)
+        ),
+        has_hours=Exists(WeeklyAvailability.objects.filter(professional=OuterRef("pk"))),
     )
 
 

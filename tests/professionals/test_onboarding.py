@@ -207,7 +207,7 @@ def test_the_checklist_shows_until_profile_type_and_hours_are_done(
     )
     assert "Get ready to take bookings" in client.get(home).content.decode()
     availability_window_add(professional=professional, weekday=0, starts=time(9), ends=time(12))
-    with django_assert_max_num_queries(11):  # the same as any Home: no extra query
+    with django_assert_max_num_queries(10):  # the same as any Home: no extra query
         body = client.get(home).content.decode()
     assert "Get ready to take bookings" not in body  # the picture is optional
 
