@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
+from django.db.models import F, Max, Q, Window
+from django.db.models.expressions import RowRange
+from django.db.models.functions import Lead
 from django.utils import timezone
 
 from tengja.bookings.models import BOOKING_HORIZON, Booking
@@ -101,21 +104,10 @@ def _slots(pros, duration, start, days, now, hours, ignore, *, first_only) -> di
     bookings in that range."""
     weekly, extra, off = hours
     end = start + timedelta(days=days)
-    busy = defaultdict(list)
     range_start = datetime.combine(start, time.min, tzinfo=UTC) - timedelta(days=1)
     range_end = datetime.combine(end, time.min, tzinfo=UTC) + timedelta(days=1)
-    booked = Booking.objects.filter(
-        professional_id__in=pros,
-        status=Booking.Status.CONFIRMED,
-        starts_at__lt=range_end,
-        ends_at__gt=range_start,
-    )
-    if ignore is not None:
-        booked = booked.exclude(pk=ignore.pk)
-    for pro_id, starts_at, ends_at in booked.values_list("professional_id", "starts_at", "ends_at"):
-        busy[pro_id].append((starts_at, ends_at))
-    for intervals in busy.values():
-        intervals.sort()
+    shortest = min(duration.values()) if isinstance(duration, dict) else duration
+    busy = _busy(pros, range_start, range_end, shortest, ignore)
 
     result: dict[int, list[Slot]] = {}
     earliest = now + MIN_NOTICE
@@ -142,7 +134,8 @@ def _slots(pros, duration, start, days, now, hours, ignore, *, first_only) -> di
                 closes_utc = closes.astimezone(UTC)
                 # Step in local wall time (a slot never starts at 09:17 after a clock
                 # change) but measure in real time: 60 minutes stay 60 minutes across it.
-                wall = datetime.combine(day, window_start)
+                opens = datetime.combine(day, window_start)
+                wall = opens
                 while wall.time() < window_end and wall.date() == day:
                     local = _local(day, wall.time(), zone)
                     wall += STEP
@@ -156,8 +149,61 @@ def _slots(pros, duration, start, days, now, hours, ignore, *, first_only) -> di
                     taken = before > 0 and busy_ends[before - 1] > slot_start
                     if slot_start >= earliest and not taken:
                         slots.append(Slot(pro_id, slot_start, slot_end))
+                        continue
+                    # Not free until the session ends (every later start before its
+                    # end overlaps it too) or the notice has passed: step past that
+                    # at once, rather than a half hour at a time through a full day.
+                    until = max(busy_ends[before - 1] if taken else earliest, earliest)
+                    wall = max(wall, _next_step(opens, until.astimezone(zone)))
         result[pro_id] = sorted(set(slots), key=lambda s: s.starts_at)
     return result
+
+
+def _next_step(opens: datetime, moment: datetime) -> datetime:
+    """The first wall time on the window's half-hour steps (from `opens`, naive)
+    at or after the local `moment`."""
+    behind = moment.replace(tzinfo=None) - opens
+    return opens + STEP * -(-behind // STEP)
+
+
+def _busy(pros, range_start, range_end, shortest, ignore) -> dict[int, list[tuple]]:
+    """The times each professional is taken within the range, sorted: their
+    confirmed sessions, joined where the gap between them is shorter than
+    `shortest` (no slot of that length or longer fits in it, so the slots are the
+    same). A day booked solid is a row or two rather than one per session: the
+    database joins them (window functions), so few rows are read and made into
+    objects however many sessions there are."""
+    booked = Booking.objects.filter(
+        professional_id__in=pros,
+        status=Booking.Status.CONFIRMED,
+        starts_at__lt=range_end,
+        ends_at__gt=range_start,
+    )
+    if ignore is not None:
+        booked = booked.exclude(pk=ignore.pk)
+    pro, order = [F("professional_id")], [F("starts_at"), F("ends_at")]
+    runs = booked.annotate(
+        # The latest end of the sessions before this one, and up to it; the next start.
+        before=Window(Max("ends_at"), pro, order, RowRange(None, -1)),
+        upto=Window(Max("ends_at"), pro, order, RowRange(None, 0)),
+        after=Window(Lead("starts_at"), pro, order),
+    ).filter(
+        # Only the first and the last session of each run.
+        Q(before__isnull=True)
+        | Q(starts_at__gte=F("before") + shortest)
+        | Q(after__isnull=True)
+        | Q(after__gte=F("upto") + shortest)
+    )
+    busy: dict[int, list[tuple]] = defaultdict(list)
+    began = None
+    for pro_id, starts_at, before, upto, after in runs.order_by(
+        "professional_id", "starts_at", "ends_at"
+    ).values_list("professional_id", "starts_at", "before", "upto", "after"):
+        if before is None or starts_at >= before + shortest:
+            began = starts_at
+        if after is None or after >= upto + shortest:
+            busy[pro_id].append((began, upto))
+    return busy
 
 
 def free_slots_to_move_to(

@@ -535,3 +535,62 @@ def test_cancelling_a_credit_session_late_says_the_credit_is_spent(
         body = client.post(cancel, follow=True).content.decode()
     assert said in body
     assert "stays payable" not in body and "greiða" not in body
+
+
+def test_days_booked_solid_are_read_as_runs(db):
+    """Sessions with gaps too short for a session are read as one taken run (a row
+    or two from the database, not one per session); the free slots are the same."""
+    from tengja.bookings.slots import _busy
+    from tengja.professionals.models import Professional, WeeklyAvailability
+
+    pro = ProfessionalFactory(user__time_zone="UTC")
+    WeeklyAvailability.objects.bulk_create(
+        WeeklyAvailability(professional=pro, weekday=d, starts=time(8), ends=time(18))
+        for d in range(7)
+    )
+    kind = SessionTypeFactory(professional=pro, duration_minutes=50)
+    start = date(2031, 3, 3)
+    midnight = datetime.combine(start, time(0), tzinfo=UTC)
+
+    def at(day, hours, minutes=0):
+        return midnight + timedelta(days=day, hours=hours, minutes=minutes)
+
+    # 50 minutes every hour until 09:50 on the third day; then 11:00, 12:30 (a gap
+    # of 40 minutes) and 14:10 (a gap of 50).
+    sessions = [midnight + timedelta(hours=h) for h in range(58)]
+    sessions += [at(2, 11), at(2, 12, 30), at(2, 14, 10)]
+    Booking.objects.bulk_create(
+        Booking(
+            professional=pro,
+            client=ProfessionalFactory().user,
+            session_type=kind,
+            starts_at=starts_at,
+            ends_at=starts_at + timedelta(minutes=50),
+            price_amount=1,
+            currency="ISK",
+        )
+        for starts_at in sessions
+    )
+    length = timedelta(minutes=50)
+    runs = _busy({pro.pk: pro}, midnight, at(3, 0), length, None)
+    assert runs[pro.pk] == [
+        (midnight, at(2, 9, 50)),
+        (at(2, 11), at(2, 13, 20)),
+        (at(2, 14, 10), at(2, 15)),
+    ]
+    pro = Professional.objects.select_related("user").get(pk=pro.pk)
+    args = {"professionals": [pro], "duration": length, "start": start, "days": 3}
+    found = free_slots(now=datetime(2031, 3, 1, tzinfo=UTC), **args)[pro.pk]
+    assert [s.starts_at for s in found] == [
+        at(2, 10),
+        at(2, 15),
+        at(2, 15, 30),
+        at(2, 16),
+        at(2, 16, 30),
+        at(2, 17),
+    ]
+    first = free_slots(now=datetime(2031, 3, 1, tzinfo=UTC), first_only=True, **args)[pro.pk]
+    assert first[0].starts_at == at(2, 10)
+    # Within the notice: the first is after it, on the grid.
+    later = free_slots(now=at(2, 3, 10), first_only=True, **args)[pro.pk]
+    assert later[0].starts_at == at(2, 15, 30)
