@@ -11,9 +11,10 @@ from tengja.bookings.models import Booking
 from tengja.bookings.services import booking_cancel
 from tengja.bookings.slots import FIRST_ONLY_WINDOWS, MIN_NOTICE, free_slots
 from tengja.hubs.models import CreditEntry, Membership
+from tengja.hubs.selectors import NEXT_FREE_SECONDS
 from tengja.hubs.services import HubError, balance, hub_book
 from tests.conftest import race, requires_postgres
-from tests.factories import ProfessionalFactory, SessionTypeFactory
+from tests.factories import ProfessionalFactory, SessionTypeFactory, UserFactory
 
 
 def slots(offer, days=7):
@@ -45,31 +46,92 @@ def test_the_next_free_time_follows_the_schedule(
 
     client.force_login(member.user)
     url = reverse("hubs:browse", args=[member.hub.code])
-    first = first_shown(client, member.hub)
-    assert first == slots(offer)[0].starts_at
-    # Worked out afresh for each visit: the offers, the hours, days off and sessions.
-    with django_assert_max_num_queries(12):
-        client.get(url)
-    # Booked: the next page shows the next free time.
+    with time_machine.travel(timezone.now(), tick=True) as clock:
+        first = first_shown(client, member.hub)
+        assert first == slots(offer)[0].starts_at
+        # Worked out afresh once the kept one has lapsed: the offers, the hours, days
+        # off and sessions.
+        clock.shift(NEXT_FREE_SECONDS + 1)
+        with django_assert_max_num_queries(12):
+            client.get(url)
+        # Booked: browse shows the next free time once the kept one has lapsed.
+        with django_capture_on_commit_callbacks(execute=True):
+            hub_book(membership=member, offer=offer, starts_at=first)
+        assert first_shown(client, member.hub) == first
+        clock.shift(NEXT_FREE_SECONDS + 1)
+        second = first_shown(client, member.hub)
+        assert second == slots(offer)[0].starts_at and second > first
+        # A day off on that day: the next free time moves to another day.
+        local = timezone.localtime(second, ZoneInfo(offer.professional.user.time_zone))
+        with django_capture_on_commit_callbacks(execute=True):
+            availability_exception_add(
+                professional=offer.professional,
+                date=local.date(),
+                kind="off",
+                starts=None,
+                ends=None,
+            )
+        clock.shift(NEXT_FREE_SECONDS + 1)
+        third = first_shown(client, member.hub)
+        assert timezone.localtime(third, ZoneInfo(offer.professional.user.time_zone)).date() > (
+            local.date()
+        )
+        # Cancelled: free again, and shown again.
+        booking = offer.professional.bookings.get()
+        with django_capture_on_commit_callbacks(execute=True):
+            booking_cancel(booking=booking, by=offer.professional.user)
+        clock.shift(NEXT_FREE_SECONDS + 1)
+        assert first_shown(client, member.hub) == slots(offer)[0].starts_at
+
+
+def test_next_free_times_are_kept_a_short_while_for_everyone(
+    client, member, offer, hub, django_capture_on_commit_callbacks
+):
+    """Browse keeps each professional's next free time NEXT_FREE_SECONDS under a
+    plain key (professional and session length: nothing of the visitor's), so the
+    visits within it read neither hours nor sessions. The time a client books from,
+    on the offer page, is worked out on each visit."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tengja.hubs.selectors import next_free_key
+
+    client.force_login(member.user)
+    first = first_shown(client, hub)
+    key = next_free_key(offer.professional_id, offer.session_type.duration)
+    assert key == f"next-free:{offer.professional_id}:3000"
+    assert cache.get(key) == first
+    other = UserFactory(email="olaf@acme.test")
+    Membership.objects.create(hub=hub, user=other, email=other.email, status="active")
+    client.force_login(other)
+    with CaptureQueriesContext(connection) as queries:
+        assert first_shown(client, hub) == first
+    read = " ".join(q["sql"] for q in queries.captured_queries)
+    assert "bookings_booking" not in read and "weeklyavailability" not in read
+    # Booked meanwhile: gone at once from the offer page, kept on browse a while.
     with django_capture_on_commit_callbacks(execute=True):
         hub_book(membership=member, offer=offer, starts_at=first)
-    second = first_shown(client, member.hub)
-    assert second == slots(offer)[0].starts_at and second > first
-    # A day off on that day: the next free time moves to another day.
-    local = timezone.localtime(second, ZoneInfo(offer.professional.user.time_zone))
-    with django_capture_on_commit_callbacks(execute=True):
-        availability_exception_add(
-            professional=offer.professional, date=local.date(), kind="off", starts=None, ends=None
-        )
-    third = first_shown(client, member.hub)
-    assert timezone.localtime(third, ZoneInfo(offer.professional.user.time_zone)).date() > (
-        local.date()
-    )
-    # Cancelled: free again, and shown again.
-    booking = offer.professional.bookings.get()
-    with django_capture_on_commit_callbacks(execute=True):
-        booking_cancel(booking=booking, by=offer.professional.user)
-    assert first_shown(client, member.hub) == slots(offer)[0].starts_at
+    offer_page = client.get(reverse("hubs:offer", args=[hub.code, offer.professional.code]))
+    assert first not in {slot.starts_at for _day, day in offer_page.context["days"] for slot in day}
+    assert first_shown(client, hub) == first
+    with time_machine.travel(timezone.now() + timedelta(seconds=NEXT_FREE_SECONDS + 1)):
+        client.force_login(other)
+        assert first_shown(client, hub) > first
+
+
+def test_no_free_time_is_kept_too(client, member, offer, django_assert_max_num_queries):
+    from django.core.cache import cache
+
+    from tengja.hubs.selectors import next_free_key
+
+    offer.professional.weekly_availability.all().delete()
+    client.force_login(member.user)
+    page = client.get(reverse("hubs:browse", args=[member.hub.code])).content.decode()
+    assert "No free time in the next four weeks." in page
+    assert cache.get(next_free_key(offer.professional_id, offer.session_type.duration)) is False
+    with django_assert_max_num_queries(9):
+        assert first_shown(client, member.hub) is None
 
 
 def test_a_next_free_time_that_comes_within_the_notice_is_not_shown(client, member, offer):
@@ -283,7 +345,7 @@ def test_browse_query_count_does_not_grow_with_professionals(
     from tests.factories import SessionTypeFactory
 
     client.force_login(member.user)
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(13):
         client.get(reverse("hubs:browse", args=[member.hub.code]))
     for _ in range(15):
         kind = SessionTypeFactory()
@@ -291,9 +353,13 @@ def test_browse_query_count_does_not_grow_with_professionals(
             hub=member.hub, professional=kind.professional, session_type=kind, status="accepted"
         )
     # The new ones have no hours: their bookings are read in every window (two more).
-    with django_assert_max_num_queries(15 + len(FIRST_ONLY_WINDOWS)):
+    with django_assert_max_num_queries(13 + len(FIRST_ONLY_WINDOWS)):
         response = client.get(reverse("hubs:browse", args=[member.hub.code]))
     assert len(response.context["offers"]) == 16
+    assert response.content.decode().count('class="card offer"') == 16
+    # All kept now: neither hours nor sessions are read.
+    with django_assert_max_num_queries(9):
+        response = client.get(reverse("hubs:browse", args=[member.hub.code]))
     assert response.content.decode().count('class="card offer"') == 16
 
 
