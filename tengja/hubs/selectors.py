@@ -3,7 +3,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Case, Count, IntegerField, Max, Q, Sum, Value, When
+from django.db.models import Case, Count, IntegerField, Max, Prefetch, Q, Sum, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -94,15 +94,20 @@ def offers_for_browse(
             session_type__is_active=True,
             professional__is_active=True,
         )
-        .select_related("professional__user", "session_type", "hub")
-        .prefetch_related("professional__languages", "professional__specialties")
+        # What the page shows: names, titles, pictures, specialties, session types
+        # (the hub is the one asked for; languages are only filtered on).
+        .select_related("professional__user", "session_type")
+        # A list each (the page joins the names), not a queryset made per row.
+        .prefetch_related(Prefetch("professional__specialties", to_attr="specialty_list"))
         .order_by("professional__user__name")
     )
     if specialty:
         offers = offers.filter(professional__specialties__name=specialty)
     if language:
         offers = offers.filter(professional__languages__code=language)
-    offered = list(offers.distinct())
+    offered = list(offers.distinct() if specialty or language else offers)
+    for offer in offered:
+        offer.hub = hub  # for offer.credits, without joining the hub to every row
     firsts = next_free_times(offered)
     result = []
     for offer in offered:

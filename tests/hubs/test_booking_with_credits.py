@@ -52,7 +52,7 @@ def test_the_next_free_time_follows_the_schedule(
         # Worked out afresh once the kept one has lapsed: the offers, the hours, days
         # off and sessions.
         clock.shift(NEXT_FREE_SECONDS + 1)
-        with django_assert_max_num_queries(12):
+        with django_assert_max_num_queries(11):
             client.get(url)
         # Booked: browse shows the next free time once the kept one has lapsed.
         with django_capture_on_commit_callbacks(execute=True):
@@ -130,7 +130,7 @@ def test_no_free_time_is_kept_too(client, member, offer, django_assert_max_num_q
     page = client.get(reverse("hubs:browse", args=[member.hub.code])).content.decode()
     assert "No free time in the next four weeks." in page
     assert cache.get(next_free_key(offer.professional_id, offer.session_type.duration)) is False
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(8):
         assert first_shown(client, member.hub) is None
 
 
@@ -345,7 +345,7 @@ def test_browse_query_count_does_not_grow_with_professionals(
     from tests.factories import SessionTypeFactory
 
     client.force_login(member.user)
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(12):
         client.get(reverse("hubs:browse", args=[member.hub.code]))
     for _ in range(15):
         kind = SessionTypeFactory()
@@ -353,12 +353,12 @@ def test_browse_query_count_does_not_grow_with_professionals(
             hub=member.hub, professional=kind.professional, session_type=kind, status="accepted"
         )
     # The new ones have no hours: their bookings are read in every window (two more).
-    with django_assert_max_num_queries(13 + len(FIRST_ONLY_WINDOWS)):
+    with django_assert_max_num_queries(12 + len(FIRST_ONLY_WINDOWS)):
         response = client.get(reverse("hubs:browse", args=[member.hub.code]))
     assert len(response.context["offers"]) == 16
     assert response.content.decode().count('class="card offer"') == 16
     # All kept now: neither hours nor sessions are read.
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(8):
         response = client.get(reverse("hubs:browse", args=[member.hub.code]))
     assert response.content.decode().count('class="card offer"') == 16
 
