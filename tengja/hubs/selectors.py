@@ -105,7 +105,7 @@ def offers_for_browse(
         offers = offers.filter(professional__specialties__name=specialty)
     if language:
         offers = offers.filter(professional__languages__code=language)
-    offered = list(offers.distinct() if specialty or language else offers)
+    offered: list[HubProfessional] = list(offers.distinct() if specialty or language else offers)
     for offer in offered:
         offer.hub = hub  # for offer.credits, without joining the hub to every row
     firsts = next_free_times(offered)
