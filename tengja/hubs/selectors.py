@@ -262,6 +262,25 @@ def hub_usage(*, hub: Hub, now: datetime | None = None) -> dict:
     }
 
 
+# HR's page keeps the hub's usage a minute, for all of its HR team: totals of
+# months that have ended, each already hidden when too few make it up, and the
+# count who had joined; nothing that names or counts one member. Those months
+# never move (see hub_usage), so keeping them hides nothing that has changed.
+USAGE_SECONDS = 60
+
+
+def hub_usage_kept(*, hub: Hub) -> dict:
+    """hub_usage, kept USAGE_SECONDS under a key of the hub, the month it is in
+    and the minimum group."""
+    group = settings.HUB_REPORTING_MIN_GROUP
+    key = f"hub-usage:{hub.pk}:{hub.month_start().timestamp():.0f}:{group}"
+    usage = cache.get(key)
+    if usage is None:
+        usage = hub_usage(hub=hub)
+        cache.set(key, usage, USAGE_SECONDS)
+    return usage
+
+
 def _usage_chart(months: list[dict]) -> dict:
     """Bars for the credits used each month, sized for an SVG 600 by 200."""
     top = max([m["used"] or 0 for m in months] + [1])
