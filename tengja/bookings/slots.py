@@ -15,8 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db.models import F, Max, Q, Window
-from django.db.models.expressions import RowRange
-from django.db.models.functions import Lead
+from django.db.models.functions import FirstValue, Lead
 from django.utils import timezone
 
 from tengja.bookings.models import BOOKING_HORIZON, Booking
@@ -170,7 +169,7 @@ def _busy(pros, range_start, range_end, shortest, ignore) -> dict[int, list[tupl
     """The times each professional is taken within the range, sorted: their
     confirmed sessions, joined where the gap between them is shorter than
     `shortest` (no slot of that length or longer fits in it, so the slots are the
-    same). A day booked solid is a row or two rather than one per session: the
+    same). Days booked solid are one row rather than one per session: the
     database joins them (window functions), so few rows are read and made into
     objects however many sessions there are."""
     booked = Booking.objects.filter(
@@ -181,28 +180,23 @@ def _busy(pros, range_start, range_end, shortest, ignore) -> dict[int, list[tupl
     )
     if ignore is not None:
         booked = booked.exclude(pk=ignore.pk)
+    # One window, in one pass of the database over the sessions in order: the first
+    # start, the latest end so far (sessions of the same times end alike) and the
+    # next start. Only each run's last session is read: its run ends at the latest
+    # end so far, and the next run begins at the next start.
     pro, order = [F("professional_id")], [F("starts_at"), F("ends_at")]
     runs = booked.annotate(
-        # The latest end of the sessions before this one, and up to it; the next start.
-        before=Window(Max("ends_at"), pro, order, RowRange(None, -1)),
-        upto=Window(Max("ends_at"), pro, order, RowRange(None, 0)),
+        first=Window(FirstValue("starts_at"), pro, order),
+        upto=Window(Max("ends_at"), pro, order),
         after=Window(Lead("starts_at"), pro, order),
-    ).filter(
-        # Only the first and the last session of each run.
-        Q(before__isnull=True)
-        | Q(starts_at__gte=F("before") + shortest)
-        | Q(after__isnull=True)
-        | Q(after__gte=F("upto") + shortest)
-    )
+    ).filter(Q(after__isnull=True) | Q(after__gte=F("upto") + shortest))
     busy: dict[int, list[tuple]] = defaultdict(list)
-    began = None
-    for pro_id, starts_at, before, upto, after in runs.order_by(
+    began: dict[int, datetime] = {}
+    for pro_id, first, upto, after in runs.order_by(
         "professional_id", "starts_at", "ends_at"
-    ).values_list("professional_id", "starts_at", "before", "upto", "after"):
-        if before is None or starts_at >= before + shortest:
-            began = starts_at
-        if after is None or after >= upto + shortest:
-            busy[pro_id].append((began, upto))
+    ).values_list("professional_id", "first", "upto", "after"):
+        busy[pro_id].append((began.get(pro_id, first), upto))
+        began[pro_id] = after
     return busy
 
 
