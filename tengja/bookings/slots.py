@@ -67,20 +67,21 @@ def free_slots(
     pros = {p.pk: p for p in professionals}
     if not pros:
         return {}
+    # The hours as values, not objects: a week of windows for each of 50 people.
     weekly = defaultdict(list)
-    for window in WeeklyAvailability.objects.filter(professional_id__in=pros):
-        weekly[(window.professional_id, window.weekday)].append((window.starts, window.ends))
+    for pro_id, weekday, opens, closes in WeeklyAvailability.objects.filter(
+        professional_id__in=pros
+    ).values_list("professional_id", "weekday", "starts", "ends"):
+        weekly[(pro_id, weekday)].append((opens, closes))
     extra, off = defaultdict(list), set()
     end = start + timedelta(days=days)
-    for exception in AvailabilityException.objects.filter(
+    for pro_id, day, kind, extra_opens, extra_closes in AvailabilityException.objects.filter(
         professional_id__in=pros, date__gte=start, date__lt=end
-    ):
-        if exception.kind == AvailabilityException.Kind.OFF:
-            off.add((exception.professional_id, exception.date))
-        elif exception.starts and exception.ends:
-            extra[(exception.professional_id, exception.date)].append(
-                (exception.starts, exception.ends)
-            )
+    ).values_list("professional_id", "date", "kind", "starts", "ends"):
+        if kind == AvailabilityException.Kind.OFF:
+            off.add((pro_id, day))
+        elif extra_opens and extra_closes:
+            extra[(pro_id, day)].append((extra_opens, extra_closes))
     hours = (weekly, extra, off)
     if not first_only:
         return _slots(pros, duration, start, days, now, hours, ignore, first_only=False)
