@@ -121,11 +121,12 @@ def _slots(pros, duration, start, days, now, hours, ignore, *, first_only) -> di
         for _, b_end in busy[pro_id]:
             busy_ends.append(max(b_end, busy_ends[-1]) if busy_ends else b_end)
         slots: list[Slot] = []
+        resume = start  # no start before this day is free (see the step past below)
         for offset in range(days):
             if first_only and slots:
                 break  # the days run in order: the first free day is found
             day = start + timedelta(days=offset)
-            if (pro_id, day) in off:
+            if day < resume or (pro_id, day) in off:
                 continue
             for window_start, window_end in weekly[(pro_id, day.weekday())] + extra[(pro_id, day)]:
                 closes = _local(day, window_end, zone)
@@ -152,9 +153,12 @@ def _slots(pros, duration, start, days, now, hours, ignore, *, first_only) -> di
                         continue
                     # Not free until the session ends (every later start before its
                     # end overlaps it too) or the notice has passed: step past that
-                    # at once, rather than a half hour at a time through a full day.
+                    # at once, rather than a half hour at a time through days booked
+                    # solid, and skip the days before it.
                     until = max(busy_ends[before - 1] if taken else earliest, earliest)
-                    wall = max(wall, _next_step(opens, until.astimezone(zone)))
+                    local_until = until.astimezone(zone)
+                    wall = max(wall, _next_step(opens, local_until))
+                    resume = max(resume, local_until.date())
         result[pro_id] = sorted(set(slots), key=lambda s: s.starts_at)
     return result
 

@@ -660,3 +660,81 @@ def test_days_booked_solid_are_read_as_runs(db):
     # Within the notice: the first is after it, on the grid.
     later = free_slots(now=at(2, 3, 10), first_only=True, **args)[pro.pk]
     assert later[0].starts_at == at(2, 15, 30)
+
+
+def test_free_slots_are_those_no_session_overlaps(db):
+    """Against a plain check of every half hour of every window, one by one, for
+    sessions of many lengths and gaps (read as runs, stepped past and skipped)."""
+    import random
+
+    from tengja.professionals.models import AvailabilityException, Professional, WeeklyAvailability
+
+    draw = random.Random(27)
+    start = date(2031, 3, 3)
+    now = datetime(2031, 3, 3, 2, tzinfo=UTC)
+    pros = [ProfessionalFactory(user__time_zone="UTC") for _ in range(4)]
+    solid = (datetime(2031, 3, 8, 10, tzinfo=UTC), datetime(2031, 3, 10, 12, tzinfo=UTC))
+    hours = {}
+    for pro in pros:
+        kind = SessionTypeFactory(professional=pro)
+        opens, closes = time(draw.choice([7, 8, 9])), time(draw.choice([15, 17, 18]))
+        hours[pro.pk] = {d: [(opens, closes)] for d in range(7)}
+        WeeklyAvailability.objects.bulk_create(
+            WeeklyAvailability(professional=pro, weekday=d, starts=opens, ends=closes)
+            for d in range(7)
+        )
+        at = datetime.combine(start, time(0), tzinfo=UTC)
+        sessions = []
+        while at < datetime.combine(start + timedelta(days=12), time(0), tzinfo=UTC):
+            length = timedelta(minutes=draw.choice([20, 45, 50, 60, 90]))
+            sessions.append((at, at + length))
+            gap = draw.choice([0, 5, 10, 30, 45, 50, 60, 120, 600])
+            if pro == pros[2] and solid[0] <= at < solid[1]:
+                gap = 0  # booked solid over two nights, into the afternoon
+            at += length + timedelta(minutes=gap)
+        Booking.objects.bulk_create(
+            Booking(
+                professional=pro,
+                client=pros[0].user,
+                session_type=kind,
+                starts_at=s,
+                ends_at=e,
+                price_amount=1,
+                currency="ISK",
+                status=draw.choice(["confirmed"] * 9 + ["cancelled"]),
+            )
+            for s, e in sessions
+        )
+    AvailabilityException.objects.create(
+        professional=pros[1], date=start + timedelta(days=4), kind="off"
+    )
+    taken = {
+        pro.pk: list(
+            Booking.objects.filter(professional=pro, status="confirmed").values_list(
+                "starts_at", "ends_at"
+            )
+        )
+        for pro in pros
+    }
+    pros = list(Professional.objects.select_related("user").order_by("pk"))
+    for minutes in (30, 50, 60):
+        length = timedelta(minutes=minutes)
+        found = free_slots(professionals=pros, duration=length, start=start, days=10, now=now)
+        first = free_slots(
+            professionals=pros, duration=length, start=start, days=10, now=now, first_only=True
+        )
+        for pro in pros:
+            expected = []
+            for offset in range(10):
+                day = start + timedelta(days=offset)
+                if pro == pros[1] and offset == 4:
+                    continue
+                for opens, closes in hours[pro.pk][day.weekday()]:
+                    at = datetime.combine(day, opens, tzinfo=UTC)
+                    while at + length <= datetime.combine(day, closes, tzinfo=UTC):
+                        clear = all(e <= at or s >= at + length for s, e in taken[pro.pk])
+                        if clear and at >= now + MIN_NOTICE:
+                            expected.append(at)
+                        at += timedelta(minutes=30)
+            assert [s.starts_at for s in found[pro.pk]] == expected, (pro.pk, minutes)
+            assert [s.starts_at for s in first[pro.pk][:1]] == expected[:1], (pro.pk, minutes)
