@@ -1,3 +1,4 @@
+from html import escape
 from typing import cast
 
 from django import forms
@@ -34,7 +35,35 @@ def email_is_taken(email: str, *, exclude: User | None = None) -> bool:
 
 class ZoneSelect(forms.Select):
     """A select whose options also carry what the search finds them by (the names
-    people use: "Eastern", "EST", "CET") and the names they are chosen for."""
+    people use: "Eastern", "EST", "CET") and the names they are chosen for.
+
+    Its 400-odd options are written here rather than each by a template of its own
+    (Select's way, ~25 ms a form): the same markup, a hundredth of the time."""
+
+    template_name = "forms/zone_select.html"
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        # As select.html, select_option.html and attrs.html write them, each value
+        # escaped (html.escape is what django.utils.html.escape calls).
+        parts = []
+        for group_name, options, _index in context["widget"]["optgroups"]:
+            if group_name:
+                parts.append(f'\n  <optgroup label="{escape(str(group_name))}">')
+            for option in options:
+                flat = "".join(
+                    f" {key}" if value is True else f' {key}="{escape(str(value))}"'
+                    for key, value in option["attrs"].items()
+                    if value is not False
+                )
+                parts.append(
+                    f'\n  <option value="{escape(str(option["value"]))}"{flat}>'
+                    f"{escape(str(option['label']))}</option>"
+                )
+            if group_name:
+                parts.append("\n  </optgroup>")
+        context["widget"]["options_html"] = mark_safe("".join(parts))  # noqa: S308 - each value escaped
+        return context
 
     def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
         option = super().create_option(name, value, label, selected, index, subindex, attrs)

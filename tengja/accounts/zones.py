@@ -182,6 +182,7 @@ def _best_for() -> dict[str, str]:
     return best
 
 
+@cache  # the same for every form that lists the zones
 def search_names(name: str, *, language: str) -> str:
     """What the search finds a zone by besides its label, region and name: its
     common names, and in another language than English its country's English name
@@ -192,6 +193,7 @@ def search_names(name: str, *, language: str) -> str:
     return " ".join(words)
 
 
+@cache  # the same for every form that lists the zones
 def aliases(name: str) -> str:
     """The zone's folded common names, "|"-joined: a search for one of them exactly
     (or for the start of one) lists the zone first."""
@@ -232,6 +234,7 @@ def _rank(name: str, label: str, query: str) -> int:
     return RANKED
 
 
+@cache  # the same for every form that lists the zones
 def best_names(name: str) -> str:
     """The folded common names for which this zone is the one chosen, "|"-joined."""
     return "|".join(folded for folded, zone in _best_for().items() if zone == name)

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
+from django.db.models import F, Max, Q, Window
+from django.db.models.functions import FirstValue, Lead
 from django.utils import timezone
 
 from tengja.bookings.models import BOOKING_HORIZON, Booking
@@ -65,20 +67,21 @@ def free_slots(
     pros = {p.pk: p for p in professionals}
     if not pros:
         return {}
+    # The hours as values, not objects: a week of windows for each of 50 people.
     weekly = defaultdict(list)
-    for window in WeeklyAvailability.objects.filter(professional_id__in=pros):
-        weekly[(window.professional_id, window.weekday)].append((window.starts, window.ends))
+    for pro_id, weekday, opens, closes in WeeklyAvailability.objects.filter(
+        professional_id__in=pros
+    ).values_list("professional_id", "weekday", "starts", "ends"):
+        weekly[(pro_id, weekday)].append((opens, closes))
     extra, off = defaultdict(list), set()
     end = start + timedelta(days=days)
-    for exception in AvailabilityException.objects.filter(
+    for pro_id, day, kind, extra_opens, extra_closes in AvailabilityException.objects.filter(
         professional_id__in=pros, date__gte=start, date__lt=end
-    ):
-        if exception.kind == AvailabilityException.Kind.OFF:
-            off.add((exception.professional_id, exception.date))
-        elif exception.starts and exception.ends:
-            extra[(exception.professional_id, exception.date)].append(
-                (exception.starts, exception.ends)
-            )
+    ).values_list("professional_id", "date", "kind", "starts", "ends"):
+        if kind == AvailabilityException.Kind.OFF:
+            off.add((pro_id, day))
+        elif extra_opens and extra_closes:
+            extra[(pro_id, day)].append((extra_opens, extra_closes))
     hours = (weekly, extra, off)
     if not first_only:
         return _slots(pros, duration, start, days, now, hours, ignore, first_only=False)
@@ -101,21 +104,10 @@ def _slots(pros, duration, start, days, now, hours, ignore, *, first_only) -> di
     bookings in that range."""
     weekly, extra, off = hours
     end = start + timedelta(days=days)
-    busy = defaultdict(list)
     range_start = datetime.combine(start, time.min, tzinfo=UTC) - timedelta(days=1)
     range_end = datetime.combine(end, time.min, tzinfo=UTC) + timedelta(days=1)
-    booked = Booking.objects.filter(
-        professional_id__in=pros,
-        status=Booking.Status.CONFIRMED,
-        starts_at__lt=range_end,
-        ends_at__gt=range_start,
-    )
-    if ignore is not None:
-        booked = booked.exclude(pk=ignore.pk)
-    for pro_id, starts_at, ends_at in booked.values_list("professional_id", "starts_at", "ends_at"):
-        busy[pro_id].append((starts_at, ends_at))
-    for intervals in busy.values():
-        intervals.sort()
+    shortest = min(duration.values()) if isinstance(duration, dict) else duration
+    busy = _busy(pros, range_start, range_end, shortest, ignore)
 
     result: dict[int, list[Slot]] = {}
     earliest = now + MIN_NOTICE
@@ -129,11 +121,12 @@ def _slots(pros, duration, start, days, now, hours, ignore, *, first_only) -> di
         for _, b_end in busy[pro_id]:
             busy_ends.append(max(b_end, busy_ends[-1]) if busy_ends else b_end)
         slots: list[Slot] = []
+        resume = start  # no start before this day is free (see the step past below)
         for offset in range(days):
             if first_only and slots:
                 break  # the days run in order: the first free day is found
             day = start + timedelta(days=offset)
-            if (pro_id, day) in off:
+            if day < resume or (pro_id, day) in off:
                 continue
             for window_start, window_end in weekly[(pro_id, day.weekday())] + extra[(pro_id, day)]:
                 closes = _local(day, window_end, zone)
@@ -142,7 +135,8 @@ def _slots(pros, duration, start, days, now, hours, ignore, *, first_only) -> di
                 closes_utc = closes.astimezone(UTC)
                 # Step in local wall time (a slot never starts at 09:17 after a clock
                 # change) but measure in real time: 60 minutes stay 60 minutes across it.
-                wall = datetime.combine(day, window_start)
+                opens = datetime.combine(day, window_start)
+                wall = opens
                 while wall.time() < window_end and wall.date() == day:
                     local = _local(day, wall.time(), zone)
                     wall += STEP
@@ -156,8 +150,59 @@ def _slots(pros, duration, start, days, now, hours, ignore, *, first_only) -> di
                     taken = before > 0 and busy_ends[before - 1] > slot_start
                     if slot_start >= earliest and not taken:
                         slots.append(Slot(pro_id, slot_start, slot_end))
+                        continue
+                    # Not free until the session ends (every later start before its
+                    # end overlaps it too) or the notice has passed: step past that
+                    # at once, rather than a half hour at a time through days booked
+                    # solid, and skip the days before it.
+                    until = max(busy_ends[before - 1] if taken else earliest, earliest)
+                    local_until = until.astimezone(zone)
+                    wall = max(wall, _next_step(opens, local_until))
+                    resume = max(resume, local_until.date())
         result[pro_id] = sorted(set(slots), key=lambda s: s.starts_at)
     return result
+
+
+def _next_step(opens: datetime, moment: datetime) -> datetime:
+    """The first wall time on the window's half-hour steps (from `opens`, naive)
+    at or after the local `moment`."""
+    behind = moment.replace(tzinfo=None) - opens
+    return opens + STEP * -(-behind // STEP)
+
+
+def _busy(pros, range_start, range_end, shortest, ignore) -> dict[int, list[tuple]]:
+    """The times each professional is taken within the range, sorted: their
+    confirmed sessions, joined where the gap between them is shorter than
+    `shortest` (no slot of that length or longer fits in it, so the slots are the
+    same). Days booked solid are one row rather than one per session: the
+    database joins them (window functions), so few rows are read and made into
+    objects however many sessions there are."""
+    booked = Booking.objects.filter(
+        professional_id__in=pros,
+        status=Booking.Status.CONFIRMED,
+        starts_at__lt=range_end,
+        ends_at__gt=range_start,
+    )
+    if ignore is not None:
+        booked = booked.exclude(pk=ignore.pk)
+    # One window, in one pass of the database over the sessions in order: the first
+    # start, the latest end so far (sessions of the same times end alike) and the
+    # next start. Only each run's last session is read: its run ends at the latest
+    # end so far, and the next run begins at the next start.
+    pro, order = [F("professional_id")], [F("starts_at"), F("ends_at")]
+    runs = booked.annotate(
+        first=Window(FirstValue("starts_at"), pro, order),
+        upto=Window(Max("ends_at"), pro, order),
+        after=Window(Lead("starts_at"), pro, order),
+    ).filter(Q(after__isnull=True) | Q(after__gte=F("upto") + shortest))
+    busy: dict[int, list[tuple]] = defaultdict(list)
+    began: dict[int, datetime] = {}
+    for pro_id, first, upto, after in runs.order_by(
+        "professional_id", "starts_at", "ends_at"
+    ).values_list("professional_id", "first", "upto", "after"):
+        busy[pro_id].append((began.get(pro_id, first), upto))
+        began[pro_id] = after
+    return busy
 
 
 def free_slots_to_move_to(

@@ -2,12 +2,14 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import (
     Case,
     Count,
     IntegerField,
     Max,
     OuterRef,
+    Prefetch,
     Q,
     Subquery,
     Sum,
@@ -20,7 +22,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from tengja.accounts.models import User
-from tengja.bookings.slots import Slot, free_slots
+from tengja.bookings.slots import MIN_NOTICE, Slot, free_slots
 from tengja.hubs.models import CreditEntry, CreditRequest, Hub, HubProfessional, Membership
 from tengja.lib.dates import add_months
 
@@ -105,15 +107,20 @@ def offers_for_browse(
             session_type__is_active=True,
             professional__is_active=True,
         )
-        .select_related("professional__user", "session_type", "hub")
-        .prefetch_related("professional__languages", "professional__specialties")
+        # What the page shows: names, titles, pictures, specialties, session types
+        # (the hub is the one asked for; languages are only filtered on).
+        .select_related("professional__user", "session_type")
+        # A list each (the page joins the names), not a queryset made per row.
+        .prefetch_related(Prefetch("professional__specialties", to_attr="specialty_list"))
         .order_by("professional__user__name")
     )
     if specialty:
         offers = offers.filter(professional__specialties__name=specialty)
     if language:
         offers = offers.filter(professional__languages__code=language)
-    offered = list(offers.distinct())
+    offered: list[HubProfessional] = list(offers.distinct() if specialty or language else offers)
+    for offer in offered:
+        offer.hub = hub  # for offer.credits, without joining the hub to every row
     firsts = next_free_times(offered)
     result = []
     for offer in offered:
@@ -126,18 +133,55 @@ def offers_for_browse(
     return result
 
 
+# Each professional's next free time is kept for a short while under a plain key,
+# shared by everyone who browses (it names no client): the first visit after it
+# lapses works it out, the others in that minute read it. It may lag a booking,
+# a cancellation or a change of hours by up to this long; the offer page's free
+# times (the ones a client books from) are worked out on each visit, and booking
+# a time taken meanwhile is refused.
+NEXT_FREE_SECONDS = 60
+
+
+def next_free_key(professional_id: int, duration: timedelta) -> str:
+    """The cache key of a professional's next free time for sessions this long."""
+    return f"next-free:{professional_id}:{int(duration.total_seconds())}"
+
+
 def next_free_times(offers: list[HubProfessional]) -> dict[int, Slot | None]:
     """Each offered professional's next free time within BROWSE_DAYS (None when
-    nothing is free), worked out from their hours and sessions as they are now."""
-    slots = free_slots(
-        professionals=[o.professional for o in offers],
-        # An accepted offer has its session type (hub_offer_accepted_with_a_session_type).
-        duration={o.professional_id: o.session_type.duration for o in offers if o.session_type},
-        start=timezone.localdate(),
-        days=BROWSE_DAYS,
-        first_only=True,
-    )
-    return {o.professional_id: next(iter(slots[o.professional_id]), None) for o in offers}
+    nothing is free), kept NEXT_FREE_SECONDS: those not kept are worked out from
+    their hours and sessions in a fixed number of queries, however many."""
+    # An accepted offer has its session type (hub_offer_accepted_with_a_session_type).
+    duration = {o.professional_id: o.session_type.duration for o in offers if o.session_type}
+    keys = {pro_id: next_free_key(pro_id, length) for pro_id, length in duration.items()}
+    kept = cache.get_many(keys.values())
+    soonest = timezone.now() + MIN_NOTICE
+    firsts: dict[int, Slot | None] = {}
+    missing = []
+    for offer in offers:
+        pro_id = offer.professional_id
+        starts_at = kept.get(keys.get(pro_id, ""))
+        if starts_at is False:  # kept: nothing free
+            firsts[pro_id] = None
+        elif isinstance(starts_at, datetime) and starts_at >= soonest:
+            firsts[pro_id] = Slot(pro_id, starts_at, starts_at + duration[pro_id])
+        else:  # not kept, or come within the notice since
+            missing.append(offer)
+    if missing:
+        slots = free_slots(
+            professionals=[o.professional for o in missing],
+            duration=duration,
+            start=timezone.localdate(),
+            days=BROWSE_DAYS,
+            first_only=True,
+        )
+        found = {o.professional_id: next(iter(slots[o.professional_id]), None) for o in missing}
+        firsts.update(found)
+        cache.set_many(
+            {keys[pro_id]: slot.starts_at if slot else False for pro_id, slot in found.items()},
+            NEXT_FREE_SECONDS,
+        )
+    return firsts
 
 
 def offer_in_hub(*, hub: Hub, professional_code: str) -> HubProfessional:
@@ -229,6 +273,25 @@ def hub_usage(*, hub: Hub, now: datetime | None = None) -> dict:
         "months": months,
         "chart": _usage_chart(months),
     }
+
+
+# HR's page keeps the hub's usage a minute, for all of its HR team: totals of
+# months that have ended, each already hidden when too few make it up, and the
+# count who had joined; nothing that names or counts one member. Those months
+# never move (see hub_usage), so keeping them hides nothing that has changed.
+USAGE_SECONDS = 60
+
+
+def hub_usage_kept(*, hub: Hub) -> dict:
+    """hub_usage, kept USAGE_SECONDS under a key of the hub, the month it is in
+    and the minimum group."""
+    group = settings.HUB_REPORTING_MIN_GROUP
+    key = f"hub-usage:{hub.pk}:{hub.month_start().timestamp():.0f}:{group}"
+    usage = cache.get(key)
+    if usage is None:
+        usage = hub_usage(hub=hub)
+        cache.set(key, usage, USAGE_SECONDS)
+    return usage
 
 
 def _usage_chart(months: list[dict]) -> dict:

@@ -38,7 +38,7 @@ from tengja.hubs.selectors import (
     credit_requests_for_hr,
     hub_for_admin,
     hub_public,
-    hub_usage,
+    hub_usage_kept,
     offer_in_hub,
     offers_for_browse,
     offers_public,
@@ -339,7 +339,7 @@ def _hr_page(request: HttpRequest, hub: Hub, **forms) -> HttpResponse:
         "remove_form": forms.get("remove_form") or RemoveMemberForm(prefix="remove"),
         "offer_form": forms.get("offer_form") or OfferForm(),
         # Ended months only, in the hub's zone.
-        "usage": hub_usage(hub=hub),
+        "usage": hub_usage_kept(hub=hub),
         "requests": credit_requests_for_hr(hub=hub),
         "domains": hub.domains.all(),
         "invited": hub.invited_addresses.all(),

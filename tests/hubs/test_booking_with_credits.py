@@ -11,9 +11,10 @@ from tengja.bookings.models import Booking
 from tengja.bookings.services import booking_cancel
 from tengja.bookings.slots import FIRST_ONLY_WINDOWS, MIN_NOTICE, free_slots
 from tengja.hubs.models import CreditEntry, Membership
+from tengja.hubs.selectors import NEXT_FREE_SECONDS
 from tengja.hubs.services import HubError, balance, hub_book
 from tests.conftest import race, requires_postgres
-from tests.factories import ProfessionalFactory, SessionTypeFactory
+from tests.factories import ProfessionalFactory, SessionTypeFactory, UserFactory
 
 
 def slots(offer, days=7):
@@ -45,31 +46,92 @@ def test_the_next_free_time_follows_the_schedule(
 
     client.force_login(member.user)
     url = reverse("hubs:browse", args=[member.hub.code])
-    first = first_shown(client, member.hub)
-    assert first == slots(offer)[0].starts_at
-    # Worked out afresh for each visit: the offers, the hours, days off and sessions.
-    with django_assert_max_num_queries(12):
-        client.get(url)
-    # Booked: the next page shows the next free time.
+    with time_machine.travel(timezone.now(), tick=True) as clock:
+        first = first_shown(client, member.hub)
+        assert first == slots(offer)[0].starts_at
+        # Worked out afresh once the kept one has lapsed: the offers, the hours, days
+        # off and sessions.
+        clock.shift(NEXT_FREE_SECONDS + 1)
+        with django_assert_max_num_queries(11):
+            client.get(url)
+        # Booked: browse shows the next free time once the kept one has lapsed.
+        with django_capture_on_commit_callbacks(execute=True):
+            hub_book(membership=member, offer=offer, starts_at=first)
+        assert first_shown(client, member.hub) == first
+        clock.shift(NEXT_FREE_SECONDS + 1)
+        second = first_shown(client, member.hub)
+        assert second == slots(offer)[0].starts_at and second > first
+        # A day off on that day: the next free time moves to another day.
+        local = timezone.localtime(second, ZoneInfo(offer.professional.user.time_zone))
+        with django_capture_on_commit_callbacks(execute=True):
+            availability_exception_add(
+                professional=offer.professional,
+                date=local.date(),
+                kind="off",
+                starts=None,
+                ends=None,
+            )
+        clock.shift(NEXT_FREE_SECONDS + 1)
+        third = first_shown(client, member.hub)
+        assert timezone.localtime(third, ZoneInfo(offer.professional.user.time_zone)).date() > (
+            local.date()
+        )
+        # Cancelled: free again, and shown again.
+        booking = offer.professional.bookings.get()
+        with django_capture_on_commit_callbacks(execute=True):
+            booking_cancel(booking=booking, by=offer.professional.user)
+        clock.shift(NEXT_FREE_SECONDS + 1)
+        assert first_shown(client, member.hub) == slots(offer)[0].starts_at
+
+
+def test_next_free_times_are_kept_a_short_while_for_everyone(
+    client, member, offer, hub, django_capture_on_commit_callbacks
+):
+    """Browse keeps each professional's next free time NEXT_FREE_SECONDS under a
+    plain key (professional and session length: nothing of the visitor's), so the
+    visits within it read neither hours nor sessions. The time a client books from,
+    on the offer page, is worked out on each visit."""
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tengja.hubs.selectors import next_free_key
+
+    client.force_login(member.user)
+    first = first_shown(client, hub)
+    key = next_free_key(offer.professional_id, offer.session_type.duration)
+    assert key == f"next-free:{offer.professional_id}:3000"
+    assert cache.get(key) == first
+    other = UserFactory(email="olaf@acme.test")
+    Membership.objects.create(hub=hub, user=other, email=other.email, status="active")
+    client.force_login(other)
+    with CaptureQueriesContext(connection) as queries:
+        assert first_shown(client, hub) == first
+    read = " ".join(q["sql"] for q in queries.captured_queries)
+    assert "bookings_booking" not in read and "weeklyavailability" not in read
+    # Booked meanwhile: gone at once from the offer page, kept on browse a while.
     with django_capture_on_commit_callbacks(execute=True):
         hub_book(membership=member, offer=offer, starts_at=first)
-    second = first_shown(client, member.hub)
-    assert second == slots(offer)[0].starts_at and second > first
-    # A day off on that day: the next free time moves to another day.
-    local = timezone.localtime(second, ZoneInfo(offer.professional.user.time_zone))
-    with django_capture_on_commit_callbacks(execute=True):
-        availability_exception_add(
-            professional=offer.professional, date=local.date(), kind="off", starts=None, ends=None
-        )
-    third = first_shown(client, member.hub)
-    assert timezone.localtime(third, ZoneInfo(offer.professional.user.time_zone)).date() > (
-        local.date()
-    )
-    # Cancelled: free again, and shown again.
-    booking = offer.professional.bookings.get()
-    with django_capture_on_commit_callbacks(execute=True):
-        booking_cancel(booking=booking, by=offer.professional.user)
-    assert first_shown(client, member.hub) == slots(offer)[0].starts_at
+    offer_page = client.get(reverse("hubs:offer", args=[hub.code, offer.professional.code]))
+    assert first not in {slot.starts_at for _day, day in offer_page.context["days"] for slot in day}
+    assert first_shown(client, hub) == first
+    with time_machine.travel(timezone.now() + timedelta(seconds=NEXT_FREE_SECONDS + 1)):
+        client.force_login(other)
+        assert first_shown(client, hub) > first
+
+
+def test_no_free_time_is_kept_too(client, member, offer, django_assert_max_num_queries):
+    from django.core.cache import cache
+
+    from tengja.hubs.selectors import next_free_key
+
+    offer.professional.weekly_availability.all().delete()
+    client.force_login(member.user)
+    page = client.get(reverse("hubs:browse", args=[member.hub.code])).content.decode()
+    assert "No free time in the next four weeks." in page
+    assert cache.get(next_free_key(offer.professional_id, offer.session_type.duration)) is False
+    with django_assert_max_num_queries(8):
+        assert first_shown(client, member.hub) is None
 
 
 def test_a_next_free_time_that_comes_within_the_notice_is_not_shown(client, member, offer):
@@ -283,7 +345,7 @@ def test_browse_query_count_does_not_grow_with_professionals(
     from tests.factories import SessionTypeFactory
 
     client.force_login(member.user)
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(12):
         client.get(reverse("hubs:browse", args=[member.hub.code]))
     for _ in range(15):
         kind = SessionTypeFactory()
@@ -291,9 +353,13 @@ def test_browse_query_count_does_not_grow_with_professionals(
             hub=member.hub, professional=kind.professional, session_type=kind, status="accepted"
         )
     # The new ones have no hours: their bookings are read in every window (two more).
-    with django_assert_max_num_queries(15 + len(FIRST_ONLY_WINDOWS)):
+    with django_assert_max_num_queries(12 + len(FIRST_ONLY_WINDOWS)):
         response = client.get(reverse("hubs:browse", args=[member.hub.code]))
     assert len(response.context["offers"]) == 16
+    assert response.content.decode().count('class="card offer"') == 16
+    # All kept now: neither hours nor sessions are read.
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("hubs:browse", args=[member.hub.code]))
     assert response.content.decode().count('class="card offer"') == 16
 
 
@@ -535,3 +601,140 @@ def test_cancelling_a_credit_session_late_says_the_credit_is_spent(
         body = client.post(cancel, follow=True).content.decode()
     assert said in body
     assert "stays payable" not in body and "greiða" not in body
+
+
+def test_days_booked_solid_are_read_as_runs(db):
+    """Sessions with gaps too short for a session are read as one taken run (a row
+    or two from the database, not one per session); the free slots are the same."""
+    from tengja.bookings.slots import _busy
+    from tengja.professionals.models import Professional, WeeklyAvailability
+
+    pro = ProfessionalFactory(user__time_zone="UTC")
+    WeeklyAvailability.objects.bulk_create(
+        WeeklyAvailability(professional=pro, weekday=d, starts=time(8), ends=time(18))
+        for d in range(7)
+    )
+    kind = SessionTypeFactory(professional=pro, duration_minutes=50)
+    start = date(2031, 3, 3)
+    midnight = datetime.combine(start, time(0), tzinfo=UTC)
+
+    def at(day, hours, minutes=0):
+        return midnight + timedelta(days=day, hours=hours, minutes=minutes)
+
+    # 50 minutes every hour until 09:50 on the third day; then 11:00, 12:30 (a gap
+    # of 40 minutes) and 14:10 (a gap of 50).
+    sessions = [midnight + timedelta(hours=h) for h in range(58)]
+    sessions += [at(2, 11), at(2, 12, 30), at(2, 14, 10)]
+    Booking.objects.bulk_create(
+        Booking(
+            professional=pro,
+            client=ProfessionalFactory().user,
+            session_type=kind,
+            starts_at=starts_at,
+            ends_at=starts_at + timedelta(minutes=50),
+            price_amount=1,
+            currency="ISK",
+        )
+        for starts_at in sessions
+    )
+    length = timedelta(minutes=50)
+    runs = _busy({pro.pk: pro}, midnight, at(3, 0), length, None)
+    assert runs[pro.pk] == [
+        (midnight, at(2, 9, 50)),
+        (at(2, 11), at(2, 13, 20)),
+        (at(2, 14, 10), at(2, 15)),
+    ]
+    pro = Professional.objects.select_related("user").get(pk=pro.pk)
+    args = {"professionals": [pro], "duration": length, "start": start, "days": 3}
+    found = free_slots(now=datetime(2031, 3, 1, tzinfo=UTC), **args)[pro.pk]
+    assert [s.starts_at for s in found] == [
+        at(2, 10),
+        at(2, 15),
+        at(2, 15, 30),
+        at(2, 16),
+        at(2, 16, 30),
+        at(2, 17),
+    ]
+    first = free_slots(now=datetime(2031, 3, 1, tzinfo=UTC), first_only=True, **args)[pro.pk]
+    assert first[0].starts_at == at(2, 10)
+    # Within the notice: the first is after it, on the grid.
+    later = free_slots(now=at(2, 3, 10), first_only=True, **args)[pro.pk]
+    assert later[0].starts_at == at(2, 15, 30)
+
+
+def test_free_slots_are_those_no_session_overlaps(db):
+    """Against a plain check of every half hour of every window, one by one, for
+    sessions of many lengths and gaps (read as runs, stepped past and skipped)."""
+    import random
+
+    from tengja.professionals.models import AvailabilityException, Professional, WeeklyAvailability
+
+    draw = random.Random(27)
+    start = date(2031, 3, 3)
+    now = datetime(2031, 3, 3, 2, tzinfo=UTC)
+    pros = [ProfessionalFactory(user__time_zone="UTC") for _ in range(4)]
+    solid = (datetime(2031, 3, 8, 10, tzinfo=UTC), datetime(2031, 3, 10, 12, tzinfo=UTC))
+    hours = {}
+    for pro in pros:
+        kind = SessionTypeFactory(professional=pro)
+        opens, closes = time(draw.choice([7, 8, 9])), time(draw.choice([15, 17, 18]))
+        hours[pro.pk] = {d: [(opens, closes)] for d in range(7)}
+        WeeklyAvailability.objects.bulk_create(
+            WeeklyAvailability(professional=pro, weekday=d, starts=opens, ends=closes)
+            for d in range(7)
+        )
+        at = datetime.combine(start, time(0), tzinfo=UTC)
+        sessions = []
+        while at < datetime.combine(start + timedelta(days=12), time(0), tzinfo=UTC):
+            length = timedelta(minutes=draw.choice([20, 45, 50, 60, 90]))
+            sessions.append((at, at + length))
+            gap = draw.choice([0, 5, 10, 30, 45, 50, 60, 120, 600])
+            if pro == pros[2] and solid[0] <= at < solid[1]:
+                gap = 0  # booked solid over two nights, into the afternoon
+            at += length + timedelta(minutes=gap)
+        Booking.objects.bulk_create(
+            Booking(
+                professional=pro,
+                client=pros[0].user,
+                session_type=kind,
+                starts_at=s,
+                ends_at=e,
+                price_amount=1,
+                currency="ISK",
+                status=draw.choice(["confirmed"] * 9 + ["cancelled"]),
+            )
+            for s, e in sessions
+        )
+    AvailabilityException.objects.create(
+        professional=pros[1], date=start + timedelta(days=4), kind="off"
+    )
+    taken = {
+        pro.pk: list(
+            Booking.objects.filter(professional=pro, status="confirmed").values_list(
+                "starts_at", "ends_at"
+            )
+        )
+        for pro in pros
+    }
+    pros = list(Professional.objects.select_related("user").order_by("pk"))
+    for minutes in (30, 50, 60):
+        length = timedelta(minutes=minutes)
+        found = free_slots(professionals=pros, duration=length, start=start, days=10, now=now)
+        first = free_slots(
+            professionals=pros, duration=length, start=start, days=10, now=now, first_only=True
+        )
+        for pro in pros:
+            expected = []
+            for offset in range(10):
+                day = start + timedelta(days=offset)
+                if pro == pros[1] and offset == 4:
+                    continue
+                for opens, closes in hours[pro.pk][day.weekday()]:
+                    at = datetime.combine(day, opens, tzinfo=UTC)
+                    while at + length <= datetime.combine(day, closes, tzinfo=UTC):
+                        clear = all(e <= at or s >= at + length for s, e in taken[pro.pk])
+                        if clear and at >= now + MIN_NOTICE:
+                            expected.append(at)
+                        at += timedelta(minutes=30)
+            assert [s.starts_at for s in found[pro.pk]] == expected, (pro.pk, minutes)
+            assert [s.starts_at for s in first[pro.pk][:1]] == expected[:1], (pro.pk, minutes)
