@@ -215,22 +215,19 @@ def main() -> None:
         clients["client"].get(pages["hub browse"][1], secure=True)
     queries["hub browse"] = len(captured.captured_queries)
     # A session of its own for each request: each is a person's first visit.
-    samples_needed = (args.requests + 1) * len(pages) + args.requests
-    sessions: dict[str, list[str]] = {}
-    for who, user in people.items():
-        sessions[who] = []
-        for _ in range(samples_needed):
-            fresh = Client()
-            fresh.force_login(user)
-            sessions[who].append(fresh.cookies["sessionid"].value)
+    # (Made before the request's clock starts.)
+
+    def fresh_session(who: str) -> str:
+        fresh = Client()
+        fresh.force_login(people[who])
+        return fresh.cookies["sessionid"].value
 
     port = free_port()
     with asgi_server({**os.environ, **env}, port):
         conn = http.client.HTTPConnection("127.0.0.1", port)
-        fresh_sessions = {who: iter(keys) for who, keys in sessions.items()}
 
         def get(who: str, path: str) -> float:
-            cookie = next(fresh_sessions[who])
+            cookie = fresh_session(who)
             start = time.perf_counter()
             conn.request("GET", path, headers={"Cookie": f"sessionid={cookie}"})
             response = conn.getresponse()

@@ -1,9 +1,15 @@
-"""A session's Cost line, as a filter: `{% load sessions %}{{ booking|cost }}`.
+"""A session's time and Cost line, as filters: `{% load sessions %}`, then
+`{{ booking|when }}` and `{{ booking|cost }}`.
 
-Lists show it on every row (a calendar month on up to 126), and as an included
-template of conditions it cost more to render than the rest of the row."""
+Lists show them on every row (a calendar month on up to 126), and as included
+templates of filters and conditions they cost more to render than the rest of
+the row."""
 
 from django import template
+from django.utils import timezone
+from django.utils.formats import date_format, time_format
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -11,6 +17,20 @@ from tengja.bookings.models import Booking
 from tengja.lib.money import money_format
 
 register = template.Library()
+
+
+@register.filter
+def when(booking: Booking) -> SafeString:
+    """The session's date, start and end in the active time zone, in a `<time>`
+    element: "7 December 2026, 15:00 to 15:50, with an en dash"."""
+    starts = timezone.localtime(booking.starts_at)
+    return format_html(
+        '<time datetime="{}">{}, {}–{}</time>',
+        starts.isoformat(),
+        date_format(starts, "DATE_FORMAT"),
+        time_format(starts, "TIME_FORMAT"),
+        time_format(timezone.localtime(booking.ends_at), "TIME_FORMAT"),
+    )
 
 
 @register.filter
