@@ -189,12 +189,10 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and envbo
         "max_size": envint("DATABASE_POOL_SIZE", "10"),
         "timeout": 20,
     }
-    # Parameters bound by the server, and a statement prepared the fifth time a
-    # pooled connection runs it, so PostgreSQL stops planning it again: planning
-    # a page's joins cost more than running them. (Behind a pooler that moves
-    # sessions between connections, PgBouncer's transaction mode, set
-    # DATABASE_POOL=false, which leaves both off.)
-    DATABASES["default"]["OPTIONS"].update(server_side_binding=True, prepare_threshold=5)
+    # Statements are not prepared (Django's default): each is planned for its
+    # own values. A prepared one is planned, after a few runs, once for any
+    # values, and such a plan reads a person's whole history where a value
+    # decides the index (a status, a kind; tests/test_growth.py).
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL")

@@ -61,9 +61,7 @@ class PracticeClients:
     index on (professional, client, ends_at), which has each one's sessions to
     come and, read backwards from now, the last held; the open bills, in one
     more query, are the professional's open ones (as a subquery of each row
-    the database would read every session of the client to find them). The
-    indexes serve the same plans when the statement is prepared and its
-    values are parameters (settings: prepare_threshold)."""
+    the database would read every session of the client to find them)."""
 
     def __init__(self, professional: Professional) -> None:
         self.professional = professional
