@@ -160,7 +160,6 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tengja.lib.context_processors.site",
-                "tengja.professionals.context_processors.professionals",
                 "tengja.dashboard.context_processors.header",
             ],
         },
