@@ -89,21 +89,37 @@ class SessionTypeForm(forms.ModelForm):
 class ProfessionalProfileForm(forms.ModelForm):
     class Meta:
         model = Professional
-        fields = ["title", "bio", "contact_email", "languages", "specialties"]
+        fields = [
+            *("title", "bio", "contact_email", "languages", "specialties"),
+            *("policy_en", "policy_is"),
+        ]
         labels = {
             "title": _("Title"),
             "bio": _("Short bio"),
             "contact_email": _("Contact e-mail"),
             "languages": _("Languages"),
             "specialties": _("Specialties"),
+            "policy_en": _("Your terms and cancellation policy, in English"),
+            "policy_is": _("Your terms and cancellation policy, in Icelandic"),
         }
         help_texts = {
             "contact_email": _(
                 "Shown on your public page, so that clients can reach you, for example "
                 "to arrange another time. Leave it empty to share none."
             ),
+            "policy_en": _(
+                "Shown to a client before they book or accept your invitation, on each "
+                "session page and before they cancel late. For example: Cancelling less "
+                "than 24 hours before costs the full price."
+            ),
+            "policy_is": _(
+                "Clients who read Tengja in Icelandic see this; if you leave one of the "
+                "two empty, they see the other."
+            ),
         }
         widgets = {
+            "policy_en": forms.Textarea(attrs={"rows": 4}),
+            "policy_is": forms.Textarea(attrs={"rows": 4}),
             "bio": forms.Textarea(attrs={"rows": 5, "maxlength": 2000}),
             "languages": forms.CheckboxSelectMultiple,
             "specialties": forms.CheckboxSelectMultiple,

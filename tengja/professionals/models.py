@@ -50,6 +50,15 @@ class Professional(models.Model):
     # Until there is messaging, how a client reaches them (to arrange another time):
     # shown to anyone who sees their page, only if they give one.
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    # Their own terms and cancellation policy, in each language a client may read
+    # Tengja in: shown before a client books or accepts an invitation, on each
+    # session page and in the warning before a late cancellation (`policy_for`).
+    policy_en = models.TextField(
+        _("terms and cancellation policy, in English"), max_length=2000, blank=True
+    )
+    policy_is = models.TextField(
+        _("terms and cancellation policy, in Icelandic"), max_length=2000, blank=True
+    )
     languages = models.ManyToManyField(
         Language, blank=True, related_name="professionals", verbose_name=_("languages")
     )
@@ -73,6 +82,13 @@ class Professional(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+    def policy_for(self, language: str) -> str:
+        """The terms in `language` ("is", "en"), else in the other: a client
+        reading Tengja in Icelandic sees the English terms rather than none."""
+        texts = {"en": self.policy_en, "is": self.policy_is}
+        first = texts.pop(language.split("-")[0], "")
+        return (first or next(iter(texts.values()), "")).strip()
 
     # The set-up checklist on a new professional's Home. has_session_types and
     # has_hours are annotated by selectors.professional_of (no extra queries).

@@ -63,12 +63,16 @@ def professional_profile_update(
     languages: list[Language],
     specialties: list[Specialty],
     contact_email: str = "",
+    policy_en: str = "",
+    policy_is: str = "",
 ) -> None:
     with transaction.atomic():
         professional.title = title
         professional.bio = bio
         professional.contact_email = contact_email
-        professional.save(update_fields=["title", "bio", "contact_email"])
+        professional.policy_en = policy_en
+        professional.policy_is = policy_is
+        professional.save(update_fields=["title", "bio", "contact_email", "policy_en", "policy_is"])
         professional.languages.set(languages)
         professional.specialties.set(specialties)
 

@@ -130,6 +130,11 @@ class Command(BaseCommand):
             defaults={
                 "title": "Psychologist",
                 "bio": "Cognitive behavioural therapy for anxiety, stress and sleep.",
+                # Her own terms, shown before booking and on each session page.
+                "policy_en": "Cancelling less than 24 hours before the session costs the "
+                "full price. A session missed without notice is charged in full.",
+                "policy_is": "Afbókun með minna en sólarhrings fyrirvara kostar fullt verð. "
+                "Tími sem er ekki mætt í án fyrirvara er rukkaður að fullu.",
             },
         )
         professional.languages.add(*Language.objects.filter(code__in=["is", "en"]))
