@@ -309,3 +309,17 @@ def test_the_join_button_shows_while_the_room_is_open_after_the_end(client, alic
     body = client.get(reverse("bookings:detail", args=[booking.code])).content.decode()
     assert f'<a class="button" href="{reverse("video:join", args=[booking.code])}">' in body
     assert client.get(reverse("video:join", args=[booking.code])).status_code == 200
+
+
+def test_calendar_days_are_written_as_each_language_writes_them(client, alice):
+    """Icelandic puts a period after the day's number ("10. mars"); English does not."""
+    client.force_login(alice)
+    for language, heading, week_day in (
+        ("en", "Monday 10 March 2031", "Monday 10 March"),
+        ("is", "Mánudagur 10. mars 2031", "Mánudagur 10. mars"),
+    ):
+        alice.language = language
+        alice.save()
+        body = client.get(reverse("dashboard:calendar") + "?day=2031-03-10").content.decode()
+        assert f'id="day-heading">{heading}</h2>' in body
+        assert f"<h3>{week_day}</h3>" in body
