@@ -54,6 +54,7 @@
   let recoveryTimer = null;
   let disconnectTimer = null;
   let poorChecks = 0;
+  let peerAway = false; // their signalling dropped ("gone") and they have not said hello since
 
   let ws = null;
   let socketRetries = 0;
@@ -352,12 +353,16 @@
         remoteState = message;
         return showRemoteState();
       case "bye":
+        peerAway = false;
         remoteState = { audio: true, video: false, audioOnly: false, screen: false };
         closePeer();
         setStatus(t.peer_left + " " + t.waiting);
         return;
       case "gone":
-        // Their signalling dropped; the media may still flow, so the call stays.
+        // Their signalling dropped; the media may still flow, so the call stays,
+        // and the status says we wait for them until they are back (an ICE
+        // change meanwhile does not say "in the call" over it).
+        peerAway = true;
         if (peer) setStatus(t.peer_reconnecting);
         return;
       case "unavailable":
@@ -373,6 +378,7 @@
   }
 
   function onPresence(message) {
+    peerAway = false;
     if (polite) {
       // A fresh side has no connection: ours was paired with one that is gone.
       if (message.fresh && peer) closePeer();
@@ -943,6 +949,7 @@
 
   // In the call: said plainly, unless our video is paused for a weak connection.
   function showConnected() {
+    if (peerAway) return setStatus(t.peer_reconnecting);
     setStatus(audioOnly ? t.audio_only : t.connected);
   }
 
