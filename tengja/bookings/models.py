@@ -19,6 +19,13 @@ JOIN_OPENS_BEFORE = timedelta(minutes=15)
 BOOKING_HORIZON = timedelta(days=2 * 366)
 
 
+def client_known(*, client_id: int | None, invited: bool, accepted_at) -> bool:
+    """The rule of Booking.client_is_known, for rows read as values (the
+    professional's week): a client with an account who booked themselves, or
+    accepted the invitation."""
+    return client_id is not None and (not invited or accepted_at is not None)
+
+
 class Booking(models.Model):
     class Status(models.TextChoices):
         CONFIRMED = "confirmed", _("Confirmed")
@@ -119,12 +126,15 @@ class Booking(models.Model):
         it themselves (in a hub), or has accepted the professional's invitation
         (opened its link or the session). Until then an invitation to an address
         that has an account reads exactly like one to an address that has none."""
-        if self.client_id is None:
-            return False
         try:
-            return self.invitation.accepted_at is not None
+            invitation = self.invitation
         except Invitation.DoesNotExist:
-            return True
+            invitation = None
+        return client_known(
+            client_id=self.client_id,
+            invited=invitation is not None,
+            accepted_at=invitation and invitation.accepted_at,
+        )
 
     @property
     def client_label(self) -> str:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext
 
 from tengja.accounts.models import User
 from tengja.billing.models import Invoice
-from tengja.bookings.models import Booking
+from tengja.bookings.models import Booking, client_known
 from tengja.bookings.selectors import RELATED
 from tengja.hubs.models import Membership
 from tengja.hubs.selectors import offers_waiting
@@ -290,7 +290,9 @@ def practice_week_sessions(
         what,
     ) in rows:
         # As Booking.client_is_known and Booking.client_label say.
-        known = client_id is not None and (invitation_id is None or accepted_at is not None)
+        known = client_known(
+            client_id=client_id, invited=invitation_id is not None, accepted_at=accepted_at
+        )
         cancelled = status == Booking.Status.CANCELLED
         if cancelled:
             state = labels["late"] if late else labels["cancelled"]

@@ -19,16 +19,6 @@ def professional_for_user(*, user: User) -> Professional:
         raise Http404 from None
 
 
-def professional_of_request(request) -> Professional | None:
-    """`professional_of` the signed-in user, looked up once per request (the header,
-    Home and the views that ask share it)."""
-    if not request.user.is_authenticated:
-        return None
-    if not hasattr(request, "_own_professional"):
-        request._own_professional = professional_of(user=request.user)
-    return request._own_professional
-
-
 def professional_of(*, user: User) -> Professional | None:
     """The user's professional profile, or None for a client or HR admin; with what
     the set-up checklist needs (see Professional.is_set_up), in the same query."""
