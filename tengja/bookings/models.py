@@ -41,6 +41,32 @@ class Booking(models.Model):
         CLIENT = "client", _("Client")
         PROFESSIONAL = "professional", _("Professional")
 
+    class CancelReason(models.TextChoices):
+        """Why a cancelled session did not happen, as the professional records it
+        (a client's own cancellation is BY_CLIENT). A no-show and a session entered
+        by mistake (void: never billed) are cancellations with their own reason."""
+
+        NONE = "", "-"
+        BY_PROFESSIONAL = "professional", _("Cancelled by the professional")
+        BY_CLIENT = "client", _("Cancelled by the client")
+        NO_SHOW = "no_show", _("The client did not come")
+        OTHER = "other", _("Other reason")
+        MISTAKE = "mistake", _("Entered by mistake")
+
+    class State(models.TextChoices):
+        """Where a session stands, in every list and on every page: planned → in
+        progress → ended (until the professional marks it) → done; or cancelled,
+        a no-show, or void. Derived from status, cancel_reason, completed_at and
+        the clock (Booking.state, and bookings.selectors.with_state in SQL)."""
+
+        PLANNED = "planned", _("Planned")
+        IN_PROGRESS = "in_progress", _("In progress")
+        ENDED = "ended", _("Ended, not marked done")
+        DONE = "done", _("Done")
+        CANCELLED = "cancelled", _("Cancelled")
+        NO_SHOW = "no_show", _("No-show")
+        VOID = "void", _("Void")
+
     code = models.CharField(max_length=16, unique=True, default=public_code, editable=False)
     professional = models.ForeignKey(
         Professional, on_delete=models.PROTECT, related_name="bookings"
@@ -71,8 +97,22 @@ class Booking(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancelled_by = models.CharField(max_length=12, choices=Role, blank=True)
-    # A client's cancellation within the notice period: the session stays payable.
+    # A client's cancellation within the notice period, or a late cancellation or
+    # no-show the professional chose to charge for: the session stays payable.
     late_cancellation = models.BooleanField(default=False)
+    cancel_reason = models.CharField(
+        _("reason"), max_length=12, choices=CancelReason, blank=True, default=""
+    )
+    # The professional's own words on a cancellation: never shown to the client,
+    # a hub or anyone else, never in an e-mail or an export for the client.
+    cancel_note = models.TextField(_("private note"), max_length=2000, blank=True)
+    # Whether the client was told of the cancellation (the professional may
+    # record a no-show without a message).
+    client_told = models.BooleanField(default=True)
+    # Marked done by the professional (at the end of the call, or later).
+    completed_at = models.DateTimeField(null=True, blank=True)
+    # Why the professional chose not to bill a done session (its bill voided).
+    payment_skipped_reason = models.CharField(max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("booking")
@@ -115,6 +155,24 @@ class Booking(models.Model):
     @property
     def is_cancelled(self) -> bool:
         return self.status == self.Status.CANCELLED
+
+    def state(self, now: datetime | None = None) -> "Booking.State":
+        """Where the session stands (the rule bookings.selectors.with_state says in SQL)."""
+        State, Reason = self.State, self.CancelReason
+        if self.is_cancelled:
+            if self.cancel_reason == Reason.MISTAKE:
+                return State.VOID
+            return State.NO_SHOW if self.cancel_reason == Reason.NO_SHOW else State.CANCELLED
+        if self.completed_at is not None:
+            return State.DONE
+        now = now or timezone.now()
+        if self.ends_at <= now:
+            return State.ENDED
+        return State.IN_PROGRESS if self.starts_at <= now else State.PLANNED
+
+    @property
+    def is_done(self) -> bool:
+        return self.completed_at is not None and not self.is_cancelled
 
     @property
     def paid_with_credits(self) -> bool:

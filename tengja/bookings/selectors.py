@@ -2,7 +2,18 @@ from datetime import datetime
 
 from django.apps import apps
 from django.db import connection
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Window
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.functions import RowNumber, TruncDate
 from django.http import Http404
 from django.utils import timezone
@@ -14,6 +25,26 @@ from tengja.professionals.models import Professional
 # What a session row shows: its type, both people, and (before the client has an
 # account) the invited address.
 RELATED = ("session_type", "professional__user", "client", "invitation")
+
+
+def with_state(bookings: QuerySet[Booking], now: datetime | None = None) -> QuerySet[Booking]:
+    """Annotate `state_code`: Booking.state in SQL, so lists can filter and count
+    by it (activities, the practice page)."""
+    now = now or timezone.now()
+    State, Reason = Booking.State, Booking.CancelReason
+    cancelled = Q(status=Booking.Status.CANCELLED)
+    return bookings.annotate(
+        state_code=Case(
+            When(cancelled & Q(cancel_reason=Reason.MISTAKE), then=Value(State.VOID)),
+            When(cancelled & Q(cancel_reason=Reason.NO_SHOW), then=Value(State.NO_SHOW)),
+            When(cancelled, then=Value(State.CANCELLED)),
+            When(completed_at__isnull=False, then=Value(State.DONE)),
+            When(ends_at__lte=now, then=Value(State.ENDED)),
+            When(starts_at__lte=now, then=Value(State.IN_PROGRESS)),
+            default=Value(State.PLANNED),
+            output_field=CharField(),
+        )
+    )
 
 
 def _as_either(user: User) -> Q:

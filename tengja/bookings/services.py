@@ -301,6 +301,11 @@ def booking_cancel(*, booking: Booking, by: User) -> Booking:
         booking.cancelled_at = now
         assert role is not None  # cancel_refusal refused anyone else
         booking.cancelled_by = role
+        booking.cancel_reason = (
+            Booking.CancelReason.BY_CLIENT
+            if role == Booking.Role.CLIENT
+            else Booking.CancelReason.BY_PROFESSIONAL
+        )
         booking.late_cancellation = role == Booking.Role.CLIENT and booking.is_late_for_client(now)
         booking.sequence += 1
         booking.save(
@@ -308,6 +313,7 @@ def booking_cancel(*, booking: Booking, by: User) -> Booking:
                 "status",
                 "cancelled_at",
                 "cancelled_by",
+                "cancel_reason",
                 "late_cancellation",
                 "sequence",
             ]
