@@ -63,6 +63,8 @@ def test_the_session_page_says_where_and_offers_no_call(client, alice, professio
         )
         assert JOIN not in body
         assert reverse("video:join", args=[soon.code]) not in body
+        # Google's and Outlook's new events carry the place too.
+        assert body.count("location=Laugavegur+26%2C+3.+h%C3%A6%C3%B0%2C+101+Reykjav%C3%ADk") == 2
         assert "<script" not in body.split("<main", 1)[1].split("</main>")[0]
 
 
