@@ -11,7 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from tengja.bookings.services import booking_invite
 from tengja.video.access import seat_for
+from tests.bookings.conftest import invitation_path
 from tests.factories import BookingFactory, SessionTypeFactory
 from tests.test_pages import CLIENT_HOME_QUERIES
 
@@ -205,3 +207,17 @@ def test_home_stays_within_its_budget_with_many_on_site_sessions(
     with django_assert_max_num_queries(CLIENT_HOME_QUERIES):
         body = client.get(reverse("dashboard:home")).content.decode()
     assert body.count("At the clinic · On site ·") == 10 and JOIN not in body
+
+
+def test_an_invited_new_address_sees_where_before_signing_up(
+    client, professional, on_site, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_invite(
+            professional=professional,
+            session_type=on_site,
+            starts_at=timezone.now() + timedelta(days=2),
+            email="new@example.com",
+        )
+    body = client.get(invitation_path()).content.decode()
+    assert "On site, Laugavegur 26, 3. hæð, 101 Reykjavík" in body

@@ -13,6 +13,7 @@ from icalendar import Calendar
 
 from tengja.bookings.models import Booking
 from tengja.bookings.services import booking_cancel, booking_create, booking_invite, booking_move
+from tengja.notifications.ics import booking_calendar_file
 from tengja.notifications.models import Delivery
 from tengja.notifications.services import delivery_send
 from tests.factories import SessionTypeFactory
@@ -151,8 +152,6 @@ def test_the_calendar_file_names_the_place_escaped(alice, book_on_site):
 def test_a_line_end_in_a_stored_address_is_escaped_too(alice, professional):
     """An address set outside the form (the admin) may keep odd line ends:
     LOCATION stays one property line."""
-    from tengja.notifications.ics import booking_calendar_file
-
     kind = SessionTypeFactory(
         professional=professional, mode="in_person", address="A 1;\r\nB, 2\\3\rC"
     )
