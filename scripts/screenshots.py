@@ -69,6 +69,8 @@ def pages(demo: dict) -> list[tuple[str, str | None, str]]:
         ("hub-find", None, "/hubs/"),
         ("session", "client", "/sessions/demo-next-week/"),
         ("session-soon", "client", "/sessions/demo-soon/"),
+        ("session-on-site", "client", "/sessions/demo-on-site/"),
+        ("session-on-site-call", "client", "/sessions/demo-on-site/join/"),
         ("session-move", "client", "/sessions/demo-next-week/move/"),
         ("session-move-review", "client", "/sessions/demo-next-week/move/"),
         ("session-move-refused", "client", "/sessions/demo-soon/move/"),

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tengja.lib.codes import public_code
 from tengja.lib.money import CURRENCIES
-from tengja.professionals.models import Professional, SessionType
+from tengja.professionals.models import ADDRESS_MAX_LENGTH, Professional, SessionType
 
 # A session's call opens this long before its start (and closes VIDEO_GRACE_MINUTES
 # after its end).
@@ -87,6 +87,10 @@ class Booking(models.Model):
     price_amount = models.PositiveIntegerField(_("price (minor units)"))
     currency = models.CharField(_("currency"), max_length=3, choices=CURRENCIES)
     cancellation_notice_hours = models.PositiveSmallIntegerField(default=24)
+    # Where an on-site session takes place, kept from its type when booked (as the
+    # price is): a later edit of the type moves no session already booked. Empty
+    # for a video session; a session with a location has no call.
+    location = models.CharField(_("location"), max_length=ADDRESS_MAX_LENGTH, blank=True)
     # Grows with every change, so calendar apps replace their copy (iCalendar SEQUENCE).
     sequence = models.PositiveIntegerField(default=0)
     paid_with = models.CharField(
@@ -171,6 +175,11 @@ class Booking(models.Model):
         return State.IN_PROGRESS if self.starts_at <= now else State.PLANNED
 
     @property
+    def is_on_site(self) -> bool:
+        """At an address, with no video call (no Join button, no call page)."""
+        return bool(self.location)
+
+    @property
     def is_done(self) -> bool:
         return self.completed_at is not None and not self.is_cancelled
 
@@ -218,8 +227,11 @@ class Booking(models.Model):
         return self.starts_at - JOIN_OPENS_BEFORE, self.ends_at + grace
 
     def is_joinable(self, now: datetime | None = None) -> bool:
+        """Whether the call is open now; an on-site session has none."""
+        if self.is_cancelled or self.is_on_site:
+            return False
         opens, closes = self.join_window()
-        return not self.is_cancelled and opens <= (now or timezone.now()) < closes
+        return opens <= (now or timezone.now()) < closes
 
     def is_past(self, now: datetime | None = None) -> bool:
         return self.ends_at <= (now or timezone.now())

@@ -96,7 +96,7 @@ def _own_professional(user: User) -> Subquery:
 # database takes to answer it.
 CLIENT_ROW = (
     *("code", "starts_at", "ends_at", "status", "price_amount", "currency"),
-    *("paid_with", "credits", "late_cancellation", "client"),
+    *("paid_with", "credits", "late_cancellation", "client", "location"),
     *("session_type__name", "professional__user__name"),
 )
 

@@ -140,6 +140,7 @@ def booking_invite(
             ends_at=starts_at + session_type.duration,
             price_amount=session_type.price_amount,
             currency=session_type.currency,
+            location=session_type.location,
             cancellation_notice_hours=session_type.cancellation_notice_hours,
         )
         _save_without_overlap(booking)
@@ -183,6 +184,7 @@ def booking_create(
             ends_at=starts_at + session_type.duration,
             price_amount=session_type.price_amount,
             currency=session_type.currency,
+            location=session_type.location,
             cancellation_notice_hours=session_type.cancellation_notice_hours
             if cancellation_notice_hours is None
             else cancellation_notice_hours,

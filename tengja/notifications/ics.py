@@ -39,7 +39,16 @@ def booking_summary(booking: Booking, *, for_professional: bool) -> str:
 
 
 def booking_description(booking: Booking) -> str:
+    if booking.is_on_site:
+        return _("Session page: %(url)s") % {"url": booking_url(booking)}
     return _("Session page and video: %(url)s") % {"url": booking_url(booking)}
+
+
+def booking_location(booking: Booking) -> str:
+    """An on-site session's address as calendars show a place: on one line. (The
+    icalendar library escapes it as RFC 5545 says: commas, semicolons,
+    backslashes and line ends.)"""
+    return ", ".join(booking.location.splitlines())
 
 
 def booking_url(booking: Booking) -> str:
@@ -56,6 +65,9 @@ def booking_event(booking: Booking, *, for_professional: bool) -> Event:
     event.add("summary", booking_summary(booking, for_professional=for_professional))
     event.add("url", booking_url(booking))
     event.add("description", booking_description(booking))
+    if booking.is_on_site:
+        # A video session has no LOCATION, as before: its place is the URL.
+        event.add("location", booking_location(booking))
     event.add("status", "CANCELLED" if booking.is_cancelled else "CONFIRMED")
     return event
 

@@ -211,6 +211,7 @@ def _sessions(user: User) -> Iterator[dict]:
             "role": "client" if as_client else "professional",
             "professional": booking.professional.user.name if as_client else None,
             "session_type": booking.session_type.name,
+            "location": booking.location or None,
             "starts_at": booking.starts_at,
             "ends_at": booking.ends_at,
             "status": booking.status,

@@ -68,6 +68,7 @@ def session_types_of(user: User) -> Iterator[dict]:
             "price_amount": kind.price_amount,
             "currency": kind.currency,
             "mode": kind.mode,
+            "address": kind.address,
             "cancellation_notice_hours": kind.cancellation_notice_hours,
             "offered": kind.is_active,
         }

@@ -7,11 +7,15 @@ from django.utils.translation import gettext_lazy as _
 
 from tengja.lib.money import money_to_major, money_to_minor
 from tengja.professionals.models import (
+    ADDRESS_MAX_LENGTH,
     AvailabilityException,
     Professional,
     SessionType,
     WeeklyAvailability,
 )
+
+# An address is a street, a postcode and town, perhaps a floor or a door code.
+ADDRESS_MAX_LINES = 5
 
 
 class SessionTypeForm(forms.ModelForm):
@@ -26,25 +30,46 @@ class SessionTypeForm(forms.ModelForm):
         max_digits=10,
         decimal_places=2,
     )
+    # Its length is checked once its line ends are one character each (a browser
+    # sends two), by clean_address.
+    address = forms.CharField(
+        label=_("Address"),
+        required=False,
+        help_text=_(
+            "For on-site sessions: where you meet, as your clients will read it in e-mails "
+            "and their calendars. Sessions already booked keep the address they were booked with."
+        ),
+        widget=forms.Textarea(
+            attrs={"rows": 3, "maxlength": ADDRESS_MAX_LENGTH, "autocomplete": "street-address"}
+        ),
+    )
 
     class Meta:
         model = SessionType
-        fields = ["name", "duration_minutes", "currency", "mode", "cancellation_notice_hours"]
+        fields = [
+            *("name", "duration_minutes", "currency", "mode", "address"),
+            "cancellation_notice_hours",
+        ]
         labels = {
             "name": _("Name"),
             "duration_minutes": _("Duration (minutes)"),
             "currency": _("Currency"),
-            "mode": _("Mode"),
+            "mode": _("Where"),
             "cancellation_notice_hours": _("Cancellation notice"),
         }
         help_texts = {
+            "mode": _(
+                "A video session has its call on Tengja; an on-site one meets at the address."
+            ),
             "cancellation_notice_hours": _(
                 "A client who cancels later than this still pays for the session."
-            )
+            ),
         }
-        widgets = {"duration_minutes": forms.NumberInput(attrs={"min": 5, "max": 480})}
+        widgets = {
+            "duration_minutes": forms.NumberInput(attrs={"min": 5, "max": 480}),
+        }
 
-    field_order = ["name", "duration_minutes", "price", "currency", "mode"]
+    field_order = ["name", "duration_minutes", "price", "currency", "mode", "address"]
 
     def __init__(self, *args, professional: Professional, **kwargs) -> None:
         self.professional = professional
@@ -69,9 +94,35 @@ class SessionTypeForm(forms.ModelForm):
             raise ValidationError(_("Choose a duration between 5 and 480 minutes."))
         return minutes
 
+    def clean_address(self) -> str:
+        """One address in a few lines, each trimmed, blank lines dropped; no
+        control characters (they would break the e-mails and calendar files)."""
+        raw = self.cleaned_data.get("address") or ""
+        lines = [" ".join(line.split()) for line in raw.replace("\r\n", "\n").split("\n")]
+        address = "\n".join(line for line in lines if line)
+        if any((ord(char) < 32 and char != "\n") or ord(char) == 127 for char in address):
+            raise ValidationError(
+                _("Write the address in plain letters, without special characters.")
+            )
+        if address.count("\n") >= ADDRESS_MAX_LINES:
+            raise ValidationError(
+                _("Write the address in at most %(lines)s lines.") % {"lines": ADDRESS_MAX_LINES}
+            )
+        if len(address) > ADDRESS_MAX_LENGTH:
+            raise ValidationError(
+                _("Write the address in at most %(count)s characters.")
+                % {"count": ADDRESS_MAX_LENGTH}
+            )
+        return address
+
     def clean(self) -> dict:
         cleaned = super().clean()
         assert cleaned is not None  # a ModelForm's clean() returns cleaned_data
+        if cleaned.get("mode") == SessionType.Mode.IN_PERSON:
+            if not cleaned.get("address") and "address" not in self.errors:
+                self.add_error("address", _("Give the address where on-site sessions take place."))
+        else:
+            cleaned["address"] = ""  # a video session meets in its call, nowhere else
         price, currency = cleaned.get("price"), cleaned.get("currency")
         if price is not None and currency:
             try:

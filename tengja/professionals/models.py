@@ -156,11 +156,20 @@ class ProfessionalInvitation(models.Model):
         return self.accepted_at is None and self.revoked_at is None
 
 
+# The longest address an on-site session type may give (a street, a postcode
+# and town, a floor or room: a few short lines).
+ADDRESS_MAX_LENGTH = 300
+
+
 class SessionType(models.Model):
     class Mode(models.TextChoices):
+        """Where the session happens. A video session has its call in Tengja; an
+        on-site one at the type's address, with no call. (A PHONE mode existed
+        without any meaning behind it and was never offered: a stored "phone"
+        reads as video, as it always did.)"""
+
         VIDEO = "video", _("Video")
-        IN_PERSON = "in_person", _("In person")
-        PHONE = "phone", _("Phone")
+        IN_PERSON = "in_person", _("On site")
 
     class Notice(models.IntegerChoices):
         NONE = 0, _("No notice")
@@ -177,6 +186,9 @@ class SessionType(models.Model):
     price_amount = models.PositiveIntegerField(_("price (minor units)"))
     currency = models.CharField(_("currency"), max_length=3, choices=CURRENCIES)
     mode = models.CharField(_("mode"), max_length=10, choices=Mode, default=Mode.VIDEO)
+    # Where an on-site session takes place; empty for video. Booked sessions keep
+    # the address they were booked with (Booking.location).
+    address = models.CharField(_("address"), max_length=ADDRESS_MAX_LENGTH, blank=True)
     cancellation_notice_hours = models.PositiveSmallIntegerField(
         _("cancellation notice"), choices=Notice, default=Notice.DAY
     )
@@ -196,10 +208,25 @@ class SessionType(models.Model):
                 name="sessiontype_name_unique_per_professional",
                 violation_error_message=_("You already have a session type with this name."),
             ),
+            models.CheckConstraint(
+                condition=~Q(mode="in_person") | ~Q(address=""),
+                name="sessiontype_on_site_has_address",
+                violation_error_message=_("Give the address where on-site sessions take place."),
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_on_site(self) -> bool:
+        return self.mode == self.Mode.IN_PERSON
+
+    @property
+    def location(self) -> str:
+        """What a session booked now keeps as its place (Booking.location): the
+        address of an on-site type, nothing for video."""
+        return self.address if self.is_on_site else ""
 
     @property
     def duration(self) -> timedelta:

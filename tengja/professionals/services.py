@@ -36,14 +36,19 @@ def session_type_save(
     currency: str,
     mode: str,
     cancellation_notice_hours: int,
+    address: str = "",
 ) -> SessionType:
-    """Create a session type, or change one (booked sessions keep their price)."""
+    """Create a session type, or change one. Booked sessions keep their price and
+    their place (Booking.location): a new address applies to sessions booked from
+    now on, and the professional tells the clients of booked ones themselves."""
     session_type = session_type or SessionType(professional=professional)
     session_type.name = name
     session_type.duration_minutes = duration_minutes
     session_type.price_amount = price_amount
     session_type.currency = currency
     session_type.mode = mode
+    # A video type has no address (an on-site one must: a database constraint).
+    session_type.address = address if mode == SessionType.Mode.IN_PERSON else ""
     session_type.cancellation_notice_hours = cancellation_notice_hours
     session_type.save()
     return session_type

@@ -55,7 +55,7 @@ def session_type_edit(request: AuthenticatedRequest, code: str | None = None) ->
         request.POST or None, instance=copy.copy(instance), professional=professional
     )
     if request.method == "POST" and form.is_valid():
-        fields = ("name", "duration_minutes", "price_amount", "currency", "mode")
+        fields = ("name", "duration_minutes", "price_amount", "currency", "mode", "address")
         services.session_type_save(
             professional=professional,
             session_type=instance,

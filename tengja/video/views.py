@@ -19,6 +19,9 @@ def join(request: AuthenticatedRequest, code: str) -> HttpResponse:
     booking = booking_for_user(user=request.user, code=code)
     role = booking.role_of(request.user)
     is_professional = role == Booking.Role.PROFESSIONAL
+    if booking.is_on_site:
+        # No call, ever: the page says where the session is instead.
+        return render(request, "video/closed.html", {"booking": booking}, status=404)
     if not booking.is_joinable() or booking.client_id is None:
         return render(request, "video/closed.html", {"booking": booking}, status=403)
     if is_professional:

@@ -5,6 +5,8 @@ Lists show them on every row (a calendar month on up to 126), and as included
 templates of filters and conditions they cost more to render than the rest of
 the row."""
 
+from urllib.parse import urlencode
+
 from django import template
 from django.utils import timezone
 from django.utils.formats import date_format, time_format
@@ -68,3 +70,31 @@ def cost(booking: Booking) -> str:
     else:
         what = _("nothing to pay")
     return f"{price} · {what}"
+
+
+def _one_line(address: str) -> str:
+    return ", ".join(address.splitlines())
+
+
+@register.filter
+def where(session) -> str:
+    """Where a session (a Booking, from the place it was booked with) or a
+    session type meets, on one line: "Video", or "On site, Laugavegur 1, 101
+    Reykjavík"."""
+    location = session.location
+    if not location:
+        return _("Video")
+    return _("On site, %(address)s") % {"address": _one_line(location)}
+
+
+@register.filter
+def one_line(address: str) -> str:
+    """An address's lines joined by commas, for a line of text (a subject, a row)."""
+    return _one_line(address)
+
+
+@register.filter
+def map_url(address: str) -> str:
+    """A link that opens the address in OpenStreetMap's search (a plain link:
+    no map, script or request is loaded by Tengja's own page)."""
+    return "https://www.openstreetmap.org/search?" + urlencode({"query": _one_line(address)})

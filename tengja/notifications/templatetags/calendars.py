@@ -11,7 +11,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format, time_format
 
 from tengja.bookings.models import Booking
-from tengja.notifications.ics import booking_description, booking_summary
+from tengja.notifications.ics import booking_description, booking_location, booking_summary
 
 register = template.Library()
 
@@ -43,6 +43,8 @@ def calendar_links(booking: Booking, *, for_professional: bool) -> dict[str, str
         "enddt": _utc(booking.ends_at, "%Y-%m-%dT%H:%M:%SZ"),
         "body": details,
     }
+    if booking.is_on_site:
+        google["location"] = outlook["location"] = booking_location(booking)
     return {"google": f"{GOOGLE}?{urlencode(google)}", "outlook": f"{OUTLOOK}?{urlencode(outlook)}"}
 
 

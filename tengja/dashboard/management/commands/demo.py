@@ -101,6 +101,7 @@ def demo_booking(
             "status": Booking.Status.CONFIRMED,
             "price_amount": kind.price_amount,
             "currency": kind.currency,
+            "location": kind.location,
         },
     )
     return booking
@@ -149,6 +150,18 @@ class Command(BaseCommand):
             professional=professional,
             name="Follow-up call",
             defaults={"duration_minutes": 25, "price_amount": 9000, "currency": "ISK"},
+        )
+        # Met at her clinic: an on-site session has its address and no call.
+        at_clinic, _ = SessionType.objects.get_or_create(
+            professional=professional,
+            name="Session at the clinic",
+            defaults={
+                "duration_minutes": 50,
+                "price_amount": 20000,
+                "currency": "ISK",
+                "mode": SessionType.Mode.IN_PERSON,
+                "address": "Laugavegur 26, 3rd floor\n101 Reykjavík",
+            },
         )
         for weekday in range(5):
             WeeklyAvailability.objects.get_or_create(
@@ -211,6 +224,13 @@ class Command(BaseCommand):
             client=client,
             kind=follow_up,
             starts_at=next_week,
+        )
+        demo_booking(
+            code="demo-on-site",
+            professional=professional,
+            client=client,
+            kind=at_clinic,
+            starts_at=(now + timedelta(days=3)).replace(hour=14, minute=0),
         )
         demo_booking(
             code="demo-last-week",
