@@ -406,8 +406,6 @@ def invoice_charge_now(*, booking: Booking, by: User, payment_key: str) -> Payme
     invoice = invoice_standing(booking=booking)
     if invoice is None:
         raise BillingError(_("This session has no bill to charge."))
-    if invoice.status != Invoice.Status.OPEN:
-        raise BillingError(_bill_not_open_message(invoice))
     card = (
         PaymentMethod.objects.filter(
             user_id=booking.client_id, is_default=True, removed_at__isnull=True
@@ -416,6 +414,8 @@ def invoice_charge_now(*, booking: Booking, by: User, payment_key: str) -> Payme
         else None
     )
     if card is None:
+        if invoice.status != Invoice.Status.OPEN:
+            raise BillingError(_bill_not_open_message(invoice))
         _ask_client_to_pay(invoice)
         raise BillingError(
             _(
@@ -424,6 +424,8 @@ def invoice_charge_now(*, booking: Booking, by: User, payment_key: str) -> Payme
             )
             % {"name": booking.client_label}
         )
+    # A bill no longer open is refused there, unless this is the same request
+    # again (the same key): then it gives back the same payment.
     payment = invoice_pay(invoice=invoice, method=card, payment_key=payment_key)
     if payment.status in (Payment.Status.REQUIRES_ACTION, Payment.Status.FAILED):
         _ask_client_to_pay(invoice)
