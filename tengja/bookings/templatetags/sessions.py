@@ -64,7 +64,8 @@ def cost(booking: Booking) -> str:
         return text % {"credits": credits}
     price = money_format(booking.price_amount, booking.currency)
     if booking.payment_skipped_reason and not booking.is_cancelled:
-        return f"{price} · {_('No charge')}"
+        no_charge = _("No charge")
+        return f"{price} · {no_charge}"
     if not (booking.is_cancelled and booking.price_amount):
         return price
     bill_status = getattr(booking, "bill_status", None)
