@@ -416,6 +416,14 @@ def invoice_charge_now(*, booking: Booking, by: User, payment_key: str) -> Payme
     if card is None:
         if invoice.status != Invoice.Status.OPEN:
             raise BillingError(_bill_not_open_message(invoice))
+        if booking.client_id is None:
+            raise BillingError(
+                _(
+                    "%(email)s has not accepted the invitation yet, so there is no card to "
+                    "charge. The bill stays open."
+                )
+                % {"email": booking.client_label}
+            )
         _ask_client_to_pay(invoice)
         raise BillingError(
             _(

@@ -363,3 +363,36 @@ def test_two_concurrent_mark_done_posts_charge_once(charges):
     assert Payment.objects.filter(status=Payment.Status.SUCCEEDED).count() == 1
     assert Invoice.objects.get().status == Invoice.Status.PAID
     assert len(set(charges)) == 1
+
+
+def test_an_invited_client_without_an_account_has_no_card_to_charge(
+    client, professional, kind, django_capture_on_commit_callbacks
+):
+    from tengja.bookings.services import booking_invite
+
+    with django_capture_on_commit_callbacks(execute=True):
+        booking = booking_invite(
+            professional=professional,
+            session_type=kind,
+            starts_at=timezone.now() + timedelta(days=1),
+            email="new.person@example.com",
+        )
+    Booking.objects.filter(pk=booking.pk).update(
+        starts_at=timezone.now() - timedelta(hours=2),
+        ends_at=timezone.now() - timedelta(hours=1),
+    )
+    client.force_login(professional.user)
+    response = done(client, booking, payment="now")
+    assert "new.person@example.com has not accepted the invitation yet" in said(response)
+    assert bill(booking).status == Invoice.Status.OPEN
+    assert not Payment.objects.exists()
+
+
+def test_the_clients_void_bill_says_no_charge(client, session, alice):
+    booking_mark_done(
+        booking=session, by=session.professional.user, payment_skipped_reason="Goodwill"
+    )
+    client.force_login(alice)
+    page = client.get(reverse("billing:invoice", args=[bill(session).code])).content.decode()
+    assert "No charge: the professional chose not to charge for this session" in page
+    assert "Goodwill" not in page
