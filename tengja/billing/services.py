@@ -34,7 +34,7 @@ from tengja.billing.providers import (
     ProviderError,
     get_provider,
 )
-from tengja.billing.selectors import invoice_standing
+from tengja.billing.selectors import invoice_standing, payment_in_progress
 from tengja.bookings.events import BookingEvent, Kind
 from tengja.bookings.models import Booking
 from tengja.bookings.services import BookingError
@@ -429,6 +429,16 @@ def invoice_charge_now(*, booking: Booking, by: User, payment_key: str) -> Payme
             _(
                 "%(name)s has no saved card, so nothing was charged. The bill stays open, "
                 "and we have asked them to pay it."
+            )
+            % {"name": booking.client_label}
+        )
+    under_way = payment_in_progress(invoice=invoice)
+    if under_way is not None and under_way.method_id != card.pk:
+        # The client is paying it with another card (invoice_pay would cancel that).
+        raise BillingError(
+            _(
+                "%(name)s is paying this bill with another card right now, so nothing was "
+                "charged. The bill shows the result when it is known."
             )
             % {"name": booking.client_label}
         )

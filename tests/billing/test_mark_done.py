@@ -396,3 +396,19 @@ def test_the_clients_void_bill_says_no_charge(client, session, alice):
     page = client.get(reverse("billing:invoice", args=[bill(session).code])).content.decode()
     assert "No charge: the professional chose not to charge for this session" in page
     assert "Goodwill" not in page
+
+
+def test_a_client_paying_with_another_card_is_not_interrupted(session, alice):
+    from tengja.billing.services import invoice_pay
+
+    add_card(alice)  # the default
+    other = add_card(alice, AUTHENTICATE)
+    theirs = invoice_pay(invoice=bill(session), method=other, payment_key=new_payment_key())
+    assert theirs.status == Payment.Status.REQUIRES_ACTION  # at their bank's page
+    session = booking_mark_done(booking=session, by=session.professional.user)
+    with pytest.raises(BillingError, match="paying this bill with another card right now"):
+        invoice_charge_now(
+            booking=session, by=session.professional.user, payment_key=new_payment_key()
+        )
+    theirs.refresh_from_db()
+    assert theirs.status == Payment.Status.REQUIRES_ACTION and Payment.objects.count() == 1
