@@ -125,7 +125,10 @@ PAGES: dict[str, list[tuple[str, Kwargs, str | Callable[[World], str], dict[str,
     ],
     "bookings:detail": [
         (name, booking(name), "", expect(CLIENT, PRO))
-        for name in ("soon", "paid", "moved", "void", "late", "refunded", "past")
+        for name in (
+            *("soon", "paid", "moved", "void", "late", "refunded", "past"),
+            *("ended", "skipped"),
+        )
     ]
     + [
         ("invited", booking("invited"), "", expect(PRO)),
@@ -260,6 +263,9 @@ PAGES: dict[str, list[tuple[str, Kwargs, str | Callable[[World], str], dict[str,
         ("open: to paying it", booking("soon"), "", expect(CLIENT, status=302)),
         ("paid: to the bill", booking("paid"), "", expect(CLIENT, status=302)),
     ],
+    # The professional's "Mark as done" and "Charge now": POST only.
+    "billing:session_done": [("", booking("ended"), "", signed_in(405))],
+    "billing:session_charge": [("", booking("late"), "", signed_in(405))],
     "billing:card_add": [("", NONE, "", signed_in(200))],
     "billing:card_update": [("", lambda w: {"code": w.card.code}, "", expect(CLIENT))],
     "billing:card_remove": [("", lambda w: {"code": w.card.code}, "", expect(CLIENT))],

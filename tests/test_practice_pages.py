@@ -73,14 +73,14 @@ def test_the_week_shows_every_session_in_the_professionals_zone(
 
     body = client.get(url).content.decode()
     assert "Alice Andersen" not in at_nine(body) and alice.email in at_nine(body)
-    assert "Invited, not yet accepted" in at_nine(body)
+    assert "Planned · invited, not yet accepted" in at_nine(body)
     assert "14:00–14:50" in body and "new.person@example.com" in body
     client.force_login(alice)
     with django_capture_on_commit_callbacks(execute=True):
         client.get(reverse("bookings:detail", args=[sessions["alice"].code]))
     client.force_login(professional.user)
     body = client.get(url).content.decode()
-    assert "Alice Andersen" in at_nine(body) and "Confirmed" in at_nine(body)
+    assert "Alice Andersen" in at_nine(body) and "Planned" in at_nine(body)
     assert "16:00–16:50" in body and "Cancelled" in body
     assert "America/New_York" in body
     # Keyboard and phone: links to the weeks around, to today, and to each day.
@@ -106,8 +106,8 @@ def test_each_row_of_the_week_says_what_the_session_model_says(client, professio
     monday = next_monday()
     erased = UserFactory(name="Gone Person", erased_at=timezone.now())
     kinds = [
-        ({}, "Confirmed"),
-        ({"paid_with": Booking.PaidWith.CREDITS, "credits": 1}, "Confirmed · credits"),
+        ({}, "Planned"),
+        ({"paid_with": Booking.PaidWith.CREDITS, "credits": 1}, "Planned · credits"),
         ({"status": Booking.Status.CANCELLED}, "Cancelled"),
         (
             {"status": Booking.Status.CANCELLED, "paid_with": Booking.PaidWith.CREDITS},
@@ -122,7 +122,9 @@ def test_each_row_of_the_week_says_what_the_session_model_says(client, professio
             },
             "Cancelled late · credits",
         ),
-        ({"client": erased}, "Confirmed"),
+        ({"cancel_reason": Booking.CancelReason.NO_SHOW, "status": "cancelled"}, "No-show"),
+        ({"completed_at": timezone.now()}, "Done"),
+        ({"client": erased}, "Planned"),
     ]
     bookings = [
         BookingFactory(
@@ -145,14 +147,14 @@ def test_each_row_of_the_week_says_what_the_session_model_says(client, professio
     assert [row.code for row in rows] == [b.code for b in [*bookings, invited]]
     assert [row.status for row in rows] == [
         *(state for _fields, state in kinds),
-        "Invited, not yet accepted",
+        "Planned · invited, not yet accepted",
     ]
     assert [row.who for row in rows] == [
         Booking.objects.get(pk=b.pk).client_label for b in [*bookings, invited]
     ]
     assert rows[-2].who == "Deleted account" and rows[-1].who == alice.email
     body = response.content.decode()
-    assert body.count("pro-session pro-session--cancelled") == 2 * 4  # the week and the day
+    assert body.count("pro-session pro-session--cancelled") == 2 * 5  # the week and the day
     assert f'href="/sessions/{invited.code}/"' in body
 
 

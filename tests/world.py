@@ -25,7 +25,7 @@ from tengja.billing.models import LocalIntent, Payment, PaymentMethod
 from tengja.billing.selectors import invoice_standing
 from tengja.billing.services import invoice_issue, invoice_pay, new_payment_key
 from tengja.bookings.models import Booking
-from tengja.bookings.services import booking_cancel, booking_invite, booking_move
+from tengja.bookings.services import booking_cancel, booking_invite, booking_mark_done, booking_move
 from tengja.hubs.models import (
     CreditEntry,
     CreditRequest,
@@ -182,6 +182,21 @@ def build_world(capture) -> World:
     with capture(execute=True):
         invoice_pay(invoice=invoice_issue(booking=past), method=card, payment_key=new_payment_key())
     bookings["past"] = past
+    # Ended yesterday with its bill open, not yet marked done (the professional's
+    # "Mark as done" with its payment choices); and one done, its payment skipped.
+    for name, days in (("ended", 1), ("skipped", 2)):
+        bookings[name] = BookingFactory(
+            professional=professional,
+            session_type=kind,
+            client=client,
+            starts_at=now - timedelta(days=days),
+            price_amount=kind.price_amount,
+        )
+        invoice_issue(booking=bookings[name])
+    with capture(execute=True):
+        bookings["skipped"] = booking_mark_done(
+            booking=bookings["skipped"], by=pro_user, payment_skipped_reason="Fyrsti tíminn"
+        )
     # Some notifications read, some not.
     first = Notification.objects.filter(user=client).order_by("created_at").first()
     notifications_mark_read(user=client, code=first.code)
@@ -313,6 +328,10 @@ def sanity(world: World) -> None:
     assert returned.status == "void" and returned.payments.get().refunds.get().status == "succeeded"
     assert b["moved"].sequence == 1
     assert b["past"].is_past() and invoice_standing(booking=b["past"]).status == "paid"
+    assert b["ended"].state() == "ended" and invoice_standing(booking=b["ended"]).status == "open"
+    assert (
+        b["skipped"].state() == "done" and invoice_standing(booking=b["skipped"]).status == "void"
+    )
     assert b["invited"].client is None
     assert b["credits"].paid_with == "credits"
     client = world.people["client"]

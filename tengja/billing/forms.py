@@ -50,3 +50,34 @@ class LocalCardForm(ExpiryForm):
     )
 
     field_order = ["number", "exp_month", "exp_year", "cvc"]
+
+
+class MarkDoneForm(forms.Form):
+    """Mark a session done and, for one whose bill is open, what becomes of it."""
+
+    NOW, LATER, SKIP = "now", "later", "skip"
+
+    payment = forms.ChoiceField(
+        choices=[(NOW, _("Charge now")), (LATER, _("Charge later")), (SKIP, _("Skip payment"))],
+        required=False,
+    )
+    reason = forms.CharField(
+        max_length=200,
+        required=False,
+        error_messages={"max_length": _("Say why in at most %(limit_value)d characters.")},
+    )
+    payment_key = forms.CharField(max_length=32, required=False)
+
+    def __init__(self, *args, bill_open: bool, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.bill_open = bill_open
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        if not self.bill_open:
+            data["payment"] = self.LATER  # nothing to charge: just done
+        elif not data.get("payment"):
+            self.add_error("payment", _("Choose what happens to the payment."))
+        elif data["payment"] == self.SKIP and not data.get("reason", "").strip():
+            self.add_error("reason", _("Say why you are not charging for this session."))
+        return data

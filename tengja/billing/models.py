@@ -203,6 +203,7 @@ class CancelReason(models.TextChoices):
     CARD_CHANGED = "card_changed", _("Another card was chosen")
     CARD_REMOVED = "card_removed", _("The card was removed")
     SESSION_CANCELLED = "session_cancelled", _("The session was cancelled")
+    PAYMENT_SKIPPED = "payment_skipped", _("The professional chose not to charge")
     PROVIDER = "provider", _("Cancelled at the payment provider")
 
 
@@ -279,6 +280,10 @@ class Payment(models.Model):
             CancelReason.SESSION_CANCELLED: _(
                 "This payment was cancelled because the session was cancelled. Nothing was "
                 "taken from %(card)s."
+            ),
+            CancelReason.PAYMENT_SKIPPED: _(
+                "This payment was cancelled because the professional chose not to charge for "
+                "the session. Nothing was taken from %(card)s."
             ),
         }
         message = messages.get(

@@ -34,9 +34,10 @@ from tengja.billing.providers import (
     ProviderError,
     get_provider,
 )
-from tengja.billing.selectors import invoice_standing
+from tengja.billing.selectors import invoice_standing, payment_in_progress
 from tengja.bookings.events import BookingEvent, Kind
 from tengja.bookings.models import Booking
+from tengja.bookings.services import BookingError
 from tengja.lib.emails import email_send
 
 logger = logging.getLogger(__name__)
@@ -89,17 +90,8 @@ def invoice_after_cancellation(*, booking: Booking) -> None:
     invoice = invoice_standing(booking=booking, lock=True)
     if invoice is None or booking.late_cancellation:
         return
-    now = timezone.now()
     if invoice.status == Invoice.Status.OPEN:
-        invoice.status, invoice.voided_at = Invoice.Status.VOID, now
-        invoice.save(update_fields=["status", "voided_at"])
-        # A payment still waiting for the bank is cancelled, at the provider too
-        # once this commits; if the bank says yes all the same, it is refunded.
-        for payment in invoice.payments.select_for_update().filter(status__in=IN_PROGRESS):
-            _cancel_recorded(payment, reason=Payment.CancelReason.SESSION_CANCELLED)
-            transaction.on_commit(
-                partial(payment_cancel_at_provider, payment_id=payment.pk), robust=True
-            )
+        _invoice_void(invoice, reason=Payment.CancelReason.SESSION_CANCELLED)
     elif invoice.status == Invoice.Status.PAID:
         # The refund is recorded here and asked of the provider after commit: a
         # provider that fails cannot undo the cancellation, and a cancellation
@@ -107,6 +99,36 @@ def invoice_after_cancellation(*, booking: Booking) -> None:
         paid = invoice.payments.filter(status=Payment.Status.SUCCEEDED).first()
         if paid is not None:
             refund_request(invoice=invoice, payment=paid, reason=Refund.Reason.CANCELLED)
+
+
+def _invoice_void(invoice: Invoice, *, reason: str) -> None:
+    """Void an open bill (locked). A payment still waiting for the bank is
+    cancelled, at the provider too once this commits; if the bank says yes all
+    the same, it is refunded."""
+    invoice.status, invoice.voided_at = Invoice.Status.VOID, timezone.now()
+    invoice.save(update_fields=["status", "voided_at"])
+    for payment in invoice.payments.select_for_update().filter(status__in=IN_PROGRESS):
+        _cancel_recorded(payment, reason=reason)
+        transaction.on_commit(
+            partial(payment_cancel_at_provider, payment_id=payment.pk), robust=True
+        )
+
+
+def invoice_after_done(*, booking: Booking) -> None:
+    """A session marked done with its payment skipped (Booking.payment_skipped_reason)
+    is not billed: its open bill is voided. A bill already paid cannot be skipped:
+    the professional refunds it instead, so marking done is refused (and rolled back)."""
+    if not booking.payment_skipped_reason:
+        return
+    invoice = invoice_standing(booking=booking, lock=True)
+    if invoice is None or invoice.status in (Invoice.Status.VOID, Invoice.Status.REFUNDED):
+        return
+    if invoice.status != Invoice.Status.OPEN:
+        raise BookingError(
+            _("This session's bill is %(status)s, so its payment cannot be skipped.")
+            % {"status": invoice.get_status_display().lower()}
+        )
+    _invoice_void(invoice, reason=Payment.CancelReason.PAYMENT_SKIPPED)
 
 
 def invoice_correct_after_move(*, booking: Booking) -> Invoice | None:
@@ -156,6 +178,8 @@ def on_booking_event(event: BookingEvent) -> None:
         invoice_after_cancellation(booking=event.booking)
     elif event.kind == Kind.MOVED:
         invoice_correct_after_move(booking=event.booking)
+    elif event.kind == Kind.DONE:
+        invoice_after_done(booking=event.booking)
 
 
 # ------------------------------------------------------------------ cards
@@ -331,10 +355,99 @@ def invoice_pay(*, invoice: Invoice, method: PaymentMethod, payment_key: str) ->
 
 def _bill_not_open_message(invoice: Invoice) -> str:
     if invoice.status == Invoice.Status.VOID:
+        if invoice.booking.payment_skipped_reason:
+            return _(
+                "The professional chose not to charge for this session, so this bill is void: "
+                "there is nothing to pay."
+            )
         return _("The session was cancelled, so this bill is void: there is nothing to pay.")
     return _("This bill is not open for payment (it is %(status)s).") % {
         "status": invoice.get_status_display().lower()
     }
+
+
+def charge_refusal(*, booking: Booking, by: User) -> str | None:
+    """Why `by` cannot charge the client's card for the session now, or None:
+    only its professional, for a session marked done (and not cancelled) or one
+    cancelled late or missed that stays payable (Booking.late_cancellation).
+    Whether its bill is open is asked under the lock (invoice_pay)."""
+    if booking.role_of(by) != Booking.Role.PROFESSIONAL:
+        return _("Only the session's professional can charge for it.")
+    if booking.paid_with_credits:
+        return _("This session is paid with credits: there is nothing to charge.")
+    if booking.is_cancelled and not booking.late_cancellation:
+        return _("This session was cancelled, so there is nothing to charge.")
+    if not booking.is_cancelled and booking.completed_at is None:
+        return _("Mark the session done before charging for it.")
+    return None
+
+
+def _ask_client_to_pay(invoice: Invoice) -> None:
+    """The client is told their bill is waiting (the in-app notice a new bill gives)."""
+    with transaction.atomic():
+        billing_events.publish(
+            billing_events.BillingEvent(billing_events.Kind.PAYMENT_DUE, invoice)
+        )
+
+
+def invoice_charge_now(*, booking: Booking, by: User, payment_key: str) -> Payment:
+    """The professional charges the session's open bill to the client's default
+    saved card, without the client there ("Charge now"). The same path as the
+    client's own Pay (invoice_pay): one payment per `payment_key`, the invoice
+    locked before the card and the payment, the provider asked after commit with
+    one idempotency key, so a double click or two requests at once charge once.
+
+    With no card to charge, nothing is started; when the bank wants the client to
+    confirm (3-D Secure) or declines, the bill stays open. Either way the client is
+    told to pay it, and BillingError (no card) or the payment returned says so."""
+    refusal = charge_refusal(booking=booking, by=by)
+    if refusal:
+        raise BillingError(refusal)
+    invoice = invoice_standing(booking=booking)
+    if invoice is None:
+        raise BillingError(_("This session has no bill to charge."))
+    card = (
+        PaymentMethod.objects.filter(
+            user_id=booking.client_id, is_default=True, removed_at__isnull=True
+        ).first()
+        if booking.client_id is not None
+        else None
+    )
+    if card is None:
+        if invoice.status != Invoice.Status.OPEN:
+            raise BillingError(_bill_not_open_message(invoice))
+        if booking.client_id is None:
+            raise BillingError(
+                _(
+                    "%(email)s has not accepted the invitation yet, so there is no card to "
+                    "charge. The bill stays open."
+                )
+                % {"email": booking.client_label}
+            )
+        _ask_client_to_pay(invoice)
+        raise BillingError(
+            _(
+                "%(name)s has no saved card, so nothing was charged. The bill stays open, "
+                "and we have asked them to pay it."
+            )
+            % {"name": booking.client_label}
+        )
+    under_way = payment_in_progress(invoice=invoice)
+    if under_way is not None and under_way.method_id != card.pk:
+        # The client is paying it with another card (invoice_pay would cancel that).
+        raise BillingError(
+            _(
+                "%(name)s is paying this bill with another card right now, so nothing was "
+                "charged. The bill shows the result when it is known."
+            )
+            % {"name": booking.client_label}
+        )
+    # A bill no longer open is refused there, unless this is the same request
+    # again (the same key): then it gives back the same payment.
+    payment = invoice_pay(invoice=invoice, method=card, payment_key=payment_key)
+    if payment.status in (Payment.Status.REQUIRES_ACTION, Payment.Status.FAILED):
+        _ask_client_to_pay(invoice)
+    return payment
 
 
 def payment_charge(*, payment: Payment) -> Payment:

@@ -10,9 +10,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from tengja.accounts.models import User
 from tengja.accounts.requests import AuthenticatedRequest
 from tengja.billing import services
-from tengja.billing.forms import ExpiryForm, LocalCardForm
+from tengja.billing.forms import ExpiryForm, LocalCardForm, MarkDoneForm
 from tengja.billing.models import PAID, Invoice, Payment, PaymentMethod
 from tengja.billing.pdf import invoice_pdf
 from tengja.billing.providers import CardAuthentication, ProviderError, get_provider
@@ -30,8 +31,10 @@ from tengja.billing.selectors import (
     payments_stopped_by_removing,
 )
 from tengja.bookings.models import Booking
-from tengja.bookings.services import invitation_seen
+from tengja.bookings.selectors import booking_for_user
+from tengja.bookings.services import BookingError, booking_mark_done, invitation_seen
 from tengja.lib.http import render_form, safe_next
+from tengja.lib.money import money_format
 from tengja.lib.windows import window
 
 
@@ -140,6 +143,111 @@ def session_pay(request: AuthenticatedRequest, code: str) -> HttpResponse:
     if invoice.status == Invoice.Status.OPEN:
         return redirect("billing:pay", code=invoice.code)
     return redirect("billing:invoice", code=invoice.code)
+
+
+def _own_session(request: AuthenticatedRequest, code: str) -> Booking:
+    """The session named in the URL, if the user is its professional; else 404."""
+    booking = booking_for_user(user=request.user, code=code)
+    if booking.role_of(request.user) != Booking.Role.PROFESSIONAL:
+        raise Http404
+    return booking
+
+
+@login_required
+@require_POST
+def session_done(request: AuthenticatedRequest, code: str) -> HttpResponse:
+    """The professional marks the session done (on its page or the call page) and,
+    for a bill still open, charges it now, leaves it for later, or skips it."""
+    booking = _own_session(request, code)
+    form = MarkDoneForm(request.POST, bill_open=_bill_open(booking))
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+        return redirect("bookings:detail", code=booking.code)
+    choice = form.cleaned_data["payment"]
+    skipped = form.cleaned_data["reason"].strip() if choice == MarkDoneForm.SKIP else ""
+    try:
+        booking = booking_mark_done(
+            booking=booking, by=request.user, payment_skipped_reason=skipped
+        )
+    except BookingError as error:
+        messages.error(request, str(error))
+        return redirect("bookings:detail", code=booking.code)
+    if choice == MarkDoneForm.NOW:
+        messages.success(request, _("The session is marked done."))
+        _charge_now(request, booking, form.cleaned_data["payment_key"])
+    elif choice == MarkDoneForm.SKIP:
+        messages.success(
+            request, _("The session is marked done. It is not charged: its bill is void.")
+        )
+    elif form.bill_open:
+        messages.success(
+            request,
+            _("The session is marked done. Its bill stays open: charge it or let the client pay."),
+        )
+    else:
+        messages.success(request, _("The session is marked done."))
+    return redirect("bookings:detail", code=booking.code)
+
+
+def _bill_open(booking: Booking) -> bool:
+    # booking_for_user reads the standing bill's status with the session.
+    return not booking.paid_with_credits and getattr(booking, "bill_status", None) == "open"
+
+
+@login_required
+@require_POST
+def session_charge(request: AuthenticatedRequest, code: str) -> HttpResponse:
+    """Charge now, later: a done session's open bill, or a late-cancelled or missed
+    one that stays payable, to the client's default card."""
+    booking = _own_session(request, code)
+    _charge_now(request, booking, request.POST.get("payment_key", ""))
+    return redirect("bookings:detail", code=booking.code)
+
+
+def _charge_now(request: HttpRequest, booking: Booking, payment_key: str) -> None:
+    """Charge the client's card and tell the professional plainly what came of it."""
+    assert isinstance(request.user, User)
+    try:
+        payment = services.invoice_charge_now(
+            booking=booking, by=request.user, payment_key=payment_key
+        )
+    except services.BillingError as error:
+        messages.error(request, str(error))
+        return
+    payment.refresh_from_db()
+    name = booking.client_label
+    amount = money_format(payment.amount, payment.currency)
+    if payment.status == Payment.Status.SUCCEEDED:
+        messages.success(
+            request,
+            _("%(amount)s was charged to %(name)s's card. The bill is paid.")
+            % {"amount": amount, "name": name},
+        )
+    elif payment.status == Payment.Status.REQUIRES_ACTION:
+        messages.warning(
+            request,
+            _(
+                "%(name)s's bank wants them to confirm this payment, so nothing was charged yet. "
+                "The bill stays open, and we have asked them to pay it."
+            )
+            % {"name": name},
+        )
+    elif payment.status == Payment.Status.FAILED:
+        messages.error(
+            request,
+            _(
+                "%(name)s's card was declined, so nothing was charged. The bill stays open, and "
+                "we have asked them to pay it."
+            )
+            % {"name": name},
+        )
+    else:
+        messages.warning(
+            request,
+            _("The payment is being processed. The bill shows the result when it is known."),
+        )
 
 
 def _say_outcome(request: HttpRequest, payment: Payment) -> None:

@@ -22,6 +22,8 @@ class Kind(StrEnum):
     MOVED = "moved"
     CANCELLED = "cancelled"
     INVITATION_RESENT = "invitation_resent"
+    # Marked done by the professional; with payment_skipped_reason, not billed.
+    DONE = "done"
 
 
 @dataclass(frozen=True)

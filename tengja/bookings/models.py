@@ -26,6 +26,28 @@ def client_known(*, client_id: int | None, invited: bool, accepted_at) -> bool:
     return client_id is not None and (not invited or accepted_at is not None)
 
 
+def session_state(
+    *,
+    status: str,
+    cancel_reason: str,
+    completed_at: datetime | None,
+    starts_at: datetime,
+    ends_at: datetime,
+    now: datetime,
+) -> "Booking.State":
+    """The rule of Booking.state, for rows read as values (the professional's week)."""
+    State, Reason = Booking.State, Booking.CancelReason
+    if status == Booking.Status.CANCELLED:
+        if cancel_reason == Reason.MISTAKE:
+            return State.VOID
+        return State.NO_SHOW if cancel_reason == Reason.NO_SHOW else State.CANCELLED
+    if completed_at is not None:
+        return State.DONE
+    if ends_at <= now:
+        return State.ENDED
+    return State.IN_PROGRESS if starts_at <= now else State.PLANNED
+
+
 class Booking(models.Model):
     class Status(models.TextChoices):
         CONFIRMED = "confirmed", _("Confirmed")
@@ -162,17 +184,14 @@ class Booking(models.Model):
 
     def state(self, now: datetime | None = None) -> "Booking.State":
         """Where the session stands (the rule bookings.selectors.with_state says in SQL)."""
-        State, Reason = self.State, self.CancelReason
-        if self.is_cancelled:
-            if self.cancel_reason == Reason.MISTAKE:
-                return State.VOID
-            return State.NO_SHOW if self.cancel_reason == Reason.NO_SHOW else State.CANCELLED
-        if self.completed_at is not None:
-            return State.DONE
-        now = now or timezone.now()
-        if self.ends_at <= now:
-            return State.ENDED
-        return State.IN_PROGRESS if self.starts_at <= now else State.PLANNED
+        return session_state(
+            status=self.status,
+            cancel_reason=self.cancel_reason,
+            completed_at=self.completed_at,
+            starts_at=self.starts_at,
+            ends_at=self.ends_at,
+            now=now or timezone.now(),
+        )
 
     @property
     def is_on_site(self) -> bool:
@@ -182,6 +201,22 @@ class Booking(models.Model):
     @property
     def is_done(self) -> bool:
         return self.completed_at is not None and not self.is_cancelled
+
+    @property
+    def awaits_done(self) -> bool:
+        """Started, and neither cancelled nor marked done yet: the professional may
+        mark it done (Booking.done_refusal, for them)."""
+        return (
+            not self.is_cancelled and self.completed_at is None and self.starts_at <= timezone.now()
+        )
+
+    @property
+    def is_chargeable(self) -> bool:
+        """Paid by bill, and done, or cancelled late or missed and kept payable:
+        the professional may charge its bill, if it is open, to the client's card."""
+        if self.paid_with != self.PaidWith.INVOICE:
+            return False
+        return self.late_cancellation if self.is_cancelled else self.completed_at is not None
 
     @property
     def paid_with_credits(self) -> bool:
@@ -246,6 +281,20 @@ class Booking(models.Model):
             return _("This session has already been cancelled.")
         if self.is_past(now) or (role == self.Role.CLIENT and self.starts_at <= now):
             return _("This session has already started and can no longer be cancelled.")
+        return None
+
+    def done_refusal(self, role: "Booking.Role | None", now: datetime | None = None):
+        """Why `role` cannot mark the session done now, or None if they can: only
+        its professional, once it has started, while it is neither cancelled nor
+        already done."""
+        if role != self.Role.PROFESSIONAL:
+            return _("Only the session's professional can mark it done.")
+        if self.is_cancelled:
+            return _("This session has been cancelled, so it cannot be marked done.")
+        if self.completed_at is not None:
+            return _("This session is already marked done.")
+        if self.starts_at > (now or timezone.now()):
+            return _("This session has not started yet, so it cannot be marked done.")
         return None
 
     def phase(self, now: datetime | None = None) -> str:

@@ -97,6 +97,8 @@ def _own_professional(user: User) -> Subquery:
 CLIENT_ROW = (
     *("code", "starts_at", "ends_at", "status", "price_amount", "currency"),
     *("paid_with", "credits", "late_cancellation", "client", "location"),
+    # Its state (Booking.state) and whether it is charged.
+    *("cancel_reason", "completed_at", "payment_skipped_reason"),
     *("session_type__name", "professional__user__name"),
 )
 

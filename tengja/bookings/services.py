@@ -374,3 +374,29 @@ def _check_free_to_move_to(booking: Booking, starts_at: datetime, now: datetime)
         raise BookingError(_("The session is already at that time. Choose another time."))
     if not free_to_move_to(booking=booking, starts_at=starts_at, now=now):
         raise BookingError(_("That time is not free. Choose one of the free times."))
+
+
+def booking_mark_done(*, booking: Booking, by: User, payment_skipped_reason: str = "") -> Booking:
+    """The professional marks a session that has started as done (Booking.done_refusal
+    says who and when). With `payment_skipped_reason` they choose not to bill it:
+    the DONE event's subscribers void its open bill (billing.on_booking_event)."""
+    reason = payment_skipped_reason.strip()
+    max_length = Booking._meta.get_field("payment_skipped_reason").max_length
+    assert max_length is not None
+    if len(reason) > max_length:
+        raise BookingError(_("Say why in at most %(count)s characters.") % {"count": max_length})
+    now = timezone.now()
+    with transaction.atomic():
+        booking = (
+            Booking.objects.select_for_update(of=("self",))
+            .select_related("professional__user", "client", "session_type")
+            .get(pk=booking.pk)
+        )
+        refusal = booking.done_refusal(booking.role_of(by), now)
+        if refusal:
+            raise BookingError(refusal)
+        booking.completed_at = now
+        booking.payment_skipped_reason = reason
+        booking.save(update_fields=["completed_at", "payment_skipped_reason"])
+        publish(BookingEvent(Kind.DONE, booking, by=Booking.Role.PROFESSIONAL))
+    return booking

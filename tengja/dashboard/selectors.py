@@ -16,7 +16,7 @@ from django.utils.translation import gettext
 
 from tengja.accounts.models import User
 from tengja.billing.models import Invoice
-from tengja.bookings.models import Booking, client_known
+from tengja.bookings.models import Booking, client_known, session_state
 from tengja.bookings.selectors import RELATED
 from tengja.hubs.models import Membership
 from tengja.hubs.selectors import offers_waiting
@@ -243,6 +243,8 @@ def practice_week_sessions(
             "ends_at",
             "status",
             "late_cancellation",
+            "cancel_reason",
+            "completed_at",
             "paid_with",
             "client_id",
             "client__name",
@@ -264,11 +266,12 @@ def practice_week_sessions(
             clock[local] = formats.time_format(local)
         return clock[local]
 
+    now = timezone.now()
+    # Each state's label once (Booking.State), as Booking.state decides it.
+    states = {choice: str(choice.label) for choice in Booking.State}
     labels = {
         "late": gettext("Cancelled late"),
-        "cancelled": gettext("Cancelled"),
-        "invited": gettext("Invited, not yet accepted"),
-        "confirmed": gettext("Confirmed"),
+        "invited": gettext("invited, not yet accepted"),
         "given back": gettext("credits given back"),
         "credits": gettext("credits"),
         "deleted": gettext("Deleted account"),
@@ -280,6 +283,8 @@ def practice_week_sessions(
         ends_at,
         status,
         late,
+        reason,
+        completed_at,
         paid_with,
         client_id,
         name,
@@ -294,10 +299,21 @@ def practice_week_sessions(
             client_id=client_id, invited=invitation_id is not None, accepted_at=accepted_at
         )
         cancelled = status == Booking.Status.CANCELLED
-        if cancelled:
-            state = labels["late"] if late else labels["cancelled"]
-        else:
-            state = labels["confirmed"] if known else labels["invited"]
+        # Booking.state's rule, on the values read.
+        state = states[
+            session_state(
+                status=status,
+                cancel_reason=reason,
+                completed_at=completed_at,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                now=now,
+            )
+        ]
+        if cancelled and late and state == states[Booking.State.CANCELLED]:
+            state = labels["late"]
+        elif not cancelled and not known:
+            state = f"{state} · {labels['invited']}"
         if paid_with == Booking.PaidWith.CREDITS:
             credits = labels["given back"] if cancelled and not late else labels["credits"]
             state = f"{state} · {credits}"

@@ -1,5 +1,5 @@
-"""A session's time and Cost line, as filters: `{% load sessions %}`, then
-`{{ booking|when }}` and `{{ booking|cost }}`.
+"""A session's time, state and Cost line, as filters: `{% load sessions %}`, then
+`{{ booking|when }}`, `{{ booking|state }}` and `{{ booking|cost }}`.
 
 Lists show them on every row (a calendar month on up to 126), and as included
 templates of filters and conditions they cost more to render than the rest of
@@ -36,6 +36,13 @@ def when(booking: Booking) -> SafeString:
 
 
 @register.filter
+def state(booking: Booking) -> SafeString:
+    """Where the session stands (Booking.State), as a label its class can colour."""
+    current = booking.state()
+    return format_html('<span class="state state--{}">{}</span>', current, current.label)
+
+
+@register.filter
 def cost(booking: Booking) -> str:
     """What the session costs, or cost: credits spent, kept or given back; or
     its price, and for a cancelled one what became of the payment (`bill_status`,
@@ -58,6 +65,9 @@ def cost(booking: Booking) -> str:
             )
         return text % {"credits": credits}
     price = money_format(booking.price_amount, booking.currency)
+    if booking.payment_skipped_reason and not booking.is_cancelled:
+        no_charge = _("No charge")
+        return f"{price} · {no_charge}"
     if not (booking.is_cancelled and booking.price_amount):
         return price
     bill_status = getattr(booking, "bill_status", None)
