@@ -1,6 +1,7 @@
 from datetime import date
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from tengja.billing.models import ManualMethod
@@ -61,7 +62,7 @@ class ManualPaymentForm(forms.Form):
 
     method = forms.ChoiceField(
         label=_("How the client paid"),
-        choices=[c for c in ManualMethod.choices if c[0]],
+        choices=[(value, capfirst(label)) for value, label in ManualMethod.choices if value],
         widget=forms.RadioSelect,
         error_messages={"required": _("Choose how the client paid.")},
     )

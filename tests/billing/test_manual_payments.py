@@ -521,3 +521,19 @@ def test_bill_pages_read_no_more_when_paid_by_hand(
     for days in range(6, 12):
         mark(new_invoice(days), professional)
     assert count(alice, "billing:payments") == card_only
+
+
+def test_the_cancel_pages_say_who_gives_a_manual_payment_back(
+    client, alice, professional, invoice, django_capture_on_commit_callbacks
+):
+    mark(invoice, professional)
+    url = reverse("bookings:cancel", args=[invoice.booking.code])
+    client.force_login(professional.user)
+    assert "that is yours to do" in client.get(url).content.decode()
+    client.force_login(alice)
+    page = client.get(url).content.decode()
+    assert "they return it themselves" in page and "refunded to your card" not in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, follow=True)
+    said = response.content.decode()
+    assert "so they return it to you themselves" in said and "to your card" not in said
