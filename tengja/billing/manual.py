@@ -145,11 +145,6 @@ def invoice_mark_paid(
     return payment
 
 
-def manual_payment_of(invoice: Invoice) -> Payment | None:
-    """The manual payment that pays the bill now, if one does."""
-    return invoice.payments.filter(provider=MANUAL, status=Payment.Status.SUCCEEDED).first()
-
-
 def invoice_mark_paid_undo(*, invoice: Invoice, by: User) -> Payment:
     """Take back a manual payment recorded by mistake: kept, marked cancelled (who
     and when), and the bill is open again. The client, who had a receipt, is told
@@ -208,12 +203,3 @@ def refund_mark_returned(*, invoice: Invoice, by: User) -> Refund:
         refund_succeeded(refund_id=refund.pk)
     refund.refresh_from_db()
     return refund
-
-
-def refund_to_return(invoice: Invoice) -> Refund | None:
-    """A manual payment of this bill that the professional is to give back."""
-    return (
-        Refund.objects.filter(payment__invoice=invoice, payment__provider=MANUAL)
-        .exclude(status=Refund.Status.SUCCEEDED)
-        .first()
-    )
