@@ -259,6 +259,10 @@ PAGES: dict[str, list[tuple[str, Kwargs, str | Callable[[World], str], dict[str,
         ("open", invoice("soon"), "", expect(CLIENT)),
         ("paid: back to the bill", invoice("paid"), "", expect(CLIENT, status=302)),
     ],
+    # The professional's records of a payment outside Tengja: POST only.
+    "billing:mark_paid": [("", invoice("soon"), "", signed_in(405))],
+    "billing:mark_paid_undo": [("", invoice("paid"), "", signed_in(405))],
+    "billing:refund_returned": [("", invoice("refunded"), "", signed_in(405))],
     "billing:session_pay": [
         ("open: to paying it", booking("soon"), "", expect(CLIENT, status=302)),
         ("paid: to the bill", booking("paid"), "", expect(CLIENT, status=302)),

@@ -15,9 +15,17 @@ class InvoiceAdmin(admin.ModelAdmin):
 
 @admin.register(Payment)
 class PaymentAdmin(admin.ModelAdmin):
-    list_display = ["code", "invoice", "amount", "currency", "status", "created_at"]
-    list_filter = ["status", "provider"]
-    raw_id_fields = ["invoice", "method"]
+    list_display = [
+        "code",
+        "invoice",
+        "amount",
+        "currency",
+        "status",
+        "manual_method",
+        "created_at",
+    ]
+    list_filter = ["status", "provider", "manual_method"]
+    raw_id_fields = ["invoice", "method", "recorded_by", "cancelled_by"]
 
 
 @admin.register(PaymentMethod)

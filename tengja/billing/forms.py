@@ -1,7 +1,10 @@
 from datetime import date
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+
+from tengja.billing.models import ManualMethod
 
 MONTHS = [(m, f"{m:02d}") for m in range(1, 13)]
 
@@ -81,3 +84,32 @@ class MarkDoneForm(forms.Form):
         elif data["payment"] == self.SKIP and not data.get("reason", "").strip():
             self.add_error("reason", _("Say why you are not charging for this session."))
         return data
+
+
+class ManualPaymentForm(forms.Form):
+    """A professional's record that the client paid them outside Tengja. The date
+    is checked against the bill by the service (billing.manual), which knows the
+    professional's today; here only that it is a date."""
+
+    method = forms.ChoiceField(
+        label=_("How the client paid"),
+        choices=[(value, capfirst(label)) for value, label in ManualMethod.choices if value],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose how the client paid.")},
+    )
+    paid_on = forms.DateField(
+        label=_("Date paid"),
+        input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={
+            "required": _("Enter the date the client paid."),
+            "invalid": _("Enter the date the client paid as year-month-day, e.g. 2026-12-03."),
+        },
+    )
+    reference = forms.CharField(
+        label=_("Reference (optional)"),
+        max_length=100,
+        required=False,
+        help_text=_("For example the transfer's reference or a receipt number."),
+    )
+    form_key = forms.CharField(widget=forms.HiddenInput)

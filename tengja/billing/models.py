@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from tengja.bookings.models import Booking
@@ -179,6 +180,13 @@ class Invoice(models.Model):
         return max(self.issued_at, self.session_starts_at)
 
     @property
+    def paid_manually_display(self) -> str:
+        """How it was paid outside Tengja, where a selector annotated
+        `paid_manually` (billing.selectors.invoices_for_client)."""
+        method = getattr(self, "paid_manually", None)
+        return str(ManualMethod(method).label) if method else ""
+
+    @property
     def display_number(self) -> str:
         return f"{self.issued_at:%Y}-{self.number:05d}"
 
@@ -205,11 +213,34 @@ class CancelReason(models.TextChoices):
     SESSION_CANCELLED = "session_cancelled", _("The session was cancelled")
     PAYMENT_SKIPPED = "payment_skipped", _("The professional chose not to charge")
     PROVIDER = "provider", _("Cancelled at the payment provider")
+    # A payment the professional recorded (ManualMethod) and then withdrew.
+    MISTAKE = "mistake", _("Recorded by mistake")
+    # A card payment waiting for the client's bank page, stopped because the
+    # professional recorded the bill paid another way.
+    PAID_OTHERWISE = "paid_otherwise", _("The bill was paid another way")
+
+
+class ManualMethod(models.TextChoices):
+    """How a client paid the professional outside Tengja (recorded by them)."""
+
+    NONE = "", "-"
+    BANK_TRANSFER = "bank_transfer", _("bank transfer")
+    CASH = "cash", _("cash")
+    CARD_TERMINAL = "card_terminal", _("card terminal")
+
+
+# The provider name of payments the professional records (no provider is asked).
+MANUAL = "manual"
 
 
 class Payment(models.Model):
+    """A charge by card through a provider; or, with provider MANUAL, money the
+    professional says they received themselves (bank transfer, cash, their own
+    card terminal), recorded so the one-successful-payment rule still holds."""
+
     Status = PaymentStatus
     CancelReason = CancelReason
+    ManualMethod = ManualMethod
 
     code = models.CharField(max_length=16, unique=True, default=public_code, editable=False)
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
@@ -230,6 +261,19 @@ class Payment(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.CharField(
         max_length=20, choices=CancelReason, blank=True, default=CancelReason.NONE
+    )
+    # A manual payment: how and on which day (in the professional's zone) it was
+    # paid, their reference, and who recorded it; and who withdrew it, if anyone.
+    manual_method = models.CharField(
+        max_length=20, choices=ManualMethod, blank=True, default=ManualMethod.NONE
+    )
+    paid_on = models.DateField(null=True, blank=True)
+    reference = models.CharField(max_length=100, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
     class Dispute(models.TextChoices):
@@ -256,6 +300,12 @@ class Payment(models.Model):
                 condition=Q(status__in=[PaymentStatus.PENDING, PaymentStatus.REQUIRES_ACTION]),
                 name="one_payment_in_progress_per_invoice",
             ),
+            # A manual payment says how and when; a card payment says neither.
+            models.CheckConstraint(
+                condition=(Q(provider=MANUAL) & ~Q(manual_method="") & Q(paid_on__isnull=False))
+                | (~Q(provider=MANUAL) & Q(manual_method="") & Q(paid_on__isnull=True)),
+                name="manual_payments_say_how_and_when",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -264,6 +314,30 @@ class Payment(models.Model):
     @property
     def is_in_progress(self) -> bool:
         return self.status in (PaymentStatus.PENDING, PaymentStatus.REQUIRES_ACTION)
+
+    @property
+    def is_manual(self) -> bool:
+        return self.provider == MANUAL
+
+    @property
+    def withdrawn(self) -> bool:
+        """A manual payment the professional took back as a mistake."""
+        return self.is_manual and self.cancel_reason == CancelReason.MISTAKE
+
+    def paid_sentence(self) -> str:
+        """A manual payment as the bill says it: "Paid by bank transfer on 3
+        December 2026" (a sentence per method: languages word each differently)."""
+        sentences = {
+            ManualMethod.BANK_TRANSFER: _("Paid by bank transfer on %(date)s"),
+            ManualMethod.CASH: _("Paid in cash on %(date)s"),
+            ManualMethod.CARD_TERMINAL: _("Paid by card terminal on %(date)s"),
+        }
+        if not self.is_manual or self.paid_on is None:
+            return ""
+        # "3 December 2026" ("3. desember 2026"): no weekday, which Icelandic would
+        # have to decline after "on".
+        day = f"{date_format(self.paid_on, 'MONTH_DAY_FORMAT')} {self.paid_on.year}"
+        return str(sentences[ManualMethod(self.manual_method)]) % {"date": day}
 
     def cancel_message(self) -> str:
         """Why this payment was stopped, said to the client (in their language)."""
@@ -276,6 +350,10 @@ class Payment(models.Model):
             CancelReason.CARD_REMOVED: _(
                 "This payment with %(card)s was cancelled because you removed the card. "
                 "Nothing was taken from it."
+            ),
+            CancelReason.PAID_OTHERWISE: _(
+                "This payment with %(card)s was cancelled because your professional recorded "
+                "the bill as paid another way. Nothing was taken from %(card)s."
             ),
             CancelReason.SESSION_CANCELLED: _(
                 "This payment was cancelled because the session was cancelled. Nothing was "
@@ -331,6 +409,11 @@ class Refund(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     succeeded_at = models.DateTimeField(null=True, blank=True)
+    # A refund of a manual payment is the professional's to make (Tengja never
+    # held the money): they say when they have, and who did is kept.
+    returned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at"]

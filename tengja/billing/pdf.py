@@ -82,17 +82,18 @@ def invoice_pdf(invoice: Invoice) -> bytes:
             ),
         )
     if invoice.paid_at:
-        rows.append(
-            (_("Paid"), date_format(timezone.localtime(invoice.paid_at), "DATETIME_FORMAT"))
-        )
-        payment = (
-            invoice.payments.filter(status__in=PAID, method__isnull=False)
-            .select_related("method")
-            .first()
-        )
-        if payment is not None:
+        payment = invoice.payments.filter(status__in=PAID).select_related("method").first()
+        if payment is not None and payment.is_manual:
+            # Paid to the professional outside Tengja, on a day (no time of day).
+            rows.append((_("Paid"), payment.paid_sentence()))
+            if payment.reference:
+                rows.append((_("Reference"), payment.reference))
+        else:
+            rows.append(
+                (_("Paid"), date_format(timezone.localtime(invoice.paid_at), "DATETIME_FORMAT"))
+            )
+        if payment is not None and payment.method is not None:
             card = payment.method
-            assert card is not None  # method__isnull=False
             rows.append(
                 (
                     _("Paid with"),

@@ -2,7 +2,15 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 
 from tengja.accounts.models import User
-from tengja.billing.models import Invoice, LocalIntent, Payment, PaymentMethod, Refund
+from tengja.billing.models import (
+    MANUAL,
+    PAID,
+    Invoice,
+    LocalIntent,
+    Payment,
+    PaymentMethod,
+    Refund,
+)
 from tengja.bookings.models import Booking
 from tengja.bookings.selectors import CLIENT_ROW
 
@@ -21,13 +29,19 @@ def invoices_for_client(*, user: User) -> QuerySet[Invoice]:
     sessions, so a page reads its own bills however many there are.
 
     With `refund_status`, the latest refund's: a void bill whose payment came
-    after the session was cancelled says that money is going back."""
+    after the session was cancelled says that money is going back. With
+    `paid_manually`, how a bill paid outside Tengja was paid."""
     latest_refund = Refund.objects.filter(payment__invoice=OuterRef("pk")).order_by("-created_at")
+    # How a bill paid to the professional outside Tengja was paid (e.g. "cash").
+    paid_manually = Payment.objects.filter(invoice=OuterRef("pk"), provider=MANUAL, status__in=PAID)
     return (
         Invoice.objects.filter(booking__client=user)
         .select_related("professional__user")
         .only(*INVOICE_ROW)
-        .annotate(refund_status=Subquery(latest_refund.values("status")[:1]))
+        .annotate(
+            refund_status=Subquery(latest_refund.values("status")[:1]),
+            paid_manually=Subquery(paid_manually.values("manual_method")[:1]),
+        )
         .order_by("-booking__starts_at", "-booking_id", "-issued_at", "-number")
     )
 
@@ -36,6 +50,25 @@ def invoice_for_user(*, user: User, code: str) -> Invoice:
     """The invoice, if the user is its client or its professional; else 404."""
     invoice = (
         Invoice.objects.filter(Q(booking__client=user) | Q(professional__user=user), code=code)
+        .select_related(
+            "booking__session_type",
+            "booking__client",
+            "booking__invitation",
+            "booking__professional",
+            "professional__user",
+        )
+        .first()
+    )
+    if invoice is None:
+        raise Http404
+    return invoice
+
+
+def invoice_for_professional(*, user: User, code: str) -> Invoice:
+    """The invoice, if the user is the professional who issued it; else 404 (its
+    client and everyone else alike)."""
+    invoice = (
+        Invoice.objects.filter(professional__user=user, code=code)
         .select_related(
             "booking__session_type",
             "booking__client",

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from tengja.accounts.models import User
 from tengja.billing import events as billing_events
 from tengja.billing.models import (
+    MANUAL,
     Invoice,
     InvoiceCounter,
     LocalIntent,
@@ -504,8 +505,8 @@ def payment_cancel_at_provider(*, payment_id: int) -> None:
     the money goes back. If the provider cannot be reached, the charge stays
     cancelled here, and a yes that comes later is refunded (payment_record)."""
     payment = Payment.objects.get(pk=payment_id)
-    if payment.status != Payment.Status.CANCELLED:
-        return
+    if payment.status != Payment.Status.CANCELLED or payment.is_manual:
+        return  # a manual payment was never at a provider
     try:
         result = get_provider(payment.provider).cancel(
             payment_ref=payment.provider_ref, idempotency_key=payment.idempotency_key
@@ -607,9 +608,10 @@ def _settle_unwanted(invoice: Invoice, payment: Payment, result: ChargeResult) -
         )
 
 
-def _succeed(invoice: Invoice, payment: Payment) -> None:
-    """Both rows locked, invoice first (_lock_invoice_then_payment)."""
-    now = timezone.now()
+def _succeed(invoice: Invoice, payment: Payment, *, paid_at: datetime | None = None) -> None:
+    """Both rows locked, invoice first (_lock_invoice_then_payment). `paid_at`: when
+    a payment the professional records was made (billing.manual), else now."""
+    now = paid_at or timezone.now()
     payment.status, payment.succeeded_at, payment.action_url = Payment.Status.SUCCEEDED, now, ""
     payment.failure_message = ""
     payment.save()
@@ -672,6 +674,10 @@ def refund_request(*, invoice: Invoice, payment: Payment, reason: str) -> Refund
     if invoice.status == Invoice.Status.PAID and payment.status == Payment.Status.SUCCEEDED:
         invoice.status = Invoice.Status.REFUND_PENDING
         invoice.save(update_fields=["status"])
+    if payment.is_manual:
+        # Paid to the professional outside Tengja: theirs to give back, and to
+        # mark returned (billing.manual.refund_mark_returned). No provider is asked.
+        return refund
     transaction.on_commit(lambda: _enqueue_refund(refund.pk, refund.due_at))
     return refund
 
@@ -693,6 +699,9 @@ def refund_send(*, refund_id: int, now: datetime | None = None) -> str:
     """Ask the provider for a recorded refund, once it is due and nobody else is
     asking; record the answer, or try again later with backoff."""
     now = now or timezone.now()
+    if Refund.objects.filter(pk=refund_id, payment__provider=MANUAL).exists():
+        # Paid to the professional outside Tengja: never a provider's to refund.
+        return "manual"
     claimed = Refund.objects.filter(
         pk=refund_id, status=Refund.Status.PENDING, claimed_at__isnull=True, due_at__lte=now
     ).update(claimed_at=now, attempts=F("attempts") + 1)
@@ -758,9 +767,13 @@ def refunds_sweep(*, now: datetime | None = None) -> int:
     Refund.objects.filter(
         status=Refund.Status.PENDING, claimed_at__lte=now - REFUND_CLAIM_TIMEOUT
     ).update(claimed_at=None)
-    due = Refund.objects.filter(
-        status=Refund.Status.PENDING, claimed_at__isnull=True, due_at__lte=now
-    ).values_list("pk", "due_at")
+    due = (
+        Refund.objects.filter(
+            status=Refund.Status.PENDING, claimed_at__isnull=True, due_at__lte=now
+        )
+        .exclude(payment__provider=MANUAL)  # the professional's to return
+        .values_list("pk", "due_at")
+    )
     count = 0
     for refund_id, due_at in due:
         _enqueue_refund(refund_id, due_at)

@@ -9,6 +9,13 @@ urlpatterns = [
     path("invoices/<str:code>/", views.invoice, name="invoice"),
     path("invoices/<str:code>/pdf/", views.invoice_download, name="invoice_pdf"),
     path("invoices/<str:code>/pay/", views.pay, name="pay"),
+    path("invoices/<str:code>/mark-paid/", views.invoice_mark_paid, name="mark_paid"),
+    path(
+        "invoices/<str:code>/mark-paid/undo/",
+        views.invoice_mark_paid_undo,
+        name="mark_paid_undo",
+    ),
+    path("invoices/<str:code>/returned/", views.refund_returned, name="refund_returned"),
     path("sessions/<str:code>/pay/", views.session_pay, name="session_pay"),
     path("sessions/<str:code>/done/", views.session_done, name="session_done"),
     path("sessions/<str:code>/charge/", views.session_charge, name="session_charge"),

@@ -12,8 +12,9 @@ from django.views.decorators.http import require_POST
 
 from tengja.accounts.models import User
 from tengja.accounts.requests import AuthenticatedRequest
-from tengja.billing import services
-from tengja.billing.forms import ExpiryForm, LocalCardForm, MarkDoneForm
+from tengja.billing import manual, services
+from tengja.billing.forms import ExpiryForm, LocalCardForm, ManualPaymentForm, MarkDoneForm
+from tengja.billing.manual import professional_today
 from tengja.billing.models import PAID, Invoice, Payment, PaymentMethod
 from tengja.billing.pdf import invoice_pdf
 from tengja.billing.providers import CardAuthentication, ProviderError, get_provider
@@ -21,6 +22,7 @@ from tengja.billing.selectors import (
     card_for_user,
     cards_for,
     credit_sessions_for,
+    invoice_for_professional,
     invoice_for_user,
     invoice_of_session_for_client,
     invoice_standing,
@@ -57,6 +59,14 @@ def payments(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 def invoice(request: AuthenticatedRequest, code: str) -> HttpResponse:
     invoice = invoice_for_user(user=request.user, code=code)
+    return _invoice_page(request, invoice)
+
+
+def _invoice_page(
+    request: AuthenticatedRequest, invoice: Invoice, *, manual_form: ManualPaymentForm | None = None
+) -> HttpResponse:
+    """The bill's page; with `manual_form`, the professional's refused record of a
+    payment (400, nothing changed)."""
     is_client = invoice.booking.role_of(request.user) == Booking.Role.CLIENT
     if is_client:
         invitation_seen(booking=invoice.booking)  # the client has it in front of them
@@ -71,6 +81,11 @@ def invoice(request: AuthenticatedRequest, code: str) -> HttpResponse:
         if invoice.status == Invoice.Status.CREDITED
         else None
     )
+    is_professional = invoice.professional.user_id == request.user.pk
+    if manual_form is None and is_professional and _may_mark_paid(invoice, payment):
+        manual_form = ManualPaymentForm(
+            initial={"paid_on": professional_today(invoice), "form_key": services.new_payment_key()}
+        )
     return render(
         request,
         "billing/invoice.html",
@@ -79,10 +94,81 @@ def invoice(request: AuthenticatedRequest, code: str) -> HttpResponse:
             "payment": payment,
             "refund": refund,
             "paid_with": paid.method if paid is not None and invoice.paid_at else None,
+            "paid_manually": paid if paid is not None and paid.is_manual else None,
             "corrected_by": corrected_by,
             "is_client": is_client,
+            "is_professional": is_professional,
+            "manual_form": manual_form,
         },
+        status=400 if manual_form is not None and manual_form.errors else 200,
     )
+
+
+def _may_mark_paid(invoice: Invoice, latest: Payment | None) -> bool:
+    """Whether the professional is offered to record a payment: an open bill whose
+    card payment (if any, the latest) is not with the bank right now."""
+    return (
+        invoice.is_open
+        and not invoice.is_credit_note
+        and not (latest is not None and latest.status == Payment.Status.PENDING)
+    )
+
+
+@login_required
+@require_POST
+def invoice_mark_paid(request: AuthenticatedRequest, code: str) -> HttpResponse:
+    """The professional records that the client paid them outside Tengja."""
+    invoice = invoice_for_professional(user=request.user, code=code)
+    form = ManualPaymentForm(request.POST)
+    if form.is_valid():
+        try:
+            manual.invoice_mark_paid(
+                invoice=invoice,
+                by=request.user,
+                method=form.cleaned_data["method"],
+                paid_on=form.cleaned_data["paid_on"],
+                reference=form.cleaned_data["reference"],
+                form_key=form.cleaned_data["form_key"],
+            )
+        except services.BillingError as error:
+            form.add_error(error.field if error.field in form.fields else None, str(error))
+        else:
+            messages.success(
+                request, _("The bill is marked paid. The client has been sent a receipt.")
+            )
+            return redirect("billing:invoice", code=invoice.code)
+    return _invoice_page(request, invoice, manual_form=form)
+
+
+@login_required
+@require_POST
+def invoice_mark_paid_undo(request: AuthenticatedRequest, code: str) -> HttpResponse:
+    """Take back a payment the professional recorded by mistake (kept as undone)."""
+    invoice = invoice_for_professional(user=request.user, code=code)
+    try:
+        manual.invoice_mark_paid_undo(invoice=invoice, by=request.user)
+    except services.BillingError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("The payment is undone and the bill is open again. The client has been told."),
+        )
+    return redirect("billing:invoice", code=invoice.code)
+
+
+@login_required
+@require_POST
+def refund_returned(request: AuthenticatedRequest, code: str) -> HttpResponse:
+    """The professional has given back a payment made to them outside Tengja."""
+    invoice = invoice_for_professional(user=request.user, code=code)
+    try:
+        manual.refund_mark_returned(invoice=invoice, by=request.user)
+    except services.BillingError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The payment is marked returned to the client."))
+    return redirect("billing:invoice", code=invoice.code)
 
 
 @login_required

@@ -73,11 +73,25 @@ def _with_bill_status(bookings: QuerySet[Booking]) -> QuerySet[Booking]:
 
 def booking_for_user(*, user: User, code: str) -> Booking:
     """The booking named in a URL, if the user is its client or its professional; else 404.
-    It comes with `bill_status` (see _with_bill_status)."""
+    It comes with `bill_status` (see _with_bill_status), and `bill_paid_outside`:
+    how its bill was paid to the professional outside Tengja, if it was (then a
+    cancellation in time is theirs to give back, not a card refund)."""
     if not user.is_authenticated:
         raise Http404
+    payments = apps.get_model("billing", "Payment")._default_manager
+    paid_outside = (
+        payments.filter(
+            invoice__booking=OuterRef("pk"),
+            invoice__kind="invoice",
+            provider="manual",
+            status__in=["succeeded", "refunded"],
+        )
+        .exclude(invoice__status="credited")
+        .values("manual_method")[:1]
+    )
     booking = (
         _with_bill_status(Booking.objects.select_related(*RELATED))
+        .annotate(bill_paid_outside=Subquery(paid_outside))
         .filter(_as_either(user), code=code)
         .first()
     )

@@ -102,6 +102,13 @@ def _cancelled_message(booking: Booking, is_professional: bool) -> str:
         return _("The session is cancelled.")
     amount = money_format(booking.price_amount, booking.currency)
     bill_status = getattr(booking, "bill_status", None)  # booking_for_user annotates it
+    if bill_status in ("refund_pending", "refunded") and getattr(
+        booking, "bill_paid_outside", None
+    ):
+        return _(
+            "The session is cancelled. You paid %(name)s %(amount)s directly, so they return it "
+            "to you themselves."
+        ) % {"name": booking.professional.user.name, "amount": amount}
     if bill_status in ("refund_pending", "refunded"):
         return _(
             "The session is cancelled. Your payment of %(amount)s is being refunded to your card."

@@ -22,7 +22,7 @@ from django.utils import timezone
 from tengja.accounts.models import User
 from tengja.billing.events import BillingEvent
 from tengja.billing.events import Kind as BillingKind
-from tengja.billing.models import Invoice
+from tengja.billing.models import MANUAL, Invoice, Payment
 from tengja.billing.selectors import invoice_standing
 from tengja.bookings.events import BookingEvent, Kind
 from tengja.bookings.models import Booking
@@ -188,6 +188,8 @@ class Settlement(models.TextChoices):
     NONE = "none"  # a free session
     VOIDED = "voided"
     REFUNDED = "refunded"
+    # Paid to the professional outside Tengja: theirs to give back (billing.manual).
+    RETURNED_BY_PROFESSIONAL = "returned_by_professional"
     PAYABLE = "payable"  # cancelled late: the bill stays open
     PAID = "paid"  # cancelled late, already paid: the payment stays
     CREDIT_RETURNED = "credit_returned"
@@ -203,6 +205,11 @@ def cancellation_settlement(*, booking: Booking) -> Settlement:
     invoice = invoice_standing(booking=booking)
     if invoice is None:
         return Settlement.NONE
+    if (
+        invoice.status == Invoice.Status.REFUND_PENDING
+        and invoice.payments.filter(provider=MANUAL, status=Payment.Status.SUCCEEDED).exists()
+    ):
+        return Settlement.RETURNED_BY_PROFESSIONAL
     return {
         Invoice.Status.VOID: Settlement.VOIDED,
         Invoice.Status.REFUND_PENDING: Settlement.REFUNDED,  # asked of the bank after commit

@@ -368,6 +368,10 @@ def _payments(user: User) -> Iterator[dict]:
             "amount": payment.amount,
             "currency": payment.currency,
             "status": payment.status,
+            # A payment made to the professional outside Tengja, as they recorded it.
+            "paid_outside_tengja": payment.manual_method or None,
+            "paid_on": payment.paid_on,
+            "reference": payment.reference,
             "made_at": payment.created_at,
             "succeeded_at": payment.succeeded_at,
             "refunds": [
