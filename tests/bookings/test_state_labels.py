@@ -39,9 +39,9 @@ LABELS = {
         Booking.State.VOID: "Void",
     },
     "is": {
-        Booking.State.PLANNED: "Fyrirhugaður",
+        Booking.State.PLANNED: "Á dagskrá",
         Booking.State.IN_PROGRESS: "Stendur yfir",
-        Booking.State.ENDED: "Liðinn, ekki merktur lokið",
+        Booking.State.ENDED: "Liðinn, ekki merktur lokinn",
         Booking.State.DONE: "Lokið",
         Booking.State.CANCELLED: "Afbókað",
         Booking.State.NO_SHOW: "Mætti ekki",
