@@ -1,5 +1,6 @@
+import datetime as dt
 import zoneinfo
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -351,7 +352,7 @@ class AvailabilityException(models.Model):
         return f"{self.date} {self.kind}"
 
     @property
-    def last_day(self) -> date:
+    def last_day(self) -> dt.date:
         return self.ends_on or self.date
 
     @property
@@ -365,7 +366,7 @@ class AvailabilityException(models.Model):
         return start, end
 
     def occurrences(
-        self, zone: zoneinfo.ZoneInfo, first: date, last: date
+        self, zone: zoneinfo.ZoneInfo, first: dt.date, last: dt.date
     ) -> list[tuple[datetime, datetime]]:
         """Each time off (UTC start, end) that touches a local date from `first`
         to `last`. Wall times hold across clock changes: every Monday 09:00 is
