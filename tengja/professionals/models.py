@@ -62,6 +62,7 @@ INTERVAL_CHOICES = [
 # The longest a bookable period may be: Tengja books no further ahead (bookings'
 # BOOKING_HORIZON is two years of 366 days).
 MAX_BOOKABLE_DAYS = 2 * 366
+MAX_NOTICE_HOURS = 30 * 24
 
 
 class Professional(models.Model):
