@@ -28,6 +28,7 @@ from tengja.professionals.models import (
     Professional,
     WeeklyAvailability,
 )
+from tengja.professionals.selectors import time_off_touching
 
 # The notice a professional has until they choose theirs (Professional.min_notice).
 MIN_NOTICE = timedelta(hours=settings.SLOT_MIN_NOTICE_HOURS)
@@ -90,13 +91,7 @@ def free_slots(
     near, after = start - timedelta(days=1), end + timedelta(days=1)
     for exception in AvailabilityException.objects.filter(
         Q(kind=AvailabilityException.Kind.EXTRA, date__gte=start, date__lt=end)
-        | Q(kind=AvailabilityException.Kind.OFF, date__lte=after)
-        & (
-            Q(repeats_weekly=False, ends_on__gte=near)
-            | Q(repeats_weekly=False, ends_on__isnull=True, date__gte=near)
-            | Q(repeats_weekly=True, repeat_until__isnull=True)
-            | Q(repeats_weekly=True, repeat_until__gte=near - timedelta(days=7))
-        ),
+        | time_off_touching(near, after),
         professional_id__in=pros,
     ).only(*OFF_FIELDS):
         pro_id = exception.professional_id

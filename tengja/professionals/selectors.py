@@ -52,19 +52,24 @@ def session_type_for_professional(*, professional: Professional, code: str) -> S
     return get_object_or_404(SessionType, professional=professional, code=code)
 
 
+def time_off_touching(first: date, last: date | None = None) -> Q:
+    """Time off that may touch the dates from `first` to `last` (open-ended
+    without): once, or weekly (a week shorter than 7 days, TimeOffForm)."""
+    touching = Q(kind=AvailabilityException.Kind.OFF) & (
+        Q(repeats_weekly=False, ends_on__gte=first)
+        | Q(repeats_weekly=False, ends_on__isnull=True, date__gte=first)
+        | Q(repeats_weekly=True, repeat_until__isnull=True)
+        | Q(repeats_weekly=True, repeat_until__gte=first - timedelta(days=7))
+    )
+    return touching if last is None else touching & Q(date__lte=last)
+
+
 def availability_exceptions_current(
     *, professional: Professional, today: date
 ) -> tuple[list[AvailabilityException], list[AvailabilityException]]:
     """The professional's time off and extra hours not yet over, in one query."""
     rows = professional.availability_exceptions.filter(
-        Q(kind=AvailabilityException.Kind.EXTRA, date__gte=today)
-        | Q(kind=AvailabilityException.Kind.OFF)
-        & (
-            Q(repeats_weekly=False, ends_on__gte=today)
-            | Q(repeats_weekly=False, ends_on__isnull=True, date__gte=today)
-            | Q(repeats_weekly=True, repeat_until__isnull=True)
-            | Q(repeats_weekly=True, repeat_until__gte=today - timedelta(days=7))
-        )
+        Q(kind=AvailabilityException.Kind.EXTRA, date__gte=today) | time_off_touching(today)
     )
     time_off: list[AvailabilityException] = []
     extra: list[AvailabilityException] = []
