@@ -84,6 +84,8 @@ def test_a_crafted_post_into_time_off_books_nothing(client, member, offer):
     local = timezone.localtime(first, zone)
     block(offer.professional, local.date(), starts=time(0), ends=time(23, 59), repeats_weekly=True)
     review = reverse("hubs:review", args=[member.hub.code, offer.professional.code])
+    offer_page = reverse("hubs:offer", args=[member.hub.code, offer.professional.code])
+    assert client.get(review, {"starts_at": first.isoformat()}).url == offer_page  # no review
     response = client.post(review, {"starts_at": first.isoformat()})
     assert response.status_code == 302
     assert not Booking.objects.exists()
