@@ -260,7 +260,8 @@ def test_the_page_and_the_week_keep_their_queries_with_5000_sessions(
     added = AvailabilityException.objects.filter(repeats_weekly=True).get()
     counts = {}
     for sessions in (1, 5000):
-        start = local(monday, 0) - timedelta(days=30)
+        # In UTC: an hour added to a New York time is a wall-clock hour.
+        start = local(monday, 0).astimezone(zoneinfo.ZoneInfo("UTC")) - timedelta(days=30)
         Booking.objects.bulk_create(
             Booking(
                 professional=pro,
