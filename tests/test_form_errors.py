@@ -124,7 +124,6 @@ def test_weekly_hours_ending_before_they_start(pro_client, professional, languag
             "professionals:exception_add",
             {
                 "exception-date": "2030-01-01",
-                "exception-kind": "extra",
                 "exception-starts": "12:00",
                 "exception-ends": "10:00",
             },

@@ -1,4 +1,7 @@
+from datetime import timedelta
+
 from django.urls import reverse
+from django.utils import timezone
 
 from tengja.professionals.models import Language, SessionType
 from tests.factories import SessionTypeFactory
@@ -137,14 +140,15 @@ def test_practice_lists_upcoming_sessions_with_a_flat_query_count(
     assert reverse("dashboard:practice_week") in response.content.decode()
 
 
-def test_weekly_hours_and_days_off(client, professional, other_professional):
+def test_weekly_hours_time_off_and_extra_hours(client, professional, other_professional):
     from tengja.professionals.models import AvailabilityException, WeeklyAvailability
 
     client.force_login(professional.user)
     url = reverse("professionals:availability")
-    add_window, add_day = (
+    add_window, add_day, add_off = (
         reverse("professionals:window_add"),
         reverse("professionals:exception_add"),
+        reverse("professionals:time_off_add"),
     )
     client.post(add_window, {"window-weekday": 0, "window-starts": "09:00", "window-ends": "12:00"})
     window = WeeklyAvailability.objects.get(professional=professional)
@@ -154,18 +158,19 @@ def test_weekly_hours_and_days_off(client, professional, other_professional):
     )
     assert response.status_code == 400
     assert "The end must come after the start." in response.content.decode()
-    client.post(add_day, {"exception-date": "2031-01-02", "exception-kind": "off"})
-    response = client.post(add_day, {"exception-date": "2031-01-03", "exception-kind": "extra"})
+    day_off = (timezone.localdate() + timedelta(days=30)).isoformat()
+    client.post(add_off, {"off-date": day_off})
+    response = client.post(add_day, {"exception-date": day_off})
     assert response.status_code == 400
     assert "Extra hours need a start and a later end." in response.content.decode()
-    assert AvailabilityException.objects.count() == 1
+    assert AvailabilityException.objects.get().kind == "off"
     # Each form's labels point at its own inputs; the lists offer real choices only.
     body = client.get(url).content.decode()
-    for field in ("window-starts", "window-ends", "exception-starts", "exception-ends"):
+    for field in ("window-starts", "window-ends", "exception-starts", "off-starts", "off-ends"):
         assert body.count(f'id="id_{field}"') == 1 and f'for="id_{field}"' in body
     assert 'id="id_starts"' not in body and "---------" not in body
     assert '<option value="0">Monday</option>' in body
-    assert '<option value="off" selected>Day off</option>' in body
+    assert '<option value="30" selected>Every 30 minutes</option>' in body
     # Another professional's rows cannot be removed from here.
     theirs = WeeklyAvailability.objects.create(
         professional=other_professional, weekday=2, starts="09:00", ends="10:00"

@@ -47,6 +47,7 @@ from tengja.notifications.models import Notification
 from tengja.notifications.services import notifications_mark_read
 from tengja.privacy.services import data_export_request
 from tengja.professionals.models import (
+    AvailabilityException,
     Professional,
     ProfessionalInvitation,
     SessionType,
@@ -113,6 +114,21 @@ def build_world(capture) -> World:
         WeeklyAvailability.objects.create(
             professional=professional, weekday=weekday, starts=time(9), ends=time(17)
         )
+    # Time off far ahead (the availability page lists each kind; no session is in it).
+    far = timezone.localdate() + timedelta(days=90)
+    AvailabilityException.objects.create(
+        professional=professional, kind="off", date=far, ends_on=far + timedelta(days=2)
+    )
+    AvailabilityException.objects.create(
+        professional=professional,
+        kind="off",
+        date=far + timedelta(days=7),
+        starts=time(12),
+        ends=time(13),
+        repeats_weekly=True,
+        repeat_until=far + timedelta(days=60),
+        label="Hádegi",
+    )
     bookings: dict[str, Booking] = {}
 
     def invite(name: str, starts_in: timedelta, email: str = client.email) -> Booking:

@@ -1,7 +1,10 @@
 """Free slots: weekly availability (in the professional's own zone) and its
-exceptions, minus booked sessions, after a minimum notice. Clock changes are
-honoured: a window is read in local time on each date, so 09:00 stays 09:00
-when the offset changes, and times a clock change skips are left out.
+extra hours, minus booked sessions (with the professional's buffer around each)
+and time off, under the professional's calendar rules: starting every 15, 30 or
+60 minutes from a window's start, after their minimum notice, within their
+bookable period. Clock changes are honoured: a window is read in local time on
+each date, so 09:00 stays 09:00 when the offset changes, and times a clock
+change skips are left out.
 
 Computing the slots of many professionals over weeks takes three queries.
 """
@@ -19,10 +22,16 @@ from django.db.models.functions import FirstValue, Lead
 from django.utils import timezone
 
 from tengja.bookings.models import BOOKING_HORIZON, Booking
-from tengja.professionals.models import AvailabilityException, Professional, WeeklyAvailability
+from tengja.professionals.models import (
+    MAX_BOOKABLE_DAYS,
+    AvailabilityException,
+    Professional,
+    WeeklyAvailability,
+)
+from tengja.professionals.selectors import time_off_touching
 
+# The notice a professional has until they choose theirs (Professional.min_notice).
 MIN_NOTICE = timedelta(hours=settings.SLOT_MIN_NOTICE_HOURS)
-STEP = timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -57,7 +66,8 @@ def free_slots(
     first_only: bool = False,
     ignore: Booking | None = None,
 ) -> dict[int, list[Slot]]:
-    """Free slots per professional id, starting on the hour and half hour.
+    """Free slots per professional id, starting at each one's interval from the
+    start of their hours (on the hour and half hour by default).
 
     `duration` is one length for all, or a length per professional id (their
     offered session type's). With `first_only`, stop at each one's first free day
@@ -73,15 +83,23 @@ def free_slots(
         professional_id__in=pros
     ).values_list("professional_id", "weekday", "starts", "ends"):
         weekly[(pro_id, weekday)].append((opens, closes))
-    extra, off = defaultdict(list), set()
+    extra: dict[tuple[int, date], list] = defaultdict(list)
+    off: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
     end = start + timedelta(days=days)
-    for pro_id, day, kind, extra_opens, extra_closes in AvailabilityException.objects.filter(
-        professional_id__in=pros, date__gte=start, date__lt=end
-    ).values_list("professional_id", "date", "kind", "starts", "ends"):
-        if kind == AvailabilityException.Kind.OFF:
-            off.add((pro_id, day))
-        elif extra_opens and extra_closes:
-            extra[(pro_id, day)].append((extra_opens, extra_closes))
+    # Extra hours on the days asked; time off that may reach them (a day either
+    # side: a local date is not a UTC one), once or weekly.
+    near, after = start - timedelta(days=1), end + timedelta(days=1)
+    for exception in AvailabilityException.objects.filter(
+        Q(kind=AvailabilityException.Kind.EXTRA, date__gte=start, date__lt=end)
+        | time_off_touching(near, after),
+        professional_id__in=pros,
+    ).only(*OFF_FIELDS):
+        pro_id = exception.professional_id
+        if exception.kind == AvailabilityException.Kind.OFF:
+            zone = zoneinfo.ZoneInfo(pros[pro_id].user.time_zone)
+            off[pro_id].extend(exception.occurrences(zone, near, after))
+        elif exception.starts and exception.ends:
+            extra[(pro_id, exception.date)].append((exception.starts, exception.ends))
     hours = (weekly, extra, off)
     if not first_only:
         return _slots(pros, duration, start, days, now, hours, ignore, first_only=False)
@@ -99,6 +117,12 @@ def free_slots(
     return result
 
 
+OFF_FIELDS = (
+    *("professional_id", "kind", "date", "starts", "ends"),
+    *("ends_on", "repeats_weekly", "repeat_until"),
+)
+
+
 def _slots(pros, duration, start, days, now, hours, ignore, *, first_only) -> dict[int, list[Slot]]:
     """The free slots of `pros` on `days` days from `start`: one query, for the
     bookings in that range."""
@@ -110,15 +134,25 @@ def _slots(pros, duration, start, days, now, hours, ignore, *, first_only) -> di
     busy = _busy(pros, range_start, range_end, shortest, ignore)
 
     result: dict[int, list[Slot]] = {}
-    earliest = now + MIN_NOTICE
-    for pro_id in pros:
-        zone = zoneinfo.ZoneInfo(pros[pro_id].user.time_zone)  # select_related("user")
+    for pro_id, pro in pros.items():
+        zone = zoneinfo.ZoneInfo(pro.user.time_zone)  # select_related("user")
         length = duration[pro_id] if isinstance(duration, dict) else duration
-        # Sorted by start, with the latest end so far: a slot is taken if any session
-        # starting before it ends, ends after it starts (a bisection, not a scan).
-        busy_starts = [b_start for b_start, _ in busy[pro_id]]
+        step = pro.slot_interval
+        earliest = now + pro.min_notice
+        # The bookable period ends with a local date, so a clock change moves it not.
+        last_day = timezone.localtime(now, zone).date() + timedelta(
+            days=pro.bookable_days if pro.bookable_days is not None else MAX_BOOKABLE_DAYS
+        )
+        # Sessions with the buffer either side, and time off, sorted by start,
+        # with the latest end so far: a slot is taken if any of them starting
+        # before it ends, ends after it starts (a bisection, not a scan).
+        taken_times = sorted(
+            [(b_start - pro.buffer, b_end + pro.buffer) for b_start, b_end in busy[pro_id]]
+            + off[pro_id]
+        )
+        busy_starts = [b_start for b_start, _ in taken_times]
         busy_ends: list[datetime] = []
-        for _, b_end in busy[pro_id]:
+        for _, b_end in taken_times:
             busy_ends.append(max(b_end, busy_ends[-1]) if busy_ends else b_end)
         slots: list[Slot] = []
         resume = start  # no start before this day is free (see the step past below)
@@ -126,7 +160,9 @@ def _slots(pros, duration, start, days, now, hours, ignore, *, first_only) -> di
             if first_only and slots:
                 break  # the days run in order: the first free day is found
             day = start + timedelta(days=offset)
-            if day < resume or (pro_id, day) in off:
+            if day > last_day:
+                break
+            if day < resume:
                 continue
             for window_start, window_end in weekly[(pro_id, day.weekday())] + extra[(pro_id, day)]:
                 closes = _local(day, window_end, zone)
@@ -139,7 +175,7 @@ def _slots(pros, duration, start, days, now, hours, ignore, *, first_only) -> di
                 wall = opens
                 while wall.time() < window_end and wall.date() == day:
                     local = _local(day, wall.time(), zone)
-                    wall += STEP
+                    wall += step
                     if local is None:
                         continue  # a time the clock skips
                     slot_start = local.astimezone(UTC)
@@ -157,17 +193,17 @@ def _slots(pros, duration, start, days, now, hours, ignore, *, first_only) -> di
                     # solid, and skip the days before it.
                     until = max(busy_ends[before - 1] if taken else earliest, earliest)
                     local_until = until.astimezone(zone)
-                    wall = max(wall, _next_step(opens, local_until))
+                    wall = max(wall, _next_step(opens, local_until, step))
                     resume = max(resume, local_until.date())
         result[pro_id] = sorted(set(slots), key=lambda s: s.starts_at)
     return result
 
 
-def _next_step(opens: datetime, moment: datetime) -> datetime:
-    """The first wall time on the window's half-hour steps (from `opens`, naive)
-    at or after the local `moment`."""
+def _next_step(opens: datetime, moment: datetime, step: timedelta) -> datetime:
+    """The first wall time on the window's steps (from `opens`, naive) at or
+    after the local `moment`."""
     behind = moment.replace(tzinfo=None) - opens
-    return opens + STEP * -(-behind // STEP)
+    return opens + step * -(-behind // step)
 
 
 def _busy(pros, range_start, range_end, shortest, ignore) -> dict[int, list[tuple]]:

@@ -24,6 +24,11 @@ class Day:
     is_today: bool
     bookings: list[Any] = field(default_factory=list)
     more: int = 0  # the day's sessions not shown (see `place`)
+    time_off: int = 0  # how many of `bookings` are time off (the professional's week)
+
+    @property
+    def sessions(self) -> int:
+        return len(self.bookings) - self.time_off
 
 
 def local_midnight(day: date) -> datetime:

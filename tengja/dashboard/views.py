@@ -25,6 +25,7 @@ from tengja.dashboard.selectors import (
 )
 from tengja.dashboard.selectors import practice_client as practice_client_of
 from tengja.dashboard.selectors import practice_clients as practice_clients_of
+from tengja.dashboard.week_time_off import TimeOffRow, week_time_off
 from tengja.hubs.forms import HubFindForm
 from tengja.hubs.selectors import (
     hubs_administered_by,
@@ -202,7 +203,10 @@ def practice_week(request: AuthenticatedRequest) -> HttpResponse:
         start=local_midnight(week_start),
         end=local_midnight(week_start + timedelta(days=7)),
     )
-    place(sessions, week)
+    time_off = week_time_off(professional=professional, first=week_start)
+    place(sorted([*sessions, *time_off], key=lambda row: row.starts_at), week)
+    for d in week:
+        d.time_off = sum(1 for row in d.bookings if isinstance(row, TimeOffRow))
     return render(
         request,
         "dashboard/practice_week.html",

@@ -22,9 +22,10 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from tengja.accounts.models import User
-from tengja.bookings.slots import MIN_NOTICE, Slot, free_slots
+from tengja.bookings.slots import Slot, free_slots
 from tengja.hubs.models import CreditEntry, CreditRequest, Hub, HubProfessional, Membership
 from tengja.lib.dates import add_months
+from tengja.professionals.models import Professional
 
 BROWSE_DAYS = 28
 
@@ -135,16 +136,20 @@ def offers_for_browse(
 
 # Each professional's next free time is kept for a short while under a plain key,
 # shared by everyone who browses (it names no client): the first visit after it
-# lapses works it out, the others in that minute read it. It may lag a booking,
-# a cancellation or a change of hours by up to this long; the offer page's free
+# lapses works it out, the others in that minute read it. It may lag a booking
+# or a cancellation by up to this long (a change of hours, time off or calendar
+# rules makes a new key: next_free_key); the offer page's free
 # times (the ones a client books from) are worked out on each visit, and booking
 # a time taken meanwhile is refused.
 NEXT_FREE_SECONDS = 60
 
 
-def next_free_key(professional_id: int, duration: timedelta) -> str:
-    """The cache key of a professional's next free time for sessions this long."""
-    return f"next-free:{professional_id}:{int(duration.total_seconds())}"
+def next_free_key(professional: Professional, duration: timedelta) -> str:
+    """The cache key of a professional's next free time for sessions this long,
+    under their calendar as it is now: a change of hours, time off or rules
+    (Professional.calendar_version) makes a new key, so no kept time outlives it."""
+    seconds = int(duration.total_seconds())
+    return f"next-free:{professional.pk}:{seconds}:{professional.calendar_version}"
 
 
 def next_free_times(offers: list[HubProfessional]) -> dict[int, Slot | None]:
@@ -153,9 +158,13 @@ def next_free_times(offers: list[HubProfessional]) -> dict[int, Slot | None]:
     their hours and sessions in a fixed number of queries, however many."""
     # An accepted offer has its session type (hub_offer_accepted_with_a_session_type).
     duration = {o.professional_id: o.session_type.duration for o in offers if o.session_type}
-    keys = {pro_id: next_free_key(pro_id, length) for pro_id, length in duration.items()}
+    keys = {
+        o.professional_id: next_free_key(o.professional, duration[o.professional_id])
+        for o in offers
+        if o.professional_id in duration
+    }
     kept = cache.get_many(keys.values())
-    soonest = timezone.now() + MIN_NOTICE
+    now = timezone.now()
     firsts: dict[int, Slot | None] = {}
     missing = []
     for offer in offers:
@@ -163,7 +172,7 @@ def next_free_times(offers: list[HubProfessional]) -> dict[int, Slot | None]:
         starts_at = kept.get(keys.get(pro_id, ""))
         if starts_at is False:  # kept: nothing free
             firsts[pro_id] = None
-        elif isinstance(starts_at, datetime) and starts_at >= soonest:
+        elif isinstance(starts_at, datetime) and starts_at >= now + offer.professional.min_notice:
             firsts[pro_id] = Slot(pro_id, starts_at, starts_at + duration[pro_id])
         else:  # not kept, or come within the notice since
             missing.append(offer)

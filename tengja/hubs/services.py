@@ -273,6 +273,21 @@ def credits_renew_due(*, now: datetime | None = None) -> int:
     return renewed
 
 
+def offer_time_is_free(*, offer: HubProfessional, starts_at: datetime) -> bool:
+    """Whether `starts_at` is one of the offer's free times: the professional's
+    hours, time off, sessions and calendar rules (looked up on that day alone,
+    in their zone, as the offer page groups them)."""
+    professional = (
+        type(offer.professional).objects.select_related("user").get(pk=offer.professional_id)
+    )
+    day = timezone.localtime(starts_at, zoneinfo.ZoneInfo(professional.user.time_zone)).date()
+    assert offer.session_type is not None  # an accepted offer has one
+    free = free_slots(
+        professionals=[professional], duration=offer.session_type.duration, start=day, days=1
+    ).get(professional.pk, [])
+    return starts_at in {slot.starts_at for slot in free}
+
+
 def hub_book(
     *, membership: Membership, offer: HubProfessional, starts_at: datetime, use_credits: bool = True
 ) -> Booking:
@@ -285,16 +300,8 @@ def hub_book(
         if locked.status != Membership.Status.ACTIVE:
             raise HubError(_("Confirm your work e-mail first: the link is in your inbox."))
         credits_renew(membership=locked)
-        # Only a time the professional has free (hours, days off, notice, the grid).
-        professional = (
-            type(offer.professional).objects.select_related("user").get(pk=offer.professional_id)
-        )
-        day = timezone.localtime(starts_at, zoneinfo.ZoneInfo(professional.user.time_zone)).date()
         assert offer.session_type is not None  # an accepted offer has one
-        free = free_slots(
-            professionals=[professional], duration=offer.session_type.duration, start=day, days=1
-        ).get(professional.pk, [])
-        if starts_at not in {slot.starts_at for slot in free}:
+        if not offer_time_is_free(offer=offer, starts_at=starts_at):
             raise HubError(_("That time is not free. Choose one of the free times."))
         price = locked.hub.credits_per_session  # one price in the hub, read now
         paid_with = Booking.PaidWith.INVOICE

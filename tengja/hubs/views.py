@@ -285,6 +285,10 @@ def review(
             return redirect("billing:session_pay", code=booking.code)
         messages.success(request, _("Your session is booked."))
         return redirect("bookings:detail", code=booking.code)
+    if not services.offer_time_is_free(offer=offer, starts_at=starts_at):
+        # A crafted or stale link (time off, taken since): said now, not after the button.
+        messages.error(request, _("That time is not free. Choose one of the free times."))
+        return redirect("hubs:offer", code=hub.code, professional_code=professional_code)
     # The session as it would be booked, so that the review's Cancellation says what
     # the session page will say (within 24 hours, cancelling spends the credit).
     draft = Booking(

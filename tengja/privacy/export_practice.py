@@ -56,6 +56,12 @@ def professional_of(user: User) -> dict | None:
         "contact_email": professional.contact_email,
         "taking_new_bookings": professional.is_active,
         "paused_at": professional.deactivated_at,
+        "calendar_rules": {
+            "bookable_days": professional.bookable_days,
+            "minimum_notice_hours": professional.min_notice_hours,
+            "buffer_minutes": professional.buffer_minutes,
+            "start_times_every_minutes": professional.slot_interval_minutes,
+        },
     }
 
 
@@ -88,6 +94,10 @@ def availability_of(user: User) -> dict:
                 "kind": exception.kind,
                 "from": exception.starts,
                 "until": exception.ends,
+                "last_day": exception.ends_on,
+                "label": exception.label,
+                "every_week": exception.repeats_weekly,
+                "repeat_until": exception.repeat_until,
             }
             for exception in exceptions.order_by("date", "starts")
         ],

@@ -1,3 +1,4 @@
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django import forms
@@ -8,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from tengja.lib.money import money_to_major, money_to_minor
 from tengja.professionals.models import (
     ADDRESS_MAX_LENGTH,
+    MAX_BOOKABLE_DAYS,
+    MAX_NOTICE_HOURS,
     AvailabilityException,
     Professional,
     SessionType,
@@ -205,16 +208,11 @@ class WeeklyWindowForm(forms.ModelForm):
 
 
 class ExceptionForm(forms.ModelForm):
-    kind = forms.ChoiceField(
-        label=_("Kind"),
-        choices=AvailabilityException.Kind.choices,
-        initial=AvailabilityException.Kind.OFF,
-        help_text=_("For extra hours, give the times too."),
-    )
+    """Extra hours on one date (time off has its own form, TimeOffForm)."""
 
     class Meta:
         model = AvailabilityException
-        fields = ["date", "kind", "starts", "ends"]
+        fields = ["date", "starts", "ends"]
         labels = {"date": _("Date"), "starts": _("From"), "ends": _("Until")}
         widgets = {
             "date": forms.DateInput(attrs={"type": "date"}),
@@ -225,11 +223,129 @@ class ExceptionForm(forms.ModelForm):
     def clean(self) -> dict:
         cleaned = super().clean()
         assert cleaned is not None  # a ModelForm's clean() returns cleaned_data
-        if cleaned.get("kind") == AvailabilityException.Kind.EXTRA:
-            starts, ends = cleaned.get("starts"), cleaned.get("ends")
-            if not starts or not ends or starts >= ends:
-                raise ValidationError(_("Extra hours need a start and a later end."))
+        starts, ends = cleaned.get("starts"), cleaned.get("ends")
+        if not starts or not ends or starts >= ends:
+            raise ValidationError(_("Extra hours need a start and a later end."))
+        cleaned["kind"] = AvailabilityException.Kind.EXTRA
         return cleaned
+
+
+# Time off is for the days Tengja books: not years back, nor beyond its horizon.
+TIME_OFF_PAST = timedelta(days=366)
+TIME_OFF_AHEAD = timedelta(days=3 * 366)
+
+
+class TimeOffForm(forms.ModelForm):
+    """Time off: whole days (no times), or hours, once or every week."""
+
+    class Meta:
+        model = AvailabilityException
+        fields = ["date", "starts", "ends_on", "ends", "label", "repeats_weekly", "repeat_until"]
+        labels = {
+            "date": _("First day"),
+            "starts": _("From"),
+            "ends_on": _("Last day"),
+            "ends": _("Until"),
+            "label": _("Label"),
+            "repeats_weekly": _("Every week"),
+            "repeat_until": _("Repeat until"),
+        }
+        help_texts = {
+            "starts": _("Leave the times empty for whole days."),
+            "ends_on": _("Leave empty for one day."),
+            "label": _("Only you see it, for example Holiday."),
+            "repeat_until": _("The last date it starts on. Leave empty to repeat with no end."),
+        }
+        widgets = {
+            "date": forms.DateInput(attrs={"type": "date"}),
+            "ends_on": forms.DateInput(attrs={"type": "date"}),
+            "repeat_until": forms.DateInput(attrs={"type": "date"}),
+            "starts": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "ends": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
+
+    def __init__(self, *args, today: date, **kwargs) -> None:
+        self.today = today
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        assert cleaned is not None  # a ModelForm's clean() returns cleaned_data
+        first = cleaned.get("date")
+        if first is None:
+            return cleaned
+        for field in ("date", "ends_on", "repeat_until"):
+            day = cleaned.get(field)
+            if day and not self.today - TIME_OFF_PAST <= day <= self.today + TIME_OFF_AHEAD:
+                self.add_error(field, _("Choose a date within the next three years."))
+                return cleaned
+        cleaned["label"] = " ".join(cleaned.get("label", "").split())
+        block = AvailabilityException(
+            date=first,
+            starts=cleaned.get("starts"),
+            ends_on=cleaned.get("ends_on"),
+            ends=cleaned.get("ends"),
+        )
+        start, end = block.span
+        if end <= start:
+            self.add_error("ends", _("The end must come after the start."))
+        elif end <= datetime.combine(self.today, time.min):
+            self.add_error("date", _("This time off is over. Choose a date from today on."))
+        elif cleaned.get("repeats_weekly"):
+            if end - start >= timedelta(days=7):
+                self.add_error("ends_on", _("Time off every week must be shorter than a week."))
+            until = cleaned.get("repeat_until")
+            if until and until < first:
+                self.add_error("repeat_until", _("Repeat until a date after the first day."))
+        else:
+            cleaned["repeat_until"] = None  # it only means something for every week
+        cleaned["kind"] = AvailabilityException.Kind.OFF
+        return cleaned
+
+
+class CalendarRulesForm(forms.ModelForm):
+    class Meta:
+        model = Professional
+        fields = ["bookable_days", "min_notice_hours", "buffer_minutes", "slot_interval_minutes"]
+        labels = {
+            "bookable_days": _("Bookable period (days)"),
+            "min_notice_hours": _("Minimum notice (hours)"),
+            "buffer_minutes": _("Buffer between sessions"),
+            "slot_interval_minutes": _("Start times"),
+        }
+        help_texts = {
+            "bookable_days": _(
+                "How far ahead clients may book. Leave empty for no limit (up to two years)."
+            ),
+            "min_notice_hours": _(
+                "How long before a start clients may still book it or move a session to it."
+            ),
+            "buffer_minutes": _("Free time kept before and after each session."),
+            "slot_interval_minutes": _(
+                "How often a session may start, from the start of your hours."
+            ),
+        }
+        widgets = {
+            "bookable_days": forms.NumberInput(attrs={"min": 1, "max": MAX_BOOKABLE_DAYS}),
+            "min_notice_hours": forms.NumberInput(attrs={"min": 0, "max": MAX_NOTICE_HOURS}),
+        }
+
+    def clean_bookable_days(self) -> int | None:
+        days = self.cleaned_data["bookable_days"]
+        if days is not None and not 1 <= days <= MAX_BOOKABLE_DAYS:
+            raise ValidationError(
+                _("Choose between 1 and %(max)s days, or leave it empty.")
+                % {"max": MAX_BOOKABLE_DAYS}
+            )
+        return days
+
+    def clean_min_notice_hours(self) -> int:
+        hours = self.cleaned_data["min_notice_hours"]
+        if not 0 <= hours <= MAX_NOTICE_HOURS:
+            raise ValidationError(
+                _("Choose between 0 and %(max)s hours.") % {"max": MAX_NOTICE_HOURS}
+            )
+        return hours
 
 
 class BusinessDetailsForm(forms.ModelForm):

@@ -1,4 +1,6 @@
-from datetime import timedelta
+import datetime as dt
+import zoneinfo
+from datetime import UTC, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -38,6 +40,31 @@ class Specialty(models.Model):
         return self.name
 
 
+def default_min_notice_hours() -> int:
+    return settings.SLOT_MIN_NOTICE_HOURS
+
+
+BUFFER_CHOICES = [
+    (0, _("No buffer")),
+    (5, _("5 minutes")),
+    (10, _("10 minutes")),
+    (15, _("15 minutes")),
+    (20, _("20 minutes")),
+    (30, _("30 minutes")),
+    (45, _("45 minutes")),
+    (60, _("60 minutes")),
+]
+INTERVAL_CHOICES = [
+    (15, _("Every 15 minutes")),
+    (30, _("Every 30 minutes")),
+    (60, _("Every hour")),
+]
+# The longest a bookable period may be: Tengja books no further ahead (bookings'
+# BOOKING_HORIZON is two years of 366 days).
+MAX_BOOKABLE_DAYS = 2 * 366
+MAX_NOTICE_HOURS = 30 * 24
+
+
 class Professional(models.Model):
     """The public side of a user who offers sessions."""
 
@@ -75,6 +102,29 @@ class Professional(models.Model):
     # bookings, hub offers); the sessions already booked go on as they are.
     is_active = models.BooleanField(_("taking new bookings"), default=True)
     deactivated_at = models.DateTimeField(null=True, blank=True)
+    # Calendar rules: which of their free times clients are offered (hub
+    # browse, moving a session; bookings.slots). The defaults are what Tengja
+    # offered before there were rules.
+    bookable_days = models.PositiveSmallIntegerField(
+        _("bookable period (days)"),
+        null=True,
+        blank=True,
+        help_text=_("How far ahead clients may book. Leave empty for no limit (up to two years)."),
+    )
+    min_notice_hours = models.PositiveSmallIntegerField(
+        _("minimum notice (hours)"),
+        default=default_min_notice_hours,
+        help_text=_("How long before a start clients may still book it or move a session to it."),
+    )
+    buffer_minutes = models.PositiveSmallIntegerField(
+        _("buffer between sessions"), choices=BUFFER_CHOICES, default=0
+    )
+    slot_interval_minutes = models.PositiveSmallIntegerField(
+        _("start times"), choices=INTERVAL_CHOICES, default=30
+    )
+    # Goes up with every change of hours, time off or rules: part of the cache
+    # key of their next free time, so a kept time never outlives the change.
+    calendar_version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("professional")
@@ -82,6 +132,18 @@ class Professional(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+    @property
+    def min_notice(self) -> timedelta:
+        return timedelta(hours=self.min_notice_hours)
+
+    @property
+    def buffer(self) -> timedelta:
+        return timedelta(minutes=self.buffer_minutes)
+
+    @property
+    def slot_interval(self) -> timedelta:
+        return timedelta(minutes=self.slot_interval_minutes)
 
     def policy_for(self, language: str) -> str:
         """The terms in `language` ("is", "en"), else in the other: a client
@@ -277,10 +339,17 @@ class WeeklyAvailability(models.Model):
 
 
 class AvailabilityException(models.Model):
-    """A day off, or extra hours, on one date, in the professional's own time zone."""
+    """Extra hours on one date, or time off (a block): whole days or hours,
+    once or every week, in the professional's own time zone.
+
+    Time off runs from `date` at `starts` (the day's start when empty) until
+    `ends_on` (the same date when empty) at `ends` (that day's end when empty):
+    a day off is just a date. Weekly time off comes back every 7 days, its last
+    time starting on `repeat_until` (for ever when empty). Its `label` is the
+    professional's own: clients are only ever offered fewer free times."""
 
     class Kind(models.TextChoices):
-        OFF = "off", _("Day off")
+        OFF = "off", _("Time off")
         EXTRA = "extra", _("Extra hours")
 
     professional = models.ForeignKey(
@@ -291,10 +360,65 @@ class AvailabilityException(models.Model):
     kind = models.CharField(_("kind"), max_length=5, choices=Kind)
     starts = models.TimeField(_("from"), null=True, blank=True)
     ends = models.TimeField(_("until"), null=True, blank=True)
+    ends_on = models.DateField(_("last day"), null=True, blank=True)
+    label = models.CharField(_("label"), max_length=100, blank=True)
+    repeats_weekly = models.BooleanField(_("every week"), default=False)
+    repeat_until = models.DateField(_("repeat until"), null=True, blank=True)
 
     class Meta:
         ordering = ["date", "starts"]
         indexes = [models.Index(fields=["professional", "date"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("date")),
+                name="exception_ends_on_after_date",
+                violation_error_message=_("The end must come after the start."),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.date} {self.kind}"
+
+    @property
+    def last_day(self) -> dt.date:
+        return self.ends_on or self.date
+
+    @property
+    def span(self) -> tuple[datetime, datetime]:
+        """The first time off's start and end, as naive local wall times."""
+        start = datetime.combine(self.date, self.starts or time.min)
+        if self.ends is None:
+            end = datetime.combine(self.last_day + timedelta(days=1), time.min)
+        else:
+            end = datetime.combine(self.last_day, self.ends)
+        return start, end
+
+    def occurrences(
+        self, zone: zoneinfo.ZoneInfo, first: dt.date, last: dt.date
+    ) -> list[tuple[datetime, datetime]]:
+        """Each time off (UTC start, end) that touches a local date from `first`
+        to `last`. Wall times hold across clock changes: every Monday 09:00 is
+        09:00 in summer and in winter."""
+        start, end = self.span
+        length = end - start
+        if not self.repeats_weekly:
+            weeks = range(1)
+        else:
+            # The first repeat that may still reach `first`, to the last that
+            # starts by `last` (and by repeat_until).
+            lead = (first - self.date).days - length.days - 1
+            until = min(last, self.repeat_until or last)
+            weeks = range(max(0, lead // 7), (until - self.date).days // 7 + 1)
+        result = []
+        for week in weeks:
+            wall_start = start + timedelta(weeks=week)
+            wall_end = wall_start + length
+            if wall_start.date() > last or wall_end.date() < first:
+                continue
+            result.append(
+                (
+                    wall_start.replace(tzinfo=zone).astimezone(UTC),
+                    wall_end.replace(tzinfo=zone).astimezone(UTC),
+                )
+            )
+        return result

@@ -1,5 +1,5 @@
-"""A professional's own settings (session types, public profile, weekly hours and
-days off), and how professionals come and go: an operator invites one, the
+"""A professional's own settings (session types, public profile, weekly hours,
+extra hours, time off and calendar rules), and how professionals come and go: an operator invites one, the
 invitation is accepted once, an operator pauses or resumes their bookings.
 Each write is one function; views only parse and check access."""
 
@@ -82,28 +82,89 @@ def professional_profile_update(
         professional.specialties.set(specialties)
 
 
+def _calendar_changed(professional: Professional) -> None:
+    """A new calendar version: the next free times kept under the old one are
+    no longer read (hubs.selectors.next_free_key)."""
+    Professional.objects.filter(pk=professional.pk).update(
+        calendar_version=models.F("calendar_version") + 1
+    )
+
+
 def availability_window_add(
     *, professional: Professional, weekday: int, starts: time, ends: time
 ) -> WeeklyAvailability:
-    return WeeklyAvailability.objects.create(
-        professional=professional, weekday=weekday, starts=starts, ends=ends
-    )
+    with transaction.atomic():
+        window = WeeklyAvailability.objects.create(
+            professional=professional, weekday=weekday, starts=starts, ends=ends
+        )
+        _calendar_changed(professional)
+    return window
 
 
 def availability_window_remove(*, professional: Professional, code: str) -> None:
-    professional.weekly_availability.filter(code=code).delete()
+    with transaction.atomic():
+        professional.weekly_availability.filter(code=code).delete()
+        _calendar_changed(professional)
 
 
 def availability_exception_add(
-    *, professional: Professional, date: date, kind: str, starts: time | None, ends: time | None
+    *,
+    professional: Professional,
+    date: date,
+    kind: str,
+    starts: time | None,
+    ends: time | None,
+    ends_on: date | None = None,
+    label: str = "",
+    repeats_weekly: bool = False,
+    repeat_until: date | None = None,
 ) -> AvailabilityException:
-    return AvailabilityException.objects.create(
-        professional=professional, date=date, kind=kind, starts=starts, ends=ends
-    )
+    """Extra hours on a date, or time off (a block; see AvailabilityException)."""
+    with transaction.atomic():
+        exception = AvailabilityException.objects.create(
+            professional=professional,
+            date=date,
+            kind=kind,
+            starts=starts,
+            ends=ends,
+            ends_on=ends_on if ends_on != date else None,
+            label=label,
+            repeats_weekly=repeats_weekly,
+            repeat_until=repeat_until if repeats_weekly else None,
+        )
+        _calendar_changed(professional)
+    return exception
 
 
-def availability_exception_remove(*, professional: Professional, code: str) -> None:
-    professional.availability_exceptions.filter(code=code).delete()
+def availability_exception_remove(*, exception: AvailabilityException) -> None:
+    with transaction.atomic():
+        exception.delete()
+        _calendar_changed(exception.professional)
+
+
+def calendar_rules_update(
+    *,
+    professional: Professional,
+    bookable_days: int | None,
+    min_notice_hours: int,
+    buffer_minutes: int,
+    slot_interval_minutes: int,
+) -> None:
+    """Which free times clients are offered from now on; booked sessions stay."""
+    with transaction.atomic():
+        professional.bookable_days = bookable_days
+        professional.min_notice_hours = min_notice_hours
+        professional.buffer_minutes = buffer_minutes
+        professional.slot_interval_minutes = slot_interval_minutes
+        professional.save(
+            update_fields=[
+                "bookable_days",
+                "min_notice_hours",
+                "buffer_minutes",
+                "slot_interval_minutes",
+            ]
+        )
+        _calendar_changed(professional)
 
 
 def professional_business_update(

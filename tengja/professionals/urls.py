@@ -28,6 +28,8 @@ urlpatterns = [
         views.availability_window_remove,
         name="window_remove",
     ),
+    path("practice/availability/rules/", views.calendar_rules, name="calendar_rules"),
+    path("practice/availability/time-off/", views.time_off_add, name="time_off_add"),
     path("practice/availability/days/", views.availability_exception_add, name="exception_add"),
     path(
         "practice/availability/days/<str:code>/remove/",

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -21,13 +22,17 @@ from tengja.lib.limits import signup_allowed
 from tengja.professionals import services
 from tengja.professionals.forms import (
     BusinessDetailsForm,
+    CalendarRulesForm,
     ExceptionForm,
     ProfessionalInviteForm,
     ProfessionalProfileForm,
     SessionTypeForm,
+    TimeOffForm,
     WeeklyWindowForm,
 )
 from tengja.professionals.selectors import (
+    availability_exception_for_professional,
+    availability_exceptions_current,
     professional_by_code,
     professional_for_user,
     professional_invitation_open,
@@ -35,6 +40,7 @@ from tengja.professionals.selectors import (
     professional_public,
     professionals_for_staff,
     session_type_for_professional,
+    sessions_in_time_off,
 )
 
 
@@ -79,12 +85,27 @@ def session_type_offered(request: AuthenticatedRequest, code: str, offered: bool
 
 
 def _availability_page(request: HttpRequest, professional, **forms) -> HttpResponse:
-    """Weekly hours (in the professional's own time zone) and exceptions. Prefixes
-    keep the two forms' field ids (and so their labels) apart."""
+    """Calendar rules, weekly hours (in the professional's own time zone), time off
+    and extra hours. Prefixes keep the forms' field ids (and so their labels) apart.
+
+    After time off is added (?added=<its code>), the sessions it covers are
+    listed, to be moved or cancelled: they are neither kept quietly nor cancelled."""
+    today = timezone.localdate()
+    time_off, extra = availability_exceptions_current(professional=professional, today=today)
+    added = next((t for t in time_off if t.code == request.GET.get("added")), None)
     context = {
+        "professional": professional,
         "windows": professional.weekly_availability.all(),
-        "exceptions": professional.availability_exceptions.all(),
+        "time_off": time_off,
+        "exceptions": extra,
+        "added": added,
+        "in_time_off": (
+            sessions_in_time_off(professional=professional, time_off=added) if added else []
+        ),
+        "rules_form": forms.get("rules_form")
+        or CalendarRulesForm(instance=professional, prefix="rules"),
         "window_form": forms.get("window_form") or WeeklyWindowForm(prefix="window"),
+        "time_off_form": forms.get("time_off_form") or TimeOffForm(prefix="off", today=today),
         "exception_form": forms.get("exception_form") or ExceptionForm(prefix="exception"),
     }
     return render_form(request, "professionals/availability.html", context, *forms.values())
@@ -93,6 +114,19 @@ def _availability_page(request: HttpRequest, professional, **forms) -> HttpRespo
 @login_required
 def availability(request: AuthenticatedRequest) -> HttpResponse:
     return _availability_page(request, professional_for_user(user=request.user))
+
+
+@login_required
+@require_POST
+def calendar_rules(request: AuthenticatedRequest) -> HttpResponse:
+    professional = professional_for_user(user=request.user)
+    # The form works on a copy: a refused change never shows as if it were made.
+    form = CalendarRulesForm(request.POST, instance=copy.copy(professional), prefix="rules")
+    if not form.is_valid():
+        return _availability_page(request, professional, rules_form=form)
+    services.calendar_rules_update(professional=professional, **form.cleaned_data)
+    messages.success(request, _("Your calendar rules have been saved."))
+    return redirect("professionals:availability")
 
 
 @login_required
@@ -116,6 +150,18 @@ def availability_window_remove(request: AuthenticatedRequest, code: str) -> Http
 
 @login_required
 @require_POST
+def time_off_add(request: AuthenticatedRequest) -> HttpResponse:
+    professional = professional_for_user(user=request.user)
+    form = TimeOffForm(request.POST, prefix="off", today=timezone.localdate())
+    if not form.is_valid():
+        return _availability_page(request, professional, time_off_form=form)
+    time_off = services.availability_exception_add(professional=professional, **form.cleaned_data)
+    messages.success(request, _("Your time off has been added."))
+    return redirect(reverse("professionals:availability") + f"?added={time_off.code}#time-off")
+
+
+@login_required
+@require_POST
 def availability_exception_add(request: AuthenticatedRequest) -> HttpResponse:
     professional = professional_for_user(user=request.user)
     form = ExceptionForm(request.POST, prefix="exception")
@@ -128,8 +174,10 @@ def availability_exception_add(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 @require_POST
 def availability_exception_remove(request: AuthenticatedRequest, code: str) -> HttpResponse:
+    """Remove time off or extra hours: the professional's own, else 404."""
     professional = professional_for_user(user=request.user)
-    services.availability_exception_remove(professional=professional, code=code)
+    exception = availability_exception_for_professional(professional=professional, code=code)
+    services.availability_exception_remove(exception=exception)
     return redirect("professionals:availability")
 
 

@@ -99,8 +99,8 @@ def test_next_free_times_are_kept_a_short_while_for_everyone(
 
     client.force_login(member.user)
     first = first_shown(client, hub)
-    key = next_free_key(offer.professional_id, offer.session_type.duration)
-    assert key == f"next-free:{offer.professional_id}:3000"
+    key = next_free_key(offer.professional, offer.session_type.duration)
+    assert key == f"next-free:{offer.professional_id}:3000:0"
     assert cache.get(key) == first
     other = UserFactory(email="olaf@acme.test")
     Membership.objects.create(hub=hub, user=other, email=other.email, status="active")
@@ -129,7 +129,7 @@ def test_no_free_time_is_kept_too(client, member, offer, django_assert_max_num_q
     client.force_login(member.user)
     page = client.get(reverse("hubs:browse", args=[member.hub.code])).content.decode()
     assert "No free time in the next four weeks." in page
-    assert cache.get(next_free_key(offer.professional_id, offer.session_type.duration)) is False
+    assert cache.get(next_free_key(offer.professional, offer.session_type.duration)) is False
     with django_assert_max_num_queries(8):
         assert first_shown(client, member.hub) is None
 

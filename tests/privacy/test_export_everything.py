@@ -138,7 +138,16 @@ def test_a_professionals_own_data_is_in_the_export(
     )
     assert data["availability.json"]["weekly_hours"][0]["from"] == time(9).isoformat()
     assert data["availability.json"]["exceptions"] == [
-        {"date": day_off.isoformat(), "kind": "off", "from": None, "until": None}
+        {
+            "date": day_off.isoformat(),
+            "kind": "off",
+            "from": None,
+            "until": None,
+            "last_day": None,
+            "label": "",
+            "every_week": False,
+            "repeat_until": None,
+        }
     ]
     assert {(o["hub"], o["status"]) for o in data["hub_offers.json"]} == {
         (offer.hub.name, "accepted"),

@@ -25,6 +25,7 @@ from tengja.hubs.models import (
 from tengja.hubs.services import credits_renew
 from tengja.lib.dates import add_months
 from tengja.professionals.models import (
+    AvailabilityException,
     Language,
     Professional,
     ProfessionalInvitation,
@@ -238,6 +239,25 @@ class Command(BaseCommand):
             client=client,
             kind=session,
             starts_at=next_week - timedelta(days=14),
+        )
+
+        # A blocked day, the day after next week's session (on the week, gone from
+        # the hub), and a weekly lunch hour: made afresh, so they stay ahead.
+        professional.availability_exceptions.filter(kind="off", label__startswith="Demo:").delete()
+        AvailabilityException.objects.create(
+            professional=professional,
+            kind="off",
+            date=timezone.localtime(next_week).date() + timedelta(days=1),
+            label="Demo: holiday",
+        )
+        AvailabilityException.objects.create(
+            professional=professional,
+            kind="off",
+            date=timezone.localdate(),
+            starts=time(12),
+            ends=time(13),
+            repeats_weekly=True,
+            label="Demo: lunch",
         )
 
         # Invited once, on the first run (each run would otherwise send it again).
