@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from tengja.accounts.models import User
 from tengja.billing.selectors import invoice_standing
-from tengja.bookings.slots import free_slots_to_move_to
+from tengja.bookings.slots import free_slots, free_slots_to_move_to
 from tests.world import World, build_world, sanity
 
 VISITOR, CLIENT, MEMBER, PENDING, PRO, HR, OPERATOR = (
@@ -44,8 +44,19 @@ LANGUAGES = ("en", "is")
 # No page needs more, whatever the data: session, user, a few reads, the header.
 QUERY_BUDGET = 25
 
-# A time the review page accepts: it checks only that it lies within the days offered.
-REVIEW_TIME = (timezone.now() + timedelta(days=3)).replace(minute=0, second=0, microsecond=0)
+
+def offered_time(world: World):
+    """A time the review page offers: one of the professional's free times (it
+    refuses any other), a few days on."""
+    kind = world.bookings["credits"].session_type
+    free = free_slots(
+        professionals=[world.professional],
+        duration=kind.duration,
+        start=timezone.localdate() + timedelta(days=3),
+        days=14,
+    )[world.professional.pk]
+    return free[0].starts_at
+
 
 # Pages the matrix does not request, and why.
 NOT_REACHED = {
@@ -348,7 +359,7 @@ PAGES: dict[str, list[tuple[str, Kwargs, str | Callable[[World], str], dict[str,
         (
             "",
             lambda w: {"code": w.hub.code, "professional_code": w.professional.code},
-            "?starts_at=" + quote(REVIEW_TIME.isoformat()),
+            lambda w: "?starts_at=" + quote(offered_time(w).isoformat()),
             {**expect(MEMBER), PENDING: 302},
         ),
         (
