@@ -78,6 +78,11 @@ def cancel(request: AuthenticatedRequest, code: str) -> HttpResponse:
             cancelled = booking_for_user(user=request.user, code=code)
             messages.success(request, _cancelled_message(cancelled, False))
         return redirect("bookings:detail", code=booking.code)
+    refusal = booking.cancel_refusal(Booking.Role.CLIENT)
+    if refusal:
+        # Started, over or cancelled: the session page says so, not a confirmation.
+        messages.error(request, str(refusal))
+        return redirect("bookings:detail", code=booking.code)
     return render(
         request,
         "bookings/cancel.html",
@@ -174,7 +179,7 @@ def _professional_cancelled_message(booking: Booking) -> str:
         if booking.paid_with_credits:
             said += " " + _("The hub's credit for it is spent.")
         else:
-            said += " " + _("It stays payable: %(amount)s.") % {
+            said += " " + _("%(amount)s stays payable.") % {
                 "amount": money_format(booking.price_amount, booking.currency)
             }
     elif booking.paid_with_credits:

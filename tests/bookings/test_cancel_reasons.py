@@ -156,7 +156,9 @@ def test_a_paid_bill_is_refunded_unless_charged_for(
         )
         invoice = invoice_standing(booking=booking)
         invoice_pay(invoice=invoice, method=add_card(alice), payment_key=new_payment_key())
-        cancel(django_capture_on_commit_callbacks, booking, STARTED, reason="no_show", charge=charge)
+        cancel(
+            django_capture_on_commit_callbacks, booking, STARTED, reason="no_show", charge=charge
+        )
         invoice.refresh_from_db()
         outcomes[charge] = (invoice.status, Refund.objects.filter(payment__invoice=invoice).count())
     assert outcomes == {True: ("paid", 0), False: ("refunded", 1)}
