@@ -366,3 +366,27 @@ def test_two_cancellations_at_once_cancel_once_and_refund_once(alice, profession
         assert invoice.status == Invoice.Status.REFUNDED
         assert Refund.objects.filter(payment__invoice=invoice).count() == 1
         assert Booking.objects.get(pk=booking.pk).sequence == 1
+
+
+def test_the_cancel_page_reads_a_few_queries_however_many_sessions(
+    client, bill, professional, session_type, django_assert_max_num_queries
+):
+    """One session's form: the professional's other sessions are never read."""
+    start = bill.starts_at + timedelta(days=30)
+    Booking.objects.bulk_create(
+        [
+            Booking(
+                professional=professional,
+                session_type=session_type,
+                starts_at=start + timedelta(hours=i),
+                ends_at=start + timedelta(hours=i, minutes=50),
+                price_amount=18000,
+                currency="ISK",
+            )
+            for i in range(5000)
+        ]
+    )
+    client.force_login(professional.user)
+    url = reverse("bookings:cancel", args=[bill.code])
+    with time_machine.travel(moment(bill, STARTED)), django_assert_max_num_queries(12):
+        assert client.get(url).status_code == 200
