@@ -149,6 +149,9 @@ PAGES: dict[str, list[tuple[str, Kwargs, str | Callable[[World], str], dict[str,
         ("", booking("paid"), "", expect(CLIENT, PRO)),
         ("late", booking("soon"), "", expect(CLIENT, PRO)),
         ("with credits", booking("credits"), "", expect(MEMBER, PRO)),
+        # Over: the professional may record a no-show or a mistake (void); the
+        # client is sent back to the session page, which says why they may not.
+        ("over", booking("past"), "", {**expect(CLIENT, PRO), CLIENT: 302}),
     ],
     "bookings:move": [
         # The client picks one of the professional's free times; the professional

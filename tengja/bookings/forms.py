@@ -1,3 +1,4 @@
+from datetime import datetime
 from typing import cast
 
 from django import forms
@@ -5,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tengja.accounts.forms import InvitedSignUpForm
-from tengja.bookings.models import BOOKING_HORIZON
+from tengja.bookings.models import BOOKING_HORIZON, CANCEL_NOTE_MAX, Booking
 from tengja.professionals.models import Professional, SessionType
 
 
@@ -65,6 +66,65 @@ class InviteForm(forms.Form):
 
 class MoveForm(forms.Form):
     starts_at = StartField(label=_("New start"))
+
+
+class CancelForm(forms.Form):
+    """The professional's cancellation: why, a private note, whether the client is
+    told, and for a late cancellation or a no-show of a session paid by bill
+    whether to charge for it (bookings.services.booking_cancel)."""
+
+    reason = forms.ChoiceField(label=_("Reason"), widget=forms.RadioSelect)
+    note = forms.CharField(
+        label=_("Private note"),
+        required=False,
+        max_length=CANCEL_NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Only you see it: never the client, nor anyone else, nor any e-mail."),
+    )
+    tell = forms.BooleanField(
+        label=_("Tell the client"),
+        required=False,
+        initial=True,
+        help_text=_("They get an e-mail and a notice on Tengja. You get your copy either way."),
+    )
+    charge = forms.BooleanField(
+        label=_("Charge for the session"),
+        required=False,
+        help_text=_(
+            "Only when the client cancelled within the notice period or did not come: the "
+            "bill stays payable. Otherwise it is cancelled, or a payment refunded."
+        ),
+    )
+
+    def __init__(self, *args, booking: Booking, now: datetime, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.booking, self.now = booking, now
+        reasons = booking.cancel_reasons(now)
+        field = cast(forms.ChoiceField, self.fields["reason"])
+        field.choices = [(reason.value, reason.label) for reason in reasons]
+        if reasons:
+            self.fields["reason"].initial = (
+                Booking.CancelReason.BY_PROFESSIONAL
+                if Booking.CancelReason.BY_PROFESSIONAL in reasons
+                else reasons[0]
+            )
+        # Offered only where some reason may be charged for: never for credits.
+        self.can_charge = any(booking.may_charge_for(reason, now) for reason in reasons)
+        if not self.can_charge:
+            del self.fields["charge"]
+
+    def clean(self):
+        data = super().clean() or {}
+        reason = data.get("reason")
+        if data.get("charge") and reason and not self.booking.may_charge_for(reason, self.now):
+            self.add_error(
+                "charge",
+                _(
+                    "You can charge for a session only when the client cancelled within the "
+                    "notice period or did not come."
+                ),
+            )
+        return data
 
 
 # An invited client signs up with the address the invitation was sent to.

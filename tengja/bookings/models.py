@@ -17,6 +17,8 @@ JOIN_OPENS_BEFORE = timedelta(minutes=15)
 # Sessions are booked (and moved) at most this far ahead; it also keeps every
 # date the code computes from a start (its end, reminders, calendar files) in range.
 BOOKING_HORIZON = timedelta(days=2 * 366)
+# The longest private note a professional may keep on a cancellation.
+CANCEL_NOTE_MAX = 2000
 
 
 def client_known(*, client_id: int | None, invited: bool, accepted_at) -> bool:
@@ -131,7 +133,7 @@ class Booking(models.Model):
     )
     # The professional's own words on a cancellation: never shown to the client,
     # a hub or anyone else, never in an e-mail or an export for the client.
-    cancel_note = models.TextField(_("private note"), max_length=2000, blank=True)
+    cancel_note = models.TextField(_("private note"), max_length=CANCEL_NOTE_MAX, blank=True)
     # Whether the client was told of the cancellation (the professional may
     # record a no-show without a message).
     client_told = models.BooleanField(default=True)
@@ -271,16 +273,44 @@ class Booking(models.Model):
     def is_past(self, now: datetime | None = None) -> bool:
         return self.ends_at <= (now or timezone.now())
 
-    def cancel_refusal(self, role: "Booking.Role | None", now: datetime | None = None):
-        """Why `role` cannot cancel the session now, or None if they can: a client
-        until the start, the professional until the end."""
+    def cancel_refusal(
+        self,
+        role: "Booking.Role | None",
+        now: datetime | None = None,
+        reason: "Booking.CancelReason | str | None" = None,
+    ):
+        """Why `role` cannot cancel the session now (for `reason`, the professional's
+        choice; by default cancelled by them), or None if they can. A client until
+        the start. The professional until the end; a no-show only once it has
+        started, and a no-show or a mistake (void) after the end too; nothing once
+        it is marked done."""
         now = now or timezone.now()
+        Reason = self.CancelReason
         if role is None:
             return _("This session is not yours to cancel.")
         if self.is_cancelled:
             return _("This session has already been cancelled.")
-        if self.is_past(now) or (role == self.Role.CLIENT and self.starts_at <= now):
-            return _("This session has already started and can no longer be cancelled.")
+        if role == self.Role.CLIENT:
+            if self.starts_at <= now:
+                return _("This session has already started and can no longer be cancelled.")
+            return None
+        reason = reason or Reason.BY_PROFESSIONAL
+        if reason not in Reason.values or reason == Reason.NONE:
+            return _("Choose one of the reasons.")
+        if self.completed_at is not None:
+            return _(
+                "This session is marked done, so it can no longer be cancelled or recorded "
+                "as a no-show."
+            )
+        if reason == Reason.NO_SHOW and self.starts_at > now:
+            return _(
+                "The client can be recorded as not having come only once the session has started."
+            )
+        if self.is_past(now) and reason not in (Reason.NO_SHOW, Reason.MISTAKE):
+            return _(
+                "This session is over: it can now only be recorded as a no-show or as "
+                "entered by mistake."
+            )
         return None
 
     def done_refusal(self, role: "Booking.Role | None", now: datetime | None = None):
@@ -296,6 +326,27 @@ class Booking(models.Model):
         if self.starts_at > (now or timezone.now()):
             return _("This session has not started yet, so it cannot be marked done.")
         return None
+
+    def cancel_reasons(self, now: datetime | None = None) -> list["Booking.CancelReason"]:
+        """The reasons the professional may record now (cancel_refusal allows)."""
+        now = now or timezone.now()
+        return [
+            reason
+            for reason in self.CancelReason
+            if reason != self.CancelReason.NONE
+            and self.cancel_refusal(self.Role.PROFESSIONAL, now, reason) is None
+        ]
+
+    def may_charge_for(self, reason: str, now: datetime | None = None) -> bool:
+        """Whether the professional may charge for the session when cancelling it
+        for `reason`, under their cancellation policy: a session paid by bill,
+        cancelled by the client within the notice period, or a no-show. Their own
+        cancellation or a mistake never is; a credit follows the hub's rule."""
+        if self.paid_with_credits or not self.price_amount:
+            return False
+        if reason == self.CancelReason.NO_SHOW:
+            return True
+        return reason == self.CancelReason.BY_CLIENT and self.is_late_for_client(now)
 
     def phase(self, now: datetime | None = None) -> str:
         """Where the session stands, as its page says it: "cancelled", "past",

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from tengja.accounts.models import User
 from tengja.accounts.services import AccountError, user_sign_up
 from tengja.bookings.events import BookingEvent, Kind, publish
-from tengja.bookings.models import Booking, Invitation
+from tengja.bookings.models import CANCEL_NOTE_MAX, Booking, Invitation
 from tengja.bookings.slots import free_to_move_to
 from tengja.lib.tokens import token_hash, token_make
 from tengja.professionals.models import Professional, SessionType
@@ -280,13 +280,37 @@ def invitation_seen(*, booking: Booking) -> None:
         booking.invitation.accepted_at = now  # what the caller shows next names them too
 
 
-def booking_cancel(*, booking: Booking, by: User) -> Booking:
+def booking_cancel(
+    *,
+    booking: Booking,
+    by: User,
+    reason: str | None = None,
+    note: str = "",
+    charge: bool = False,
+    tell: bool = True,
+) -> Booking:
     """Cancel for the client or the professional, and free the slot.
 
     A client's cancellation within the notice period is late: the session stays
-    payable. A professional may cancel at any time before the end.
+    payable (the client gives no reason, note or choices: BY_CLIENT, told).
+
+    The professional records why (`reason`, by default their own cancellation),
+    with a private `note`, and whether the client is told (`tell`). For a late
+    cancellation by the client or a no-show of a session paid by bill they may
+    `charge` for it under their cancellation policy: the bill stays payable
+    (late_cancellation), else it is voided or refunded as for any cancellation.
+    A credit session's credit is kept by the hub only for a cancellation by the
+    client within its 24 hours' notice or a no-show, whatever the professional
+    chooses; their own cancellation, another reason or a mistake (void) gives it
+    back. When they may, and which reasons, is Booking.cancel_refusal.
     """
     now = timezone.now()
+    Reason = Booking.CancelReason
+    note = note.strip()
+    if len(note) > CANCEL_NOTE_MAX:
+        raise BookingError(
+            _("Keep the note to %(max)s characters or fewer.") % {"max": CANCEL_NOTE_MAX}
+        )
     with transaction.atomic():
         booking = (
             Booking.objects.select_for_update(of=("self",))
@@ -294,21 +318,44 @@ def booking_cancel(*, booking: Booking, by: User) -> Booking:
             .get(pk=booking.pk)
         )
         role = booking.role_of(by)
-        refusal = booking.cancel_refusal(role, now)
+        if role == Booking.Role.CLIENT:
+            if reason not in (None, Reason.BY_CLIENT) or note or charge or not tell:
+                raise BookingError(_("Only the professional records a reason for cancelling."))
+            reason = Reason.BY_CLIENT
+        elif role == Booking.Role.PROFESSIONAL:
+            reason = reason or Reason.BY_PROFESSIONAL
+        refusal = booking.cancel_refusal(role, now, reason)
         if refusal:
             raise BookingError(refusal)
+        assert role is not None and reason is not None  # cancel_refusal refused anyone else
+        reason = Reason(reason)
         if role == Booking.Role.CLIENT:
             invitation_seen(booking=booking)
+            late = booking.is_late_for_client(now)
+        elif booking.paid_with_credits:
+            if charge:
+                raise BookingError(
+                    _("A session paid with credits is settled by the hub's rule, not charged for.")
+                )
+            late = reason == Reason.NO_SHOW or (
+                reason == Reason.BY_CLIENT and booking.is_late_for_client(now)
+            )
+        else:
+            if charge and not booking.may_charge_for(reason, now):
+                raise BookingError(
+                    _(
+                        "You can charge for a session only when the client cancelled within "
+                        "the notice period or did not come."
+                    )
+                )
+            late = charge
         booking.status = Booking.Status.CANCELLED
         booking.cancelled_at = now
-        assert role is not None  # cancel_refusal refused anyone else
         booking.cancelled_by = role
-        booking.cancel_reason = (
-            Booking.CancelReason.BY_CLIENT
-            if role == Booking.Role.CLIENT
-            else Booking.CancelReason.BY_PROFESSIONAL
-        )
-        booking.late_cancellation = role == Booking.Role.CLIENT and booking.is_late_for_client(now)
+        booking.cancel_reason = reason
+        booking.cancel_note = note
+        booking.client_told = tell
+        booking.late_cancellation = late
         booking.sequence += 1
         booking.save(
             update_fields=[
@@ -316,6 +363,8 @@ def booking_cancel(*, booking: Booking, by: User) -> Booking:
                 "cancelled_at",
                 "cancelled_by",
                 "cancel_reason",
+                "cancel_note",
+                "client_told",
                 "late_cancellation",
                 "sequence",
             ]

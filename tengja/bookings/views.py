@@ -18,7 +18,7 @@ from tengja.accounts.forms import signup_time_zone
 from tengja.accounts.models import User
 from tengja.accounts.requests import AuthenticatedRequest
 from tengja.bookings import services
-from tengja.bookings.forms import InvitationSignUpForm, InviteForm, MoveForm
+from tengja.bookings.forms import CancelForm, InvitationSignUpForm, InviteForm, MoveForm
 from tengja.bookings.models import BOOKING_HORIZON, Booking
 from tengja.bookings.selectors import (
     booking_for_user,
@@ -49,8 +49,12 @@ def detail(request: AuthenticatedRequest, code: str) -> HttpResponse:
             "booking": booking,
             "role": role,
             "phase": booking.phase(),
+            "state": booking.state(),
             "is_professional": role == Booking.Role.PROFESSIONAL,
-            "can_cancel": booking.cancel_refusal(role) is None,
+            # The professional may still record a no-show or a mistake after the end.
+            "can_cancel": bool(booking.cancel_reasons())
+            if role == Booking.Role.PROFESSIONAL
+            else booking.cancel_refusal(role) is None,
             "move_refusal": booking.move_refusal(role),
         },
     )
@@ -58,9 +62,12 @@ def detail(request: AuthenticatedRequest, code: str) -> HttpResponse:
 
 @login_required
 def cancel(request: AuthenticatedRequest, code: str) -> HttpResponse:
-    """GET asks for confirmation (warning about a late cancellation); POST cancels."""
+    """GET asks for confirmation (warning about a late cancellation); POST cancels.
+    The professional says why, with a private note, whether the client is told
+    and, for a late cancellation or a no-show, whether to charge for it."""
     booking = booking_for_user(user=request.user, code=code)
-    is_professional = booking.role_of(request.user) == Booking.Role.PROFESSIONAL
+    if booking.role_of(request.user) == Booking.Role.PROFESSIONAL:
+        return _cancel_by_professional(request, booking)
     if request.method == "POST":
         try:
             services.booking_cancel(booking=booking, by=request.user)
@@ -69,16 +76,58 @@ def cancel(request: AuthenticatedRequest, code: str) -> HttpResponse:
         else:
             # Read again: the bill (or credit) has been settled with the cancellation.
             cancelled = booking_for_user(user=request.user, code=code)
-            messages.success(request, _cancelled_message(cancelled, is_professional))
+            messages.success(request, _cancelled_message(cancelled, False))
+        return redirect("bookings:detail", code=booking.code)
+    refusal = booking.cancel_refusal(Booking.Role.CLIENT)
+    if refusal:
+        # Started, over or cancelled: the session page says so, not a confirmation.
+        messages.error(request, str(refusal))
         return redirect("bookings:detail", code=booking.code)
     return render(
         request,
         "bookings/cancel.html",
+        {"booking": booking, "is_professional": False, "late": booking.is_late_for_client()},
+    )
+
+
+def _cancel_by_professional(request: AuthenticatedRequest, booking: Booking) -> HttpResponse:
+    now = timezone.now()
+    Reason = Booking.CancelReason
+    form = CancelForm(request.POST or None, booking=booking, now=now)
+    if not booking.cancel_reasons(now):
+        # Already cancelled, or marked done (a mistake may be recorded whenever
+        # anything may, so its refusal says why nothing may).
+        refusal = booking.cancel_refusal(Booking.Role.PROFESSIONAL, now, Reason.MISTAKE)
+        messages.error(request, str(refusal))
+        return redirect("bookings:detail", code=booking.code)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.booking_cancel(
+                booking=booking,
+                by=request.user,
+                reason=data["reason"],
+                note=data["note"],
+                charge=data.get("charge", False),
+                tell=data["tell"],
+            )
+        except services.BookingError as error:
+            form.add_error(None, str(error))
+        else:
+            cancelled = booking_for_user(user=request.user, code=booking.code)
+            messages.success(request, _cancelled_message(cancelled, True))
+            return redirect("bookings:detail", code=booking.code)
+    return render_form(
+        request,
+        "bookings/cancel.html",
         {
             "booking": booking,
-            "is_professional": is_professional,
-            "late": not is_professional and booking.is_late_for_client(),
+            "is_professional": True,
+            "form": form,
+            "started": booking.starts_at <= now,
+            "late": booking.is_late_for_client(now),
         },
+        form,
     )
 
 
@@ -86,7 +135,7 @@ def _cancelled_message(booking: Booking, is_professional: bool) -> str:
     """What the cancellation did, as its e-mail says it: a credit spent or given
     back, a payment refunded or kept, a bill still to pay."""
     if is_professional:
-        return _("The session is cancelled.")
+        return _professional_cancelled_message(booking)
     if booking.paid_with_credits:
         credits = booking.credits or 1
         if booking.late_cancellation:
@@ -121,6 +170,30 @@ def _cancelled_message(booking: Booking, is_professional: bool) -> str:
             "%(amount)s is not refunded."
         ) % {"amount": amount}
     return _("The session is cancelled. As it was within the notice period, it stays payable.")
+
+
+def _professional_cancelled_message(booking: Booking) -> str:
+    """What the professional's cancellation did: recorded as what, and whether the
+    session stays payable (or its credit spent) and the client was told."""
+    Reason = Booking.CancelReason
+    if booking.cancel_reason == Reason.NO_SHOW:
+        said = _("The client is recorded as not having come.")
+    elif booking.cancel_reason == Reason.MISTAKE:
+        said = _("The session is void: entered by mistake.")
+    else:
+        said = _("The session is cancelled.")
+    if booking.late_cancellation:
+        if booking.paid_with_credits:
+            said += " " + _("The hub's credit for it is spent.")
+        else:
+            said += " " + _("%(amount)s stays payable.") % {
+                "amount": money_format(booking.price_amount, booking.currency)
+            }
+    elif booking.paid_with_credits:
+        said += " " + _("The credit goes back to the client.")
+    if not booking.client_told:
+        said += " " + _("The client has not been told.")
+    return said
 
 
 def _professional_booking(request: AuthenticatedRequest, code: str):

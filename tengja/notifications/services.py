@@ -74,6 +74,8 @@ FRESH_FIELDS = (
     "cancelled_at",
     "cancelled_by",
     "late_cancellation",
+    "cancel_reason",
+    "client_told",
 )
 
 
@@ -221,7 +223,9 @@ def cancellation_settlement(*, booking: Booking) -> Settlement:
 
 def notify_cancelled(*, booking: Booking) -> None:
     """Both are e-mailed (with the calendar's CANCEL), the one who cancelled first;
-    the other also in the app. The reminders that were not sent are dropped."""
+    the other also in the app; the client neither when the professional chose not
+    to tell them (client_told). The reminders that were not sent are dropped.
+    Nothing here carries the professional's private note (cancel_note)."""
     now = timezone.now()
     settlement = cancellation_settlement(booking=booking)
     by_professional = booking.cancelled_by == Booking.Role.PROFESSIONAL
@@ -229,13 +233,15 @@ def notify_cancelled(*, booking: Booking) -> None:
     Delivery.objects.filter(
         UNFINISHED, booking=booking, kind__in=[Delivery.Kind.CONFIRMATION, Delivery.Kind.CHANGE]
     ).update(skipped_at=now, last_error="cancelled")
-    for role in (booking.cancelled_by, other):
+    # The professional may cancel (or record a no-show) without telling the
+    # client: then only their own copy goes.
+    roles = [booking.cancelled_by, other] if booking.client_told else [Booking.Role.PROFESSIONAL]
+    for role in roles:
         _deliver(booking, Delivery.Kind.CANCELLATION, role, now, settlement=settlement)
-    _notify(
-        booking.client if by_professional else booking.professional.user,
-        Notification.Kind.CANCELLED,
-        booking,
-    )
+    if not by_professional:
+        _notify(booking.professional.user, Notification.Kind.CANCELLED, booking)
+    elif booking.client_told:
+        _notify(booking.client, Notification.Kind.CANCELLED, booking)
     reminders_plan(booking=booking, now=now)
 
 
@@ -348,6 +354,8 @@ def _message(delivery: Delivery) -> EmailMultiAlternatives:
         if booking.cancelled_by == Booking.Role.PROFESSIONAL
         else (booking.client_label if booking.client else ""),
         "by_recipient": booking.cancelled_by == role,
+        # Why it was cancelled (a no-show, a mistake): never the private note.
+        "reason": booking.cancel_reason,
         # A change: who moved the session (before clients could, only the professional).
         "moved_by_recipient": delivery.context.get("by", Booking.Role.PROFESSIONAL) == role,
         "booked_by_client": not has_invitation,

@@ -53,6 +53,12 @@ def cost(booking: Booking) -> str:
             text = ngettext(
                 "Paid with %(credits)s credit", "Paid with %(credits)s credits", credits
             )
+        elif booking.late_cancellation and booking.cancel_reason == Booking.CancelReason.NO_SHOW:
+            text = ngettext(
+                "Paid with %(credits)s credit, kept: no-show",
+                "Paid with %(credits)s credits, kept: no-show",
+                credits,
+            )
         elif booking.late_cancellation:
             text = ngettext(
                 "Paid with %(credits)s credit, kept: cancelled late",

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from tengja.bookings.models import Booking
 from tengja.lib.money import money_format
 from tengja.notifications.models import Notification
 
@@ -40,6 +41,10 @@ def text(notification: Notification) -> str:
             sentence = _("New booking: %(kind)s with %(name)s, %(when)s")
         case kinds.MOVED:
             sentence = _("Moved: %(kind)s with %(name)s is now %(when)s")
+        case kinds.CANCELLED if booking.cancel_reason == Booking.CancelReason.NO_SHOW:
+            sentence = _("No-show: %(kind)s, %(when)s")
+        case kinds.CANCELLED if booking.cancel_reason == Booking.CancelReason.MISTAKE:
+            sentence = _("Void, entered by mistake: %(kind)s, %(when)s")
         case kinds.CANCELLED:
             sentence = _("Cancelled: %(kind)s, %(when)s")
         case kinds.UPCOMING:
