@@ -25,6 +25,7 @@ from tengja.bookings.selectors import (
     bookings_upcoming_for_professional,
 )
 from tengja.bookings.slots import free_slots_to_move_to, free_to_move_to
+from tengja.dashboard.chart import practice_months
 from tengja.lib.http import render_form
 from tengja.lib.limits import signup_allowed
 from tengja.lib.money import money_format
@@ -318,13 +319,15 @@ PRACTICE_NEXT = 10
 @login_required
 def practice(request: AuthenticatedRequest) -> HttpResponse:
     """The professional's own page: the next sessions (the week view has them all),
-    session types, hours and profile, and the invitation button."""
+    the last twelve months in a chart, session types, hours and profile, and the
+    invitation button."""
     professional = professional_for_user(user=request.user)
     return render(
         request,
         "bookings/practice.html",
         {
             "professional": professional,
+            "months": practice_months(professional=professional),
             "upcoming": bookings_upcoming_for_professional(
                 professional=professional, limit=PRACTICE_NEXT
             ),
