@@ -485,3 +485,24 @@ def test_the_chart_in_icelandic(client, helga):
     body = client.get(reverse("bookings:practice")).content.decode()
     chart = body.split('id="months-heading"')[1].split("</section>")[0]
     assert "Síðustu tólf mánuðir" in body and "Tekjur" in chart and "0\xa0kr." in chart
+
+
+def test_a_private_note_is_in_no_list_or_file(client, helga, kinds, alice):
+    session(
+        kinds["talk"],
+        timezone.now() - timedelta(days=1),
+        alice,
+        status=Booking.Status.CANCELLED,
+        cancelled_at=timezone.now(),
+        cancel_reason=Booking.CancelReason.NO_SHOW,
+        cancel_note="Leyndarmál: gleymdi tímanum",
+    )
+    client.force_login(helga.user)
+    assert "Leyndarmál" not in client.get(PAGE).content.decode()
+    assert "Leyndarmál" not in "".join(",".join(row) for row in read_csv(client.get(CSV)))
+    content = b"".join(client.get(XLSX).streaming_content)
+    cells = [
+        c for row in openpyxl.load_workbook(io.BytesIO(content)).worksheets[0].values for c in row
+    ]
+    assert "Mætti ekki" not in cells and "No-show" in cells
+    assert not any("Leyndarmál" in str(cell) for cell in cells)

@@ -18,6 +18,7 @@ from tengja.accounts.forms import signup_time_zone
 from tengja.accounts.models import User
 from tengja.accounts.requests import AuthenticatedRequest
 from tengja.bookings import services
+from tengja.bookings.chart import practice_months
 from tengja.bookings.forms import InvitationSignUpForm, InviteForm, MoveForm
 from tengja.bookings.models import BOOKING_HORIZON, Booking
 from tengja.bookings.selectors import (
@@ -25,7 +26,6 @@ from tengja.bookings.selectors import (
     bookings_upcoming_for_professional,
 )
 from tengja.bookings.slots import free_slots_to_move_to, free_to_move_to
-from tengja.dashboard.chart import practice_months
 from tengja.lib.http import render_form
 from tengja.lib.limits import signup_allowed
 from tengja.lib.money import money_format
