@@ -76,6 +76,7 @@ def pages(demo: dict) -> list[tuple[str, str | None, str]]:
         ("session-move-refused", "client", "/sessions/demo-soon/move/"),
         ("practice-week", "professional", "/practice/week/"),
         ("practice-clients", "professional", "/practice/clients/"),
+        ("practice-activities", "professional", "/practice/activities/"),
         ("practice-client", "professional", f"/practice/clients/{demo['client_code']}/"),
         ("staff-professionals", "operator", "/staff/professionals/"),
     ]

@@ -125,6 +125,26 @@ PAGES: dict[str, list[tuple[str, Kwargs, str | Callable[[World], str], dict[str,
         ("page 5", NONE, "?page=5", expect(PRO)),
     ],
     "dashboard:practice_hubs": [("", NONE, "", expect(PRO))],
+    "dashboard:practice_activities": [
+        ("", NONE, "", expect(PRO)),
+        ("page 3", NONE, "?page=3", expect(PRO)),
+        (
+            "filtered",
+            NONE,
+            lambda w: f"?state=done&client={w.people[CLIENT].code}&since=2020-01-01",
+            expect(PRO),
+        ),
+        ("junk", NONE, "?state=junk&since=2031-13-45&type=nope", expect(PRO, status=400)),
+    ],
+    # The same as files: a bad filter is the page with its errors.
+    **{
+        name: [
+            ("", NONE, "", expect(PRO)),
+            ("a range", NONE, "?since=2020-01-01&until=2040-12-31", expect(PRO)),
+            ("junk", NONE, "?until=yesterday", expect(PRO, status=400)),
+        ]
+        for name in ("dashboard:practice_activities_csv", "dashboard:practice_activities_xlsx")
+    },
     "dashboard:practice_client": [
         ("", lambda w: {"code": w.people[CLIENT].code}, "", expect(PRO)),
         ("hub member", lambda w: {"code": w.people[MEMBER].code}, "", expect(PRO)),
@@ -593,8 +613,14 @@ def test_every_page_for_every_person_in_every_language(world):
                         and not location.startswith(reverse("accounts:login"))
                     ):
                         failures.append(f"{label}: sent to {location!r}")
-                    if response.content and response["Content-Type"].startswith("text/html"):
-                        body = response.content.decode()
+                    # A file (an export) is streamed: read it to the end.
+                    content = (
+                        b"".join(response.streaming_content)
+                        if response.streaming
+                        else response.content
+                    )
+                    if content and response["Content-Type"].startswith("text/html"):
+                        body = content.decode()
                         assert f'<html lang="{language}">' in body, label
                         if not DESCRIPTION.search(body):
                             failures.append(f"{label}: no meta description")

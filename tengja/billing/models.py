@@ -130,6 +130,12 @@ class Invoice(models.Model):
             # (which a partial index cannot serve): a professional's open bills
             # by client (dashboard.selectors.PracticeClients).
             models.Index(fields=["professional", "status"], name="invoice_professional_status"),
+            # A professional's paid bills by their session's month: the practice
+            # page's twelve months (bookings.chart), without reading older years.
+            models.Index(
+                fields=["professional", "status", "session_starts_at"],
+                name="invoice_status_by_session",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

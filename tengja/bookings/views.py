@@ -18,6 +18,7 @@ from tengja.accounts.forms import signup_time_zone
 from tengja.accounts.models import User
 from tengja.accounts.requests import AuthenticatedRequest
 from tengja.bookings import services
+from tengja.bookings.chart import practice_months
 from tengja.bookings.forms import CancelForm, InvitationSignUpForm, InviteForm, MoveForm
 from tengja.bookings.models import BOOKING_HORIZON, Booking
 from tengja.bookings.selectors import (
@@ -398,13 +399,15 @@ PRACTICE_NEXT = 10
 @login_required
 def practice(request: AuthenticatedRequest) -> HttpResponse:
     """The professional's own page: the next sessions (the week view has them all),
-    session types, hours and profile, and the invitation button."""
+    the last twelve months in a chart, session types, hours and profile, and the
+    invitation button."""
     professional = professional_for_user(user=request.user)
     return render(
         request,
         "bookings/practice.html",
         {
             "professional": professional,
+            "months": practice_months(professional=professional),
             "upcoming": bookings_upcoming_for_professional(
                 professional=professional, limit=PRACTICE_NEXT
             ),

@@ -1,9 +1,10 @@
 from datetime import date, timedelta
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 
 from tengja.accounts.requests import AuthenticatedRequest
 from tengja.bookings.selectors import (
@@ -13,12 +14,16 @@ from tengja.bookings.selectors import (
     bookings_with_professional_for_client,
     connections_for_client,
 )
+from tengja.dashboard.activities import Activities, activities_of, activities_totals
 from tengja.dashboard.calendar import local_midnight, month_weeks, place, week_days
+from tengja.dashboard.exports import csv_lines, export_filename, header, xlsx_file
+from tengja.dashboard.forms import ActivityFilterForm
 from tengja.dashboard.selectors import (
     client_open_bills,
     client_sessions_past,
     client_sessions_upcoming,
     header_of_request,
+    practice_client_choices,
     practice_for_home,
     practice_invited,
     practice_week_sessions,
@@ -33,12 +38,14 @@ from tengja.hubs.selectors import (
     offers_of_professional,
 )
 from tengja.lib.windows import window
+from tengja.professionals.models import Professional
 from tengja.professionals.selectors import (
     professional_for_user,
     professional_public,
 )
 
 HISTORY_PAGE_SIZE = 10
+ACTIVITIES_PAGE_SIZE = 50
 HOME_UPCOMING = 10
 # How many sessions a day of the calendar's month and week shows; a day with more
 # links to its own list.
@@ -277,3 +284,87 @@ def practice_client(request: AuthenticatedRequest, code: str) -> HttpResponse:
             "bills": client_open_bills(professional=professional, client=client),
         },
     )
+
+
+def _activity_filter(
+    request: AuthenticatedRequest, professional: Professional
+) -> ActivityFilterForm:
+    """The activities' filter form, bound to the query string (empty: no filter)."""
+    return ActivityFilterForm(
+        {key: request.GET.get(key, "") for key in ("state", "client", "type", "since", "until")},
+        clients=practice_client_choices(professional=professional),
+        session_types=list(
+            professional.session_types.order_by("name", "pk").values_list("pk", "code", "name")
+        ),
+    )
+
+
+def _refused(request: AuthenticatedRequest, professional: Professional, form) -> HttpResponse:
+    """The activities page with the filter's errors and no sessions: a bad value
+    in a link is not silently dropped (the list would not be what was asked)."""
+    return render(
+        request,
+        "dashboard/practice_activities.html",
+        {"professional": professional, "form": form, "activities": None, "totals": None},
+        status=400,
+    )
+
+
+@login_required
+def practice_activities(request: AuthenticatedRequest) -> HttpResponse:
+    """Every session of the professional, newest first, filtered by state, client,
+    type and dates (in their zone), 50 a page, with the totals of the filter;
+    and links to the same as CSV and as a spreadsheet."""
+    professional = professional_for_user(user=request.user)
+    form = _activity_filter(request, professional)
+    if not form.is_valid():
+        return _refused(request, professional, form)
+    sessions = activities_of(professional=professional, filters=form.filters())
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "dashboard/practice_activities.html",
+        {
+            "professional": professional,
+            "form": form,
+            "activities": window(
+                Activities(sessions), page=request.GET.get("page"), size=ACTIVITIES_PAGE_SIZE
+            ),
+            "totals": activities_totals(sessions=sessions),
+            # The filter, for the page links and the exports.
+            "query": query.urlencode(),
+        },
+    )
+
+
+@never_cache
+@login_required
+def practice_activities_export(request: AuthenticatedRequest, kind: str) -> HttpResponse:
+    """The filtered activities as a file: "csv" or "xlsx"."""
+    professional = professional_for_user(user=request.user)
+    form = _activity_filter(request, professional)
+    if not form.is_valid():
+        return _refused(request, professional, form)
+    filters = form.filters()
+    sessions = activities_of(professional=professional, filters=filters)
+    rows = Activities(sessions).all()
+    zone = timezone.get_current_timezone()
+    name = export_filename(filters, timezone.localdate(), kind)
+    response: HttpResponse | StreamingHttpResponse
+    if kind == "csv":
+        response = StreamingHttpResponse(
+            csv_lines(rows, columns=header(), zone=zone), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+    else:
+        book = xlsx_file(
+            rows, columns=header(), zone=zone, totals=activities_totals(sessions=sessions)
+        )
+        response = FileResponse(
+            book,
+            as_attachment=True,
+            filename=name,
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    return response  # type: ignore[return-value]
