@@ -339,7 +339,7 @@ def test_csv_in_icelandic_with_the_filter_in_its_name(client, helga, kinds, alic
     header, row = read_csv(response)
     assert header[0] == "Dagsetning" and "Tegund tíma" in header
     assert row[:3] == ["2031-03-02", "10:00", "10:50"]
-    assert row[5] == "Fyrirhugað" and row[6] == "15000" and row[10] == "Greiddur"
+    assert row[5] == "Á dagskrá" and row[6] == "15000" and row[10] == "Greiddur"
 
 
 def test_spreadsheet_has_dates_numbers_and_totals(client, helga, kinds, alice):
@@ -424,7 +424,7 @@ def test_the_page_in_icelandic(client, helga, states):
     helga.user.save()
     client.force_login(helga.user)
     body = client.get(PAGE).content.decode()
-    for text in ("Færslur", "Mætti ekki", "Ógilt", "Sækja sem CSV", "Liðið, ekki merkt lokið"):
+    for text in ("Færslur", "Mætti ekki", "Ógilt", "Sækja sem CSV", "Liðinn, ekki merktur lokinn"):
         assert text in body
 
 

@@ -58,7 +58,7 @@ def test_mark_done_at_phone_width_in_icelandic(phone, professional, alice, passw
     booking = ended(professional, alice, 3)
     sign_in(phone, professional.user.email, password)
     phone.goto(f"/sessions/{booking.code}/")
-    expect(phone.get_by_text("Liðinn, ekki merktur lokið")).to_be_visible()
+    expect(phone.get_by_text("Liðinn, ekki merktur lokinn")).to_be_visible()
     assert axe_violations(phone) == []
     # The form fits the phone (the facts above it are the session page's own).
     wide = phone.evaluate(
