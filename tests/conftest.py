@@ -8,6 +8,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.utils import translation
 
 from tengja.hubs.models import HubDomain, HubProfessional, Membership
 from tengja.hubs.services import membership_join, membership_verify
@@ -51,6 +52,10 @@ def _test_settings(settings, tmp_path):
     # with none.
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     cache.clear()
+    # A request through the test client leaves its language active in the thread
+    # (Django deactivates nothing after a response): each test starts in the
+    # default language, whatever the one before it asked for.
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
