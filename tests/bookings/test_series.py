@@ -9,24 +9,22 @@ import pytest
 import time_machine
 from django.core import mail
 from django.urls import reverse
-from django.utils import timezone
 from icalendar import Calendar
 
 from tengja.accounts.models import User
 from tengja.billing.models import Invoice
-from tengja.notifications.models import Delivery
 from tengja.bookings.models import Booking, BookingSeries, Invitation
 from tengja.bookings.services import (
     BookingError,
     SeriesClash,
-    series_cancel_following,
     series_invite,
     series_move_following,
     series_starts,
 )
+from tengja.notifications.models import Delivery
 from tests.bookings.conftest import NOW, invitation_path
 from tests.bookings.test_invitation_link import SIGN_UP
-from tests.factories import BookingFactory, ProfessionalFactory, SessionTypeFactory, UserFactory
+from tests.factories import BookingFactory, ProfessionalFactory, SessionTypeFactory
 
 URL = reverse("bookings:invite")
 FIRST = datetime(2031, 3, 6, 10, 0, tzinfo=UTC)  # a Thursday, 10:00 in Reykjavik
@@ -74,7 +72,7 @@ def sessions(series) -> list[Booking]:
 
 def events(message) -> list:
     [(name, content, mimetype)] = message.attachments
-    assert name == "invite.ics"
+    assert name == "invite.ics" and mimetype.startswith("text/calendar; method=")
     calendar = Calendar.from_ical(content)
     return [calendar, calendar.walk("VEVENT")]
 
