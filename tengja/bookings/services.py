@@ -483,11 +483,23 @@ def invitation_for_token(*, token: str) -> Invitation:
     )
     if invitation is None:
         raise InvitationProblem(InvitationProblem.Kind.INVALID)
+    if invitation.booking.series_id is not None and _series_still_on(invitation):
+        # One invitation for the series: its link holds while any session is to come.
+        return invitation
     if invitation.booking.is_cancelled:
         raise InvitationProblem(InvitationProblem.Kind.CANCELLED, invitation)
     if invitation.expires_at <= timezone.now():
         raise InvitationProblem(InvitationProblem.Kind.EXPIRED, invitation)
     return invitation
+
+
+def _series_still_on(invitation: Invitation) -> bool:
+    return Invitation.objects.filter(
+        booking__series_id=invitation.booking.series_id,
+        email=invitation.email,
+        booking__status=Booking.Status.CONFIRMED,
+        expires_at__gt=timezone.now(),
+    ).exists()
 
 
 def invitation_accept_new_client(

@@ -369,12 +369,17 @@ def _group_told(delivery: Delivery, now: datetime) -> list[Booking]:
 
 
 def _writes_invitation(delivery: Delivery) -> bool:
-    """Whether _message makes the invitation a new link for this e-mail."""
+    """Whether _message makes the invitation a new link for this e-mail. A session
+    of a series keeps the link of the series' invitation working: only a
+    confirmation (the series' own, or one sent again) makes a new one."""
     booking = delivery.booking
     return (
         delivery.role == Booking.Role.CLIENT
         and hasattr(booking, "invitation")
-        and (delivery.kind == Delivery.Kind.CONFIRMATION or booking.client_id is None)
+        and (
+            delivery.kind == Delivery.Kind.CONFIRMATION
+            or (booking.client_id is None and booking.series_id is None)
+        )
     )
 
 

@@ -17,6 +17,7 @@ from tengja.bookings.models import Booking, BookingSeries, Invitation
 from tengja.bookings.services import (
     BookingError,
     SeriesClash,
+    booking_cancel,
     series_invite,
     series_move_following,
     series_starts,
@@ -466,3 +467,23 @@ def test_session_page_queries_do_not_grow_with_the_series_or_the_sessions(
     with django_assert_max_num_queries(few):
         page = client.get(reverse("bookings:detail", args=[sessions(long)[30].code]))
     assert "Session 31 of 52 · weekly" in page.content.decode()
+
+
+def test_the_series_link_holds_while_a_session_is_to_come(
+    client, professional, session_type, django_capture_on_commit_callbacks
+):
+    series = invite(professional, session_type, django_capture_on_commit_callbacks)
+    path = invitation_path()
+    booked = sessions(series)
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_cancel(booking=booked[0], by=professional.user)
+    # After the first (cancelled) and the second (over), the link still creates the account.
+    with time_machine.travel(booked[1].ends_at + timedelta(hours=1), tick=False):
+        assert client.get(path).status_code == 200
+        client.post(path, SIGN_UP)
+    user = User.objects.get(email="new@example.com")
+    assert all(b.client == user and b.client_is_known for b in sessions(series)[2:])
+    # Once every session is over, it is not.
+    client.logout()
+    with time_machine.travel(booked[-1].ends_at + timedelta(hours=1), tick=False):
+        assert client.get(path).status_code == 400
