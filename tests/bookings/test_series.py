@@ -487,3 +487,17 @@ def test_the_series_link_holds_while_a_session_is_to_come(
     client.logout()
     with time_machine.travel(booked[-1].ends_at + timedelta(hours=1), tick=False):
         assert client.get(path).status_code == 400
+
+
+def test_the_clients_export_names_each_sessions_series(
+    professional, session_type, alice, django_capture_on_commit_callbacks
+):
+    from tests.privacy.test_export_everything import archive_of
+
+    series = invite(
+        professional, session_type, django_capture_on_commit_callbacks, email=alice.email
+    )
+    rows = archive_of(alice)["sessions.json"]
+    assert [row["series"] for row in rows] == [
+        {"code": series.code, "repeats": "weekly", "sessions": 6}
+    ] * 6
