@@ -158,7 +158,7 @@ PAGES: dict[str, list[tuple[str, Kwargs, str | Callable[[World], str], dict[str,
         (name, booking(name), "", expect(CLIENT, PRO))
         for name in (
             *("soon", "paid", "moved", "void", "late", "refunded", "past"),
-            *("ended", "skipped"),
+            *("ended", "skipped", "series"),
         )
     ]
     + [
@@ -194,6 +194,14 @@ PAGES: dict[str, list[tuple[str, Kwargs, str | Callable[[World], str], dict[str,
             expect(CLIENT, status=302),
         ),
         ("within the notice", booking("soon"), "", expect(CLIENT, status=403)),
+    ],
+    "bookings:series_cancel": [
+        ("", booking("series"), "", expect(CLIENT, PRO)),
+        ("not in a series", booking("paid"), "", signed_in(404)),
+    ],
+    "bookings:series_move": [
+        ("", booking("series"), "", expect(CLIENT, PRO)),
+        ("not in a series", booking("paid"), "", signed_in(404)),
     ],
     "bookings:resend": [("", booking("invited"), "", signed_in(405))],
     "bookings:invitation": [

@@ -25,7 +25,14 @@ from tengja.billing.models import LocalIntent, Payment, PaymentMethod
 from tengja.billing.selectors import invoice_standing
 from tengja.billing.services import invoice_issue, invoice_pay, new_payment_key
 from tengja.bookings.models import Booking
-from tengja.bookings.services import booking_cancel, booking_invite, booking_mark_done, booking_move
+from tengja.bookings.services import (
+    booking_cancel,
+    booking_invite,
+    booking_mark_done,
+    booking_move,
+    series_invite,
+    series_starts,
+)
 from tengja.hubs.models import (
     CreditEntry,
     CreditRequest,
@@ -213,6 +220,20 @@ def build_world(capture) -> World:
         bookings["skipped"] = booking_mark_done(
             booking=bookings["skipped"], by=pro_user, payment_skipped_reason="Fyrsti tíminn"
         )
+    # A weekly series of three (issue 28), the middle one the matrix's.
+    series_first = (now + timedelta(days=12)).replace(hour=11, minute=0, second=0, microsecond=0)
+    with capture(execute=True):
+        series = series_invite(
+            professional=professional,
+            session_type=kind,
+            starts=series_starts(
+                first=series_first, rule="weekly", time_zone=pro_user.time_zone, count=3
+            ),
+            rule="weekly",
+            time_zone=pro_user.time_zone,
+            email=client.email,
+        )
+    bookings["series"] = series.bookings.order_by("starts_at")[1]
     # Some notifications read, some not.
     first = Notification.objects.filter(user=client).order_by("created_at").first()
     notifications_mark_read(user=client, code=first.code)

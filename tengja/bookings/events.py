@@ -34,6 +34,15 @@ class BookingEvent:
     # For BOOKED and MOVED: who made the booking (the professional invites, a client
     # books in a hub) or moved it, so the one who did not is the one to tell.
     by: Booking.Role | None = None
+    # The sessions changed together with this one (a series booked, or "this and
+    # all following" moved or cancelled), by id, the first one's e-mail speaking
+    # for all: one e-mail for the lot instead of one per session.
+    group: tuple[int, ...] = ()
+
+    @property
+    def speaks_for_group(self) -> bool:
+        """Whether this event's e-mail (and in-app notice) tells of the whole group."""
+        return not self.group or self.group[0] == self.booking.pk
 
 
 Subscriber = Callable[[BookingEvent], None]

@@ -6,7 +6,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tengja.accounts.forms import InvitedSignUpForm
-from tengja.bookings.models import BOOKING_HORIZON, CANCEL_NOTE_MAX, Booking
+from tengja.bookings.models import (
+    BOOKING_HORIZON,
+    CANCEL_NOTE_MAX,
+    SERIES_MAX,
+    Booking,
+    BookingSeries,
+)
 from tengja.professionals.models import Professional, SessionType
 
 
@@ -57,11 +63,55 @@ class InviteForm(forms.Form):
         help_text=_("An existing client or a new address: they get a confirmation e-mail."),
     )
 
+    repeat = forms.ChoiceField(
+        label=_("Repeat"),
+        choices=[("", _("Does not repeat")), *BookingSeries.Rule.choices],
+        required=False,
+    )
+    ends = forms.ChoiceField(
+        label=_("Ends"),
+        choices=[("count", _("After a number of sessions")), ("until", _("On a date"))],
+        initial="count",
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    count = forms.IntegerField(
+        label=_("Number of sessions"),
+        min_value=2,
+        max_value=SERIES_MAX,
+        initial=6,
+        required=False,
+    )
+    until = forms.DateField(
+        label=_("Last date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("The last session is on or before this date."),
+    )
+
     def __init__(self, *args, professional: Professional, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         cast(
             forms.ModelChoiceField, self.fields["session_type"]
         ).queryset = professional.session_types.filter(is_active=True)
+
+    def clean(self):
+        data = super().clean() or {}
+        if not data.get("repeat"):
+            return data
+        if data.get("ends") == "until":
+            until = data.get("until")
+            if until is None:
+                self.add_error("until", _("Give the date of the last session."))
+            elif data.get("starts_at") and until <= timezone.localtime(data["starts_at"]).date():
+                self.add_error("until", _("Choose a date after the first session."))
+            data["count"] = None
+        else:
+            data["ends"] = "count"
+            if data.get("count") is None and "count" not in self.errors:
+                self.add_error("count", _("Give the number of sessions."))
+            data["until"] = None
+        return data
 
 
 class MoveForm(forms.Form):
@@ -125,6 +175,13 @@ class CancelForm(forms.Form):
                 ),
             )
         return data
+
+
+class SeriesMoveForm(forms.Form):
+    starts_at = StartField(
+        label=_("New start of this session"),
+        help_text=_("In your time zone. Each following session moves by as much."),
+    )
 
 
 # An invited client signs up with the address the invitation was sent to.

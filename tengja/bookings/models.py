@@ -28,6 +28,40 @@ def client_known(*, client_id: int | None, invited: bool, accepted_at) -> bool:
     return client_id is not None and (not invited or accepted_at is not None)
 
 
+# A series has at most this many sessions (and ends within BOOKING_HORIZON).
+SERIES_MAX = 52
+
+
+class BookingSeries(models.Model):
+    """Sessions a professional booked at once on a rule (every week, every other
+    week, every month), each its own Booking (own bill, reminders, calendar event)
+    and all sent to the client in one invitation (bookings.services.series_invite)."""
+
+    class Rule(models.TextChoices):
+        WEEKLY = "weekly", _("Weekly")
+        BIWEEKLY = "biweekly", _("Every other week")
+        MONTHLY = "monthly", _("Monthly")
+
+    code = models.CharField(max_length=16, unique=True, default=public_code, editable=False)
+    professional = models.ForeignKey(
+        Professional, on_delete=models.PROTECT, related_name="booking_series"
+    )
+    rule = models.CharField(_("repeats"), max_length=10, choices=Rule)
+    # As asked: so many sessions, or until a date (then `count` is how many that made).
+    count = models.PositiveSmallIntegerField(_("number of sessions"))
+    until = models.DateField(_("until"), null=True, blank=True)
+    # The zone whose wall-clock time the sessions keep across clock changes.
+    time_zone = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("series of sessions")
+        verbose_name_plural = _("series of sessions")
+
+    def __str__(self) -> str:
+        return f"{self.get_rule_display()} x{self.count}"
+
+
 def session_state(
     *,
     status: str,
@@ -104,6 +138,14 @@ class Booking(models.Model):
         help_text=_("Empty until an invited client creates an account."),
     )
     session_type = models.ForeignKey(SessionType, on_delete=models.PROTECT, related_name="+")
+    # One of a recurring series (its sessions in order of their start).
+    series = models.ForeignKey(
+        BookingSeries,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="bookings",
+    )
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.CONFIRMED)

@@ -19,7 +19,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from tengja.accounts.models import User
-from tengja.bookings.models import Booking
+from tengja.bookings.models import Booking, BookingSeries
 from tengja.professionals.models import Professional
 
 # What a session row shows: its type, both people, and (before the client has an
@@ -256,3 +256,30 @@ def bookings_with_professional_for_client(
         .select_related(*RELATED)
         .order_by("-starts_at")
     )
+
+
+def series_of(*, booking: Booking) -> dict | None:
+    """The series a session belongs to, as its page shows it: its rule, this
+    session's place ("3 of 6"), the one before and after, and every session of it
+    (at most SERIES_MAX), in one query."""
+    if booking.series_id is None:
+        return None
+    rows = list(
+        Booking.objects.filter(series_id=booking.series_id)
+        .order_by("starts_at", "pk")
+        .values("pk", "code", "starts_at", "status", "series__rule")
+    )
+    position = next(i for i, row in enumerate(rows) if row["pk"] == booking.pk)
+    rule = BookingSeries.Rule(rows[position]["series__rule"])
+    return {
+        "rule": rule.label,
+        "position": position + 1,
+        "total": len(rows),
+        "previous": rows[position - 1] if position else None,
+        "next": rows[position + 1] if position + 1 < len(rows) else None,
+        "sessions": rows,
+        # Later ones still on: "this and all following" changes more than this one.
+        "following": sum(
+            1 for row in rows[position + 1 :] if row["status"] == Booking.Status.CONFIRMED
+        ),
+    }

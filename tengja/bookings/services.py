@@ -1,16 +1,27 @@
-from datetime import datetime
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext as _
 
 from tengja.accounts.models import User
 from tengja.accounts.services import AccountError, user_sign_up
 from tengja.bookings.events import BookingEvent, Kind, publish
-from tengja.bookings.models import CANCEL_NOTE_MAX, Booking, Invitation
+from tengja.bookings.models import (
+    BOOKING_HORIZON,
+    CANCEL_NOTE_MAX,
+    SERIES_MAX,
+    Booking,
+    BookingSeries,
+    Invitation,
+)
 from tengja.bookings.slots import free_to_move_to
+from tengja.lib.dates import add_months
 from tengja.lib.tokens import token_hash, token_make
 from tengja.professionals.models import Professional, SessionType
 
@@ -122,41 +133,307 @@ def booking_invite(
     """
     email = email.strip().lower()
     now = timezone.now()
-    if session_type.professional_id != professional.pk or not session_type.is_active:
-        raise BookingError(_("Choose one of your session types."))
-    if starts_at <= now:
-        raise BookingError(_("Choose a time in the future."))
-    if email == professional.user.email.lower():
-        raise BookingError(_("You cannot invite yourself."))
+    refusal = _invite_refusal(
+        professional=professional, session_type=session_type, starts_at=starts_at, email=email
+    )
+    if refusal:
+        raise BookingError(refusal)
 
     with transaction.atomic():
         _lock_bookable(professional)
         client = User.objects.filter(email=email).first()
-        booking = Booking(
+        booking = _invited_booking(
             professional=professional,
-            client=client,
             session_type=session_type,
             starts_at=starts_at,
-            ends_at=starts_at + session_type.duration,
-            price_amount=session_type.price_amount,
-            currency=session_type.currency,
-            location=session_type.location,
-            cancellation_notice_hours=session_type.cancellation_notice_hours,
-        )
-        _save_without_overlap(booking)
-        unusable_hash = token_make()[1]  # the link's token is made when it is sent
-        Invitation.objects.create(
-            booking=booking,
+            client=client,
             email=email,
-            token_hash=unusable_hash,
-            created_at=now,
-            expires_at=booking.ends_at,
-            # Accepted when the client opens it, account or not: until then the
-            # professional sees the address only (Booking.client_is_known).
-            accepted_at=None,
+            now=now,
         )
         publish(BookingEvent(Kind.BOOKED, booking, by=Booking.Role.PROFESSIONAL))
     return booking
+
+
+def _invite_refusal(
+    *, professional: Professional, session_type: SessionType, starts_at: datetime, email: str
+) -> str | None:
+    if session_type.professional_id != professional.pk or not session_type.is_active:
+        return _("Choose one of your session types.")
+    if starts_at <= timezone.now():
+        return _("Choose a time in the future.")
+    if email == professional.user.email.lower():
+        return _("You cannot invite yourself.")
+    return None
+
+
+def _invited_booking(
+    *,
+    professional: Professional,
+    session_type: SessionType,
+    starts_at: datetime,
+    client: User | None,
+    email: str,
+    now: datetime,
+    series: BookingSeries | None = None,
+) -> Booking:
+    """One invited session and its invitation, under the professional's lock."""
+    booking = Booking(
+        professional=professional,
+        client=client,
+        session_type=session_type,
+        series=series,
+        starts_at=starts_at,
+        ends_at=starts_at + session_type.duration,
+        price_amount=session_type.price_amount,
+        currency=session_type.currency,
+        location=session_type.location,
+        cancellation_notice_hours=session_type.cancellation_notice_hours,
+    )
+    _save_without_overlap(booking)
+    unusable_hash = token_make()[1]  # the link's token is made when it is sent
+    Invitation.objects.create(
+        booking=booking,
+        email=email,
+        token_hash=unusable_hash,
+        created_at=now,
+        expires_at=booking.ends_at,
+        # Accepted when the client opens it, account or not: until then the
+        # professional sees the address only (Booking.client_is_known).
+        accepted_at=None,
+    )
+    return booking
+
+
+# ------------------------------------------------------------------ series
+
+
+class SeriesClash(BookingError):
+    """Some dates of a series overlap the professional's other sessions: nothing
+    was booked. `clashes` are their starts."""
+
+    def __init__(self, clashes: list[datetime]) -> None:
+        self.clashes = clashes
+        super().__init__(
+            _("These dates overlap other sessions of yours, so nothing was sent: %(dates)s.")
+            % {"dates": "; ".join(_when(at) for at in clashes)}
+        )
+
+
+def _when(at: datetime) -> str:
+    local = timezone.localtime(at)
+    return f"{date_format(local, 'DATE_FORMAT')}, {time_format(local, 'TIME_FORMAT')}"
+
+
+def series_starts(
+    *,
+    first: datetime,
+    rule: str,
+    time_zone: str,
+    count: int | None = None,
+    until: date | None = None,
+) -> list[datetime]:
+    """The starts of a series from `first`: so many (`count`), or every one on or
+    before `until`, at most SERIES_MAX + 1 (one more than allowed, so the caller
+    can tell a too long series) and none beyond BOOKING_HORIZON.
+
+    Each keeps the wall-clock time of the first in `time_zone` (a weekly 10:00
+    stays 10:00 across a clock change); a monthly one on the 31st falls on a
+    shorter month's last day. A time a clock change skips comes out as the
+    clock reads an hour on (fold=0 in zoneinfo)."""
+    zone = ZoneInfo(time_zone)
+    local = first.astimezone(zone).replace(tzinfo=None)
+    horizon = timezone.now() + BOOKING_HORIZON
+    starts: list[datetime] = []
+    for index in range(SERIES_MAX + 1):
+        if count is not None and index >= count:
+            break
+        if rule == BookingSeries.Rule.MONTHLY:
+            wall = add_months(local, index)
+        else:
+            weeks = 2 if rule == BookingSeries.Rule.BIWEEKLY else 1
+            wall = local + timedelta(weeks=weeks * index)
+        if until is not None and wall.date() > until:
+            break
+        # Through UTC, so a time in a clock change's gap is a real instant.
+        at = wall.replace(tzinfo=zone).astimezone(ZoneInfo("UTC")).astimezone(zone)
+        if at > horizon:
+            break
+        starts.append(at)
+    return starts
+
+
+def series_clashes(
+    *,
+    professional: Professional,
+    duration: timedelta,
+    starts: list[datetime],
+    exclude: list[int] | None = None,
+) -> list[datetime]:
+    """Which of `starts` overlap a confirmed session of the professional (one query)."""
+    if not starts:
+        return []
+    overlapping = Q()
+    for at in starts:
+        overlapping |= Q(starts_at__lt=at + duration, ends_at__gt=at)
+    busy = list(
+        Booking.objects.filter(
+            overlapping, professional=professional, status=Booking.Status.CONFIRMED
+        )
+        .exclude(pk__in=exclude or [])
+        .values_list("starts_at", "ends_at")
+    )
+    return [at for at in starts if any(s < at + duration and e > at for s, e in busy)]
+
+
+def series_invite(
+    *,
+    professional: Professional,
+    session_type: SessionType,
+    starts: list[datetime],
+    rule: str,
+    time_zone: str,
+    email: str,
+    until: date | None = None,
+) -> BookingSeries:
+    """Book every session of a series with the client at `email`, all or none.
+
+    Checked under the professional's lock: a date overlapping another confirmed
+    session refuses the whole series (SeriesClash names them). Each session is
+    its own booking (its bill, reminders and calendar event); they are published
+    as one group, so the client gets one invitation listing them all, and its
+    link accepts them all (invitation_accept_*)."""
+    email = email.strip().lower()
+    now = timezone.now()
+    if not 2 <= len(starts) <= SERIES_MAX:
+        raise BookingError(_("A series has from 2 to %(max)s sessions.") % {"max": SERIES_MAX})
+    for starts_at in starts:
+        refusal = _invite_refusal(
+            professional=professional, session_type=session_type, starts_at=starts_at, email=email
+        )
+        if refusal:
+            raise BookingError(refusal)
+    with transaction.atomic():
+        _lock_bookable(professional)
+        clashes = series_clashes(
+            professional=professional, duration=session_type.duration, starts=starts
+        )
+        if clashes:
+            raise SeriesClash(clashes)
+        client = User.objects.filter(email=email).first()
+        series = BookingSeries.objects.create(
+            professional=professional,
+            rule=rule,
+            count=len(starts),
+            until=until,
+            time_zone=time_zone,
+        )
+        bookings = [
+            _invited_booking(
+                professional=professional,
+                session_type=session_type,
+                starts_at=starts_at,
+                client=client,
+                email=email,
+                now=now,
+                series=series,
+            )
+            for starts_at in sorted(starts)
+        ]
+        group = tuple(booking.pk for booking in bookings)
+        for booking in bookings:
+            publish(BookingEvent(Kind.BOOKED, booking, by=Booking.Role.PROFESSIONAL, group=group))
+    return series
+
+
+def series_following(*, booking: Booking) -> list[Booking]:
+    """This session and the series' later ones still confirmed, in order."""
+    if booking.series_id is None:
+        return [booking]
+    return list(
+        Booking.objects.filter(
+            series_id=booking.series_id,
+            starts_at__gte=booking.starts_at,
+            status=Booking.Status.CONFIRMED,
+        )
+        .select_related("professional__user", "client", "session_type", "invitation")
+        .order_by("starts_at")
+    )
+
+
+def series_cancel_following(*, booking: Booking, by: User) -> tuple[list[Booking], list[Booking]]:
+    """Cancel this session and the series' later ones: (cancelled, not changed).
+
+    The client cancels only those still outside their notice period (a late
+    cancellation is one they make on its own page, warned of its cost); the
+    others, and any the person may not cancel, are left as they are. One
+    transaction, each through booking_cancel (bills, credits), told in one
+    e-mail (the group's)."""
+    now = timezone.now()
+    role = booking.role_of(by)
+    following = series_following(booking=booking)
+    chosen: list[Booking] = []
+    kept: list[Booking] = []
+    for one in following:
+        refused = one.cancel_refusal(role, now) or (
+            role == Booking.Role.CLIENT and one.is_late_for_client(now)
+        )
+        (kept if refused else chosen).append(one)
+    if not chosen:
+        raise BookingError(_("None of these sessions can be cancelled here now."))
+    group = tuple(one.pk for one in chosen)
+    with transaction.atomic():
+        cancelled = [booking_cancel(booking=one, by=by, group=group) for one in chosen]
+    return cancelled, kept
+
+
+def series_move_following(
+    *, booking: Booking, by: User, starts_at: datetime
+) -> tuple[list[Booking], list[Booking]]:
+    """Move this session to `starts_at` and each later one of its series by the
+    same change of wall-clock time (in the series' zone, so a weekly 10:00 stays
+    a weekly 10:00 across a clock change): (moved, not changed).
+
+    The client moves only those they may move themselves now (outside the notice
+    period, to free times). Each goes through booking_move; all or none: one
+    clash refuses the whole change (BookingError naming the date)."""
+    now = timezone.now()
+    role = booking.role_of(by)
+    if booking.move_refusal(role, now):
+        raise BookingError(booking.move_refusal(role, now))
+    zone = ZoneInfo(booking.series.time_zone if booking.series else by.time_zone)
+    shift = starts_at.astimezone(zone).replace(tzinfo=None) - booking.starts_at.astimezone(
+        zone
+    ).replace(tzinfo=None)
+    if not shift:
+        raise BookingError(_("The session is already at that time. Choose another time."))
+    following = series_following(booking=booking)
+    chosen = [one for one in following if one.move_refusal(role, now) is None]
+    kept = [one for one in following if one not in chosen]
+    plan = {
+        one.pk: (
+            (one.starts_at.astimezone(zone).replace(tzinfo=None) + shift)
+            .replace(tzinfo=zone)
+            .astimezone(ZoneInfo("UTC"))
+        )
+        for one in chosen
+    }
+    if any(at - now > BOOKING_HORIZON for at in plan.values()):
+        raise BookingError(_("Choose a time within the next two years."))
+    # Later first when moving later (earlier first when earlier), so no session
+    # is moved onto one of its own series not moved yet.
+    order = sorted(chosen, key=lambda one: one.starts_at, reverse=shift > timedelta())
+    group = tuple(one.pk for one in chosen)
+    moved = []
+    with transaction.atomic():
+        for one in order:
+            try:
+                moved.append(booking_move(booking=one, by=by, starts_at=plan[one.pk], group=group))
+            except BookingError as error:
+                raise BookingError(
+                    _("%(when)s: %(error)s Nothing was moved.")
+                    % {"when": _when(plan[one.pk]), "error": error}
+                ) from None
+    return sorted(moved, key=lambda one: one.starts_at), kept
 
 
 def booking_create(
@@ -215,11 +492,23 @@ def invitation_for_token(*, token: str) -> Invitation:
     )
     if invitation is None:
         raise InvitationProblem(InvitationProblem.Kind.INVALID)
+    if invitation.booking.series_id is not None and _series_still_on(invitation):
+        # One invitation for the series: its link holds while any session is to come.
+        return invitation
     if invitation.booking.is_cancelled:
         raise InvitationProblem(InvitationProblem.Kind.CANCELLED, invitation)
     if invitation.expires_at <= timezone.now():
         raise InvitationProblem(InvitationProblem.Kind.EXPIRED, invitation)
     return invitation
+
+
+def _series_still_on(invitation: Invitation) -> bool:
+    return Invitation.objects.filter(
+        booking__series_id=invitation.booking.series_id,
+        email=invitation.email,
+        booking__status=Booking.Status.CONFIRMED,
+        expires_at__gt=timezone.now(),
+    ).exists()
 
 
 def invitation_accept_new_client(
@@ -243,10 +532,10 @@ def invitation_accept_new_client(
             )
         except AccountError:
             raise InvitationProblem(InvitationProblem.Kind.HAS_ACCOUNT, invitation) from None
-        Booking.objects.filter(pk=invitation.booking_id, client__isnull=True).update(client=user)
         invitation.accepted_at = timezone.now()
         invitation.save(update_fields=["accepted_at"])
         booking = invitation.booking
+        _series_accept(booking=booking, invitation=invitation, user=user)
         booking.client = user
     return user
 
@@ -258,12 +547,24 @@ def invitation_accept_existing(*, token: str, user: User) -> Booking:
         booking = invitation.booking
         if invitation.email.lower() != user.email.lower() and booking.client_id != user.pk:
             raise InvitationProblem(InvitationProblem.Kind.MISMATCH, invitation)
+        _series_accept(booking=booking, invitation=invitation, user=user)
         if booking.client_id is None:
-            Booking.objects.filter(pk=booking.pk, client__isnull=True).update(client=user)
             booking.client = user
-        if invitation.accepted_at is None:
-            Invitation.objects.filter(pk=invitation.pk).update(accepted_at=timezone.now())
     return booking
+
+
+def _series_accept(*, booking: Booking, invitation: Invitation, user: User) -> None:
+    """The client takes the session, and with it every session of its series
+    invited to the same address: one invitation for the whole series."""
+    bookings = Booking.objects.filter(pk=booking.pk)
+    if booking.series_id is not None:
+        bookings = Booking.objects.filter(
+            series_id=booking.series_id, invitation__email=invitation.email
+        )
+    bookings.filter(client__isnull=True).update(client=user)
+    Invitation.objects.filter(booking__in=bookings, accepted_at__isnull=True).update(
+        accepted_at=timezone.now()
+    )
 
 
 def invitation_seen(*, booking: Booking) -> None:
@@ -276,6 +577,13 @@ def invitation_seen(*, booking: Booking) -> None:
     accepted = Invitation.objects.filter(booking=booking, accepted_at__isnull=True).update(
         accepted_at=now
     )
+    if booking.series_id is not None:
+        # One invitation for the series: seeing one of its sessions accepts them all.
+        Invitation.objects.filter(
+            booking__series_id=booking.series_id,
+            booking__client_id=booking.client_id,
+            accepted_at__isnull=True,
+        ).update(accepted_at=now)
     if accepted:
         booking.invitation.accepted_at = now  # what the caller shows next names them too
 
@@ -288,6 +596,7 @@ def booking_cancel(
     note: str = "",
     charge: bool = False,
     tell: bool = True,
+    group: tuple[int, ...] = (),
 ) -> Booking:
     """Cancel for the client or the professional, and free the slot.
 
@@ -369,11 +678,13 @@ def booking_cancel(
                 "sequence",
             ]
         )
-        publish(BookingEvent(Kind.CANCELLED, booking))
+        publish(BookingEvent(Kind.CANCELLED, booking, group=group))
     return booking
 
 
-def booking_move(*, booking: Booking, by: User, starts_at: datetime) -> Booking:
+def booking_move(
+    *, booking: Booking, by: User, starts_at: datetime, group: tuple[int, ...] = ()
+) -> Booking:
     """Move a session to another time, keeping its length, bill and credit.
 
     Who may, and until when, is Booking.move_refusal. The professional chooses any
@@ -411,7 +722,9 @@ def booking_move(*, booking: Booking, by: User, starts_at: datetime) -> Booking:
         booking.sequence += 1
         _save_without_overlap(booking, fields=["starts_at", "ends_at", "sequence"])
         Invitation.objects.filter(booking=booking).update(expires_at=booking.ends_at)
-        publish(BookingEvent(Kind.MOVED, booking, previous_starts_at=previous, by=role))
+        publish(
+            BookingEvent(Kind.MOVED, booking, previous_starts_at=previous, by=role, group=group)
+        )
     return booking
 
 

@@ -19,11 +19,18 @@ from tengja.accounts.models import User
 from tengja.accounts.requests import AuthenticatedRequest
 from tengja.bookings import services
 from tengja.bookings.chart import practice_months
-from tengja.bookings.forms import CancelForm, InvitationSignUpForm, InviteForm, MoveForm
-from tengja.bookings.models import BOOKING_HORIZON, Booking
+from tengja.bookings.forms import (
+    CancelForm,
+    InvitationSignUpForm,
+    InviteForm,
+    MoveForm,
+    SeriesMoveForm,
+)
+from tengja.bookings.models import BOOKING_HORIZON, SERIES_MAX, Booking
 from tengja.bookings.selectors import (
     booking_for_user,
     bookings_upcoming_for_professional,
+    series_of,
 )
 from tengja.bookings.slots import free_slots_to_move_to, free_to_move_to
 from tengja.lib.http import render_form
@@ -57,6 +64,7 @@ def detail(request: AuthenticatedRequest, code: str) -> HttpResponse:
             if role == Booking.Role.PROFESSIONAL
             else booking.cancel_refusal(role) is None,
             "move_refusal": booking.move_refusal(role),
+            "series": series_of(booking=booking),
         },
     )
 
@@ -425,7 +433,12 @@ def invite(request: AuthenticatedRequest) -> HttpResponse:
         professional=professional,
         initial={"email": request.GET.get("email", "")[:254]},
     )
-    if request.method == "POST" and form.is_valid():
+    preview = None
+    if request.method == "POST" and form.is_valid() and form.cleaned_data["repeat"]:
+        preview = _series_preview(request, form, professional)
+        if isinstance(preview, HttpResponse):
+            return preview
+    elif request.method == "POST" and form.is_valid():
         try:
             booking = services.booking_invite(
                 professional=professional,
@@ -446,6 +459,184 @@ def invite(request: AuthenticatedRequest) -> HttpResponse:
     return render_form(
         request,
         "bookings/invite.html",
-        {"form": form, "has_types": has_types, "paused": not professional.is_active},
+        {
+            "form": form,
+            "has_types": has_types,
+            "paused": not professional.is_active,
+            "preview": preview,
+        },
         form,
     )
+
+
+def _series_preview(request: AuthenticatedRequest, form: InviteForm, professional):
+    """A repeating invitation: first every date is shown, those overlapping the
+    professional's other sessions marked (and refused); the button under the
+    dates (`confirm`, with the dates it showed) sends it. Returns the preview to
+    show, or the response once sent."""
+    data = form.cleaned_data
+    starts = services.series_starts(
+        first=data["starts_at"],
+        rule=data["repeat"],
+        time_zone=timezone.get_current_timezone_name(),
+        count=data["count"],
+        until=data["until"],
+    )
+    if len(starts) > SERIES_MAX:
+        form.add_error(
+            None, _("A series has at most %(max)s sessions. Choose fewer.") % {"max": SERIES_MAX}
+        )
+        return None
+    if len(starts) < 2:
+        form.add_error(
+            None,
+            _(
+                "A series needs at least two sessions within the next two years. "
+                "Choose a later last date or more sessions."
+            ),
+        )
+        return None
+    session_type = data["session_type"]
+    clashes = services.series_clashes(
+        professional=professional, duration=session_type.duration, starts=starts
+    )
+    fingerprint = ",".join(f"{at.timestamp():.0f}" for at in starts)
+    if not clashes and request.POST.get("confirm") == fingerprint:
+        try:
+            series = services.series_invite(
+                professional=professional,
+                session_type=session_type,
+                starts=starts,
+                rule=data["repeat"],
+                time_zone=timezone.get_current_timezone_name(),
+                email=data["email"],
+                until=data["until"],
+            )
+        except services.SeriesClash as error:
+            clashes = error.clashes
+        except services.BookingError as error:
+            form.add_error(None, str(error))
+            return None
+        else:
+            first = series.bookings.order_by("starts_at").select_related("invitation").first()
+            assert first is not None  # a series has sessions
+            messages.success(
+                request,
+                ngettext(
+                    "The invitation to %(count)s session is on its way to %(email)s.",
+                    "The invitation to %(count)s sessions is on its way to %(email)s.",
+                    len(starts),
+                )
+                % {"count": len(starts), "email": first.invitation.email},
+            )
+            return redirect("bookings:detail", code=first.code)
+    if clashes:
+        form.add_error(
+            None,
+            str(services.SeriesClash(clashes)),
+        )
+    return {
+        "dates": [{"starts_at": at, "clash": at in clashes} for at in starts],
+        "ends_at_offset": session_type.duration,
+        "fingerprint": "" if clashes else fingerprint,
+    }
+
+
+@login_required
+def series_cancel(request: AuthenticatedRequest, code: str) -> HttpResponse:
+    """Cancel this session and the following ones of its series: GET lists what
+    would be cancelled and what not (a client's within the notice period), POST
+    cancels."""
+    booking = booking_for_user(user=request.user, code=code)
+    if booking.series_id is None:
+        raise Http404
+    role = booking.role_of(request.user)
+    if request.method == "POST":
+        try:
+            cancelled, kept = services.series_cancel_following(booking=booking, by=request.user)
+        except services.BookingError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _series_done_message(cancelled, kept, moved=False))
+        return redirect("bookings:detail", code=booking.code)
+    now = timezone.now()
+    following = services.series_following(booking=booking)
+    chosen = [
+        one
+        for one in following
+        if one.cancel_refusal(role, now) is None
+        and not (role == Booking.Role.CLIENT and one.is_late_for_client(now))
+    ]
+    return render(
+        request,
+        "bookings/series_change.html",
+        {
+            "booking": booking,
+            "action": "cancel",
+            "chosen": chosen,
+            "kept": [one for one in following if one not in chosen],
+            "is_professional": role == Booking.Role.PROFESSIONAL,
+        },
+    )
+
+
+@login_required
+def series_move(request: AuthenticatedRequest, code: str) -> HttpResponse:
+    """Move this session and the following ones of its series by as much: the
+    new start of this one, each later one shifted by the same change (the
+    client's only outside their notice period, to free times)."""
+    booking = booking_for_user(user=request.user, code=code)
+    if booking.series_id is None:
+        raise Http404
+    role = booking.role_of(request.user)
+    refusal = booking.move_refusal(role)
+    if refusal:
+        return _move_refused(request, booking, refusal)
+    form = SeriesMoveForm(request.POST or None, initial={"starts_at": booking.starts_at})
+    if request.method == "POST" and form.is_valid():
+        try:
+            moved, kept = services.series_move_following(
+                booking=booking, by=request.user, starts_at=form.cleaned_data["starts_at"]
+            )
+        except services.BookingError as error:
+            form.add_error("starts_at", str(error))
+        else:
+            messages.success(request, _series_done_message(moved, kept, moved=True))
+            return redirect("bookings:detail", code=booking.code)
+    now = timezone.now()
+    following = services.series_following(booking=booking)
+    chosen = [one for one in following if one.move_refusal(role, now) is None]
+    return render_form(
+        request,
+        "bookings/series_change.html",
+        {
+            "booking": booking,
+            "action": "move",
+            "form": form,
+            "chosen": chosen,
+            "kept": [one for one in following if one not in chosen],
+            "is_professional": role == Booking.Role.PROFESSIONAL,
+        },
+        form,
+    )
+
+
+def _series_done_message(changed: list[Booking], kept: list[Booking], *, moved: bool) -> str:
+    if moved:
+        text = ngettext(
+            "%(count)s session has been moved.", "%(count)s sessions have been moved.", len(changed)
+        )
+    else:
+        text = ngettext(
+            "%(count)s session has been cancelled.",
+            "%(count)s sessions have been cancelled.",
+            len(changed),
+        )
+    text %= {"count": len(changed)}
+    if kept:
+        text += " " + ngettext(
+            "%(count)s session within the notice period was not changed.",
+            "%(count)s sessions within the notice period were not changed.",
+            len(kept),
+        ) % {"count": len(kept)}
+    return text

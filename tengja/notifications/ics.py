@@ -120,13 +120,22 @@ def booking_calendar_file(booking: Booking, *, viewer: User) -> bytes:
 def booking_ics(booking: Booking, *, role: str) -> bytes:
     """The attachment of a confirmation, change (REQUEST) or cancellation (CANCEL),
     for the booking's client or professional, in their language."""
-    email, language, _zone = booking_recipient(booking, role)
+    return bookings_ics([booking], role=role)
+
+
+def bookings_ics(bookings: list[Booking], *, role: str) -> bytes:
+    """One attachment for sessions told of together (a series): each its own
+    VEVENT with its own UID, all REQUEST or all CANCEL (as the first one is), so a
+    calendar app later moves or cancels one of them alone."""
+    first = bookings[0]
+    email, language, _zone = booking_recipient(first, role)
     for_professional = role == Booking.Role.PROFESSIONAL
-    person = booking.professional.user if for_professional else booking.client
-    calendar = _calendar("CANCEL" if booking.is_cancelled else "REQUEST")
+    person = first.professional.user if for_professional else first.client
+    calendar = _calendar("CANCEL" if first.is_cancelled else "REQUEST")
     with translation.override(language):
-        event = booking_event(booking, for_professional=for_professional)
-    event.add("organizer", _organizer(booking))
-    event.add("attendee", _attendee(email, person.name if person else ""))
-    calendar.add_component(event)
+        for booking in bookings:
+            event = booking_event(booking, for_professional=for_professional)
+            event.add("organizer", _organizer(booking))
+            event.add("attendee", _attendee(email, person.name if person else ""))
+            calendar.add_component(event)
     return calendar.to_ical()

@@ -30,7 +30,7 @@ from tengja.bookings.services import booking_recipient, invitation_link_new
 from tengja.lib.codes import public_code
 from tengja.lib.emails import email_message, email_render
 from tengja.notifications.feed import preferences_for
-from tengja.notifications.ics import booking_ics, booking_url
+from tengja.notifications.ics import booking_ics, booking_url, bookings_ics
 from tengja.notifications.models import Delivery, Notification, Preferences
 
 logger = logging.getLogger(__name__)
@@ -148,12 +148,26 @@ def reminders_plan(*, booking: Booking, now: datetime | None = None) -> None:
             _deliver(booking, kind, role, due_at)
 
 
-def notify_booked(*, booking: Booking, by: Booking.Role | None = None) -> None:
+def _group_context(group: tuple[int, ...]) -> dict:
+    """A Delivery's context for the e-mail that tells of a group of sessions at
+    once (a series: see BookingEvent.group)."""
+    return {"group": list(group)} if group else {}
+
+
+def notify_booked(
+    *, booking: Booking, by: Booking.Role | None = None, group: tuple[int, ...] = ()
+) -> None:
     """A new booking: the client gets the confirmation (with its link) and a
     notification. When the client booked it themselves (in a Wellbeing Hub), the
-    professional is told too; an invitation they sent needs no telling."""
+    professional is told too; an invitation they sent needs no telling.
+
+    Of a series (`group`), the first session's confirmation and notice tell of
+    all of them, one e-mail with every date; each has its own reminders."""
     now = timezone.now()
-    _deliver(booking, Delivery.Kind.CONFIRMATION, Booking.Role.CLIENT, now)
+    if group and group[0] != booking.pk:
+        reminders_plan(booking=booking, now=now)
+        return
+    _deliver(booking, Delivery.Kind.CONFIRMATION, Booking.Role.CLIENT, now, **_group_context(group))
     _notify(booking.client, Notification.Kind.BOOKED, booking)
     if by == Booking.Role.CLIENT:
         _deliver(booking, Delivery.Kind.CONFIRMATION, Booking.Role.PROFESSIONAL, now)
@@ -166,7 +180,11 @@ def notify_invitation_resent(*, booking: Booking) -> None:
 
 
 def notify_moved(
-    *, booking: Booking, previous_starts_at: datetime, by: Booking.Role | None = None
+    *,
+    booking: Booking,
+    previous_starts_at: datetime,
+    by: Booking.Role | None = None,
+    group: tuple[int, ...] = (),
 ) -> None:
     """The client is always e-mailed the change (their calendar's copy, from the
     confirmation, needs its update). When the client moved it themselves, the
@@ -174,7 +192,13 @@ def notify_moved(
     in the app; a move the professional made needs no telling them."""
     now = timezone.now()
     by = by or Booking.Role.PROFESSIONAL
+    if group and group[0] != booking.pk:
+        # The group's e-mail (on its first session) tells of this one too.
+        _changes_skip(booking, now, kinds=[Delivery.Kind.CHANGE])
+        reminders_plan(booking=booking, now=now)
+        return
     context = {"previous_starts_at": previous_starts_at.isoformat(), "by": by}
+    context.update(_group_context(group))
     _deliver(booking, Delivery.Kind.CHANGE, Booking.Role.CLIENT, now, **context)
     if by == Booking.Role.CLIENT:
         _deliver(booking, Delivery.Kind.CHANGE, Booking.Role.PROFESSIONAL, now, **context)
@@ -221,23 +245,40 @@ def cancellation_settlement(*, booking: Booking) -> Settlement:
     }.get(Invoice.Status(invoice.status), Settlement.NONE)
 
 
-def notify_cancelled(*, booking: Booking) -> None:
+def _changes_skip(booking: Booking, now: datetime, kinds: list[str]) -> None:
+    """Drop the session's unsent e-mails of these kinds, but not one that tells of
+    a whole group (a series' invitation): it still goes, naming those still on."""
+    Delivery.objects.filter(UNFINISHED, booking=booking, kind__in=kinds).exclude(
+        context__has_key="group"
+    ).update(skipped_at=now, last_error="cancelled")
+
+
+def notify_cancelled(*, booking: Booking, group: tuple[int, ...] = ()) -> None:
     """Both are e-mailed (with the calendar's CANCEL), the one who cancelled first;
     the other also in the app; the client neither when the professional chose not
     to tell them (client_told). The reminders that were not sent are dropped.
+    Sessions cancelled together (`group`) are told of in one e-mail each.
     Nothing here carries the professional's private note (cancel_note)."""
     now = timezone.now()
     settlement = cancellation_settlement(booking=booking)
     by_professional = booking.cancelled_by == Booking.Role.PROFESSIONAL
     other = Booking.Role.CLIENT if by_professional else Booking.Role.PROFESSIONAL
-    Delivery.objects.filter(
-        UNFINISHED, booking=booking, kind__in=[Delivery.Kind.CONFIRMATION, Delivery.Kind.CHANGE]
-    ).update(skipped_at=now, last_error="cancelled")
+    _changes_skip(booking, now, kinds=[Delivery.Kind.CONFIRMATION, Delivery.Kind.CHANGE])
+    if group and group[0] != booking.pk:
+        reminders_plan(booking=booking, now=now)
+        return
     # The professional may cancel (or record a no-show) without telling the
     # client: then only their own copy goes.
     roles = [booking.cancelled_by, other] if booking.client_told else [Booking.Role.PROFESSIONAL]
     for role in roles:
-        _deliver(booking, Delivery.Kind.CANCELLATION, role, now, settlement=settlement)
+        _deliver(
+            booking,
+            Delivery.Kind.CANCELLATION,
+            role,
+            now,
+            settlement=settlement,
+            **_group_context(group),
+        )
     if not by_professional:
         _notify(booking.professional.user, Notification.Kind.CANCELLED, booking)
     elif booking.client_told:
@@ -248,16 +289,19 @@ def notify_cancelled(*, booking: Booking) -> None:
 def on_booking_event(event: BookingEvent) -> None:
     """Told of each booking change (see tengja.bookings.events)."""
     if event.kind == Kind.BOOKED:
-        notify_booked(booking=event.booking, by=event.by)
+        notify_booked(booking=event.booking, by=event.by, group=event.group)
     elif event.kind == Kind.INVITATION_RESENT:
         notify_invitation_resent(booking=event.booking)
     elif event.kind == Kind.MOVED:
         assert event.previous_starts_at is not None  # a MOVED event says from when
         notify_moved(
-            booking=event.booking, previous_starts_at=event.previous_starts_at, by=event.by
+            booking=event.booking,
+            previous_starts_at=event.previous_starts_at,
+            by=event.by,
+            group=event.group,
         )
     elif event.kind == Kind.CANCELLED:
-        notify_cancelled(booking=event.booking)
+        notify_cancelled(booking=event.booking, group=event.group)
 
 
 def on_billing_event(event: BillingEvent) -> None:
@@ -312,24 +356,49 @@ def _skip_reason(delivery: Delivery, now: datetime, reminders_off: set[int]) -> 
         )
         if recipient is not None and recipient.pk in reminders_off:
             return "turned off"
-    if delivery.kind in (Delivery.Kind.CONFIRMATION, Delivery.Kind.CHANGE) and (
-        booking.is_cancelled or booking.is_past(now)
-    ):
-        return "no longer relevant"
+    if delivery.kind in (Delivery.Kind.CONFIRMATION, Delivery.Kind.CHANGE):
+        if "group" in delivery.context:
+            if not _group_told(delivery, now):
+                return "no longer relevant"
+        elif booking.is_cancelled or booking.is_past(now):
+            return "no longer relevant"
     return None
 
 
+def _group_told(delivery: Delivery, now: datetime) -> list[Booking]:
+    """The sessions a group's e-mail tells of, in order: for a confirmation or a
+    change those still on and to come, for a cancellation all of them. Read once
+    per e-mail (kept on the delivery)."""
+    if "_group_told" not in delivery.__dict__:
+        bookings = list(
+            Booking.objects.filter(pk__in=delivery.context["group"])
+            .select_related("professional__user", "client", "session_type", "invitation")
+            .order_by("starts_at")
+        )
+        if delivery.kind != Delivery.Kind.CANCELLATION:
+            bookings = [b for b in bookings if not b.is_cancelled and not b.is_past(now)]
+        delivery.__dict__["_group_told"] = bookings
+    return delivery.__dict__["_group_told"]
+
+
 def _writes_invitation(delivery: Delivery) -> bool:
-    """Whether _message makes the invitation a new link for this e-mail."""
+    """Whether _message makes the invitation a new link for this e-mail. A session
+    of a series keeps the link of the series' invitation working: only a
+    confirmation (the series' own, or one sent again) makes a new one."""
     booking = delivery.booking
     return (
         delivery.role == Booking.Role.CLIENT
         and hasattr(booking, "invitation")
-        and (delivery.kind == Delivery.Kind.CONFIRMATION or booking.client_id is None)
+        and (
+            delivery.kind == Delivery.Kind.CONFIRMATION
+            or (booking.client_id is None and booking.series_id is None)
+        )
     )
 
 
 def _message(delivery: Delivery) -> EmailMultiAlternatives:
+    if "group" in delivery.context:
+        return _group_message(delivery)
     booking = delivery.booking
     role = delivery.role
     to, language, time_zone = booking_recipient(booking, role)
@@ -385,6 +454,73 @@ def _message(delivery: Delivery) -> EmailMultiAlternatives:
             booking_ics(booking, role=role),
             "text/calendar; method=" + ("CANCEL" if booking.is_cancelled else "REQUEST"),
         )
+    return message
+
+
+GROUP_TEMPLATES: dict[str, str] = {
+    Delivery.Kind.CONFIRMATION: "booking-series-invitation",
+    Delivery.Kind.CHANGE: "booking-series-moved",
+    Delivery.Kind.CANCELLATION: "booking-series-cancelled",
+}
+
+
+def _group_message(delivery: Delivery) -> EmailMultiAlternatives:
+    """One e-mail for sessions booked, moved or cancelled together (a series):
+    every date, in the recipient's language and zone, and one calendar file
+    holding each as its own event (its own UID, as a single session's e-mails
+    and the feed have it, so a later change to one session updates just it)."""
+    role = delivery.role
+    bookings = _group_told(delivery, timezone.now())
+    booking = bookings[0] if bookings else delivery.booking
+    to, language, time_zone = booking_recipient(booking, role)
+    for_professional = role == Booking.Role.PROFESSIONAL
+    if delivery.kind == Delivery.Kind.CONFIRMATION and _writes_invitation(delivery):
+        # The link accepts the whole series (bookings.services._series_accept).
+        link = invitation_link_new(invitation=booking.invitation)
+    else:
+        link = booking_url(booking)
+    by = delivery.context.get("by", Booking.Role.PROFESSIONAL)
+    if delivery.kind == Delivery.Kind.CANCELLATION:
+        by = booking.cancelled_by
+    context = {
+        "booking": booking,
+        "bookings": bookings,
+        "professional": booking.professional.user,
+        "has_account": booking.client is not None,
+        "link": link,
+        "for_professional": for_professional,
+        "other_name": booking.client_label if for_professional else booking.professional.user.name,
+        "by_recipient": by == role,
+        "by_name": booking.professional.user.name
+        if by == Booking.Role.PROFESSIONAL
+        else (booking.client_label if booking.client else ""),
+        # Each session with what its cancellation did to its bill or credit.
+        "rows": [
+            {
+                "booking": b,
+                "settlement": cancellation_settlement(booking=b)
+                if delivery.kind == Delivery.Kind.CANCELLATION
+                else Settlement.NONE,
+            }
+            for b in bookings
+        ],
+        "Settlement": Settlement,
+    }
+    subject, text, html = email_render(
+        template=GROUP_TEMPLATES[delivery.kind],
+        context=context,
+        language=language,
+        time_zone=time_zone,
+    )
+    message = email_message(
+        to=to, subject=subject, text=text, html=html, local_id=f"delivery-{delivery.pk}"
+    )
+    cancelling = delivery.kind == Delivery.Kind.CANCELLATION
+    message.attach(
+        "invite.ics",
+        bookings_ics(bookings, role=role),
+        "text/calendar; method=" + ("CANCEL" if cancelling else "REQUEST"),
+    )
     return message
 
 

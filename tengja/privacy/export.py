@@ -86,6 +86,7 @@ EXPORTED: dict[str, str] = {
     "notifications.Preferences": "profile.json",
     "billing.StripeCustomer": "profile.json",
     "bookings.Booking": "sessions.json",
+    "bookings.BookingSeries": "sessions.json",  # each session's series, with it
     "bookings.Invitation": "invitations.json",
     "professionals.ProfessionalInvitation": "invitations.json",
     "billing.Invoice": "invoices.json",
@@ -201,11 +202,12 @@ def _sign_ins(user: User) -> Iterator[dict]:
 def _sessions(user: User) -> Iterator[dict]:
     bookings = (
         Booking.objects.filter(Q(client=user) | Q(professional__user=user))
-        .select_related("professional__user", "session_type")
+        .select_related("professional__user", "session_type", "series")
         .order_by("starts_at", "pk")
     )
     for booking in bookings.iterator(chunk_size=CHUNK):
         as_client = booking.client_id == user.pk
+        series = booking.series
         yield {
             "code": booking.code,
             "role": "client" if as_client else "professional",
@@ -222,6 +224,10 @@ def _sessions(user: User) -> Iterator[dict]:
             "cancelled_at": booking.cancelled_at,
             "cancelled_by": booking.cancelled_by or None,
             "late_cancellation": booking.late_cancellation,
+            # A session booked as one of a series: its code and rule.
+            "series": {"code": series.code, "repeats": series.rule, "sessions": series.count}
+            if series
+            else None,
         }
 
 

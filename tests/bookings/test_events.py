@@ -81,9 +81,9 @@ def test_people_are_told_after_the_bill_is_settled(
     seen = []
     told = notifications.notify_cancelled
 
-    def spy(*, booking):
+    def spy(*, booking, **kwargs):
         seen.append(Invoice.objects.get(booking=booking).status)
-        told(booking=booking)
+        told(booking=booking, **kwargs)
 
     monkeypatch.setattr(notifications, "notify_cancelled", spy)
     booking_cancel(booking=booking, by=professional.user)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from tengja.accounts.models import User
 from tengja.billing.models import Invoice
 from tengja.billing.services import invoice_issue
-from tengja.bookings.models import Booking
+from tengja.bookings.models import Booking, BookingSeries
 from tengja.hubs.models import (
     Company,
     CreditEntry,
@@ -259,6 +259,27 @@ class Command(BaseCommand):
             repeats_weekly=True,
             label="Demo: lunch",
         )
+        # A weekly series of six (issue 28), from two days on at 14:00, to move or
+        # cancel "this and all following".
+        series, _ = BookingSeries.objects.update_or_create(
+            code="demo-series",
+            defaults={
+                "professional": professional,
+                "rule": BookingSeries.Rule.WEEKLY,
+                "count": 6,
+                "time_zone": pro_user.time_zone,
+            },
+        )
+        series_first = (now + timedelta(days=2)).replace(hour=14, minute=0)
+        for index in range(6):
+            booking = demo_booking(
+                code=f"demo-series-{index + 1}",
+                professional=professional,
+                client=client,
+                kind=session,
+                starts_at=series_first + timedelta(weeks=index),
+            )
+            Booking.objects.filter(pk=booking.pk).update(series=series)
 
         # Invited once, on the first run (each run would otherwise send it again).
         invited_before = ProfessionalInvitation.objects.filter(email=INVITED_PROFESSIONAL).exists()
