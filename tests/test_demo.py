@@ -1,9 +1,11 @@
 import io
+import itertools
 import json
 from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from tengja.accounts.models import User
@@ -118,3 +120,44 @@ def test_the_hub_member_browses_the_hub_with_this_periods_credits(client, db, ti
     assert "0 credits left" in browse()
     run_demo()
     assert "6 credits left" in browse()
+
+
+def test_the_demo_has_a_therapists_week_to_try(client, db, django_capture_on_commit_callbacks):
+    """Issue 28: a past session to mark done, one to record as a no-show, a
+    weekly series, a blocked day, and a year of done and paid sessions for the
+    practice page's chart; run again, what was tried on a session is undone."""
+    from tengja.billing.models import Invoice
+    from tengja.bookings.services import booking_cancel
+    from tengja.professionals.models import AvailabilityException
+
+    with django_capture_on_commit_callbacks(execute=True):
+        run_demo()
+    pro = Professional.objects.get(user__email="professional@tengja.test")
+    for code in ("demo-last-week", "demo-yesterday"):
+        assert Booking.objects.get(code=code).state() == Booking.State.ENDED
+        assert Invoice.objects.get(booking__code=code).status == Invoice.Status.OPEN
+    series = Booking.objects.filter(code__startswith="demo-series-").order_by("starts_at")
+    assert series.count() == 6 and len({b.series_id for b in series}) == 1
+    gaps = {b.starts_at - a.starts_at for a, b in itertools.pairwise(series)}
+    assert gaps == {timedelta(weeks=1)}
+    assert AvailabilityException.objects.filter(
+        professional=pro, kind="off", starts__isnull=True, label="Demo: holiday"
+    ).exists()
+    history = Booking.objects.filter(code__startswith="demo-history-")
+    assert history.count() == 11
+    assert all(b.state() == Booking.State.DONE for b in history)
+    assert Invoice.objects.filter(booking__in=history, status=Invoice.Status.PAID).count() == 11
+
+    # Trying the no-show, then loading the demo again: planned as it was.
+    booking = Booking.objects.get(code="demo-yesterday")
+    with django_capture_on_commit_callbacks(execute=True):
+        booking_cancel(booking=booking, by=pro.user, reason=Booking.CancelReason.NO_SHOW)
+        run_demo()
+    assert Booking.objects.get(code="demo-yesterday").state() == Booking.State.ENDED
+    client.force_login(User.objects.get(pk=pro.user_id))  # its password was set again
+    response = client.get(reverse("bookings:practice"))
+    assert response.status_code == 200, response
+    page = response.content.decode()
+    chart = page.split('class="month-chart__table"', 1)[1].split("</table>", 1)[0]
+    assert chart.count("<tr") == 13  # a heading and twelve months
+    assert chart.count("18,000") >= 11  # each past month's session, paid

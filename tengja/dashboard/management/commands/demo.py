@@ -1,6 +1,7 @@
 """Demo data, safe to load again and again: `manage.py demo [--json]`."""
 
 import json
+import uuid
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -11,7 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tengja.accounts.models import User
-from tengja.billing.models import Invoice
+from tengja.billing.manual import invoice_mark_paid
+from tengja.billing.models import Invoice, ManualMethod
 from tengja.billing.services import invoice_issue
 from tengja.bookings.models import Booking, BookingSeries
 from tengja.hubs.models import (
@@ -103,9 +105,47 @@ def demo_booking(
             "price_amount": kind.price_amount,
             "currency": kind.currency,
             "location": kind.location,
+            # Planned again, whatever was tried on it since (its bill stays as
+            # it became: bills are never redone).
+            "cancelled_at": None,
+            "cancelled_by": "",
+            "cancel_reason": "",
+            "cancel_note": "",
+            "client_told": True,
+            "late_cancellation": False,
+            "completed_at": None,
+            "payment_skipped_reason": "",
         },
     )
     return booking
+
+
+def demo_history(*, professional: Professional, client: User, kind: SessionType) -> None:
+    """A session in each of the last eleven months, done and paid by bank transfer,
+    for the practice page's chart and the activities (made once: a bill is never
+    redone, and each payment sends its receipt)."""
+    this_month = timezone.localtime().replace(day=9, hour=13, minute=0, second=0, microsecond=0)
+    for months_back in range(1, 12):
+        code = f"demo-history-{months_back}"
+        if Booking.objects.filter(code=code).exists():
+            continue
+        booking = demo_booking(
+            code=code,
+            professional=professional,
+            client=client,
+            kind=kind,
+            starts_at=add_months(this_month, -months_back),
+        )
+        Booking.objects.filter(pk=booking.pk).update(completed_at=booking.ends_at)
+        invoice = invoice_issue(booking=booking)
+        assert invoice is not None
+        invoice_mark_paid(
+            invoice=invoice,
+            by=professional.user,
+            method=ManualMethod.BANK_TRANSFER,
+            paid_on=timezone.localdate(),
+            form_key=uuid.uuid4().hex,
+        )
 
 
 class Command(BaseCommand):
@@ -233,6 +273,8 @@ class Command(BaseCommand):
             kind=at_clinic,
             starts_at=(now + timedelta(days=3)).replace(hour=14, minute=0),
         )
+        # Over, to try "Mark as done" (and its payment choices) on one and
+        # "The client did not come" on the other.
         demo_booking(
             code="demo-last-week",
             professional=professional,
@@ -240,6 +282,14 @@ class Command(BaseCommand):
             kind=session,
             starts_at=next_week - timedelta(days=14),
         )
+        demo_booking(
+            code="demo-yesterday",
+            professional=professional,
+            client=client,
+            kind=session,
+            starts_at=(now - timedelta(days=1)).replace(hour=11, minute=0),
+        )
+        demo_history(professional=professional, client=client, kind=session)
 
         # A blocked day, the day after next week's session (on the week, gone from
         # the hub), and a weekly lunch hour: made afresh, so they stay ahead.
