@@ -64,8 +64,12 @@ lint: venv-dev
 	$(VENV)/bin/mypy
 	$(PY) manage.py makemigrations --check --dry-run
 
+# The suite in two runs: everything but the browser in one process per core
+# (pytest-xdist), then the browser tests one at a time (each drives Chromium and
+# a live server, and the video calls time their connections).
 test: venv-dev system-packages node-packages lint
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n 2 -m "not browser"
+	$(VENV)/bin/pytest -m browser
 
 # Refresh the translation catalogues after changing UI text (needs GNU gettext).
 messages: venv-dev

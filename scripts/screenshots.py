@@ -77,6 +77,12 @@ def pages(demo: dict) -> list[tuple[str, str | None, str]]:
         ("practice-week", "professional", "/practice/week/"),
         ("practice-clients", "professional", "/practice/clients/"),
         ("practice-activities", "professional", "/practice/activities/"),
+        ("pro-session-ended", "professional", "/sessions/demo-yesterday/"),
+        ("pro-session-cancel", "professional", "/sessions/demo-yesterday/cancel/"),
+        ("pro-session-series", "professional", "/sessions/demo-series-2/"),
+        ("pro-series-move", "professional", "/sessions/demo-series-2/series/move/"),
+        ("pro-series-cancel", "professional", "/sessions/demo-series-2/series/cancel/"),
+        ("client-session-series", "client", "/sessions/demo-series-1/"),
         ("practice-client", "professional", f"/practice/clients/{demo['client_code']}/"),
         ("staff-professionals", "operator", "/staff/professionals/"),
     ]
