@@ -10,9 +10,7 @@ mistake) is recorded too; nothing is deleted."""
 import zoneinfo
 from datetime import date, datetime, time, timedelta
 
-from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -26,10 +24,10 @@ from tengja.billing.services import (
     _cancel_recorded,
     _succeed,
     payment_cancel_at_provider,
+    payment_email_client,
     refund_succeeded,
 )
 from tengja.bookings.models import Booking
-from tengja.lib.emails import email_send
 
 # How long before its bill a payment may have been made: a client may pay ahead,
 # e.g. a month's sessions at once before each bill is issued.
@@ -167,20 +165,7 @@ def invoice_mark_paid_undo(*, invoice: Invoice, by: User) -> Payment:
         payment.save(update_fields=["status", "cancel_reason", "cancelled_at", "cancelled_by"])
         invoice.status, invoice.paid_at = Invoice.Status.OPEN, None
         invoice.save(update_fields=["status", "paid_at"])
-        client = invoice.booking.client
-        if client is not None:
-            email_send(
-                template="payment-withdrawn",
-                to=client.email,
-                context={
-                    "invoice": invoice,
-                    "payment": payment,
-                    "url": settings.SITE_URL
-                    + reverse("billing:invoice", kwargs={"code": invoice.code}),
-                },
-                language=client.language,
-                time_zone=client.time_zone,
-            )
+        payment_email_client(invoice, payment, template="payment-withdrawn")
     return payment
 
 

@@ -625,20 +625,7 @@ def _succeed(invoice: Invoice, payment: Payment, *, paid_at: datetime | None = N
     billing_events.publish(
         billing_events.BillingEvent(billing_events.Kind.PAYMENT_RECEIVED, invoice, payment=payment)
     )
-    client = invoice.booking.client
-    if client is not None:
-        email_send(
-            template="payment-receipt",
-            to=client.email,
-            context={
-                "invoice": invoice,
-                "payment": payment,
-                "url": settings.SITE_URL
-                + reverse("billing:invoice", kwargs={"code": invoice.code}),
-            },
-            language=client.language,
-            time_zone=client.time_zone,
-        )
+    payment_email_client(invoice, payment, template="payment-receipt")
 
 
 # ------------------------------------------------------------------ refunds
@@ -657,6 +644,25 @@ REFUND_BACKOFF = [
 # so a live worker's call is not asked twice at once; the periodic sweep (every
 # minute) then finds it, so a dead worker's refund goes out within about 3 minutes.
 REFUND_CLAIM_TIMEOUT = timedelta(minutes=2)
+
+
+def payment_email_client(invoice: Invoice, payment: Payment, *, template: str) -> None:
+    """E-mail the bill's client about its payment (a receipt, or one withdrawn),
+    with a link to the bill; a client without an account yet has no bill page."""
+    client = invoice.booking.client
+    if client is None:
+        return
+    email_send(
+        template=template,
+        to=client.email,
+        context={
+            "invoice": invoice,
+            "payment": payment,
+            "url": settings.SITE_URL + reverse("billing:invoice", kwargs={"code": invoice.code}),
+        },
+        language=client.language,
+        time_zone=client.time_zone,
+    )
 
 
 def refund_request(*, invoice: Invoice, payment: Payment, reason: str) -> Refund:

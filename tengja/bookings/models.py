@@ -226,6 +226,23 @@ class Booking(models.Model):
     def is_cancelled(self) -> bool:
         return self.status == self.Status.CANCELLED
 
+    @classmethod
+    def of_type(cls, session_type: SessionType, starts_at: datetime, **fields) -> "Booking":
+        """A new session of `session_type` at `starts_at`, with what it takes from
+        the type as it is now: its length, price, currency, place and notice
+        period (later changes to the type do not alter it)."""
+        fields.setdefault("cancellation_notice_hours", session_type.cancellation_notice_hours)
+        return cls(
+            professional=session_type.professional,
+            session_type=session_type,
+            starts_at=starts_at,
+            ends_at=starts_at + session_type.duration,
+            price_amount=session_type.price_amount,
+            currency=session_type.currency,
+            location=session_type.location,
+            **fields,
+        )
+
     def state(self, now: datetime | None = None) -> "Booking.State":
         """Where the session stands (the rule bookings.selectors.with_state says in SQL)."""
         return session_state(

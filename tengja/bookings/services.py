@@ -177,18 +177,7 @@ def _invited_booking(
     series: BookingSeries | None = None,
 ) -> Booking:
     """One invited session and its invitation, under the professional's lock."""
-    booking = Booking(
-        professional=professional,
-        client=client,
-        session_type=session_type,
-        series=series,
-        starts_at=starts_at,
-        ends_at=starts_at + session_type.duration,
-        price_amount=session_type.price_amount,
-        currency=session_type.currency,
-        location=session_type.location,
-        cancellation_notice_hours=session_type.cancellation_notice_hours,
-    )
+    booking = Booking.of_type(session_type, starts_at, client=client, series=series)
     _save_without_overlap(booking)
     unusable_hash = token_make()[1]  # the link's token is made when it is sent
     Invitation.objects.create(
@@ -453,20 +442,18 @@ def booking_create(
         raise BookingError(_("Choose a time in the future."))
     with transaction.atomic():
         _lock_bookable(professional)
-        booking = Booking(
-            professional=professional,
-            client=client,
-            session_type=session_type,
-            starts_at=starts_at,
-            ends_at=starts_at + session_type.duration,
-            price_amount=session_type.price_amount,
-            currency=session_type.currency,
-            location=session_type.location,
-            cancellation_notice_hours=session_type.cancellation_notice_hours
+        notice = (
+            {}
             if cancellation_notice_hours is None
-            else cancellation_notice_hours,
+            else {"cancellation_notice_hours": cancellation_notice_hours}
+        )
+        booking = Booking.of_type(
+            session_type,
+            starts_at,
+            client=client,
             paid_with=paid_with,
             credits=credits if paid_with == Booking.PaidWith.CREDITS else None,
+            **notice,
         )
         _save_without_overlap(booking)
         publish(BookingEvent(Kind.BOOKED, booking, by=Booking.Role.CLIENT))

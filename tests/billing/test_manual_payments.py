@@ -4,7 +4,6 @@ on the PDF and in a receipt; undone as a mistake (kept, never deleted); and
 given back by the professional when the session is cancelled in time."""
 
 import io
-import threading
 from datetime import timedelta
 
 import pytest
@@ -35,7 +34,7 @@ from tengja.billing.services import (
 from tengja.bookings.services import booking_cancel
 from tengja.privacy.export import _payments
 from tests.billing.conftest import AUTHENTICATE, add_card
-from tests.conftest import requires_postgres
+from tests.conftest import race, requires_postgres
 
 
 def pdf_text(content: bytes) -> str:
@@ -258,13 +257,13 @@ def test_double_submits_at_the_same_moment_record_once():
     invoice = invoice_issue(booking=booking)
     invoice = Invoice.objects.select_related("professional__user").get(pk=invoice.pk)
     key = new_payment_key()
-    results = _race([lambda: mark(invoice, invoice.professional, key=key)] * 3)
+    results = race([lambda: mark(invoice, invoice.professional, key=key)] * 3, BillingError)
     assert len({r.pk for r in results if isinstance(r, Payment)}) == 1
     assert Payment.objects.filter(invoice=invoice).count() == 1
     # Different forms at once: one records, the others are told the bill is paid.
     Payment.objects.filter(invoice=invoice).update(status=Payment.Status.CANCELLED)
     Invoice.objects.filter(pk=invoice.pk).update(status=Invoice.Status.OPEN, paid_at=None)
-    results = _race([lambda: mark(invoice, invoice.professional)] * 3)
+    results = race([lambda: mark(invoice, invoice.professional)] * 3, BillingError)
     assert sum(isinstance(r, Payment) for r in results) == 1
     assert Payment.objects.filter(invoice=invoice, status=Payment.Status.SUCCEEDED).count() == 1
 
@@ -284,11 +283,12 @@ def _card_and_manual_at_once():
     invoice = invoice_issue(booking=booking)
     invoice = Invoice.objects.select_related("professional__user").get(pk=invoice.pk)
     card = add_card(booking.client)
-    results = _race(
+    results = race(
         [
             lambda: invoice_pay(invoice=invoice, method=card, payment_key=new_payment_key()),
             lambda: mark(invoice, invoice.professional),
-        ]
+        ],
+        BillingError,
     )
     succeeded = Payment.objects.filter(invoice=invoice, status=Payment.Status.SUCCEEDED)
     assert succeeded.count() == 1, results
@@ -297,27 +297,6 @@ def _card_and_manual_at_once():
     # Whichever came second was refused with a message: never both taken.
     [error] = [r for r in results if isinstance(r, BillingError)]
     assert "not open for payment" in str(error) or "being processed" in str(error)
-
-
-def _race(calls):
-    barrier = threading.Barrier(len(calls))
-    results: list = []
-
-    def run(call):
-        try:
-            barrier.wait()
-            results.append(call())
-        except BillingError as error:
-            results.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def test_undo_opens_the_bill_again_and_keeps_the_record(
