@@ -258,6 +258,10 @@ class Payment(models.Model):
     status = models.CharField(max_length=20, choices=Status, default=Status.PENDING)
     # Sent with every provider call, so a retried call never charges twice.
     idempotency_key = models.CharField(max_length=80, unique=True)
+    # Charged by the professional without the client there ("Charge now"): the
+    # provider is told, so a bank that wants the holder to confirm declines it
+    # rather than waiting for someone who is not at the page.
+    off_session = models.BooleanField(default=False)
     provider = models.CharField(max_length=10)
     provider_ref = models.CharField(max_length=100, blank=True, db_index=True)
     action_url = models.URLField(max_length=1000, blank=True)

@@ -286,7 +286,9 @@ def new_payment_key() -> str:
 IN_PROGRESS = [Payment.Status.PENDING, Payment.Status.REQUIRES_ACTION]
 
 
-def invoice_pay(*, invoice: Invoice, method: PaymentMethod, payment_key: str) -> Payment:
+def invoice_pay(
+    *, invoice: Invoice, method: PaymentMethod, payment_key: str, off_session: bool = False
+) -> Payment:
     """Charge the invoice once. The same `payment_key` always gives the same payment.
 
     A payment in progress belongs to the card it was started with: paying with
@@ -343,6 +345,7 @@ def invoice_pay(*, invoice: Invoice, method: PaymentMethod, payment_key: str) ->
                 currency=invoice.currency,
                 idempotency_key=key,
                 provider=method.provider,
+                off_session=off_session,
             )
     if cancelled is not None:
         # Before the new card is charged: the old page can no longer take money.
@@ -445,7 +448,7 @@ def invoice_charge_now(*, booking: Booking, by: User, payment_key: str) -> Payme
         )
     # A bill no longer open is refused there, unless this is the same request
     # again (the same key): then it gives back the same payment.
-    payment = invoice_pay(invoice=invoice, method=card, payment_key=payment_key)
+    payment = invoice_pay(invoice=invoice, method=card, payment_key=payment_key, off_session=True)
     if payment.status in (Payment.Status.REQUIRES_ACTION, Payment.Status.FAILED):
         _ask_client_to_pay(invoice)
     return payment
@@ -472,6 +475,7 @@ def payment_charge(*, payment: Payment) -> Payment:
             currency=payment.currency,
             idempotency_key=payment.idempotency_key,
             return_url=return_url,
+            off_session=payment.off_session,
         )
     except ProviderError as error:
         # Left pending: the provider's event, or a retry with the same key, settles it.

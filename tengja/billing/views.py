@@ -321,13 +321,15 @@ def _charge_now(request: HttpRequest, booking: Booking, payment_key: str) -> Non
             % {"name": name},
         )
     elif payment.status == Payment.Status.FAILED:
+        # A decline, or (charged without them there) their bank wanting them to
+        # confirm it: the provider's reason, then what happens now.
         messages.error(
             request,
             _(
-                "%(name)s's card was declined, so nothing was charged. The bill stays open, and "
+                "Nothing was charged to %(name)s's card: %(reason)s The bill stays open, and "
                 "we have asked them to pay it."
             )
-            % {"name": name},
+            % {"name": name, "reason": payment.failure_message or _("it was declined.")},
         )
     else:
         messages.warning(

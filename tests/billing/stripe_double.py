@@ -91,6 +91,19 @@ INTENTS = {
         },
     ),
     "processing": (200, {"id": "pi_slow", "object": "payment_intent", "status": "processing"}),
+    # Charged without the holder there (off_session), a card that wants them to
+    # confirm: Stripe declines, and the intent waits for another payment method.
+    "authentication_required": (
+        402,
+        {
+            "error": {
+                "type": "card_error",
+                "code": "authentication_required",
+                "message": "Your card was declined. This transaction requires authentication.",
+                "payment_intent": {"id": "pi_offsession", "status": "requires_payment_method"},
+            }
+        },
+    ),
     "declined": (
         402,
         {

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tengja.billing.models import Invoice, LocalIntent, Payment
+from tengja.billing.models import Invoice, LocalIntent, Payment, PaymentMethod
 from tengja.billing.providers.local import LocalProvider
 from tengja.billing.selectors import invoice_standing
 from tengja.billing.services import (
@@ -191,22 +191,32 @@ def test_a_bank_that_wants_authentication_leaves_the_bill_to_the_client(client, 
     add_card(alice, AUTHENTICATE)
     client.force_login(session.professional.user)
     response = done(client, session, payment="now")
-    assert "bank wants them to confirm this payment" in said(response)
+    # Charged without the client there: their bank declines rather than waits.
+    assert (
+        "Nothing was charged to Alice Andersen's card: The bank wants the card holder to "
+        "confirm this payment, so it was not taken. The bill stays open"
+    ) in said(response)
     assert bill(session).status == Invoice.Status.OPEN
-    assert Payment.objects.get().status == Payment.Status.REQUIRES_ACTION
+    payment = Payment.objects.get()
+    assert payment.status == Payment.Status.FAILED and payment.off_session
     assert Notification.objects.filter(
         user=alice, kind=Notification.Kind.PAYMENT_DUE, invoice=bill(session)
     ).exists()
     client.force_login(alice)
-    page = client.get(reverse("billing:invoice", args=[bill(session).code])).content.decode()
-    assert "Your bank asks you to confirm this payment." in page
+    # The client pays it themselves, with the same card, confirming at their bank.
+    card = PaymentMethod.objects.get(user=alice)
+    client.post(
+        reverse("billing:pay", args=[bill(session).code]),
+        {"card": card.code, "payment_key": new_payment_key()},
+    )
+    assert Payment.objects.filter(status=Payment.Status.REQUIRES_ACTION, off_session=False).exists()
 
 
 def test_a_declined_card_is_said_plainly(client, session, alice):
     add_card(alice, CHARGE_DECLINED)
     client.force_login(session.professional.user)
     response = done(client, session, payment="now")
-    assert "card was declined, so nothing was charged" in said(response)
+    assert "Nothing was charged to Alice Andersen's card: Your card was declined." in said(response)
     assert bill(session).status == Invoice.Status.OPEN
 
 

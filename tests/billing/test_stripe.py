@@ -44,6 +44,30 @@ def test_charge_carries_the_payment_idempotency_key(stripe_api, alice, invoice):
     assert intent[3]["confirm"] == ["true"]
 
 
+def test_a_charge_without_the_client_there_says_so_to_stripe(stripe_api, alice, invoice):
+    """ "Charge now": off_session, no return address; a bank that wants the holder
+    to confirm declines, and the bill stays open for the client to pay."""
+    card = card_add(user=alice, data={"payment_method": "pm_card_visa"})
+    stripe_api.intent_outcome = "authentication_required"
+    payment = invoice_pay(
+        invoice=invoice, method=card, payment_key=new_payment_key(), off_session=True
+    )
+    [intent] = [r for r in stripe_api.requests if r[1] == "/v1/payment_intents"]
+    assert intent[3]["off_session"] == ["true"] and "return_url" not in intent[3]
+    assert payment.status == "failed" and payment.provider_ref == "pi_offsession"
+    assert payment.failure_message == (
+        "The bank wants the card holder to confirm this payment, so it was not taken."
+    )
+    invoice.refresh_from_db()
+    assert invoice.status == "open"
+    # The client's own payment is on session: sent to their bank to confirm.
+    stripe_api.intent_outcome = "requires_action"
+    again = invoice_pay(invoice=invoice, method=card, payment_key=new_payment_key())
+    [_, second] = [r for r in stripe_api.requests if r[1] == "/v1/payment_intents"]
+    assert "off_session" not in second[3] and second[3]["return_url"]
+    assert again.status == "requires_action"
+
+
 def test_3d_secure_redirects_to_the_bank(stripe_api, client, alice, invoice):
     card = card_add(user=alice, data={"payment_method": "pm_card_visa"})
     stripe_api.intent_outcome = "requires_action"

@@ -2,6 +2,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
+from django.utils.translation import gettext_lazy as _
+
 from tengja.accounts.models import User
 
 
@@ -42,6 +44,13 @@ class CardAuthentication:
     action_url: str
 
 
+# Why a charge without the holder there was not taken (Stripe's
+# `authentication_required`): said to the professional, who charged it.
+AUTHENTICATION_REQUIRED = _(
+    "The bank wants the card holder to confirm this payment, so it was not taken."
+)
+
+
 @dataclass(frozen=True)
 class ChargeResult:
     status: ChargeStatus
@@ -70,6 +79,7 @@ class PaymentProvider(Protocol):
         currency: str,
         idempotency_key: str,
         return_url: str,
+        off_session: bool = False,
     ) -> ChargeResult: ...
 
     def cancel(self, *, payment_ref: str, idempotency_key: str) -> ChargeResult:

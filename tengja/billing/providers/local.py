@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from tengja.accounts.models import User
 from tengja.billing.models import LocalIntent
 from tengja.billing.providers.base import (
+    AUTHENTICATION_REQUIRED,
     CardAuthentication,
     CardDetails,
     ChargeResult,
@@ -203,6 +204,7 @@ class LocalProvider:
         currency: str,
         idempotency_key: str,
         return_url: str,
+        off_session: bool = False,
     ) -> ChargeResult:
         card = card_of(provider_ref)
         with transaction.atomic():
@@ -219,6 +221,9 @@ class LocalProvider:
             if created:
                 if card.on_charge == OK:
                     intent.status = LocalIntent.Status.SUCCEEDED
+                elif card.on_charge == AUTHENTICATE and off_session:
+                    # As Stripe: no one there to confirm, so declined.
+                    intent.status = LocalIntent.Status.FAILED
                 elif card.on_charge == AUTHENTICATE:
                     intent.status = LocalIntent.Status.REQUIRES_ACTION
                 else:
@@ -229,9 +234,12 @@ class LocalProvider:
             # answers a replayed request, nothing is charged.
             return ChargeResult(ChargeStatus.CANCELLED, intent.intent_id)
         if intent.status == LocalIntent.Status.FAILED:
-            return ChargeResult(
-                ChargeStatus.FAILED, intent.intent_id, message=decline_message(card.on_charge)
+            message = (
+                str(AUTHENTICATION_REQUIRED)
+                if card.on_charge == AUTHENTICATE
+                else decline_message(card.on_charge)
             )
+            return ChargeResult(ChargeStatus.FAILED, intent.intent_id, message=message)
         if intent.status == LocalIntent.Status.REQUIRES_ACTION:
             url = reverse("billing:local_authenticate", kwargs={"intent_id": intent.intent_id})
             return ChargeResult(ChargeStatus.REQUIRES_ACTION, intent.intent_id, action_url=url)

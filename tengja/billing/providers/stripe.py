@@ -8,10 +8,12 @@ import stripe
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
+from stripe.params import PaymentIntentCreateParams
 
 from tengja.accounts.models import User
 from tengja.billing.models import StripeCustomer
 from tengja.billing.providers.base import (
+    AUTHENTICATION_REQUIRED,
     CardDetails,
     ChargeResult,
     ChargeStatus,
@@ -115,30 +117,36 @@ class StripeProvider:
         currency: str,
         idempotency_key: str,
         return_url: str,
+        off_session: bool = False,
     ) -> ChargeResult:
+        params: PaymentIntentCreateParams = {
+            "amount": amount,
+            "currency": currency.lower(),
+            "customer": self.customer_id(user),
+            "payment_method": provider_ref,
+            "confirm": True,
+            "metadata": {"idempotency_key": idempotency_key},
+        }
+        if off_session:
+            # The holder is not there to be sent to their bank: Stripe declines
+            # with `authentication_required` instead (cards are saved for it).
+            params["off_session"] = True
+        else:
+            params["return_url"] = return_url
         try:
             intent = self.client.v1.payment_intents.create(
-                params={
-                    "amount": amount,
-                    "currency": currency.lower(),
-                    "customer": self.customer_id(user),
-                    "payment_method": provider_ref,
-                    "confirm": True,
-                    "return_url": return_url,
-                    "metadata": {"idempotency_key": idempotency_key},
-                },
-                options={"idempotency_key": idempotency_key},
+                params=params, options={"idempotency_key": idempotency_key}
             ).to_dict()
         except stripe.CardError as error:
-            intent_id = (
-                cast(dict, error.json_body or {})
-                .get("error", {})
-                .get("payment_intent", {})
-                .get("id", "")
-            )
+            if error.code == "authentication_required":
+                return ChargeResult(
+                    ChargeStatus.FAILED,
+                    _intent_of(error),
+                    message=str(AUTHENTICATION_REQUIRED),
+                )
             return ChargeResult(
                 ChargeStatus.FAILED,
-                intent_id,
+                _intent_of(error),
                 message=error.user_message or _("Your card was declined."),
             )
         except stripe.StripeError as error:
@@ -210,3 +218,10 @@ def stripe_event(payload: bytes, signature: str) -> dict:
     except (stripe.SignatureVerificationError, ValueError) as error:
         raise ValueError(str(error)) from error
     return event.to_dict()
+
+
+def _intent_of(error: stripe.CardError) -> str:
+    """The PaymentIntent a card error names (Stripe puts it in the error)."""
+    return (
+        cast(dict, error.json_body or {}).get("error", {}).get("payment_intent", {}).get("id", "")
+    )
