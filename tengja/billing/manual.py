@@ -20,10 +20,10 @@ from tengja.billing.models import MANUAL, Invoice, Payment, Refund
 from tengja.billing.services import (
     IN_PROGRESS,
     BillingError,
-    _bill_not_open_message,
-    _cancel_recorded,
     _succeed,
+    bill_not_open_message,
     payment_cancel_at_provider,
+    payment_cancel_recorded,
     payment_email_client,
     refund_succeeded,
 )
@@ -93,7 +93,7 @@ def invoice_mark_paid(
         if existing is not None:
             return existing  # the same form sent again
         if invoice.status != Invoice.Status.OPEN:
-            raise BillingError(_bill_not_open_message(invoice))
+            raise BillingError(bill_not_open_message(invoice))
         earliest, latest = paid_on_range(invoice)
         if paid_on > latest:
             raise BillingError(_("The date cannot be in the future."), field="paid_on")
@@ -118,7 +118,7 @@ def invoice_mark_paid(
                 )
             )
         if in_progress is not None:
-            _cancel_recorded(in_progress, reason=Payment.CancelReason.PAID_OTHERWISE)
+            payment_cancel_recorded(in_progress, reason=Payment.CancelReason.PAID_OTHERWISE)
             stopped = in_progress
         zone = zoneinfo.ZoneInfo(invoice.professional.user.time_zone)
         # Midday of that day where the professional is, so that the day reads the

@@ -46,10 +46,10 @@ def invoices_for_client(*, user: User) -> QuerySet[Invoice]:
     )
 
 
-def invoice_for_user(*, user: User, code: str) -> Invoice:
-    """The invoice, if the user is its client or its professional; else 404."""
+def _invoice_or_404(mine: Q, code: str) -> Invoice:
+    """The invoice with `code` among `mine`, with what its page shows; else 404."""
     invoice = (
-        Invoice.objects.filter(Q(booking__client=user) | Q(professional__user=user), code=code)
+        Invoice.objects.filter(mine, code=code)
         .select_related(
             "booking__session_type",
             "booking__client",
@@ -62,25 +62,17 @@ def invoice_for_user(*, user: User, code: str) -> Invoice:
     if invoice is None:
         raise Http404
     return invoice
+
+
+def invoice_for_user(*, user: User, code: str) -> Invoice:
+    """The invoice, if the user is its client or its professional; else 404."""
+    return _invoice_or_404(Q(booking__client=user) | Q(professional__user=user), code)
 
 
 def invoice_for_professional(*, user: User, code: str) -> Invoice:
     """The invoice, if the user is the professional who issued it; else 404 (its
     client and everyone else alike)."""
-    invoice = (
-        Invoice.objects.filter(professional__user=user, code=code)
-        .select_related(
-            "booking__session_type",
-            "booking__client",
-            "booking__invitation",
-            "booking__professional",
-            "professional__user",
-        )
-        .first()
-    )
-    if invoice is None:
-        raise Http404
-    return invoice
+    return _invoice_or_404(Q(professional__user=user), code)
 
 
 def invoice_of_session_for_client(*, user: User, booking_code: str) -> Invoice:

@@ -109,7 +109,7 @@ def _invoice_void(invoice: Invoice, *, reason: str) -> None:
     invoice.status, invoice.voided_at = Invoice.Status.VOID, timezone.now()
     invoice.save(update_fields=["status", "voided_at"])
     for payment in invoice.payments.select_for_update().filter(status__in=IN_PROGRESS):
-        _cancel_recorded(payment, reason=reason)
+        payment_cancel_recorded(payment, reason=reason)
         transaction.on_commit(
             partial(payment_cancel_at_provider, payment_id=payment.pk), robust=True
         )
@@ -331,12 +331,12 @@ def invoice_pay(
                         )
                         % {"card": in_progress.method or _("another card")}
                     )
-                _cancel_recorded(in_progress, reason=Payment.CancelReason.CARD_CHANGED)
+                payment_cancel_recorded(in_progress, reason=Payment.CancelReason.CARD_CHANGED)
                 cancelled = in_progress
         if existing is not None:
             payment = existing  # the same request again, or one already under way
         elif invoice.status != Invoice.Status.OPEN:
-            raise BillingError(_bill_not_open_message(invoice))
+            raise BillingError(bill_not_open_message(invoice))
         else:
             payment = Payment.objects.create(
                 invoice=invoice,
@@ -357,7 +357,7 @@ def invoice_pay(
     return payment_charge(payment=payment)
 
 
-def _bill_not_open_message(invoice: Invoice) -> str:
+def bill_not_open_message(invoice: Invoice) -> str:
     if invoice.status == Invoice.Status.VOID:
         if invoice.booking.payment_skipped_reason:
             return _(
@@ -419,7 +419,7 @@ def invoice_charge_now(*, booking: Booking, by: User, payment_key: str) -> Payme
     )
     if card is None:
         if invoice.status != Invoice.Status.OPEN:
-            raise BillingError(_bill_not_open_message(invoice))
+            raise BillingError(bill_not_open_message(invoice))
         if booking.client_id is None:
             raise BillingError(
                 _(
@@ -484,7 +484,7 @@ def payment_charge(*, payment: Payment) -> Payment:
     return payment_record(payment_id=payment.pk, result=result)
 
 
-def _cancel_recorded(payment: Payment, *, reason: str) -> None:
+def payment_cancel_recorded(payment: Payment, *, reason: str) -> None:
     """Mark a payment in progress cancelled (it is locked, after its invoice). The
     caller asks the provider to cancel it too once this commits
     (payment_cancel_at_provider): never inside the transaction."""
@@ -499,7 +499,7 @@ def payment_cancel(*, payment_id: int, reason: str) -> None:
         _invoice, payment = _lock_invoice_then_payment(payment_id)
         if not payment.is_in_progress:
             return
-        _cancel_recorded(payment, reason=reason)
+        payment_cancel_recorded(payment, reason=reason)
     payment_cancel_at_provider(payment_id=payment_id)
 
 
@@ -566,7 +566,7 @@ def payment_record(*, payment_id: int, result: ChargeResult) -> Payment:
             payment.save(update_fields=["status", "failure_message", "provider_ref"])
         elif result.status == ChargeStatus.CANCELLED and payment.is_in_progress:
             # Cancelled at the provider without us (its dashboard, or it gave up).
-            _cancel_recorded(payment, reason=Payment.CancelReason.PROVIDER)
+            payment_cancel_recorded(payment, reason=Payment.CancelReason.PROVIDER)
             payment.save(update_fields=["provider_ref"])
         else:
             payment.save(update_fields=["provider_ref"])
