@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "tengja.accounts",
     "tengja.professionals",
     "tengja.bookings",
+    "tengja.intake",
     "tengja.hubs",
     "tengja.billing",
     "tengja.video",

@@ -496,3 +496,68 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return self.email
+
+
+# How long a client may write when asking for a session, or a professional when
+# declining one.
+REQUEST_MESSAGE_MAX = 1000
+
+
+class BookingRequest(models.Model):
+    """A client asking a professional for a session at a time, from the
+    professional's booking page, for a session type booked by request.
+
+    The professional accepts (a Booking is made), declines (with an optional
+    reason), or lets it expire; an open request never outlives its start
+    (`expires_at`). The client may withdraw it while it is open.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Waiting for an answer")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        EXPIRED = "expired", _("Expired")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    code = models.CharField(max_length=16, unique=True, default=public_code, editable=False)
+    professional = models.ForeignKey(
+        Professional, on_delete=models.CASCADE, related_name="booking_requests"
+    )
+    session_type = models.ForeignKey(
+        SessionType, on_delete=models.PROTECT, related_name="booking_requests"
+    )
+    client = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="booking_requests"
+    )
+    starts_at = models.DateTimeField(_("starts"))
+    message = models.TextField(_("message"), max_length=REQUEST_MESSAGE_MAX, blank=True)
+    status = models.CharField(max_length=10, choices=Status, default=Status.OPEN)
+    decline_reason = models.TextField(_("reason"), max_length=REQUEST_MESSAGE_MAX, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # Unanswered by then, it expires (never later than the start).
+    expires_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    booking = models.OneToOneField(
+        Booking,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="request",
+    )
+
+    class Meta:
+        verbose_name = _("session request")
+        verbose_name_plural = _("session requests")
+        ordering = ["starts_at"]
+        indexes = [
+            models.Index(fields=["professional", "status", "starts_at"]),
+            models.Index(fields=["client", "status", "starts_at"]),
+            models.Index(fields=["status", "expires_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session_type} {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN

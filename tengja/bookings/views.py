@@ -26,6 +26,7 @@ from tengja.bookings.forms import (
     MoveForm,
     SeriesMoveForm,
 )
+from tengja.bookings.gates import join_blocker_set
 from tengja.bookings.models import BOOKING_HORIZON, SERIES_MAX, Booking
 from tengja.bookings.selectors import (
     booking_for_user,
@@ -50,6 +51,7 @@ def detail(request: AuthenticatedRequest, code: str) -> HttpResponse:
     role = booking.role_of(request.user)
     if role == Booking.Role.CLIENT:
         services.invitation_seen(booking=booking)
+    join_blocker_set([booking])
     return render(
         request,
         "bookings/detail.html",

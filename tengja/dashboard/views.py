@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from tengja.accounts.requests import AuthenticatedRequest
+from tengja.bookings.gates import join_blocker_set
 from tengja.bookings.selectors import (
     bookings_between_for_user,
     bookings_past_for_user,
@@ -65,6 +66,8 @@ def home(request: HttpRequest) -> HttpResponse:
     header = header_of_request(request)
     has_practice = header["has_practice"]
     professional, hub_offers_waiting = practice_for_home(user=user) if has_practice else (None, 0)
+    upcoming = bookings_upcoming_for_user(user=user, has_practice=has_practice, limit=HOME_UPCOMING)
+    join_blocker_set(upcoming)
     return render(
         request,
         "dashboard/home.html",
@@ -74,9 +77,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "administered": hubs_administered_by(user=user) if header["in_hr"] else [],
             # The header's hub is a member's first membership not removed.
             "memberships": hubs_of(user=user) if header["hub"] else [],
-            "upcoming": bookings_upcoming_for_user(
-                user=user, has_practice=has_practice, limit=HOME_UPCOMING
-            ),
+            "upcoming": upcoming,
             "history": window(
                 bookings_past_for_user(user=user, has_practice=has_practice),
                 page=request.GET.get("page"),

@@ -23,6 +23,12 @@ from tengja.billing.models import Invoice, Payment, PaymentMethod, StripeCustome
 from tengja.bookings.models import Booking, Invitation
 from tengja.hubs.models import CreditEntry, CreditRequest, Membership
 from tengja.notifications.models import Delivery, Notification, Preferences
+from tengja.privacy.export_intake import (
+    client_details_of,
+    form_responses_of,
+    intake_forms_of,
+    session_requests_of,
+)
 from tengja.privacy.export_practice import (
     availability_of,
     hr_companies_of,
@@ -68,6 +74,14 @@ session_types.json      as a professional: your session types and prices
 availability.json       as a professional: weekly hours and days off or extra hours
 hub_offers.json         as a professional: hubs that asked to offer you, and your answer
 data_exports.json       when you asked for your data before
+session_requests.json   sessions you asked a professional for on their booking
+                        page, or clients asked you for, and the answers
+client_details.json     details you gave a professional before your first
+                        session (address, phone, ...), or clients gave you
+intake_forms.json       as a professional: the intake forms and consents you wrote
+forms.json              forms you filled in and consents you signed, each with
+                        the exact text you saw; as a professional, your clients'
+                        answers (your clinical record of them)
 picture.jpg             your profile picture, if you have one
 
 Times are in UTC (ISO 8601). Amounts are in minor units of the currency
@@ -107,6 +121,11 @@ EXPORTED: dict[str, str] = {
     "professionals.AvailabilityException": "availability.json",
     "hubs.HubProfessional": "hub_offers.json",
     "privacy.DataExport": "data_exports.json",
+    "bookings.BookingRequest": "session_requests.json",
+    "intake.ClientDetails": "client_details.json",
+    "intake.IntakeForm": "intake_forms.json",
+    "intake.IntakeForm_session_types": "intake_forms.json",
+    "intake.FormResponse": "forms.json",
 }
 NOT_EXPORTED: dict[str, str] = {
     "otp_totp.TOTPDevice": (
@@ -467,6 +486,10 @@ def export_write(*, user: User, out: IO[bytes]) -> None:
         _write_json(archive, "availability.json", availability_of(user))
         _write_json_list(archive, "hub_offers.json", hub_offers_of(user))
         _write_json_list(archive, "data_exports.json", _data_exports(user))
+        _write_json_list(archive, "session_requests.json", session_requests_of(user))
+        _write_json_list(archive, "client_details.json", client_details_of(user))
+        _write_json_list(archive, "intake_forms.json", intake_forms_of(user))
+        _write_json_list(archive, "forms.json", form_responses_of(user))
         if user.picture:
             with user.picture.open("rb") as picture, archive.open("picture.jpg", "w") as copy:
                 shutil.copyfileobj(picture, copy)

@@ -125,6 +125,24 @@ class Professional(models.Model):
     # Goes up with every change of hours, time off or rules: part of the cache
     # key of their next free time, so a kept time never outlives the change.
     calendar_version = models.PositiveIntegerField(default=0, editable=False)
+    # Their own booking page (issue 29): a short, stable address they can put on
+    # their website, shown only while it is on.
+    booking_slug = models.SlugField(
+        _("booking page address"), max_length=40, unique=True, null=True, blank=True
+    )
+    booking_page_on = models.BooleanField(_("booking page on"), default=False)
+    # Limits on what clients may book themselves (the booking page; not
+    # invitations the professional sends). Empty means no limit.
+    max_sessions_per_day = models.PositiveSmallIntegerField(
+        _("at most sessions a day"), null=True, blank=True
+    )
+    max_sessions_per_week = models.PositiveSmallIntegerField(
+        _("at most sessions a week"), null=True, blank=True
+    )
+    same_day_booking = models.BooleanField(_("clients may book for the same day"), default=True)
+    # What a new client must give before their first session (tengja.intake):
+    # a list of tengja.intake.models.Detail values.
+    required_details = models.JSONField(_("required client details"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("professional")
@@ -233,6 +251,10 @@ class SessionType(models.Model):
         VIDEO = "video", _("Video")
         IN_PERSON = "in_person", _("On site")
 
+    class BookingMode(models.TextChoices):
+        INSTANT = "instant", _("Bookable at once")
+        REQUEST = "request", _("By request")
+
     class Notice(models.IntegerChoices):
         NONE = 0, _("No notice")
         DAY = 24, _("24 hours")
@@ -255,6 +277,12 @@ class SessionType(models.Model):
         _("cancellation notice"), choices=Notice, default=Notice.DAY
     )
     is_active = models.BooleanField(_("offered"), default=True)
+    # On the professional's booking page: booked at once, or asked for and
+    # answered by the professional (bookings.BookingRequest).
+    booking_mode = models.CharField(
+        _("on the booking page"), max_length=10, choices=BookingMode, default=BookingMode.REQUEST
+    )
+    existing_clients_only = models.BooleanField(_("existing clients only"), default=False)
 
     class Meta:
         verbose_name = _("session type")

@@ -2,6 +2,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tengja.accounts.models import User
+from tengja.bookings.gates import join_blockers
 from tengja.bookings.models import Booking
 
 
@@ -29,6 +30,8 @@ def seat_for(*, user: User, code: str, now: datetime | None = None) -> Seat | No
         return None
     role = booking.role_of(user)
     if role == Booking.Role.CLIENT:
+        if join_blockers([booking]):
+            return None  # the professional needs something first (tengja.bookings.gates)
         return Seat(code, role, user.name, booking.professional.user.name)
     if role == Booking.Role.PROFESSIONAL:
         return Seat(code, role, user.name, booking.client_label)

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from tengja.accounts.requests import AuthenticatedRequest
+from tengja.bookings.gates import join_blockers
 from tengja.bookings.models import Booking
 from tengja.bookings.selectors import booking_for_user
 from tengja.bookings.services import invitation_seen
@@ -24,6 +25,12 @@ def join(request: AuthenticatedRequest, code: str) -> HttpResponse:
         return render(request, "video/closed.html", {"booking": booking}, status=404)
     if not booking.is_joinable() or booking.client_id is None:
         return render(request, "video/closed.html", {"booking": booking}, status=403)
+    blocker = join_blockers([booking]).get(booking.pk, "")
+    if blocker and not is_professional:
+        # What the professional needs first: the page says what, with the way there.
+        return render(
+            request, "video/closed.html", {"booking": booking, "blocker": blocker}, status=403
+        )
     if is_professional:
         # Until the invited client has opened their session, the professional sees
         # the address they invited, not the account's name or picture.

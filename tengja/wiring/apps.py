@@ -10,7 +10,9 @@ class WiringConfig(AppConfig):
         # exist only once every app is loaded.
         from tengja.billing import events as billing_events
         from tengja.bookings import events as booking_events
+        from tengja.bookings import gates
         from tengja.wiring import subscribers
 
         booking_events.subscribe(*subscribers.BOOKING_SUBSCRIBERS)
+        gates.register(*subscribers.JOIN_CHECKS)
         billing_events.subscribe(*subscribers.BILLING_SUBSCRIBERS)

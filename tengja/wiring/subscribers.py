@@ -3,6 +3,7 @@ tengja.bookings.events and tengja.billing.events; connected in apps.py)."""
 
 from tengja.billing import services as billing
 from tengja.hubs import services as hubs
+from tengja.intake import selectors as intake
 from tengja.notifications import services as notifications
 from tengja.video import services as video
 
@@ -18,3 +19,10 @@ BOOKING_SUBSCRIBERS = (
 
 # Told of every change to a bill.
 BILLING_SUBSCRIBERS = (notifications.on_billing_event,)
+
+# Asked before a session's call may start (tengja.bookings.gates), in this order:
+# the first reason is the one the Join button gives.
+JOIN_CHECKS = (
+    intake.details_join_blockers,  # the details the professional requires
+    intake.forms_join_blockers,  # the forms and consent before the first session
+)

@@ -82,6 +82,10 @@ def test_the_zip_holds_everything_and_downloads_once(
         "availability.json",
         "hub_offers.json",
         "data_exports.json",
+        "session_requests.json",
+        "client_details.json",
+        "intake_forms.json",
+        "forms.json",
         "picture.jpg",
     }
     # Each file is described in the README.

