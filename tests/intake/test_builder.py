@@ -14,6 +14,7 @@ from tengja.intake.builder import (
 )
 from tengja.intake.models import IntakeForm
 from tengja.intake.templates_shipped import TEMPLATES
+from tests.conftest import race, requires_postgres
 
 
 def field(**changes) -> dict:
@@ -134,3 +135,25 @@ def test_a_removed_questions_key_is_never_used_again(professional):
     keys = [f["key"] for f in form.fields]
     assert first not in keys and len(set(keys)) == 2
     assert form.version == 5
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_changes_made_at_once_each_keep_the_other(professional):
+    """Two questions added, one removed, at the same moment (two tabs): the row
+    lock makes them one after another, each with its own version and key."""
+    form = form_from_template(professional=professional, template="general_intake")
+    first = form.fields[0]["key"]
+    results = race(
+        [
+            lambda: form_field_add(form=form, field=field(key="new", label="A")),
+            lambda: form_field_add(form=form, field=field(key="new", label="B")),
+            lambda: form_field_remove(form=form, key=first),
+        ]
+    )
+    assert all(isinstance(result, IntakeForm) for result in results), results
+    form.refresh_from_db()
+    labels = [f["label"] for f in form.fields]
+    assert form.version == 4 and {"A", "B"} <= set(labels) and first not in str(form.fields)
+    assert len(labels) == len(TEMPLATES["general_intake"]()["fields"]) + 1
+    assert len({f["key"] for f in form.fields}) == len(form.fields)
