@@ -206,6 +206,11 @@ def form_update(
     validate_body(kind=form.kind, body=body)
     with transaction.atomic():
         locked = _locked(form)
+        required = set(locked.session_types.values_list("pk", flat=True))
+        if (locked.title, locked.body, locked.is_active) == (title, body, is_active) and (
+            required == {kind.pk for kind in session_types}
+        ):
+            return locked  # saved as it was: no new version
         locked.title, locked.body, locked.is_active = title, body, is_active
         _save(locked)
         locked.session_types.set(session_types)
@@ -246,7 +251,10 @@ def form_field_change(*, form: IntakeForm, key: str, field: dict) -> IntakeForm:
         locked = _locked(form)
         index = _index(locked, key)
         fields = list(locked.fields)
-        fields[index] = {**field, "key": key, "kind": fields[index]["kind"]}
+        changed = validate_field({**field, "key": key, "kind": fields[index]["kind"]})
+        if changed == fields[index]:
+            return locked  # saved as it was: no new version
+        fields[index] = changed
         return _save(locked, fields=fields)
 
 

@@ -141,6 +141,9 @@ def test_editing_the_details_bumps_the_version(client, pro, consent, kind):
     assert (form.title, form.body, form.version) == ("Nýr titill", "Nýr texti.", 2)
     assert form.updated_at > before
     assert list(form.session_types.all()) == [kind]
+    # Saved as it was: nothing changed, no new version.
+    client.post(edit_url(consent), details(form, session_types=[kind.code]))
+    assert fresh(consent).version == 2 and fresh(consent).updated_at == form.updated_at
     # Taken out of use, and no longer required.
     client.post(edit_url(consent), details(form, is_active=None, session_types=None))
     form = fresh(consent)
