@@ -199,32 +199,38 @@ def field_save(request: AuthenticatedRequest, code: str, key: str) -> HttpRespon
         return _editor(request, professional, form, field_form=field_form, field_key=key)
     try:
         form = builder.form_field_change(form=form, key=key, field=field_form.field)
-    except KeyError:
+    except KeyError:  # removed in another tab a moment ago
         raise Http404 from None
+    except ValidationError as error:
+        return _editor(request, professional, form, error=error.messages[0])
     return _saved(request, form, f"#field-{key}")
 
 
 @login_required
 @require_POST
 def field_move(request: AuthenticatedRequest, code: str, key: str, step: int) -> HttpResponse:
-    form = _own(request, code)[1]
+    professional, form = _own(request, code)
     _field(form, key)
     try:
         form = builder.form_field_move(form=form, key=key, step=step)
     except KeyError:
         raise Http404 from None
+    except ValidationError as error:  # a stored question the rules refuse
+        return _editor(request, professional, form, error=error.messages[0])
     return _saved(request, form, f"#field-{key}")
 
 
 @login_required
 @require_POST
 def field_remove(request: AuthenticatedRequest, code: str, key: str) -> HttpResponse:
-    form = _own(request, code)[1]
+    professional, form = _own(request, code)
     _field(form, key)
     try:
         form = builder.form_field_remove(form=form, key=key)
     except KeyError:
         raise Http404 from None
+    except ValidationError as error:  # a stored question the rules refuse
+        return _editor(request, professional, form, error=error.messages[0])
     messages.success(request, _("The question is removed. Answers already given keep it."))
     return redirect("intake:builder_edit", code=form.code)
 

@@ -416,3 +416,17 @@ def test_the_pages_cost_the_same_queries_with_many_forms_fields_and_answers(
     }
     assert many == few
     assert "30 clients" in client.get(reverse("intake:builder_list")).content.decode()
+
+
+def test_a_stored_question_the_rules_refuse_is_an_error_not_a_crash(client, pro, consent):
+    """Written past the editor (the admin, an old row): a change that would store it
+    again is refused with the rule, and nothing changes."""
+    broken = [
+        *consent.fields,
+        {"key": "bad", "kind": "choice", "label": "?", "help": "", "required": False},
+    ]
+    IntakeForm.objects.filter(pk=consent.pk).update(fields=broken)
+    response = client.post(edit_url(consent, "builder_field_down", key=consent.fields[0]["key"]))
+    assert response.status_code == 400
+    assert "Question 5: a choice question needs its choices." in response.content.decode()
+    assert fresh(consent).fields == broken and fresh(consent).version == 1
