@@ -62,6 +62,8 @@ def pages(demo: dict) -> list[tuple[str, str | None, str]]:
         ("availability", "professional", "/practice/availability/"),
         ("invite", "professional", "/practice/invite/"),
         ("session-type", "professional", "/practice/session-types/new/"),
+        ("practice-forms", "professional", "/practice/forms/"),
+        ("practice-form-new", "professional", "/practice/forms/new/"),
         ("hr-home", "hr_admin", "/"),
         ("hr-admin", "hr_admin", hub + "admin/"),
         ("hub-hr", "hr_admin", hub),
