@@ -88,7 +88,9 @@ def test_a_request_tells_the_professional_in_their_language_and_zone(
         assert "10:00–10:50 (Atlantic/Reykjavik)" in body
         assert "http://testserver/practice/requests/" in body
     notice = Notification.objects.get(user=asked.professional.user)
-    assert notice.kind == Notification.Kind.REQUEST_MADE and notice.booking_request == booking_request
+    assert (
+        notice.kind == Notification.Kind.REQUEST_MADE and notice.booking_request == booking_request
+    )
 
 
 def test_accept_books_the_session_and_tells_the_client_in_their_zone(
@@ -181,9 +183,7 @@ def test_decline_after_accept_is_refused(made, django_capture_on_commit_callback
     assert made.status == BookingRequest.Status.ACCEPTED and made.decline_reason == ""
 
 
-def test_the_expiry_job_expires_and_tells_the_client_once(
-    made, django_capture_on_commit_callbacks
-):
+def test_the_expiry_job_expires_and_tells_the_client_once(made, django_capture_on_commit_callbacks):
     with time_machine.travel(made.expires_at - timedelta(seconds=1), tick=False):
         assert _run(django_capture_on_commit_callbacks, requests_expire_due) == 0
     with time_machine.travel(made.expires_at + timedelta(minutes=1), tick=False):
@@ -196,9 +196,12 @@ def test_the_expiry_job_expires_and_tells_the_client_once(
     assert message.to == ["alice@example.com"]
     assert message.subject == "Your request for First talk at 06/03/2031 05:00 has expired"
     assert MESSAGE not in message.body
-    assert Notification.objects.filter(
-        user=made.client, kind=Notification.Kind.REQUEST_EXPIRED
-    ).count() == 1
+    assert (
+        Notification.objects.filter(
+            user=made.client, kind=Notification.Kind.REQUEST_EXPIRED
+        ).count()
+        == 1
+    )
 
 
 def test_accept_once_expired_is_refused_and_expires_it(made, django_capture_on_commit_callbacks):
