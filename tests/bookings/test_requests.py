@@ -133,7 +133,7 @@ def test_accept_when_the_time_was_taken_leaves_the_request_open(
     made, django_capture_on_commit_callbacks
 ):
     BookingFactory(session_type=made.session_type, starts_at=START + timedelta(minutes=30))
-    with pytest.raises(BookingError, match="overlaps another session.*still open"):
+    with pytest.raises(BookingError, match=r"overlaps another session.*still open"):
         _run(django_capture_on_commit_callbacks, request_accept, booking_request=made)
     made.refresh_from_db()
     assert made.status == BookingRequest.Status.OPEN and made.booking is None
@@ -186,10 +186,12 @@ def test_decline_after_accept_is_refused(made, django_capture_on_commit_callback
 def test_the_expiry_job_expires_and_tells_the_client_once(made, django_capture_on_commit_callbacks):
     with time_machine.travel(made.expires_at - timedelta(seconds=1), tick=False):
         assert _run(django_capture_on_commit_callbacks, requests_expire_due) == 0
-    with time_machine.travel(made.expires_at + timedelta(minutes=1), tick=False):
-        with django_capture_on_commit_callbacks(execute=True):
-            call_command("periodic")
-            call_command("periodic")
+    with (
+        time_machine.travel(made.expires_at + timedelta(minutes=1), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        call_command("periodic")
+        call_command("periodic")
     made.refresh_from_db()
     assert made.status == BookingRequest.Status.EXPIRED
     [message] = mail.outbox
@@ -205,9 +207,11 @@ def test_the_expiry_job_expires_and_tells_the_client_once(made, django_capture_o
 
 
 def test_accept_once_expired_is_refused_and_expires_it(made, django_capture_on_commit_callbacks):
-    with time_machine.travel(made.expires_at + timedelta(seconds=1), tick=False):
-        with pytest.raises(BookingError, match="expired"):
-            _run(django_capture_on_commit_callbacks, request_accept, booking_request=made)
+    with (
+        time_machine.travel(made.expires_at + timedelta(seconds=1), tick=False),
+        pytest.raises(BookingError, match="expired"),
+    ):
+        _run(django_capture_on_commit_callbacks, request_accept, booking_request=made)
     made.refresh_from_db()
     assert made.status == BookingRequest.Status.EXPIRED
     assert Booking.objects.count() == 0
