@@ -80,7 +80,9 @@ def home(request: HttpRequest) -> HttpResponse:
             # The header's hub is a member's first membership not removed.
             "memberships": hubs_of(user=user) if header["hub"] else [],
             "upcoming": upcoming,
-            "open_requests": list(requests_for_client(user=user, open_only=True)[:HOME_REQUESTS]),
+            "open_requests": list(requests_for_client(user=user, open_only=True)[:HOME_REQUESTS])
+            if header["has_open_requests"]
+            else [],
             "now": timezone.now(),
             "history": window(
                 bookings_past_for_user(user=user, has_practice=has_practice),

@@ -161,6 +161,19 @@ def test_the_declined_request_shows_the_reason_and_the_accepted_its_session(
     assert reverse("bookings:detail", args=[booking.code]) in body
 
 
+def test_home_asks_for_requests_only_of_a_client_with_one_open(
+    client, alice, bob, open_request, django_assert_max_num_queries
+):
+    from tests.test_pages import CLIENT_HOME_QUERIES
+
+    client.force_login(bob)
+    with django_assert_max_num_queries(CLIENT_HOME_QUERIES):
+        assert client.get(reverse("dashboard:home")).context["open_requests"] == []
+    client.force_login(alice)
+    with django_assert_max_num_queries(CLIENT_HOME_QUERIES + 1):
+        assert client.get(reverse("dashboard:home")).context["open_requests"] == [open_request]
+
+
 def test_home_lists_the_clients_open_requests(client, alice, open_request, asked):
     declined = _request(asked, alice, days=6, status="declined")
     client.force_login(alice)
