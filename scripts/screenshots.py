@@ -58,6 +58,8 @@ def pages(demo: dict) -> list[tuple[str, str | None, str]]:
         ("connections", "client", "/connections/"),
         ("hub-browse", "member", hub + "professionals/"),
         ("pro-home", "professional", "/"),
+        ("pro-requests", "professional", "/practice/requests/"),
+        ("client-requests", "client", "/requests/"),
         ("practice", "professional", "/practice/"),
         ("availability", "professional", "/practice/availability/"),
         ("invite", "professional", "/practice/invite/"),

@@ -93,6 +93,10 @@ def booking(name: str) -> Kwargs:
     return lambda w: {"code": w.bookings[name].code}
 
 
+def request(name: str) -> Kwargs:
+    return lambda w: {"code": w.requests[name].code}
+
+
 def invoice(name: str) -> Kwargs:
     return lambda w: {"code": invoice_standing(booking=w.bookings[name]).code}
 
@@ -214,6 +218,17 @@ PAGES: dict[str, list[tuple[str, Kwargs, str | Callable[[World], str], dict[str,
         ("forged", lambda w: {"token": "forged"}, "", everyone(400)),
     ],
     "bookings:practice": [("", NONE, "", expect(PRO))],
+    "bookings:requests": [("", NONE, "", expect(PRO))],
+    # POST only: the professional's actions on a request (tests/bookings/test_request_views.py).
+    "bookings:request_accept": [("", request("open"), "", signed_in(405))],
+    "bookings:request_decline": [("", request("open"), "", signed_in(405))],
+    "bookings:my_requests": [("", NONE, "", signed_in(200))],
+    "bookings:request": [
+        ("open", request("open"), "", expect(CLIENT)),
+        ("declined", request("declined"), "", expect(CLIENT)),
+        ("unknown", lambda w: {"code": "nothing"}, "", signed_in(404)),
+    ],
+    "bookings:request_withdraw": [("", request("open"), "", signed_in(405))],
     "bookings:invite": [("", NONE, "", expect(PRO))],
     "professionals:session_type_new": [("", NONE, "", expect(PRO))],
     "professionals:session_type": [("", lambda w: {"code": w.kind.code}, "", expect(PRO))],

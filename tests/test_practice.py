@@ -126,15 +126,16 @@ def test_practice_lists_upcoming_sessions_with_a_flat_query_count(
     kind = SessionTypeFactory(professional=professional)
     client.force_login(professional.user)
     BookingFactory(session_type=kind)
-    # Six, and the twelve months' chart: its sessions and its income.
-    with django_assert_max_num_queries(8):
+    # Six, the twelve months' chart (its sessions and its income), and the count
+    # of session requests waiting for an answer.
+    with django_assert_max_num_queries(9):
         client.get(reverse("bookings:practice"))
     for _ in range(30):
         from datetime import timedelta
 
         last = professional.bookings.order_by("-starts_at").first()
         BookingFactory(session_type=kind, starts_at=last.ends_at + timedelta(minutes=10))
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         response = client.get(reverse("bookings:practice"))
     # The next ten; the week has them all.
     assert response.content.decode().count('<li class="session') == 10

@@ -24,7 +24,8 @@ from tengja.accounts.services import email_change_request, user_set_picture
 from tengja.billing.models import LocalIntent, Payment, PaymentMethod
 from tengja.billing.selectors import invoice_standing
 from tengja.billing.services import invoice_issue, invoice_pay, new_payment_key
-from tengja.bookings.models import Booking
+from tengja.bookings.models import Booking, BookingRequest
+from tengja.bookings.requests import request_create, request_decline
 from tengja.bookings.services import (
     booking_cancel,
     booking_invite,
@@ -84,6 +85,8 @@ class World:
     professional_invitation: ProfessionalInvitation
     tokens: dict[str, str] = field(default_factory=dict)
     intake_forms: dict[str, IntakeForm] = field(default_factory=dict)
+    # Session requests by name: "open" (with a message), "declined" (with a reason).
+    requests: dict[str, BookingRequest] = field(default_factory=dict)
 
 
 def _link(pattern: str) -> str:
@@ -334,6 +337,37 @@ def build_world(capture) -> World:
         )
     tokens["professional_join"] = _link(r"/professionals/join/([^/\s]+)/")
 
+    # The client's session requests, of a type booked by request: one open, one declined.
+    asked = SessionType.objects.create(
+        professional=professional,
+        name="Fyrsta viðtal",
+        duration_minutes=50,
+        price_amount=20000,
+        currency="ISK",
+        booking_mode=SessionType.BookingMode.REQUEST,
+    )
+    asked_at = free_slots(
+        professionals=[professional],
+        duration=asked.duration,
+        start=timezone.localdate() + timedelta(days=4),
+        days=14,
+    )[professional.pk]
+    with capture(execute=True):
+        requests = {
+            "open": request_create(
+                client=client,
+                session_type=asked,
+                starts_at=asked_at[0].starts_at,
+                message="Mig langar að tala um kvíða.",
+            ),
+            "declined": request_decline(
+                booking_request=request_create(
+                    client=client, session_type=asked, starts_at=asked_at[1].starts_at
+                ),
+                reason="Ég er ekki laus þá.",
+            ),
+        }
+
     return World(
         people={
             "visitor": None,
@@ -356,6 +390,7 @@ def build_world(capture) -> World:
         professional_invitation=professional_invitation,
         tokens=tokens,
         intake_forms=intake_forms,
+        requests=requests,
     )
 
 

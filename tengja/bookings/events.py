@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from django.core.exceptions import ImproperlyConfigured
 
-from tengja.bookings.models import Booking
+from tengja.bookings.models import Booking, BookingRequest
 
 
 class Kind(StrEnum):
@@ -66,4 +66,46 @@ def subscribers() -> tuple[Subscriber, ...]:
 
 def publish(event: BookingEvent) -> None:
     for subscriber in subscribers():
+        subscriber(event)
+
+
+# ------------------------------------------------------------------ session requests
+
+
+class RequestKind(StrEnum):
+    MADE = "made"  # the client asked: the professional is told
+    ACCEPTED = "accepted"  # booked (the BOOKED event of its session tells the client)
+    DECLINED = "declined"
+    EXPIRED = "expired"  # nobody answered in time
+    WITHDRAWN = "withdrawn"  # the client took it back
+
+
+@dataclass(frozen=True)
+class RequestEvent:
+    """A change to a session request (tengja.bookings.requests), published inside
+    its transaction, heard in the order of `REQUEST_SUBSCRIBERS`."""
+
+    kind: RequestKind
+    booking_request: BookingRequest
+
+
+RequestSubscriber = Callable[[RequestEvent], None]
+
+_request_subscribers: tuple[RequestSubscriber, ...] | None = None
+
+
+def subscribe_requests(*subscribers: RequestSubscriber) -> None:
+    global _request_subscribers
+    _request_subscribers = subscribers
+
+
+def request_subscribers() -> tuple[RequestSubscriber, ...]:
+    if _request_subscribers is None:
+        # Never a request that nobody hears of: the professional would not know.
+        raise ImproperlyConfigured("No request subscribers: is tengja.wiring installed?")
+    return _request_subscribers
+
+
+def publish_request(event: RequestEvent) -> None:
+    for subscriber in request_subscribers():
         subscriber(event)

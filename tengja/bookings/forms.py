@@ -9,6 +9,7 @@ from tengja.accounts.forms import InvitedSignUpForm
 from tengja.bookings.models import (
     BOOKING_HORIZON,
     CANCEL_NOTE_MAX,
+    REQUEST_MESSAGE_MAX,
     SERIES_MAX,
     Booking,
     BookingSeries,
@@ -186,3 +187,15 @@ class SeriesMoveForm(forms.Form):
 
 # An invited client signs up with the address the invitation was sent to.
 InvitationSignUpForm = InvitedSignUpForm
+
+
+class RequestDeclineForm(forms.Form):
+    """The professional's answer "no" to a session request, with a reason the client reads."""
+
+    reason = forms.CharField(
+        label=_("Reason (optional)"),
+        required=False,
+        max_length=REQUEST_MESSAGE_MAX,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("The client reads it in their e-mail and on Tengja."),
+    )

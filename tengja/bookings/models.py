@@ -307,6 +307,11 @@ class Booking(models.Model):
             return self.client.display_name
         return self.invitation.email
 
+    @property
+    def from_request(self) -> bool:
+        """Whether it was booked by accepting the client's request (BookingRequest)."""
+        return hasattr(self, "request")
+
     def role_of(self, user) -> "Booking.Role | None":
         """Whether the user is this session's client, its professional, or neither."""
         if user is None or not user.is_authenticated:
@@ -561,3 +566,8 @@ class BookingRequest(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == self.Status.OPEN
+
+    @property
+    def ends_at(self) -> datetime:
+        """When the session asked for would end (the type's length as it is now)."""
+        return self.starts_at + self.session_type.duration

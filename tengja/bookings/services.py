@@ -434,8 +434,11 @@ def booking_create(
     paid_with: Booking.PaidWith,
     credits: int | None = None,
     cancellation_notice_hours: int | None = None,
+    by: Booking.Role = Booking.Role.CLIENT,
 ) -> Booking:
-    """A session the client books themselves (in a Wellbeing Hub)."""
+    """A session the client books themselves (in a Wellbeing Hub), or that their
+    professional books for them by accepting their request (`by` PROFESSIONAL:
+    then the client is the one told)."""
     if session_type.professional_id != professional.pk or not session_type.is_active:
         raise BookingError(_("This session type is not offered."))
     if starts_at <= timezone.now():
@@ -456,7 +459,7 @@ def booking_create(
             **notice,
         )
         _save_without_overlap(booking)
-        publish(BookingEvent(Kind.BOOKED, booking, by=Booking.Role.CLIENT))
+        publish(BookingEvent(Kind.BOOKED, booking, by=by))
     return booking
 
 

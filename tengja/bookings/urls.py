@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tengja.bookings import views
+from tengja.bookings import request_views, views
 
 app_name = "bookings"
 
@@ -15,4 +15,16 @@ urlpatterns = [
     path("invitations/<str:token>/", views.invitation, name="invitation"),
     path("practice/", views.practice, name="practice"),
     path("practice/invite/", views.invite, name="invite"),
+    path("practice/requests/", request_views.practice_requests, name="requests"),
+    path(
+        "practice/requests/<str:code>/accept/", request_views.request_accept, name="request_accept"
+    ),
+    path(
+        "practice/requests/<str:code>/decline/",
+        request_views.request_decline,
+        name="request_decline",
+    ),
+    path("requests/", request_views.my_requests, name="my_requests"),
+    path("requests/<str:code>/", request_views.request_detail, name="request"),
+    path("requests/<str:code>/withdraw/", request_views.request_withdraw, name="request_withdraw"),
 ]

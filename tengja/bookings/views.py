@@ -28,6 +28,7 @@ from tengja.bookings.forms import (
 )
 from tengja.bookings.gates import join_blocker_set
 from tengja.bookings.models import BOOKING_HORIZON, SERIES_MAX, Booking
+from tengja.bookings.request_selectors import requests_open_count
 from tengja.bookings.selectors import (
     booking_for_user,
     bookings_upcoming_for_professional,
@@ -422,6 +423,7 @@ def practice(request: AuthenticatedRequest) -> HttpResponse:
                 professional=professional, limit=PRACTICE_NEXT
             ),
             "session_types": professional.session_types.all(),
+            "open_requests": requests_open_count(professional=professional),
         },
     )
 

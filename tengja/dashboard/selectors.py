@@ -16,7 +16,7 @@ from django.utils.translation import gettext
 
 from tengja.accounts.models import User
 from tengja.billing.models import Invoice
-from tengja.bookings.models import Booking, client_known, session_state
+from tengja.bookings.models import Booking, BookingRequest, client_known, session_state
 from tengja.bookings.selectors import RELATED
 from tengja.hubs.models import Membership
 from tengja.hubs.selectors import offers_waiting
@@ -377,7 +377,9 @@ SELECT
         WHERE m.user_id = %(user)s AND m.status IN (%(active)s, %(pending)s)
         ORDER BY m.status, m.joined_at LIMIT 1),
     EXISTS(SELECT 1 FROM professionals_professional WHERE user_id = %(user)s),
-    EXISTS(SELECT 1 FROM hubs_company_admins WHERE user_id = %(user)s)
+    EXISTS(SELECT 1 FROM hubs_company_admins WHERE user_id = %(user)s),
+    EXISTS(SELECT 1 FROM bookings_bookingrequest
+        WHERE client_id = %(user)s AND status = %(request_open)s)
 """
 
 
@@ -387,15 +389,16 @@ def header_values(*, user: User) -> dict:
     is taken to the hub's page, which asks them to confirm their work address;
     an active one to browse, the "active" membership first: it sorts before
     "pending"); whether they have a practice; and whether they are in a
-    company's HR team."""
+    company's HR team; and whether they have a session request open."""
     params: dict[str, int | str] = {
         "user": user.pk,
         "active": Membership.Status.ACTIVE.value,
         "pending": Membership.Status.PENDING.value,
+        "request_open": BookingRequest.Status.OPEN.value,
     }
     with connection.cursor() as cursor:
         cursor.execute(HEADER_SQL, params)
-        unread, hub_status, hub_code, has_practice, in_hr = cursor.fetchone()
+        unread, hub_status, hub_code, has_practice, in_hr, asking = cursor.fetchone()
     return {
         "unread": unread,
         "hub": hub_code
@@ -405,4 +408,6 @@ def header_values(*, user: User) -> dict:
         },
         "has_practice": bool(has_practice),
         "in_hr": bool(in_hr),
+        # Whether they wait for an answer to a session request (Home lists them).
+        "has_open_requests": bool(asking),
     }

@@ -8,6 +8,7 @@ from django.views.decorators.cache import never_cache
 
 from tengja.accounts.requests import AuthenticatedRequest
 from tengja.bookings.gates import join_blocker_set
+from tengja.bookings.request_selectors import requests_for_client
 from tengja.bookings.selectors import (
     bookings_between_for_user,
     bookings_past_for_user,
@@ -48,6 +49,7 @@ from tengja.professionals.selectors import (
 HISTORY_PAGE_SIZE = 10
 ACTIVITIES_PAGE_SIZE = 50
 HOME_UPCOMING = 10
+HOME_REQUESTS = 5
 # How many sessions a day of the calendar's month and week shows; a day with more
 # links to its own list.
 CALENDAR_PER_DAY = 3
@@ -78,6 +80,10 @@ def home(request: HttpRequest) -> HttpResponse:
             # The header's hub is a member's first membership not removed.
             "memberships": hubs_of(user=user) if header["hub"] else [],
             "upcoming": upcoming,
+            "open_requests": list(requests_for_client(user=user, open_only=True)[:HOME_REQUESTS])
+            if header["has_open_requests"]
+            else [],
+            "now": timezone.now(),
             "history": window(
                 bookings_past_for_user(user=user, has_practice=has_practice),
                 page=request.GET.get("page"),

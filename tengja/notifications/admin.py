@@ -7,6 +7,7 @@ from tengja.notifications.models import Delivery, Notification
 class DeliveryAdmin(admin.ModelAdmin):
     list_display = [
         "booking",
+        "booking_request",
         "kind",
         "role",
         "due_at",
@@ -16,10 +17,10 @@ class DeliveryAdmin(admin.ModelAdmin):
         "attempts",
     ]
     list_filter = ["kind", "role"]
-    raw_id_fields = ["booking"]
+    raw_id_fields = ["booking", "booking_request"]
 
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
     list_display = ["user", "kind", "created_at", "read_at"]
-    raw_id_fields = ["user", "booking"]
+    raw_id_fields = ["user", "booking", "booking_request"]

@@ -3,7 +3,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tengja.bookings.models import Booking
+from tengja.bookings.models import Booking, BookingRequest
 from tengja.lib.codes import public_code
 
 
@@ -20,6 +20,9 @@ class Notification(models.Model):
         REFUNDED = "refunded", _("Refund")
         DISPUTE_OPENED = "dispute_opened", _("Payment disputed")
         DISPUTE_CLOSED = "dispute_closed", _("Dispute closed")
+        REQUEST_MADE = "request_made", _("New request")
+        REQUEST_DECLINED = "request_declined", _("Request declined")
+        REQUEST_EXPIRED = "request_expired", _("Request expired")
 
     code = models.CharField(max_length=16, unique=True, default=public_code, editable=False)
     user = models.ForeignKey(
@@ -32,6 +35,10 @@ class Notification(models.Model):
     # For the notices about a bill: opening one leads to the bill.
     invoice = models.ForeignKey(
         "billing.Invoice", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    # For the notices about a session request: opening one leads to the request.
+    booking_request = models.ForeignKey(
+        BookingRequest, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -66,8 +73,21 @@ class Delivery(models.Model):
         CANCELLATION = "cancellation", _("Cancellation")
         REMINDER_24H = "reminder_24h", _("Reminder 24 hours before")
         REMINDER_1H = "reminder_1h", _("Reminder 1 hour before")
+        REQUEST_MADE = "request_made", _("New session request")
+        REQUEST_DECLINED = "request_declined", _("Session request declined")
+        REQUEST_EXPIRED = "request_expired", _("Session request expired")
 
-    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="deliveries")
+    # About a session, or (for the REQUEST_ kinds) about a session request: one of the two.
+    booking = models.ForeignKey(
+        Booking, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
+    )
+    booking_request = models.ForeignKey(
+        BookingRequest,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+    )
     kind = models.CharField(max_length=20, choices=Kind)
     role = models.CharField(max_length=12, choices=Booking.Role)
     # What the e-mail needs beyond the booking, e.g. the time before a move.
@@ -85,6 +105,13 @@ class Delivery(models.Model):
 
     class Meta:
         verbose_name_plural = "deliveries"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(booking__isnull=False, booking_request__isnull=True)
+                | models.Q(booking__isnull=True, booking_request__isnull=False),
+                name="delivery_of_booking_or_request",
+            )
+        ]
         indexes = [
             models.Index(
                 fields=["due_at"],
@@ -106,7 +133,7 @@ class Delivery(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} to {self.role} of {self.booking_id}"
+        return f"{self.kind} to {self.role} of {self.booking_id or self.booking_request_id}"
 
 
 class Preferences(models.Model):

@@ -1,7 +1,7 @@
 from django.db.models import Prefetch, QuerySet
 
 from tengja.accounts.models import User
-from tengja.bookings.models import Booking
+from tengja.bookings.models import Booking, BookingRequest
 from tengja.notifications.models import Notification
 
 
@@ -21,8 +21,15 @@ def notifications_for(*, user: User) -> QuerySet[Notification]:
                     "professional__user",
                     "client",
                     "invitation",  # until the client accepts, the professional sees the address
+                    "request",  # "Request accepted"
                 ),
-            )
+            ),
+            Prefetch(
+                "booking_request",
+                BookingRequest.objects.select_related(
+                    "session_type", "professional__user", "client"
+                ),
+            ),
         )
     )
 
@@ -34,7 +41,7 @@ def unread_count(*, user: User) -> int:
 def notification_for_user(*, user: User, code: str) -> Notification | None:
     return (
         Notification.objects.filter(user=user, code=code)
-        .select_related("booking", "invoice")
+        .select_related("booking", "invoice", "booking_request")
         .first()
     )
 

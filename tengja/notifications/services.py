@@ -32,6 +32,7 @@ from tengja.lib.emails import email_message, email_render
 from tengja.notifications.feed import preferences_for
 from tengja.notifications.ics import booking_ics, booking_url, bookings_ics
 from tengja.notifications.models import Delivery, Notification, Preferences
+from tengja.notifications.requests import request_message, request_skip_reason
 
 logger = logging.getLogger(__name__)
 
@@ -119,6 +120,10 @@ def _enqueue(due_at: datetime) -> None:
     except Exception:
         # The booking stands; the sweep (deliveries_sweep) finds the e-mail later.
         logger.exception("could not enqueue the e-mails due at %s", due_at)
+
+
+# For the e-mails of session requests (tengja.notifications.requests).
+enqueue_due = _enqueue
 
 
 def _notify(
@@ -346,6 +351,7 @@ def _claim_due(now: datetime, limit: int) -> tuple[str, list[int]]:
 
 def _skip_reason(delivery: Delivery, now: datetime, reminders_off: set[int]) -> str | None:
     booking = delivery.booking
+    assert booking is not None  # a request's e-mail: request_skip_reason
     if delivery.kind in REMINDERS:
         if booking.is_cancelled:
             return "cancelled"
@@ -386,6 +392,7 @@ def _writes_invitation(delivery: Delivery) -> bool:
     of a series keeps the link of the series' invitation working: only a
     confirmation (the series' own, or one sent again) makes a new one."""
     booking = delivery.booking
+    assert booking is not None
     return (
         delivery.role == Booking.Role.CLIENT
         and hasattr(booking, "invitation")
@@ -400,6 +407,7 @@ def _message(delivery: Delivery) -> EmailMultiAlternatives:
     if "group" in delivery.context:
         return _group_message(delivery)
     booking = delivery.booking
+    assert booking is not None
     role = delivery.role
     to, language, time_zone = booking_recipient(booking, role)
     for_professional = role == Booking.Role.PROFESSIONAL
@@ -428,6 +436,8 @@ def _message(delivery: Delivery) -> EmailMultiAlternatives:
         # A change: who moved the session (before clients could, only the professional).
         "moved_by_recipient": delivery.context.get("by", Booking.Role.PROFESSIONAL) == role,
         "booked_by_client": not has_invitation,
+        # A session booked by accepting the client's request (tengja.bookings.requests).
+        "from_request": hasattr(booking, "request"),
         "settlement": delivery.context.get("settlement", Settlement.NONE),
         "Settlement": Settlement,
     }
@@ -472,6 +482,7 @@ def _group_message(delivery: Delivery) -> EmailMultiAlternatives:
     role = delivery.role
     bookings = _group_told(delivery, timezone.now())
     booking = bookings[0] if bookings else delivery.booking
+    assert booking is not None
     to, language, time_zone = booking_recipient(booking, role)
     for_professional = role == Booking.Role.PROFESSIONAL
     if delivery.kind == Delivery.Kind.CONFIRMATION and _writes_invitation(delivery):
@@ -591,13 +602,16 @@ def _send_batch(claim: str, ids: list[int], now: datetime) -> Counter:
             "booking__client",
             "booking__session_type",
             "booking__invitation",
+            "booking__request",  # a confirmation says when it answers a request
+            "booking_request__professional__user",
+            "booking_request__client",
+            "booking_request__session_type",
         )
         .order_by("pk")
     )
     deliveries = list(deliveries)
-    recipients = {d.booking.client_id for d in deliveries} | {
-        d.booking.professional.user_id for d in deliveries
-    }
+    bookings = [d.booking for d in deliveries if d.booking is not None]
+    recipients = {b.client_id for b in bookings} | {b.professional.user_id for b in bookings}
     reminders_off = set(
         Preferences.objects.filter(user__in=recipients - {None}, email_reminders=False).values_list(
             "user_id", flat=True
@@ -622,6 +636,7 @@ def _send_batch(claim: str, ids: list[int], now: datetime) -> Counter:
                 outcome == "sent"
                 and delivery.kind in REMINDERS
                 and delivery.role == Booking.Role.CLIENT
+                and delivery.booking is not None
             ):
                 upcoming.append(delivery.booking)
     finally:
@@ -675,7 +690,10 @@ def _send_claimed(
         with transaction.atomic():
             if delivery.kind in (Delivery.Kind.CONFIRMATION, Delivery.Kind.CHANGE):
                 _refresh_booking(delivery)
-            reason = _skip_reason(delivery, now, reminders_off)
+            if delivery.booking_request_id is not None:
+                reason = request_skip_reason(delivery)
+            else:
+                reason = _skip_reason(delivery, now, reminders_off)
             if reason:
                 mine = Delivery.objects.filter(UNFINISHED, pk=delivery.pk, claim=claim)
                 return "skipped" if mine.update(skipped_at=now, last_error=reason) else "taken"
@@ -686,7 +704,10 @@ def _send_claimed(
             # the sweep. If the worker dies before the commit, the record goes too.
             if not _mark_sent(delivery, claim):
                 return "taken"
-            message = _message(delivery)
+            if delivery.booking_request_id is not None:
+                message = request_message(delivery)
+            else:
+                message = _message(delivery)
             message.connection = mail
             message.send()
             sent = True
@@ -708,7 +729,8 @@ def _refresh_booking(delivery: Delivery) -> None:
     (its new link) locks the session first, as every change to a session does
     (booking_cancel, booking_move: the session, then its invitation, then its
     e-mails): one order, no deadlock."""
-    fresh = Booking.objects.filter(pk=delivery.booking_id)
+    assert delivery.booking is not None
+    fresh = Booking.objects.filter(pk=delivery.booking.pk)
     if _writes_invitation(delivery):
         fresh = fresh.select_for_update(no_key=True)
     for field, value in (fresh.values(*FRESH_FIELDS).first() or {}).items():

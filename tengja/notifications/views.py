@@ -37,6 +37,10 @@ def notification_open(request: AuthenticatedRequest, code: str) -> HttpResponse:
         return redirect("billing:invoice", code=notification.invoice.code)
     if notification.booking is not None:
         return redirect("bookings:detail", code=notification.booking.code)
+    if notification.booking_request is not None:
+        if notification.booking_request.client_id == request.user.pk:
+            return redirect("bookings:request", code=notification.booking_request.code)
+        return redirect("bookings:requests")
     return redirect("notifications:list")
 
 

@@ -418,14 +418,17 @@ def _emails(user: User) -> Iterator[dict]:
         Delivery.objects.filter(
             Q(booking__client=user, role=Booking.Role.CLIENT)
             | Q(booking__professional__user=user, role=Booking.Role.PROFESSIONAL)
+            | Q(booking_request__client=user, role=Booking.Role.CLIENT)
+            | Q(booking_request__professional__user=user, role=Booking.Role.PROFESSIONAL)
         )
-        .select_related("booking")
+        .select_related("booking", "booking_request")
         .order_by("due_at", "pk")
     )
     for delivery in deliveries.iterator(CHUNK):
         yield {
             "kind": delivery.kind,
-            "session": delivery.booking.code,
+            "session": delivery.booking.code if delivery.booking else None,
+            "request": delivery.booking_request.code if delivery.booking_request else None,
             "due_at": delivery.due_at,
             "sent_at": delivery.sent_at,
             "skipped_at": delivery.skipped_at,

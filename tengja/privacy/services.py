@@ -27,6 +27,7 @@ from tengja.accounts.services import two_factor_disable
 from tengja.billing.models import PaymentMethod, StripeCustomer
 from tengja.billing.services import BillingError, card_remove
 from tengja.bookings.models import Booking, Invitation
+from tengja.bookings.requests import requests_close_for_account
 from tengja.bookings.services import booking_cancel
 from tengja.hubs.models import HubInvitedAddress, Membership
 from tengja.hubs.services import credit_requests_close
@@ -325,7 +326,11 @@ def _erase_related(*, user: User, addresses: set[str], placeholder: str, now: da
     Invitation.objects.filter(Q(booking__client=user) | Q(email__in=lowered)).update(
         email=placeholder
     )
-    theirs = Delivery.objects.filter(booking__client=user, role=Booking.Role.CLIENT)
+    # Their session requests: the open ones withdrawn (nobody told), what they said erased.
+    requests_close_for_account(user=user)
+    theirs = Delivery.objects.filter(
+        Q(booking__client=user) | Q(booking_request__client=user), role=Booking.Role.CLIENT
+    )
     theirs.filter(sent_at=None, skipped_at=None, failed_at=None).update(
         skipped_at=now, last_error="account deleted"
     )

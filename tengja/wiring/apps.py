@@ -14,5 +14,6 @@ class WiringConfig(AppConfig):
         from tengja.wiring import subscribers
 
         booking_events.subscribe(*subscribers.BOOKING_SUBSCRIBERS)
+        booking_events.subscribe_requests(*subscribers.REQUEST_SUBSCRIBERS)
         gates.register(*subscribers.JOIN_CHECKS)
         billing_events.subscribe(*subscribers.BILLING_SUBSCRIBERS)

@@ -4,6 +4,7 @@ tengja.bookings.events and tengja.billing.events; connected in apps.py)."""
 from tengja.billing import services as billing
 from tengja.hubs import services as hubs
 from tengja.intake import selectors as intake
+from tengja.notifications import requests as notification_requests
 from tengja.notifications import services as notifications
 from tengja.video import services as video
 
@@ -16,6 +17,9 @@ BOOKING_SUBSCRIBERS = (
     notifications.on_booking_event,  # e-mails and in-app notices
     video.on_booking_event,  # a cancelled session's open call ends
 )
+
+# Told of every change to a session request (tengja.bookings.requests).
+REQUEST_SUBSCRIBERS = (notification_requests.on_request_event,)  # e-mails and in-app notices
 
 # Told of every change to a bill.
 BILLING_SUBSCRIBERS = (notifications.on_billing_event,)

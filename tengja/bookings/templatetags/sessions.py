@@ -114,3 +114,17 @@ def map_url(address: str) -> str:
     """A link that opens the address in OpenStreetMap's search (a plain link:
     no map, script or request is loaded by Tengja's own page)."""
     return "https://www.openstreetmap.org/search?" + urlencode({"query": _one_line(address)})
+
+
+@register.filter
+def time_left(at) -> str:
+    """How long until `at`, roughly, as a request's expiry says it: "3 days",
+    "5 hours", "less than an hour" (Django's timeuntil has no Icelandic)."""
+    seconds = (at - timezone.now()).total_seconds()
+    if seconds >= 2 * 86400:
+        days = int(seconds // 86400)
+        return ngettext("%(count)s day", "%(count)s days", days) % {"count": days}
+    if seconds >= 3600:
+        hours = int(seconds // 3600)
+        return ngettext("%(count)s hour", "%(count)s hours", hours) % {"count": hours}
+    return _("less than an hour")

@@ -21,6 +21,8 @@ def text(notification: Notification) -> str:
     """ "New booking: Couples session with Anna Jónsdóttir, 07/12/2026 15:00": the
     session's type, the other person (the invited address until a client is
     known to the professional), its time, and for a bill its amount."""
+    if notification.booking_request is not None:
+        return _request_text(notification)
     booking = notification.booking
     if booking is None:
         return notification.get_kind_display()
@@ -37,6 +39,8 @@ def text(notification: Notification) -> str:
     }
     kinds = Notification.Kind
     match notification.kind:
+        case kinds.BOOKED if booking.from_request:
+            sentence = _("Request accepted: %(kind)s with %(name)s, %(when)s")
         case kinds.BOOKED:
             sentence = _("New booking: %(kind)s with %(name)s, %(when)s")
         case kinds.MOVED:
@@ -61,4 +65,27 @@ def text(notification: Notification) -> str:
             sentence = _("Dispute closed: %(amount)s for %(kind)s, %(when)s")
         case _:
             return f"{notification.get_kind_display()}: {values['kind']}, {values['when']}"
+    return sentence % values
+
+
+def _request_text(notification: Notification) -> str:
+    """ "New request: Couples session from Anna Jónsdóttir, 07/12/2026 15:00"."""
+    booking_request = notification.booking_request
+    assert booking_request is not None
+    values = {
+        "kind": booking_request.session_type.name,
+        "name": booking_request.client.display_name,
+        "professional": booking_request.professional.user.name,
+        "when": date_format(timezone.localtime(booking_request.starts_at), "SHORT_DATETIME_FORMAT"),
+    }
+    kinds = Notification.Kind
+    match notification.kind:
+        case kinds.REQUEST_MADE:
+            sentence = _("New request: %(kind)s from %(name)s, %(when)s")
+        case kinds.REQUEST_DECLINED:
+            sentence = _("Request declined: %(kind)s with %(professional)s, %(when)s")
+        case kinds.REQUEST_EXPIRED:
+            sentence = _("Request expired, unanswered: %(kind)s with %(professional)s, %(when)s")
+        case _:
+            return notification.get_kind_display()
     return sentence % values

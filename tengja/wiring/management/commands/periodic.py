@@ -12,6 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from tengja.billing import services as billing
+from tengja.bookings import requests as booking_requests
 from tengja.hubs import services as hubs
 from tengja.notifications import services as notifications
 from tengja.privacy import services as privacy
@@ -25,6 +26,8 @@ JOBS = (
     billing.refunds_sweep,
     # Hub credits: what is left at the end of a period expires, the new period's arrive.
     hubs.credits_renew_due,
+    # Session requests nobody answered in time: expired, their clients told.
+    booking_requests.requests_expire_due,
     # Data export files whose own removal task was lost.
     privacy.data_exports_sweep,
 )
