@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tengja.bookings import views
+from tengja.bookings import page_views, views
 
 app_name = "bookings"
 
@@ -15,4 +15,11 @@ urlpatterns = [
     path("invitations/<str:token>/", views.invitation, name="invitation"),
     path("practice/", views.practice, name="practice"),
     path("practice/invite/", views.invite, name="invite"),
+    # A professional's own booking page. The words before <slug> are reserved
+    # (tengja.professionals.forms.RESERVED_SLUGS).
+    path("book/confirm/<str:token>/", page_views.page_confirm_email, name="page_confirm_email"),
+    path("book/sent/<str:code>/", page_views.page_sent, name="page_sent"),
+    path("book/<slug:slug>/", page_views.page, name="page"),
+    path("book/<slug:slug>/check-email/", page_views.page_check_email, name="page_check_email"),
+    path("book/<slug:slug>/<str:code>/", page_views.page_time, name="page_time"),
 ]

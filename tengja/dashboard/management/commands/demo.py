@@ -26,6 +26,7 @@ from tengja.hubs.models import (
 )
 from tengja.hubs.services import credits_renew
 from tengja.lib.dates import add_months
+from tengja.professionals.forms import booking_slug_suggest
 from tengja.professionals.models import (
     AvailabilityException,
     Language,
@@ -204,6 +205,17 @@ class Command(BaseCommand):
                 "address": "Laugavegur 26, 3rd floor\n101 Reykjavík",
             },
         )
+        # Her own booking page (issue 29): one type booked at once, one by request.
+        SessionType.objects.filter(pk=session.pk).update(
+            booking_mode=SessionType.BookingMode.INSTANT
+        )
+        SessionType.objects.filter(pk=follow_up.pk).update(
+            booking_mode=SessionType.BookingMode.REQUEST
+        )
+        if not professional.booking_slug:
+            professional.booking_slug = booking_slug_suggest(pro_user.name, exclude=professional)
+        professional.booking_page_on = True
+        professional.save(update_fields=["booking_slug", "booking_page_on"])
         for weekday in range(5):
             WeeklyAvailability.objects.get_or_create(
                 professional=professional, weekday=weekday, starts=time(9), ends=time(17)
@@ -345,6 +357,9 @@ class Command(BaseCommand):
             role: {key: PEOPLE[role][key] for key in ("email", "password", "name")}
             for role in PEOPLE
         }
+        result["professional"]["booking_url"] = settings.SITE_URL + reverse(
+            "bookings:page", kwargs={"slug": professional.booking_slug}
+        )
         result["hub_url"] = reverse("hubs:hub", kwargs={"code": hub.code})
         result["hub_email_domain"] = HUB_EMAIL_DOMAIN
         result["client_code"] = client.code
@@ -354,6 +369,7 @@ class Command(BaseCommand):
         self.stdout.write("Demo data is ready. Sign in as:")
         for role in PEOPLE:
             self.stdout.write(f"  {role:<13} {result[role]['email']} / {result[role]['password']}")
+        self.stdout.write(f"  Booking page: {result['professional']['booking_url']}")
         self.stdout.write(f"  Wellbeing Hub: {result['hub_url']} (accepts @{HUB_EMAIL_DOMAIN})")
         self.stdout.write(
             f"  Invited to join as a professional: {INVITED_PROFESSIONAL} (see /dev/mail/)"
