@@ -174,7 +174,11 @@ def page_time(request: HttpRequest, slug: str, code: str) -> HttpResponse:
             session_type,
             starts_at,
             zone_name,
-            problem=_("That time is not one of the free times. Choose one of the next free times."),
+            # Sent from a page that offered it: taken since (a race's loser is told
+            # the same, whether it lost here or under the professional's lock).
+            problem=_("That time was just taken. Choose one of the next free times.")
+            if request.method == "POST"
+            else _("That time is not one of the free times. Choose one of the next free times."),
             status=409 if request.method == "POST" else 200,
         )
     if user is None:

@@ -90,6 +90,8 @@ class SessionTypeForm(forms.ModelForm):
     def __init__(self, *args, professional: Professional, **kwargs) -> None:
         self.professional = professional
         super().__init__(*args, **kwargs)
+        # A form sent without it (an older page) leaves the booking page's mode as it is.
+        self.fields["booking_mode"].required = False
         if self.instance.pk:
             self.initial["price"] = money_to_major(
                 self.instance.price_amount, self.instance.currency

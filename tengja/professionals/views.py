@@ -67,7 +67,7 @@ def session_type_edit(request: AuthenticatedRequest, code: str | None = None) ->
             professional=professional,
             session_type=instance,
             cancellation_notice_hours=form.cleaned_data["cancellation_notice_hours"],
-            booking_mode=form.cleaned_data["booking_mode"],
+            booking_mode=form.cleaned_data["booking_mode"] or None,
             existing_clients_only=form.cleaned_data["existing_clients_only"],
             **{field: form.cleaned_data[field] for field in fields},
         )

@@ -268,6 +268,7 @@ def test_a_time_not_offered_is_refused_with_the_next_free_times(client, alice, i
         assert "Next free times" in html
         response = client.post(time_url(instant, starts), {"at": starts.isoformat()})
         assert response.status_code == 409
+        assert "Next free times" in response.content.decode()
     for bad in ("yesterday", "9999-01-01T00:00:00+00:00", "2031-03-04T10:00:00"):
         response = client.post(time_url(instant, at(4, 10)).split("?")[0], {"at": bad})
         assert response.status_code == 409
