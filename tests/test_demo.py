@@ -58,7 +58,8 @@ def test_json_output_gives_the_way_in(client, db, settings):
         "hub_email_domain",
     }
     for role in ("client", "professional", "hr_admin", "member", "operator"):
-        assert set(data[role]) == {"email", "password", "name"}
+        extra = {"booking_url"} if role == "professional" else set()
+        assert set(data[role]) == {"email", "password", "name", *extra}
         # The logins work through the real sign-in form.
         response = client.post(
             "/accounts/login/",
@@ -161,3 +162,21 @@ def test_the_demo_has_a_therapists_week_to_try(client, db, django_capture_on_com
     chart = page.split('class="month-chart__table"', 1)[1].split("</table>", 1)[0]
     assert chart.count("<tr") == 13  # a heading and twelve months
     assert chart.count("18,000") >= 11  # each past month's session, paid
+
+
+def test_the_demo_professional_has_a_booking_page(client, db, settings):
+    data = json.loads(run_demo("--json"))
+    url = data["professional"]["booking_url"]
+    assert url.startswith(settings.SITE_URL + "/book/")
+    run_demo()  # a second run keeps the address
+    assert json.loads(run_demo("--json"))["professional"]["booking_url"] == url
+    page = client.get(url.removeprefix(settings.SITE_URL) + "?tz=Atlantic/Reykjavik")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Bookable at once" in html and "By request" in html
+    modes = set(
+        SessionType.objects.filter(
+            professional__user__email=data["professional"]["email"], is_active=True
+        ).values_list("booking_mode", flat=True)
+    )
+    assert modes == {"instant", "request"}
