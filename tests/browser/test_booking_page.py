@@ -59,5 +59,7 @@ def test_a_visitor_sees_their_zone_signs_in_and_books(browser, live, professiona
     page.get_by_role("button", name="Bóka", exact=True).click()
     expect(page.get_by_text("Tíminn þinn er bókaður.")).to_be_visible()
     booking = Booking.objects.get()
-    assert booking.client == alice and booking.starts_at == starts_at and booking.session_type == kind
+    assert (
+        booking.client == alice and booking.starts_at == starts_at and booking.session_type == kind
+    )
     context.close()
