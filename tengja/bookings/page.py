@@ -453,7 +453,8 @@ def page_signup_confirm(*, token: str) -> SignupResult:
         )
         user.password = signup.password_hash  # as it was hashed when given
         user.save(update_fields=["password"])
-        PageSignup.objects.filter(pk=signup.pk).update(user=user)
+        # The hash is the account's now: the sign-up keeps none.
+        PageSignup.objects.filter(pk=signup.pk).update(user=user, password_hash="")
     result = SignupResult(user=user, signup=signup)
     session_type = signup.session_type
     try:

@@ -365,6 +365,7 @@ def test_a_visitor_makes_an_account_confirms_and_is_booked(
     assert user.check_password(PASSWORD) and user.terms_version and user.terms_accepted_at
     assert user.time_zone == "America/New_York"
     assert PageSignup.objects.get().confirmed_at == NOW
+    assert PageSignup.objects.get().password_hash == ""  # the account holds it now
     assert client.get(response["Location"]).status_code == 200  # signed in
     # The link works once.
     response = client.post(path)
@@ -518,3 +519,18 @@ def test_the_page_query_count_stays_flat_with_many_sessions(
     assert count() == few
     with django_assert_max_num_queries(few):
         client.get(page_url(tz="UTC"))
+
+
+def test_deleting_the_account_erases_its_sign_up(
+    client, instant, django_capture_on_commit_callbacks
+):
+    from tengja.privacy.services import account_delete
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(time_url(instant, at(4, 10)), signup_data())
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(confirm_path())
+    user = User.objects.get(email="nina@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        account_delete(user=user)
+    assert not PageSignup.objects.exists()
