@@ -21,6 +21,7 @@ def test_one_run_renews_credits_that_are_due(member):
 
 def test_the_jobs_are_real_functions_so_renames_and_usages_see_them():
     from tengja.billing import services as billing
+    from tengja.bookings import page as booking_page
     from tengja.hubs import services as hubs
     from tengja.notifications import services as notifications
     from tengja.privacy import services as privacy
@@ -31,6 +32,7 @@ def test_the_jobs_are_real_functions_so_renames_and_usages_see_them():
         billing.refunds_sweep,
         hubs.credits_renew_due,
         privacy.data_exports_sweep,
+        booking_page.page_signups_sweep,
     )
     assert jobs == periodic.JOBS
 

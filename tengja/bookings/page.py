@@ -472,3 +472,12 @@ def page_signup_confirm(*, token: str) -> SignupResult:
     except BookingError as error:
         result.error = str(error)
     return result
+
+
+def page_signups_sweep() -> int:
+    """Forget sign-ups whose link expired unused, with the password hash each
+    kept (the `periodic` command). Returns how many."""
+    deleted, _kinds = PageSignup.objects.filter(
+        expires_at__lte=timezone.now(), confirmed_at__isnull=True
+    ).delete()
+    return deleted

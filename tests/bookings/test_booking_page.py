@@ -412,6 +412,10 @@ def test_an_expired_or_unknown_link_does_nothing(
         response = client.post(path)
     assert response.status_code == 400 and "expired" in response.content.decode()
     assert not User.objects.filter(email="nina@example.com").exists()
+    assert page.page_signups_sweep() == 0  # not yet expired
+    with time_machine.travel(NOW + timedelta(hours=24, seconds=1), tick=False):
+        assert page.page_signups_sweep() == 1
+    assert not PageSignup.objects.exists()
 
 
 def test_an_address_with_an_account_gets_a_sign_in_note(

@@ -12,6 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from tengja.billing import services as billing
+from tengja.bookings import page as booking_page
 from tengja.hubs import services as hubs
 from tengja.notifications import services as notifications
 from tengja.privacy import services as privacy
@@ -27,6 +28,8 @@ JOBS = (
     hubs.credits_renew_due,
     # Data export files whose own removal task was lost.
     privacy.data_exports_sweep,
+    # Booking page sign-ups whose link expired unused: their password hashes go.
+    booking_page.page_signups_sweep,
 )
 
 
