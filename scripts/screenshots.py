@@ -15,6 +15,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from playwright.sync_api import sync_playwright
 from support import chromium
@@ -89,6 +90,9 @@ def pages(demo: dict) -> list[tuple[str, str | None, str]]:
         ("client-session-series", "client", "/sessions/demo-series-1/"),
         ("practice-client", "professional", f"/practice/clients/{demo['client_code']}/"),
         ("staff-professionals", "operator", "/staff/professionals/"),
+        ("booking-page", None, urlsplit(demo["professional"]["booking_url"]).path),
+        ("booking-page-client", "client", urlsplit(demo["professional"]["booking_url"]).path),
+        ("booking-page-settings", "professional", "/practice/booking-page/"),
     ]
 
 

@@ -58,7 +58,8 @@ def test_json_output_gives_the_way_in(client, db, settings):
         "hub_email_domain",
     }
     for role in ("client", "professional", "hr_admin", "member", "operator"):
-        assert set(data[role]) == {"email", "password", "name"}
+        extra = {"booking_url"} if role == "professional" else set()
+        assert set(data[role]) == {"email", "password", "name", *extra}
         # The logins work through the real sign-in form.
         response = client.post(
             "/accounts/login/",
@@ -177,3 +178,21 @@ def test_the_demo_professional_has_a_consent_and_an_intake_form(db):
     assert intake.title == "Before our first session" and intake.is_active
     [required_by] = consent.session_types.all()
     assert required_by.mode == SessionType.Mode.VIDEO and required_by.name == "Individual session"
+
+
+def test_the_demo_professional_has_a_booking_page(client, db, settings):
+    data = json.loads(run_demo("--json"))
+    url = data["professional"]["booking_url"]
+    assert url.startswith(settings.SITE_URL + "/book/")
+    run_demo()  # a second run keeps the address
+    assert json.loads(run_demo("--json"))["professional"]["booking_url"] == url
+    page = client.get(url.removeprefix(settings.SITE_URL) + "?tz=Atlantic/Reykjavik")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Bookable at once" in html and "By request" in html
+    modes = set(
+        SessionType.objects.filter(
+            professional__user__email=data["professional"]["email"], is_active=True
+        ).values_list("booking_mode", flat=True)
+    )
+    assert modes == {"instant", "request"}

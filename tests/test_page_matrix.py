@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from tengja.accounts.models import User
 from tengja.billing.selectors import invoice_standing
+from tengja.bookings.page import page_next_times
 from tengja.bookings.slots import free_slots, free_slots_to_move_to
 from tests.world import World, build_world, sanity
 
@@ -103,6 +104,16 @@ def invoice(name: str) -> Kwargs:
 
 def intake_form(name: str, **more: str) -> Kwargs:
     return lambda w: {"code": w.intake_forms[name].code, **more}
+
+
+def page_time(world: World) -> str:
+    """A time the booking page offers for the world's session type."""
+    [first, *_] = page_next_times(
+        professional=world.professional,
+        session_type=world.kind,
+        after=timezone.now() + timedelta(days=5),
+    )
+    return first.starts_at.isoformat()
 
 
 def free_time(world: World) -> str:
@@ -217,6 +228,36 @@ PAGES: dict[str, list[tuple[str, Kwargs, str | Callable[[World], str], dict[str,
         ("", lambda w: {"token": w.tokens["invitation"]}, "", signed_in(400, visitor=200)),
         ("forged", lambda w: {"token": "forged"}, "", everyone(400)),
     ],
+    # A professional's own booking page: open to all; the professional is told
+    # they cannot book themselves (403 on a time).
+    "bookings:page": [
+        ("", lambda w: {"slug": "helga"}, "?tz=America/New_York", everyone(200)),
+        ("next week", lambda w: {"slug": "helga"}, "?week=1", everyone(200)),
+        ("junk", lambda w: {"slug": "helga"}, "?tz=Mars/Base&week=-4", everyone(200)),
+        ("unknown", lambda w: {"slug": "nobody"}, "", everyone(404)),
+    ],
+    "bookings:page_time": [
+        (
+            "",
+            lambda w: {"slug": "helga", "code": w.kind.code},
+            lambda w: "?at=" + quote(page_time(w)) + "&tz=America/New_York",
+            {**everyone(200), PRO: 403},
+        ),
+        (
+            "not offered",
+            lambda w: {"slug": "helga", "code": w.kind.code},
+            "?at=2020-01-01T10:00:00%2B00:00",
+            {**everyone(200), PRO: 403},
+        ),
+        ("unknown type", lambda w: {"slug": "helga", "code": "nope"}, "", everyone(404)),
+    ],
+    "bookings:page_check_email": [("", lambda w: {"slug": "helga"}, "", everyone(200))],
+    "bookings:page_confirm_email": [
+        ("", lambda w: {"token": w.tokens["page_signup"]}, "", everyone(200)),
+        ("forged", lambda w: {"token": "forged"}, "", everyone(400)),
+    ],
+    "bookings:page_sent": [("", lambda w: {"code": w.tokens["page_request"]}, "", expect(CLIENT))],
+    "professionals:booking_page": [("", NONE, "", expect(PRO))],
     "bookings:practice": [("", NONE, "", expect(PRO))],
     "bookings:requests": [("", NONE, "", expect(PRO))],
     # POST only: the professional's actions on a request (tests/bookings/test_request_views.py).

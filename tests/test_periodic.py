@@ -21,6 +21,7 @@ def test_one_run_renews_credits_that_are_due(member):
 
 def test_the_jobs_are_real_functions_so_renames_and_usages_see_them():
     from tengja.billing import services as billing
+    from tengja.bookings import page as booking_page
     from tengja.bookings import requests
     from tengja.hubs import services as hubs
     from tengja.notifications import services as notifications
@@ -33,6 +34,7 @@ def test_the_jobs_are_real_functions_so_renames_and_usages_see_them():
         hubs.credits_renew_due,
         requests.requests_expire_due,
         privacy.data_exports_sweep,
+        booking_page.page_signups_sweep,
     )
     assert jobs == periodic.JOBS
 

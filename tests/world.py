@@ -25,6 +25,7 @@ from tengja.billing.models import LocalIntent, Payment, PaymentMethod
 from tengja.billing.selectors import invoice_standing
 from tengja.billing.services import invoice_issue, invoice_pay, new_payment_key
 from tengja.bookings.models import Booking, BookingRequest
+from tengja.bookings.page import page_next_times, page_signup_start
 from tengja.bookings.requests import request_create, request_decline
 from tengja.bookings.services import (
     booking_cancel,
@@ -367,6 +368,30 @@ def build_world(capture) -> World:
                 reason="Ég er ekki laus þá.",
             ),
         }
+    # The professional's own booking page (issue 29): on, with a visitor's sign-up
+    # waiting for its e-mail link, and the client's request for a time.
+    professional.bio = "Hugræn atferlismeðferð."
+    professional.booking_slug = "helga"
+    professional.booking_page_on = True
+    professional.save(update_fields=["bio", "booking_slug", "booking_page_on"])
+    asked_at = page_next_times(
+        professional=professional, session_type=kind, after=now + timedelta(days=20)
+    )[0].starts_at
+    with capture(execute=True):
+        page_signup_start(
+            session_type=kind,
+            starts_at=asked_at,
+            message="",
+            name="Gestur Gestsson",
+            email="gestur@example.com",
+            password="löng og góð setning",
+            language="is",
+            time_zone="Atlantic/Reykjavik",
+        )
+    tokens["page_signup"] = _link(r"/book/confirm/([^/\s]+)/")
+    tokens["page_request"] = request_create(
+        client=client, session_type=kind, starts_at=asked_at, message="Góðan dag"
+    ).code
 
     return World(
         people={

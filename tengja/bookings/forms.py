@@ -5,7 +5,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tengja.accounts.forms import InvitedSignUpForm
+from tengja.accounts.forms import InvitedSignUpForm, SignUpForm
 from tengja.bookings.models import (
     BOOKING_HORIZON,
     CANCEL_NOTE_MAX,
@@ -199,3 +199,45 @@ class RequestDeclineForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("The client reads it in their e-mail and on Tengja."),
     )
+
+
+class PageRequestForm(forms.Form):
+    """The optional message of a request made on a booking page."""
+
+    message = forms.CharField(
+        label=_("Message (optional)"),
+        required=False,
+        max_length=REQUEST_MESSAGE_MAX,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What you would like to talk about, or anything the professional should know."),
+    )
+
+
+class PageSignUpForm(SignUpForm):
+    """A visitor's account, made on a booking page on the way to a time.
+
+    The time zone is the one the page shows (the visitor chose or the browser
+    said). A taken address is not an error here: the visitor is told to check
+    their e-mail either way, and the address is sent a note to sign in (no one
+    learns from this form whether an address has an account). `website` is a
+    honeypot: hidden from people and screen readers, filled only by bots."""
+
+    website = forms.CharField(
+        label=_("Leave this empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+    message = PageRequestForm.base_fields["message"]
+
+    def __init__(self, *args, by_request: bool, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["time_zone"]
+        if not by_request:
+            del self.fields["message"]
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].lower()
+
+    @property
+    def is_bot(self) -> bool:
+        return bool(self.data.get("website", "").strip())

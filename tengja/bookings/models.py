@@ -571,3 +571,41 @@ class BookingRequest(models.Model):
     def ends_at(self) -> datetime:
         """When the session asked for would end (the type's length as it is now)."""
         return self.starts_at + self.session_type.duration
+
+
+class PageSignup(models.Model):
+    """A visitor without an account who chose a time on a booking page: what
+    they asked for, kept until they prove their e-mail address (issue 29).
+
+    Nothing is booked and no account exists until the link in the e-mail is
+    opened: then the account is made (with the password given here, kept only
+    as Django's hash), and the time is booked or asked for. The link's token
+    is made when the e-mail is sent (only its hash is kept); it works once,
+    for PAGE_SIGNUP_HOURS."""
+
+    session_type = models.ForeignKey(SessionType, on_delete=models.CASCADE, related_name="+")
+    starts_at = models.DateTimeField()
+    message = models.TextField(max_length=REQUEST_MESSAGE_MAX, blank=True)
+    name = models.CharField(max_length=150)
+    email = models.EmailField()
+    password_hash = models.CharField(max_length=128)
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES)
+    time_zone = models.CharField(max_length=64)
+    terms_version = models.CharField(max_length=20)
+    terms_accepted_at = models.DateTimeField()
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    # When the link was opened: the address is proven, the account made.
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("booking page sign-up")
+        verbose_name_plural = _("booking page sign-ups")
+        indexes = [models.Index(fields=["expires_at"])]
+
+    def __str__(self) -> str:
+        return self.email

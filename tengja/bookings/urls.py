@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tengja.bookings import request_views, views
+from tengja.bookings import page_views, request_views, views
 
 app_name = "bookings"
 
@@ -27,4 +27,11 @@ urlpatterns = [
     path("requests/", request_views.my_requests, name="my_requests"),
     path("requests/<str:code>/", request_views.request_detail, name="request"),
     path("requests/<str:code>/withdraw/", request_views.request_withdraw, name="request_withdraw"),
+    # A professional's own booking page. The words before <slug> are reserved
+    # (tengja.professionals.forms.RESERVED_SLUGS).
+    path("book/confirm/<str:token>/", page_views.page_confirm_email, name="page_confirm_email"),
+    path("book/sent/<str:code>/", page_views.page_sent, name="page_sent"),
+    path("book/<slug:slug>/", page_views.page, name="page"),
+    path("book/<slug:slug>/check-email/", page_views.page_check_email, name="page_check_email"),
+    path("book/<slug:slug>/<str:code>/", page_views.page_time, name="page_time"),
 ]

@@ -128,6 +128,11 @@ EXPORTED: dict[str, str] = {
     "intake.FormResponse": "forms.json",
 }
 NOT_EXPORTED: dict[str, str] = {
+    "bookings.PageSignup": (
+        "the sign-up made on a booking page before your account existed: its name, "
+        "e-mail and time zone are in profile.json, the session or request it made in "
+        "sessions.json, and its password hash is cleared once the link is used"
+    ),
     "otp_totp.TOTPDevice": (
         "the authenticator app's secret key: with it, whoever got the file could make "
         "your codes (profile.json says whether two-step sign-in is on)"

@@ -26,7 +26,7 @@ from tengja.accounts.models import EmailChange, User
 from tengja.accounts.services import two_factor_disable
 from tengja.billing.models import PaymentMethod, StripeCustomer
 from tengja.billing.services import BillingError, card_remove
-from tengja.bookings.models import Booking, Invitation
+from tengja.bookings.models import Booking, Invitation, PageSignup
 from tengja.bookings.requests import requests_close_for_account
 from tengja.bookings.services import booking_cancel
 from tengja.hubs.models import HubInvitedAddress, Membership
@@ -301,6 +301,8 @@ def _erase_related(*, user: User, addresses: set[str], placeholder: str, now: da
     # Their own things.
     Notification.objects.filter(user=user).delete()
     EmailChange.objects.filter(user=user).delete()
+    # A booking page sign-up: the one that made the account, and any waiting for its link.
+    PageSignup.objects.filter(Q(user=user) | Q(email__in=addresses)).delete()
     Preferences.objects.filter(user=user).delete()  # calendar feed and reminders
     DataExport.objects.filter(user=user).delete()
     two_factor_disable(user=user)

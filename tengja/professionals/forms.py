@@ -1,9 +1,11 @@
+import re
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from tengja.lib.money import money_to_major, money_to_minor
@@ -52,6 +54,7 @@ class SessionTypeForm(forms.ModelForm):
         fields = [
             *("name", "duration_minutes", "currency", "mode", "address"),
             "cancellation_notice_hours",
+            *("booking_mode", "existing_clients_only"),
         ]
         labels = {
             "name": _("Name"),
@@ -59,6 +62,8 @@ class SessionTypeForm(forms.ModelForm):
             "currency": _("Currency"),
             "mode": _("Where"),
             "cancellation_notice_hours": _("Cancellation notice"),
+            "booking_mode": _("On your booking page"),
+            "existing_clients_only": _("Existing clients only"),
         }
         help_texts = {
             "mode": _(
@@ -67,9 +72,17 @@ class SessionTypeForm(forms.ModelForm):
             "cancellation_notice_hours": _(
                 "A client who cancels later than this still pays for the session."
             ),
+            "booking_mode": _(
+                "Bookable at once: a client books a free time straight away. By request: "
+                "they ask for a time, and you accept or decline."
+            ),
+            "existing_clients_only": _(
+                "Only clients who have had or booked a session with you may book it on your page."
+            ),
         }
         widgets = {
             "duration_minutes": forms.NumberInput(attrs={"min": 5, "max": 480}),
+            "booking_mode": forms.RadioSelect,
         }
 
     field_order = ["name", "duration_minutes", "price", "currency", "mode", "address"]
@@ -77,6 +90,8 @@ class SessionTypeForm(forms.ModelForm):
     def __init__(self, *args, professional: Professional, **kwargs) -> None:
         self.professional = professional
         super().__init__(*args, **kwargs)
+        # A form sent without it (an older page) leaves the booking page's mode as it is.
+        self.fields["booking_mode"].required = False
         if self.instance.pk:
             self.initial["price"] = money_to_major(
                 self.instance.price_amount, self.instance.currency
@@ -379,3 +394,106 @@ class ProfessionalInviteForm(forms.Form):
         choices=settings.LANGUAGES,
         help_text=_("They can change it later in their profile."),
     )
+
+
+# Words a booking page address may not be: the pages under /book/ itself, and
+# names that would read as Tengja's own.
+RESERVED_SLUGS = frozenset(
+    {
+        *("admin", "api", "book", "booking", "bookings", "check-email", "confirm", "sent"),
+        *("help", "hubs", "login", "logout", "new", "practice", "privacy", "professionals"),
+        *("sessions", "settings", "signup", "staff", "static", "support", "tengja", "terms"),
+    }
+)
+SLUG_MIN, SLUG_MAX = 3, 40
+# Letters slugify's decomposition drops rather than simplifies (Icelandic's among them).
+SLUG_LETTERS = str.maketrans({"ð": "d", "þ": "th", "æ": "ae", "ø": "o", "ß": "ss", "đ": "d"})
+
+
+def booking_slug_suggest(name: str, *, exclude: Professional | None = None) -> str:
+    """A free address made from a name ("Anna Jónsdóttir" -> "anna-jonsdottir"),
+    with a number after it when that one is taken or reserved."""
+    base = slugify(name.lower().translate(SLUG_LETTERS))[:SLUG_MAX].strip("-") or "booking"
+    if len(base) < SLUG_MIN:
+        base = f"{base}-book"
+    taken = Professional.objects.filter(booking_slug__startswith=base)
+    if exclude is not None:
+        taken = taken.exclude(pk=exclude.pk)
+    used = set(taken.values_list("booking_slug", flat=True)) | RESERVED_SLUGS
+    candidate, number = base, 1
+    while candidate in used:
+        number += 1
+        suffix = f"-{number}"
+        candidate = base[: SLUG_MAX - len(suffix)] + suffix
+    return candidate
+
+
+class BookingPageForm(forms.ModelForm):
+    class Meta:
+        model = Professional
+        fields = [
+            *("booking_page_on", "booking_slug"),
+            *("max_sessions_per_day", "max_sessions_per_week", "same_day_booking"),
+        ]
+        labels = {
+            "booking_page_on": _("Booking page on"),
+            "booking_slug": _("Page address"),
+            "max_sessions_per_day": _("At most sessions a day"),
+            "max_sessions_per_week": _("At most sessions a week"),
+            "same_day_booking": _("Clients may book for the same day"),
+        }
+        help_texts = {
+            "booking_page_on": _(
+                "Anyone with the address can see your profile, session types and free times, "
+                "and book or ask for a time."
+            ),
+            "booking_slug": _(
+                "3 to 40 lower-case letters, digits and hyphens. If you change it, links "
+                "to the old address stop working."
+            ),
+            "max_sessions_per_day": _("Leave empty for no limit. Counts every session that day."),
+            "max_sessions_per_week": _("Leave empty for no limit. A week runs Monday to Sunday."),
+        }
+        widgets = {
+            "max_sessions_per_day": forms.NumberInput(attrs={"min": 1, "max": 50}),
+            "max_sessions_per_week": forms.NumberInput(attrs={"min": 1, "max": 200}),
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["booking_slug"].required = True
+        if not self.instance.booking_slug:
+            self.initial["booking_slug"] = booking_slug_suggest(
+                self.instance.user.name, exclude=self.instance
+            )
+
+    def clean_booking_slug(self) -> str:
+        slug = (self.cleaned_data.get("booking_slug") or "").strip().lower()
+        if not SLUG_MIN <= len(slug) <= SLUG_MAX or not re.fullmatch(
+            r"[a-z0-9]+(-[a-z0-9]+)*", slug
+        ):
+            raise ValidationError(
+                _(
+                    "Use 3 to 40 lower-case letters (a to z), digits and hyphens, "
+                    "starting and ending with a letter or digit."
+                )
+            )
+        if slug in RESERVED_SLUGS:
+            raise ValidationError(_("That address is reserved. Choose another."))
+        if Professional.objects.filter(booking_slug=slug).exclude(pk=self.instance.pk).exists():
+            raise ValidationError(_("That address is taken. Choose another."))
+        return slug
+
+    def _clean_limit(self, name: str, most: int) -> int | None:
+        value = self.cleaned_data.get(name)
+        if value is not None and not 1 <= value <= most:
+            raise ValidationError(
+                _("Choose between 1 and %(max)s, or leave it empty.") % {"max": most}
+            )
+        return value
+
+    def clean_max_sessions_per_day(self) -> int | None:
+        return self._clean_limit("max_sessions_per_day", 50)
+
+    def clean_max_sessions_per_week(self) -> int | None:
+        return self._clean_limit("max_sessions_per_week", 200)

@@ -37,6 +37,8 @@ def session_type_save(
     mode: str,
     cancellation_notice_hours: int,
     address: str = "",
+    booking_mode: str | None = None,
+    existing_clients_only: bool | None = None,
 ) -> SessionType:
     """Create a session type, or change one. Booked sessions keep their price and
     their place (Booking.location): a new address applies to sessions booked from
@@ -50,6 +52,11 @@ def session_type_save(
     # A video type has no address (an on-site one must: a database constraint).
     session_type.address = address if mode == SessionType.Mode.IN_PERSON else ""
     session_type.cancellation_notice_hours = cancellation_notice_hours
+    # How it is offered on the booking page; left as it is when not given.
+    if booking_mode is not None:
+        session_type.booking_mode = booking_mode
+    if existing_clients_only is not None:
+        session_type.existing_clients_only = existing_clients_only
     session_type.save()
     return session_type
 
@@ -162,6 +169,32 @@ def calendar_rules_update(
                 "min_notice_hours",
                 "buffer_minutes",
                 "slot_interval_minutes",
+            ]
+        )
+        _calendar_changed(professional)
+
+
+def booking_page_update(
+    *,
+    professional: Professional,
+    booking_page_on: bool,
+    booking_slug: str,
+    max_sessions_per_day: int | None,
+    max_sessions_per_week: int | None,
+    same_day_booking: bool,
+) -> None:
+    """The booking page's switch, address and limits. The free times it shows are
+    kept under the calendar version, so a new limit shows at once."""
+    with transaction.atomic():
+        professional.booking_page_on = booking_page_on
+        professional.booking_slug = booking_slug
+        professional.max_sessions_per_day = max_sessions_per_day
+        professional.max_sessions_per_week = max_sessions_per_week
+        professional.same_day_booking = same_day_booking
+        professional.save(
+            update_fields=[
+                *("booking_page_on", "booking_slug", "same_day_booking"),
+                *("max_sessions_per_day", "max_sessions_per_week"),
             ]
         )
         _calendar_changed(professional)

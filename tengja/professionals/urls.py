@@ -20,6 +20,7 @@ urlpatterns = [
         name="session_type_resume",
     ),
     path("practice/profile/", views.profile_edit, name="profile"),
+    path("practice/booking-page/", views.booking_page, name="booking_page"),
     path("practice/invoice-details/", views.business_details, name="business_details"),
     path("practice/availability/", views.availability, name="availability"),
     path("practice/availability/hours/", views.availability_window_add, name="window_add"),

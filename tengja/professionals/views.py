@@ -21,6 +21,7 @@ from tengja.lib.http import render_form
 from tengja.lib.limits import signup_allowed
 from tengja.professionals import services
 from tengja.professionals.forms import (
+    BookingPageForm,
     BusinessDetailsForm,
     CalendarRulesForm,
     ExceptionForm,
@@ -66,12 +67,32 @@ def session_type_edit(request: AuthenticatedRequest, code: str | None = None) ->
             professional=professional,
             session_type=instance,
             cancellation_notice_hours=form.cleaned_data["cancellation_notice_hours"],
+            booking_mode=form.cleaned_data["booking_mode"] or None,
+            existing_clients_only=form.cleaned_data["existing_clients_only"],
             **{field: form.cleaned_data[field] for field in fields},
         )
         messages.success(request, _("The session type has been saved."))
         return redirect("bookings:practice")
     return render_form(
         request, "professionals/session_type.html", {"form": form, "session_type": instance}, form
+    )
+
+
+@login_required
+def booking_page(request: AuthenticatedRequest) -> HttpResponse:
+    """The booking page's settings: on or off, its address, the booking limits."""
+    professional = professional_for_user(user=request.user)
+    # The form works on a copy: a refused change never shows as if it were made.
+    form = BookingPageForm(request.POST or None, instance=copy.copy(professional))
+    if request.method == "POST" and form.is_valid():
+        services.booking_page_update(professional=professional, **form.cleaned_data)
+        messages.success(request, _("Your booking page settings have been saved."))
+        return redirect("professionals:booking_page")
+    return render_form(
+        request,
+        "professionals/booking_page.html",
+        {"form": form, "professional": professional},
+        form,
     )
 
 

@@ -28,6 +28,7 @@ from tengja.hubs.services import credits_renew
 from tengja.intake.builder import form_from_template
 from tengja.intake.models import IntakeForm
 from tengja.lib.dates import add_months
+from tengja.professionals.forms import booking_slug_suggest
 from tengja.professionals.models import (
     AvailabilityException,
     Language,
@@ -207,6 +208,17 @@ class Command(BaseCommand):
             },
         )
         demo_forms(professional=professional, video_type=session)
+        # Her own booking page (issue 29): one type booked at once, one by request.
+        SessionType.objects.filter(pk=session.pk).update(
+            booking_mode=SessionType.BookingMode.INSTANT
+        )
+        SessionType.objects.filter(pk=follow_up.pk).update(
+            booking_mode=SessionType.BookingMode.REQUEST
+        )
+        if not professional.booking_slug:
+            professional.booking_slug = booking_slug_suggest(pro_user.name, exclude=professional)
+        professional.booking_page_on = True
+        professional.save(update_fields=["booking_slug", "booking_page_on"])
         for weekday in range(5):
             WeeklyAvailability.objects.get_or_create(
                 professional=professional, weekday=weekday, starts=time(9), ends=time(17)
@@ -348,6 +360,9 @@ class Command(BaseCommand):
             role: {key: PEOPLE[role][key] for key in ("email", "password", "name")}
             for role in PEOPLE
         }
+        result["professional"]["booking_url"] = settings.SITE_URL + reverse(
+            "bookings:page", kwargs={"slug": professional.booking_slug}
+        )
         result["hub_url"] = reverse("hubs:hub", kwargs={"code": hub.code})
         result["hub_email_domain"] = HUB_EMAIL_DOMAIN
         result["client_code"] = client.code
@@ -357,6 +372,7 @@ class Command(BaseCommand):
         self.stdout.write("Demo data is ready. Sign in as:")
         for role in PEOPLE:
             self.stdout.write(f"  {role:<13} {result[role]['email']} / {result[role]['password']}")
+        self.stdout.write(f"  Booking page: {result['professional']['booking_url']}")
         self.stdout.write(f"  Wellbeing Hub: {result['hub_url']} (accepts @{HUB_EMAIL_DOMAIN})")
         self.stdout.write(
             f"  Invited to join as a professional: {INVITED_PROFESSIONAL} (see /dev/mail/)"

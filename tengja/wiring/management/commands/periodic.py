@@ -12,6 +12,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from tengja.billing import services as billing
+from tengja.bookings import page as booking_page
 from tengja.bookings import requests as booking_requests
 from tengja.hubs import services as hubs
 from tengja.notifications import services as notifications
@@ -30,6 +31,8 @@ JOBS = (
     booking_requests.requests_expire_due,
     # Data export files whose own removal task was lost.
     privacy.data_exports_sweep,
+    # Booking page sign-ups whose link expired unused: their password hashes go.
+    booking_page.page_signups_sweep,
 )
 
 
