@@ -48,6 +48,7 @@ from tengja.hubs.services import (
     membership_join,
     membership_verify,
 )
+from tengja.intake.models import ClientDetails, Detail
 from tengja.lib.images import picture_reencode
 from tengja.notifications.feed import feed_token_for
 from tengja.notifications.models import Notification
@@ -325,6 +326,17 @@ def build_world(capture) -> World:
             email="nyr.fagadili@example.com", language="is", invited_by=operator
         )
     tokens["professional_join"] = _link(r"/professionals/join/([^/\s]+)/")
+
+    # Required details (issue 29): the client has given them, so their calls may
+    # start; the hub member has not, so their pages ask for them.
+    professional.required_details = [Detail.PHONE, Detail.EMERGENCY_CONTACT]
+    professional.save(update_fields=["required_details"])
+    ClientDetails.objects.create(
+        professional=professional,
+        client=client,
+        phone="+354 555 1234",
+        emergency_contact="Jón Jónsson, 555 4321",
+    )
 
     return World(
         people={

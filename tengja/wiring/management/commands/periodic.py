@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand
 
 from tengja.billing import services as billing
 from tengja.hubs import services as hubs
+from tengja.intake import details
 from tengja.notifications import services as notifications
 from tengja.privacy import services as privacy
 
@@ -27,6 +28,8 @@ JOBS = (
     hubs.credits_renew_due,
     # Data export files whose own removal task was lost.
     privacy.data_exports_sweep,
+    # Clients reminded of the details their professional requires before a session.
+    details.details_remind_due,
 )
 
 
