@@ -557,3 +557,15 @@ def test_deleted_clients_details_stay_with_the_professional(client, alice, askin
     assert not alice.is_active and not alice.has_usable_password()
     client.force_login(alice)
     assert "5551234" not in client.get(form_url(asking)).content.decode()
+
+
+def test_the_demo_client_has_given_the_details_the_demo_professional_asks(settings, db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.DEBUG = True
+    call_command("demo", stdout=StringIO())
+    soon = Booking.objects.select_related("professional__user").get(code="demo-soon")
+    assert soon.professional.required_details == ["phone", "emergency_contact"]
+    assert not join_blockers([soon])
