@@ -7,6 +7,7 @@ Each is one query at most, however many sessions (none when no professional of
 them requires anything)."""
 
 from collections.abc import Sequence
+from urllib.parse import urlencode
 
 from django import template
 from django.utils.functional import Promise
@@ -22,7 +23,10 @@ def details_card(context: template.Context, bookings: Booking | Sequence[Booking
     user = context["user"]
     rows = [bookings] if isinstance(bookings, Booking) else list(bookings)
     asks = details_asks(user=user, bookings=rows) if user.is_authenticated else []
-    return {"asks": asks}
+    # Back to this page once given (Home, or the session with its Join button).
+    request = context.get("request")
+    back = f"?{urlencode({'next': request.get_full_path()})}" if request is not None else ""
+    return {"asks": asks, "back": back}
 
 
 @register.simple_tag
