@@ -62,6 +62,7 @@ def pages(demo: dict) -> list[tuple[str, str | None, str]]:
         ("availability", "professional", "/practice/availability/"),
         ("invite", "professional", "/practice/invite/"),
         ("session-type", "professional", "/practice/session-types/new/"),
+        ("details-required", "professional", "/practice/client-details/"),
         ("hr-home", "hr_admin", "/"),
         ("hr-admin", "hr_admin", hub + "admin/"),
         ("hub-hr", "hr_admin", hub),
