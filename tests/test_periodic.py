@@ -22,6 +22,7 @@ def test_one_run_renews_credits_that_are_due(member):
 def test_the_jobs_are_real_functions_so_renames_and_usages_see_them():
     from tengja.billing import services as billing
     from tengja.hubs import services as hubs
+    from tengja.intake import details
     from tengja.notifications import services as notifications
     from tengja.privacy import services as privacy
     from tengja.wiring.management.commands import periodic
@@ -31,6 +32,7 @@ def test_the_jobs_are_real_functions_so_renames_and_usages_see_them():
         billing.refunds_sweep,
         hubs.credits_renew_due,
         privacy.data_exports_sweep,
+        details.details_remind_due,
     )
     assert jobs == periodic.JOBS
 

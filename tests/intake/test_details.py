@@ -570,3 +570,18 @@ def test_the_demo_client_has_given_the_details_the_demo_professional_asks(settin
     soon = Booking.objects.select_related("professional__user").get(code="demo-soon")
     assert soon.professional.required_details == ["phone", "emergency_contact"]
     assert not join_blockers([soon])
+
+
+def test_an_accepted_invitation_lands_on_the_session_page_which_asks(client, alice, asking, kind):
+    from tengja.bookings.services import booking_invite
+
+    booking = booking_invite(
+        professional=asking,
+        session_type=kind,
+        starts_at=(timezone.now() + timedelta(days=2)).replace(microsecond=0),
+        email=alice.email,
+    )
+    client.force_login(alice)
+    text = client.get(reverse("bookings:detail", args=[booking.code])).content.decode()
+    assert "Before your session, Helga Sigurðardóttir asks for:" in text
+    assert f"{form_url(asking)}?next=" in text
