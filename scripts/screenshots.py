@@ -63,6 +63,8 @@ def pages(demo: dict) -> list[tuple[str, str | None, str]]:
         ("invite", "professional", "/practice/invite/"),
         ("session-type", "professional", "/practice/session-types/new/"),
         ("details-required", "professional", "/practice/client-details/"),
+        ("practice-forms", "professional", "/practice/forms/"),
+        ("practice-form-new", "professional", "/practice/forms/new/"),
         ("hr-home", "hr_admin", "/"),
         ("hr-admin", "hr_admin", hub + "admin/"),
         ("hub-hr", "hr_admin", hub),

@@ -161,3 +161,19 @@ def test_the_demo_has_a_therapists_week_to_try(client, db, django_capture_on_com
     chart = page.split('class="month-chart__table"', 1)[1].split("</table>", 1)[0]
     assert chart.count("<tr") == 13  # a heading and twelve months
     assert chart.count("18,000") >= 11  # each past month's session, paid
+
+
+def test_the_demo_professional_has_a_consent_and_an_intake_form(db):
+    """Issue 29: the telehealth consent required by the video session type, and
+    the general intake; once, however often the demo runs."""
+    from tengja.intake.models import IntakeForm
+
+    run_demo()
+    run_demo()
+    pro = Professional.objects.get(user__email="professional@tengja.test")
+    consent = pro.intake_forms.get(kind=IntakeForm.Kind.CONSENT)
+    intake = pro.intake_forms.get(kind=IntakeForm.Kind.INTAKE)
+    assert consent.title == "Consent to video sessions" and "1717" in consent.body
+    assert intake.title == "Before our first session" and intake.is_active
+    [required_by] = consent.session_types.all()
+    assert required_by.mode == SessionType.Mode.VIDEO and required_by.name == "Individual session"

@@ -97,6 +97,10 @@ def invoice(name: str) -> Kwargs:
     return lambda w: {"code": invoice_standing(booking=w.bookings[name]).code}
 
 
+def intake_form(name: str, **more: str) -> Kwargs:
+    return lambda w: {"code": w.intake_forms[name].code, **more}
+
+
 def free_time(world: World) -> str:
     """The first time the client may move the "paid" session to."""
     booking = world.bookings["paid"]
@@ -214,6 +218,33 @@ PAGES: dict[str, list[tuple[str, Kwargs, str | Callable[[World], str], dict[str,
     "professionals:session_type_new": [("", NONE, "", expect(PRO))],
     "professionals:session_type": [("", lambda w: {"code": w.kind.code}, "", expect(PRO))],
     "professionals:profile": [("", NONE, "", expect(PRO))],
+    # The professional's forms (issue 29): theirs alone; each change its own address.
+    "intake:builder_list": [("", NONE, "", expect(PRO))],
+    "intake:builder_new": [("", NONE, "", expect(PRO))],
+    "intake:builder_edit": [
+        ("consent", intake_form("telehealth_consent"), "", expect(PRO)),
+        ("intake", intake_form("general_intake"), "", expect(PRO)),
+        ("adding a choice", intake_form("general_intake"), "?add=choice", expect(PRO)),
+        ("adding a scale", intake_form("general_intake"), "?add=scale", expect(PRO)),
+        ("unknown", lambda w: {"code": "nope"}, "", expect(others=404)),
+    ],
+    "intake:builder_preview": [
+        ("consent", intake_form("telehealth_consent"), "", expect(PRO)),
+        ("intake", intake_form("general_intake"), "", expect(PRO)),
+    ],
+    **{
+        name: [("", intake_form("general_intake"), "", signed_in(405))]
+        for name in ("intake:builder_delete", "intake:builder_field_add")
+    },
+    **{
+        name: [("", intake_form("general_intake", key="reason"), "", signed_in(405))]
+        for name in (
+            "intake:builder_field_save",
+            "intake:builder_field_up",
+            "intake:builder_field_down",
+            "intake:builder_field_remove",
+        )
+    },
     "professionals:business_details": [("", NONE, "", expect(PRO))],
     "intake:details_required": [("", NONE, "", expect(PRO))],
     # Only a client of the professional (with a session or a request) gives them details.

@@ -48,7 +48,8 @@ from tengja.hubs.services import (
     membership_join,
     membership_verify,
 )
-from tengja.intake.models import ClientDetails, Detail
+from tengja.intake.builder import form_from_template
+from tengja.intake.models import ClientDetails, Detail, IntakeForm
 from tengja.lib.images import picture_reencode
 from tengja.notifications.feed import feed_token_for
 from tengja.notifications.models import Notification
@@ -82,6 +83,7 @@ class World:
     credit_request: CreditRequest
     professional_invitation: ProfessionalInvitation
     tokens: dict[str, str] = field(default_factory=dict)
+    intake_forms: dict[str, IntakeForm] = field(default_factory=dict)
 
 
 def _link(pattern: str) -> str:
@@ -137,6 +139,11 @@ def build_world(capture) -> World:
         repeat_until=far + timedelta(days=60),
         label="Hádegi",
     )
+    # The professional's forms (issue 29), made from Tengja's templates in Icelandic.
+    intake_forms = {
+        name: form_from_template(professional=professional, template=name, language="is")
+        for name in ("telehealth_consent", "general_intake")
+    }
     bookings: dict[str, Booking] = {}
 
     def invite(name: str, starts_in: timedelta, email: str = client.email) -> Booking:
@@ -359,6 +366,7 @@ def build_world(capture) -> World:
         credit_request=credit_request,
         professional_invitation=professional_invitation,
         tokens=tokens,
+        intake_forms=intake_forms,
     )
 
 

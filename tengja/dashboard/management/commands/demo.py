@@ -25,7 +25,8 @@ from tengja.hubs.models import (
     Membership,
 )
 from tengja.hubs.services import credits_renew
-from tengja.intake.models import ClientDetails, Detail
+from tengja.intake.builder import form_from_template
+from tengja.intake.models import ClientDetails, Detail, IntakeForm
 from tengja.lib.dates import add_months
 from tengja.professionals.models import (
     AvailabilityException,
@@ -216,6 +217,7 @@ class Command(BaseCommand):
                 "address": "Laugavegur 26, 3rd floor\n101 Reykjavík",
             },
         )
+        demo_forms(professional=professional, video_type=session)
         for weekday in range(5):
             WeeklyAvailability.objects.get_or_create(
                 professional=professional, weekday=weekday, starts=time(9), ends=time(17)
@@ -370,6 +372,18 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  Invited to join as a professional: {INVITED_PROFESSIONAL} (see /dev/mail/)"
         )
+
+
+def demo_forms(*, professional: Professional, video_type: SessionType) -> None:
+    """Issue 29: the telehealth consent, required before the first video session,
+    and the general intake, from Tengja's templates in the professional's
+    language. Made once; a run again only requires the consent again."""
+    if not professional.intake_forms.filter(kind=IntakeForm.Kind.INTAKE).exists():
+        form_from_template(professional=professional, template="general_intake")
+    consent = professional.intake_forms.filter(kind=IntakeForm.Kind.CONSENT).first()
+    if consent is None:
+        consent = form_from_template(professional=professional, template="telehealth_consent")
+    consent.session_types.add(video_type)
 
 
 def demo_colleagues(hub: Hub) -> None:
