@@ -65,6 +65,7 @@ def pages(demo: dict) -> list[tuple[str, str | None, str]]:
         ("availability", "professional", "/practice/availability/"),
         ("invite", "professional", "/practice/invite/"),
         ("session-type", "professional", "/practice/session-types/new/"),
+        ("details-required", "professional", "/practice/client-details/"),
         ("practice-forms", "professional", "/practice/forms/"),
         ("practice-form-new", "professional", "/practice/forms/new/"),
         ("hr-home", "hr_admin", "/"),

@@ -302,6 +302,12 @@ PAGES: dict[str, list[tuple[str, Kwargs, str | Callable[[World], str], dict[str,
         )
     },
     "professionals:business_details": [("", NONE, "", expect(PRO))],
+    "intake:details_required": [("", NONE, "", expect(PRO))],
+    # Only a client of the professional (with a session or a request) gives them details.
+    "intake:details": [
+        ("", lambda w: {"code": w.professional.code}, "", expect(CLIENT, MEMBER)),
+        ("unknown", lambda w: {"code": "nobody"}, "", signed_in(404)),
+    ],
     "professionals:availability": [("", NONE, "", expect(PRO))],
     "professionals:window_add": [("", NONE, "", signed_in(405))],
     "professionals:exception_add": [("", NONE, "", signed_in(405))],

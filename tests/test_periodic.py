@@ -24,6 +24,7 @@ def test_the_jobs_are_real_functions_so_renames_and_usages_see_them():
     from tengja.bookings import page as booking_page
     from tengja.bookings import requests
     from tengja.hubs import services as hubs
+    from tengja.intake import details
     from tengja.notifications import services as notifications
     from tengja.privacy import services as privacy
     from tengja.wiring.management.commands import periodic
@@ -35,6 +36,7 @@ def test_the_jobs_are_real_functions_so_renames_and_usages_see_them():
         requests.requests_expire_due,
         privacy.data_exports_sweep,
         booking_page.page_signups_sweep,
+        details.details_remind_due,
     )
     assert jobs == periodic.JOBS
 

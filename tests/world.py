@@ -51,7 +51,7 @@ from tengja.hubs.services import (
     membership_verify,
 )
 from tengja.intake.builder import form_from_template
-from tengja.intake.models import IntakeForm
+from tengja.intake.models import ClientDetails, Detail, IntakeForm
 from tengja.lib.images import picture_reencode
 from tengja.notifications.feed import feed_token_for
 from tengja.notifications.models import Notification
@@ -392,6 +392,16 @@ def build_world(capture) -> World:
     tokens["page_request"] = request_create(
         client=client, session_type=kind, starts_at=asked_at, message="Góðan dag"
     ).code
+    # Required details (issue 29): the client has given them, so their calls may
+    # start; the hub member has not, so their pages ask for them.
+    professional.required_details = [Detail.PHONE, Detail.EMERGENCY_CONTACT]
+    professional.save(update_fields=["required_details"])
+    ClientDetails.objects.create(
+        professional=professional,
+        client=client,
+        phone="+354 555 1234",
+        emergency_contact="Jón Jónsson, 555 4321",
+    )
 
     return World(
         people={

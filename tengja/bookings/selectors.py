@@ -114,6 +114,8 @@ CLIENT_ROW = (
     # Its state (Booking.state) and whether it is charged.
     *("cancel_reason", "completed_at", "payment_skipped_reason"),
     *("session_type__name", "professional__user__name"),
+    # The details the professional requires (tengja.intake: the join gate, Home's card).
+    *("professional__code", "professional__required_details"),
 )
 
 

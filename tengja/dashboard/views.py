@@ -39,6 +39,7 @@ from tengja.hubs.selectors import (
     hubs_of,
     offers_of_professional,
 )
+from tengja.intake.details import details_for_professional
 from tengja.lib.windows import window
 from tengja.professionals.models import Professional
 from tengja.professionals.selectors import (
@@ -275,6 +276,7 @@ def practice_client(request: AuthenticatedRequest, code: str) -> HttpResponse:
     """One of the professional's own clients: sessions to come, past ones, open bills."""
     professional = professional_for_user(user=request.user)
     client = practice_client_of(professional=professional, code=code)
+    given, missing = details_for_professional(professional=professional, client=client)
     past = window(
         client_sessions_past(professional=professional, client=client),
         page=request.GET.get("page"),
@@ -289,6 +291,8 @@ def practice_client(request: AuthenticatedRequest, code: str) -> HttpResponse:
             "upcoming": client_sessions_upcoming(professional=professional, client=client),
             "past": past,
             "bills": client_open_bills(professional=professional, client=client),
+            "details_given": given,
+            "details_missing": missing,
         },
     )
 

@@ -3,13 +3,9 @@
 from collections.abc import Sequence
 
 from tengja.bookings.models import Booking
+from tengja.intake.details import details_join_blockers
 
-
-def details_join_blockers(bookings: Sequence[Booking]) -> dict[int, str]:
-    """Sessions whose client has not yet given a detail their professional
-    requires (Professional.required_details), by booking id: why the call may not
-    start."""
-    return {}
+__all__ = ["details_join_blockers", "forms_join_blockers"]
 
 
 def forms_join_blockers(bookings: Sequence[Booking]) -> dict[int, str]:

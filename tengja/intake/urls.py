@@ -1,10 +1,12 @@
 from django.urls import path
 
-from tengja.intake import builder_views, views  # noqa: F401
+from tengja.intake import builder_views, details_views, views  # noqa: F401
 
 app_name = "intake"
 urlpatterns: list = [
     # The professional's pages live under /practice/, the client's under /intake/.
+    path("practice/client-details/", details_views.required, name="details_required"),
+    path("intake/details/<str:code>/", details_views.give, name="details"),
     # The professional's forms (builder_views): each change its own address.
     path("practice/forms/", builder_views.form_list, name="builder_list"),
     path("practice/forms/new/", builder_views.form_new, name="builder_new"),

@@ -26,7 +26,7 @@ from tengja.hubs.models import (
 )
 from tengja.hubs.services import credits_renew
 from tengja.intake.builder import form_from_template
-from tengja.intake.models import IntakeForm
+from tengja.intake.models import ClientDetails, Detail, IntakeForm
 from tengja.lib.dates import add_months
 from tengja.professionals.forms import booking_slug_suggest
 from tengja.professionals.models import (
@@ -181,6 +181,17 @@ class Command(BaseCommand):
                 "policy_is": "Afbókun með minna en sólarhrings fyrirvara kostar fullt verð. "
                 "Tími sem er ekki mætt í án fyrirvara er rukkaður að fullu.",
             },
+        )
+        # She asks every client for a phone number and an emergency contact (issue
+        # 29); the demo client has given them, so the demo's calls can start. A
+        # client who has not is asked on Home and the session page.
+        if not professional.required_details:
+            professional.required_details = [Detail.PHONE, Detail.EMERGENCY_CONTACT]
+            professional.save(update_fields=["required_details"])
+        ClientDetails.objects.get_or_create(
+            professional=professional,
+            client=client,
+            defaults={"phone": "+354 555 1234", "emergency_contact": "Jón Jónsson, 555 4321"},
         )
         professional.languages.add(*Language.objects.filter(code__in=["is", "en"]))
         for name in ("Anxiety", "Stress", "Sleep"):

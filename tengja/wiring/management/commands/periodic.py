@@ -15,6 +15,7 @@ from tengja.billing import services as billing
 from tengja.bookings import page as booking_page
 from tengja.bookings import requests as booking_requests
 from tengja.hubs import services as hubs
+from tengja.intake import details
 from tengja.notifications import services as notifications
 from tengja.privacy import services as privacy
 
@@ -33,6 +34,8 @@ JOBS = (
     privacy.data_exports_sweep,
     # Booking page sign-ups whose link expired unused: their password hashes go.
     booking_page.page_signups_sweep,
+    # Clients reminded of the details their professional requires before a session.
+    details.details_remind_due,
 )
 
 
