@@ -38,6 +38,7 @@ from tengja.hubs.selectors import (
     hubs_of,
     offers_of_professional,
 )
+from tengja.intake.responses import forms_to_complete, responses_of_client
 from tengja.lib.windows import window
 from tengja.professionals.models import Professional
 from tengja.professionals.selectors import (
@@ -87,6 +88,7 @@ def home(request: HttpRequest) -> HttpResponse:
             # the professionals they themselves see, if any.
             "connections": list(connections_for_client(user=user)[:6]),
             "is_professional": professional is not None,
+            "forms_due": forms_to_complete(client=user),
         },
     )
 
@@ -283,6 +285,7 @@ def practice_client(request: AuthenticatedRequest, code: str) -> HttpResponse:
             "upcoming": client_sessions_upcoming(professional=professional, client=client),
             "past": past,
             "bills": client_open_bills(professional=professional, client=client),
+            "forms": responses_of_client(professional=professional, client=client),
         },
     )
 
