@@ -48,6 +48,8 @@ from tengja.hubs.services import (
     membership_join,
     membership_verify,
 )
+from tengja.intake.models import FormResponse, IntakeForm
+from tengja.intake.responses import response_open, response_save, response_sign
 from tengja.lib.images import picture_reencode
 from tengja.notifications.feed import feed_token_for
 from tengja.notifications.models import Notification
@@ -81,6 +83,9 @@ class World:
     credit_request: CreditRequest
     professional_invitation: ProfessionalInvitation
     tokens: dict[str, str] = field(default_factory=dict)
+    # A consent required for `kind`, signed by the client; an intake form (required
+    # for a type nobody has booked yet) the client has started.
+    responses: dict[str, FormResponse] = field(default_factory=dict)
 
 
 def _link(pattern: str) -> str:
@@ -318,6 +323,41 @@ def build_world(capture) -> World:
     tokens["data_export"] = _link(r"/privacy/export/([^/\s]+)/")
     client.refresh_from_db()
 
+    # Forms before the first session: the client signed the consent `kind` requires
+    # (so their sessions open; the hub member's wait for their signature), and has
+    # started an intake form.
+    consent = IntakeForm.objects.create(
+        professional=professional,
+        kind=IntakeForm.Kind.CONSENT,
+        title="Samþykki fyrir fjarmeðferð",
+        body="Ég samþykki meðferð í myndsímtali.",
+        fields=[{"key": "myndsimtal", "kind": "yes_no", "label": "Myndsímtal í lagi?"}],
+    )
+    consent.session_types.add(kind)
+    intake = IntakeForm.objects.create(
+        professional=professional,
+        title="Inntaka",
+        fields=[{"key": "saga", "kind": "long_text", "label": "Saga", "required": True}],
+    )
+    intake.session_types.add(
+        SessionType.objects.create(
+            professional=professional, name="Fyrsta viðtal",
+            duration_minutes=60,
+            price_amount=18000,
+            currency="ISK",
+        )
+    )
+    responses = {
+        "signed": response_sign(
+            response=response_open(form=consent, client=client),
+            answers={"myndsimtal": "yes"},
+            name=client.name,
+        ),
+        "draft": response_save(
+            response=response_open(form=intake, client=client), answers={"saga": "Byrjuð"}
+        ),
+    }
+
     # An operator (staff), who has invited a professional not yet joined.
     operator = UserFactory(email="sigrun@tengja.test", name="Sigrún Stjórnandi", is_staff=True)
     with capture(execute=True):
@@ -347,6 +387,7 @@ def build_world(capture) -> World:
         credit_request=credit_request,
         professional_invitation=professional_invitation,
         tokens=tokens,
+        responses=responses,
     )
 
 
@@ -378,3 +419,5 @@ def sanity(world: World) -> None:
     assert {"grant", "spend", "expire"} <= kinds
     assert world.pending.status == "pending"
     assert client.picture
+    assert world.responses["signed"].state == "signed"
+    assert world.responses["draft"].state == "draft"
