@@ -341,7 +341,8 @@ def build_world(capture) -> World:
     )
     intake.session_types.add(
         SessionType.objects.create(
-            professional=professional, name="Fyrsta viðtal",
+            professional=professional,
+            name="Fyrsta viðtal",
             duration_minutes=60,
             price_amount=18000,
             currency="ISK",

@@ -28,9 +28,7 @@ def sign(consent, alice):
     )
 
 
-def test_the_join_button_join_page_and_seat_wait_for_the_signature(
-    client, alice, consent, booking
-):
+def test_the_join_button_join_page_and_seat_wait_for_the_signature(client, alice, consent, booking):
     client.force_login(alice)
     page = client.get(reverse("bookings:detail", args=[booking.code])).content.decode()
     assert 'aria-disabled="true"' in page and REASON in page
@@ -133,6 +131,7 @@ async def test_the_signalling_seat_is_refused_until_signed():
     assert connected
     assert await communicator.receive_nothing()
     await communicator.disconnect()
-    assert await database_sync_to_async(
-        lambda: Booking.objects.get(pk=booking.pk).status
-    )() == Booking.Status.CONFIRMED
+    assert (
+        await database_sync_to_async(lambda: Booking.objects.get(pk=booking.pk).status)()
+        == Booking.Status.CONFIRMED
+    )

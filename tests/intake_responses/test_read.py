@@ -172,3 +172,18 @@ def test_deleting_the_account_keeps_what_was_sent_or_signed(
     client.force_login(consent.professional.user)
     assert client.get(detail(kept)).status_code == 200
     assert "Alice Andersen" in pdf_text(client.get(pdf(kept)).content)
+
+
+def test_download_my_data_holds_the_answers_a_draft_only_for_its_client(
+    alice, professional, intake, signed
+):
+    from tengja.privacy.export_intake import form_responses_of
+
+    draft = response_open(form=intake, client=alice)
+    FormResponse.objects.filter(pk=draft.pk).update(answers={"story": "Leyndó"})
+    mine = {row["form"]["title"]: row for row in form_responses_of(alice)}
+    assert mine["Inntökueyðublað"]["answers"] == {"story": "Leyndó"}
+    assert mine["Samþykki fyrir fjarmeðferð"]["signature_hash"] == signed.signature_hash
+    theirs = {row["form"]["title"]: row for row in form_responses_of(professional.user)}
+    assert theirs["Inntökueyðublað"]["answers"] is None
+    assert theirs["Samþykki fyrir fjarmeðferð"]["answers"] == {"video_ok": "yes"}
