@@ -161,3 +161,17 @@ def test_the_demo_has_a_therapists_week_to_try(client, db, django_capture_on_com
     chart = page.split('class="month-chart__table"', 1)[1].split("</table>", 1)[0]
     assert chart.count("<tr") == 13  # a heading and twelve months
     assert chart.count("18,000") >= 11  # each past month's session, paid
+
+
+def test_the_demo_client_has_signed_the_telehealth_consent(client, db):
+    from tengja.intake.models import FormResponse
+
+    call_command("demo", stdout=io.StringIO())
+    call_command("demo", stdout=io.StringIO())  # a second run signs nothing again
+    soon = Booking.objects.get(code="demo-soon")
+    [signed] = FormResponse.objects.filter(client=soon.client)
+    assert signed.state == FormResponse.State.SIGNED and signed.signature_hash
+    assert signed.snapshot["title"] == "Telehealth consent"
+    client.force_login(soon.client)
+    assert client.get(reverse("video:join", args=[soon.code])).status_code == 200
+    assert client.get(reverse("intake:response_pdf", args=[signed.code])).status_code == 200

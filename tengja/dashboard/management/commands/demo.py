@@ -25,6 +25,8 @@ from tengja.hubs.models import (
     Membership,
 )
 from tengja.hubs.services import credits_renew
+from tengja.intake.models import FormResponse, IntakeForm
+from tengja.intake.responses import response_open, response_sign
 from tengja.lib.dates import add_months
 from tengja.professionals.models import (
     AvailabilityException,
@@ -331,6 +333,8 @@ class Command(BaseCommand):
             )
             Booking.objects.filter(pk=booking.pk).update(series=series)
 
+        demo_consent(professional=professional, client=client, kind=session)
+
         # Invited once, on the first run (each run would otherwise send it again).
         invited_before = ProfessionalInvitation.objects.filter(email=INVITED_PROFESSIONAL).exists()
         if not invited_before and not User.objects.filter(email=INVITED_PROFESSIONAL).exists():
@@ -358,6 +362,41 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  Invited to join as a professional: {INVITED_PROFESSIONAL} (see /dev/mail/)"
         )
+
+
+def demo_consent(*, professional: Professional, client: User, kind: SessionType) -> None:
+    """Her telehealth consent, required before a first individual session, and
+    signed by the demo client (issue 29): their calls open, and the signed PDF is on
+    the client's page. Hub members booking that type have it still to sign."""
+    consent, _ = IntakeForm.objects.get_or_create(
+        professional=professional,
+        kind=IntakeForm.Kind.CONSENT,
+        title="Telehealth consent",
+        defaults={
+            "body": (
+                "I agree to have my sessions by video call. I understand that the call "
+                "is encrypted end to end and not recorded, that I should take it from a "
+                "private place, and that in an emergency I call 112.\n\n"
+                "Ég samþykki að tímarnir fari fram í myndsímtali."
+            ),
+            "fields": [
+                {
+                    "key": "emergency_place",
+                    "kind": "short_text",
+                    "label": "Where you usually are during sessions (town)",
+                    "help": "So help can be sent in an emergency.",
+                    "required": True,
+                    "choices": [],
+                    "min": None,
+                    "max": None,
+                }
+            ],
+        },
+    )
+    consent.session_types.add(kind)
+    response = response_open(form=consent, client=client)
+    if response.state == FormResponse.State.DRAFT:
+        response_sign(response=response, answers={"emergency_place": "Reykjavík"}, name=client.name)
 
 
 def demo_colleagues(hub: Hub) -> None:
