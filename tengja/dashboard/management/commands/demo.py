@@ -333,7 +333,7 @@ class Command(BaseCommand):
             )
             Booking.objects.filter(pk=booking.pk).update(series=series)
 
-        demo_consent(professional=professional, client=client, kind=session)
+        signed = demo_consent(professional=professional, client=client, kind=session)
 
         # Invited once, on the first run (each run would otherwise send it again).
         invited_before = ProfessionalInvitation.objects.filter(email=INVITED_PROFESSIONAL).exists()
@@ -352,6 +352,7 @@ class Command(BaseCommand):
         result["hub_url"] = reverse("hubs:hub", kwargs={"code": hub.code})
         result["hub_email_domain"] = HUB_EMAIL_DOMAIN
         result["client_code"] = client.code
+        result["signed_consent"] = signed.code
         if options["json"]:
             self.stdout.write(json.dumps(result, ensure_ascii=False))
             return
@@ -364,7 +365,7 @@ class Command(BaseCommand):
         )
 
 
-def demo_consent(*, professional: Professional, client: User, kind: SessionType) -> None:
+def demo_consent(*, professional: Professional, client: User, kind: SessionType) -> FormResponse:
     """Her telehealth consent, required before a first individual session, and
     signed by the demo client (issue 29): their calls open, and the signed PDF is on
     the client's page. Hub members booking that type have it still to sign."""
@@ -396,7 +397,10 @@ def demo_consent(*, professional: Professional, client: User, kind: SessionType)
     consent.session_types.add(kind)
     response = response_open(form=consent, client=client)
     if response.state == FormResponse.State.DRAFT:
-        response_sign(response=response, answers={"emergency_place": "Reykjavík"}, name=client.name)
+        response = response_sign(
+            response=response, answers={"emergency_place": "Reykjavík"}, name=client.name
+        )
+    return response
 
 
 def demo_colleagues(hub: Hub) -> None:
