@@ -305,13 +305,17 @@ def test_many_forms_and_sessions_cost_no_more_queries(
     from tengja.intake.models import IntakeForm
     from tests.factories import SessionTypeFactory
 
+    made = []
+
     def build(n: int) -> None:
-        for i in range(n):
+        for _ in range(n):
+            made.append(1)
+            i = len(made)
             kind = SessionTypeFactory(professional=professional)
             form = IntakeForm.objects.create(professional=professional, title=f"Form {i}")
             form.session_types.add(kind)
             BookingFactory(
-                client=alice, session_type=kind, starts_at=timezone.now() + timedelta(days=i + 1)
+                client=alice, session_type=kind, starts_at=timezone.now() + timedelta(days=i)
             )
 
     build(2)
