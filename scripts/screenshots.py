@@ -90,6 +90,8 @@ def pages(demo: dict) -> list[tuple[str, str | None, str]]:
         ("pro-series-cancel", "professional", "/sessions/demo-series-2/series/cancel/"),
         ("client-session-series", "client", "/sessions/demo-series-1/"),
         ("practice-client", "professional", f"/practice/clients/{demo['client_code']}/"),
+        ("consent-signed", "client", f"/intake/responses/{demo['signed_consent']}/"),
+        ("consent-signed-pro", "professional", f"/intake/responses/{demo['signed_consent']}/"),
         ("staff-professionals", "operator", "/staff/professionals/"),
         ("booking-page", None, urlsplit(demo["professional"]["booking_url"]).path),
         ("booking-page-client", "client", urlsplit(demo["professional"]["booking_url"]).path),

@@ -196,3 +196,17 @@ def test_the_demo_professional_has_a_booking_page(client, db, settings):
         ).values_list("booking_mode", flat=True)
     )
     assert modes == {"instant", "request"}
+
+
+def test_the_demo_client_has_signed_the_telehealth_consent(client, db):
+    from tengja.intake.models import FormResponse
+
+    call_command("demo", stdout=io.StringIO())
+    call_command("demo", stdout=io.StringIO())  # a second run signs nothing again
+    soon = Booking.objects.get(code="demo-soon")
+    [signed] = FormResponse.objects.filter(client=soon.client)
+    assert signed.state == FormResponse.State.SIGNED and signed.signature_hash
+    assert signed.snapshot["title"] == "Consent to video sessions"
+    client.force_login(soon.client)
+    assert client.get(reverse("video:join", args=[soon.code])).status_code == 200
+    assert client.get(reverse("intake:response_pdf", args=[signed.code])).status_code == 200

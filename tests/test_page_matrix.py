@@ -116,6 +116,14 @@ def page_time(world: World) -> str:
     return first.starts_at.isoformat()
 
 
+def form_of(name: str) -> Kwargs:
+    return lambda w: {"code": w.responses[name].form.code}
+
+
+def response_of(name: str) -> Kwargs:
+    return lambda w: {"code": w.responses[name].code}
+
+
 def free_time(world: World) -> str:
     """The first time the client may move the "paid" session to."""
     booking = world.bookings["paid"]
@@ -344,6 +352,21 @@ PAGES: dict[str, list[tuple[str, Kwargs, str | Callable[[World], str], dict[str,
     "professionals:public": [
         ("", lambda w: {"code": w.professional.code}, "", everyone(200)),
         ("unknown", lambda w: {"code": "nobody"}, "", everyone(404)),
+    ],
+    # A client's forms: the consent `kind` requires (signed by the client; the hub
+    # member, booked on that type, has it to sign) and an intake form the client started.
+    "intake:form_fill": [
+        ("signed consent", form_of("signed"), "", expect(CLIENT, MEMBER)),
+        ("draft intake", form_of("draft"), "", expect(CLIENT)),
+        ("unknown", lambda w: {"code": "nope"}, "", signed_in(404)),
+    ],
+    "intake:form_save": [("", form_of("draft"), "", signed_in(405))],
+    "intake:response_detail": [
+        (name, response_of(name), "", expect(CLIENT, PRO)) for name in ("signed", "draft")
+    ],
+    "intake:response_pdf": [
+        ("signed", response_of("signed"), "", expect(CLIENT, PRO)),
+        ("draft", response_of("draft"), "", signed_in(404)),
     ],
     "video:join": [
         ("open", booking("soon"), "", expect(CLIENT, PRO)),

@@ -10,8 +10,10 @@ from tengja.lib.tokens import token_make
 from tests.factories import BookingFactory, HubFactory, SessionTypeFactory, UserFactory
 
 # session, user, the header (one query: unread count, hub icon, practice, HR
-# team), upcoming, a window of the history, connections
-CLIENT_HOME_QUERIES = 6
+# team), upcoming, a window of the history, connections, the forms the client must
+# still complete before a first session, and the forms the calls to come wait for
+# (tengja.intake.responses; one more when some are required)
+CLIENT_HOME_QUERIES = 8
 # and, for a hub member who is in an HR team too, their memberships and the
 # hubs they run (the header says whether they have any)
 HOME_QUERIES = CLIENT_HOME_QUERIES + 2

@@ -51,7 +51,8 @@ from tengja.hubs.services import (
     membership_verify,
 )
 from tengja.intake.builder import form_from_template
-from tengja.intake.models import ClientDetails, Detail, IntakeForm
+from tengja.intake.models import ClientDetails, Detail, FormResponse, IntakeForm
+from tengja.intake.responses import response_open, response_save, response_sign
 from tengja.lib.images import picture_reencode
 from tengja.notifications.feed import feed_token_for
 from tengja.notifications.models import Notification
@@ -88,6 +89,9 @@ class World:
     intake_forms: dict[str, IntakeForm] = field(default_factory=dict)
     # Session requests by name: "open" (with a message), "declined" (with a reason).
     requests: dict[str, BookingRequest] = field(default_factory=dict)
+    # A consent required for `kind`, signed by the client; an intake form (required
+    # for a type nobody has booked yet) the client has started.
+    responses: dict[str, FormResponse] = field(default_factory=dict)
 
 
 def _link(pattern: str) -> str:
@@ -330,6 +334,42 @@ def build_world(capture) -> World:
     tokens["data_export"] = _link(r"/privacy/export/([^/\s]+)/")
     client.refresh_from_db()
 
+    # Forms before the first session: the client signed the consent `kind` requires
+    # (so their sessions open; the hub member's wait for their signature), and has
+    # started an intake form.
+    consent = IntakeForm.objects.create(
+        professional=professional,
+        kind=IntakeForm.Kind.CONSENT,
+        title="Samþykki fyrir fjarmeðferð",
+        body="Ég samþykki meðferð í myndsímtali.",
+        fields=[{"key": "myndsimtal", "kind": "yes_no", "label": "Myndsímtal í lagi?"}],
+    )
+    consent.session_types.add(kind)
+    intake = IntakeForm.objects.create(
+        professional=professional,
+        title="Inntaka",
+        fields=[{"key": "saga", "kind": "long_text", "label": "Saga", "required": True}],
+    )
+    intake.session_types.add(
+        SessionType.objects.create(
+            professional=professional,
+            name="Fyrsta viðtal",
+            duration_minutes=60,
+            price_amount=18000,
+            currency="ISK",
+        )
+    )
+    responses = {
+        "signed": response_sign(
+            response=response_open(form=consent, client=client),
+            answers={"myndsimtal": "yes"},
+            name=client.name,
+        ),
+        "draft": response_save(
+            response=response_open(form=intake, client=client), answers={"saga": "Byrjuð"}
+        ),
+    }
+
     # An operator (staff), who has invited a professional not yet joined.
     operator = UserFactory(email="sigrun@tengja.test", name="Sigrún Stjórnandi", is_staff=True)
     with capture(execute=True):
@@ -426,6 +466,7 @@ def build_world(capture) -> World:
         tokens=tokens,
         intake_forms=intake_forms,
         requests=requests,
+        responses=responses,
     )
 
 
@@ -457,3 +498,5 @@ def sanity(world: World) -> None:
     assert {"grant", "spend", "expire"} <= kinds
     assert world.pending.status == "pending"
     assert client.picture
+    assert world.responses["signed"].state == "signed"
+    assert world.responses["draft"].state == "draft"

@@ -40,6 +40,7 @@ from tengja.hubs.selectors import (
     offers_of_professional,
 )
 from tengja.intake.details import details_for_professional
+from tengja.intake.responses import forms_to_complete, responses_of_client
 from tengja.lib.windows import window
 from tengja.professionals.models import Professional
 from tengja.professionals.selectors import (
@@ -94,6 +95,7 @@ def home(request: HttpRequest) -> HttpResponse:
             # the professionals they themselves see, if any.
             "connections": list(connections_for_client(user=user)[:6]),
             "is_professional": professional is not None,
+            "forms_due": forms_to_complete(client=user),
         },
     )
 
@@ -293,6 +295,7 @@ def practice_client(request: AuthenticatedRequest, code: str) -> HttpResponse:
             "bills": client_open_bills(professional=professional, client=client),
             "details_given": given,
             "details_missing": missing,
+            "forms": responses_of_client(professional=professional, client=client),
         },
     )
 

@@ -1,9 +1,14 @@
 from django.urls import path
 
-from tengja.intake import builder_views, details_views, views  # noqa: F401
+from tengja.intake import (  # noqa: F401
+    builder_views,
+    details_views,
+    response_views,
+    views,
+)
 
 app_name = "intake"
-urlpatterns: list = [
+urlpatterns = [
     # The professional's pages live under /practice/, the client's under /intake/.
     path("practice/client-details/", details_views.required, name="details_required"),
     path("intake/details/<str:code>/", details_views.give, name="details"),
@@ -35,5 +40,13 @@ urlpatterns: list = [
         "practice/forms/<str:code>/questions/<str:key>/remove/",
         builder_views.field_remove,
         name="builder_field_remove",
+    ),
+    path("intake/forms/<str:code>/", response_views.form_fill, name="form_fill"),
+    path("intake/forms/<str:code>/save/", response_views.form_save, name="form_save"),
+    path("intake/responses/<str:code>/", response_views.response_detail, name="response_detail"),
+    path(
+        "intake/responses/<str:code>/signed.pdf",
+        response_views.response_pdf,
+        name="response_pdf",
     ),
 ]

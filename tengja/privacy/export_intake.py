@@ -85,7 +85,11 @@ def form_responses_of(user: User) -> Iterator[dict]:
             "role": "professional" if to_you else "client",
             "with": response.client.name if to_you else response.professional.user.name,
             "form": response.snapshot,
-            "answers": response.answers,
+            # A draft is the client's alone until sent (the professional's pages
+            # show only that it was started): so is its copy.
+            "answers": None
+            if to_you and response.state == FormResponse.State.DRAFT
+            else response.answers,
             "state": response.state,
             "submitted_at": response.submitted_at,
             "signed_name": response.signed_name,

@@ -31,6 +31,7 @@ from tengja.bookings.requests import requests_close_for_account
 from tengja.bookings.services import booking_cancel
 from tengja.hubs.models import HubInvitedAddress, Membership
 from tengja.hubs.services import credit_requests_close
+from tengja.intake.models import FormResponse
 from tengja.lib.emails import email_deliver_now, email_render
 from tengja.lib.tokens import token_hash, token_make
 from tengja.notifications.models import Delivery, Notification, Preferences
@@ -309,6 +310,10 @@ def _erase_related(*, user: User, addresses: set[str], placeholder: str, now: da
     PaymentMethod.objects.filter(user=user).delete()  # payments keep their amounts
     StripeCustomer.objects.filter(user=user).delete()
     user.administered_companies.clear()
+    # Forms: a draft was never given to the professional and goes with the account; a
+    # form sent or a consent signed is part of the professional's health record (lög
+    # um sjúkraskrár nr. 55/2009) and stays with them, as SECURITY.md says.
+    FormResponse.objects.filter(client=user, state=FormResponse.State.DRAFT).delete()
 
     # Wellbeing Hubs: the ledger stays (the company's accounts), without the address.
     Membership.objects.filter(user=user).update(

@@ -173,7 +173,7 @@ def test_on_site_sessions_cost_no_more_queries_than_video_ones(
     client, alice, professional, on_site
 ):
     """Home and the session page for each kind of session, the one before the
-    other: the same count (the address is a column of the session row)."""
+    other: no more for on site (the address is a column of the session row)."""
     video_kind = SessionTypeFactory(professional=professional)
     start = timezone.now() + timedelta(days=1)
     counts = {}
@@ -189,7 +189,9 @@ def test_on_site_sessions_cost_no_more_queries_than_video_ones(
         client.force_login(professional.user)
         counts[name] += (queries(client, reverse("dashboard:home")),)
         booking.delete()
-    assert counts["on_site"] == counts["video"]
+    # No more for the on-site session: it has no call, so what a call waits for
+    # (tengja.bookings.gates) is not even asked.
+    assert all(o <= v for o, v in zip(counts["on_site"], counts["video"], strict=True))
 
 
 def test_home_stays_within_its_budget_with_many_on_site_sessions(

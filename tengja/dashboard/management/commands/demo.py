@@ -26,7 +26,8 @@ from tengja.hubs.models import (
 )
 from tengja.hubs.services import credits_renew
 from tengja.intake.builder import form_from_template
-from tengja.intake.models import ClientDetails, Detail, IntakeForm
+from tengja.intake.models import ClientDetails, Detail, FormResponse, IntakeForm
+from tengja.intake.responses import response_open, response_sign
 from tengja.lib.dates import add_months
 from tengja.professionals.forms import booking_slug_suggest
 from tengja.professionals.models import (
@@ -357,6 +358,8 @@ class Command(BaseCommand):
             )
             Booking.objects.filter(pk=booking.pk).update(series=series)
 
+        signed = demo_consent(professional=professional, client=client)
+
         # Invited once, on the first run (each run would otherwise send it again).
         invited_before = ProfessionalInvitation.objects.filter(email=INVITED_PROFESSIONAL).exists()
         if not invited_before and not User.objects.filter(email=INVITED_PROFESSIONAL).exists():
@@ -377,6 +380,7 @@ class Command(BaseCommand):
         result["hub_url"] = reverse("hubs:hub", kwargs={"code": hub.code})
         result["hub_email_domain"] = HUB_EMAIL_DOMAIN
         result["client_code"] = client.code
+        result["signed_consent"] = signed.code
         if options["json"]:
             self.stdout.write(json.dumps(result, ensure_ascii=False))
             return
@@ -400,6 +404,23 @@ def demo_forms(*, professional: Professional, video_type: SessionType) -> None:
     if consent is None:
         consent = form_from_template(professional=professional, template="telehealth_consent")
     consent.session_types.add(video_type)
+
+
+def demo_consent(*, professional: Professional, client: User) -> FormResponse:
+    """The demo client has signed her telehealth consent (demo_forms), so their
+    calls open and the signed PDF is on the client's page. Hub members booking
+    that type still have it to sign."""
+    consent = professional.intake_forms.get(kind=IntakeForm.Kind.CONSENT)
+    response = response_open(form=consent, client=client)
+    if response.state == FormResponse.State.DRAFT:
+        answers = {
+            "location": "Laugavegur 1, Reykjavík",
+            "phone": "+354 555 0101",
+            "emergency_contact": "Jón Jónsson, 555 0102",
+            "understood": "yes",
+        }
+        response = response_sign(response=response, answers=answers, name=client.name)
+    return response
 
 
 def demo_colleagues(hub: Hub) -> None:
