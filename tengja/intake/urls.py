@@ -1,11 +1,6 @@
 from django.urls import path
 
-from tengja.intake import (  # noqa: F401
-    builder_views,
-    details_views,
-    response_views,
-    views,
-)
+from tengja.intake import builder_views, details_views, response_views
 
 app_name = "intake"
 urlpatterns = [
