@@ -353,7 +353,7 @@ def build_world(capture) -> World:
     intake.session_types.add(
         SessionType.objects.create(
             professional=professional,
-            name="Fyrsta viðtal",
+            name="Inntökuviðtal",
             duration_minutes=60,
             price_amount=18000,
             currency="ISK",
