@@ -38,7 +38,7 @@ def test_a_client_gives_their_details_and_may_join(phone, live):
     sign_in(phone, client.email, PASSWORD)
     phone.goto(f"/sessions/{booking.code}/")
     main = phone.locator("main")
-    reason = "Gefðu Helga Sigurðardóttir upplýsingarnar sem beðið er um"
+    reason = "Helga Sigurðardóttir biður um upplýsingar frá þér áður en símtalið"
     expect(main).to_contain_text(reason)
     expect(main.get_by_role("link", name="Tengjast myndfundi")).to_have_count(0)
     expect(main).to_contain_text("Fyrir tímann biður Helga Sigurðardóttir um:")

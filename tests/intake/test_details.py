@@ -396,7 +396,7 @@ def test_the_reason_in_icelandic(client, alice, session):
     response = client.get(
         reverse("video:join", args=[session.code]),
     )
-    assert "Gefðu Helga Sigurðardóttir upplýsingarnar" in response.content.decode()
+    assert "Helga Sigurðardóttir biður um upplýsingar frá þér" in response.content.decode()
 
 
 def test_join_blockers_in_a_fixed_number_of_queries(asking, kind, other_professional):
