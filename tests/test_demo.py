@@ -196,6 +196,11 @@ def test_the_demo_professional_has_a_booking_page(client, db, settings):
         ).values_list("booking_mode", flat=True)
     )
     assert modes == {"instant", "request"}
+    # One open request to answer, however often the demo runs.
+    from tengja.bookings.models import BookingRequest
+
+    [waiting] = BookingRequest.objects.filter(status="open", client__email=data["client"]["email"])
+    assert waiting.session_type.booking_mode == "request" and waiting.message
 
 
 def test_the_demo_client_has_signed_the_telehealth_consent(client, db):

@@ -15,7 +15,9 @@ from tengja.accounts.models import User
 from tengja.billing.manual import invoice_mark_paid
 from tengja.billing.models import Invoice, ManualMethod
 from tengja.billing.services import invoice_issue
-from tengja.bookings.models import Booking, BookingSeries
+from tengja.bookings.models import Booking, BookingRequest, BookingSeries
+from tengja.bookings.page import page_next_times
+from tengja.bookings.requests import request_create
 from tengja.hubs.models import (
     Company,
     CreditEntry,
@@ -359,6 +361,7 @@ class Command(BaseCommand):
             Booking.objects.filter(pk=booking.pk).update(series=series)
 
         signed = demo_consent(professional=professional, client=client)
+        demo_request(professional=professional, client=client, kind=follow_up)
 
         # Invited once, on the first run (each run would otherwise send it again).
         invited_before = ProfessionalInvitation.objects.filter(email=INVITED_PROFESSIONAL).exists()
@@ -404,6 +407,27 @@ def demo_forms(*, professional: Professional, video_type: SessionType) -> None:
     if consent is None:
         consent = form_from_template(professional=professional, template="telehealth_consent")
     consent.session_types.add(video_type)
+
+
+def demo_request(*, professional: Professional, client: User, kind: SessionType) -> None:
+    """An open request from the demo client for a follow-up call (issue 29), so
+    the professional's Requests page has one to accept or decline."""
+    waiting = BookingRequest.objects.filter(
+        professional=professional, client=client, status=BookingRequest.Status.OPEN
+    )
+    if waiting.exists():
+        return
+    kind.refresh_from_db()  # its booking mode was set by an update
+    free = page_next_times(
+        professional=professional, session_type=kind, after=timezone.now() + timedelta(days=3)
+    )
+    if free:
+        request_create(
+            client=client,
+            session_type=kind,
+            starts_at=free[0].starts_at,
+            message="Could we talk about how the last weeks went?",
+        )
 
 
 def demo_consent(*, professional: Professional, client: User) -> FormResponse:
