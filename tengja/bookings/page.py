@@ -265,22 +265,31 @@ def _check(
     return professional
 
 
+def _hold_time(
+    *, session_type: SessionType, client: User, starts_at: datetime, mode: str
+) -> Professional:
+    """The page's checks, then, in the caller's transaction, the professional's
+    lock and the time still offered: of two visitors at once, the second is
+    told the time was just taken."""
+    professional = _check(session_type=session_type, client=client, starts_at=starts_at, mode=mode)
+    _lock_bookable(professional)
+    if not page_time_offered(
+        professional=professional, session_type=session_type, starts_at=starts_at
+    ):
+        raise SlotTaken(_("That time was just taken. Choose one of the next free times."))
+    return professional
+
+
 def page_book(*, client: User, session_type: SessionType, starts_at: datetime) -> Booking:
     """Book a type bookable at once, invoiced to the client: only at one of the
-    page's free times, checked under the professional's lock (so of two
-    visitors at once, the second is told the time was just taken)."""
-    professional = _check(
-        session_type=session_type,
-        client=client,
-        starts_at=starts_at,
-        mode=SessionType.BookingMode.INSTANT,
-    )
+    page's free times."""
     with transaction.atomic():
-        _lock_bookable(professional)
-        if not page_time_offered(
-            professional=professional, session_type=session_type, starts_at=starts_at
-        ):
-            raise SlotTaken(_("That time was just taken. Choose one of the next free times."))
+        professional = _hold_time(
+            session_type=session_type,
+            client=client,
+            starts_at=starts_at,
+            mode=SessionType.BookingMode.INSTANT,
+        )
         return booking_create(
             professional=professional,
             session_type=session_type,
@@ -294,18 +303,13 @@ def page_request(
     *, client: User, session_type: SessionType, starts_at: datetime, message: str = ""
 ) -> BookingRequest:
     """Ask for a time of a type booked by request (the professional answers)."""
-    professional = _check(
-        session_type=session_type,
-        client=client,
-        starts_at=starts_at,
-        mode=SessionType.BookingMode.REQUEST,
-    )
     with transaction.atomic():
-        _lock_bookable(professional)
-        if not page_time_offered(
-            professional=professional, session_type=session_type, starts_at=starts_at
-        ):
-            raise SlotTaken(_("That time was just taken. Choose one of the next free times."))
+        _hold_time(
+            session_type=session_type,
+            client=client,
+            starts_at=starts_at,
+            mode=SessionType.BookingMode.REQUEST,
+        )
         return request_create(
             client=client, session_type=session_type, starts_at=starts_at, message=message
         )
