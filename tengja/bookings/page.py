@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth.hashers import check_password, make_password
 from django.core.cache import cache
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.urls import reverse
@@ -332,6 +332,9 @@ def page_signup_start(
     instead (and nothing is kept): the visitor sees the same page either way."""
     email = email.strip().lower()
     professional = session_type.professional
+    # Hashed either way, so the time the page takes does not tell whether the
+    # address has an account.
+    password_hash = make_password(password)
     existing = User.objects.filter(email=email).first()
     if existing is not None:
         email_send(
@@ -356,7 +359,7 @@ def page_signup_start(
             message=message.strip(),
             name=name,
             email=email,
-            password_hash=make_password(password),
+            password_hash=password_hash,
             language=language,
             time_zone=time_zone,
             terms_version=settings.TERMS_VERSION,
@@ -403,6 +406,13 @@ class SignupProblem(Exception):
     """Why a confirmation link cannot be used (a message for the visitor)."""
 
 
+class SignupPasswordWrong(Exception):
+    """The password typed on the confirmation page is not the one chosen with the
+    time: the link stays unused (whoever opens it must know the password, so
+    nobody can make an account for someone else's address with a password of
+    their own)."""
+
+
 @dataclass
 class SignupResult:
     user: User
@@ -430,12 +440,27 @@ def page_signup_pending(*, token: str) -> PageSignup:
     return signup
 
 
-def page_signup_confirm(*, token: str) -> SignupResult:
-    """The link was opened: the address is proven. Make the account (once), then
-    book the time or ask for it. The account stays even if the time was taken
-    meanwhile (the result's `error` says so)."""
+def page_signup_confirm(*, token: str, password: str) -> SignupResult:
+    """The link was opened and the password chosen with the time typed again:
+    the address is proven, and so is that its owner chose the password. Make the
+    account (once), then book the time or ask for it. The account stays even if
+    the time was taken meanwhile (the result's `error` says so)."""
     signup = page_signup_pending(token=token)
+    if not check_password(password, signup.password_hash):
+        raise SignupPasswordWrong
     now = timezone.now()
+    try:
+        user = _signup_account(signup, now)
+    except IntegrityError:
+        # The same address confirmed twice at once: the other click made it.
+        raise SignupProblem(
+            _("An account with this email already exists. Sign in, then book on the page.")
+        ) from None
+    return _page_signup_act(SignupResult(user=user, signup=signup))
+
+
+def _signup_account(signup: PageSignup, now: datetime) -> User:
+    """The account a confirmed sign-up makes, with the password hash as given."""
     with transaction.atomic():
         # Claim the row first: of two clicks at once, only one makes the account.
         if not PageSignup.objects.filter(pk=signup.pk, confirmed_at__isnull=True).update(
@@ -459,7 +484,11 @@ def page_signup_confirm(*, token: str) -> SignupResult:
         user.save(update_fields=["password"])
         # The hash is the account's now: the sign-up keeps none.
         PageSignup.objects.filter(pk=signup.pk).update(user=user, password_hash="")
-    result = SignupResult(user=user, signup=signup)
+    return user
+
+
+def _page_signup_act(result: SignupResult) -> SignupResult:
+    signup, user = result.signup, result.user
     session_type = signup.session_type
     try:
         if session_type.booking_mode == SessionType.BookingMode.INSTANT:

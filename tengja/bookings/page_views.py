@@ -28,7 +28,8 @@ from tengja.bookings import page as services
 from tengja.bookings.forms import PageRequestForm, PageSignUpForm
 from tengja.bookings.models import BookingRequest
 from tengja.bookings.services import BookingError
-from tengja.lib.limits import email_allowed, signup_allowed
+from tengja.lib.http import render_form
+from tengja.lib.limits import email_allowed, sign_in_blocked, sign_in_failed, signup_allowed
 from tengja.professionals.models import Professional, SessionType
 
 
@@ -252,18 +253,49 @@ def page_check_email(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "bookings/page_check_email.html", {"professional": professional})
 
 
+class ConfirmSignupForm(forms.Form):
+    password = forms.CharField(
+        label=gettext_lazy("The password you chose"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text=gettext_lazy(
+            "The one you typed with your name on the booking page. If you did not ask "
+            "for this, ignore the e-mail: nothing is made."
+        ),
+    )
+
+
 def page_confirm_email(request: HttpRequest, token: str) -> HttpResponse:
-    """GET shows what the link does; POST does it (mail scanners only GET links):
-    the account is made, signed in, and the time booked or asked for."""
+    """GET shows what the link does; POST, with the password chosen on the page
+    typed again, does it (mail scanners only GET links, and a stranger who used
+    the address cannot make its owner an account with their password): the
+    account is made, signed in, and the time booked or asked for."""
+    form = ConfirmSignupForm(request.POST or None)
     try:
         signup = services.page_signup_pending(token=token)
-        if request.method == "POST":
-            result = services.page_signup_confirm(token=token)
+        if request.method == "POST" and form.is_valid():
+            if sign_in_blocked(request=request):
+                form.add_error(
+                    "password",
+                    _("Too many wrong passwords from your network. Try again in a while."),
+                )
+            else:
+                try:
+                    result = services.page_signup_confirm(
+                        token=token, password=form.cleaned_data["password"]
+                    )
+                except services.SignupPasswordWrong:
+                    sign_in_failed(request=request)
+                    form.add_error(
+                        "password", _("That is not the password you chose on the booking page.")
+                    )
     except services.SignupProblem as error:
         return render(request, "accounts/link_problem.html", {"problem": str(error)}, status=400)
-    if request.method != "POST":
+    if request.method != "POST" or not form.is_valid():
         with timezone.override(zoneinfo.ZoneInfo(signup.time_zone)):
-            return render(request, "bookings/page_confirm_email.html", {"signup": signup})
+            return render_form(
+                request, "bookings/page_confirm_email.html", {"signup": signup, "form": form}, form
+            )
     login(request, result.user, backend=USER_BACKEND)
     if result.booking is not None:
         messages.success(request, _("Your e-mail is confirmed and your session is booked."))

@@ -27,6 +27,8 @@ from tengja.professionals.models import Professional, SessionType
 # An unanswered request expires this long before its start at the latest (and
 # never later than the professional's minimum notice before it).
 REQUEST_EXPIRES_BEFORE = timedelta(hours=1)
+# How many unanswered requests a client may have with one professional at once.
+OPEN_REQUESTS_MAX = 3
 EXPIRE_BATCH = 200
 
 
@@ -50,13 +52,22 @@ def request_create(
     if expires_at <= now or starts_at > now + BOOKING_HORIZON:
         raise BookingError(_("Choose a later time: this one is too soon to ask for."))
     with transaction.atomic():
-        if BookingRequest.objects.filter(
-            client=client,
-            professional=professional,
-            starts_at=starts_at,
-            status=BookingRequest.Status.OPEN,
-        ).exists():
+        waiting = list(
+            BookingRequest.objects.filter(
+                client=client, professional=professional, status=BookingRequest.Status.OPEN
+            ).values_list("starts_at", flat=True)[: OPEN_REQUESTS_MAX + 1]
+        )
+        if starts_at in waiting:
             raise BookingError(_("You have already asked for this time."))
+        if len(waiting) >= OPEN_REQUESTS_MAX:
+            # Each request e-mails the professional: a client cannot flood them.
+            raise BookingError(
+                _(
+                    "You have %(count)s requests waiting for %(name)s's answer. Wait for an "
+                    "answer, or withdraw one, before you ask for another time."
+                )
+                % {"count": len(waiting), "name": professional.user.name}
+            )
         booking_request = BookingRequest.objects.create(
             professional=professional,
             session_type=session_type,

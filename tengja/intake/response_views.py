@@ -86,15 +86,22 @@ def form_fill(request: AuthenticatedRequest, code: str) -> HttpResponse:
     sign = SignForm(request.POST if action == SIGN else None, name=name) if is_consent else None
     if not answers.is_valid() or (action == SIGN and sign is not None and not sign.is_valid()):
         return _page(request, response, answers, sign)
+    # The version of the form on the page the client read: a send or a signature
+    # of anything else is refused (responses._locked).
+    read = request.POST.get("version", "")
+    version = int(read) if read.isdigit() else -1
     try:
         if action == SIGN:
             assert sign is not None
             response_sign(
-                response=response, answers=answers.answers(), name=sign.cleaned_data["signed_name"]
+                response=response,
+                answers=answers.answers(),
+                name=sign.cleaned_data["signed_name"],
+                version=version,
             )
             messages.success(request, _("Signed. You can download the signed copy below."))
         elif action == SEND:
-            response_submit(response=response, answers=answers.answers())
+            response_submit(response=response, answers=answers.answers(), version=version)
             messages.success(
                 request, _("Sent to %(name)s.") % {"name": form.professional.user.name}
             )

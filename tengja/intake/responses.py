@@ -222,20 +222,33 @@ def response_open(*, form: IntakeForm, client: User) -> FormResponse:
         and response.snapshot.get("version") != form.version
     ):
         keys = {field["key"] for field in form.fields}
-        response.snapshot = snapshot_of(form)
-        response.answers = {k: v for k, v in response.answers.items() if k in keys}
-        response.updated_at = timezone.now()
-        response.save(update_fields=["snapshot", "answers", "updated_at"])
+        snapshot = snapshot_of(form)
+        answers = {k: v for k, v in response.answers.items() if k in keys}
+        now = timezone.now()
+        # Only while still a draft: a signature or a send that committed meanwhile
+        # is never written over.
+        if FormResponse.objects.filter(pk=response.pk, state=FormResponse.State.DRAFT).update(
+            snapshot=snapshot, answers=answers, updated_at=now
+        ):
+            response.snapshot, response.answers, response.updated_at = snapshot, answers, now
+        else:
+            response.refresh_from_db()
     return response
 
 
-def _locked(response: FormResponse) -> FormResponse:
-    """The row again, locked, refusing any change once sent or signed."""
+def _locked(response: FormResponse, version: int | None = None) -> FormResponse:
+    """The row again, locked, refusing any change once sent or signed and, with
+    `version` (the form's version on the page the client read), any sending or
+    signing of a form that has changed since: nobody signs a text they did not see."""
     fresh = FormResponse.objects.select_for_update().get(pk=response.pk)
     if fresh.state == FormResponse.State.SIGNED:
         raise ResponseError(_("This consent is signed: it can no longer be changed."))
     if fresh.state == FormResponse.State.SUBMITTED:
         raise ResponseError(_("This form has been sent: it can no longer be changed."))
+    if version is not None and fresh.snapshot.get("version") != version:
+        raise ResponseError(
+            _("This form was changed after you opened it. Read it again before you send or sign.")
+        )
     return fresh
 
 
@@ -249,10 +262,13 @@ def response_save(*, response: FormResponse, answers: dict) -> FormResponse:
     return fresh
 
 
-def response_submit(*, response: FormResponse, answers: dict) -> FormResponse:
-    """Send an intake form's answers (checked complete by the caller)."""
+def response_submit(
+    *, response: FormResponse, answers: dict, version: int | None = None
+) -> FormResponse:
+    """Send an intake form's answers (checked complete by the caller), of the
+    form's `version` the client read."""
     with transaction.atomic():
-        fresh = _locked(response)
+        fresh = _locked(response, version)
         if fresh.snapshot.get("kind") == IntakeForm.Kind.CONSENT:
             raise ResponseError(_("A consent is signed, not sent."))
         now = timezone.now()
@@ -289,12 +305,14 @@ def signature_hash(*, snapshot: dict, answers: dict, name: str, signed_at: datet
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def response_sign(*, response: FormResponse, answers: dict, name: str) -> FormResponse:
+def response_sign(
+    *, response: FormResponse, answers: dict, name: str, version: int | None = None
+) -> FormResponse:
     """Sign a consent with the name typed (checked against the account's name by
-    the caller): the text seen, the answers, the name and the time, and their
-    hash, kept for good."""
+    the caller): the text seen (the form's `version` the client read), the
+    answers, the name and the time, and their hash, kept for good."""
     with transaction.atomic():
-        fresh = _locked(response)
+        fresh = _locked(response, version)
         if fresh.snapshot.get("kind") != IntakeForm.Kind.CONSENT:
             raise ResponseError(_("Only a consent is signed."))
         now = timezone.now().replace(microsecond=0)

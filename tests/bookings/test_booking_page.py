@@ -357,7 +357,7 @@ def test_a_visitor_makes_an_account_confirms_and_is_booked(
     assert "Confirm and book" in client.get(path).content.decode()
     assert not User.objects.filter(email="nina@example.com").exists()  # GET changes nothing
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(path)
+        response = client.post(path, {"password": PASSWORD})
     user = User.objects.get(email="nina@example.com")
     booking = Booking.objects.get()
     assert response["Location"] == reverse("bookings:detail", kwargs={"code": booking.code})
@@ -368,7 +368,7 @@ def test_a_visitor_makes_an_account_confirms_and_is_booked(
     assert PageSignup.objects.get().password_hash == ""  # the account holds it now
     assert client.get(response["Location"]).status_code == 200  # signed in
     # The link works once.
-    response = client.post(path)
+    response = client.post(path, {"password": PASSWORD})
     assert response.status_code == 400 and "already been used" in response.content.decode()
     assert User.objects.filter(email="nina@example.com").count() == 1
 
@@ -380,7 +380,7 @@ def test_a_visitor_asks_by_request_with_a_message(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(url, signup_data(message="I would like to talk about sleep."))
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(confirm_path())
+        response = client.post(confirm_path(), {"password": PASSWORD})
     asked = BookingRequest.objects.get()
     assert asked.message == "I would like to talk about sleep."
     assert response["Location"] == reverse("bookings:page_sent", kwargs={"code": asked.code})
@@ -393,7 +393,7 @@ def test_a_time_taken_before_the_link_is_opened_says_so(
         client.post(time_url(instant, at(4, 10)), signup_data())
     path = confirm_path()
     BookingFactory(session_type=instant, client=bob, starts_at=at(4, 10), ends_at=at(4, 10, 50))
-    response = client.post(path)
+    response = client.post(path, {"password": PASSWORD})
     assert response.status_code == 409
     html = response.content.decode()
     assert "just taken" in html and quote(at(4, 11).isoformat()) in html
@@ -409,7 +409,7 @@ def test_an_expired_or_unknown_link_does_nothing(
     path = confirm_path()
     assert client.get("/book/confirm/not-a-token/").status_code == 400
     with time_machine.travel(NOW + timedelta(hours=24, seconds=1), tick=False):
-        response = client.post(path)
+        response = client.post(path, {"password": PASSWORD})
     assert response.status_code == 400 and "expired" in response.content.decode()
     assert not User.objects.filter(email="nina@example.com").exists()
     assert page.page_signups_sweep() == 0  # not yet expired
@@ -533,8 +533,43 @@ def test_deleting_the_account_erases_its_sign_up(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(time_url(instant, at(4, 10)), signup_data())
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(confirm_path())
+        client.post(confirm_path(), {"password": PASSWORD})
     user = User.objects.get(email="nina@example.com")
     with django_capture_on_commit_callbacks(execute=True):
         account_delete(user=user)
     assert not PageSignup.objects.exists()
+
+
+def test_whoever_opens_the_link_must_know_the_password_chosen_with_it(
+    client, instant, django_capture_on_commit_callbacks
+):
+    """A stranger signs up with someone else's address and a password of their own:
+    the owner's click on the genuine e-mail makes no account the stranger could
+    sign in to. Only the password chosen with the time confirms it; a wrong one
+    changes nothing, counts as a failed sign-in, and the link stays usable."""
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(time_url(instant, at(4, 10)), signup_data())
+    path = confirm_path()
+    for typed in ("", "the owner's own guess"):
+        response = client.post(path, {"password": typed})
+        assert response.status_code == 400
+        assert not User.objects.filter(email="nina@example.com").exists()
+        assert PageSignup.objects.get().confirmed_at is None
+    assert "not the password you chose" in response.content.decode()
+    response = client.post(path, {"password": PASSWORD})
+    assert response.status_code == 302
+    assert User.objects.get(email="nina@example.com").check_password(PASSWORD)
+
+
+def test_confirming_is_paused_after_many_wrong_passwords(
+    client, instant, settings, django_capture_on_commit_callbacks
+):
+    settings.SIGN_IN_LIMIT_PER_IP = "2/h"
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(time_url(instant, at(4, 10)), signup_data())
+    path = confirm_path()
+    for _ in range(2):
+        client.post(path, {"password": "wrong"})
+    response = client.post(path, {"password": PASSWORD})
+    assert response.status_code == 400 and "Too many wrong passwords" in response.content.decode()
+    assert not User.objects.filter(email="nina@example.com").exists()

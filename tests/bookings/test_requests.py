@@ -84,7 +84,9 @@ def test_a_request_tells_the_professional_in_their_language_and_zone(
     assert message.to == ["helga@example.com"]
     assert message.subject == "Ný beiðni frá Alice Andersen um First talk kl. 6.3.2031 10:00"
     for body in (message.body, message.alternatives[0][0]):
-        assert MESSAGE in body
+        # What a client writes may be clinical: it stays on Tengja, never in a mailbox.
+        assert MESSAGE not in body
+        assert "Þú átt skilaboð frá viðkomandi: lestu þau á Tengja." in body
         assert "10:00–10:50 (Atlantic/Reykjavik)" in body
         assert "http://testserver/practice/requests/" in body
     notice = Notification.objects.get(user=asked.professional.user)
@@ -306,3 +308,26 @@ def test_another_clients_request_is_not_in_their_email(
         text = message.body + message.alternatives[0][0]
         assert MESSAGE not in text and "Carl's own words" not in text
     assert sorted(m.to[0] for m in mail.outbox) == ["alice@example.com", "carl@example.com"]
+
+
+def test_a_client_has_at_most_three_requests_waiting_with_one_professional(
+    asked, client_user, bob, django_capture_on_commit_callbacks
+):
+    """Each request e-mails the professional: a fourth waiting one is refused (and
+    sends nothing); once one is answered or withdrawn, another may be asked."""
+    with django_capture_on_commit_callbacks(execute=True):
+        made = [
+            request_create(
+                client=client_user, session_type=asked, starts_at=START + timedelta(hours=h)
+            )
+            for h in range(3)
+        ]
+    mail.outbox.clear()
+    with pytest.raises(BookingError, match="3 requests waiting"):
+        request_create(client=client_user, session_type=asked, starts_at=START + timedelta(days=1))
+    assert BookingRequest.objects.count() == 3 and mail.outbox == []
+    # Another client is not held by it.
+    request_create(client=bob, session_type=asked, starts_at=START + timedelta(days=1))
+    request_withdraw(booking_request=made[0])
+    request_create(client=client_user, session_type=asked, starts_at=START + timedelta(days=1))
+    assert BookingRequest.objects.filter(client=client_user, status="open").count() == 3

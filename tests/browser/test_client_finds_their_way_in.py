@@ -108,6 +108,8 @@ def test_a_visitor_becomes_a_client_and_meets_the_professional(
         assert message.to == [VISITOR]
         link = re.search(r"https?://[^/\s]+(/book/confirm/\S+)", message.body).group(1)
         visitor.goto(link)
+        # Whoever opens the link must know the password chosen with the time.
+        visitor.get_by_label("Lykilorðið sem þú valdir").fill(VISITOR_PASSWORD)
         visitor.locator("main form button[type=submit]").click()
         asked = BookingRequest.objects.get()
         assert asked.client.email == VISITOR and asked.starts_at == starts_at

@@ -105,11 +105,11 @@ def test_a_tampered_field_key_is_not_stored(client, alice, intake, booking):
 
 def test_sending_wants_the_required_answers_then_locks(client, alice, intake, booking):
     client.force_login(alice)
-    refused = client.post(fill(intake), {"a-story": "Bara þetta", "action": "send"})
+    refused = client.post(fill(intake), {"a-story": "Bara þetta", "action": "send", "version": "1"})
     assert refused.status_code == 400
     assert 'href="#id_a-name"' in refused.content.decode()
     assert FormResponse.objects.get(form=intake).state == FormResponse.State.DRAFT
-    assert client.post(fill(intake), {**GOOD, "action": "send"}).status_code == 302
+    assert client.post(fill(intake), {**GOOD, "action": "send", "version": "1"}).status_code == 302
     response = FormResponse.objects.get(form=intake)
     assert response.state == FormResponse.State.SUBMITTED and response.submitted_at
     assert response.answers["sleep"] == 3 and response.answers["born"] == "1990-05-17"
@@ -125,13 +125,16 @@ def test_sending_wants_the_required_answers_then_locks(client, alice, intake, bo
 def test_signing_needs_the_accounts_name(client, alice, consent, booking):
     client.force_login(alice)
     refused = client.post(
-        fill(consent), {"a-video_ok": "yes", "signed_name": "Alice", "action": "sign"}
+        fill(consent),
+        {"a-video_ok": "yes", "signed_name": "Alice", "action": "sign", "version": "1"},
     )
     assert refused.status_code == 400
     assert "Type your full name as it is on your account" in refused.content.decode()
     assert FormResponse.objects.get(form=consent).state == FormResponse.State.DRAFT
     # A consent's required answers are required to sign, too.
-    refused = client.post(fill(consent), {"signed_name": "Alice Andersen", "action": "sign"})
+    refused = client.post(
+        fill(consent), {"signed_name": "Alice Andersen", "action": "sign", "version": "1"}
+    )
     assert refused.status_code == 400
     assert FormResponse.objects.get(form=consent).state == FormResponse.State.DRAFT
 
@@ -142,7 +145,12 @@ def test_signing_keeps_the_text_the_name_the_time_and_their_hash(client, alice, 
     assert CONSENT_BODY in page and "Type your full name to sign" in page
     answer = client.post(
         fill(consent),
-        {"a-video_ok": "yes", "signed_name": "  alice   ANDERSEN ", "action": "sign"},
+        {
+            "a-video_ok": "yes",
+            "signed_name": "  alice   ANDERSEN ",
+            "action": "sign",
+            "version": "1",
+        },
     )
     assert answer.status_code == 302
     response = FormResponse.objects.get(form=consent)
@@ -174,7 +182,7 @@ def test_signing_keeps_the_text_the_name_the_time_and_their_hash(client, alice, 
     # Signed once: a second sign or a save is refused, and nothing changes.
     again = client.post(
         fill(consent),
-        {"a-video_ok": "no", "signed_name": "Alice Andersen", "action": "sign"},
+        {"a-video_ok": "no", "signed_name": "Alice Andersen", "action": "sign", "version": "1"},
         follow=True,
     )
     assert "This consent is signed: it can no longer be changed." in again.content.decode()
@@ -186,7 +194,8 @@ def test_signing_keeps_the_text_the_name_the_time_and_their_hash(client, alice, 
 def test_changing_the_form_after_signing_changes_nothing_signed(client, alice, consent, booking):
     client.force_login(alice)
     client.post(
-        fill(consent), {"a-video_ok": "yes", "signed_name": "Alice Andersen", "action": "sign"}
+        fill(consent),
+        {"a-video_ok": "yes", "signed_name": "Alice Andersen", "action": "sign", "version": "1"},
     )
     signed = FormResponse.objects.get(form=consent)
     consent.body = "Nýr texti sem enginn skrifaði undir."
@@ -341,3 +350,34 @@ def test_another_clients_booking_does_not_open_the_form(client, intake):
     stranger = UserFactory()
     client.force_login(stranger)
     assert client.get(fill(intake)).status_code == 404
+
+
+def test_nobody_signs_a_text_changed_after_they_read_it(client, alice, consent, booking):
+    """The client reads version 1; the professional changes the text; the client's
+    Sign (of the page they read) is refused, nothing is signed, and the page
+    now shows the new text to read. Sending an intake form is held the same way."""
+    client.force_login(alice)
+    assert CONSENT_BODY in client.get(fill(consent)).content.decode()
+    consent.body = "Nýr texti sem viðskiptavinurinn hefur ekki lesið."
+    consent.version = 2
+    consent.save()
+    refused = client.post(
+        fill(consent),
+        {"a-video_ok": "yes", "signed_name": "Alice Andersen", "action": "sign", "version": "1"},
+        follow=True,
+    )
+    assert "changed after you opened it" in refused.content.decode()
+    assert "Nýr texti" in refused.content.decode()
+    response = FormResponse.objects.get(form=consent)
+    assert response.state == FormResponse.State.DRAFT and not response.signature_hash
+    # Without the version read, nothing is signed either.
+    client.post(
+        fill(consent), {"a-video_ok": "yes", "signed_name": "Alice Andersen", "action": "sign"}
+    )
+    assert FormResponse.objects.get(form=consent).state == FormResponse.State.DRAFT
+    client.post(
+        fill(consent),
+        {"a-video_ok": "yes", "signed_name": "Alice Andersen", "action": "sign", "version": "2"},
+    )
+    signed = FormResponse.objects.get(form=consent)
+    assert signed.state == FormResponse.State.SIGNED and signed.snapshot["body"].startswith("Nýr")
