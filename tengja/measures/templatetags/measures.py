@@ -43,7 +43,10 @@ def measures_home(context: template.Context) -> dict:
     if not user.is_authenticated:
         return {}
     professional = context.get("professional")
+    waiting = waiting_for_client(client=user)
     return {
-        "waiting": waiting_for_client(client=user),
+        "waiting": waiting,
+        # Once something was asked of them, a way back to their scores.
+        "has_measures": bool(waiting) or MeasureRequest.objects.filter(client=user).exists(),
         "flags": flagged(professional=professional) if professional else [],
     }
