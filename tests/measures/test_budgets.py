@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from tengja.measures.models import MeasureRequest, MeasureResponse
 from tengja.measures.services import measure_answer, measure_send
-from tests.factories import BookingFactory
+from tests.factories import BookingFactory, SessionTypeFactory
 from tests.measures.conftest import phq9
 
 MANY = 1000
@@ -50,9 +50,13 @@ def answers(alice, professional, count: int) -> None:
         mode="every_session",
         notify=False,
     )
-    BookingFactory.create_batch(
-        5, client=alice, session_type__professional=professional, starts_at=now + timedelta(days=1)
-    )
+    kind = SessionTypeFactory(professional=professional)
+    for hour in range(5):
+        BookingFactory(
+            client=alice,
+            session_type=kind,
+            starts_at=now + timedelta(days=1, hours=hour + 24 * (count > 10)),
+        )
 
 
 def count(client, url: str) -> int:
