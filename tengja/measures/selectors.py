@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone, translation
 
@@ -83,13 +83,24 @@ def _due(requests: list[MeasureRequest], now: datetime) -> list[Waiting]:
 
 
 def waiting_for_client(*, client: User, now: datetime | None = None) -> list[Waiting]:
-    """Every questionnaire the client may answer now (three queries, whatever they hold)."""
-    requests = list(
-        MeasureRequest.objects.filter(client=client, active=True)
+    """Every questionnaire the client may answer now (three queries at most,
+    whatever they hold)."""
+    return home_for_client(client=client, now=now)[0]
+
+
+def home_for_client(*, client: User, now: datetime | None = None) -> tuple[list[Waiting], bool]:
+    """What is waiting for the client, and whether they were ever sent one: one
+    query, and two more only while a request before every session is open.
+
+    A client has at most one open request per questionnaire and professional
+    (measure_send replaces the last), so the open ones come first and are few."""
+    rows = list(
+        MeasureRequest.objects.filter(client=client)
         .select_related("professional__user")
-        .order_by("created_at", "pk")
+        .order_by("-active", "created_at", "pk")[:100]
     )
-    return _due(requests, now or timezone.now())
+    requests = [r for r in rows if r.active]
+    return _due(requests, now or timezone.now()), bool(rows)
 
 
 def request_for_client(*, client: User, code: str) -> MeasureRequest:
@@ -204,11 +215,28 @@ def client_series(*, client: User) -> list[Series]:
 
 def professional_series(*, professional: Professional, client: User) -> list[Series]:
     """A client's scores as one professional may see them: the answers to what
-    they sent, and all the client's scores if the client shares with them."""
-    responses = MeasureResponse.objects.filter(request__client=client)
-    if not Share.objects.filter(client=client, professional=professional).exists():
-        responses = responses.filter(request__professional=professional)
+    they sent, and all the client's scores if the client shares with them (one
+    query per questionnaire)."""
+    shared = Share.objects.filter(client=OuterRef("request__client"), professional=professional)
+    responses = MeasureResponse.objects.filter(request__client=client).filter(
+        Q(request__professional=professional) | Q(Exists(shared))
+    )
     return _series(_latest(responses))
+
+
+def flags_in(series: list[Series], *, professional: Professional) -> list[MeasureResponse]:
+    """The answers on the charts to the professional's own PHQ-9s with item 9 above
+    0 in the last MEASURES_FLAG_DAYS days, newest first (no query)."""
+    since = timezone.now() - timedelta(days=settings.MEASURES_FLAG_DAYS)
+    found = [
+        point
+        for s in series
+        for point in s.points
+        if point.item9
+        and point.answered_at >= since
+        and point.request.professional_id == professional.pk
+    ]
+    return sorted(found, key=lambda p: p.answered_at, reverse=True)
 
 
 def requests_of_client(*, professional: Professional, client: User) -> list[MeasureRequest]:
@@ -220,15 +248,13 @@ def requests_of_client(*, professional: Professional, client: User) -> list[Meas
     )
 
 
-def flagged(*, professional: Professional, client: User | None = None) -> list[MeasureResponse]:
-    """Answers to the professional's PHQ-9s in the last FLAG_DAYS days with item 9
-    (thoughts of self-harm) above 0, newest first (one query, at most 20)."""
+def flagged(*, professional: Professional) -> list[MeasureResponse]:
+    """Answers to the professional's PHQ-9s in the last MEASURES_FLAG_DAYS days
+    with item 9 (thoughts of self-harm) above 0, newest first (one query, at most 20)."""
     since = timezone.now() - timedelta(days=settings.MEASURES_FLAG_DAYS)
     found = MeasureResponse.objects.filter(
         request__professional=professional, item9=True, answered_at__gte=since
     )
-    if client is not None:
-        found = found.filter(request__client=client)
     return list(found.select_related("request__client").order_by("-answered_at", "-pk")[:20])
 
 

@@ -297,3 +297,37 @@ def test_dates_in_the_viewers_zone(client, alice, professional, session):
         "1 March 2026"
         in client.get(reverse("dashboard:practice_client", args=[alice.code])).content.decode()
     )
+
+
+def test_a_shared_professional_sees_scores_but_not_item9(
+    client, alice, professional, other_professional, session
+):
+    measure = measure_send(
+        professional=professional, client=alice, instrument="phq9", mode="once", notify=False
+    )
+    measure_answer(request=measure, data=phq9(0, 0, 0, 0, 0, 0, 0, 0, 2))
+    BookingFactory(client=alice, session_type__professional=other_professional)
+    Share.objects.create(client=alice, professional=other_professional)
+    client.force_login(other_professional.user)
+    page = client.get(reverse("dashboard:practice_client", args=[alice.code])).content.decode()
+    assert page.count("measure-chart__dot") == 1
+    assert "item 9" not in page and "self-harm" not in page
+    assert "self-harm" not in client.get(reverse("dashboard:home")).content.decode()
+
+
+def test_the_demo_client_answered_three_phq9s_going_down_and_a_gad7_waits(settings, db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.DEBUG = True
+    call_command("demo", stdout=StringIO())
+    call_command("demo", stdout=StringIO())  # safe to load again
+    totals = list(
+        MeasureResponse.objects.filter(request__instrument="phq9")
+        .order_by("answered_at")
+        .values_list("total", flat=True)
+    )
+    assert len(totals) == 3 and totals == sorted(totals, reverse=True)
+    waiting = MeasureRequest.objects.get(active=True)
+    assert waiting.instrument == "gad7" and waiting.client.email.startswith("client")

@@ -9,9 +9,10 @@ from tengja.accounts.models import User
 from tengja.measures.models import MeasureRequest
 from tengja.measures.selectors import (
     flagged,
+    flags_in,
+    home_for_client,
     professional_series,
     requests_of_client,
-    waiting_for_client,
 )
 from tengja.professionals.models import Professional
 
@@ -22,11 +23,12 @@ register = template.Library()
 def client_measures(context: template.Context, professional: Professional, client: User) -> dict:
     """On the professional's page for a client: flags, scores over time, what
     they ask, and the form to send a questionnaire."""
+    series = professional_series(professional=professional, client=client)
     return {
         "client": client,
         "professional": professional,
-        "flags": flagged(professional=professional, client=client),
-        "series": professional_series(professional=professional, client=client),
+        "flags": flags_in(series, professional=professional),
+        "series": series,
         "asked": requests_of_client(professional=professional, client=client),
         "instruments": MeasureRequest.Instrument.choices,
         "modes": MeasureRequest.Mode.choices,
@@ -43,10 +45,10 @@ def measures_home(context: template.Context) -> dict:
     if not user.is_authenticated:
         return {}
     professional = context.get("professional")
-    waiting = waiting_for_client(client=user)
+    waiting, asked = home_for_client(client=user)
     return {
         "waiting": waiting,
         # Once something was asked of them, a way back to their scores.
-        "has_measures": bool(waiting) or MeasureRequest.objects.filter(client=user).exists(),
+        "has_measures": asked,
         "flags": flagged(professional=professional) if professional else [],
     }
