@@ -96,6 +96,7 @@ def pages(demo: dict) -> list[tuple[str, str | None, str]]:
         ("booking-page", None, urlsplit(demo["professional"]["booking_url"]).path),
         ("booking-page-client", "client", urlsplit(demo["professional"]["booking_url"]).path),
         ("booking-page-settings", "professional", "/practice/booking-page/"),
+        ("my-measures", "client", "/measures/"),
     ]
 
 

@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "tengja.professionals",
     "tengja.bookings",
     "tengja.intake",
+    "tengja.measures",
     "tengja.hubs",
     "tengja.billing",
     "tengja.video",
@@ -498,6 +499,33 @@ if PAYMENT_PROVIDER == "stripe":
 # WhiteNoise hands Django's ASGI handler a file iterator; serving it is correct, the
 # warning about it is noise.
 warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous")
+
+# Outcome measures (tengja.measures): who a client is shown right after an answer
+# to PHQ-9 item 9 (thoughts of self-harm) above 0. Each name and description is
+# a text or {language code: text}.
+CRISIS_CONTACTS = [
+    {
+        "name": {
+            "en": "Red Cross helpline (Hjálparsími Rauða krossins)",
+            "is": "Hjálparsími Rauða krossins",
+        },
+        "phone": "1717",
+        "description": {
+            "en": "Free, confidential support, open day and night. You can also chat at 1717.is.",
+            "is": "Ókeypis og trúnaðarmál, opið allan sólarhringinn. Einnig netspjall á 1717.is.",
+        },
+    },
+    {
+        "name": {"en": "Emergency (Neyðarlínan)", "is": "Neyðarlínan"},
+        "phone": "112",
+        "description": {
+            "en": "If you are in danger now, or might act on these thoughts, call 112.",
+            "is": "Ef þú ert í hættu núna, eða gætir farið eftir þessum hugsunum, hringdu í 112.",
+        },
+    },
+]
+# How long an answer to PHQ-9 item 9 above 0 stays flagged for its professional.
+MEASURES_FLAG_DAYS = 14
 
 LOGGING = {
     "version": 1,

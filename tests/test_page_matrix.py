@@ -283,6 +283,25 @@ PAGES: dict[str, list[tuple[str, Kwargs, str | Callable[[World], str], dict[str,
     "professionals:session_type": [("", lambda w: {"code": w.kind.code}, "", expect(PRO))],
     "professionals:profile": [("", NONE, "", expect(PRO))],
     # The professional's forms (issue 29): theirs alone; each change its own address.
+    # Outcome measures: the client's, and the professional's who sent them.
+    "measures:mine": [("", NONE, "", signed_in(200))],
+    "measures:answer": [
+        ("waiting", lambda w: {"code": w.measure_requests["waiting"].code}, "", expect(CLIENT)),
+        ("answered", lambda w: {"code": w.measure_requests["answered"].code}, "", expect(CLIENT)),
+    ],
+    "measures:response": [
+        (
+            "item 9",
+            lambda w: {"code": w.measure_responses["answered"].code},
+            "",
+            expect(CLIENT, PRO),
+        )
+    ],
+    "measures:share": [("", NONE, "", signed_in(405))],
+    "measures:send": [("", lambda w: {"code": w.people[CLIENT].code}, "", signed_in(405))],
+    "measures:stop": [
+        ("", lambda w: {"code": w.measure_requests["waiting"].code}, "", signed_in(405))
+    ],
     "intake:builder_list": [("", NONE, "", expect(PRO))],
     "intake:builder_new": [("", NONE, "", expect(PRO))],
     "intake:builder_edit": [

@@ -12,13 +12,16 @@ from tests.factories import BookingFactory, HubFactory, SessionTypeFactory, User
 # session, user, the header (one query: unread count, hub icon, practice, HR
 # team), upcoming, a window of the history, connections, the forms the client must
 # still complete before a first session, and the forms the calls to come wait for
-# (tengja.intake.responses; one more when some are required)
-CLIENT_HOME_QUERIES = 8
+# (tengja.intake.responses; one more when some are required), and the
+# questionnaires sent to them (tengja.measures; two more while one is asked
+# before every session)
+CLIENT_HOME_QUERIES = 9
 # and, for a hub member who is in an HR team too, their memberships and the
 # hubs they run (the header says whether they have any)
 HOME_QUERIES = CLIENT_HOME_QUERIES + 2
-# and the practice (with its set-up checklist and the hubs asking to offer it)
-PRO_HOME_QUERIES = HOME_QUERIES + 1
+# and the practice (with its set-up checklist and the hubs asking to offer it),
+# and its clients' answers that need attention (tengja.measures)
+PRO_HOME_QUERIES = HOME_QUERIES + 2
 
 
 def test_visitor_gets_the_welcome_page(client, db):

@@ -54,6 +54,8 @@ from tengja.intake.builder import form_from_template
 from tengja.intake.models import ClientDetails, Detail, FormResponse, IntakeForm
 from tengja.intake.responses import response_open, response_save, response_sign
 from tengja.lib.images import picture_reencode
+from tengja.measures.models import MeasureRequest, MeasureResponse
+from tengja.measures.services import measure_answer, measure_send
 from tengja.notifications.feed import feed_token_for
 from tengja.notifications.models import Notification
 from tengja.notifications.services import notifications_mark_read
@@ -92,6 +94,10 @@ class World:
     # A consent required for `kind`, signed by the client; an intake form (required
     # for a type nobody has booked yet) the client has started.
     responses: dict[str, FormResponse] = field(default_factory=dict)
+    # Outcome measures: a GAD-7 waiting for the client, and a PHQ-9 they answered
+    # (item 9 above 0, so its pages show the flag and the crisis contacts).
+    measure_requests: dict[str, MeasureRequest] = field(default_factory=dict)
+    measure_responses: dict[str, MeasureResponse] = field(default_factory=dict)
 
 
 def _link(pattern: str) -> str:
@@ -443,6 +449,21 @@ def build_world(capture) -> World:
         emergency_contact="Jón Jónsson, 555 4321",
     )
 
+    phq9 = measure_send(
+        professional=professional, client=client, instrument="phq9", mode="once", notify=False
+    )
+    measure_responses = {
+        "answered": measure_answer(
+            request=phq9, data={str(n): "1" for n in range(1, 10)} | {"difficulty": "1"}
+        )
+    }
+    measure_requests = {
+        "answered": phq9,
+        "waiting": measure_send(
+            professional=professional, client=client, instrument="gad7", mode="once", notify=False
+        ),
+    }
+
     return World(
         people={
             "visitor": None,
@@ -467,6 +488,8 @@ def build_world(capture) -> World:
         intake_forms=intake_forms,
         requests=requests,
         responses=responses,
+        measure_requests=measure_requests,
+        measure_responses=measure_responses,
     )
 
 

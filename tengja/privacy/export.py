@@ -29,6 +29,7 @@ from tengja.privacy.export_intake import (
     intake_forms_of,
     session_requests_of,
 )
+from tengja.privacy.export_measures import measure_shares_of, measures_of
 from tengja.privacy.export_practice import (
     availability_of,
     hr_companies_of,
@@ -82,6 +83,11 @@ intake_forms.json       as a professional: the intake forms and consents you wro
 forms.json              forms you filled in and consents you signed, each with
                         the exact text you saw; as a professional, your clients'
                         answers (your clinical record of them)
+measures.json           questionnaires (PHQ-9, GAD-7) a professional sent you and
+                        your answers with their scores; as a professional, those
+                        you sent and your clients' answers (your clinical record)
+measure_shares.json     professionals you share your scores with, or clients who
+                        share theirs with you
 picture.jpg             your profile picture, if you have one
 
 Times are in UTC (ISO 8601). Amounts are in minor units of the currency
@@ -126,6 +132,9 @@ EXPORTED: dict[str, str] = {
     "intake.IntakeForm": "intake_forms.json",
     "intake.IntakeForm_session_types": "intake_forms.json",
     "intake.FormResponse": "forms.json",
+    "measures.MeasureRequest": "measures.json",
+    "measures.MeasureResponse": "measures.json",
+    "measures.Share": "measure_shares.json",
 }
 NOT_EXPORTED: dict[str, str] = {
     "bookings.PageSignup": (
@@ -498,6 +507,8 @@ def export_write(*, user: User, out: IO[bytes]) -> None:
         _write_json_list(archive, "client_details.json", client_details_of(user))
         _write_json_list(archive, "intake_forms.json", intake_forms_of(user))
         _write_json_list(archive, "forms.json", form_responses_of(user))
+        _write_json_list(archive, "measures.json", measures_of(user))
+        _write_json_list(archive, "measure_shares.json", measure_shares_of(user))
         if user.picture:
             with user.picture.open("rb") as picture, archive.open("picture.jpg", "w") as copy:
                 shutil.copyfileobj(picture, copy)

@@ -34,6 +34,7 @@ from tengja.hubs.services import credit_requests_close
 from tengja.intake.models import FormResponse
 from tengja.lib.emails import email_deliver_now, email_render
 from tengja.lib.tokens import token_hash, token_make
+from tengja.measures.services import measures_erase
 from tengja.notifications.models import Delivery, Notification, Preferences
 from tengja.privacy.export import export_write
 from tengja.privacy.models import DataExport
@@ -314,6 +315,9 @@ def _erase_related(*, user: User, addresses: set[str], placeholder: str, now: da
     # form sent or a consent signed is part of the professional's health record (lög
     # um sjúkraskrár nr. 55/2009) and stays with them, as SECURITY.md says.
     FormResponse.objects.filter(client=user, state=FormResponse.State.DRAFT).delete()
+    # Outcome measures likewise: answers given stay with the professional; requests
+    # never answered, and the client's shares, go (tengja.measures.services).
+    measures_erase(user=user)
 
     # Wellbeing Hubs: the ledger stays (the company's accounts), without the address.
     Membership.objects.filter(user=user).update(

@@ -31,6 +31,8 @@ from tengja.intake.builder import form_from_template
 from tengja.intake.models import ClientDetails, Detail, FormResponse, IntakeForm
 from tengja.intake.responses import response_open, response_sign
 from tengja.lib.dates import add_months
+from tengja.measures.models import MeasureRequest
+from tengja.measures.services import measure_answer, measure_send
 from tengja.professionals.forms import booking_slug_suggest
 from tengja.professionals.models import (
     AvailabilityException,
@@ -362,6 +364,7 @@ class Command(BaseCommand):
 
         signed = demo_consent(professional=professional, client=client)
         demo_request(professional=professional, client=client, kind=follow_up)
+        demo_measures(professional=professional, client=client)
 
         # Invited once, on the first run (each run would otherwise send it again).
         invited_before = ProfessionalInvitation.objects.filter(email=INVITED_PROFESSIONAL).exists()
@@ -428,6 +431,30 @@ def demo_request(*, professional: Professional, client: User, kind: SessionType)
             starts_at=free[0].starts_at,
             message="Could we talk about how the last weeks went?",
         )
+
+
+def demo_measures(*, professional: Professional, client: User) -> None:
+    """The demo client answered the PHQ-9 three times for the demo professional,
+    a month apart, her scores going down (issue 30); a GAD-7 waits for her."""
+    if MeasureRequest.objects.filter(professional=professional, client=client).exists():
+        return
+    now = timezone.now()
+    for weeks, values in (
+        (8, (2, 2, 2, 2, 1, 2, 1, 1, 0)),
+        (4, (1, 2, 1, 1, 1, 1, 1, 0, 0)),
+        (1, (1, 1, 0, 1, 0, 1, 0, 0, 0)),
+    ):
+        measure = measure_send(
+            professional=professional, client=client, instrument="phq9", mode="once", notify=False
+        )
+        measure_answer(
+            request=measure,
+            data={str(n): value for n, value in enumerate(values, start=1)},
+            now=now - timedelta(weeks=weeks),
+        )
+    measure_send(
+        professional=professional, client=client, instrument="gad7", mode="once", notify=False
+    )
 
 
 def demo_consent(*, professional: Professional, client: User) -> FormResponse:

@@ -1,0 +1,97 @@
+"""The measures' pages keep their query count whatever the data: 1,000 answers
+of the client, flagged ones among them, and requests waiting."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from tengja.measures.models import MeasureRequest, MeasureResponse
+from tengja.measures.services import measure_answer, measure_send
+from tests.factories import BookingFactory, SessionTypeFactory
+from tests.measures.conftest import phq9
+
+MANY = 1000
+
+
+def answers(alice, professional, count: int) -> None:
+    now = timezone.now()
+    requests = MeasureRequest.objects.bulk_create(
+        MeasureRequest(
+            professional=professional,
+            client=alice,
+            instrument="phq9" if n % 2 else "gad7",
+            active=False,
+        )
+        for n in range(count)
+    )
+    MeasureResponse.objects.bulk_create(
+        MeasureResponse(
+            request=request,
+            answers={},
+            total=n % 20,
+            band="mild",
+            item9=n % 7 == 0 and request.instrument == "phq9",
+            answered_at=now - timedelta(hours=n),
+        )
+        for n, request in enumerate(requests)
+    )
+    for _ in range(3):
+        measure_send(
+            professional=professional, client=alice, instrument="gad7", mode="once", notify=False
+        )
+    measure_send(
+        professional=professional,
+        client=alice,
+        instrument="phq9",
+        mode="every_session",
+        notify=False,
+    )
+    kind = SessionTypeFactory(professional=professional)
+    for hour in range(5):
+        BookingFactory(
+            client=alice,
+            session_type=kind,
+            starts_at=now + timedelta(days=1, hours=hour + 24 * (count > 10)),
+        )
+
+
+def count(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(queries)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "page", ["mine", "answer", "response", "practice client", "client home", "professional home"]
+)
+def test_queries_stay_flat_with_data(client, alice, professional, session, page):
+    first = measure_send(
+        professional=professional, client=alice, instrument="phq9", mode="once", notify=False
+    )
+    answered = measure_answer(request=first, data=phq9(1, 1, 1, 1, 1, 1, 1, 1, 1))
+    waiting = measure_send(
+        professional=professional, client=alice, instrument="gad7", mode="once", notify=False
+    )
+    viewer = professional.user if page in ("practice client", "professional home") else alice
+    url = {
+        "mine": reverse("measures:mine"),
+        "answer": reverse("measures:answer", args=[waiting.code]),
+        "response": reverse("measures:response", args=[answered.code]),
+        "practice client": reverse("dashboard:practice_client", args=[alice.code]),
+        "client home": reverse("dashboard:home"),
+        "professional home": reverse("dashboard:home"),
+    }[page]
+    client.force_login(viewer)
+    answers(alice, professional, 10)
+    few = count(client, url)
+    answers(alice, professional, MANY)
+    assert MeasureResponse.objects.count() > MANY
+    assert count(client, url) == few
+    assert few <= 25
+    print(page, few)
