@@ -29,6 +29,7 @@ from tengja.privacy.export_intake import (
     intake_forms_of,
     session_requests_of,
 )
+from tengja.privacy.export_notes import note_templates_of, notes_of
 from tengja.privacy.export_practice import (
     availability_of,
     hr_companies_of,
@@ -82,6 +83,10 @@ intake_forms.json       as a professional: the intake forms and consents you wro
 forms.json              forms you filled in and consents you signed, each with
                         the exact text you saw; as a professional, your clients'
                         answers (your clinical record of them)
+notes.json              as a professional: your private session notes, decrypted,
+                        with their addenda (a client's archive has none: the
+                        notes are the professional's record)
+note_templates.json     as a professional: the note templates you wrote
 picture.jpg             your profile picture, if you have one
 
 Times are in UTC (ISO 8601). Amounts are in minor units of the currency
@@ -126,6 +131,9 @@ EXPORTED: dict[str, str] = {
     "intake.IntakeForm": "intake_forms.json",
     "intake.IntakeForm_session_types": "intake_forms.json",
     "intake.FormResponse": "forms.json",
+    "notes.Note": "notes.json",
+    "notes.NoteAddendum": "notes.json",
+    "notes.NoteTemplate": "note_templates.json",
 }
 NOT_EXPORTED: dict[str, str] = {
     "bookings.PageSignup": (
@@ -498,6 +506,8 @@ def export_write(*, user: User, out: IO[bytes]) -> None:
         _write_json_list(archive, "client_details.json", client_details_of(user))
         _write_json_list(archive, "intake_forms.json", intake_forms_of(user))
         _write_json_list(archive, "forms.json", form_responses_of(user))
+        _write_json_list(archive, "notes.json", notes_of(user))
+        _write_json_list(archive, "note_templates.json", note_templates_of(user))
         if user.picture:
             with user.picture.open("rb") as picture, archive.open("picture.jpg", "w") as copy:
                 shutil.copyfileobj(picture, copy)
