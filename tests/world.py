@@ -54,6 +54,14 @@ from tengja.intake.builder import form_from_template
 from tengja.intake.models import ClientDetails, Detail, FormResponse, IntakeForm
 from tengja.intake.responses import response_open, response_save, response_sign
 from tengja.lib.images import picture_reencode
+from tengja.notes.models import Note, NoteTemplate
+from tengja.notes.services import (
+    addendum_add,
+    note_save,
+    note_sign,
+    note_start,
+    note_template_save,
+)
 from tengja.notifications.feed import feed_token_for
 from tengja.notifications.models import Notification
 from tengja.notifications.services import notifications_mark_read
@@ -92,6 +100,10 @@ class World:
     # A consent required for `kind`, signed by the client; an intake form (required
     # for a type nobody has booked yet) the client has started.
     responses: dict[str, FormResponse] = field(default_factory=dict)
+    # The professional's notes: "signed" (SOAP, on "past", with an addendum),
+    # "draft" (on "ended"), "general" (a draft about the client); and a template.
+    notes: dict[str, Note] = field(default_factory=dict)
+    note_template: NoteTemplate | None = None
 
 
 def _link(pattern: str) -> str:
@@ -443,6 +455,25 @@ def build_world(capture) -> World:
         emergency_contact="Jón Jónsson, 555 4321",
     )
 
+    signed = note_start(
+        professional=professional, client=client, booking=bookings["past"], template="soap"
+    )
+    # Written over the template in Icelandic (the matrix checks for English words).
+    signed = note_sign(note=signed, title="Fyrsti tími", body="Huglægt: sefur illa.")
+    addendum_add(note=signed, body="Viðbót eftir símtal.")
+    notes = {
+        "signed": signed,
+        "draft": note_start(professional=professional, client=client, booking=bookings["ended"]),
+        "general": note_save(
+            note=note_start(professional=professional, client=client, template="birp"),
+            title="",
+            body="Hegðun: kom á réttum tíma.",
+        ),
+    }
+    note_template = note_template_save(
+        professional=professional, name="Stutt", body="Hvað gerðist?\n\nNæstu skref"
+    )
+
     return World(
         people={
             "visitor": None,
@@ -467,6 +498,8 @@ def build_world(capture) -> World:
         intake_forms=intake_forms,
         requests=requests,
         responses=responses,
+        notes=notes,
+        note_template=note_template,
     )
 
 
@@ -500,3 +533,5 @@ def sanity(world: World) -> None:
     assert client.picture
     assert world.responses["signed"].state == "signed"
     assert world.responses["draft"].state == "draft"
+    assert world.notes["signed"].is_signed and world.notes["signed"].addenda.exists()
+    assert not world.notes["draft"].is_signed and world.notes["general"].booking is None

@@ -56,7 +56,11 @@ def client_for_notes(*, professional: Professional, code: str) -> User:
 
 
 def notes_of_session(*, booking: Booking) -> list[Note]:
-    return list(Note.objects.filter(booking=booking).order_by("created_at", "pk")[:LIST_SIZE])
+    return list(
+        Note.objects.filter(booking=booking)
+        .select_related("booking")
+        .order_by("-created_at", "-pk")[:LIST_SIZE]
+    )
 
 
 def notes_of_client(*, professional: Professional, client: User) -> list[Note]:

@@ -66,17 +66,19 @@ def new_for_client(request: AuthenticatedRequest, code: str) -> HttpResponse:
 
 
 def _page(request: AuthenticatedRequest, note: Note, form=None, addendum=None) -> HttpResponse:
+    """The note: a draft to write, or the signed text with its addenda. A refused
+    form makes it a 400 (a signed note's refused change is told in a message)."""
+    shown = None
     if note.is_signed:
-        form = None
         addendum = addendum or AddendumForm()
     else:
-        form = form or NoteForm(initial={"title": note.title, "body": note.body})
+        shown = form or NoteForm(initial={"title": note.title, "body": note.body})
     return render_form(
         request,
         "notes/note.html",
         {
             "note": note,
-            "form": form,
+            "form": shown,
             "addendum_form": addendum,
             "addenda": list(note.addenda.all()) if note.is_signed else [],
         },
@@ -127,6 +129,8 @@ def note_sign(request: AuthenticatedRequest, code: str) -> HttpResponse:
         services.note_sign(note=note, **form.cleaned_data)
     except services.NoteError as error:
         form.add_error(None, str(error))
+        if note.is_signed:
+            messages.error(request, str(error))
         return _page(request, note, form=form)
     messages.success(request, _("The note is signed. Later changes are added as addenda."))
     return redirect("notes:note", code=note.code)
