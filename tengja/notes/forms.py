@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 TITLE_MAX = 200
 BODY_MAX = 50_000
@@ -14,7 +15,9 @@ class StartForm(forms.Form):
 
 
 class NoteForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=TITLE_MAX, required=False)
+    title = forms.CharField(
+        label=pgettext_lazy("note", "Title"), max_length=TITLE_MAX, required=False
+    )
     body = forms.CharField(
         label=_("Note"),
         max_length=BODY_MAX,
