@@ -96,6 +96,10 @@ def pages(demo: dict) -> list[tuple[str, str | None, str]]:
         ("booking-page", None, urlsplit(demo["professional"]["booking_url"]).path),
         ("booking-page-client", "client", urlsplit(demo["professional"]["booking_url"]).path),
         ("booking-page-settings", "professional", "/practice/booking-page/"),
+        ("note-signed", "professional", f"/practice/notes/{demo['notes']['signed']}/"),
+        ("note-draft", "professional", f"/practice/notes/{demo['notes']['draft']}/"),
+        ("note-templates", "professional", "/practice/note-templates/"),
+        ("note-template-new", "professional", "/practice/note-templates/new/"),
     ]
 
 

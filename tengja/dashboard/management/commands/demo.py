@@ -321,7 +321,7 @@ class Command(BaseCommand):
             starts_at=(now - timedelta(days=1)).replace(hour=11, minute=0),
         )
         demo_history(professional=professional, client=client, kind=session)
-        demo_notes(professional=professional, client=client)
+        notes = demo_notes(professional=professional, client=client)
 
         # A blocked day, the day after next week's session (on the week, gone from
         # the hub), and a weekly lunch hour: made afresh, so they stay ahead.
@@ -387,6 +387,7 @@ class Command(BaseCommand):
         result["hub_email_domain"] = HUB_EMAIL_DOMAIN
         result["client_code"] = client.code
         result["signed_consent"] = signed.code
+        result["notes"] = notes
         if options["json"]:
             self.stdout.write(json.dumps(result, ensure_ascii=False))
             return
@@ -489,9 +490,10 @@ def demo_colleagues(hub: Hub) -> None:
             )
 
 
-def demo_notes(*, professional: Professional, client: User) -> None:
+def demo_notes(*, professional: Professional, client: User) -> dict[str, str]:
     """The professional's private notes: a signed SOAP note with an addendum on
-    yesterday's session, and a draft on last month's (each made once)."""
+    yesterday's session, and a draft on last month's (each made once). Returns
+    their codes."""
     yesterday = Booking.objects.get(code="demo-yesterday")
     if not Note.objects.filter(booking=yesterday).exists():
         note = note_start(
@@ -514,3 +516,7 @@ def demo_notes(*, professional: Professional, client: User) -> None:
             professional=professional, client=client, booking=last_month, template="dap"
         )
         note_save(note=draft, title="Follow-up", body=draft.body)
+    return {
+        "signed": Note.objects.filter(booking=yesterday).values_list("code", flat=True)[0],
+        "draft": Note.objects.filter(booking=last_month).values_list("code", flat=True)[0],
+    }
