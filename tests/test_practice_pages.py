@@ -15,7 +15,7 @@ from tests.factories import BookingFactory, SessionTypeFactory, UserFactory
 
 WEEK_QUERIES = 6  # with the time off on it (dashboard.week_time_off)
 CLIENTS_QUERIES = 7
-CLIENT_QUERIES = 10
+CLIENT_QUERIES = 12  # with the private notes and the note templates to start from (tengja.notes)
 
 
 @pytest.fixture

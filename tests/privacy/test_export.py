@@ -86,6 +86,8 @@ def test_the_zip_holds_everything_and_downloads_once(
         "client_details.json",
         "intake_forms.json",
         "forms.json",
+        "notes.json",
+        "note_templates.json",
         "picture.jpg",
     }
     # Each file is described in the README.
