@@ -35,6 +35,7 @@ def main() -> None:
         "PAYMENT_PROVIDER": "local",
         "DEMO_FAKE_PAYMENTS": "true",
         "SECRET_KEY": "front-" * 10,
+        "NOTES_KEYS": "x6lVNMBOOYr6aGMvhZFMdOOtHXDq2WCRZP2cSBF3z2U=",  # a scratch key
         "ALLOWED_HOSTS": "127.0.0.1",
         "SITE_URL": "https://127.0.0.1",
         "SECURE_SSL_REDIRECT": "false",

@@ -97,6 +97,10 @@ def pages(demo: dict) -> list[tuple[str, str | None, str]]:
         ("booking-page-client", "client", urlsplit(demo["professional"]["booking_url"]).path),
         ("booking-page-settings", "professional", "/practice/booking-page/"),
         ("my-measures", "client", "/measures/"),
+        ("note-signed", "professional", f"/practice/notes/{demo['notes']['signed']}/"),
+        ("note-draft", "professional", f"/practice/notes/{demo['notes']['draft']}/"),
+        ("note-templates", "professional", "/practice/note-templates/"),
+        ("note-template-new", "professional", "/practice/note-templates/new/"),
     ]
 
 

@@ -32,6 +32,7 @@ def production_env(workdir: Path, database_url: str | None, redis_url: str | Non
         "PAYMENT_PROVIDER": "local",
         "DEMO_FAKE_PAYMENTS": "true",
         "SECRET_KEY": "bench-" * 10,
+        "NOTES_KEYS": "x6lVNMBOOYr6aGMvhZFMdOOtHXDq2WCRZP2cSBF3z2U=",  # a scratch key
         "ALLOWED_HOSTS": "127.0.0.1,testserver",
         "SITE_URL": "https://127.0.0.1",
         "SECURE_SSL_REDIRECT": "false",

@@ -19,9 +19,11 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from tengja.billing.checks import refuse_to_start_on_payment_problems  # noqa: E402
+from tengja.notes.checks import refuse_to_start_without_notes_keys  # noqa: E402
 from tengja.video.routing import websocket_urlpatterns  # noqa: E402
 
 refuse_to_start_on_payment_problems()
+refuse_to_start_without_notes_keys()
 
 application = ProtocolTypeRouter(
     {

@@ -4,6 +4,9 @@ Development is the default (as in healthchecks); production sets DEBUG=false,
 SECRET_KEY, ALLOWED_HOSTS and the service URLs. The values, not the code, differ.
 """
 
+import base64
+import binascii
+import hashlib
 import ipaddress
 import os
 import re
@@ -113,6 +116,7 @@ INSTALLED_APPS = [
     "tengja.bookings",
     "tengja.intake",
     "tengja.measures",
+    "tengja.notes",
     "tengja.hubs",
     "tengja.billing",
     "tengja.video",
@@ -271,6 +275,24 @@ if PAYMENT_PROVIDER not in ("stripe", "local"):
         f"PAYMENT_PROVIDER must be stripe or local, not {PAYMENT_PROVIDER!r}"
     )
 DEMO_FAKE_PAYMENTS = envbool("DEMO_FAKE_PAYMENTS", "false")
+
+# Session notes (tengja.notes) are encrypted with these Fernet keys, comma-separated:
+# the first encrypts, all decrypt (put a new key first, keep the old, then run
+# `manage.py notes_rotate`). With DEBUG on, a key derived from SECRET_KEY; with DEBUG
+# off there is none, and the servers will not start (tengja/notes/checks.py).
+NOTES_KEYS = envlist("NOTES_KEYS", "")
+if not NOTES_KEYS and DEBUG:
+    _derived = hashlib.sha256(f"tengja.notes:{SECRET_KEY}".encode()).digest()
+    NOTES_KEYS = [base64.urlsafe_b64encode(_derived).decode("ascii")]
+for _key in NOTES_KEYS:
+    try:
+        _valid = len(base64.urlsafe_b64decode(_key.encode("ascii"))) == 32
+    except (binascii.Error, ValueError):
+        _valid = False
+    if not _valid:
+        raise ImproperlyConfigured(
+            "NOTES_KEYS must be Fernet keys (32 bytes in URL-safe base64), comma-separated"
+        )
 
 # HR sees a hub's usage only for groups at least this large: below it, "fewer than N".
 HUB_REPORTING_MIN_GROUP = envint("HUB_REPORTING_MIN_GROUP", "5")

@@ -106,6 +106,10 @@ def intake_form(name: str, **more: str) -> Kwargs:
     return lambda w: {"code": w.intake_forms[name].code, **more}
 
 
+def note(name: str) -> Kwargs:
+    return lambda w: {"code": w.notes[name].code}
+
+
 def page_time(world: World) -> str:
     """A time the booking page offers for the world's session type."""
     [first, *_] = page_next_times(
@@ -329,6 +333,26 @@ PAGES: dict[str, list[tuple[str, Kwargs, str | Callable[[World], str], dict[str,
         )
     },
     "professionals:business_details": [("", NONE, "", expect(PRO))],
+    # Private session notes (issue 30): the author's alone, 404 for everyone else.
+    "notes:note": [
+        ("signed", note("signed"), "", expect(PRO)),
+        ("draft", note("draft"), "", expect(PRO)),
+        ("general", note("general"), "", expect(PRO)),
+        ("unknown", lambda w: {"code": "nope"}, "", expect(others=404)),
+    ],
+    **{
+        name: [("", note("draft"), "", signed_in(405))]
+        for name in ("notes:note_save", "notes:note_sign", "notes:addendum_add")
+    },
+    "notes:new_for_session": [("", booking("past"), "", signed_in(405))],
+    "notes:new_for_client": [("", lambda w: {"code": w.people[CLIENT].code}, "", signed_in(405))],
+    "notes:template_list": [("", NONE, "", expect(PRO))],
+    "notes:template_new": [("", NONE, "", expect(PRO))],
+    "notes:template_edit": [
+        ("", lambda w: {"code": w.note_template.code}, "", expect(PRO)),
+        ("unknown", lambda w: {"code": "nope"}, "", expect(others=404)),
+    ],
+    "notes:template_delete": [("", lambda w: {"code": w.note_template.code}, "", signed_in(405))],
     "intake:details_required": [("", NONE, "", expect(PRO))],
     # Only a client of the professional (with a session or a request) gives them details.
     "intake:details": [

@@ -15,7 +15,9 @@ from tests.factories import BookingFactory, SessionTypeFactory, UserFactory
 
 WEEK_QUERIES = 6  # with the time off on it (dashboard.week_time_off)
 CLIENTS_QUERIES = 7
-CLIENT_QUERIES = 13  # with the outcome measures (tengja.measures: three)
+CLIENT_QUERIES = (
+    15  # with the outcome measures (three) and the private notes and their templates (two)
+)
 
 
 @pytest.fixture

@@ -23,6 +23,8 @@ PRODUCTION_ENV = {
     "STRIPE_SECRET_KEY": "sk_live_x",
     "STRIPE_PUBLISHABLE_KEY": "pk_live_x",
     "STRIPE_WEBHOOK_SECRET": "whsec_x",
+    # Session notes' encryption key (tengja.notes.checks): a Fernet key.
+    "NOTES_KEYS": "x6lVNMBOOYr6aGMvhZFMdOOtHXDq2WCRZP2cSBF3z2U=",
     "PATH": os.environ["PATH"],
 }
 WITHOUT_STRIPE = {k: v for k, v in PRODUCTION_ENV.items() if not k.startswith("STRIPE_")}

@@ -56,6 +56,14 @@ from tengja.intake.responses import response_open, response_save, response_sign
 from tengja.lib.images import picture_reencode
 from tengja.measures.models import MeasureRequest, MeasureResponse
 from tengja.measures.services import measure_answer, measure_send
+from tengja.notes.models import Note, NoteTemplate
+from tengja.notes.services import (
+    addendum_add,
+    note_save,
+    note_sign,
+    note_start,
+    note_template_save,
+)
 from tengja.notifications.feed import feed_token_for
 from tengja.notifications.models import Notification
 from tengja.notifications.services import notifications_mark_read
@@ -98,6 +106,10 @@ class World:
     # (item 9 above 0, so its pages show the flag and the crisis contacts).
     measure_requests: dict[str, MeasureRequest] = field(default_factory=dict)
     measure_responses: dict[str, MeasureResponse] = field(default_factory=dict)
+    # The professional's notes: "signed" (SOAP, on "past", with an addendum),
+    # "draft" (on "ended"), "general" (a draft about the client); and a template.
+    notes: dict[str, Note] = field(default_factory=dict)
+    note_template: NoteTemplate | None = None
 
 
 def _link(pattern: str) -> str:
@@ -463,6 +475,24 @@ def build_world(capture) -> World:
             professional=professional, client=client, instrument="gad7", mode="once", notify=False
         ),
     }
+    signed = note_start(
+        professional=professional, client=client, booking=bookings["past"], template="soap"
+    )
+    # Written over the template in Icelandic (the matrix checks for English words).
+    signed = note_sign(note=signed, title="Fyrsti tími", body="Huglægt: sefur illa.")
+    addendum_add(note=signed, body="Viðbót eftir símtal.")
+    notes = {
+        "signed": signed,
+        "draft": note_start(professional=professional, client=client, booking=bookings["ended"]),
+        "general": note_save(
+            note=note_start(professional=professional, client=client, template="birp"),
+            title="",
+            body="Hegðun: kom á réttum tíma.",
+        ),
+    }
+    note_template = note_template_save(
+        professional=professional, name="Stutt", body="Hvað gerðist?\n\nNæstu skref"
+    )
 
     return World(
         people={
@@ -490,6 +520,8 @@ def build_world(capture) -> World:
         responses=responses,
         measure_requests=measure_requests,
         measure_responses=measure_responses,
+        notes=notes,
+        note_template=note_template,
     )
 
 
@@ -523,3 +555,5 @@ def sanity(world: World) -> None:
     assert client.picture
     assert world.responses["signed"].state == "signed"
     assert world.responses["draft"].state == "draft"
+    assert world.notes["signed"].is_signed and world.notes["signed"].addenda.exists()
+    assert not world.notes["draft"].is_signed and world.notes["general"].booking is None

@@ -1,6 +1,7 @@
 // A client's form saves itself a moment after each change (tengja.intake's
 // form_save), and says so in a polite live region. Without this script the
 // "Save draft" button does the same. No inline scripts: the CSP forbids them.
+// A professional's note draft (tengja.notes' note_save) saves the same way.
 (function () {
   "use strict";
   var form = document.querySelector("form[data-autosave]");

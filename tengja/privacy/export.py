@@ -30,6 +30,7 @@ from tengja.privacy.export_intake import (
     session_requests_of,
 )
 from tengja.privacy.export_measures import measure_shares_of, measures_of
+from tengja.privacy.export_notes import note_templates_of, notes_of
 from tengja.privacy.export_practice import (
     availability_of,
     hr_companies_of,
@@ -88,6 +89,10 @@ measures.json           questionnaires (PHQ-9, GAD-7) a professional sent you an
                         you sent and your clients' answers (your clinical record)
 measure_shares.json     professionals you share your scores with, or clients who
                         share theirs with you
+notes.json              as a professional: your private session notes, decrypted,
+                        with their addenda (a client's archive has none: the
+                        notes are the professional's record)
+note_templates.json     as a professional: the note templates you wrote
 picture.jpg             your profile picture, if you have one
 
 Times are in UTC (ISO 8601). Amounts are in minor units of the currency
@@ -135,6 +140,9 @@ EXPORTED: dict[str, str] = {
     "measures.MeasureRequest": "measures.json",
     "measures.MeasureResponse": "measures.json",
     "measures.Share": "measure_shares.json",
+    "notes.Note": "notes.json",
+    "notes.NoteAddendum": "notes.json",
+    "notes.NoteTemplate": "note_templates.json",
 }
 NOT_EXPORTED: dict[str, str] = {
     "bookings.PageSignup": (
@@ -509,6 +517,8 @@ def export_write(*, user: User, out: IO[bytes]) -> None:
         _write_json_list(archive, "forms.json", form_responses_of(user))
         _write_json_list(archive, "measures.json", measures_of(user))
         _write_json_list(archive, "measure_shares.json", measure_shares_of(user))
+        _write_json_list(archive, "notes.json", notes_of(user))
+        _write_json_list(archive, "note_templates.json", note_templates_of(user))
         if user.picture:
             with user.picture.open("rb") as picture, archive.open("picture.jpg", "w") as copy:
                 shutil.copyfileobj(picture, copy)

@@ -37,7 +37,7 @@ def test_no_app_imports_one_above_it():
         {"accounts"},
         {"professionals"},
         {"bookings"},
-        {"intake", "measures"},
+        {"intake", "measures", "notes"},
         {"hubs", "billing", "video"},
         {"notifications"},
         {"dashboard", "privacy", "devmail"},

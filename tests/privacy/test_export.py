@@ -88,6 +88,8 @@ def test_the_zip_holds_everything_and_downloads_once(
         "forms.json",
         "measures.json",
         "measure_shares.json",
+        "notes.json",
+        "note_templates.json",
         "picture.jpg",
     }
     # Each file is described in the README.

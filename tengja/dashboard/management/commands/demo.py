@@ -33,6 +33,8 @@ from tengja.intake.responses import response_open, response_sign
 from tengja.lib.dates import add_months
 from tengja.measures.models import MeasureRequest
 from tengja.measures.services import measure_answer, measure_send
+from tengja.notes.models import Note
+from tengja.notes.services import addendum_add, note_save, note_sign, note_start
 from tengja.professionals.forms import booking_slug_suggest
 from tengja.professionals.models import (
     AvailabilityException,
@@ -321,6 +323,7 @@ class Command(BaseCommand):
             starts_at=(now - timedelta(days=1)).replace(hour=11, minute=0),
         )
         demo_history(professional=professional, client=client, kind=session)
+        notes = demo_notes(professional=professional, client=client)
 
         # A blocked day, the day after next week's session (on the week, gone from
         # the hub), and a weekly lunch hour: made afresh, so they stay ahead.
@@ -387,6 +390,7 @@ class Command(BaseCommand):
         result["hub_email_domain"] = HUB_EMAIL_DOMAIN
         result["client_code"] = client.code
         result["signed_consent"] = signed.code
+        result["notes"] = notes
         if options["json"]:
             self.stdout.write(json.dumps(result, ensure_ascii=False))
             return
@@ -511,3 +515,35 @@ def demo_colleagues(hub: Hub) -> None:
                 amount=-hub.credits_per_session,
                 created_at=add_months(joined_at, month).replace(day=5 + index),
             )
+
+
+def demo_notes(*, professional: Professional, client: User) -> dict[str, str]:
+    """The professional's private notes: a signed SOAP note with an addendum on
+    yesterday's session, and a draft on last month's (each made once). Returns
+    their codes."""
+    yesterday = Booking.objects.get(code="demo-yesterday")
+    if not Note.objects.filter(booking=yesterday).exists():
+        note = note_start(
+            professional=professional, client=client, booking=yesterday, template="soap"
+        )
+        note = note_sign(
+            note=note,
+            title="Sleep and work stress",
+            body=(
+                "Subjective\nSleeping about five hours; worries about a deadline at work.\n\n"
+                "Objective\nCalm, engaged, tired; affect congruent.\n\n"
+                "Assessment\nStress-related insomnia, no risk indicators.\n\n"
+                "Plan\nSleep diary for two weeks; review at the next session."
+            ),
+        )
+        addendum_add(note=note, body="Phoned the next day: the diary is started.")
+    last_month = Booking.objects.get(code="demo-history-1")
+    if not Note.objects.filter(booking=last_month).exists():
+        draft = note_start(
+            professional=professional, client=client, booking=last_month, template="dap"
+        )
+        note_save(note=draft, title="Follow-up", body=draft.body)
+    return {
+        "signed": Note.objects.filter(booking=yesterday).values_list("code", flat=True)[0],
+        "draft": Note.objects.filter(booking=last_month).values_list("code", flat=True)[0],
+    }
