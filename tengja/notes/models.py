@@ -19,6 +19,18 @@ from tengja.notes.crypto import seal, unseal
 from tengja.professionals.models import Professional
 
 
+def sealed(column: str) -> property:
+    """The text kept encrypted in `column`: read decrypted, written encrypted."""
+
+    def read(row: models.Model) -> str:
+        return unseal(getattr(row, column))
+
+    def write(row: models.Model, value: str) -> None:
+        setattr(row, column, seal(value))
+
+    return property(read, write)
+
+
 class NoteTemplate(models.Model):
     """A template the professional wrote for their notes (Tengja's own SOAP, DAP
     and BIRP are in tengja.notes.templates_shipped, not in the database)."""
@@ -40,21 +52,9 @@ class NoteTemplate(models.Model):
     def __str__(self) -> str:
         return self.code
 
-    @property
-    def name(self) -> str:
-        return unseal(self.name_sealed)
+    name = sealed("name_sealed")
 
-    @name.setter
-    def name(self, value: str) -> None:
-        self.name_sealed = seal(value)
-
-    @property
-    def body(self) -> str:
-        return unseal(self.body_sealed)
-
-    @body.setter
-    def body(self, value: str) -> None:
-        self.body_sealed = seal(value)
+    body = sealed("body_sealed")
 
 
 class Note(models.Model):
@@ -102,21 +102,9 @@ class Note(models.Model):
     def __str__(self) -> str:
         return self.code
 
-    @property
-    def title(self) -> str:
-        return unseal(self.title_sealed)
+    title = sealed("title_sealed")
 
-    @title.setter
-    def title(self, value: str) -> None:
-        self.title_sealed = seal(value)
-
-    @property
-    def body(self) -> str:
-        return unseal(self.body_sealed)
-
-    @body.setter
-    def body(self, value: str) -> None:
-        self.body_sealed = seal(value)
+    body = sealed("body_sealed")
 
     @property
     def is_signed(self) -> bool:
@@ -138,10 +126,4 @@ class NoteAddendum(models.Model):
     def __str__(self) -> str:
         return f"{self.note_id} {self.created_at:%Y-%m-%d %H:%M}"
 
-    @property
-    def body(self) -> str:
-        return unseal(self.body_sealed)
-
-    @body.setter
-    def body(self, value: str) -> None:
-        self.body_sealed = seal(value)
+    body = sealed("body_sealed")
