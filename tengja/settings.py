@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "tengja.intake",
     "tengja.measures",
     "tengja.notes",
+    "tengja.messaging",
     "tengja.hubs",
     "tengja.billing",
     "tengja.video",
@@ -422,6 +423,13 @@ PICTURE_SIZE = 512
 # served) until downloaded once, or until the link expires.
 DATA_EXPORT_ROOT = Path(env("DATA_EXPORT_ROOT", str(VAR_DIR / "exports")))
 DATA_EXPORT_TIMEOUT = envint("DATA_EXPORT_TIMEOUT", str(48 * 60 * 60))
+
+# Files sent in messages (tengja.messaging): never under MEDIA_ROOT, served only
+# to the conversation's two people through a view that checks who asks.
+MESSAGE_FILES_ROOT = Path(env("MESSAGE_FILES_ROOT", str(VAR_DIR / "message-files")))
+MESSAGE_FILE_MAX_BYTES = 10 * 1024 * 1024
+# A message still unread this long after it came is told of by e-mail (never its text).
+MESSAGE_EMAIL_AFTER_SECONDS = 10 * 60
 
 # E-mail: files under var/mail/ by default (read them at /dev/mail/), SMTP via EMAIL_URL.
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Tengja <no-reply@tengja.localhost>")

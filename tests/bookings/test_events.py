@@ -37,7 +37,7 @@ def test_no_app_imports_one_above_it():
         {"accounts"},
         {"professionals"},
         {"bookings"},
-        {"intake", "measures", "notes"},
+        {"intake", "measures", "notes", "messaging"},
         {"hubs", "billing", "video"},
         {"notifications"},
         {"dashboard", "privacy", "devmail"},
