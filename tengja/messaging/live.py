@@ -1,0 +1,26 @@
+"""Telling a person's open pages, at once, that their unread messages changed
+(tengja.messaging.consumers relays it to the browser; static/js/live.js shows it)."""
+
+from tengja.accounts.models import User
+from tengja.lib.realtime import group_send_on_commit
+from tengja.messaging.models import Conversation
+from tengja.messaging.selectors import unread_count
+
+
+def live_group(user_id: int) -> str:
+    """Every open page of one user (not their call's socket, which hears only
+    what tengja.lib.realtime.user_group carries)."""
+    return f"live.{user_id}"
+
+
+def unread_push(*, user: User, conversation: Conversation | None = None) -> None:
+    """Send `user`'s unread count (and which conversation changed, if one did) to
+    every open page of theirs, once the current transaction commits."""
+    group_send_on_commit(
+        live_group(user.pk),
+        {
+            "type": "messages.unread",
+            "count": unread_count(user=user),
+            "conversation": conversation.code if conversation else "",
+        },
+    )
