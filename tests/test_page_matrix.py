@@ -306,6 +306,9 @@ PAGES: dict[str, list[tuple[str, Kwargs, str | Callable[[World], str], dict[str,
     "measures:stop": [
         ("", lambda w: {"code": w.measure_requests["waiting"].code}, "", signed_in(405))
     ],
+    "measures:seen": [
+        ("", lambda w: {"code": w.measure_responses["answered"].code}, "", signed_in(405))
+    ],
     "intake:builder_list": [("", NONE, "", expect(PRO))],
     "intake:builder_new": [("", NONE, "", expect(PRO))],
     "intake:builder_edit": [
