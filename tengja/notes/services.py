@@ -87,6 +87,19 @@ def note_sign(*, note: Note, title: str, body: str) -> Note:
     return locked
 
 
+def note_delete(*, note: Note) -> None:
+    """Throw a draft away. A signed note is the professional's record and is
+    never deleted (refused, nothing changed), also when it is signed while the
+    deletion waits: the row is locked and its state read in the same transaction."""
+    with transaction.atomic():
+        locked = _locked(note)
+        if locked.is_signed:
+            raise NoteError(
+                _("This note is signed: it cannot be deleted. Add an addendum to correct it.")
+            )
+        locked.delete()
+
+
 def addendum_add(*, note: Note, body: str) -> NoteAddendum:
     """A later change to a signed note, kept beside it with its time."""
     if not body.strip():
