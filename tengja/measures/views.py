@@ -225,5 +225,7 @@ def seen(request: AuthenticatedRequest, code: str) -> HttpResponse:
     except MeasureError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, _("Marked as seen. The answer still shows item 9 in the client's scores."))
+        messages.success(
+            request, _("Marked as seen. The answer still shows item 9 in the client's scores.")
+        )
     return redirect(back)

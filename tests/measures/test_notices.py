@@ -20,7 +20,7 @@ SECRETS = ("PHQ", "GAD", "14", "Moderate", "item 9", "self-harm", "Several", "Ne
 
 def test_measures_publish_and_only_wiring_names_the_listener():
     assert events.subscribers() == (notification_measures.on_measure_event,)
-    assert subscribers.MEASURE_SUBSCRIBERS == events.subscribers()
+    assert events.subscribers() == subscribers.MEASURE_SUBSCRIBERS
 
 
 def test_the_client_is_told_in_the_app_and_the_notice_leads_to_the_questionnaire(

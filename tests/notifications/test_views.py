@@ -97,11 +97,10 @@ def test_notices_of_questionnaires_keep_the_page_flat(
     questionnaires, however many (tengja.notifications.selectors)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
 
     from tengja.measures.services import measure_send
     from tests.factories import BookingFactory
-
-    from django.utils import timezone
 
     BookingFactory(
         client=alice,
@@ -123,7 +122,9 @@ def test_notices_of_questionnaires_keep_the_page_flat(
     client.force_login(alice)
     add(2, 3)
     with CaptureQueriesContext(connection) as few:
-        assert "New questionnaire from" in client.get(reverse("notifications:list")).content.decode()
+        assert (
+            "New questionnaire from" in client.get(reverse("notifications:list")).content.decode()
+        )
     add(15, 10)
     # Session, user, header, count, the page, its sessions, its questionnaires.
     with django_assert_max_num_queries(7):
