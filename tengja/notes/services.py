@@ -54,7 +54,10 @@ def note_start(
 
 
 def _locked(note: Note) -> Note:
-    return Note.objects.select_for_update().get(pk=note.pk)
+    try:
+        return Note.objects.select_for_update().get(pk=note.pk)
+    except Note.DoesNotExist:  # a draft deleted in another tab meanwhile
+        raise NoteError(_("This draft has been deleted.")) from None
 
 
 def note_save(*, note: Note, title: str, body: str) -> Note:

@@ -69,3 +69,11 @@ def test_the_confirm_page_in_icelandic(client, draft):
     client.force_login(user)
     page = client.get(reverse("notes:note_delete", args=[draft.code])).content.decode()
     assert "Eyða þessum drögum?" in page
+
+
+def test_saving_a_draft_deleted_in_another_tab_says_so(client, draft):
+    client.force_login(draft.professional.user)
+    stale = Note.objects.get(pk=draft.pk)
+    Note.objects.filter(pk=draft.pk).delete()
+    with pytest.raises(NoteError, match="This draft has been deleted"):
+        note_sign(note=stale, title="", body="Texti")
