@@ -77,3 +77,25 @@ def test_saving_a_draft_deleted_in_another_tab_says_so(client, draft):
     Note.objects.filter(pk=draft.pk).delete()
     with pytest.raises(NoteError, match="This draft has been deleted"):
         note_sign(note=stale, title="", body="Texti")
+
+
+def test_the_confirm_page_costs_the_same_with_thousands_of_notes(
+    client, draft, alice, django_assert_max_num_queries
+):
+    client.force_login(draft.professional.user)
+    url = reverse("notes:note_delete", args=[draft.code])
+    with django_assert_max_num_queries(100) as few:
+        assert client.get(url).status_code == 200
+    Note.objects.bulk_create(
+        Note(
+            professional=draft.professional,
+            client=alice,
+            title_sealed=draft.title_sealed,
+            body_sealed=draft.body_sealed,
+        )
+        for _ in range(2000)
+    )
+    # Session, user, the header, the note with its client and session.
+    with django_assert_max_num_queries(4) as many:
+        assert client.get(url).status_code == 200
+    assert len(many) == len(few)
