@@ -554,8 +554,6 @@ CRISIS_CONTACTS = [
         },
     },
 ]
-# How long an answer to PHQ-9 item 9 above 0 stays flagged for its professional.
-MEASURES_FLAG_DAYS = 14
 
 LOGGING = {
     "version": 1,

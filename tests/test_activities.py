@@ -25,8 +25,8 @@ PAGE = reverse("dashboard:practice_activities")
 CSV = reverse("dashboard:practice_activities_csv")
 XLSX = reverse("dashboard:practice_activities_xlsx")
 # Session, user, the header, the professional, the filter's clients and types,
-# a page of rows, the totals.
-PAGE_QUERIES = 8
+# a page of rows, the totals, the open requests' count in the practice's navigation.
+PAGE_QUERIES = 9
 EXPORT_QUERIES = 8
 
 

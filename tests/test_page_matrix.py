@@ -306,6 +306,9 @@ PAGES: dict[str, list[tuple[str, Kwargs, str | Callable[[World], str], dict[str,
     "measures:stop": [
         ("", lambda w: {"code": w.measure_requests["waiting"].code}, "", signed_in(405))
     ],
+    "measures:seen": [
+        ("", lambda w: {"code": w.measure_responses["answered"].code}, "", signed_in(405))
+    ],
     "intake:builder_list": [("", NONE, "", expect(PRO))],
     "intake:builder_new": [("", NONE, "", expect(PRO))],
     "intake:builder_edit": [
@@ -344,6 +347,12 @@ PAGES: dict[str, list[tuple[str, Kwargs, str | Callable[[World], str], dict[str,
         name: [("", note("draft"), "", signed_in(405))]
         for name in ("notes:note_save", "notes:note_sign", "notes:addendum_add")
     },
+    # Throwing a draft away asks first (GET); a signed note goes back to itself.
+    "notes:note_delete": [
+        ("draft", note("draft"), "", expect(PRO)),
+        ("signed", note("signed"), "", expect(PRO, status=302)),
+        ("unknown", lambda w: {"code": "nope"}, "", expect(others=404)),
+    ],
     "notes:new_for_session": [("", booking("past"), "", signed_in(405))],
     "notes:new_for_client": [("", lambda w: {"code": w.people[CLIENT].code}, "", signed_in(405))],
     "notes:template_list": [("", NONE, "", expect(PRO))],

@@ -13,10 +13,11 @@ from tengja.bookings.models import Booking
 from tengja.bookings.services import booking_cancel, booking_invite
 from tests.factories import BookingFactory, SessionTypeFactory, UserFactory
 
-WEEK_QUERIES = 6  # with the time off on it (dashboard.week_time_off)
-CLIENTS_QUERIES = 7
+# Each with the open requests' count in the practice's navigation (one).
+WEEK_QUERIES = 7  # with the time off on it (dashboard.week_time_off)
+CLIENTS_QUERIES = 8
 CLIENT_QUERIES = (
-    15  # with the outcome measures (three) and the private notes and their templates (two)
+    16  # with the outcome measures (three) and the private notes and their templates (two)
 )
 
 

@@ -71,6 +71,16 @@ def requests_open_count(*, professional: Professional, now: datetime | None = No
     ).count()
 
 
+def requests_open_count_of_user(*, user: User, now: datetime | None = None) -> int:
+    """requests_open_count for the signed-in professional, read from their user:
+    one query, without reading their profile first (the practice's navigation)."""
+    return BookingRequest.objects.filter(
+        professional__user=user,
+        status=BookingRequest.Status.OPEN,
+        expires_at__gt=now or timezone.now(),
+    ).count()
+
+
 def requests_for_client(*, user: User, open_only: bool = False) -> QuerySet[BookingRequest]:
     """The client's requests: the open ones first, then the rest, latest first."""
     requests = _with_related(BookingRequest.objects.filter(client=user))

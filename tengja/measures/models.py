@@ -70,12 +70,31 @@ class MeasureResponse(models.Model):
     band = models.CharField(max_length=20)
     item9 = models.BooleanField(default=False)
     answered_at = models.DateTimeField(default=timezone.now)
+    # Item 9 above 0 flags the answer for the professional who sent the
+    # questionnaire until they mark it seen (measures.services.flag_seen): when,
+    # and by whom. The answer keeps item 9 for good.
+    flag_seen_at = models.DateTimeField(null=True, blank=True)
+    flag_seen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("measure response")
         verbose_name_plural = _("measure responses")
         ordering = ["answered_at", "pk"]
-        indexes = [models.Index(fields=["request", "answered_at"])]
+        indexes = [
+            models.Index(fields=["request", "answered_at"]),
+            # A professional's flags still to see: a handful of rows, however many answers.
+            models.Index(
+                fields=["request", "-answered_at"],
+                name="measureresponse_flag_open",
+                condition=models.Q(item9=True, flag_seen_at__isnull=True),
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["request", "booking"],
@@ -86,6 +105,11 @@ class MeasureResponse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.total} ({self.band})"
+
+    @property
+    def flag_open(self) -> bool:
+        """Flagged for the professional who sent it, and not yet marked seen."""
+        return self.item9 and self.flag_seen_at is None
 
     @property
     def band_name(self) -> str:

@@ -121,6 +121,17 @@ def due_for(*, request: MeasureRequest, now: datetime | None = None) -> Waiting 
     return found[0] if found else None
 
 
+def flagged_for_professional(*, professional: Professional, code: str) -> MeasureResponse:
+    """An answer to one of the professional's own questionnaires; 404 for any
+    other answer (a professional the client shares scores with included)."""
+    try:
+        return MeasureResponse.objects.select_related("request__client").get(
+            code=code, request__professional=professional
+        )
+    except MeasureResponse.DoesNotExist:
+        raise Http404 from None
+
+
 def response_for_user(*, user: User, code: str) -> MeasureResponse:
     """An answer, for its client and the professional who sent the questionnaire;
     404 for everyone else (a professional the client shares scores with sees the
@@ -226,15 +237,12 @@ def professional_series(*, professional: Professional, client: User) -> list[Ser
 
 def flags_in(series: list[Series], *, professional: Professional) -> list[MeasureResponse]:
     """The answers on the charts to the professional's own PHQ-9s with item 9 above
-    0 in the last MEASURES_FLAG_DAYS days, newest first (no query)."""
-    since = timezone.now() - timedelta(days=settings.MEASURES_FLAG_DAYS)
+    0 that they have not marked seen, newest first (no query)."""
     found = [
         point
         for s in series
         for point in s.points
-        if point.item9
-        and point.answered_at >= since
-        and point.request.professional_id == professional.pk
+        if point.flag_open and point.request.professional_id == professional.pk
     ]
     return sorted(found, key=lambda p: p.answered_at, reverse=True)
 
@@ -249,11 +257,11 @@ def requests_of_client(*, professional: Professional, client: User) -> list[Meas
 
 
 def flagged(*, professional: Professional) -> list[MeasureResponse]:
-    """Answers to the professional's PHQ-9s in the last MEASURES_FLAG_DAYS days
-    with item 9 (thoughts of self-harm) above 0, newest first (one query, at most 20)."""
-    since = timezone.now() - timedelta(days=settings.MEASURES_FLAG_DAYS)
+    """Answers to the professional's PHQ-9s with item 9 (thoughts of self-harm)
+    above 0 that they have not marked seen, newest first (one query, at most 20).
+    A flag stays until seen, however old: it is never left to lapse unread."""
     found = MeasureResponse.objects.filter(
-        request__professional=professional, item9=True, answered_at__gte=since
+        request__professional=professional, item9=True, flag_seen_at__isnull=True
     )
     return list(found.select_related("request__client").order_by("-answered_at", "-pk")[:20])
 

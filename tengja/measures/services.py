@@ -2,7 +2,8 @@
 
 E-mails go after the write commits (tengja.lib.emails.email_send). The e-mail a
 professional gets about PHQ-9 item 9 says only that an answer needs their
-attention: no answers, no scores, no name."""
+attention: no answers, no scores, no name. Both are also published
+(tengja.measures.events) for the in-app notices, which measures cannot name."""
 
 from django.conf import settings
 from django.db import transaction
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from tengja.accounts.models import User
 from tengja.lib.emails import email_send
+from tengja.measures import events
 from tengja.measures.instruments import AnswerError, clean_answers, score
 from tengja.measures.models import MeasureRequest, MeasureResponse, Share
 from tengja.measures.selectors import due_for, has_sessions
@@ -26,7 +28,9 @@ def measure_send(
     *, professional: Professional, client: User, instrument: str, mode: str, notify: bool = True
 ) -> MeasureRequest:
     """Ask the client to answer a questionnaire. A request for the same
-    questionnaire still open between the two is replaced by this one."""
+    questionnaire still open between the two is replaced by this one. The client
+    is always told in the app; `notify` says whether by e-mail too (the view
+    passes False over the e-mail rate limit)."""
     if instrument not in MeasureRequest.Instrument.values:
         raise MeasureError(_("Choose a questionnaire."))
     if mode not in MeasureRequest.Mode.values:
@@ -40,6 +44,7 @@ def measure_send(
         request = MeasureRequest.objects.create(
             professional=professional, client=client, instrument=instrument, mode=mode
         )
+        events.publish(events.MeasureEvent(kind=events.MeasureKind.SENT, request=request))
         if notify:
             email_send(
                 template="measure-sent",
@@ -92,6 +97,11 @@ def measure_answer(
         if locked.mode == MeasureRequest.Mode.ONCE:
             MeasureRequest.objects.filter(pk=locked.pk).update(active=False)
         if item9:
+            events.publish(
+                events.MeasureEvent(
+                    kind=events.MeasureKind.ATTENTION, request=request, response=response
+                )
+            )
             professional = request.professional
             email_send(
                 template="measure-attention",
@@ -105,6 +115,19 @@ def measure_answer(
                 time_zone=professional.user.time_zone,
             )
     return response
+
+
+def flag_seen(*, response: MeasureResponse, professional: Professional, now=None) -> bool:
+    """The professional who sent the questionnaire has seen the answer to PHQ-9
+    item 9: its flag leaves their Home and the client's page (the answer keeps
+    item 9). Refused (MeasureError, nothing changed) for anyone else or an answer
+    without the flag. Seen twice, the first time and person stay; False then."""
+    if response.request.professional_id != professional.pk or not response.item9:
+        raise MeasureError(_("This answer has no flag of yours."))
+    marked = MeasureResponse.objects.filter(
+        pk=response.pk, item9=True, flag_seen_at__isnull=True
+    ).update(flag_seen_at=now or timezone.now(), flag_seen_by=professional.user)
+    return bool(marked)
 
 
 def share_set(*, client: User, professional: Professional, shared: bool) -> None:

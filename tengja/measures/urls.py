@@ -10,4 +10,5 @@ urlpatterns = [
     path("measures/<str:code>/", views.answer, name="answer"),
     path("practice/clients/<str:code>/measures/", views.send, name="send"),
     path("practice/measures/<str:code>/stop/", views.stop, name="stop"),
+    path("practice/measures/answers/<str:code>/seen/", views.seen, name="seen"),
 ]

@@ -6,12 +6,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tengja.accounts.models import User
 from tengja.accounts.requests import AuthenticatedRequest
 from tengja.bookings.models import Booking
+from tengja.lib.http import safe_next
 from tengja.lib.limits import email_allowed
 from tengja.measures.instruments import CHOICES, DIFFICULTY_CHOICES, PHQ9_DIFFICULTY, STEM
 from tengja.measures.models import MeasureRequest
@@ -19,6 +21,7 @@ from tengja.measures.selectors import (
     client_series,
     crisis_contacts,
     due_for,
+    flagged_for_professional,
     request_for_client,
     response_for_user,
     sessions_together,
@@ -27,6 +30,7 @@ from tengja.measures.selectors import (
 )
 from tengja.measures.services import (
     MeasureError,
+    flag_seen,
     measure_answer,
     measure_send,
     measure_stop,
@@ -204,3 +208,24 @@ def stop(request: AuthenticatedRequest, code: str) -> HttpResponse:
     measure_stop(request=measure)
     messages.success(request, _("You no longer ask for this questionnaire."))
     return redirect("dashboard:practice_client", code=measure.client.code)
+
+
+@login_required
+@require_POST
+def seen(request: AuthenticatedRequest, code: str) -> HttpResponse:
+    """The professional who sent the questionnaire marks the flag of an answer to
+    PHQ-9 item 9 as seen; back to the page they came from (Home or the client's)."""
+    professional = professional_for_user(user=request.user)
+    response = flagged_for_professional(professional=professional, code=code)
+    back = safe_next(
+        request, reverse("dashboard:practice_client", args=[response.request.client.code])
+    )
+    try:
+        flag_seen(response=response, professional=professional)
+    except MeasureError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request, _("Marked as seen. The answer still shows item 9 in the client's scores.")
+        )
+    return redirect(back)

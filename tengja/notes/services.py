@@ -54,7 +54,10 @@ def note_start(
 
 
 def _locked(note: Note) -> Note:
-    return Note.objects.select_for_update().get(pk=note.pk)
+    try:
+        return Note.objects.select_for_update().get(pk=note.pk)
+    except Note.DoesNotExist:  # a draft deleted in another tab meanwhile
+        raise NoteError(_("This draft has been deleted.")) from None
 
 
 def note_save(*, note: Note, title: str, body: str) -> Note:
@@ -85,6 +88,19 @@ def note_sign(*, note: Note, title: str, body: str) -> Note:
         locked.signed_at = locked.updated_at = now
         locked.save()
     return locked
+
+
+def note_delete(*, note: Note) -> None:
+    """Throw a draft away. A signed note is the professional's record and is
+    never deleted (refused, nothing changed), also when it is signed while the
+    deletion waits: the row is locked and its state read in the same transaction."""
+    with transaction.atomic():
+        locked = _locked(note)
+        if locked.is_signed:
+            raise NoteError(
+                _("This note is signed: it cannot be deleted. Add an addendum to correct it.")
+            )
+        locked.delete()
 
 
 def addendum_add(*, note: Note, body: str) -> NoteAddendum:

@@ -153,6 +153,28 @@ def addendum_add(request: AuthenticatedRequest, code: str) -> HttpResponse:
 
 
 @login_required
+def note_delete(request: AuthenticatedRequest, code: str) -> HttpResponse:
+    """Throw a draft away: a page that asks first (GET), then the deletion (POST),
+    back to the client's page. A signed note is refused, and stays as it is."""
+    note = note_for_author(user=request.user, code=code)
+    back = reverse("dashboard:practice_client", args=[note.client.code]) + "#notes-heading"
+    if request.method == "POST":
+        try:
+            services.note_delete(note=note)
+        except services.NoteError as error:
+            messages.error(request, str(error))
+            return redirect("notes:note", code=note.code)
+        messages.success(request, _("Draft deleted."))
+        return redirect(back)
+    if note.is_signed:
+        messages.error(
+            request, _("This note is signed: it cannot be deleted. Add an addendum to correct it.")
+        )
+        return redirect("notes:note", code=note.code)
+    return render(request, "notes/note_delete.html", {"note": note})
+
+
+@login_required
 def template_list(request: AuthenticatedRequest) -> HttpResponse:
     professional = professional_for_user(user=request.user)
     return render(

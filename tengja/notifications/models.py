@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tengja.bookings.models import Booking, BookingRequest
 from tengja.lib.codes import public_code
+from tengja.measures.models import MeasureRequest
 
 
 class Notification(models.Model):
@@ -23,6 +24,8 @@ class Notification(models.Model):
         REQUEST_MADE = "request_made", _("New request")
         REQUEST_DECLINED = "request_declined", _("Request declined")
         REQUEST_EXPIRED = "request_expired", _("Request expired")
+        MEASURE_SENT = "measure_sent", _("New questionnaire")
+        MEASURE_ATTENTION = "measure_attention", _("An answer needs your attention")
 
     code = models.CharField(max_length=16, unique=True, default=public_code, editable=False)
     user = models.ForeignKey(
@@ -39,6 +42,11 @@ class Notification(models.Model):
     # For the notices about a session request: opening one leads to the request.
     booking_request = models.ForeignKey(
         BookingRequest, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    # For the notices about a questionnaire (tengja.notifications.measures): opening
+    # one leads to it (the client) or to the client's page (the professional).
+    measure_request = models.ForeignKey(
+        MeasureRequest, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)

@@ -2,6 +2,7 @@ from django.db.models import Prefetch, QuerySet
 
 from tengja.accounts.models import User
 from tengja.bookings.models import Booking, BookingRequest
+from tengja.measures.models import MeasureRequest
 from tengja.notifications.models import Notification
 
 
@@ -30,6 +31,11 @@ def notifications_for(*, user: User) -> QuerySet[Notification]:
                     "session_type", "professional__user", "client"
                 ),
             ),
+            # Notices of questionnaires: one more query, only when the page shows one.
+            Prefetch(
+                "measure_request",
+                MeasureRequest.objects.select_related("professional__user", "client"),
+            ),
         )
     )
 
@@ -41,7 +47,7 @@ def unread_count(*, user: User) -> int:
 def notification_for_user(*, user: User, code: str) -> Notification | None:
     return (
         Notification.objects.filter(user=user, code=code)
-        .select_related("booking", "invoice", "booking_request")
+        .select_related("booking", "invoice", "booking_request", "measure_request__client")
         .first()
     )
 

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from tengja.accounts.requests import AuthenticatedRequest
 from tengja.bookings.selectors import booking_for_user
 from tengja.lib.http import safe_next
+from tengja.measures.selectors import due_for
 from tengja.notifications import services
 from tengja.notifications.feed import feed_revoke, feed_token_for, feed_user, preferences_for
 from tengja.notifications.ics import booking_calendar_file, calendar_for
@@ -33,6 +34,13 @@ def notification_open(request: AuthenticatedRequest, code: str) -> HttpResponse:
     if notification is None:
         raise Http404
     services.notifications_mark_read(user=request.user, code=code)
+    measure = notification.measure_request
+    if measure is not None:
+        if measure.client_id != request.user.pk:  # the professional's: the client's page
+            return redirect("dashboard:practice_client", code=measure.client.code)
+        if due_for(request=measure) is not None:
+            return redirect("measures:answer", code=measure.code)
+        return redirect("measures:mine")  # answered, or stopped: the client's scores
     if notification.invoice is not None:
         return redirect("billing:invoice", code=notification.invoice.code)
     if notification.booking is not None:

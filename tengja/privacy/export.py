@@ -299,12 +299,19 @@ def _invoices(user: User) -> Iterator[dict]:
 
 def _notifications(user: User) -> Iterator[dict]:
     notifications = (
-        Notification.objects.filter(user=user).select_related("booking").order_by("created_at")
+        Notification.objects.filter(user=user)
+        .select_related("booking", "measure_request")
+        .order_by("created_at")
     )
     for notification in notifications.iterator(chunk_size=CHUNK):
         yield {
             "kind": notification.kind,
             "session": notification.booking.code if notification.booking else None,
+            "questionnaire": (
+                notification.measure_request.get_instrument_display()
+                if notification.measure_request
+                else None
+            ),
             "created_at": notification.created_at,
             "read_at": notification.read_at,
         }

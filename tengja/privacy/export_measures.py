@@ -38,6 +38,8 @@ def measures_of(user: User) -> Iterator[dict]:
                     "total": response.total,
                     "band": response.band,
                     "item_9_above_0": response.item9,
+                    # The professional's own record of having seen the flag.
+                    **({"flag_seen_at": response.flag_seen_at} if to_you else {}),
                 }
                 for response in request.responses.all()
             ],

@@ -4,6 +4,7 @@ tengja.bookings.events and tengja.billing.events; connected in apps.py)."""
 from tengja.billing import services as billing
 from tengja.hubs import services as hubs
 from tengja.intake import selectors as intake
+from tengja.notifications import measures as notification_measures
 from tengja.notifications import requests as notification_requests
 from tengja.notifications import services as notifications
 from tengja.video import services as video
@@ -20,6 +21,9 @@ BOOKING_SUBSCRIBERS = (
 
 # Told of every change to a session request (tengja.bookings.requests).
 REQUEST_SUBSCRIBERS = (notification_requests.on_request_event,)  # e-mails and in-app notices
+
+# Told of every questionnaire sent and answer that needs attention (tengja.measures.events).
+MEASURE_SUBSCRIBERS = (notification_measures.on_measure_event,)  # in-app notices
 
 # Told of every change to a bill.
 BILLING_SUBSCRIBERS = (notifications.on_billing_event,)

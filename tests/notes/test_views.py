@@ -24,6 +24,8 @@ def urls(note: Note, template: NoteTemplate) -> list[tuple[str, str]]:
         ("post", reverse("notes:note_save", args=[note.code])),
         ("post", reverse("notes:note_sign", args=[note.code])),
         ("post", reverse("notes:addendum_add", args=[note.code])),
+        ("get", reverse("notes:note_delete", args=[note.code])),
+        ("post", reverse("notes:note_delete", args=[note.code])),
         ("post", reverse("notes:new_for_session", args=[booking.code])),
         ("post", reverse("notes:new_for_client", args=[note.client.code])),
         ("get", reverse("notes:template_edit", args=[template.code])),

@@ -88,3 +88,46 @@ def test_a_wrong_or_borrowed_feed_token_is_404(client, alice, bob):
     feed_token_for(user=bob)
     assert client.get(reverse("notifications:feed", args=[bob.pk, alice_token])).status_code == 404
     assert client.get(reverse("notifications:feed", args=[alice.pk, "x" * 40])).status_code == 404
+
+
+def test_notices_of_questionnaires_keep_the_page_flat(
+    client, alice, professional, book, django_assert_max_num_queries
+):
+    """Sessions and questionnaires in one list: one more query for the
+    questionnaires, however many (tengja.notifications.selectors)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from tengja.measures.services import measure_send
+    from tests.factories import BookingFactory
+
+    BookingFactory(
+        client=alice,
+        session_type__professional=professional,
+        starts_at=timezone.now() - __import__("datetime").timedelta(days=30),
+    )
+
+    def add(count: int, first_day: int) -> None:
+        for n in range(count):
+            book(alice.email, __import__("datetime").timedelta(days=first_day + n))
+            measure_send(
+                professional=professional,
+                client=alice,
+                instrument="phq9" if n % 2 else "gad7",
+                mode="once",
+                notify=False,
+            )
+
+    client.force_login(alice)
+    add(2, 3)
+    with CaptureQueriesContext(connection) as few:
+        assert (
+            "New questionnaire from" in client.get(reverse("notifications:list")).content.decode()
+        )
+    add(15, 10)
+    # Session, user, header, count, the page, its sessions, its questionnaires.
+    with django_assert_max_num_queries(7):
+        response = client.get(reverse("notifications:list"))
+    assert len(response.context["page"]) == 20
+    assert len(few) == 7

@@ -34,6 +34,7 @@ def client_measures(context: template.Context, professional: Professional, clien
         "modes": MeasureRequest.Mode.choices,
         "csrf_token": context.get("csrf_token"),
         "TIME_ZONE": context.get("TIME_ZONE"),
+        "next": _here(context),
     }
 
 
@@ -51,4 +52,12 @@ def measures_home(context: template.Context) -> dict:
         # Once something was asked of them, a way back to their scores.
         "has_measures": asked,
         "flags": flagged(professional=professional) if professional else [],
+        "csrf_token": context.get("csrf_token"),
+        "next": _here(context),
     }
+
+
+def _here(context: template.Context) -> str:
+    """Where "Mark as seen" comes back to: the page it was pressed on."""
+    request = context.get("request")
+    return request.get_full_path() if request is not None else ""

@@ -23,6 +23,8 @@ def text(notification: Notification) -> str:
     known to the professional), its time, and for a bill its amount."""
     if notification.booking_request is not None:
         return _request_text(notification)
+    if notification.measure_request is not None:
+        return _measure_text(notification)
     booking = notification.booking
     if booking is None:
         return notification.get_kind_display()
@@ -89,3 +91,21 @@ def _request_text(notification: Notification) -> str:
         case _:
             return notification.get_kind_display()
     return sentence % values
+
+
+def _measure_text(notification: Notification) -> str:
+    """ "New questionnaire from Helga Sigurðardóttir" for the client; "An answer
+    from Anna Jónsdóttir needs your attention" for the professional. Never which
+    questionnaire's question, the answers or the score: the page it leads to says."""
+    measure = notification.measure_request
+    assert measure is not None
+    match notification.kind:
+        case Notification.Kind.MEASURE_SENT:
+            return _("New questionnaire from %(professional)s") % {
+                "professional": measure.professional.user.name
+            }
+        case Notification.Kind.MEASURE_ATTENTION:
+            return _("An answer from %(name)s needs your attention") % {
+                "name": measure.client.display_name
+            }
+    return notification.get_kind_display()
