@@ -75,7 +75,7 @@ def _urlconf_with_list() -> ModuleType:
 
 @contextlib.contextmanager
 def messages_list_url(settings) -> Iterator[None]:
-    """"messaging:list", a stand-in until the pages' branch is merged (then a no-op)."""
+    """ "messaging:list", a stand-in until the pages' branch is merged (then a no-op)."""
     try:
         reverse("messaging:list")
     except NoReverseMatch:

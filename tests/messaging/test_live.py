@@ -54,7 +54,7 @@ def send(conversation, role, body="Hello"):
 
 
 async def test_a_page_hears_the_count_when_a_message_comes_and_when_it_is_read():
-    conversation, alice, helga = await pair()
+    conversation, alice, _helga = await pair()
     socket, connected = await open_live(await browser_for(alice))
     assert connected
     # On opening: what waits now (Alice's language: Icelandic).
@@ -93,7 +93,7 @@ async def test_a_page_hears_the_count_when_a_message_comes_and_when_it_is_read()
 
 
 async def test_another_person_hears_nothing():
-    conversation, alice, helga = await pair()
+    conversation, _alice, helga = await pair()
     bob = await database_sync_to_async(UserFactory)()
     bobs, _ = await open_live(await browser_for(bob))
     helgas, _ = await open_live(await browser_for(helga))
@@ -107,7 +107,7 @@ async def test_another_person_hears_nothing():
 
 
 async def test_the_count_on_opening_is_what_waits():
-    conversation, alice, helga = await pair()
+    conversation, _alice, helga = await pair()
     await database_sync_to_async(say)(conversation, Role.CLIENT)
     socket, _ = await open_live(await browser_for(helga))
     assert (await socket.receive_json_from(timeout=WAIT))["count"] == 1
