@@ -66,6 +66,8 @@
 
   function heard(data) {
     if (!data || data.type !== "unread" || typeof data.count !== "number") return;
+    // The socket is open and listening (the browser tests wait for this).
+    document.documentElement.setAttribute("data-live", "open");
     showCount(data.count, String(data.label || ""));
     if (!data.unread) return;
     // A message came for one of this person's conversations.
@@ -88,6 +90,7 @@
     });
     socket.addEventListener("close", function (event) {
       socket = null;
+      document.documentElement.setAttribute("data-live", "closed");
       if (FINAL[event.code] || stopped) { stopped = true; return; }
       window.setTimeout(connect, delay);
       delay = Math.min(delay * 2, LONGEST_DELAY);

@@ -47,7 +47,7 @@ def test_the_header_counts_what_unread_for_counts(alice, bob, professional, othe
 def test_the_header_shows_the_count_for_eyes_and_screen_readers(client, alice, professional):
     client.force_login(alice)
     page = client.get(reverse("notifications:settings")).content.decode()
-    assert '<span class="visually-hidden">Messages</span>' in page
+    assert '<span class="visually-hidden">Messages</span><span class="inbox__count"' in page
     assert "data-live-count hidden>0<" in page
     say(conversation_of(professional=professional, client=alice), Role.PROFESSIONAL)
     say(conversation_of(professional=ProfessionalFactory(), client=alice), Role.PROFESSIONAL)
