@@ -22,9 +22,11 @@ def unread_push(*, user: User, conversation: Conversation | None = None) -> None
     `unread` says whether that conversation now waits unread for `user`: a page
     showing it fetches the new messages only then, so the read mark its fetch
     sets (and the push that follows, with `unread` false) ends there."""
+    # One query for both: how many wait, and whether this one is among them.
     counts = Conversation.objects.filter(unread_for(user)).aggregate(
         count=Count("pk"),
-        here=Count("pk", filter=Q(pk=conversation.pk if conversation else None)),
+        # (No conversation named: pk 0, which no row has.)
+        here=Count("pk", filter=Q(pk=conversation.pk if conversation else 0)),
     )
     group_send_on_commit(
         live_group(user.pk),

@@ -106,6 +106,22 @@ async def test_another_person_hears_nothing():
     await helgas.disconnect()
 
 
+async def test_a_push_about_no_conversation_in_particular():
+    conversation, _alice, helga = await pair()
+    socket, _ = await open_live(await browser_for(helga))
+    await socket.receive_json_from(timeout=WAIT)
+    await database_sync_to_async(say)(conversation, Role.CLIENT)
+    await database_sync_to_async(unread_push)(user=helga)
+    assert await socket.receive_json_from(timeout=WAIT) == {
+        "type": "unread",
+        "count": 1,
+        "label": "1 unread",
+        "conversation": "",
+        "unread": False,
+    }
+    await socket.disconnect()
+
+
 async def test_the_count_on_opening_is_what_waits():
     conversation, _alice, helga = await pair()
     await database_sync_to_async(say)(conversation, Role.CLIENT)
