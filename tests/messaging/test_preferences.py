@@ -44,3 +44,15 @@ def test_the_settings_page_in_icelandic(client, alice):
     client.force_login(alice)
     page = client.get(reverse("notifications:settings")).content.decode()
     assert "Sendu mér tölvupóst þegar skilaboð bíða ólesin" in page
+
+
+def test_the_settings_page_asks_one_more_query_with_or_without_a_row(
+    client, alice, django_assert_max_num_queries
+):
+    client.force_login(alice)
+    url = reverse("notifications:settings")
+    with django_assert_max_num_queries(9):
+        client.get(url)
+    email_unread_set(user=alice, email_unread=False)
+    with django_assert_max_num_queries(9):
+        client.get(url)
