@@ -25,6 +25,7 @@ def test_the_jobs_are_real_functions_so_renames_and_usages_see_them():
     from tengja.bookings import requests
     from tengja.hubs import services as hubs
     from tengja.intake import details
+    from tengja.messaging import notify as messaging
     from tengja.notifications import services as notifications
     from tengja.privacy import services as privacy
     from tengja.wiring.management.commands import periodic
@@ -37,6 +38,7 @@ def test_the_jobs_are_real_functions_so_renames_and_usages_see_them():
         privacy.data_exports_sweep,
         booking_page.page_signups_sweep,
         details.details_remind_due,
+        messaging.messages_email_due,
     )
     assert jobs == periodic.JOBS
 

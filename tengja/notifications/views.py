@@ -14,6 +14,7 @@ from tengja.accounts.requests import AuthenticatedRequest
 from tengja.bookings.selectors import booking_for_user
 from tengja.lib.http import safe_next
 from tengja.measures.selectors import due_for
+from tengja.messaging import preferences as message_preferences
 from tengja.notifications import services
 from tengja.notifications.feed import feed_revoke, feed_token_for, feed_user, preferences_for
 from tengja.notifications.ics import booking_calendar_file, calendar_for
@@ -61,10 +62,14 @@ def notification_read_all(request: AuthenticatedRequest) -> HttpResponse:
 
 @login_required
 def notification_settings(request: AuthenticatedRequest) -> HttpResponse:
-    """Which e-mails to get, and the private calendar feed's address."""
+    """Which e-mails to get (session reminders; the unread message e-mail), and
+    the private calendar feed's address."""
     if request.method == "POST":
         services.preferences_update(
             user=request.user, email_reminders=request.POST.get("email_reminders") == "on"
+        )
+        message_preferences.email_unread_set(
+            user=request.user, email_unread=request.POST.get("email_unread") == "on"
         )
         messages.success(request, _("Your e-mail settings have been saved."))
         return redirect("notifications:settings")
@@ -77,6 +82,7 @@ def notification_settings(request: AuthenticatedRequest) -> HttpResponse:
         "notifications/settings.html",
         {
             "preferences": preferences_for(user=request.user),
+            "email_unread": message_preferences.email_unread_wanted(user=request.user),
             "feed_url": request.build_absolute_uri(feed_path),
         },
     )

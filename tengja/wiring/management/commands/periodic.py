@@ -16,6 +16,7 @@ from tengja.bookings import page as booking_page
 from tengja.bookings import requests as booking_requests
 from tengja.hubs import services as hubs
 from tengja.intake import details
+from tengja.messaging import notify as messaging
 from tengja.notifications import services as notifications
 from tengja.privacy import services as privacy
 
@@ -36,6 +37,9 @@ JOBS = (
     booking_page.page_signups_sweep,
     # Clients reminded of the details their professional requires before a session.
     details.details_remind_due,
+    # The e-mail that a message waits unread (after MESSAGE_EMAIL_AFTER_SECONDS,
+    # once per unread stretch): due within one --every of the ten minutes.
+    messaging.messages_email_due,
 )
 
 
