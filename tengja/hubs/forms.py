@@ -69,7 +69,9 @@ class HubSettingsForm(forms.ModelForm):
 
     def clean_wellbeing_every_weeks(self) -> int:
         value = self.cleaned_data.get("wellbeing_every_weeks")
-        return self.instance.wellbeing_every_weeks if value in (None, "") else int(value)
+        if value is None or value == "":
+            return self.instance.wellbeing_every_weeks
+        return int(value)
 
     welcome_text = forms.CharField(
         label=_("Welcome text"),

@@ -208,6 +208,8 @@ def hub_wellbeing(*, hub: Hub, now: datetime | None = None) -> dict:
     alliance_month: list[list[tuple[int, Decimal]]] = [[] for _ in range(REPORT_MONTHS)]
     alliance_all: list[tuple[int, Decimal]] = []
     for respondent, rated_at, score in ratings.iterator(2000):
+        if score is None:  # excluded above; for the type
+            continue
         alliance_all.append((respondent, score))
         index = bisect_right(bounds, rated_at) - 1
         if 0 <= index < REPORT_MONTHS:

@@ -153,3 +153,43 @@ def test_rate_many(member, offer):
     booking = hub_session(member, offer)
     rate(member, booking)
     assert Rating.objects.count() == 1
+
+
+def test_hr_sets_how_often_members_are_asked(client, hr, hub):
+    client.force_login(hr)
+    data = {
+        "welcome_text": hub.welcome_text,
+        "credits_per_period": hub.credits_per_period,
+        "period_months": hub.period_months,
+        "credits_per_session": hub.credits_per_session,
+        "wellbeing_every_weeks": "3",
+    }
+    page = client.get(reverse("hubs:admin", args=[hub.code])).content.decode()
+    assert "Wellbeing Index every" in page
+    url = reverse("hubs:admin_settings", args=[hub.code])
+    assert client.post(url, data).status_code == 302
+    hub.refresh_from_db()
+    assert hub.wellbeing_every_weeks == 3
+    # Not a choice: refused, nothing changes.
+    assert client.post(url, {**data, "wellbeing_every_weeks": "7"}).status_code == 400
+    hub.refresh_from_db()
+    assert hub.wellbeing_every_weeks == 3
+    assert client.post(url, {**data, "wellbeing_every_weeks": "0"}).status_code == 302
+    hub.refresh_from_db()
+    assert hub.wellbeing_every_weeks == 0
+
+
+def test_answers_and_ratings_are_in_download_my_data(member, offer):
+    from tengja.privacy.export_wellbeing import wellbeing_of, wellbeing_shares_of
+    from tengja.wellbeing.services import share_set
+
+    answer(member, 17)
+    rate(member, hub_session(member, offer), score=5)
+    share_set(user=member.user, professional=offer.professional, shared=True)
+    rows = list(wellbeing_of(member.user))
+    assert [r["kind"] for r in rows] == ["WHO-5", "session rating"]
+    assert rows[0]["raw_score"] == 17 and rows[0]["percentage"] == 68
+    assert rows[1]["score"] == "5.00"
+    assert list(wellbeing_shares_of(member.user))[0]["professional"] == "Dr. Sól"
+    # The professional's archive holds none of it.
+    assert list(wellbeing_of(offer.professional.user)) == []
