@@ -190,6 +190,7 @@ def test_answers_and_ratings_are_in_download_my_data(member, offer):
     assert [r["kind"] for r in rows] == ["WHO-5", "session rating"]
     assert rows[0]["raw_score"] == 17 and rows[0]["percentage"] == 68
     assert rows[1]["score"] == "5.00"
-    assert list(wellbeing_shares_of(member.user))[0]["professional"] == "Dr. Sól"
+    [shared] = wellbeing_shares_of(member.user)
+    assert shared["professional"] == "Dr. Sól"
     # The professional's archive holds none of it.
     assert list(wellbeing_of(offer.professional.user)) == []
