@@ -1,4 +1,5 @@
 from datetime import timedelta
+from itertools import count
 
 import pytest
 from django.utils import timezone
@@ -39,9 +40,15 @@ def answer(membership, raw, when=None):
     return who5_answer(membership=membership, data=who5(raw), now=when or timezone.now())
 
 
+_apart = count()
+
+
 def hub_session(membership, professional_offer, *, ended_at=None):
-    """A session the member had with the offer's professional, paid with hub credits."""
-    ended_at = ended_at or timezone.now() - timedelta(hours=1)
+    """A session the member had with the offer's professional, paid with hub credits
+    (each an hour before the last one made, so they never overlap)."""
+    ended_at = (ended_at or timezone.now() - timedelta(hours=1)) - timedelta(
+        hours=next(_apart) % 20
+    )
     booking = BookingFactory(
         client=membership.user,
         session_type=professional_offer.session_type,
