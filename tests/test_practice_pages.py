@@ -17,6 +17,7 @@ WEEK_QUERIES = 6  # with the time off on it (dashboard.week_time_off)
 CLIENTS_QUERIES = 7
 CLIENT_QUERIES = (
     15  # with the outcome measures (three) and the private notes and their templates (two)
+    + 1  # and the client's wellbeing index, if they share it (tengja.wellbeing)
 )
 
 

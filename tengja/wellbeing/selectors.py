@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.db.models import Avg, Count, Max
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tengja.accounts.models import User
 from tengja.bookings.models import Booking
@@ -42,14 +43,19 @@ def who5_due_at(*, hub: Hub, respondent: Respondent | None, last: datetime | Non
     return last + timedelta(weeks=hub.wellbeing_every_weeks)
 
 
-def who5_due(*, user: User, now: datetime | None = None) -> list[Membership]:
-    """The user's active memberships whose hub asks for the WHO-5 now (one query)."""
+def who5_due(
+    *, user: User, memberships: list[Membership] | None = None, now: datetime | None = None
+) -> list[Membership]:
+    """The user's active memberships whose hub asks for the WHO-5 now: one query,
+    and one more for the memberships unless given (with their hubs, as Home has them)."""
     now = now or timezone.now()
-    memberships = list(
-        Membership.objects.filter(user=user, status=Membership.Status.ACTIVE)
-        .exclude(hub__wellbeing_every_weeks=0)
-        .select_related("hub")
-    )
+    if memberships is None:
+        memberships = list(
+            Membership.objects.filter(user=user, status=Membership.Status.ACTIVE).select_related(
+                "hub"
+            )
+        )
+    memberships = [m for m in memberships if m.is_active and m.hub.wellbeing_every_weeks]
     if not memberships:
         return []
     last = dict(
@@ -104,8 +110,6 @@ def booking_to_rate(*, user: User, code: str, now: datetime | None = None) -> tu
 
 def rating_refusal(booking: Booking, now: datetime | None = None) -> str:
     """Why the session cannot be rated now, or ""."""
-    from django.utils.translation import gettext as _
-
     if booking.status != Booking.Status.CONFIRMED or not booking.paid_with_credits:
         return _("Only a session that took place with your hub's credits can be rated.")
     if not booking.is_past(now):
@@ -149,10 +153,11 @@ def shares_of_member(*, user: User) -> list[tuple[Professional, bool]]:
 
 def shared_with(*, professional: Professional, client: User) -> list[Checkin]:
     """The client's answers, if the client shares them with this professional;
-    else nothing (two queries)."""
-    if not Share.objects.filter(user=client, professional=professional).exists():
-        return []
-    return member_checkins(user=client)
+    else nothing (one query: the share is joined, at most one row per answer)."""
+    found = Checkin.objects.filter(
+        respondent__user=client, respondent__user__wellbeing_shares__professional=professional
+    )
+    return list(found.order_by("-answered_at", "-pk")[:CHART_POINTS])[::-1]
 
 
 def _shown(value, people: int, group: int):

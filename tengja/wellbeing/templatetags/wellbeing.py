@@ -26,11 +26,19 @@ register = template.Library()
 
 @register.inclusion_tag("wellbeing/home_card.html", takes_context=True)
 def wellbeing_home(context: template.Context) -> dict:
-    """Home: the hubs whose Wellbeing Index is due, and hub sessions to rate."""
+    """Home: the hubs whose Wellbeing Index is due, and hub sessions to rate. Home
+    has read the person's memberships already (none, without a query, for someone
+    in no hub): only an active member is asked, so nobody else costs a query."""
     user = context["user"]
-    if not user.is_authenticated:
+    memberships = context.get("memberships")
+    if not user.is_authenticated or not memberships:
         return {}
-    return {"who5": who5_due(user=user), "to_rate": ratings_due(user=user)}
+    if not any(m.is_active for m in memberships):
+        return {}
+    return {
+        "who5": who5_due(user=user, memberships=list(memberships)),
+        "to_rate": ratings_due(user=user),
+    }
 
 
 @register.inclusion_tag("wellbeing/client_card.html")
