@@ -194,3 +194,23 @@ def test_answers_and_ratings_are_in_download_my_data(member, offer):
     assert shared["professional"] == "Dr. Sól"
     # The professional's archive holds none of it.
     assert list(wellbeing_of(offer.professional.user)) == []
+
+
+def test_a_removed_member_is_no_longer_asked(client, hr, member):
+    from tengja.hubs.services import membership_remove
+
+    membership_remove(hub=member.hub, email=member.email)
+    client.force_login(member.user)
+    url = reverse("wellbeing:index", args=[member.hub.code])
+    assert url not in client.get(reverse("dashboard:home")).content.decode()
+    assert client.get(url).status_code == 404
+
+
+def test_icelandic_pages_show_the_who5_in_english_and_say_why(client, member):
+    member.user.language = "is"
+    member.user.save(update_fields=["language"])
+    client.force_login(member.user)
+    page = client.get(reverse("wellbeing:index", args=[member.hub.code])).content.decode()
+    assert '<form method="post" class="measure-form" lang="en">' in page
+    assert "íslensk þýðing WHO-5 fylgir ekki Tengju" in page
+    assert "I have felt calm and relaxed" in page
