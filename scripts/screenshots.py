@@ -101,6 +101,8 @@ def pages(demo: dict) -> list[tuple[str, str | None, str]]:
         ("note-draft", "professional", f"/practice/notes/{demo['notes']['draft']}/"),
         ("note-templates", "professional", "/practice/note-templates/"),
         ("note-template-new", "professional", "/practice/note-templates/new/"),
+        ("member-home", "member", "/"),
+        ("wellbeing", "member", "/wellbeing/" + hub.rstrip("/").rsplit("/", 1)[-1] + "/"),
     ]
 
 

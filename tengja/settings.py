@@ -122,6 +122,7 @@ INSTALLED_APPS = [
     "tengja.billing",
     "tengja.video",
     "tengja.notifications",
+    "tengja.wellbeing",
     "tengja.dashboard",
     "tengja.privacy",
     "tengja.devmail",

@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("tengja.measures.urls")),
     path("", include("tengja.notes.urls")),
     path("", include("tengja.messaging.urls")),
+    path("", include("tengja.wellbeing.urls")),
     path("accounts/", include("tengja.accounts.urls")),
     path("payments/", include("tengja.billing.urls")),
     path("notifications/", include("tengja.notifications.urls")),

@@ -309,6 +309,15 @@ PAGES: dict[str, list[tuple[str, Kwargs, str | Callable[[World], str], dict[str,
     "measures:seen": [
         ("", lambda w: {"code": w.measure_responses["answered"].code}, "", signed_in(405))
     ],
+    # Wellbeing (tengja.wellbeing): the member's own index and ratings; HR's figures
+    # and the professional's average are parts of their pages (hubs:admin, practice_hubs).
+    "wellbeing:index": [("", lambda w: {"code": w.hub.code}, "", expect(MEMBER))],
+    "wellbeing:rate": [
+        ("ended", lambda w: {"code": w.wellbeing["ended"].code}, "", expect(MEMBER)),
+        ("to come", booking("credits"), "", expect(MEMBER)),
+        ("not a hub session", booking("past"), "", expect()),
+    ],
+    "wellbeing:share": [("", NONE, "", signed_in(405))],
     "intake:builder_list": [("", NONE, "", expect(PRO))],
     "intake:builder_new": [("", NONE, "", expect(PRO))],
     "intake:builder_edit": [

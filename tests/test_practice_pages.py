@@ -17,7 +17,9 @@ from tests.factories import BookingFactory, SessionTypeFactory, UserFactory
 WEEK_QUERIES = 7  # with the time off on it (dashboard.week_time_off)
 CLIENTS_QUERIES = 8
 CLIENT_QUERIES = (
-    16  # with the outcome measures (three) and the private notes and their templates (two)
+    16  # with the outcome measures (three), the private notes and their templates (two),
+    # and the requests' count in the navigation (one)
+    + 1  # and the client's wellbeing index, if they share it (tengja.wellbeing)
 )
 
 

@@ -76,6 +76,7 @@ from tengja.professionals.models import (
     WeeklyAvailability,
 )
 from tengja.professionals.services import professional_invite
+from tengja.wellbeing.services import who5_answer
 from tests.factories import BookingFactory, CompanyFactory, HubFactory, UserFactory
 
 GOOD_CARD = "4242 4242 4242 4242"
@@ -110,6 +111,9 @@ class World:
     # "draft" (on "ended"), "general" (a draft about the client); and a template.
     notes: dict[str, Note] = field(default_factory=dict)
     note_template: NoteTemplate | None = None
+    # Wellbeing (tengja.wellbeing): "ended", the member's hub session that ended,
+    # waiting for their rating; colleagues answered the WHO-5 last month.
+    wellbeing: dict[str, Booking] = field(default_factory=dict)
 
 
 def _link(pattern: str) -> str:
@@ -325,11 +329,28 @@ def build_world(capture) -> World:
         joined = Membership.objects.create(
             hub=hub, user=colleague, email=colleague.email, status="active"
         )
+        # Their WHO-5 last month: enough respondents for HR's wellbeing figures.
+        who5_answer(
+            membership=joined,
+            data={str(n): str((index + n) % 6) for n in range(1, 6)},
+            now=last_month,
+        )
         CreditEntry.objects.create(membership=joined, kind="grant", amount=2, created_at=last_month)
         if index < 2:
             CreditEntry.objects.create(
                 membership=joined, kind="spend", amount=-1, created_at=last_month
             )
+    # The member's hub session that ended yesterday, waiting for their rating.
+    ended = BookingFactory(
+        client=member_user,
+        session_type=kind,
+        starts_at=now - timedelta(days=1),
+        paid_with=Booking.PaidWith.CREDITS,
+        credits=1,
+    )
+    CreditEntry.objects.create(
+        membership=membership, kind="spend", amount=-1, booking=ended, created_at=ended.starts_at
+    )
     # Another company's hub asks the professional to be offered.
     HubProfessional.objects.create(
         hub=HubFactory(company=CompanyFactory(name="Beta ehf."), name="Beta"),
@@ -522,6 +543,7 @@ def build_world(capture) -> World:
         measure_responses=measure_responses,
         notes=notes,
         note_template=note_template,
+        wellbeing={"ended": ended},
     )
 
 

@@ -26,6 +26,7 @@ class HubSettingsForm(forms.ModelForm):
             "period_months",
             "credits_per_session",
             "time_zone",
+            "wellbeing_every_weeks",
         ]
         labels = {
             "welcome_text": _("Welcome text"),
@@ -54,6 +55,23 @@ class HubSettingsForm(forms.ModelForm):
 
     def clean_time_zone(self) -> str:
         return self.cleaned_data.get("time_zone") or self.instance.time_zone
+
+    wellbeing_every_weeks = forms.TypedChoiceField(
+        label=_("Wellbeing Index every"),
+        choices=[(2, _("2 weeks")), (3, _("3 weeks")), (0, _("Off"))],
+        coerce=int,
+        required=False,  # a form sent without it keeps the hub's
+        help_text=_(
+            "How often members are asked to answer the WHO-5 Wellbeing Index. "
+            "You see only totals of ended months, never anyone's answers."
+        ),
+    )
+
+    def clean_wellbeing_every_weeks(self) -> int:
+        value = self.cleaned_data.get("wellbeing_every_weeks")
+        if value is None or value == "":
+            return self.instance.wellbeing_every_weeks
+        return int(value)
 
     welcome_text = forms.CharField(
         label=_("Welcome text"),

@@ -52,6 +52,13 @@ class Hub(models.Model):
     # month is cut once, in one zone: changing the hub's zone back and forth
     # cannot move a single spend between months HR sees either.
     time_zone_history = models.JSONField(default=list, blank=True, editable=False)
+    # How often members are asked for the WHO-5 Wellbeing Index (tengja.wellbeing):
+    # every 2 or 3 weeks, or never (0).
+    wellbeing_every_weeks = models.PositiveSmallIntegerField(
+        _("Wellbeing Index every"),
+        choices=[(2, _("2 weeks")), (3, _("3 weeks")), (0, _("Off"))],
+        default=2,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -471,6 +471,7 @@ def hub_settings_update(
     period_months: int,
     credits_per_session: int,
     time_zone: str,
+    wellbeing_every_weeks: int | None = None,
 ) -> None:
     """What members get and what a session costs (sessions booked keep their
     price), and the zone the hub's months are counted in from the next month on
@@ -483,8 +484,11 @@ def hub_settings_update(
         hub.credits_per_period = credits_per_period
         hub.period_months = period_months
         hub.credits_per_session = credits_per_session
+        if wellbeing_every_weeks is not None:
+            hub.wellbeing_every_weeks = wellbeing_every_weeks
         hub.save(
             update_fields=[
+                "wellbeing_every_weeks",
                 "welcome_text",
                 "credits_per_period",
                 "period_months",

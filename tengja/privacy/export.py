@@ -38,6 +38,7 @@ from tengja.privacy.export_practice import (
     professional_of,
     session_types_of,
 )
+from tengja.privacy.export_wellbeing import wellbeing_of, wellbeing_shares_of
 from tengja.privacy.models import DataExport
 from tengja.professionals.models import ProfessionalInvitation
 
@@ -93,6 +94,9 @@ notes.json              as a professional: your private session notes, decrypted
                         with their addenda (a client's archive has none: the
                         notes are the professional's record)
 note_templates.json     as a professional: the note templates you wrote
+wellbeing.json          your answers to your Wellbeing Hub's WHO-5 Wellbeing Index
+                        and your ratings of hub sessions
+wellbeing_shares.json   professionals you share your wellbeing index with
 picture.jpg             your profile picture, if you have one
 
 Times are in UTC (ISO 8601). Amounts are in minor units of the currency
@@ -143,6 +147,10 @@ EXPORTED: dict[str, str] = {
     "notes.Note": "notes.json",
     "notes.NoteAddendum": "notes.json",
     "notes.NoteTemplate": "note_templates.json",
+    "wellbeing.Respondent": "wellbeing.json",
+    "wellbeing.Checkin": "wellbeing.json",
+    "wellbeing.Rating": "wellbeing.json",
+    "wellbeing.Share": "wellbeing_shares.json",
 }
 NOT_EXPORTED: dict[str, str] = {
     "bookings.PageSignup": (
@@ -526,6 +534,8 @@ def export_write(*, user: User, out: IO[bytes]) -> None:
         _write_json_list(archive, "measure_shares.json", measure_shares_of(user))
         _write_json_list(archive, "notes.json", notes_of(user))
         _write_json_list(archive, "note_templates.json", note_templates_of(user))
+        _write_json_list(archive, "wellbeing.json", wellbeing_of(user))
+        _write_json_list(archive, "wellbeing_shares.json", wellbeing_shares_of(user))
         if user.picture:
             with user.picture.open("rb") as picture, archive.open("picture.jpg", "w") as copy:
                 shutil.copyfileobj(picture, copy)

@@ -39,6 +39,7 @@ from tengja.notifications.models import Delivery, Notification, Preferences
 from tengja.privacy.export import export_write
 from tengja.privacy.models import DataExport
 from tengja.professionals.models import Professional
+from tengja.wellbeing.services import wellbeing_erase
 
 logger = logging.getLogger(__name__)
 
@@ -318,6 +319,9 @@ def _erase_related(*, user: User, addresses: set[str], placeholder: str, now: da
     # Outcome measures likewise: answers given stay with the professional; requests
     # never answered, and the client's shares, go (tengja.measures.services).
     measures_erase(user=user)
+    # Wellbeing index and session ratings: kept without the link to the person, so
+    # no figure of an ended month moves (tengja.wellbeing.services, SECURITY.md).
+    wellbeing_erase(user=user)
 
     # Wellbeing Hubs: the ledger stays (the company's accounts), without the address.
     Membership.objects.filter(user=user).update(

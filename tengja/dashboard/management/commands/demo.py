@@ -46,6 +46,8 @@ from tengja.professionals.models import (
     WeeklyAvailability,
 )
 from tengja.professionals.services import professional_invite
+from tengja.wellbeing.models import Checkin, Rating
+from tengja.wellbeing.services import respondent_for
 
 HUB_EMAIL_DOMAIN = "nordurljos.test"
 PEOPLE = {
@@ -514,6 +516,33 @@ def demo_colleagues(hub: Hub) -> None:
                 kind=CreditEntry.Kind.SPEND,
                 amount=-hub.credits_per_session,
                 created_at=add_months(joined_at, month).replace(day=5 + index),
+            )
+        demo_wellbeing(hub=hub, membership=membership, index=index, joined_at=joined_at)
+
+
+def demo_wellbeing(*, hub: Hub, membership: Membership, index: int, joined_at) -> None:
+    """A colleague's WHO-5 answers about every two weeks of the ended months (most
+    slowly better), and a rating of their sessions in about half the months, so
+    HR's wellbeing figures and the professional's average show."""
+    respondent = respondent_for(hub=hub, user=membership.user)
+    offer = HubProfessional.objects.filter(hub=hub).first()
+    for month in range(11):
+        for day in (2, 17):
+            raw = min(25, max(0, 8 + index % 7 + month // 2 + (day == 17)))
+            Checkin.objects.create(
+                respondent=respondent,
+                answers={str(n): raw // 5 + (n <= raw % 5) for n in range(1, 6)},
+                raw=raw,
+                answered_at=add_months(joined_at, month).replace(day=day),
+            )
+        if offer is not None and (index + month) % 2 == 0:
+            score = 3 + (index + month) % 3
+            Rating.objects.create(
+                respondent=respondent,
+                professional=offer.professional,
+                answers={str(n): score for n in range(1, 5)},
+                score=score,
+                rated_at=add_months(joined_at, month).replace(day=6 + index),
             )
 
 

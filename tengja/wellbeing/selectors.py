@@ -1,0 +1,315 @@
+"""What each person may see of the wellbeing index and the alliance score.
+
+A member sees their own answers; a professional sees a member's index only
+while the member shares it with them, and of ratings only their own average
+over at least HUB_REPORTING_MIN_GROUP raters; HR sees aggregates of the hub's
+ended months (cut in the hub's zone as hub_usage cuts them), each only when at
+least HUB_REPORTING_MIN_GROUP distinct respondents stand behind it."""
+
+from bisect import bisect_right
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Avg, Count, Max
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tengja.accounts.models import User
+from tengja.bookings.models import Booking
+from tengja.hubs.models import CreditEntry, Hub, Membership
+from tengja.lib.dates import add_months
+from tengja.measures.selectors import CHART_POINTS, Series, sessions_together
+from tengja.professionals.models import Professional
+from tengja.wellbeing.instruments import BAND_LOWEST, BANDS, band, percentage
+from tengja.wellbeing.models import Checkin, Rating, Respondent, Share
+
+# A session may be rated for this long after it ended; older ones stop asking.
+RATE_DAYS = 30
+REPORT_MONTHS = 12
+
+
+def who5_due_at(*, hub: Hub, respondent: Respondent | None, last: datetime | None = None):
+    """When the member is next asked (a moment; now or earlier means due), or
+    None when the hub does not ask. `last` saves the query when known."""
+    if not hub.wellbeing_every_weeks:
+        return None
+    if last is None and respondent is not None and respondent.pk:
+        last = respondent.checkins.aggregate(last=Max("answered_at"))["last"]
+    if last is None:
+        return datetime.min.replace(tzinfo=UTC)
+    return last + timedelta(weeks=hub.wellbeing_every_weeks)
+
+
+def who5_due(
+    *, user: User, memberships: list[Membership] | None = None, now: datetime | None = None
+) -> list[Membership]:
+    """The user's active memberships whose hub asks for the WHO-5 now: one query,
+    and one more for the memberships unless given (with their hubs, as Home has them)."""
+    now = now or timezone.now()
+    if memberships is None:
+        memberships = list(
+            Membership.objects.filter(user=user, status=Membership.Status.ACTIVE).select_related(
+                "hub"
+            )
+        )
+    memberships = [m for m in memberships if m.is_active and m.hub.wellbeing_every_weeks]
+    if not memberships:
+        return []
+    last = dict(
+        Checkin.objects.filter(respondent__user=user)
+        .order_by()
+        .values_list("respondent__hub_id")
+        .annotate(last=Max("answered_at"))
+    )
+    return [
+        m
+        for m in memberships
+        if (due := who5_due_at(hub=m.hub, respondent=None, last=last.get(m.hub_id))) is not None
+        and due <= now
+    ]
+
+
+def ratings_due(*, user: User, now: datetime | None = None) -> list[Booking]:
+    """The user's hub sessions that ended in the last RATE_DAYS days and were
+    neither rated nor put aside (one query)."""
+    now = now or timezone.now()
+    return list(
+        Booking.objects.filter(
+            client=user,
+            paid_with=Booking.PaidWith.CREDITS,
+            status=Booking.Status.CONFIRMED,
+            ends_at__lte=now,
+            ends_at__gt=now - timedelta(days=RATE_DAYS),
+            wellbeing_rating__isnull=True,
+        )
+        .select_related("professional__user")
+        .order_by("ends_at")[:10]
+    )
+
+
+def booking_to_rate(*, user: User, code: str, now: datetime | None = None) -> tuple[Booking, Hub]:
+    """The user's own session paid with hub credits, and its hub; 404 for
+    anyone else's session or one not paid with a hub's credits."""
+    entry = (
+        CreditEntry.objects.filter(
+            booking__code=code,
+            booking__client=user,
+            kind=CreditEntry.Kind.SPEND,
+            membership__user=user,
+        )
+        .select_related("booking__professional__user", "membership__hub")
+        .first()
+    )
+    if entry is None or entry.booking is None:
+        raise Http404
+    return entry.booking, entry.membership.hub
+
+
+def rating_refusal(booking: Booking, now: datetime | None = None) -> str:
+    """Why the session cannot be rated now, or ""."""
+    if booking.status != Booking.Status.CONFIRMED or not booking.paid_with_credits:
+        return _("Only a session that took place with your hub's credits can be rated.")
+    if not booking.is_past(now):
+        return _("You can rate the session once it has ended.")
+    if Rating.objects.filter(booking=booking).exists():
+        return _("You have already rated this session.")
+    return ""
+
+
+def member_checkins(*, user: User, hub: Hub | None = None) -> list[Checkin]:
+    """The member's latest CHART_POINTS answers, oldest first (in one hub, or all)."""
+    found = Checkin.objects.filter(respondent__user=user)
+    if hub is not None:
+        found = found.filter(respondent__hub=hub)
+    return list(found.order_by("-answered_at", "-pk")[:CHART_POINTS])[::-1]
+
+
+def who5_series(checkins: list[Checkin]) -> Series | None:
+    """The answers as measures' chart draws them: percentages, with the bands'
+    lower edges as lines."""
+    if not checkins:
+        return None
+    return Series(
+        name="WHO-5",
+        max_total=100,
+        points=checkins,  # type: ignore[arg-type]  # Checkin has `total` (percentage)
+        bands=[(percentage(lowest), name) for lowest, name in BAND_LOWEST],
+    )
+
+
+def shares_of_member(*, user: User) -> list[tuple[Professional, bool]]:
+    """The professionals the member has sessions with, and whether each sees the
+    member's index (two queries)."""
+    ids = Booking.objects.filter(client=user).filter(sessions_together()).values("professional_id")
+    professionals = list(
+        Professional.objects.filter(pk__in=ids).select_related("user").order_by("user__name", "pk")
+    )
+    shared = set(Share.objects.filter(user=user).values_list("professional_id", flat=True))
+    return [(p, p.pk in shared) for p in professionals]
+
+
+def shared_with(*, professional: Professional, client: User) -> list[Checkin]:
+    """The client's answers, if the client shares them with this professional;
+    else nothing (one query: the share is joined, at most one row per answer)."""
+    found = Checkin.objects.filter(
+        respondent__user=client, respondent__user__wellbeing_shares__professional=professional
+    )
+    return list(found.order_by("-answered_at", "-pk")[:CHART_POINTS])[::-1]
+
+
+def _shown(value, people: int, group: int):
+    """A figure, or None when fewer than `group` distinct people stand behind it."""
+    return value if people >= group else None
+
+
+def _bands_of(raws: list[int]) -> dict[str, int]:
+    """Whole percentages of respondents in each band (summing to about 100)."""
+    counts = dict.fromkeys(BANDS, 0)
+    for raw in raws:
+        counts[band(raw)] += 1
+    total = len(raws) or 1
+    return {name: round(100 * count / total) for name, count in counts.items()}
+
+
+def hub_wellbeing(*, hub: Hub, now: datetime | None = None) -> dict:
+    """HR's figures: per ended month (the last REPORT_MONTHS, cut in the hub's
+    zone as hub_usage cuts them) and for all ended months together, the share of
+    respondents in each band (each respondent's latest answer in the period
+    counts once), the mean change from first to last answer of those who
+    answered at least twice (all ended months), and the average alliance score.
+    Each figure only when at least HUB_REPORTING_MIN_GROUP distinct respondents
+    stand behind it; nothing of the current month. Two queries, however many
+    answers (the answers of ended months are read as three small numbers each)."""
+    group = settings.HUB_REPORTING_MIN_GROUP
+    this_month = hub.month_start(now)
+    first = add_months(this_month.date(), -REPORT_MONTHS)
+    firsts = [add_months(first, index) for index in range(REPORT_MONTHS + 1)]
+    bounds = [hub.month_boundary(day) for day in firsts]
+    rows = (
+        Checkin.objects.filter(respondent__hub=hub, answered_at__lt=bounds[-1])
+        .order_by("answered_at", "pk")
+        .values_list("respondent_id", "answered_at", "raw")
+    )
+    latest_all: dict[int, int] = {}
+    first_all: dict[int, int] = {}
+    count_all: dict[int, int] = {}
+    latest_month: list[dict[int, int]] = [{} for _ in range(REPORT_MONTHS)]
+    for respondent, answered_at, raw in rows.iterator(2000):
+        latest_all[respondent] = raw
+        first_all.setdefault(respondent, raw)
+        count_all[respondent] = count_all.get(respondent, 0) + 1
+        index = bisect_right(bounds, answered_at) - 1
+        if 0 <= index < REPORT_MONTHS:
+            latest_month[index][respondent] = raw
+    # Alliance: the mean and who stands behind it, per month and for all.
+    ratings = (
+        Rating.objects.filter(respondent__hub=hub, score__isnull=False, rated_at__lt=bounds[-1])
+        .order_by()
+        .values_list("respondent_id", "rated_at", "score")
+    )
+    alliance_month: list[list[tuple[int, Decimal]]] = [[] for _ in range(REPORT_MONTHS)]
+    alliance_all: list[tuple[int, Decimal]] = []
+    for respondent, rated_at, score in ratings.iterator(2000):
+        if score is None:  # excluded above; for the type
+            continue
+        alliance_all.append((respondent, score))
+        index = bisect_right(bounds, rated_at) - 1
+        if 0 <= index < REPORT_MONTHS:
+            alliance_month[index].append((respondent, score))
+
+    def alliance(pairs: list[tuple[int, Decimal]]) -> Decimal | None:
+        people = len({r for r, _ in pairs})
+        if not pairs or people < group:
+            return None
+        mean = sum(s for _, s in pairs) / len(pairs)
+        return Decimal(mean).quantize(Decimal("0.1"))
+
+    months = []
+    for index in range(REPORT_MONTHS):
+        raws = list(latest_month[index].values())
+        months.append(
+            {
+                "month": firsts[index],
+                "bands": _shown(_bands_of(raws), len(raws), group),
+                "alliance": alliance(alliance_month[index]),
+            }
+        )
+    repeaters = [r for r, n in count_all.items() if n >= 2]
+    change = None
+    if len(repeaters) >= group:
+        mean = sum(percentage(latest_all[r] - first_all[r]) for r in repeaters) / len(repeaters)
+        change = round(mean, 1)
+    return {
+        "min_group": group,
+        "months": months,
+        "all": {
+            "bands": _shown(_bands_of(list(latest_all.values())), len(latest_all), group),
+            "alliance": alliance(alliance_all),
+            "change": change,
+        },
+        "chart": _chart(months),
+        "any": any(m["bands"] or m["alliance"] for m in months) or change is not None,
+    }
+
+
+def _chart(months: list[dict]) -> dict:
+    """Stacked bars (Poor, Moderate, Good shares) per month, for an SVG 600 by 200."""
+    width, height, gap, top = 600, 160, 6, 10
+    step = width / len(months)
+    bars = []
+    for index, month in enumerate(months):
+        parts = []
+        y = top + height
+        for name in BANDS:
+            share = (month["bands"] or {}).get(name, 0)
+            h = round(share / 100 * height)
+            y -= h
+            parts.append({"band": name, "y": y, "height": h})
+        bars.append(
+            {
+                "x": round(index * step + gap / 2, 1),
+                "width": round(step - gap, 1),
+                "label_x": round(index * step + step / 2, 1),
+                "month": month["month"],
+                "hidden": month["bands"] is None,
+                "parts": parts,
+            }
+        )
+    return {"bars": bars, "baseline": top + height}
+
+
+# Kept a minute for the hub's HR team, like hub_usage_kept: ended months only,
+# each figure already hidden when too few stand behind it.
+KEPT_SECONDS = 60
+
+
+def hub_wellbeing_kept(*, hub: Hub) -> dict:
+    group = settings.HUB_REPORTING_MIN_GROUP
+    key = f"hub-wellbeing:{hub.pk}:{hub.month_start().timestamp():.0f}:{group}"
+    figures = cache.get(key)
+    if figures is None:
+        figures = hub_wellbeing(hub=hub)
+        cache.set(key, figures, KEPT_SECONDS)
+    return figures
+
+
+def professional_alliance(*, professional: Professional, now: datetime | None = None) -> dict:
+    """The professional's own average alliance score over months that have ended
+    (UTC months: one cut for every hub they work in), only with at least
+    HUB_REPORTING_MIN_GROUP distinct raters, never who gave what (one query)."""
+    group = settings.HUB_REPORTING_MIN_GROUP
+    now = now or timezone.now()
+    month_start = now.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    found = Rating.objects.filter(
+        professional=professional, score__isnull=False, rated_at__lt=month_start
+    ).aggregate(mean=Avg("score"), raters=Count("respondent", distinct=True))
+    mean = found["mean"]
+    shown = mean is not None and found["raters"] >= group
+    return {
+        "min_group": group,
+        "mean": Decimal(mean).quantize(Decimal("0.1")) if shown else None,
+        "until": month_start.date(),
+    }

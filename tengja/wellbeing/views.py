@@ -1,0 +1,155 @@
+"""A member's WHO-5 (answering, their own scores, sharing) and the rating of a
+hub session. Objects are looked up with the person asking: anyone else's is a
+404. HR's figures and a professional's average are drawn by template tags on
+their own pages (templatetags/wellbeing.py)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from tengja.accounts.requests import AuthenticatedRequest
+from tengja.hubs.selectors import MembershipPending, active_membership
+from tengja.professionals.models import Professional
+from tengja.wellbeing.instruments import (
+    ALLIANCE_CHOICES,
+    ALLIANCE_ITEMS,
+    LIKELY_DEPRESSION_AT_MOST,
+    WHO5_CHOICES,
+    WHO5_ITEMS,
+    WHO5_STEM,
+)
+from tengja.wellbeing.models import Respondent
+from tengja.wellbeing.selectors import (
+    booking_to_rate,
+    member_checkins,
+    rating_refusal,
+    shares_of_member,
+    who5_due_at,
+    who5_series,
+)
+from tengja.wellbeing.services import WellbeingError, rating_save, share_set, who5_answer
+
+
+def _given(request: AuthenticatedRequest) -> dict[str, object]:
+    return {k: v for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken", "skip")}
+
+
+@login_required
+def index(request: AuthenticatedRequest, code: str) -> HttpResponse:
+    """The WHO-5 for a member of the hub when it is due, and their own scores."""
+    try:
+        membership = active_membership(user=request.user, code=code)
+    except MembershipPending:
+        raise Http404 from None
+    hub = membership.hub
+    respondent = Respondent.objects.filter(hub=hub, user=request.user).first()
+    due_at = who5_due_at(hub=hub, respondent=respondent)
+    due = due_at is not None and due_at <= timezone.now()
+    given: dict[str, object] = {}
+    error, status = "", 200
+    if request.method == "POST":
+        if not due:
+            messages.error(request, _("The Wellbeing Index is not waiting for an answer now."))
+            return redirect("wellbeing:index", code=code)
+        given = _given(request)
+        try:
+            who5_answer(membership=membership, data=given)
+        except WellbeingError as refused:
+            error, status = str(refused), 400
+        else:
+            messages.success(request, _("Thank you: your answers are saved."))
+            return redirect("wellbeing:index", code=code)
+    checkins = member_checkins(user=request.user, hub=hub)
+    latest = checkins[-1] if checkins else None
+    return render(
+        request,
+        "wellbeing/index.html",
+        {
+            "hub": hub,
+            "due": due,
+            "next_at": due_at if not due else None,
+            "stem": WHO5_STEM,
+            "questions": [
+                {"key": str(n), "text": text, "value": str(given.get(str(n), ""))}
+                for n, text in enumerate(WHO5_ITEMS, start=1)
+            ],
+            "choices": WHO5_CHOICES,
+            "error": error,
+            "latest": latest,
+            "low": latest is not None and latest.raw <= LIKELY_DEPRESSION_AT_MOST,
+            "series": who5_series(checkins),
+            "shares": shares_of_member(user=request.user),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def share(request: AuthenticatedRequest) -> HttpResponse:
+    """The member shares (or stops sharing) their index with a professional."""
+    try:
+        professional = Professional.objects.select_related("user").get(
+            code=request.POST.get("professional", "")
+        )
+    except Professional.DoesNotExist:
+        raise Http404 from None
+    shared = request.POST.get("shared") == "1"
+    try:
+        share_set(user=request.user, professional=professional, shared=shared)
+    except WellbeingError:
+        raise Http404 from None
+    name = professional.user.name
+    if shared:
+        messages.success(request, _("%(name)s now sees your wellbeing index.") % {"name": name})
+    else:
+        messages.success(
+            request, _("%(name)s no longer sees your wellbeing index.") % {"name": name}
+        )
+    back = request.POST.get("hub", "")
+    return redirect("wellbeing:index", code=back) if back else redirect("dashboard:home")
+
+
+@login_required
+def rate(request: AuthenticatedRequest, code: str) -> HttpResponse:
+    """Rate a hub session once it has ended: its client only (404 for anyone
+    else), once (answered or put aside)."""
+    booking, hub = booking_to_rate(user=request.user, code=code)
+    refusal = rating_refusal(booking)
+    given: dict[str, object] = {}
+    error, status = "", 200
+    if request.method == "POST":
+        if refusal:
+            messages.error(request, refusal)
+            return redirect("dashboard:home")
+        skip = "skip" in request.POST
+        given = _given(request)
+        try:
+            rating_save(booking=booking, hub=hub, user=request.user, data=None if skip else given)
+        except WellbeingError as refused:
+            error, status = str(refused), 400
+        else:
+            if skip:
+                messages.success(request, _("We will not ask about this session again."))
+            else:
+                messages.success(request, _("Thank you for rating the session."))
+            return redirect("dashboard:home")
+    return render(
+        request,
+        "wellbeing/rate.html",
+        {
+            "booking": booking,
+            "refusal": refusal,
+            "questions": [
+                {"key": str(n), "text": text, "value": str(given.get(str(n), ""))}
+                for n, text in enumerate(ALLIANCE_ITEMS, start=1)
+            ],
+            "choices": ALLIANCE_CHOICES,
+            "error": error,
+        },
+        status=status,
+    )
