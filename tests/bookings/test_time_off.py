@@ -108,7 +108,11 @@ def test_a_crafted_post_off_the_start_times_or_within_the_buffer_is_refused(clie
         buffer_minutes=30,
         slot_interval_minutes=60,
     )
-    later = first + timedelta(days=1)
+    # The day after the first free one, at its opening (9:00 on the hour grid),
+    # whatever the clock says now: the first free time itself moves with it.
+    zone = ZoneInfo(pro.user.time_zone)
+    day = timezone.localtime(first, zone).date() + timedelta(days=1)
+    later = datetime.combine(day, time(9), tzinfo=zone)
     with pytest.raises(HubError, match="not free"):
         hub_book(membership=member, offer=offer, starts_at=later + timedelta(minutes=30))
     booked = hub_book(membership=member, offer=offer, starts_at=later)  # 50 min + 30 buffer
