@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("tengja.intake.urls")),
     path("", include("tengja.measures.urls")),
     path("", include("tengja.notes.urls")),
+    path("", include("tengja.messaging.urls")),
     path("accounts/", include("tengja.accounts.urls")),
     path("payments/", include("tengja.billing.urls")),
     path("notifications/", include("tengja.notifications.urls")),

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from tengja.accounts.models import User
 from tengja.accounts.requests import AuthenticatedRequest
 from tengja.bookings.models import Booking
+from tengja.bookings.selectors import sessions_together
 from tengja.lib.limits import email_allowed
 from tengja.measures.instruments import CHOICES, DIFFICULTY_CHOICES, PHQ9_DIFFICULTY, STEM
 from tengja.measures.models import MeasureRequest
@@ -21,7 +22,6 @@ from tengja.measures.selectors import (
     due_for,
     request_for_client,
     response_for_user,
-    sessions_together,
     shares_of_client,
     waiting_for_client,
 )
