@@ -47,8 +47,8 @@ def inbox(request: AuthenticatedRequest) -> HttpResponse:
 def _names(conversation: Conversation) -> dict[str, str]:
     """Each side's name as the page shows it ("Deleted account" once erased)."""
     return {
-        "client": conversation.client.display_name(),
-        "professional": conversation.professional.user.display_name(),
+        "client": conversation.client.display_name,
+        "professional": conversation.professional.user.display_name,
     }
 
 
