@@ -21,7 +21,7 @@ from tengja.bookings.selectors import has_sessions
 from tengja.lib.limits import message_refusal
 from tengja.messaging import live
 from tengja.messaging.files import file_prepare
-from tengja.messaging.models import Conversation, Message, files_storage
+from tengja.messaging.models import Conversation, Message, MessagePreferences, files_storage
 from tengja.professionals.models import Professional
 
 Role = Booking.Role
@@ -209,3 +209,15 @@ def conversation_reopen(*, conversation: Conversation, professional: Professiona
         locked.closed_note = ""
         locked.save(update_fields=["closed_at", "closed_note"])
     return locked
+
+
+def messages_erase(*, user: User, now: datetime | None = None) -> None:
+    """A client's account is deleted: their conversations are closed (nobody is
+    left to answer) and kept with the professional, both sides' messages and
+    files, as part of the professional's health record of them (lög um
+    sjúkraskrár nr. 55/2009), the client shown as "Deleted account"; their
+    e-mail preference goes. (A professional's account is closed through support,
+    who arrange how their record is kept or handed over: SECURITY.md.)"""
+    now = now or timezone.now()
+    Conversation.objects.filter(client=user, closed_at=None).update(closed_at=now, closed_note="")
+    MessagePreferences.objects.filter(user=user).delete()

@@ -39,5 +39,7 @@ def pdf(name: str = "report.pdf", size: int = 0) -> SimpleUploadedFile:
 
 def picture(name: str = "photo.png", format: str = "PNG", mode: str = "RGB") -> SimpleUploadedFile:
     out = io.BytesIO()
-    Image.new(mode, (40, 30), (0, 128, 128, 100) if mode == "RGBA" else "teal").save(out, format=format)
+    Image.new(mode, (40, 30), (0, 128, 128, 100) if mode == "RGBA" else "teal").save(
+        out, format=format
+    )
     return SimpleUploadedFile(name, out.getvalue(), content_type=f"image/{format.lower()}")

@@ -87,7 +87,9 @@ def test_ten_megabytes_are_accepted_and_one_byte_more_is_a_form_error(
 def test_the_file_goes_to_the_two_only_as_a_private_attachment(
     client, conversation, alice, bob, professional
 ):
-    message = message_send(conversation=conversation, sender=alice, body="", file=pdf("Skýrsla.pdf"))
+    message = message_send(
+        conversation=conversation, sender=alice, body="", file=pdf("Skýrsla.pdf")
+    )
     file_url = reverse("messaging:file", args=[message.code])
     client.force_login(professional.user)
     response = client.get(file_url)
@@ -105,7 +107,9 @@ def test_the_file_goes_to_the_two_only_as_a_private_attachment(
 
 
 def test_remove_asks_first_then_both_see_message_removed(client, conversation, alice, professional):
-    message = message_send(conversation=conversation, sender=alice, body="Sent too soon", file=pdf())
+    message = message_send(
+        conversation=conversation, sender=alice, body="Sent too soon", file=pdf()
+    )
     remove = reverse("messaging:remove", args=[message.code])
     client.force_login(professional.user)
     assert client.post(remove, {"confirm": "1"}).status_code == 404  # not theirs

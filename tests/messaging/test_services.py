@@ -224,7 +224,10 @@ def test_a_message_that_arrives_while_reading_stays_unread(conversation, alice, 
     message_send(conversation=conversation, sender=alice, body="one")
     seen = Conversation.objects.get(pk=conversation.pk)  # the page reads it
     message_send(
-        conversation=conversation, sender=alice, body="two", now=timezone.now() + timedelta(seconds=1)
+        conversation=conversation,
+        sender=alice,
+        body="two",
+        now=timezone.now() + timedelta(seconds=1),
     )
     conversation_read(conversation=seen, user=professional.user)
     assert unread_count(user=professional.user) == 1

@@ -90,6 +90,7 @@ def test_the_zip_holds_everything_and_downloads_once(
         "measure_shares.json",
         "notes.json",
         "note_templates.json",
+        "messages.json",
         "picture.jpg",
     }
     # Each file is described in the README.
