@@ -100,7 +100,7 @@ def image_reencode(upload: UploadedFile, *, max_side: int) -> tuple[ContentFile,
     image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     out = io.BytesIO()
     alpha_low, _alpha_high = image.getchannel("A").getextrema()
-    if alpha_low < 255:
+    if alpha_low < 255:  # type: ignore[operator]
         image.save(out, format="PNG", optimize=True)
         return ContentFile(out.getvalue(), name=f"{uuid.uuid4().hex}.png"), "image/png"
     _on_white(image).save(out, format="JPEG", quality=88, optimize=True)

@@ -15,14 +15,21 @@ from pathlib import PurePosixPath, PureWindowsPath
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile, File
+from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
 from tengja.lib.images import image_reencode
+from tengja.messaging.models import files_storage
 
 PDF = "application/pdf"
 # How far from the end a PDF's %%EOF may be (writers add a newline or a few bytes).
 PDF_TAIL = 1024
+
+
+def storage() -> FileSystemStorage:
+    """The message files' storage (MESSAGE_FILES_ROOT), typed."""
+    return files_storage  # type: ignore[return-value]
 
 
 @dataclass(slots=True)

@@ -20,8 +20,8 @@ from tengja.bookings.models import Booking
 from tengja.bookings.selectors import has_sessions
 from tengja.lib.limits import message_refusal
 from tengja.messaging import live
-from tengja.messaging.files import file_prepare
-from tengja.messaging.models import Conversation, Message, MessagePreferences, files_storage
+from tengja.messaging.files import file_prepare, storage
+from tengja.messaging.models import Conversation, Message, MessagePreferences
 from tengja.professionals.models import Professional
 
 Role = Booking.Role
@@ -127,7 +127,7 @@ def message_send(
             live.unread_push(user=recipient, conversation=locked)
     except BaseException:
         if stored:  # the row was not kept: neither is its file
-            files_storage.delete(stored)
+            storage().delete(stored)
         raise
     conversation.last_message_at, conversation.last_sender_role = now, role
     return message
@@ -149,8 +149,9 @@ def message_remove(*, message: Message, user: User, now: datetime | None = None)
             body="", file="", file_name="", file_type="", file_size=0, removed_at=now
         )
         if stored:
-            transaction.on_commit(lambda: files_storage.delete(stored))
-    message.body, message.file, message.removed_at = "", "", now  # type: ignore[assignment]
+            transaction.on_commit(lambda: storage().delete(stored))
+    message.body, message.removed_at = "", now
+    message.file.name = ""
 
 
 def conversation_read(*, conversation: Conversation, user: User) -> bool:

@@ -12,8 +12,9 @@ from django.views.decorators.http import require_POST
 from tengja.accounts.models import User
 from tengja.accounts.requests import AuthenticatedRequest
 from tengja.lib.http import render_form
+from tengja.messaging.files import storage
 from tengja.messaging.forms import CloseForm, MessageForm
-from tengja.messaging.models import Conversation, files_storage
+from tengja.messaging.models import Conversation
 from tengja.messaging.selectors import (
     conversation_for_user,
     conversations_for_user,
@@ -101,7 +102,7 @@ def file(request: AuthenticatedRequest, code: str) -> FileResponse:
     if message.is_removed or not message.file:
         raise Http404
     try:
-        handle = files_storage.open(message.file.name, "rb")
+        handle = storage().open(message.file.name, "rb")
     except FileNotFoundError:
         raise Http404 from None
     response = FileResponse(

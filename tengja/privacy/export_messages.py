@@ -9,7 +9,8 @@ from collections.abc import Iterator
 from django.db.models import Q
 
 from tengja.accounts.models import User
-from tengja.messaging.models import Message, files_storage
+from tengja.messaging.files import storage
+from tengja.messaging.models import Message
 
 CHUNK = 500
 FILES_FOLDER = "message_files"
@@ -51,7 +52,7 @@ def messages_of(user: User, files: list[tuple[str, str]]) -> Iterator[dict]:
 def files_copy(archive: zipfile.ZipFile, files: list[tuple[str, str]]) -> None:
     for in_archive, stored in files:
         try:
-            with files_storage.open(stored, "rb") as source, archive.open(in_archive, "w") as copy:
+            with storage().open(stored, "rb") as source, archive.open(in_archive, "w") as copy:
                 shutil.copyfileobj(source, copy)
         except FileNotFoundError:
             continue  # removed meanwhile: messages.json already says what it was

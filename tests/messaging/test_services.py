@@ -130,7 +130,8 @@ def test_a_pdf_is_kept_under_a_random_name_outside_media(conversation, alice, se
     path = files_storage.path(message.file.name)
     assert path.startswith(str(settings.MESSAGE_FILES_ROOT))
     assert not path.startswith(str(settings.MEDIA_ROOT))
-    assert open(path, "rb").read() == pdf_bytes()
+    with open(path, "rb") as stored:
+        assert stored.read() == pdf_bytes()
 
 
 @pytest.mark.parametrize(
