@@ -101,6 +101,10 @@ def pages(demo: dict) -> list[tuple[str, str | None, str]]:
         ("note-draft", "professional", f"/practice/notes/{demo['notes']['draft']}/"),
         ("note-templates", "professional", "/practice/note-templates/"),
         ("note-template-new", "professional", "/practice/note-templates/new/"),
+        ("messages", "client", "/messages/"),
+        ("messages-pro", "professional", "/messages/"),
+        ("conversation", "client", f"/messages/{demo['conversation']}/"),
+        ("conversation-pro", "professional", f"/messages/{demo['conversation']}/"),
     ]
 
 

@@ -301,7 +301,8 @@ def practice_client(request: AuthenticatedRequest, code: str) -> HttpResponse:
             "details_given": given,
             "details_missing": missing,
             "forms": responses_of_client(professional=professional, client=client),
-            "can_message": has_sessions(professional=professional, client=client),
+            # practice_client_of found a session together: they may talk.
+            "can_message": not client.erased_at,
         },
     )
 

@@ -395,6 +395,9 @@ class Command(BaseCommand):
         result["client_code"] = client.code
         result["signed_consent"] = signed.code
         result["notes"] = notes
+        result["conversation"] = Conversation.objects.get(
+            professional=professional, client=client
+        ).code
         if options["json"]:
             self.stdout.write(json.dumps(result, ensure_ascii=False))
             return
