@@ -51,7 +51,7 @@ def test_a_conversation_page_is_flat(
     with django_assert_max_num_queries(CONVERSATION_BUDGET):
         response = client.get(url)
     assert response.status_code == 200
-    assert response.content.decode().count('class="message ') == min(count, 50)
+    assert response.content.decode().count('class="chat-message ') == min(count, 50)
     with django_assert_max_num_queries(CONVERSATION_BUDGET):
         assert client.get(url + "?page=2").status_code == 200
 
