@@ -237,3 +237,25 @@ def test_a_message_that_arrives_while_reading_stays_unread(conversation, alice, 
 def test_a_stranger_cannot_start_for_others():
     stranger = UserFactory()
     assert not Conversation.objects.filter(client=stranger).exists()
+
+
+@requires_postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_send_racing_a_close_is_kept_before_it_or_refused(alice, professional, session):
+    conversation = conversation_start(client=alice, professional=professional)
+    results = race(
+        [
+            lambda: message_send(conversation=conversation, sender=alice, body="Before?"),
+            lambda: conversation_close(
+                conversation=conversation, professional=professional, note="Call me"
+            ),
+        ],
+        expected=MessageError,
+    )
+    conversation.refresh_from_db()
+    assert conversation.is_closed
+    sent = Message.objects.first()
+    if sent is None:
+        assert any(isinstance(r, MessageError) for r in results), results
+    else:
+        assert sent.created_at <= conversation.closed_at
