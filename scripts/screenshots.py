@@ -103,6 +103,10 @@ def pages(demo: dict) -> list[tuple[str, str | None, str]]:
         ("note-template-new", "professional", "/practice/note-templates/new/"),
         ("member-home", "member", "/"),
         ("wellbeing", "member", "/wellbeing/" + hub.rstrip("/").rsplit("/", 1)[-1] + "/"),
+        ("messages", "client", "/messages/"),
+        ("messages-pro", "professional", "/messages/"),
+        ("conversation", "client", f"/messages/{demo['conversation']}/"),
+        ("conversation-pro", "professional", f"/messages/{demo['conversation']}/"),
     ]
 
 

@@ -429,6 +429,11 @@ DATA_EXPORT_TIMEOUT = envint("DATA_EXPORT_TIMEOUT", str(48 * 60 * 60))
 # to the conversation's two people through a view that checks who asks.
 MESSAGE_FILES_ROOT = Path(env("MESSAGE_FILES_ROOT", str(VAR_DIR / "message-files")))
 MESSAGE_FILE_MAX_BYTES = 10 * 1024 * 1024
+# A message's image is re-encoded no larger than this on its longer side (pixels).
+MESSAGE_IMAGE_MAX_SIDE = 2560
+# Messages one person may send (any conversation), and how many of them may carry a file.
+MESSAGE_LIMIT_PER_SENDER = envrate("MESSAGE_LIMIT_PER_SENDER", "30/10m")
+MESSAGE_FILE_LIMIT_PER_SENDER = envrate("MESSAGE_FILE_LIMIT_PER_SENDER", "20/h")
 # A message still unread this long after it came is told of by e-mail (never its text).
 MESSAGE_EMAIL_AFTER_SECONDS = 10 * 60
 

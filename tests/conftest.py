@@ -39,6 +39,12 @@ def _test_settings(settings, tmp_path):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.DATA_EXPORT_ROOT = tmp_path / "exports"
+    settings.MESSAGE_FILES_ROOT = tmp_path / "message-files"
+    from django.utils.functional import empty
+
+    from tengja.messaging.models import files_storage
+
+    files_storage._wrapped = empty  # made afresh from this test's MESSAGE_FILES_ROOT
     settings.EMAIL_FILE_PATH = str(tmp_path / "mail")
     settings.SITE_URL = "http://testserver"
     # Argon2 is the real hasher (see test_settings.py); MD5 keeps the suite fast.

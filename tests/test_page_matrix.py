@@ -371,6 +371,27 @@ PAGES: dict[str, list[tuple[str, Kwargs, str | Callable[[World], str], dict[str,
         ("unknown", lambda w: {"code": "nope"}, "", expect(others=404)),
     ],
     "notes:template_delete": [("", lambda w: {"code": w.note_template.code}, "", signed_in(405))],
+    # Secure messages (issue 30): a conversation and its files for its two people only.
+    "messaging:inbox": [
+        ("", NONE, "", signed_in(200)),
+        ("page 2", NONE, "?page=2", signed_in(200)),
+    ],
+    "messaging:conversation": [
+        ("", lambda w: {"code": w.conversation.code}, "", expect(CLIENT, PRO)),
+        ("older", lambda w: {"code": w.conversation.code}, "?page=2", expect(CLIENT, PRO)),
+        ("unknown", lambda w: {"code": "nope"}, "", expect(others=404)),
+    ],
+    "messaging:file": [
+        ("pdf", lambda w: {"code": w.messages["pdf"].code}, "", expect(CLIENT, PRO)),
+        ("removed", lambda w: {"code": w.messages["removed"].code}, "", expect(others=404)),
+        ("no file", lambda w: {"code": w.messages["text"].code}, "", expect(others=404)),
+    ],
+    "messaging:start": [("", NONE, "", signed_in(405))],
+    **{
+        name: [("", lambda w: {"code": w.conversation.code}, "", signed_in(405))]
+        for name in ("messaging:close", "messaging:reopen")
+    },
+    "messaging:remove": [("", lambda w: {"code": w.messages["text"].code}, "", signed_in(405))],
     "intake:details_required": [("", NONE, "", expect(PRO))],
     # Only a client of the professional (with a session or a request) gives them details.
     "intake:details": [

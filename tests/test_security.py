@@ -164,6 +164,7 @@ def test_csrf_is_enforced_on_every_form(world):
             reverse("notifications:read_all"),
             reverse("notifications:settings"),
             reverse("hubs:join", args=[world["hub"].code]),
+            reverse("messaging:start"),
         ],
         "professional": [
             reverse("bookings:invite"),

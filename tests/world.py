@@ -56,6 +56,8 @@ from tengja.intake.responses import response_open, response_save, response_sign
 from tengja.lib.images import picture_reencode
 from tengja.measures.models import MeasureRequest, MeasureResponse
 from tengja.measures.services import measure_answer, measure_send
+from tengja.messaging.models import Conversation, Message
+from tengja.messaging.services import conversation_start, message_remove, message_send
 from tengja.notes.models import Note, NoteTemplate
 from tengja.notes.services import (
     addendum_add,
@@ -114,6 +116,10 @@ class World:
     # Wellbeing (tengja.wellbeing): "ended", the member's hub session that ended,
     # waiting for their rating; colleagues answered the WHO-5 last month.
     wellbeing: dict[str, Booking] = field(default_factory=dict)
+    # Messages (issue 30): the client's conversation with the professional, with
+    # "text" (theirs), "pdf" (the professional's, with a file) and "removed".
+    conversation: Conversation | None = None
+    messages: dict[str, Message] = field(default_factory=dict)
 
 
 def _link(pattern: str) -> str:
@@ -515,6 +521,23 @@ def build_world(capture) -> World:
         professional=professional, name="Stutt", body="Hvað gerðist?\n\nNæstu skref"
     )
 
+    conversation = conversation_start(client=client, professional=professional)
+    messages = {
+        "text": message_send(
+            conversation=conversation, sender=client, body="Góðan dag,\nget ég fært tímann?"
+        ),
+        "pdf": message_send(
+            conversation=conversation,
+            sender=pro_user,
+            body="Hér er blaðið.",
+            file=SimpleUploadedFile(
+                "Æfing.pdf", b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+            ),
+        ),
+        "removed": message_send(conversation=conversation, sender=client, body="Afsakið"),
+    }
+    message_remove(message=messages["removed"], user=client)
+
     return World(
         people={
             "visitor": None,
@@ -544,6 +567,8 @@ def build_world(capture) -> World:
         notes=notes,
         note_template=note_template,
         wellbeing={"ended": ended},
+        conversation=conversation,
+        messages=messages,
     )
 
 
@@ -579,3 +604,4 @@ def sanity(world: World) -> None:
     assert world.responses["draft"].state == "draft"
     assert world.notes["signed"].is_signed and world.notes["signed"].addenda.exists()
     assert not world.notes["draft"].is_signed and world.notes["general"].booking is None
+    assert world.messages["pdf"].file and world.messages["removed"].is_removed

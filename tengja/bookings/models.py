@@ -473,10 +473,11 @@ class Booking(models.Model):
                 "email": self.professional.contact_email,
             }
         else:
-            # Until there is messaging, Tengja has no way to put them in touch.
+            # Messages (tengja.messaging) are the way to reach them: the refusal's
+            # notice carries the "Message" button.
             contact = gettext(
-                "%(name)s has not shared any contact details on Tengja, so another time "
-                "cannot be arranged here."
+                "%(name)s has not shared any contact details on Tengja: send them a "
+                "message to arrange another time."
             ) % {"name": name}
         return f"{reason} {contact}"
 

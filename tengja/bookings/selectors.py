@@ -27,6 +27,22 @@ from tengja.professionals.models import Professional
 RELATED = ("session_type", "professional__user", "client", "invitation")
 
 
+def sessions_together() -> Q:
+    """Bookings that make two people client and professional of each other (as the
+    client's page does): the client booked, or accepted the invitation."""
+    return Q(invitation__isnull=True) | Q(invitation__accepted_at__isnull=False)
+
+
+def has_sessions(*, professional: Professional, client: User) -> bool:
+    """Whether the two have a session together, past or booked (who may send a
+    questionnaire, share scores or hold a conversation)."""
+    return (
+        Booking.objects.filter(professional=professional, client=client)
+        .filter(sessions_together())
+        .exists()
+    )
+
+
 def with_state(bookings: QuerySet[Booking], now: datetime | None = None) -> QuerySet[Booking]:
     """Annotate `state_code`: Booking.state in SQL, so lists can filter and count
     by it (activities, the practice page)."""

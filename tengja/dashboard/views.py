@@ -15,6 +15,7 @@ from tengja.bookings.selectors import (
     bookings_upcoming_for_user,
     bookings_with_professional_for_client,
     connections_for_client,
+    has_sessions,
 )
 from tengja.dashboard.activities import Activities, activities_of, activities_totals
 from tengja.dashboard.calendar import local_midnight, month_weeks, place, week_days
@@ -192,7 +193,11 @@ def connection(request: AuthenticatedRequest, code: str) -> HttpResponse:
     return render(
         request,
         "dashboard/connection.html",
-        {"professional": professional, "sessions": sessions},
+        {
+            "professional": professional,
+            "sessions": sessions,
+            "can_message": has_sessions(professional=professional, client=request.user),
+        },
     )
 
 
@@ -296,6 +301,8 @@ def practice_client(request: AuthenticatedRequest, code: str) -> HttpResponse:
             "details_given": given,
             "details_missing": missing,
             "forms": responses_of_client(professional=professional, client=client),
+            # practice_client_of found a session together: they may talk.
+            "can_message": not client.erased_at,
         },
     )
 

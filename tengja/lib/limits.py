@@ -198,3 +198,41 @@ def signup_allowed(*, request: HttpRequest, form: BaseForm) -> bool:
         form.add_error(None, SIGNUP_REFUSED)
         return False
     return True
+
+
+MESSAGES_REFUSED = _(
+    "You have sent many messages in a short time, so this one was not sent. "
+    "Wait a few minutes and try again."
+)
+FILES_REFUSED = _(
+    "You have sent many files in the last hour, so this message was not sent. "
+    "Try again later, or send the text without the file."
+)
+
+
+def message_refusal(*, user_id: int, with_file: bool) -> str:
+    """Count a message `user_id` sends (and its file); over MESSAGE_LIMIT_PER_SENDER
+    or MESSAGE_FILE_LIMIT_PER_SENDER, the reason it is refused, else "". Fails
+    open: when the cache cannot count, a message still goes (messages are care,
+    and the e-mail a message may cause is one per unread stretch)."""
+    if with_file and _over(
+        request=None,
+        group="message-files-from-user",
+        value=str(user_id),
+        rate=settings.MESSAGE_FILE_LIMIT_PER_SENDER,
+        increment=True,
+        when_uncounted=False,
+    ):
+        logger.info("message not sent: file rate limit")
+        return str(FILES_REFUSED)
+    if _over(
+        request=None,
+        group="messages-from-user",
+        value=str(user_id),
+        rate=settings.MESSAGE_LIMIT_PER_SENDER,
+        increment=True,
+        when_uncounted=False,
+    ):
+        logger.info("message not sent: rate limit")
+        return str(MESSAGES_REFUSED)
+    return ""

@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 
 from tengja.accounts.models import User
 from tengja.bookings.models import Booking
+from tengja.bookings.selectors import sessions_together
 from tengja.measures.instruments import INSTRUMENTS
 from tengja.measures.models import MeasureRequest, MeasureResponse, Share
 from tengja.professionals.models import Professional
@@ -23,20 +24,6 @@ from tengja.professionals.models import Professional
 DUE_DAYS = 3
 # The scores a chart and its table show: the latest, per questionnaire.
 CHART_POINTS = 24
-
-
-def sessions_together() -> Q:
-    """Bookings that make two people client and professional of each other (as the
-    client's page does): the client booked, or accepted the invitation."""
-    return Q(invitation__isnull=True) | Q(invitation__accepted_at__isnull=False)
-
-
-def has_sessions(*, professional: Professional, client: User) -> bool:
-    return (
-        Booking.objects.filter(professional=professional, client=client)
-        .filter(sessions_together())
-        .exists()
-    )
 
 
 @dataclass(slots=True)

@@ -12,11 +12,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tengja.accounts.models import User
+from tengja.bookings.selectors import has_sessions
 from tengja.lib.emails import email_send
 from tengja.measures import events
 from tengja.measures.instruments import AnswerError, clean_answers, score
 from tengja.measures.models import MeasureRequest, MeasureResponse, Share
-from tengja.measures.selectors import due_for, has_sessions
+from tengja.measures.selectors import due_for
 from tengja.professionals.models import Professional
 
 

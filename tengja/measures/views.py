@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from tengja.accounts.models import User
 from tengja.accounts.requests import AuthenticatedRequest
 from tengja.bookings.models import Booking
+from tengja.bookings.selectors import sessions_together
 from tengja.lib.http import safe_next
 from tengja.lib.limits import email_allowed
 from tengja.measures.instruments import CHOICES, DIFFICULTY_CHOICES, PHQ9_DIFFICULTY, STEM
@@ -24,7 +25,6 @@ from tengja.measures.selectors import (
     flagged_for_professional,
     request_for_client,
     response_for_user,
-    sessions_together,
     shares_of_client,
     waiting_for_client,
 )

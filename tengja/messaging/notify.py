@@ -8,10 +8,12 @@ The rule, per side of a conversation (its client, its professional):
 - it has waited: a message of the other side's, not removed, sent after the
   read mark, is at least MESSAGE_EMAIL_AFTER_SECONDS old (the *first* unread
   one: a stream of messages does not keep putting the e-mail off);
-- it is a new unread stretch: no e-mail yet (`<side>_emailed_at` null), or the
-  last one went before this side's last read (`emailed_at <= read_at`). So one
-  e-mail per stretch, however many messages it holds, and none again until
-  they have read.
+- it is a new unread stretch: no e-mail yet (`<side>_emailed_at` null), or no
+  message of this stretch (the other side's, after the read mark) was there
+  when the last one went. So one e-mail per stretch, however many messages it
+  holds, and none again until they have read. (Read marks stop at the newest
+  message the reader's page showed, not at the time of reading, so the rule
+  asks the messages, not the marks' times.)
 
 A side is claimed with one conditional UPDATE that repeats the first and last
 conditions (healthchecks' "optimistic lock"): of two workers, one sets
@@ -40,7 +42,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Coalesce
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from tengja.accounts.models import User
@@ -64,7 +66,15 @@ def _claimable(side: str) -> Q:
     """Unread on `side` and not yet e-mailed about since `side` last read."""
     read, emailed = f"{side}_read_at", f"{side}_emailed_at"
     unread = Q(**{f"{read}__isnull": True}) | Q(last_message_at__gt=F(read))
-    new_stretch = Q(**{f"{emailed}__isnull": True}) | Q(**{f"{emailed}__lte": F(read)})
+    told = Exists(
+        Message.objects.filter(
+            conversation=OuterRef("pk"),
+            sender_role=_other(side),
+            created_at__gt=Coalesce(OuterRef(read), Value(LONG_AGO)),
+            created_at__lte=OuterRef(emailed),
+        )
+    )
+    new_stretch = Q(**{f"{emailed}__isnull": True}) | ~Q(told)
     return Q(last_sender_role=_other(side)) & unread & new_stretch
 
 
@@ -129,8 +139,4 @@ def _claim_and_send(*, pk: int, side: str, now: datetime) -> int:
 
 
 def _messages_url() -> str:
-    try:
-        path = reverse("messaging:list")
-    except NoReverseMatch:  # until the message pages are merged (issue 30, "msg-pages")
-        path = reverse("dashboard:home")
-    return settings.SITE_URL + path
+    return settings.SITE_URL + reverse("messaging:inbox")

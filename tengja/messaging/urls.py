@@ -1,8 +1,14 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from tengja.messaging import views
 
 app_name = "messaging"
-
-# The message pages (/messages/, "messaging:list", and each conversation) are
-# built on their own branch (issue 30, "msg-pages"); this file exists so the
-# header's link and the unread e-mail can name them in the meantime.
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("messages/", views.inbox, name="inbox"),
+    path("messages/start/", views.start, name="start"),
+    path("messages/files/<str:code>/", views.file, name="file"),
+    path("messages/remove/<str:code>/", views.remove, name="remove"),
+    path("messages/<str:code>/", views.conversation, name="conversation"),
+    path("messages/<str:code>/close/", views.close, name="close"),
+    path("messages/<str:code>/reopen/", views.reopen, name="reopen"),
+]

@@ -22,6 +22,7 @@ from tengja.accounts.models import EmailChange, User
 from tengja.billing.models import Invoice, Payment, PaymentMethod, StripeCustomer
 from tengja.bookings.models import Booking, Invitation
 from tengja.hubs.models import CreditEntry, CreditRequest, Membership
+from tengja.messaging.models import MessagePreferences
 from tengja.notifications.models import Delivery, Notification, Preferences
 from tengja.privacy.export_intake import (
     client_details_of,
@@ -30,6 +31,7 @@ from tengja.privacy.export_intake import (
     session_requests_of,
 )
 from tengja.privacy.export_measures import measure_shares_of, measures_of
+from tengja.privacy.export_messages import files_copy, messages_of
 from tengja.privacy.export_notes import note_templates_of, notes_of
 from tengja.privacy.export_practice import (
     availability_of,
@@ -97,6 +99,9 @@ note_templates.json     as a professional: the note templates you wrote
 wellbeing.json          your answers to your Wellbeing Hub's WHO-5 Wellbeing Index
                         and your ratings of hub sessions
 wellbeing_shares.json   professionals you share your wellbeing index with
+messages.json           your secure messages with your professionals or clients,
+                        both sides ("removed" for a removed message), with the
+                        name of each file; the files are in message_files/
 picture.jpg             your profile picture, if you have one
 
 Times are in UTC (ISO 8601). Amounts are in minor units of the currency
@@ -151,6 +156,9 @@ EXPORTED: dict[str, str] = {
     "wellbeing.Checkin": "wellbeing.json",
     "wellbeing.Rating": "wellbeing.json",
     "wellbeing.Share": "wellbeing_shares.json",
+    "messaging.Conversation": "messages.json",
+    "messaging.Message": "messages.json",
+    "messaging.MessagePreferences": "profile.json",
 }
 NOT_EXPORTED: dict[str, str] = {
     "bookings.PageSignup": (
@@ -210,6 +218,9 @@ def _profile(user: User) -> dict:
         "terms_accepted_at": user.terms_accepted_at,
         "two_step_sign_in": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
         "email_reminders": preferences.email_reminders if preferences else True,
+        "email_unread_messages": not MessagePreferences.objects.filter(
+            user=user, email_unread=False
+        ).exists(),
         "operator": user.is_staff,
         "groups": list(user.groups.order_by("name").values_list("name", flat=True)),
         "permissions": list(
@@ -536,6 +547,9 @@ def export_write(*, user: User, out: IO[bytes]) -> None:
         _write_json_list(archive, "note_templates.json", note_templates_of(user))
         _write_json_list(archive, "wellbeing.json", wellbeing_of(user))
         _write_json_list(archive, "wellbeing_shares.json", wellbeing_shares_of(user))
+        message_files: list[tuple[str, str]] = []
+        _write_json_list(archive, "messages.json", messages_of(user, message_files))
+        files_copy(archive, message_files)
         if user.picture:
             with user.picture.open("rb") as picture, archive.open("picture.jpg", "w") as copy:
                 shutil.copyfileobj(picture, copy)

@@ -35,6 +35,7 @@ from tengja.intake.models import FormResponse
 from tengja.lib.emails import email_deliver_now, email_render
 from tengja.lib.tokens import token_hash, token_make
 from tengja.measures.services import measures_erase
+from tengja.messaging.services import messages_erase
 from tengja.notifications.models import Delivery, Notification, Preferences
 from tengja.privacy.export import export_write
 from tengja.privacy.models import DataExport
@@ -322,6 +323,9 @@ def _erase_related(*, user: User, addresses: set[str], placeholder: str, now: da
     # Wellbeing index and session ratings: kept without the link to the person, so
     # no figure of an ended month moves (tengja.wellbeing.services, SECURITY.md).
     wellbeing_erase(user=user)
+    # Messages likewise: the conversation is closed and stays with the professional,
+    # the client shown as a deleted account (tengja.messaging.services).
+    messages_erase(user=user, now=now)
 
     # Wellbeing Hubs: the ledger stays (the company's accounts), without the address.
     Membership.objects.filter(user=user).update(

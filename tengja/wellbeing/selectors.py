@@ -19,9 +19,10 @@ from django.utils.translation import gettext as _
 
 from tengja.accounts.models import User
 from tengja.bookings.models import Booking
+from tengja.bookings.selectors import sessions_together
 from tengja.hubs.models import CreditEntry, Hub, Membership
 from tengja.lib.dates import add_months
-from tengja.measures.selectors import CHART_POINTS, Series, sessions_together
+from tengja.measures.selectors import CHART_POINTS, Series
 from tengja.professionals.models import Professional
 from tengja.wellbeing.instruments import BAND_LOWEST, BANDS, band, percentage
 from tengja.wellbeing.models import Checkin, Rating, Respondent, Share

@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 
 from tengja.accounts.models import User
 from tengja.bookings.models import Booking
+from tengja.bookings.selectors import has_sessions
 from tengja.hubs.models import Hub, Membership
-from tengja.measures.selectors import has_sessions
 from tengja.professionals.models import Professional
 from tengja.wellbeing.instruments import AnswerError, alliance_clean, who5_clean
 from tengja.wellbeing.models import Checkin, Rating, Respondent, Share

@@ -240,10 +240,10 @@ def test_a_session_that_cannot_be_moved_says_why_and_whom_to_ask(alice, booking,
         # Nothing to arrange: no word of whom to contact (issue #26).
         assert refusal == words
         return
-    # Her page gives no way to reach her: it says so, rather than "contact her".
+    # Her page gives no way to reach her: a message is the way (issue 30).
     assert refusal.endswith(
-        "Helga Sigurðardóttir has not shared any contact details on Tengja, so another "
-        "time cannot be arranged here."
+        "Helga Sigurðardóttir has not shared any contact details on Tengja: send them a "
+        "message to arrange another time."
     )
 
 

@@ -254,8 +254,8 @@ def test_within_the_notice_the_client_is_told_why_and_whom_to_ask(client, alice,
         page = client.get(detail_url(booking)).content.decode()
     assert (
         "You can move a session yourself until 24 hours before it starts; this one starts "
-        "sooner. Helga Sigurðardóttir has not shared any contact details on Tengja, so "
-        "another time cannot be arranged here."
+        "sooner. Helga Sigurðardóttir has not shared any contact details on Tengja: send "
+        "them a message to arrange another time."
     ) in page
     assert reverse("dashboard:connection", args=[booking.professional.code]) in page
     # Cancelling is still possible (late): the button stays.

@@ -13,15 +13,9 @@ from tengja.lib import realtime
 from tengja.messaging.live import unread_push
 from tests.browser.conftest import axe_violations, sign_in
 from tests.factories import PASSWORD, ProfessionalFactory, UserFactory
-from tests.messaging.helpers import conversation_of, messages_list_url, read, say
+from tests.messaging.helpers import conversation_of, read, say
 
 Role = Booking.Role
-
-
-@pytest.fixture(autouse=True)
-def _messages_list_url(settings):
-    with messages_list_url(settings):
-        yield
 
 
 @pytest.fixture(autouse=True)

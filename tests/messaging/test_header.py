@@ -55,7 +55,7 @@ def test_the_header_shows_the_count_for_eyes_and_screen_readers(client, alice, p
     assert (
         'data-live-count>2</span><span class="visually-hidden" data-live-label>, 2 unread' in page
     )
-    assert f'href="{reverse("messaging:list")}"' in page
+    assert f'href="{reverse("messaging:inbox")}"' in page
     assert 'src="/static/js/live.js"' in page
 
 

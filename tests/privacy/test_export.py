@@ -92,6 +92,7 @@ def test_the_zip_holds_everything_and_downloads_once(
         "note_templates.json",
         "wellbeing.json",
         "wellbeing_shares.json",
+        "messages.json",
         "picture.jpg",
     }
     # Each file is described in the README.

@@ -6,6 +6,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.urls import reverse
@@ -33,6 +34,8 @@ from tengja.intake.responses import response_open, response_sign
 from tengja.lib.dates import add_months
 from tengja.measures.models import MeasureRequest
 from tengja.measures.services import measure_answer, measure_send
+from tengja.messaging.models import Conversation
+from tengja.messaging.services import conversation_start, message_send
 from tengja.notes.models import Note
 from tengja.notes.services import addendum_add, note_save, note_sign, note_start
 from tengja.professionals.forms import booking_slug_suggest
@@ -370,6 +373,7 @@ class Command(BaseCommand):
         signed = demo_consent(professional=professional, client=client)
         demo_request(professional=professional, client=client, kind=follow_up)
         demo_measures(professional=professional, client=client)
+        demo_messages(professional=professional, client=client)
 
         # Invited once, on the first run (each run would otherwise send it again).
         invited_before = ProfessionalInvitation.objects.filter(email=INVITED_PROFESSIONAL).exists()
@@ -393,6 +397,9 @@ class Command(BaseCommand):
         result["client_code"] = client.code
         result["signed_consent"] = signed.code
         result["notes"] = notes
+        result["conversation"] = Conversation.objects.get(
+            professional=professional, client=client
+        ).code
         if options["json"]:
             self.stdout.write(json.dumps(result, ensure_ascii=False))
             return
@@ -461,6 +468,65 @@ def demo_measures(*, professional: Professional, client: User) -> None:
     measure_send(
         professional=professional, client=client, instrument="gad7", mode="once", notify=False
     )
+
+
+def demo_pdf(title: str, lines: list[str]) -> bytes:
+    """A one-page PDF to attach to a demo message."""
+    from fpdf import FPDF
+
+    document = FPDF()
+    document.add_page()
+    document.set_font("Helvetica", size=16)
+    document.cell(text=title, new_x="LMARGIN", new_y="NEXT")
+    document.set_font("Helvetica", size=12)
+    for line in lines:
+        document.multi_cell(w=0, text=line, new_x="LMARGIN", new_y="NEXT")
+    return bytes(document.output())
+
+
+def demo_messages(*, professional: Professional, client: User) -> None:
+    """A short conversation between the demo client and professional (issue 30),
+    with a PDF the professional sent; the last message waits unread for her."""
+    if Conversation.objects.filter(professional=professional, client=client).exists():
+        return
+    conversation = conversation_start(client=client, professional=professional)
+    now = timezone.now()
+    exercise = SimpleUploadedFile(
+        "Breathing exercise.pdf",
+        demo_pdf(
+            "Breathing exercise",
+            [
+                "Breathe in through your nose for four counts.",
+                "Hold for four counts, then breathe out slowly for six.",
+                "Repeat five times, morning and evening.",
+            ],
+        ),
+        content_type="application/pdf",
+    )
+    for minutes, sender, body, file in (
+        (
+            3 * 24 * 60,
+            client,
+            "Hi, thank you for the session on Monday.\nCould you send me the breathing "
+            "exercise we talked about?",
+            None,
+        ),
+        (
+            3 * 24 * 60 - 45,
+            professional.user,
+            "Of course, here it is. Try it twice a day.",
+            exercise,
+        ),
+        (24 * 60, client, "It helps, especially in the evening. See you next week!", None),
+        (30, professional.user, "Glad to hear it. See you then.", None),
+    ):
+        message_send(
+            conversation=conversation,
+            sender=sender,
+            body=body,
+            file=file,
+            now=now - timedelta(minutes=minutes),
+        )
 
 
 def demo_consent(*, professional: Professional, client: User) -> FormResponse:
