@@ -47,10 +47,8 @@ def pair():
 
 @database_sync_to_async
 def send(conversation, role, body="Hello"):
-    """A message, and the push its send makes to the other side."""
+    """A message, sent as the page sends it (the send pushes to the other side)."""
     say(conversation, role, body)
-    recipient = conversation.professional.user if role == Role.CLIENT else conversation.client
-    unread_push(user=recipient, conversation=conversation)
 
 
 async def test_a_page_hears_the_count_when_a_message_comes_and_when_it_is_read():
@@ -76,12 +74,7 @@ async def test_a_page_hears_the_count_when_a_message_comes_and_when_it_is_read()
     }
     assert "Secret" not in json.dumps(heard)  # the count, never the words
 
-    @database_sync_to_async
-    def read_it():
-        read(conversation, Role.CLIENT)
-        unread_push(user=alice, conversation=conversation)
-
-    await read_it()
+    await database_sync_to_async(read)(conversation, Role.CLIENT)  # pushes as it reads
     assert await socket.receive_json_from(timeout=WAIT) == {
         "type": "unread",
         "count": 0,
@@ -111,6 +104,7 @@ async def test_a_push_about_no_conversation_in_particular():
     socket, _ = await open_live(await browser_for(helga))
     await socket.receive_json_from(timeout=WAIT)
     await database_sync_to_async(say)(conversation, Role.CLIENT)
+    await socket.receive_json_from(timeout=WAIT)  # the send's own push
     await database_sync_to_async(unread_push)(user=helga)
     assert await socket.receive_json_from(timeout=WAIT) == {
         "type": "unread",

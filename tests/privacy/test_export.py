@@ -198,4 +198,4 @@ def test_the_queries_do_not_grow_with_the_history(
         sessions(professional, alice.email, 25, start_days=10)
     many = build()
     assert many == few
-    assert few < 45  # about one a file, whatever the history
+    assert few <= 45  # about one a file (with messages and wellbeing now), whatever the history
