@@ -64,6 +64,19 @@
     return fetching;
   }
 
+  var waitingToShow = null;
+  function whenVisible(then) {
+    if (document.visibilityState === "visible") { then(); return; }
+    if (waitingToShow) return; // one refresh when shown is enough
+    waitingToShow = function () {
+      if (document.visibilityState !== "visible") return;
+      document.removeEventListener("visibilitychange", waitingToShow);
+      waitingToShow = null;
+      then();
+    };
+    document.addEventListener("visibilitychange", waitingToShow);
+  }
+
   function heard(data) {
     if (!data || data.type !== "unread" || typeof data.count !== "number") return;
     // The socket is open and listening (the browser tests wait for this).
@@ -74,7 +87,12 @@
     var words = status ? status.getAttribute("data-new-message") : "";
     var list = document.getElementById("message-list");
     if (list && data.conversation && list.getAttribute("data-conversation") === data.conversation) {
-      refreshList(list).then(function () { announce(words); });
+      // Fetching the page marks the message read: only when someone can see it.
+      // A tab in the background waits until it is shown (else the message would
+      // be "read" by nobody, and its unread e-mail never sent).
+      whenVisible(function () {
+        refreshList(list).then(function () { announce(words); });
+      });
     } else {
       announce(words);
     }

@@ -6,6 +6,7 @@ from django.db.models import (
     Case,
     CharField,
     Count,
+    F,
     OuterRef,
     Q,
     QuerySet,
@@ -35,10 +36,13 @@ def sessions_together() -> Q:
 
 def has_sessions(*, professional: Professional, client: User) -> bool:
     """Whether the two have a session together, past or booked (who may send a
-    questionnaire, share scores or hold a conversation)."""
+    questionnaire, share scores or hold a conversation). A session cancelled
+    before its start does not count: booking a professional's public page and
+    cancelling at once must not open a way to message them."""
     return (
         Booking.objects.filter(professional=professional, client=client)
         .filter(sessions_together())
+        .exclude(status=Booking.Status.CANCELLED, cancelled_at__lt=F("starts_at"))
         .exists()
     )
 

@@ -12,3 +12,6 @@ class MessagingConfig(AppConfig):
 
     name = "tengja.messaging"
     verbose_name = _("Messages")
+
+    def ready(self) -> None:
+        from tengja.messaging import checks, signals  # noqa: F401 - registers them

@@ -88,17 +88,19 @@ def message_send(
         )
     if not body and not file:
         raise MessageError(_("Write a message or choose a file to send."), field="body")
+    if conversation.is_closed or conversation.client.erased_at:
+        raise MessageError(_("This conversation is closed: no new messages can be sent."))
+    # Counted before a file is read: decoding a picture costs the server far more
+    # than the limit's look-up, so a refused sender's files are never opened.
+    refusal = message_refusal(user_id=sender.pk, with_file=file is not None)
+    if refusal:
+        raise MessageError(refusal)
     prepared = None
     if file:
         try:
             prepared = file_prepare(file)
         except ValidationError as error:
             raise MessageError(error.messages[0], field="file") from None
-    if conversation.is_closed:
-        raise MessageError(_("This conversation is closed: no new messages can be sent."))
-    refusal = message_refusal(user_id=sender.pk, with_file=prepared is not None)
-    if refusal:
-        raise MessageError(refusal)
     now = now or timezone.now()
     stored = ""
     try:
@@ -202,8 +204,13 @@ def conversation_close(
 
 
 def conversation_reopen(*, conversation: Conversation, professional: Professional) -> Conversation:
-    """The professional opens the conversation again; the note goes."""
+    """The professional opens the conversation again; the note goes. Not once the
+    client's account is deleted: that conversation stays as it was closed."""
     _professional_of(conversation, professional)
+    if conversation.client.erased_at:
+        raise MessageError(
+            _("This client has deleted their account: the conversation stays closed.")
+        )
     with transaction.atomic():
         locked = Conversation.objects.select_for_update().get(pk=conversation.pk)
         locked.closed_at = None

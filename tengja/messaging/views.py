@@ -200,6 +200,10 @@ def reopen(request: AuthenticatedRequest, code: str) -> HttpResponse:
     professional = professional_for_user(user=request.user)
     if found.professional_id != professional.pk:
         raise Http404
-    conversation_reopen(conversation=found, professional=professional)
-    messages.success(request, _("Conversation reopened."))
+    try:
+        conversation_reopen(conversation=found, professional=professional)
+    except MessageError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Conversation reopened."))
     return redirect("messaging:conversation", code=found.code)

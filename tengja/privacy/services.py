@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django_tasks_db.models import DBTaskResult
 
 from tengja.accounts.models import EmailChange, User
-from tengja.accounts.services import two_factor_disable
+from tengja.accounts.services import two_factor_disable, user_signed_out
 from tengja.billing.models import PaymentMethod, StripeCustomer
 from tengja.billing.services import BillingError, card_remove
 from tengja.bookings.models import Booking, Invitation, PageSignup
@@ -382,3 +382,5 @@ def _sessions_delete(*, user_id: int) -> None:
     for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
         if session.get_decoded().get("_auth_user_id") == str(user_id):
             store_class().delete(session.session_key)
+            # Its open sockets (a call, the live count) close as at a sign-out.
+            user_signed_out(user_id=user_id, session_key=session.session_key)

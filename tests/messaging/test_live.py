@@ -240,3 +240,17 @@ async def test_without_the_channel_layer_the_socket_closes_quietly(settings):
         assert (await socket.receive_output(timeout=WAIT))["code"] == UNAVAILABLE
     finally:
         channel_layers.backends.clear()
+
+
+async def test_deleting_the_account_closes_its_sockets():
+    from tengja.privacy.services import account_delete
+
+    _conversation, alice, _helga = await pair()
+    socket, _ = await open_live(await browser_for(alice))
+    await socket.receive_json_from(timeout=WAIT)
+    await database_sync_to_async(account_delete)(user=alice)
+    assert await socket.receive_output(timeout=WAIT) == {
+        "type": "websocket.close",
+        "code": SIGNED_OUT,
+    }
+    await socket.disconnect()

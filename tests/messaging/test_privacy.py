@@ -9,7 +9,12 @@ import pytest
 from django.urls import reverse
 
 from tengja.messaging.models import Conversation, Message, MessagePreferences, files_storage
-from tengja.messaging.services import MessageError, message_remove, message_send
+from tengja.messaging.services import (
+    MessageError,
+    conversation_reopen,
+    message_remove,
+    message_send,
+)
 from tengja.privacy.export import export_write
 from tengja.privacy.services import account_delete
 from tests.messaging.conftest import pdf, pdf_bytes
@@ -73,3 +78,32 @@ def test_a_deleted_client_s_messages_stay_with_the_professional(
     with pytest.raises(MessageError):
         message_send(conversation=conversation, sender=professional.user, body="Still there?")
     assert Conversation.objects.count() == 1
+
+
+def test_a_deleted_client_s_conversation_cannot_be_reopened(
+    client, alice, professional, exchanged, conversation
+):
+    account_delete(user=alice)
+    conversation.refresh_from_db()
+    with pytest.raises(MessageError, match="deleted their account"):
+        conversation_reopen(conversation=conversation, professional=professional)
+    client.force_login(professional.user)
+    page = client.get(reverse("messaging:conversation", args=[conversation.code]))
+    assert "Reopen" not in page.content.decode()
+    response = client.post(reverse("messaging:reopen", args=[conversation.code]))
+    conversation.refresh_from_db()
+    assert conversation.is_closed and response.status_code in (302, 400)
+    with pytest.raises(MessageError):
+        message_send(conversation=conversation, sender=professional.user, body="Hello again")
+    assert Message.objects.filter(conversation=conversation).count() == 3
+
+
+def test_a_file_goes_with_its_row_however_the_row_goes(
+    exchanged, conversation, django_capture_on_commit_callbacks
+):
+    stored = exchanged.file.name
+    assert files_storage.exists(stored)
+    with django_capture_on_commit_callbacks(execute=True):
+        conversation.delete()  # e.g. support removing a practice's records: messages cascade
+    assert not Message.objects.exists()
+    assert not files_storage.exists(stored)

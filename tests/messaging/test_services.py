@@ -259,3 +259,44 @@ def test_a_send_racing_a_close_is_kept_before_it_or_refused(alice, professional,
         assert any(isinstance(r, MessageError) for r in results), results
     else:
         assert sent.created_at <= conversation.closed_at
+
+
+def test_a_session_cancelled_before_it_began_opens_no_conversation(bob, professional):
+    """Booking a public page and cancelling at once is no way to message someone."""
+    start = timezone.now() + timedelta(days=3)
+    BookingFactory(
+        client=bob,
+        session_type__professional=professional,
+        starts_at=start,
+        status="cancelled",
+        cancelled_at=timezone.now(),
+    )
+    with pytest.raises(MessageError):
+        conversation_start(client=bob, professional=professional)
+    # A session that began and was then cancelled (e.g. the client did not come) counts.
+    BookingFactory(
+        client=bob,
+        session_type__professional=professional,
+        starts_at=timezone.now() - timedelta(days=1),
+        status="cancelled",
+        cancelled_at=timezone.now(),
+    )
+    assert conversation_start(client=bob, professional=professional).pk
+
+
+def test_over_the_limit_a_file_is_not_even_opened(conversation, alice, settings):
+    """The limit is asked before a file is decoded: a refused sender's file is
+    refused for the limit, not for what it holds."""
+    settings.MESSAGE_LIMIT_PER_SENDER = "1/10m"
+    message_send(conversation=conversation, sender=alice, body="one")
+    broken = SimpleUploadedFile("x.png", b"\x89PNG not really", content_type="image/png")
+    with pytest.raises(MessageError, match="many messages"):
+        message_send(conversation=conversation, sender=alice, body="", file=broken)
+
+
+def test_a_closed_conversation_refuses_before_reading_a_file(conversation, alice, professional):
+    conversation_close(conversation=conversation, professional=professional, note="")
+    conversation.refresh_from_db()
+    broken = SimpleUploadedFile("x.png", b"\x89PNG not really", content_type="image/png")
+    with pytest.raises(MessageError, match="closed"):
+        message_send(conversation=conversation, sender=alice, body="", file=broken)
