@@ -37,8 +37,9 @@
   // The open conversation's list, fetched again and swapped in.
   function refreshList(list) {
     if (fetching) return fetching;
-    var scroller = list.scrollHeight > list.clientHeight + 1 ? list : document.scrollingElement;
-    var atBottom = scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 48;
+    // Whether the newest message is in view: then the new one is brought into view.
+    var last = list.lastElementChild;
+    var seen = last ? last.getBoundingClientRect().bottom <= window.innerHeight + 1 : true;
     var focused = list.contains(document.activeElement) ? document.activeElement.id : "";
     fetching = fetch(window.location.href, {
       credentials: "same-origin",
@@ -55,7 +56,7 @@
       });
       list.replaceChildren.apply(list, nodes);
       if (focused && document.getElementById(focused)) document.getElementById(focused).focus();
-      if (atBottom) scroller.scrollTop = scroller.scrollHeight;
+      if (seen && list.lastElementChild) list.lastElementChild.scrollIntoView({ block: "nearest" });
     }).catch(function () {
       // A reload shows it; nothing to tell here.
     }).then(function () {
