@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -74,11 +74,19 @@ def who5_due(
 
 
 def ratings_due(*, user: User, now: datetime | None = None) -> list[Booking]:
-    """The user's hub sessions that ended in the last RATE_DAYS days and were
-    neither rated nor put aside (one query)."""
+    """The user's hub sessions that ended in the last RATE_DAYS days, paid with
+    the credits of a hub they are still an active member of, and neither rated
+    nor put aside (one query)."""
     now = now or timezone.now()
+    of_active_membership = CreditEntry.objects.filter(
+        booking=OuterRef("pk"),
+        kind=CreditEntry.Kind.SPEND,
+        membership__user=user,
+        membership__status=Membership.Status.ACTIVE,
+    )
     return list(
         Booking.objects.filter(
+            Exists(of_active_membership),
             client=user,
             paid_with=Booking.PaidWith.CREDITS,
             status=Booking.Status.CONFIRMED,
@@ -93,13 +101,15 @@ def ratings_due(*, user: User, now: datetime | None = None) -> list[Booking]:
 
 def booking_to_rate(*, user: User, code: str, now: datetime | None = None) -> tuple[Booking, Hub]:
     """The user's own session paid with hub credits, and its hub; 404 for
-    anyone else's session or one not paid with a hub's credits."""
+    anyone else's session, one not paid with a hub's credits, and one of a hub
+    the user is no longer an active member of."""
     entry = (
         CreditEntry.objects.filter(
             booking__code=code,
             booking__client=user,
             kind=CreditEntry.Kind.SPEND,
             membership__user=user,
+            membership__status=Membership.Status.ACTIVE,
         )
         .select_related("booking__professional__user", "membership__hub")
         .first()
@@ -115,9 +125,22 @@ def rating_refusal(booking: Booking, now: datetime | None = None) -> str:
         return _("Only a session that took place with your hub's credits can be rated.")
     if not booking.is_past(now):
         return _("You can rate the session once it has ended.")
+    if booking.ends_at <= (now or timezone.now()) - timedelta(days=RATE_DAYS):
+        return _("This session ended too long ago to be rated.")
     if Rating.objects.filter(booking=booking).exists():
         return _("You have already rated this session.")
     return ""
+
+
+def hubs_answered(*, user: User) -> list[Hub]:
+    """The hubs where the user has answered the WHO-5 (one query): their answers
+    and whom they share them with stay theirs to see after they leave the hub or
+    it stops asking."""
+    return list(
+        Hub.objects.filter(respondents__user=user, respondents__checkins__isnull=False)
+        .distinct()
+        .order_by("name", "pk")
+    )
 
 
 def member_checkins(*, user: User, hub: Hub | None = None) -> list[Checkin]:

@@ -51,9 +51,7 @@ def test_a_hidden_month_counts_once_it_meets_the_minimum(hub):
     assert hub_wellbeing(hub=hub)["all"]["bands"] == {"poor": 100, "moderate": 0, "good": 0}
 
 
-def test_one_clients_rating_in_a_small_month_does_not_move_the_professionals_average(
-    hub, offer
-):
+def test_one_clients_rating_in_a_small_month_does_not_move_the_professionals_average(hub, offer):
     pro = offer.professional
     group = join(hub, 6, when=months_ago(hub, 3))
     for membership in group[:5]:
