@@ -7,12 +7,12 @@ ended months (cut in the hub's zone as hub_usage cuts them), each only when at
 least HUB_REPORTING_MIN_GROUP distinct respondents stand behind it."""
 
 from bisect import bisect_right
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Avg, Count, Max
+from django.db.models import Exists, Max, OuterRef
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -74,11 +74,19 @@ def who5_due(
 
 
 def ratings_due(*, user: User, now: datetime | None = None) -> list[Booking]:
-    """The user's hub sessions that ended in the last RATE_DAYS days and were
-    neither rated nor put aside (one query)."""
+    """The user's hub sessions that ended in the last RATE_DAYS days, paid with
+    the credits of a hub they are still an active member of, and neither rated
+    nor put aside (one query)."""
     now = now or timezone.now()
+    of_active_membership = CreditEntry.objects.filter(
+        booking=OuterRef("pk"),
+        kind=CreditEntry.Kind.SPEND,
+        membership__user=user,
+        membership__status=Membership.Status.ACTIVE,
+    )
     return list(
         Booking.objects.filter(
+            Exists(of_active_membership),
             client=user,
             paid_with=Booking.PaidWith.CREDITS,
             status=Booking.Status.CONFIRMED,
@@ -93,13 +101,15 @@ def ratings_due(*, user: User, now: datetime | None = None) -> list[Booking]:
 
 def booking_to_rate(*, user: User, code: str, now: datetime | None = None) -> tuple[Booking, Hub]:
     """The user's own session paid with hub credits, and its hub; 404 for
-    anyone else's session or one not paid with a hub's credits."""
+    anyone else's session, one not paid with a hub's credits, and one of a hub
+    the user is no longer an active member of."""
     entry = (
         CreditEntry.objects.filter(
             booking__code=code,
             booking__client=user,
             kind=CreditEntry.Kind.SPEND,
             membership__user=user,
+            membership__status=Membership.Status.ACTIVE,
         )
         .select_related("booking__professional__user", "membership__hub")
         .first()
@@ -115,9 +125,22 @@ def rating_refusal(booking: Booking, now: datetime | None = None) -> str:
         return _("Only a session that took place with your hub's credits can be rated.")
     if not booking.is_past(now):
         return _("You can rate the session once it has ended.")
+    if booking.ends_at <= (now or timezone.now()) - timedelta(days=RATE_DAYS):
+        return _("This session ended too long ago to be rated.")
     if Rating.objects.filter(booking=booking).exists():
         return _("You have already rated this session.")
     return ""
+
+
+def hubs_answered(*, user: User) -> list[Hub]:
+    """The hubs where the user has answered the WHO-5 (one query): their answers
+    and whom they share them with stay theirs to see after they leave the hub or
+    it stops asking."""
+    return list(
+        Hub.objects.filter(respondents__user=user, respondents__checkins__isnull=False)
+        .distinct()
+        .order_by("name", "pk")
+    )
 
 
 def member_checkins(*, user: User, hub: Hub | None = None) -> list[Checkin]:
@@ -182,44 +205,62 @@ def hub_wellbeing(*, hub: Hub, now: datetime | None = None) -> dict:
     counts once), the mean change from first to last answer of those who
     answered at least twice (all ended months), and the average alliance score.
     Each figure only when at least HUB_REPORTING_MIN_GROUP distinct respondents
-    stand behind it; nothing of the current month. Two queries, however many
-    answers (the answers of ended months are read as three small numbers each)."""
+    stand behind it; nothing of the current month.
+
+    The all-time figures take in only months that each met the minimum for that
+    figure on their own: the bands and the change only answers of months with at
+    least HUB_REPORTING_MIN_GROUP respondents, the alliance only ratings of
+    months with at least that many raters. So what a month adds to all-time is
+    always a group HR could also see month by month; a month hidden for having
+    too few people never moves all-time (else HR could difference all-time at
+    the month's end and read off what those few answered).
+
+    Two queries, however many answers (the answers of ended months are read as
+    three small numbers each)."""
     group = settings.HUB_REPORTING_MIN_GROUP
     this_month = hub.month_start(now)
     first = add_months(this_month.date(), -REPORT_MONTHS)
     firsts = [add_months(first, index) for index in range(REPORT_MONTHS + 1)]
     bounds = [hub.month_boundary(day) for day in firsts]
+
+    def month_of(moment: datetime) -> date:
+        """The first day of the hub's month the moment falls in."""
+        index = bisect_right(bounds, moment) - 1
+        if index >= 0:
+            return firsts[index]
+        return hub.month_start(moment).date()  # older than the report: rare
+
     rows = (
         Checkin.objects.filter(respondent__hub=hub, answered_at__lt=bounds[-1])
         .order_by("answered_at", "pk")
         .values_list("respondent_id", "answered_at", "raw")
     )
+    # Per month (first day): each respondent's answers of that month, in order.
+    answers: dict[date, dict[int, list[int]]] = {}
+    for respondent, answered_at, raw in rows.iterator(2000):
+        answers.setdefault(month_of(answered_at), {}).setdefault(respondent, []).append(raw)
+    # Only months with at least `group` respondents count into all-time.
     latest_all: dict[int, int] = {}
     first_all: dict[int, int] = {}
     count_all: dict[int, int] = {}
-    latest_month: list[dict[int, int]] = [{} for _ in range(REPORT_MONTHS)]
-    for respondent, answered_at, raw in rows.iterator(2000):
-        latest_all[respondent] = raw
-        first_all.setdefault(respondent, raw)
-        count_all[respondent] = count_all.get(respondent, 0) + 1
-        index = bisect_right(bounds, answered_at) - 1
-        if 0 <= index < REPORT_MONTHS:
-            latest_month[index][respondent] = raw
+    for month in sorted(answers):
+        if len(answers[month]) < group:
+            continue
+        for respondent, raws in answers[month].items():
+            first_all.setdefault(respondent, raws[0])
+            latest_all[respondent] = raws[-1]
+            count_all[respondent] = count_all.get(respondent, 0) + len(raws)
     # Alliance: the mean and who stands behind it, per month and for all.
     ratings = (
         Rating.objects.filter(respondent__hub=hub, score__isnull=False, rated_at__lt=bounds[-1])
         .order_by()
         .values_list("respondent_id", "rated_at", "score")
     )
-    alliance_month: list[list[tuple[int, Decimal]]] = [[] for _ in range(REPORT_MONTHS)]
-    alliance_all: list[tuple[int, Decimal]] = []
+    rated: dict[date, list[tuple[int, Decimal]]] = {}
     for respondent, rated_at, score in ratings.iterator(2000):
         if score is None:  # excluded above; for the type
             continue
-        alliance_all.append((respondent, score))
-        index = bisect_right(bounds, rated_at) - 1
-        if 0 <= index < REPORT_MONTHS:
-            alliance_month[index].append((respondent, score))
+        rated.setdefault(month_of(rated_at), []).append((respondent, score))
 
     def alliance(pairs: list[tuple[int, Decimal]]) -> Decimal | None:
         people = len({r for r, _ in pairs})
@@ -228,14 +269,17 @@ def hub_wellbeing(*, hub: Hub, now: datetime | None = None) -> dict:
         mean = sum(s for _, s in pairs) / len(pairs)
         return Decimal(mean).quantize(Decimal("0.1"))
 
+    alliance_all = [
+        pair for pairs in rated.values() if len({r for r, _ in pairs}) >= group for pair in pairs
+    ]
     months = []
-    for index in range(REPORT_MONTHS):
-        raws = list(latest_month[index].values())
+    for day in firsts[:-1]:
+        raws = [of_one[-1] for of_one in answers.get(day, {}).values()]
         months.append(
             {
-                "month": firsts[index],
+                "month": day,
                 "bands": _shown(_bands_of(raws), len(raws), group),
-                "alliance": alliance(alliance_month[index]),
+                "alliance": alliance(rated.get(day, [])),
             }
         )
     repeaters = [r for r, n in count_all.items() if n >= 2]
@@ -299,18 +343,39 @@ def hub_wellbeing_kept(*, hub: Hub) -> dict:
 
 def professional_alliance(*, professional: Professional, now: datetime | None = None) -> dict:
     """The professional's own average alliance score over months that have ended
-    (UTC months: one cut for every hub they work in), only with at least
-    HUB_REPORTING_MIN_GROUP distinct raters, never who gave what (one query)."""
+    (UTC months: one cut for every hub they work in), never who gave what (one
+    query). Only months with at least HUB_REPORTING_MIN_GROUP distinct raters
+    count into it (and shown only when at least that many stand behind it all):
+    else the average would move at a month's end by what one client rated that
+    month. Raters are distinct people: one member of two hubs counts once, and
+    each respondent whose account is gone as one."""
     group = settings.HUB_REPORTING_MIN_GROUP
     now = now or timezone.now()
     month_start = now.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    found = Rating.objects.filter(
-        professional=professional, score__isnull=False, rated_at__lt=month_start
-    ).aggregate(mean=Avg("score"), raters=Count("respondent", distinct=True))
-    mean = found["mean"]
-    shown = mean is not None and found["raters"] >= group
+    rows = (
+        Rating.objects.filter(
+            professional=professional, score__isnull=False, rated_at__lt=month_start
+        )
+        .order_by()
+        .values_list("respondent__user_id", "respondent_id", "rated_at", "score")
+    )
+    by_month: dict[tuple[int, int], list[tuple[object, Decimal]]] = {}
+    for user_id, respondent_id, rated_at, score in rows.iterator(2000):
+        if score is None:  # excluded above; for the type
+            continue
+        person = user_id if user_id is not None else ("erased", respondent_id)
+        at = rated_at.astimezone(UTC)
+        by_month.setdefault((at.year, at.month), []).append((person, score))
+    counted = [
+        pair
+        for pairs in by_month.values()
+        if len({person for person, _ in pairs}) >= group
+        for pair in pairs
+    ]
+    shown = bool(counted) and len({person for person, _ in counted}) >= group
+    mean = sum(score for _, score in counted) / len(counted) if shown else None
     return {
         "min_group": group,
-        "mean": Decimal(mean).quantize(Decimal("0.1")) if shown else None,
+        "mean": Decimal(mean).quantize(Decimal("0.1")) if mean is not None else None,
         "until": month_start.date(),
     }

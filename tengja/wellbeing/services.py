@@ -87,13 +87,14 @@ def rating_save(
 
 def share_set(*, user: User, professional: Professional, shared: bool) -> None:
     """Share (or stop sharing) the member's own wellbeing index with a
-    professional they have had sessions with."""
+    professional they have had sessions with. Stopping is never refused: not
+    for want of sessions, nor of an active membership."""
+    if not shared:
+        Share.objects.filter(user=user, professional=professional).delete()
+        return
     if not has_sessions(professional=professional, client=user):
         raise WellbeingError(_("You can only share with a professional you have sessions with."))
-    if shared:
-        Share.objects.get_or_create(user=user, professional=professional)
-    else:
-        Share.objects.filter(user=user, professional=professional).delete()
+    Share.objects.get_or_create(user=user, professional=professional)
 
 
 def wellbeing_erase(*, user: User) -> None:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tengja.accounts.requests import AuthenticatedRequest
+from tengja.hubs.models import Hub, Membership
 from tengja.hubs.selectors import MembershipPending, active_membership
 from tengja.professionals.models import Professional
 from tengja.wellbeing.instruments import (
@@ -40,19 +41,33 @@ def _given(request: AuthenticatedRequest) -> dict[str, object]:
 
 @login_required
 def index(request: AuthenticatedRequest, code: str) -> HttpResponse:
-    """The WHO-5 for a member of the hub when it is due, and their own scores."""
+    """The WHO-5 for a member of the hub when it is due, and their own scores.
+    Someone who answered in the hub and is no longer its member still sees their
+    answers and whom they share them with (never the questions): 404 for
+    everyone else."""
     try:
-        membership = active_membership(user=request.user, code=code)
-    except MembershipPending:
-        raise Http404 from None
-    hub = membership.hub
-    respondent = Respondent.objects.filter(hub=hub, user=request.user).first()
-    due_at = who5_due_at(hub=hub, respondent=respondent)
-    due = due_at is not None and due_at <= timezone.now()
+        membership: Membership | None = active_membership(user=request.user, code=code)
+    except (MembershipPending, Http404):
+        membership = None
+    if membership is not None and membership.is_active:
+        hub = membership.hub
+        respondent = Respondent.objects.filter(hub=hub, user=request.user).first()
+        due_at = who5_due_at(hub=hub, respondent=respondent)
+    else:
+        membership = None
+        respondent = (
+            Respondent.objects.filter(hub__code=code, user=request.user, checkins__isnull=False)
+            .select_related("hub")
+            .first()
+        )
+        if respondent is None:
+            raise Http404
+        hub, due_at = respondent.hub, None
+    due = membership is not None and due_at is not None and due_at <= timezone.now()
     given: dict[str, object] = {}
     error, status = "", 200
     if request.method == "POST":
-        if not due:
+        if not due or membership is None:
             messages.error(request, _("The Wellbeing Index is not waiting for an answer now."))
             return redirect("wellbeing:index", code=code)
         given = _given(request)
@@ -72,6 +87,7 @@ def index(request: AuthenticatedRequest, code: str) -> HttpResponse:
             "hub": hub,
             "due": due,
             "next_at": due_at if not due else None,
+            "member": membership is not None,
             "stem": WHO5_STEM,
             "questions": [
                 {"key": str(n), "text": text, "value": str(given.get(str(n), ""))}
@@ -110,8 +126,10 @@ def share(request: AuthenticatedRequest) -> HttpResponse:
         messages.success(
             request, _("%(name)s no longer sees your wellbeing index.") % {"name": name}
         )
-    back = request.POST.get("hub", "")
-    return redirect("wellbeing:index", code=back) if back else redirect("dashboard:home")
+    # Back to the hub's page it came from: looked up, so a crafted value goes Home.
+    back = Hub.objects.filter(code=request.POST.get("hub", "")).values_list("code", flat=True)
+    hub_code = back.first()
+    return redirect("wellbeing:index", code=hub_code) if hub_code else redirect("dashboard:home")
 
 
 @login_required

@@ -62,3 +62,37 @@ def test_member_page_is_flat_with_answers(client, member, django_assert_max_num_
     assert few == many, (few, many)
     with django_assert_max_num_queries(MEMBER_PAGE):
         client.get(url)
+
+
+FORMER_MEMBER_PAGE = 8  # measured: 8 with 1 answer and with 200
+
+
+def test_former_member_page_is_flat_with_answers(client, member, django_assert_max_num_queries):
+    from tengja.hubs.services import membership_remove
+
+    url = reverse("wellbeing:index", args=[member.hub.code])
+    client.force_login(member.user)
+    _answers(member.hub, [member], 1)
+    membership_remove(hub=member.hub, email=member.email)
+    few = _count(client, url)
+    _answers(member.hub, [member], 199)
+    many = _count(client, url)
+    assert few == many, (few, many)
+    with django_assert_max_num_queries(FORMER_MEMBER_PAGE):
+        client.get(url)
+
+
+def test_profile_link_costs_one_query_however_many_hubs(client, member):
+    """The profile: 6 queries (5 before the Wellbeing Index link), with no
+    answers, answers in one hub, or in four."""
+    from tests.factories import HubFactory
+
+    url = reverse("accounts:profile")
+    client.force_login(member.user)
+    without = _count(client, url)
+    _answers(member.hub, [member], 3)
+    one = _count(client, url)
+    for _ in range(3):
+        _answers(HubFactory(), [member], 2)
+    many = _count(client, url)
+    assert without == one == many, (without, one, many)

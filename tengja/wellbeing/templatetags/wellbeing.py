@@ -14,6 +14,7 @@ from tengja.hubs.models import Hub
 from tengja.professionals.models import Professional
 from tengja.wellbeing.selectors import (
     hub_wellbeing_kept,
+    hubs_answered,
     professional_alliance,
     ratings_due,
     shared_with,
@@ -39,6 +40,13 @@ def wellbeing_home(context: template.Context) -> dict:
         "who5": who5_due(user=user, memberships=list(memberships)),
         "to_rate": ratings_due(user=user),
     }
+
+
+@register.inclusion_tag("wellbeing/profile_card.html", takes_context=True)
+def wellbeing_profile(context: template.Context) -> dict:
+    """On the profile: a lasting way to the member's own answers and shares, in
+    every hub where they answered (one query), even after they left it."""
+    return {"hubs": hubs_answered(user=context["user"])}
 
 
 @register.inclusion_tag("wellbeing/client_card.html")
