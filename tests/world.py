@@ -350,7 +350,7 @@ def build_world(capture) -> World:
     ended = BookingFactory(
         client=member_user,
         session_type=kind,
-        starts_at=now - timedelta(days=1),
+        starts_at=now - timedelta(days=1, hours=2),  # clear of the client's "ended" session
         paid_with=Booking.PaidWith.CREDITS,
         credits=1,
     )

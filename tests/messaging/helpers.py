@@ -1,12 +1,14 @@
 """Conversations and messages for the tests of the live count and the unread
 e-mail, made through the services the pages use (tengja.messaging.services)."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from tengja.accounts.models import User
 from tengja.bookings.models import Booking
+from tengja.bookings.selectors import has_sessions
 from tengja.messaging.models import Conversation, Message
 from tengja.messaging.services import conversation_read, conversation_start, message_send
 from tengja.professionals.models import Professional
@@ -17,7 +19,15 @@ Role = Booking.Role
 
 
 def conversation_of(*, professional: Professional, client: User) -> Conversation:
-    BookingFactory(client=client, session_type__professional=professional)
+    """The pair's conversation, with a session between them to allow it (each
+    two hours after the professional's last one: never overlapping)."""
+    if not has_sessions(professional=professional, client=client):
+        later = Booking.objects.filter(professional=professional).count()
+        BookingFactory(
+            client=client,
+            session_type__professional=professional,
+            starts_at=timezone.now() + timedelta(days=30, hours=2 * later),
+        )
     return conversation_start(client=client, professional=professional)
 
 
