@@ -32,12 +32,12 @@ def test_a_consent_from_the_template_with_a_question_required_by_a_type(
     adding.get_by_label("Spurning", exact=True).fill("Má ég hringja í þig ef sambandið rofnar?")
     adding.get_by_label("Svars er krafist").check()
     adding.get_by_role("button", name="Bæta spurningunni við").click()
-    expect(phone.get_by_role("status")).to_contain_text("Vistað")
+    expect(phone.locator("main").get_by_role("status")).to_contain_text("Vistað")
 
     about = phone.get_by_role("region", name="Um eyðublaðið")
     about.get_by_label("Fjarviðtal").check()
     about.get_by_role("button", name="Vista").click()
-    expect(phone.get_by_role("status")).to_contain_text("Vistað")
+    expect(phone.locator("main").get_by_role("status")).to_contain_text("Vistað")
     assert axe_violations(phone) == []
 
     form = IntakeForm.objects.get()

@@ -49,7 +49,7 @@ def test_employee_claims_credits_and_books(page):
     expect(page.get_by_text("Open the link we sent to emma@acme.test").first).to_be_visible()
     # As the help article says: from the dashboard, the house-and-heart icon leads
     # back to the hub, which asks for the work address to be confirmed first.
-    page.get_by_role("link", name="Wellbeing Hub").click()
+    page.get_by_role("link", name="Wellbeing Hub", exact=True).click()
     expect(page.get_by_role("heading", name="Acme Wellbeing Hub")).to_be_visible()
     expect(page.get_by_text("Open the link we sent to emma@acme.test")).to_be_visible()
 
@@ -60,7 +60,7 @@ def test_employee_claims_credits_and_books(page):
 
     page.get_by_role("link", name="Home").click()
     expect(page.get_by_text("6 credits left")).to_be_visible()
-    page.get_by_role("link", name="Wellbeing Hub").click()  # the house-and-heart icon
+    page.get_by_role("link", name="Wellbeing Hub", exact=True).click()  # the house-and-heart icon
     expect(page.get_by_role("heading", name="Acme Wellbeing Hub")).to_be_visible()
     page.get_by_role("link", name="Dr. Sól").click()
     expect(page.get_by_role("heading", name="Free times")).to_be_visible()
