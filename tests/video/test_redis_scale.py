@@ -104,6 +104,9 @@ class Servers:
             with log.open("wb") as out:
                 command = [sys.executable, "-m", "uvicorn", "tengja.asgi:application"]
                 command += ["--port", str(port), "--lifespan", "off", "--log-level", "warning"]
+                # As in production (README): sockets still open at a stop (every page
+                # has one now, for its live count) are closed after 5 s, not waited on.
+                command += ["--timeout-graceful-shutdown", "5"]
                 self.processes.append(
                     subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=out, stderr=out)
                 )
