@@ -104,8 +104,8 @@ class Servers:
             with log.open("wb") as out:
                 command = [sys.executable, "-m", "uvicorn", "tengja.asgi:application"]
                 command += ["--port", str(port), "--lifespan", "off", "--log-level", "warning"]
-                # As in production (README): sockets still open at a stop (every page
-                # has one now, for its live count) are closed after 5 s, not waited on.
+                # Sockets still open at a stop (every page has one now, for its live
+                # count) are closed after 5 s rather than waited on past the test's 10 s.
                 command += ["--timeout-graceful-shutdown", "5"]
                 self.processes.append(
                     subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=out, stderr=out)
