@@ -3,7 +3,8 @@
 The pages come from the URL configuration itself, so a page added tomorrow
 fails this test until it is given a place below (or a reason it cannot be
 reached here). Each page must answer what it should for each person, never a
-server error, within a query budget; in Icelandic, no English may show.
+server error, within a query budget, and say what browsers may keep and use; in
+Icelandic, no English may show.
 """
 
 import re
@@ -761,6 +762,60 @@ def untranslated(text: str, language: str, sentences: list[str]) -> list[str]:
 # ------------------------------------------------------------------ the matrix
 
 
+# What a visitor sees of these is everyone's: browsers may keep it as they would.
+PUBLIC_PAGES = {
+    "health",
+    "dashboard:home",
+    "hubs:find",
+    "hubs:hub",
+    "hubs:join",
+    "professionals:public",
+    "accounts:terms",
+}
+
+
+def directives(header: str) -> set[str]:
+    return {part.strip() for part in header.split(",") if part.strip()}
+
+
+def permissions(header: str) -> dict[str, str]:
+    policy = {}
+    for part in header.split(","):
+        feature, _, allowlist = part.strip().partition("=")
+        policy[feature] = allowlist
+    return policy
+
+
+def browser_policy_problems(who: str, name: str, arguments: dict, response) -> list[str]:
+    """What a response lets browsers keep and use, where it should not.
+
+    What shows a person's data is kept by no browser or proxy: a signed-in
+    person's every response, and a secret link's (`token`), say private,
+    no-store; public pages seen by a visitor keep their caching. Camera,
+    microphone and screen sharing on the call page only; the other powerful
+    features nowhere."""
+    problems = []
+    cache_control = directives(response.get("Cache-Control", ""))
+    if who != VISITOR or "token" in arguments:
+        if not {"private", "no-store"} <= cache_control:
+            problems.append(f"Cache-Control {cache_control or None}")
+    elif name in PUBLIC_PAGES and "no-store" in cache_control:
+        problems.append("a public page says no-store")
+    if "Permissions-Policy" not in response:
+        return [*problems, "no Permissions-Policy"]
+    policy = permissions(response["Permissions-Policy"])
+    call = name == "video:join" and response.status_code == 200
+    for feature in ("camera", "microphone", "display-capture"):
+        if policy.get(feature) != ("(self)" if call else "()"):
+            problems.append(f"{feature}={policy.get(feature)}")
+    for feature in ("geolocation", "payment", "usb", "fullscreen", "browsing-topics"):
+        if policy.get(feature) != "()":
+            problems.append(f"{feature}={policy.get(feature)}")
+    if "autoplay" in policy:  # the call plays the other person's video
+        problems.append(f"autoplay={policy['autoplay']}")
+    return problems
+
+
 @pytest.fixture
 def world(db, django_capture_on_commit_callbacks, settings) -> World:
     settings.DEBUG = False
@@ -778,7 +833,7 @@ def test_every_named_page_has_a_place_in_the_matrix():
 def test_every_page_for_every_person_in_every_language(world):
     sentences = english_messages()
     failures: list[str] = []
-    requests = 0
+    requests = calls = 0
     for language in LANGUAGES:
         User.objects.update(language=language)
         for who in PEOPLE:
@@ -792,7 +847,8 @@ def test_every_page_for_every_person_in_every_language(world):
                 for variant, kwargs, query, statuses in variants:
                     label = f"{name} {variant} as {who} in {language}".replace("  ", " ")
                     query = query(world) if callable(query) else query.format(hub=world.hub.code)
-                    url = reverse(name, kwargs=kwargs(world)) + query
+                    arguments = kwargs(world)
+                    url = reverse(name, kwargs=arguments) + query
                     requests += 1
                     connection.queries_log.clear()  # a thousand requests: keep the log short
                     try:
@@ -808,6 +864,9 @@ def test_every_page_for_every_person_in_every_language(world):
                         continue
                     if len(queries) > QUERY_BUDGET:
                         failures.append(f"{label}: {len(queries)} queries")
+                    for problem in browser_policy_problems(who, name, arguments, response):
+                        failures.append(f"{label}: {problem}")
+                    calls += name == "video:join" and response.status_code == 200
                     # A visitor is sent to sign in (a valid reset link hides its token
                     # behind a redirect of its own).
                     location = response.get("Location", "")
@@ -839,6 +898,7 @@ def test_every_page_for_every_person_in_every_language(world):
         f"\npage matrix: {pages} pages × {len(PEOPLE)} people × {len(LANGUAGES)} languages"
         f" = {requests} requests, {len(failures)} failures"
     )
+    assert requests > 1000 and calls > 0  # the call page was seen as the call
     assert failures == [], "\n".join(failures)
 
 

@@ -1,6 +1,5 @@
 """The access matrix, security headers on every page, and CSRF on every form."""
 
-from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
@@ -16,6 +15,7 @@ from tengja.notifications.models import Notification
 from tengja.professionals.services import professional_invite
 from tests.billing.conftest import add_card
 from tests.factories import CompanyFactory, HubFactory, SessionTypeFactory, UserFactory
+from tests.test_page_matrix import directives
 
 
 @pytest.fixture
@@ -232,99 +232,6 @@ def test_health_answers_without_a_session(client, db):
 
 
 # ------------------------------------------------------------- what browsers may keep and use
-
-
-@dataclass
-class Seen:
-    label: str
-    who: str
-    name: str
-    arguments: dict
-    status: int
-    headers: dict
-
-
-@pytest.fixture
-def every_page(db, django_capture_on_commit_callbacks, settings) -> list[Seen]:
-    """Every named page with its arguments for every kind of person (the page
-    matrix's, tests/test_page_matrix.py), as answered."""
-    from tests.test_page_matrix import PAGES, PEOPLE
-    from tests.world import build_world
-
-    settings.DEBUG = False
-    world = build_world(django_capture_on_commit_callbacks)
-    seen = []
-    for who in PEOPLE:
-        client = Client()
-        if world.people[who] is not None:
-            client.force_login(world.people[who])
-        for name, variants in PAGES.items():
-            for variant, kwargs, query, _statuses in variants:
-                arguments = kwargs(world)
-                query = query(world) if callable(query) else query.format(hub=world.hub.code)
-                response = client.get(reverse(name, kwargs=arguments) + query)
-                label = f"{name} {variant} as {who}".replace("  ", " ")
-                seen.append(
-                    Seen(label, who, name, arguments, response.status_code, dict(response.headers))
-                )
-    return seen
-
-
-# What a visitor sees of these is everyone's: browsers may keep it as they would.
-PUBLIC_PAGES = {
-    "health",
-    "dashboard:home",
-    "hubs:find",
-    "hubs:hub",
-    "hubs:join",
-    "professionals:public",
-    "accounts:terms",
-}
-
-
-def directives(header: str) -> set[str]:
-    return {part.strip() for part in header.split(",") if part.strip()}
-
-
-def permissions(header: str) -> dict[str, str]:
-    policy = {}
-    for part in header.split(","):
-        feature, _, allowlist = part.strip().partition("=")
-        policy[feature] = allowlist
-    return policy
-
-
-def test_every_page_for_everyone_says_what_browsers_may_keep_and_use(every_page):
-    failures = []
-    # What shows a person's data is kept by no browser or proxy: a signed-in
-    # person's every response, and a secret link's (`token`), say private,
-    # no-store; public pages seen by a visitor keep their caching.
-    for page in every_page:
-        cache_control = directives(page.headers.get("Cache-Control", ""))
-        if page.who != "visitor" or "token" in page.arguments:
-            if not {"private", "no-store"} <= cache_control:
-                failures.append(f"{page.label}: Cache-Control {cache_control or None}")
-        elif page.name in PUBLIC_PAGES and "no-store" in cache_control:
-            failures.append(f"{page.label}: a public page says no-store")
-    assert len(every_page) > 500
-    # Camera, microphone and screen sharing on the call page only; the other
-    # powerful features nowhere.
-    for page in every_page:
-        if "Permissions-Policy" not in page.headers:
-            failures.append(f"{page.label}: no Permissions-Policy")
-            continue
-        policy = permissions(page.headers["Permissions-Policy"])
-        call = page.name == "video:join" and page.status == 200
-        for feature in ("camera", "microphone", "display-capture"):
-            if policy.get(feature) != ("(self)" if call else "()"):
-                failures.append(f"{page.label}: {feature}={policy.get(feature)}")
-        for feature in ("geolocation", "payment", "usb", "fullscreen", "browsing-topics"):
-            if policy.get(feature) != "()":
-                failures.append(f"{page.label}: {feature}={policy.get(feature)}")
-        if "autoplay" in policy:  # the call plays the other person's video
-            failures.append(f"{page.label}: autoplay={policy['autoplay']}")
-    assert any(page.name == "video:join" and page.status == 200 for page in every_page)
-    assert failures == [], "\n".join(failures)
 
 
 def test_downloads_of_a_persons_data_say_private_no_store(world, client):
