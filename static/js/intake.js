@@ -52,4 +52,27 @@
 
   form.addEventListener("input", changed);
   form.addEventListener("change", changed);
+
+  // Typed (or filled in by the browser) before this script ran: no event will
+  // come for it, so save it now as if it had.
+  var edited = Array.prototype.some.call(form.elements, function (field) {
+    if (field.name === "signed_name" || field.type === "hidden") return false;
+    if (field.type === "checkbox" || field.type === "radio") {
+      return field.checked !== field.defaultChecked;
+    }
+    if (field.options && field.multiple) {
+      return Array.prototype.some.call(field.options, function (option) {
+        return option.selected !== option.defaultSelected;
+      });
+    }
+    if (field.options) {
+      // A single choice with none marked shows its first option.
+      var chosen = Array.prototype.findIndex.call(field.options, function (option) {
+        return option.defaultSelected;
+      });
+      return field.selectedIndex !== Math.max(chosen, 0);
+    }
+    return "defaultValue" in field && field.value !== field.defaultValue;
+  });
+  if (edited) changed({ target: null });
 })();

@@ -47,6 +47,8 @@ def test_fill_in_sign_and_download_at_phone_width_in_icelandic(
     expect(phone.locator("[data-save-status]")).to_have_text("Vistað")
     phone.reload()
     expect(phone.get_by_label("Segðu frá")).to_have_value("Kvíði og svefnleysi")
+    phone.wait_for_timeout(1200)  # opened untouched: past the autosave's wait, nothing saved
+    expect(phone.locator("[data-save-status]")).to_have_text("")
     assert axe_violations(phone) == []
     phone.get_by_role("button", name="Senda").click()
     expect(phone.get_by_text("Kvíði og svefnleysi")).to_be_visible()

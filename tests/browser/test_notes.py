@@ -54,3 +54,38 @@ def test_write_a_soap_note_sign_it_and_add_to_it(phone, professional, alice, pas
     note = Note.objects.get()
     assert note.is_signed and note.title == "Svefn og streita" and note.template == "soap"
     assert [a.body for a in note.addenda.all()] == ["Hringdi daginn eftir."]
+
+
+def test_what_is_typed_before_the_page_script_runs_is_saved_too(
+    page, professional, alice, password
+):
+    """On a slow connection a person may type before the autosave script has run:
+    no event reaches it for that, so it saves what differs from the page as sent.
+    A page opened and left as it was saves nothing."""
+    from tengja.notes.services import note_start
+
+    note = note_start(professional=professional, client=alice, template="soap")
+    sign_in(page, professional.user.email, password)
+    held = []
+
+    def hold(route):  # the script waits until let go
+        held.append(route)
+
+    page.route("**/js/intake.js", hold)
+    page.goto(f"/practice/notes/{note.code}/", wait_until="commit")
+    page.get_by_label("Title").fill("Written early")
+    expect(page.locator("[data-save-status]")).to_have_text("")
+    assert Note.objects.get().title == ""
+    page.wait_for_timeout(100)
+    [script] = held
+    script.continue_()
+    expect(page.locator("[data-save-status]")).to_have_text("Saved")
+    assert Note.objects.get().title == "Written early"
+
+    # Opened again and left alone: nothing is sent, so nothing says "Saved".
+    page.unroute("**/js/intake.js", hold)
+    saves = []
+    page.on("request", lambda request: saves.append(request) if "/save/" in request.url else None)
+    page.reload()
+    page.wait_for_timeout(1500)  # past the script's 800 ms wait before a save
+    assert saves == [] and page.locator("[data-save-status]").text_content() == ""
