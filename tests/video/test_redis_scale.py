@@ -269,6 +269,8 @@ def test_a_quiet_call_on_two_processes_lasts_a_minute(tmp_path):
 
 
 DROP_SECONDS = 10
+# From the cut to the other side being told the client's connection was lost.
+GONE_SECONDS = 15
 # After the network is back: the page's next reconnection attempt (at most 8 s
 # apart) and the hello that follows.
 RECOVERY_SECONDS = 15
@@ -296,9 +298,19 @@ def test_after_a_network_drop_the_call_page_recovers_without_a_click(tmp_path):
         proxy.cut()
         cut_at = time.monotonic()
         expect(client.locator("#call-status")).to_have_text("Connection lost. Reconnecting…")
-        expect(pro.locator("#call-status")).to_contain_text(
-            f"{booking.client.name} lost the connection. Waiting for them…"
-        )
+        # The cut closes the client's socket, so its server hears it at once and tells
+        # the other process through Redis. In two whole-suite runs that took longer
+        # than the 5 s expect gives by default (alone it never did; the servers' log
+        # is kept with a failure to find out why), so it is allowed GONE_SECONDS: a
+        # drop that closes nothing is noticed by the server's pings, 20 s + 20 s.
+        try:
+            expect(pro.locator("#call-status")).to_contain_text(
+                f"{booking.client.name} lost the connection. Waiting for them…",
+                timeout=GONE_SECONDS * 1000,
+            )
+        except AssertionError as error:
+            log = servers.log()[-4000:]
+            raise AssertionError(f"{error}\n--- the servers' log:\n{log}") from None
         assert_video_plays(client)  # the video goes on meanwhile
         time.sleep(max(0, DROP_SECONDS - (time.monotonic() - cut_at)))
         socket_open = "window.tengjaCall.ws !== null && window.tengjaCall.ws.readyState === 1"
