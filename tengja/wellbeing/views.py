@@ -49,12 +49,11 @@ def index(request: AuthenticatedRequest, code: str) -> HttpResponse:
         membership: Membership | None = active_membership(user=request.user, code=code)
     except (MembershipPending, Http404):
         membership = None
-    if membership is not None and membership.is_active:
+    if membership is not None:
         hub = membership.hub
         respondent = Respondent.objects.filter(hub=hub, user=request.user).first()
         due_at = who5_due_at(hub=hub, respondent=respondent)
     else:
-        membership = None
         respondent = (
             Respondent.objects.filter(hub__code=code, user=request.user, checkins__isnull=False)
             .select_related("hub")
@@ -63,11 +62,11 @@ def index(request: AuthenticatedRequest, code: str) -> HttpResponse:
         if respondent is None:
             raise Http404
         hub, due_at = respondent.hub, None
-    due = membership is not None and due_at is not None and due_at <= timezone.now()
+    due = due_at is not None and due_at <= timezone.now()  # never without a membership
     given: dict[str, object] = {}
     error, status = "", 200
     if request.method == "POST":
-        if not due or membership is None:
+        if membership is None or not due:
             messages.error(request, _("The Wellbeing Index is not waiting for an answer now."))
             return redirect("wellbeing:index", code=code)
         given = _given(request)
