@@ -10,12 +10,14 @@ from tengja.lib.tokens import token_make
 from tests.factories import BookingFactory, HubFactory, SessionTypeFactory, UserFactory
 
 # session, user, the header (one query: unread count, hub icon, practice, HR
-# team), upcoming, a window of the history, connections, the forms the client must
-# still complete before a first session, and the forms the calls to come wait for
-# (tengja.intake.responses; one more when some are required), and the
-# questionnaires sent to them (tengja.measures; two more while one is asked
-# before every session)
-CLIENT_HOME_QUERIES = 9
+# team, whether they were ever sent a questionnaire), upcoming, a window of the
+# history, connections, whether any form is required before the sessions to come
+# (tengja.intake.responses; one more to list those the client must still
+# complete, when some are), and the forms the calls to come wait for (one more
+# when some are required). The questionnaires sent to them (tengja.measures) are
+# asked for only when the header says they were ever sent one: one more query
+# (two more while one is asked before every session).
+CLIENT_HOME_QUERIES = 8
 # and, for a hub member who is in an HR team too, their memberships and the
 # hubs they run (the header says whether they have any)
 HOME_QUERIES = CLIENT_HOME_QUERIES + 2

@@ -365,7 +365,7 @@ def header_of_request(request: HttpRequest) -> dict:
 # memberships (user, hub), professionals (user), HR teams (user) and
 # conversations (client or professional, newest: a person's own rows). Home
 # asks it too: it looks up memberships and administered hubs only for a person
-# who has any.
+# who has any, and questionnaires only for one who was ever sent one.
 HEADER_SQL = """
 SELECT
     (SELECT COUNT(*) FROM notifications_notification
@@ -381,6 +381,7 @@ SELECT
     EXISTS(SELECT 1 FROM hubs_company_admins WHERE user_id = %(user)s),
     EXISTS(SELECT 1 FROM bookings_bookingrequest
         WHERE client_id = %(user)s AND status = %(request_open)s),
+    EXISTS(SELECT 1 FROM measures_measurerequest WHERE client_id = %(user)s),
     (SELECT COUNT(*) FROM messaging_conversation
         WHERE client_id = %(user)s AND last_sender_role = %(professional_role)s
         AND (client_read_at IS NULL OR last_message_at > client_read_at))
@@ -397,7 +398,8 @@ def header_values(*, user: User) -> dict:
     is taken to the hub's page, which asks them to confirm their work address;
     an active one to browse, the "active" membership first: it sorts before
     "pending"); whether they have a practice; and whether they are in a
-    company's HR team; whether they have a session request open; and how many
+    company's HR team; whether they have a session request open; whether they
+    were ever sent a questionnaire; and how many
     of their conversations wait unread."""
     params: dict[str, int | str] = {
         "user": user.pk,
@@ -409,7 +411,9 @@ def header_values(*, user: User) -> dict:
     }
     with connection.cursor() as cursor:
         cursor.execute(HEADER_SQL, params)
-        unread, hub_status, hub_code, has_practice, in_hr, asking, messages = cursor.fetchone()
+        (unread, hub_status, hub_code, has_practice, in_hr, asking, asked, messages) = (
+            cursor.fetchone()
+        )
     return {
         "unread": unread,
         "hub": hub_code
@@ -421,6 +425,8 @@ def header_values(*, user: User) -> dict:
         "in_hr": bool(in_hr),
         # Whether they wait for an answer to a session request (Home lists them).
         "has_open_requests": bool(asking),
+        # Whether they were ever sent a questionnaire (Home's measures card).
+        "was_sent_measures": bool(asked),
         # Conversations waiting unread: messaging.selectors.unread_for, as SQL
         # (a test holds the two to the same answer).
         "unread_messages": messages,

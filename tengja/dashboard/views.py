@@ -97,6 +97,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "connections": list(connections_for_client(user=user)[:6]),
             "is_professional": professional is not None,
             "forms_due": forms_to_complete(client=user),
+            "was_sent_measures": header["was_sent_measures"],
         },
     )
 

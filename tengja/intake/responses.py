@@ -66,19 +66,24 @@ class ProfessionalForms:
 def forms_to_complete(*, client: User) -> list[ProfessionalForms]:
     """The forms in use that the session types of the client's confirmed sessions
     to come require, and that the client has not yet sent (or signed, a consent),
-    by professional: in one query, whatever the number of sessions or forms. Each
-    form has `started` (the code of a draft, or None)."""
+    by professional: whatever the number of sessions or forms, one narrow query
+    when none is required (most clients' Home) and two when some are. Each form
+    has `started` (the code of a draft, or None)."""
     if not client.is_authenticated:
         return []
+    required = set(
+        IntakeForm.session_types.through.objects.filter(
+            intakeform__is_active=True,
+            sessiontype_id__in=_upcoming_of(client).values("session_type"),
+        ).values_list("intakeform_id", flat=True)
+    )
+    if not required:
+        return []
     rows = (
-        IntakeForm.objects.filter(
-            is_active=True,
-            session_types__in=_upcoming_of(client).values("session_type"),
-        )
+        IntakeForm.objects.filter(pk__in=required)
         .exclude(_completed_by(client))
         .annotate(started=_draft_code(client))
         .select_related("professional__user")
-        .distinct()
         .order_by("professional__user__name", "professional_id", "kind", "title", "pk")
     )
     grouped: dict[int, ProfessionalForms] = {}

@@ -284,6 +284,34 @@ def test_what_a_client_must_do(alice, bob, intake, consent, booking):
     assert forms_to_complete(client=alice) == []
 
 
+def test_each_form_is_listed_once_and_home_stays_within_its_budget(
+    client, alice, professional, kind, intake, consent, booking, django_assert_max_num_queries
+):
+    """Forms required by several session types, for many sessions to come, are
+    each listed once; Home asks one query more to list them (and the join gate
+    one more for what was done), whatever their number."""
+    from tests.factories import SessionTypeFactory
+    from tests.test_pages import CLIENT_HOME_QUERIES
+
+    other = SessionTypeFactory(professional=professional, name="Parviðtal")
+    intake.session_types.add(other)
+    consent.session_types.add(other)
+    start = timezone.now() + timedelta(days=2)
+    for n in range(20):
+        BookingFactory(
+            client=alice,
+            session_type=(kind, other)[n % 2],
+            starts_at=start + timedelta(hours=n),
+        )
+    [group] = forms_to_complete(client=alice)
+    assert [f.title for f in group.forms] == [consent.title, intake.title]
+    client.force_login(alice)
+    with django_assert_max_num_queries(CLIENT_HOME_QUERIES + 2):
+        home = client.get(reverse("dashboard:home")).content.decode()
+    assert home.count(reverse("intake:form_fill", args=[intake.code])) >= 1
+    assert "Before your first session" in home
+
+
 def test_home_and_the_session_page_say_what_to_do(client, alice, intake, consent, booking):
     client.force_login(alice)
     home = client.get(reverse("dashboard:home")).content.decode()

@@ -95,3 +95,36 @@ def test_queries_stay_flat_with_data(client, alice, professional, session, page)
     assert count(client, url) == few
     assert few <= 25
     print(page, few)
+
+
+@pytest.mark.django_db
+def test_home_asks_for_questionnaires_only_once_one_was_ever_sent(
+    client, alice, professional, session
+):
+    """Most people are never sent a questionnaire: their Home's header query says
+    so and the measures card costs no query. Once one is sent, the card is there
+    (and stays, as "Your questionnaires", after it is answered)."""
+    from tests.test_pages import CLIENT_HOME_QUERIES
+
+    client.force_login(alice)
+    url = reverse("dashboard:home")
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get(url).content.decode()
+    assert len(queries) <= CLIENT_HOME_QUERIES
+    # (The header's statement names the table in an EXISTS; the ORM quotes it.)
+    assert not any('FROM "measures_measurerequest"' in q["sql"] for q in queries.captured_queries)
+    assert "My measures" not in body
+
+    request = measure_send(
+        professional=professional, client=alice, instrument="gad7", mode="once", notify=False
+    )
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get(url).content.decode()
+    assert len(queries) <= CLIENT_HOME_QUERIES + 1
+    assert "Questionnaires waiting for you" in body
+    assert reverse("measures:answer", args=[request.code]) in body
+
+    measure_answer(request=request, data={str(n): "1" for n in range(1, 8)})
+    body = client.get(url).content.decode()
+    assert "Questionnaires waiting for you" not in body
+    assert "Your questionnaires" in body and "My measures" in body

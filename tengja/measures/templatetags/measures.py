@@ -46,7 +46,12 @@ def measures_home(context: template.Context) -> dict:
     if not user.is_authenticated:
         return {}
     professional = context.get("professional")
-    waiting, asked = home_for_client(client=user)
+    # Home says whether they were ever sent one (its header's query knows): most
+    # people were not, and then nothing is asked.
+    if context.get("was_sent_measures", True):
+        waiting, asked = home_for_client(client=user)
+    else:
+        waiting, asked = [], False
     return {
         "waiting": waiting,
         # Once something was asked of them, a way back to their scores.
