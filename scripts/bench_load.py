@@ -6,7 +6,7 @@ nginx (a configuration rendered from the shipped one, on loopback ports, run as
 an ordinary process with its own pid, logs and temporary files) sends /ws/ to
 uvicorn and HTTP to the stock server under test, each `--servers` in turn:
 
-- gunicorn: `tengja.wsgi` with threaded workers (tengja.lib.server), and one
+- gunicorn: `tengja.wsgi` in its sync workers (tengja.lib.server), and one
   uvicorn process for /ws/;
 - uvicorn: `tengja.asgi` (Django's own ASGI handler) for HTTP and /ws/ alike.
 
@@ -18,6 +18,9 @@ sessions, and these runs of `--duration` seconds each:
 - fortunes: TechEmpower's "fortunes" (one query of 10 rows, a small template;
   the benchmark's own view, bench_urls.py) at `--clients` connections: the
   yardstick for what a page costs in this server;
+- floor: the terms page, signed in (the session, the user, the header and the
+  layout around a static text), at `--clients` connections: what any signed-in
+  page costs before it shows anything of its own;
 - mix: Home, calendar, Payments and notifications at `--clients` connections,
   with its throughput as a ratio to the ceiling;
 - people: for each of `--people` (2,000; `--people 2000,4000` adds 4,000),
@@ -69,6 +72,9 @@ SCRIPTS = Path(__file__).resolve().parent
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 PATHS = ["/", "/calendar/", "/payments/", "/notifications/"]
 FORTUNES = "/bench/fortunes/"
+# The cheapest signed-in page: the session, the user, the header's one statement
+# and the site's layout around a static text. No page can cost less.
+FLOOR = "/accounts/terms/"
 
 LUA = r"""
 local cookies = {COOKIES}
@@ -333,7 +339,7 @@ def lua(path: Path, cookies: list[str], paths: list[str], think_ms: int, connect
 def check_pages(base: str, cookie: str) -> None:
     """Every page answers 200 to a signed-in client (not a redirect to sign in)."""
     conn = http.client.HTTPConnection(*base.removeprefix("http://").split(":"))
-    for path in ["/health/", FORTUNES, *PATHS]:
+    for path in ["/health/", FORTUNES, FLOOR, *PATHS]:
         conn.request("GET", path, headers={"Cookie": f"sessionid={cookie}"})
         response = conn.getresponse()
         response.read()
@@ -461,6 +467,7 @@ def main() -> None:
     mix = lua(workdir / "mix.lua", cookies[: args.clients], PATHS, 0, args.clients)
     ceiling = lua(workdir / "health.lua", cookies[: args.clients], ["/health/"], 0, args.clients)
     fortunes = lua(workdir / "fortunes.lua", [""], [FORTUNES], 0, args.clients)
+    floor = lua(workdir / "floor.lua", cookies[: args.clients], [FLOOR], 0, args.clients)
     think_ms = int(args.think * 1000)
     people = {n: lua(workdir / f"people{n}.lua", cookies[:n], PATHS, think_ms, n) for n in crowds}
 
@@ -477,6 +484,7 @@ def main() -> None:
             results[kind] = {
                 "ceiling": run_wrk(base, ceiling, args.clients, args.duration, stack),
                 "fortunes": run_wrk(base, fortunes, args.clients, args.duration, stack),
+                "floor": run_wrk(base, floor, args.clients, args.duration, stack),
                 "mix": run_wrk(base, mix, args.clients, args.duration, stack),
             }
             for n, script in people.items():
@@ -531,6 +539,9 @@ def main() -> None:
     )
     section(f"/health/ (the ceiling), {args.clients} connections", "ceiling", common)
     section(f"fortunes ({FORTUNES}), {args.clients} connections", "fortunes", common)
+    section(
+        f"signed-in floor ({FLOOR}), {args.clients} connections", "floor", [*common, to_fortunes]
+    )
     section(
         f"page mix ({', '.join(PATHS)}), {args.clients} connections",
         "mix",

@@ -6,10 +6,12 @@ README's "Running at scale" tells operators to run.
   `tengja.asgi:application`, Django's own ASGI handler for HTTP and Channels for
   /ws/.
 - At scale: nginx in front (deploy/nginx/), HTTP to gunicorn serving
-  `tengja.wsgi:application` with threaded workers, /ws/ to uvicorn. nginx holds
-  the idle keep-alive connections of thousands of browsers and buffers slow
-  clients; gunicorn's threads only ever see whole requests from it. (gunicorn
-  alone kept a thread per idle connection and collapsed under 2,000 of them.)
+  `tengja.wsgi:application` with its plain (sync) workers, /ws/ to uvicorn.
+  nginx holds the idle keep-alive connections of thousands of browsers and
+  buffers slow clients both ways; a gunicorn worker only ever sees a whole
+  request from it, works on it alone and hands the answer back at loopback
+  speed. (gunicorn alone kept a thread per idle connection and collapsed under
+  2,000 of them.)
   `nginx_config` renders the shipped configuration for a run on loopback ports.
 """
 
@@ -19,15 +21,12 @@ from pathlib import Path
 
 DEPLOY = Path(__file__).resolve().parent.parent.parent / "deploy" / "nginx"
 
-# The servers close a connection idle this long (seconds): longer than nginx's
+# uvicorn closes a connection idle this long (seconds): longer than nginx's
 # upstream keepalive_timeout (60 s) and AWS's ALB idle timeout (60 s), so a
 # connection the proxy is about to reuse is never closed under it (which answers
-# a request with 502). uvicorn's default is 5 s, gunicorn's 2 s.
+# a request with 502). Its default is 5 s. (gunicorn's sync workers close each
+# connection after its answer, so the proxy never reuses one.)
 KEEP_ALIVE_SECONDS = 75
-
-# Requests a gunicorn worker process works on at once, one a thread. Each holds at
-# most one database connection: keep it at or below DATABASE_POOL_SIZE (10).
-GUNICORN_THREADS = 4
 
 
 def uvicorn_command(*, host: str, port: int, workers: int, access_log: bool = False) -> list[str]:
@@ -66,11 +65,16 @@ def uvicorn_command(*, host: str, port: int, workers: int, access_log: bool = Fa
     ]
 
 
-def gunicorn_command(
-    *, host: str, port: int, workers: int, threads: int = GUNICORN_THREADS
-) -> list[str]:
+def gunicorn_command(*, host: str, port: int, workers: int) -> list[str]:
     """HTTP at scale, behind nginx. (No access log: gunicorn writes none unless
-    asked; nginx's is the one, as for uvicorn above.)"""
+    asked; nginx's is the one, as for uvicorn above.)
+
+    Its sync workers, one request at a time each: the kind gunicorn's own
+    documentation pairs with a buffering proxy. Measured behind nginx
+    (scripts/bench_load.py, 2 workers, 2,000 people), four threads a worker
+    (gthread) served 150 requests/s at 9.2 ms of server CPU each; the same
+    workers in sync mode 183/s at 7.3 ms, with less PostgreSQL CPU too: threads
+    of one process take turns at the interpreter's lock, and each turn costs."""
     return [
         sys.executable,
         "-m",
@@ -80,15 +84,9 @@ def gunicorn_command(
         f"{host}:{port}",
         "--workers",
         str(workers),
-        # Threads, not a process per request: a request waiting on PostgreSQL or
-        # Redis lets another one run, and a worker's threads share its database
-        # connection pool.
+        # Named, though it is gunicorn's default: see the docstring.
         "--worker-class",
-        "gthread",
-        "--threads",
-        str(threads),
-        "--keep-alive",
-        str(KEEP_ALIVE_SECONDS),
+        "sync",
         # As uvicorn's --no-proxy-headers: nothing the peer says about the scheme
         # is believed here; Django decides (BEHIND_HTTPS_PROXY, TRUSTED_PROXIES).
         "--forwarded-allow-ips",
