@@ -7,10 +7,7 @@ Each person's latest 1,000 sessions are two hours apart (a full calendar: 12 a
 day), all but the last 100 in the past, at either scale; the larger run's other
 9,000, as dense, end more than a year before the first of those. So it adds
 history and nothing else: a page that sums up a stretch of time (the practice
-page's chart of this year's months) sees as much in it at either scale. (Before,
-the 9,000 ran on from the 1,000 and put 4,193 sessions instead of 1,000 into
-this year: the chart's query read four times the rows, which measured a busier
-year, not a longer history.) The
+page's chart of this year's months) sees as much in it at either scale. The
 client sees five professionals in turn and has a bill for every session; the
 professional's sessions alternate between that client and 19 others.
 

@@ -70,11 +70,9 @@ def gunicorn_command(*, host: str, port: int, workers: int) -> list[str]:
     asked; nginx's is the one, as for uvicorn above.)
 
     Its sync workers, one request at a time each: the kind gunicorn's own
-    documentation pairs with a buffering proxy. Measured behind nginx
-    (scripts/bench_load.py, 2 workers, 2,000 people), four threads a worker
-    (gthread) served 150 requests/s at 9.2 ms of server CPU each; the same
-    workers in sync mode 183/s at 7.3 ms, with less PostgreSQL CPU too: threads
-    of one process take turns at the interpreter's lock, and each turn costs."""
+    documentation pairs with a buffering proxy. They served more, for less CPU
+    a request, than threaded workers (gthread), whose threads take turns at the
+    interpreter's lock: README's "Running at scale" has the figures."""
     return [
         sys.executable,
         "-m",

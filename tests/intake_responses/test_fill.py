@@ -11,8 +11,9 @@ from django.utils import timezone
 from tengja.bookings.models import Booking
 from tengja.intake.models import FormResponse
 from tengja.intake.responses import forms_to_complete, signature_hash
-from tests.factories import BookingFactory, UserFactory
+from tests.factories import BookingFactory, SessionTypeFactory, UserFactory
 from tests.intake_responses.conftest import CONSENT_BODY
+from tests.test_pages import CLIENT_HOME_QUERIES
 
 GOOD = {
     "a-name": "Alice Andersen",
@@ -290,9 +291,6 @@ def test_each_form_is_listed_once_and_home_stays_within_its_budget(
     """Forms required by several session types, for many sessions to come, are
     each listed once; Home asks one query more to list them (and the join gate
     one more for what was done), whatever their number."""
-    from tests.factories import SessionTypeFactory
-    from tests.test_pages import CLIENT_HOME_QUERIES
-
     other = SessionTypeFactory(professional=professional, name="Parviðtal")
     intake.session_types.add(other)
     consent.session_types.add(other)

@@ -13,6 +13,7 @@ from tengja.measures.models import MeasureRequest, MeasureResponse
 from tengja.measures.services import measure_answer, measure_send
 from tests.factories import BookingFactory, SessionTypeFactory
 from tests.measures.conftest import phq9
+from tests.test_pages import CLIENT_HOME_QUERIES
 
 MANY = 1000
 
@@ -104,8 +105,6 @@ def test_home_asks_for_questionnaires_only_once_one_was_ever_sent(
     """Most people are never sent a questionnaire: their Home's header query says
     so and the measures card costs no query. Once one is sent, the card is there
     (and stays, as "Your questionnaires", after it is answered)."""
-    from tests.test_pages import CLIENT_HOME_QUERIES
-
     client.force_login(alice)
     url = reverse("dashboard:home")
     with CaptureQueriesContext(connection) as queries:
